@@ -1,0 +1,42 @@
+// swift-tools-version: 6.0
+// The reference toolkit for the theory and simulation of model collapse.
+import PackageDescription
+
+let package = Package(
+    name: "ModelCollapse",
+    products: [
+        .executable(name: "collapse", targets: ["collapse"]),
+        .library(name: "LinearCollapse", targets: ["LinearCollapse"]),
+        .library(name: "CollapseTheory", targets: ["CollapseTheory"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C: LAPACKE + OpenBLAS (Debian: liblapacke-dev, libopenblas-dev). Only LinearAlgebra imports it.
+        .systemLibrary(name: "CLapack", path: "Sources/CLapack"),
+        .target(name: "LinearAlgebra", dependencies: ["CLapack"]),
+        .target(name: "Randomness"),
+        // Closed forms: pure Swift, no BLAS, no sampling.
+        .target(name: "CollapseTheory"),
+        // Regimes, the generative-model protocol and the one generation scheduler.
+        .target(name: "CollapseCore", dependencies: ["Randomness"]),
+        // The linear-regression collapse simulator, Monte Carlo runner and verification battery.
+        .target(name: "LinearCollapse",
+                dependencies: ["LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore"]),
+        // Tidy CSV, JSON manifests, atomic file output.
+        .target(name: "CollapseExport"),
+        .executableTarget(name: "collapse", dependencies: [
+            "LinearCollapse", "CollapseTheory", "CollapseCore", "CollapseExport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Randomness"]),
+        .testTarget(name: "CollapseTheoryTests", dependencies: ["CollapseTheory"]),
+        .testTarget(name: "CollapseCoreTests", dependencies: ["CollapseCore", "Randomness"]),
+        .testTarget(name: "LinearCollapseTests",
+                    dependencies: ["LinearCollapse", "LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore"]),
+        .testTarget(name: "CollapseExportTests", dependencies: ["CollapseExport"]),
+        .testTarget(name: "CLITests", dependencies: ["collapse"]),
+    ]
+)

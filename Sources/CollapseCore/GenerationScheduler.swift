@@ -1,0 +1,69 @@
+import Randomness
+
+/// The one generation loop: fit → evaluate → sample → pool, under a `Regime`.
+///
+/// Generation 1 fits the real data. For `n ≥ 2` the model of generation `n − 1` draws a
+/// synthetic dataset the size of the real one (from `sampling`), the pool gains it, and the
+/// regime chooses the training set:
+/// - replace: the newest synthetic dataset;
+/// - accumulate: real plus every synthetic dataset, stacked in generation order;
+/// - accumulate-subsample: `T = real.count` points drawn without replacement from that stack
+///   (indices from `subsampling`, a separate stream so the label noise stays aligned with
+///   the other regimes);
+/// - mix(λ): real points `0..<m` and synthetic points `m..<T` with `m = round(λT)`.
+///
+/// This is the reference path: it literally stacks and refits. Specialised simulators (the
+/// linear fast path) must reproduce its numbers, and tests show they do.
+public struct GenerationScheduler<Model: GenerativeModel> {
+    public let regime: Regime
+    public let generations: Int
+
+    public init(regime: Regime, generations: Int) {
+        precondition(generations >= 1, "generations must be ≥ 1, got \(generations)")
+        if case let .mix(f) = regime {
+            precondition(f >= 0 && f <= 1, "mix fraction must be in [0, 1], got \(f)")
+        }
+        self.regime = regime
+        self.generations = generations
+    }
+
+    /// Runs the chain and returns `evaluate()` after each generation's fit (index 0 is
+    /// generation 1). `observe` sees the model after every fit.
+    public func run<G: RandomNumberGenerator, H: RandomNumberGenerator>(
+        model: inout Model, realData: Model.Data,
+        sampling: inout G, subsampling: inout H,
+        observe: (_ generation: Int, _ model: Model) -> Void = { _, _ in }
+    ) throws -> [Double] {
+        let t = realData.count
+        var pool: [Model.Data] = [realData]
+        var metrics: [Double] = []
+        metrics.reserveCapacity(generations)
+        try model.fit(realData)
+        metrics.append(model.evaluate())
+        observe(1, model)
+        if generations == 1 { return metrics }
+        for n in 2...generations {
+            let synthetic = model.sample(count: t, using: &sampling)
+            let training: Model.Data
+            switch regime {
+            case .replace:
+                training = synthetic
+            case .accumulate:
+                pool.append(synthetic)
+                training = Model.Data.concatenating(pool)
+            case .accumulateSubsample:
+                pool.append(synthetic)
+                let stacked = Model.Data.concatenating(pool)
+                training = stacked.subset(subsampling.sampleWithoutReplacement(count: t, from: stacked.count))
+            case let .mix(fraction):
+                let m = Regime.realCount(fraction: fraction, of: t)
+                training = Model.Data.concatenating([realData.subset(Array(0..<m)),
+                                                     synthetic.subset(Array(m..<t))])
+            }
+            try model.fit(training)
+            metrics.append(model.evaluate())
+            observe(n, model)
+        }
+        return metrics
+    }
+}

@@ -1,0 +1,45 @@
+/// How each generation's training set is assembled from real and synthetic data
+/// (THEORY §2). Generation 1 always trains on the real data alone.
+public enum Regime: Hashable, Sendable, CustomStringConvertible {
+    /// Train on the newest generation's synthetic data only.
+    case replace
+    /// Train on the real data plus every synthetic generation so far (the pool).
+    case accumulate
+    /// Pool as `accumulate`, but train on `T` points drawn without replacement from the pool
+    /// (fixed compute per generation; Kazdan et al. 2024, arXiv 2410.16713).
+    case accumulateSubsample
+    /// Train on a fraction `realFraction` of real data and `1 − realFraction` of the newest
+    /// synthetic data: the first `m = round(realFraction·T)` real points and the synthetic
+    /// points `m..<T` (Bertrand et al. 2023, arXiv 2310.00429).
+    case mix(realFraction: Double)
+
+    /// The name used on the command line and in CSV files.
+    public var name: String {
+        switch self {
+        case .replace: return "replace"
+        case .accumulate: return "accumulate"
+        case .accumulateSubsample: return "accumulate-subsample"
+        case .mix: return "mix"
+        }
+    }
+
+    /// The real-data fraction of `mix`, nil otherwise.
+    public var realFraction: Double? {
+        if case let .mix(f) = self { return f }
+        return nil
+    }
+
+    public var description: String {
+        if case let .mix(f) = self { return "mix(\(f))" }
+        return name
+    }
+
+    /// Regime names accepted on the command line.
+    public static let names = ["replace", "accumulate", "accumulate-subsample", "mix"]
+
+    /// Number of real points a `mix` training set keeps out of `t`.
+    public static func realCount(fraction: Double, of t: Int) -> Int {
+        precondition(fraction >= 0 && fraction <= 1, "mix fraction must be in [0, 1], got \(fraction)")
+        return min(t, max(0, Int((fraction * Double(t)).rounded(.toNearestOrEven))))
+    }
+}

@@ -1,0 +1,88 @@
+import CLapack
+
+/// Thin, shape-checked wrappers over the CBLAS routines the simulator needs.
+public enum BLAS {
+    /// Sets OpenBLAS's (process-global) thread count. Call from the main thread before starting
+    /// parallel work, never from inside it: threaded BLAS within parallel workers is 3–5× slower.
+    public static func setThreadCount(_ n: Int) {
+        precondition(n >= 1, "BLAS thread count must be ≥ 1, got \(n)")
+        openblas_set_num_threads(Int32(n))
+    }
+
+    /// OpenBLAS's current thread count.
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// `y ← α·op(A)·x + β·y` with `op(A) = A` or `Aᵀ` (`dgemv`), on raw buffers.
+    ///
+    /// `a` is column-major `rows × columns` with leading dimension `rows`.
+    @inlinable
+    public static func gemv(transpose: Bool, rows: Int, columns: Int, alpha: Double,
+                            a: UnsafePointer<Double>, x: UnsafePointer<Double>,
+                            beta: Double, y: UnsafeMutablePointer<Double>) {
+        cblas_dgemv(CblasColMajor, transpose ? CblasTrans : CblasNoTrans,
+                    Int32(rows), Int32(columns), alpha, a, Int32(max(rows, 1)), x, 1, beta, y, 1)
+    }
+
+    /// `op(A)·x` for a `Matrix`.
+    public static func multiply(_ a: Matrix, _ x: [Double], transpose: Bool = false) -> [Double] {
+        let inner = transpose ? a.rows : a.columns
+        precondition(x.count == inner, "multiply: vector has \(x.count) entries, expected \(inner)")
+        var y = [Double](repeating: 0, count: transpose ? a.columns : a.rows)
+        if y.isEmpty || inner == 0 { return y }
+        a.storage.withUnsafeBufferPointer { ap in
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    gemv(transpose: transpose, rows: a.rows, columns: a.columns, alpha: 1,
+                         a: ap.baseAddress!, x: xp.baseAddress!, beta: 0, y: yp.baseAddress!)
+                }
+            }
+        }
+        return y
+    }
+
+    /// `op(A)·op(B)` (`dgemm`).
+    public static func multiply(_ a: Matrix, _ b: Matrix,
+                                transposeA: Bool = false, transposeB: Bool = false) -> Matrix {
+        let m = transposeA ? a.columns : a.rows
+        let k = transposeA ? a.rows : a.columns
+        let kb = transposeB ? b.columns : b.rows
+        let n = transposeB ? b.rows : b.columns
+        precondition(k == kb, "multiply: inner dimensions differ (\(k) vs \(kb))")
+        var c = Matrix(rows: m, columns: n)
+        if m == 0 || n == 0 || k == 0 { return c }
+        a.storage.withUnsafeBufferPointer { ap in
+            b.storage.withUnsafeBufferPointer { bp in
+                c.storage.withUnsafeMutableBufferPointer { cp in
+                    cblas_dgemm(CblasColMajor, transposeA ? CblasTrans : CblasNoTrans,
+                                transposeB ? CblasTrans : CblasNoTrans,
+                                Int32(m), Int32(n), Int32(k), 1, ap.baseAddress!, Int32(a.rows),
+                                bp.baseAddress!, Int32(b.rows), 0, cp.baseAddress!, Int32(m))
+                }
+            }
+        }
+        return c
+    }
+
+    /// The Gram matrix `XᵀX` (`dsyrk`), both triangles filled.
+    public static func gram(_ x: Matrix) -> Matrix {
+        let d = x.columns
+        var g = Matrix(rows: d, columns: d)
+        if d == 0 { return g }
+        if x.rows > 0 {
+            x.storage.withUnsafeBufferPointer { xp in
+                g.storage.withUnsafeMutableBufferPointer { gp in
+                    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(d), Int32(x.rows),
+                                1, xp.baseAddress!, Int32(x.rows), 0, gp.baseAddress!, Int32(d))
+                }
+            }
+        }
+        for j in 0..<d { for i in (j + 1)..<max(d, j + 1) where i < d { g[i, j] = g[j, i] } }
+        return g
+    }
+
+    /// Euclidean dot product.
+    @inlinable
+    public static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
+        cblas_ddot(Int32(count), x, 1, y, 1)
+    }
+}

@@ -1,0 +1,232 @@
+import CollapseCore
+import CollapseTheory
+import Dispatch
+import LinearAlgebra
+
+/// Settings of a Monte Carlo run of the linear chain.
+public struct MonteCarloSettings: Sendable {
+    /// `R`, the number of independent replicates (≥ 2 for a standard error).
+    public var repeats: Int
+    /// `N`, the number of model fits per chain (generation 1 is the fit on real data).
+    public var generations: Int
+    /// The regimes to run; they share each replicate's draws.
+    public var regimes: [Regime]
+    /// The root seed.
+    public var seed: UInt64
+    /// Worker threads. The results do not depend on it.
+    public var threads: Int
+
+    public init(repeats: Int, generations: Int, regimes: [Regime], seed: UInt64, threads: Int) {
+        self.repeats = repeats
+        self.generations = generations
+        self.regimes = regimes
+        self.seed = seed
+        self.threads = threads
+    }
+}
+
+/// The Monte Carlo summary of one (cell, regime, generation): one CSV row.
+public struct GenerationSummary: Sendable, Equatable {
+    public var cell: LinearCell
+    public var regime: Regime
+    public var generation: Int
+    public var repeats: Int
+    /// Mean test error over replicates.
+    public var mean: Double
+    /// Standard error of `mean`: sample standard deviation / √R.
+    public var standardError: Double
+    /// Normal-approximation 95 % interval `mean ± 1.959964·SE`.
+    public var confidenceLow: Double
+    public var confidenceHigh: Double
+    /// The Gaussian-design expectation (proofs T1/T2); nil without a closed form or for T < d + 2.
+    public var theory: Double?
+    /// The exact given-design expectation (proof L2) averaged over replicates; nil without a
+    /// closed form.
+    public var theoryGivenDesign: Double?
+    /// `(mean − theory)/SE`.
+    public var zScore: Double?
+    /// `Σ_i Z_i/√R` with `Z_i = (err_i − m(X_i))/√v(X_i)` standardised by the exact
+    /// given-design mean and variance (proof L2); `N(0,1)` in the large-R limit for any `T`,
+    /// including `T ≤ d + 3` where the design-averaged SE is infinite.
+    public var zGivenDesign: Double?
+}
+
+/// Runs replicates of the linear chain in parallel and summarises them.
+///
+/// **Determinism.** Replicates are grouped into fixed blocks of `blockSize`; each block is
+/// summarised in replicate order (Welford), and blocks are merged in block order (Chan et
+/// al.'s pairwise update). Workers only decide *who* computes a block, never the arithmetic,
+/// so the output is bit-identical for any thread count.
+public enum MonteCarlo {
+    /// Replicates per deterministic block.
+    public static let blockSize = 64
+
+    /// Sets OpenBLAS to one thread once per process (the simulator parallelises over
+    /// replicates; threaded BLAS inside parallel workers is several times slower).
+    public static func configureBLASForParallelReplicates() { _ = singleThreadedBLAS }
+    private static let singleThreadedBLAS: Void = { BLAS.setThreadCount(1) }()
+
+    /// Runs `settings.repeats` replicates of `cell` and returns one summary per
+    /// (regime, generation), regimes in the order given, generations ascending.
+    ///
+    /// - Parameter progress: called (from worker threads) with the number of replicates just
+    ///   finished.
+    public static func run(cell: LinearCell, settings: MonteCarloSettings,
+                           progress: (@Sendable (Int) -> Void)? = nil) throws -> [GenerationSummary] {
+        precondition(settings.repeats >= 2, "repeats must be ≥ 2, got \(settings.repeats)")
+        precondition(settings.threads >= 1, "threads must be ≥ 1, got \(settings.threads)")
+        configureBLASForParallelReplicates()
+        let sim = LinearChainSimulator(cell: cell, regimes: settings.regimes, generations: settings.generations)
+        let k = settings.regimes.count, nGen = settings.generations
+        let series = k * nGen
+        let blocks = (settings.repeats + blockSize - 1) / blockSize
+        let results = BlockResults(blocks: blocks, series: series)
+        let closedForms = settings.regimes.map(Self.closedForm)
+        let workers = min(settings.threads, blocks)
+        let seed = settings.seed, repeats = settings.repeats
+
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var errors = [Double](repeating: 0, count: series)
+            var b = worker
+            while b < blocks {
+                if results.firstError != nil { return }
+                var acc = BlockAccumulator(series: series)
+                let lo = b * blockSize, hi = min(repeats, lo + blockSize)
+                do {
+                    for rep in lo..<hi {
+                        let stats = try errors.withUnsafeMutableBufferPointer {
+                            try sim.runReplicate(seed: seed, replicate: rep, errors: $0)
+                        }
+                        acc.add(errors: errors, stats: stats, cell: cell, closedForms: closedForms,
+                                generations: nGen)
+                    }
+                } catch {
+                    results.record(error: error)
+                    return
+                }
+                results.store(acc, at: b)
+                progress?(hi - lo)
+                b += workers
+            }
+        }
+        if let error = results.firstError { throw error }
+
+        var total = BlockAccumulator(series: series)
+        for b in 0..<blocks { total.merge(results.block(b)) }
+
+        let r = Double(repeats)
+        let z95 = 1.959963984540054
+        var rows: [GenerationSummary] = []
+        rows.reserveCapacity(series)
+        for (ri, regime) in settings.regimes.enumerated() {
+            for n in 1...nGen {
+                let s = ri * nGen + n - 1
+                let mean = total.mean[s]
+                let se = (total.m2[s] / (r - 1)).squareRoot() / r.squareRoot()
+                var theory: Double? = nil, given: Double? = nil, z: Double? = nil, zGiven: Double? = nil
+                if let form = closedForms[ri] {
+                    theory = LinearCollapseTheory.expectedTestError(
+                        form, generation: n, dimension: cell.dimension, samples: cell.samples,
+                        noiseVariance: cell.noiseVariance)
+                    given = total.givenMeanSum[s] / r
+                    if let th = theory, se > 0 { z = (mean - th) / se }
+                    if total.standardisedCount[s] == repeats {
+                        zGiven = total.standardisedSum[s] / r.squareRoot()
+                    }
+                }
+                rows.append(GenerationSummary(
+                    cell: cell, regime: regime, generation: n, repeats: repeats, mean: mean,
+                    standardError: se, confidenceLow: mean - z95 * se, confidenceHigh: mean + z95 * se,
+                    theory: theory, theoryGivenDesign: given, zScore: z, zGivenDesign: zGiven))
+            }
+        }
+        return rows
+    }
+
+    /// The closed form that applies to `regime`, if any.
+    public static func closedForm(_ regime: Regime) -> ClosedFormRegime? {
+        switch regime {
+        case .replace: return .replace
+        case .accumulate: return .accumulate
+        case .accumulateSubsample, .mix: return nil
+        }
+    }
+}
+
+/// Running sums of one block (or of all blocks), one slot per (regime, generation) series.
+struct BlockAccumulator: Sendable {
+    var count = 0
+    var mean: [Double]
+    var m2: [Double]
+    var givenMeanSum: [Double]
+    var standardisedSum: [Double]
+    var standardisedCount: [Int]
+
+    init(series: Int) {
+        mean = .init(repeating: 0, count: series)
+        m2 = .init(repeating: 0, count: series)
+        givenMeanSum = .init(repeating: 0, count: series)
+        standardisedSum = .init(repeating: 0, count: series)
+        standardisedCount = .init(repeating: 0, count: series)
+    }
+
+    /// Welford update with one replicate.
+    mutating func add(errors: [Double], stats: DesignStatistics, cell: LinearCell,
+                      closedForms: [ClosedFormRegime?], generations: Int) {
+        count += 1
+        let c = Double(count)
+        for (ri, form) in closedForms.enumerated() {
+            for n in 1...generations {
+                let s = ri * generations + n - 1
+                let x = errors[s]
+                let delta = x - mean[s]
+                mean[s] += delta / c
+                m2[s] += delta * (x - mean[s])
+                guard let form else { continue }
+                let m = LinearCollapseTheory.testErrorGivenDesign(
+                    form, generation: n, noiseVariance: cell.noiseVariance,
+                    traceOfGramPseudoInverse: stats.traceOfGramPseudoInverse, bias: stats.bias)
+                let v = LinearCollapseTheory.testErrorVarianceGivenDesign(
+                    form, generation: n, noiseVariance: cell.noiseVariance,
+                    traceOfGramPseudoInverseSquared: stats.traceOfGramPseudoInverseSquared)
+                givenMeanSum[s] += m
+                if v > 0 {
+                    standardisedSum[s] += (x - m) / v.squareRoot()
+                    standardisedCount[s] += 1
+                }
+            }
+        }
+    }
+
+    /// Chan et al.'s parallel merge (deterministic for a fixed merge order).
+    mutating func merge(_ other: BlockAccumulator) {
+        guard other.count > 0 else { return }
+        if count == 0 { self = other; return }
+        let na = Double(count), nb = Double(other.count), n = na + nb
+        for s in mean.indices {
+            let delta = other.mean[s] - mean[s]
+            mean[s] += delta * nb / n
+            m2[s] += other.m2[s] + delta * delta * na * nb / n
+            givenMeanSum[s] += other.givenMeanSum[s]
+            standardisedSum[s] += other.standardisedSum[s]
+            standardisedCount[s] += other.standardisedCount[s]
+        }
+        count += other.count
+    }
+}
+
+/// Per-block results written by workers (each block by exactly one worker).
+final class BlockResults: @unchecked Sendable {
+    private var blocks: [BlockAccumulator]
+    private let lock = NSLockLike()
+    private var error: (any Error)?
+
+    init(blocks: Int, series: Int) {
+        self.blocks = Array(repeating: BlockAccumulator(series: 0), count: blocks)
+    }
+
+    func store(_ acc: BlockAccumulator, at index: Int) { lock.withLock { blocks[index] = acc } }
+    func block(_ index: Int) -> BlockAccumulator { lock.withLock { blocks[index] } }
+    func record(error e: any Error) { lock.withLock { if error == nil { error = e } } }
+    var firstError: (any Error)? { lock.withLock { error } }
+}

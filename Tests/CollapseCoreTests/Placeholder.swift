@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderCollapseCoreTests: XCTestCase { func testNothing() {} }

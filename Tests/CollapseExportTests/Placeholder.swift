@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderCollapseExportTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderLinearCollapseTests: XCTestCase { func testNothing() {} }

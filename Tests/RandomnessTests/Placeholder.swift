@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderRandomnessTests: XCTestCase { func testNothing() {} }
