@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "LinearCollapse",
                 dependencies: ["LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore"]),
         // Tidy CSV, JSON manifests, atomic file output.
-        .target(name: "CollapseExport"),
+        .target(name: "CollapseExport", dependencies: ["LinearCollapse", "CollapseCore"]),
         .executableTarget(name: "collapse", dependencies: [
             "LinearCollapse", "CollapseTheory", "CollapseCore", "CollapseExport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "CollapseCoreTests", dependencies: ["CollapseCore", "Randomness"]),
         .testTarget(name: "LinearCollapseTests",
                     dependencies: ["LinearCollapse", "LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore"]),
-        .testTarget(name: "CollapseExportTests", dependencies: ["CollapseExport"]),
+        .testTarget(name: "CollapseExportTests", dependencies: ["CollapseExport", "LinearCollapse", "CollapseCore"]),
         .testTarget(name: "CLITests", dependencies: ["collapse"]),
     ]
 )

@@ -1,0 +1,80 @@
+import Foundation
+
+/// The JSON manifest written beside every result file: enough to rerun and audit a run.
+public struct RunManifest: Sendable {
+    public var command: String
+    public var arguments: [String]
+    public var seed: UInt64
+    public var threads: Int
+    public var wallSeconds: Double
+    public var startedAt: Date
+    public var parameters: [(String, JSONValue)]
+    public var outputs: [String]
+    public var status: String
+
+    public init(command: String, arguments: [String], seed: UInt64, threads: Int, wallSeconds: Double,
+                startedAt: Date, parameters: [(String, JSONValue)], outputs: [String], status: String = "complete") {
+        self.command = command
+        self.arguments = arguments
+        self.seed = seed
+        self.threads = threads
+        self.wallSeconds = wallSeconds
+        self.startedAt = startedAt
+        self.parameters = parameters
+        self.outputs = outputs
+        self.status = status
+    }
+
+    /// The manifest as JSON. `seed` is written as a string too, since JSON readers may lose
+    /// integers above 2⁵³.
+    public func json() -> JSONValue {
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return .object([
+            ("tool", "collapse"),
+            ("version", .string(ToolVersion.version)),
+            ("git_commit", .string(ToolVersion.gitCommit)),
+            ("command", .string(command)),
+            ("arguments", .array(arguments.map(JSONValue.string))),
+            ("seed", .string(String(seed))),
+            ("threads", .int(threads)),
+            ("started_at", .string(iso.string(from: startedAt))),
+            ("wall_seconds", .double(wallSeconds)),
+            ("status", .string(status)),
+            ("parameters", .object(parameters)),
+            ("outputs", .array(outputs.map(JSONValue.string))),
+        ])
+    }
+}
+
+/// The tool's version and the git commit of the source tree it was built from.
+public enum ToolVersion {
+    public static let version = "0.1.0"
+
+    /// `git rev-parse HEAD` of the source checkout this binary was compiled from (located via
+    /// this file's compile-time path), with `-dirty` when tracked files differ; `unknown` when
+    /// git or the checkout is unavailable.
+    public static let gitCommit: String = {
+        let sourceRoot = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        guard let head = run(["git", "-C", sourceRoot.path, "rev-parse", "HEAD"]), !head.isEmpty else {
+            return "unknown"
+        }
+        let dirty = run(["git", "-C", sourceRoot.path, "status", "--porcelain", "--untracked-files=no"]) ?? ""
+        return dirty.isEmpty ? head : head + "-dirty"
+    }()
+
+    private static func run(_ argv: [String]) -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = argv
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

@@ -1,0 +1,146 @@
+import CollapseCore
+import CollapseTheory
+
+/// Monte Carlo versus theory: a battery of parameter points, each compared with the closed
+/// forms by z-scores, under one family-wise false-alarm probability.
+///
+/// Two statistics are used (see `GenerationSummary`):
+/// - **design-averaged** `z = (mean − σ²c_n d/(T−d−1))/SE` (proofs T1, T2, L1). Its normal
+///   approximation needs finite higher moments of `tr((XᵀX)⁻¹)`, whose `k`-th moment is finite
+///   iff `T − d + 1 > 2k` (L1); it is used only where `T ≥ d + minimumDesignAveragedMargin`
+///   (moments up to order 5 finite).
+/// - **given-design** `z = Σ Z_i/√R`, `Z_i` standardised by the exact conditional mean and
+///   variance (proof L2): mean 0 and variance 1 for every design, so it is valid at `T = d + 2`
+///   and for over-parameterised `T < d`.
+/// The accumulate bound is checked one-sided: `(mean − σ²d/(T−d−1)·π²/6)/SE ≤ z*`.
+///
+/// **Threshold.** With `K` z-statistics in the family and family-wise false-alarm
+/// probability `α`, each is compared with `z* = Φ⁻¹(1 − α/(2K))` (Bonferroni: under the
+/// theory, `P(any |z| > z*) ≤ α` up to the normal approximation, for any dependence).
+public enum Verification {
+    /// Design-averaged checks need `T ≥ d + 10`.
+    public static let minimumDesignAveragedMargin = 10
+
+    /// One parameter point of the battery.
+    public struct Point: Sendable {
+        public var id: String
+        public var purpose: String
+        public var cell: LinearCell
+        public var generations: Int
+        public var reported: [Int]
+        public var repeats: Int
+        public var checkBound: Bool
+
+        public init(id: String, purpose: String, cell: LinearCell, generations: Int, reported: [Int],
+                    repeats: Int, checkBound: Bool = false) {
+            self.id = id
+            self.purpose = purpose
+            self.cell = cell
+            self.generations = generations
+            self.reported = reported
+            self.repeats = repeats
+            self.checkBound = checkBound
+        }
+    }
+
+    /// What a check compares.
+    public enum Kind: String, Sendable {
+        case designAveraged = "design-averaged"
+        case givenDesign = "given-design"
+        case accumulateBound = "bound"
+    }
+
+    /// One printed check.
+    public struct Check: Sendable {
+        public var id: String
+        public var kind: Kind
+        public var cell: LinearCell
+        public var regime: Regime
+        public var generation: Int
+        public var mean: Double
+        public var standardError: Double
+        /// The value compared with (theory, mean of given-design theory, or the bound).
+        public var target: Double
+        public var z: Double
+        /// Whether `z` passes the threshold (two-sided, or one-sided for the bound).
+        public var passed: Bool
+    }
+
+    public struct Report: Sendable {
+        public var checks: [Check]
+        public var threshold: Double
+        public var familyFalseAlarm: Double
+        public var passed: Bool { checks.allSatisfy(\.passed) }
+    }
+
+    /// The default battery: the paper's settings, the sample size near `d + 2`, large and tiny
+    /// noise, `d = 1`, over-parameterised min-norm fits and the π²/6 bound.
+    public static let defaultBattery: [Point] = [
+        Point(id: "V1", purpose: "THEORY §1 checked numbers",
+              cell: LinearCell(dimension: 10, samples: 100, noiseVariance: 1),
+              generations: 10, reported: [1, 2, 5, 10], repeats: 4000),
+        Point(id: "V2", purpose: "paper figure cell",
+              cell: LinearCell(dimension: 32, samples: 1000, noiseVariance: 1),
+              generations: 50, reported: [1, 2, 10, 50], repeats: 1000),
+        Point(id: "V3", purpose: "large noise",
+              cell: LinearCell(dimension: 32, samples: 316, noiseVariance: 100),
+              generations: 20, reported: [1, 5, 20], repeats: 2000),
+        Point(id: "V4", purpose: "tiny noise",
+              cell: LinearCell(dimension: 5, samples: 40, noiseVariance: 1e-6),
+              generations: 10, reported: [1, 10], repeats: 2000),
+        Point(id: "V5", purpose: "T = d + 2 (design-averaged variance infinite)",
+              cell: LinearCell(dimension: 10, samples: 12, noiseVariance: 1),
+              generations: 10, reported: [1, 2, 10], repeats: 4000),
+        Point(id: "V6", purpose: "d = 1, T = d + 2",
+              cell: LinearCell(dimension: 1, samples: 3, noiseVariance: 2),
+              generations: 10, reported: [1, 10], repeats: 4000),
+        Point(id: "V7", purpose: "over-parameterised T < d (min-norm)",
+              cell: LinearCell(dimension: 20, samples: 10, noiseVariance: 1),
+              generations: 10, reported: [1, 2, 10], repeats: 2000),
+        Point(id: "V8", purpose: "accumulate stays below σ²d/(T−d−1)·π²/6",
+              cell: LinearCell(dimension: 10, samples: 30, noiseVariance: 1),
+              generations: 200, reported: [1, 200], repeats: 2000, checkBound: true),
+    ]
+
+    /// `Φ⁻¹(1 − α/(2K))`.
+    public static func threshold(familyFalseAlarm alpha: Double, statistics k: Int) -> Double {
+        precondition(alpha > 0 && alpha < 1 && k >= 1, "threshold needs 0 < α < 1 and K ≥ 1")
+        return NormalDistribution.twoSidedCriticalValue(falseAlarm: alpha / Double(k))
+    }
+
+    /// Runs `battery` under `seed` and compares every reported statistic with `z*`.
+    public static func run(battery: [Point] = defaultBattery, seed: UInt64, threads: Int,
+                           familyFalseAlarm alpha: Double = 1e-3) throws -> Report {
+        struct Pending { var check: Check; var oneSided: Bool }
+        var pending: [Pending] = []
+        for point in battery {
+            let settings = MonteCarloSettings(repeats: point.repeats, generations: point.generations,
+                                              regimes: [.replace, .accumulate], seed: seed, threads: threads)
+            let rows = try MonteCarlo.run(cell: point.cell, settings: settings)
+            let averagedValid = point.cell.samples >= point.cell.dimension + minimumDesignAveragedMargin
+            for row in rows where point.reported.contains(row.generation) {
+                func add(_ kind: Kind, _ target: Double, _ z: Double, oneSided: Bool = false) {
+                    pending.append(Pending(check: Check(
+                        id: point.id, kind: kind, cell: point.cell, regime: row.regime,
+                        generation: row.generation, mean: row.mean, standardError: row.standardError,
+                        target: target, z: z, passed: false), oneSided: oneSided))
+                }
+                if averagedValid, let th = row.theory, let z = row.zScore { add(.designAveraged, th, z) }
+                if let given = row.theoryGivenDesign, let z = row.zGivenDesign { add(.givenDesign, given, z) }
+                if point.checkBound, row.regime == .accumulate, row.generation == point.generations,
+                   let bound = LinearCollapseTheory.accumulateBound(
+                       dimension: point.cell.dimension, samples: point.cell.samples,
+                       noiseVariance: point.cell.noiseVariance) {
+                    add(.accumulateBound, bound, (row.mean - bound) / row.standardError, oneSided: true)
+                }
+            }
+        }
+        let zStar = threshold(familyFalseAlarm: alpha, statistics: max(pending.count, 1))
+        let checks = pending.map { p -> Check in
+            var c = p.check
+            c.passed = p.oneSided ? c.z <= zStar : abs(c.z) <= zStar
+            return c
+        }
+        return Report(checks: checks, threshold: zStar, familyFalseAlarm: alpha)
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+@main
+struct Collapse: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collapse",
+        abstract: "Theory and simulation of model collapse: replace vs accumulate in the linear-regression chain.",
+        discussion: """
+        Generation n = 1 is the OLS fit on real data; every later generation refits on labels \
+        produced by the previous fit plus fresh noise. Test error is the exact excess risk \
+        ‖ŵ − w*‖² (isotropic Gaussian design). See README.md and proofs/.
+        """,
+        version: "0.1.0",
+        subcommands: [TheoryCommand.self, SimulateCommand.self, VerifyCommand.self, ReproduceCommand.self]
+    )
+}

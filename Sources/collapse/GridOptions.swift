@@ -1,0 +1,38 @@
+import ArgumentParser
+import LinearCollapse
+
+/// The parameter grid flags shared by `theory` and `simulate`: each takes a comma-separated
+/// list, and the lists form a grid (dimension outermost, noise variance innermost).
+struct GridOptions: ParsableArguments {
+    @Option(name: .customLong("dimension"), help: "Feature dimension(s) d, comma-separated (d ≥ 1).")
+    var dimension = "10"
+
+    @Option(name: .customLong("samples"), help: "Samples per generation T, comma-separated (T ≥ 1).")
+    var samples = "100"
+
+    @Option(name: .customLong("noise-variance"), help: "Label-noise variance(s) σ², comma-separated (> 0).")
+    var noiseVariance = "1"
+
+    @Option(name: .customLong("generations"), help: "Number of model fits N (generation 1 fits the real data).")
+    var generations = 10
+
+    static let maximumGenerations = 100_000
+
+    func dimensions() throws -> [Int] { try ListParsing.integers(dimension, flag: "--dimension", minimum: 1, maximum: 100_000) }
+    func sampleSizes() throws -> [Int] { try ListParsing.integers(samples, flag: "--samples", minimum: 1, maximum: 100_000_000) }
+    func noiseVariances() throws -> [Double] { try ListParsing.positiveDoubles(noiseVariance, flag: "--noise-variance") }
+
+    func validateGenerations() throws {
+        guard generations >= 1 && generations <= Self.maximumGenerations else {
+            throw ValidationError("--generations: \(generations) is out of range; expected an integer in 1...\(Self.maximumGenerations)")
+        }
+    }
+
+    /// The grid cells in output order.
+    func cells() throws -> [LinearCell] {
+        let ds = try dimensions(), ts = try sampleSizes(), ss = try noiseVariances()
+        var out: [LinearCell] = []
+        for d in ds { for t in ts { for s in ss { out.append(LinearCell(dimension: d, samples: t, noiseVariance: s)) } } }
+        return out
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import ArgumentParser
+import CollapseCore
+
+/// Parsing of the comma-separated list flags, with messages that name the flag, the value and
+/// what is allowed.
+enum ListParsing {
+    static func items(_ raw: String, flag: String, expected: String) throws -> [String] {
+        let parts = raw.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        if parts.allSatisfy(\.isEmpty) {
+            throw ValidationError("\(flag): empty list; expected \(expected)")
+        }
+        if let i = parts.firstIndex(where: \.isEmpty) {
+            throw ValidationError("\(flag) '\(raw)': item \(i + 1) is empty; expected \(expected)")
+        }
+        var seen = Set<String>()
+        for p in parts where !seen.insert(p).inserted {
+            throw ValidationError("\(flag) '\(raw)': '\(p)' is listed twice; expected \(expected)")
+        }
+        return parts
+    }
+
+    static func integers(_ raw: String, flag: String, minimum: Int, maximum: Int = 10_000_000) throws -> [Int] {
+        let expected = "comma-separated integers in \(minimum)...\(maximum), e.g. \(minimum),\(max(minimum * 10, minimum + 1))"
+        return try items(raw, flag: flag, expected: expected).map { s in
+            guard let v = Int(s) else { throw ValidationError("\(flag): '\(s)' is not an integer; expected \(expected)") }
+            guard v >= minimum && v <= maximum else {
+                throw ValidationError("\(flag): \(v) is out of range; expected \(expected)")
+            }
+            return v
+        }
+    }
+
+    static func positiveDoubles(_ raw: String, flag: String, maximum: Double = 1e12) throws -> [Double] {
+        let expected = "comma-separated finite numbers > 0 and ≤ \(maximum), e.g. 0.1,1,10"
+        return try items(raw, flag: flag, expected: expected).map { s in
+            guard let v = Double(s) else { throw ValidationError("\(flag): '\(s)' is not a number; expected \(expected)") }
+            guard v.isFinite else { throw ValidationError("\(flag): \(s) is not finite; expected \(expected)") }
+            guard v > 0 && v <= maximum else {
+                throw ValidationError("\(flag): \(s) is out of range; expected \(expected)")
+            }
+            return v
+        }
+    }
+
+    static func fractions(_ raw: String, flag: String) throws -> [Double] {
+        let expected = "comma-separated fractions in [0, 1], e.g. 0.1,0.5"
+        return try items(raw, flag: flag, expected: expected).map { s in
+            guard let v = Double(s), v.isFinite, v >= 0, v <= 1 else {
+                throw ValidationError("\(flag): '\(s)' is not a fraction in [0, 1]; expected \(expected)")
+            }
+            return v
+        }
+    }
+
+    /// Regime names; `mix` expands to one regime per real fraction.
+    static func regimes(_ raw: String, flag: String = "--regimes", allowed: [String] = Regime.names,
+                        realFractions: [Double]) throws -> [Regime] {
+        let expected = "a comma-separated list of \(allowed.joined(separator: ", "))"
+        var out: [Regime] = []
+        for name in try items(raw, flag: flag, expected: expected) {
+            guard allowed.contains(name) else {
+                if Regime.names.contains(name) {
+                    throw ValidationError("\(flag): '\(name)' has no closed form; allowed here: \(allowed.joined(separator: ", "))")
+                }
+                throw ValidationError("\(flag): unknown regime '\(name)'; allowed: \(allowed.joined(separator: ", "))")
+            }
+            switch name {
+            case "replace": out.append(.replace)
+            case "accumulate": out.append(.accumulate)
+            case "accumulate-subsample": out.append(.accumulateSubsample)
+            default: out.append(contentsOf: realFractions.map { Regime.mix(realFraction: $0) })
+            }
+        }
+        return out
+    }
+}
