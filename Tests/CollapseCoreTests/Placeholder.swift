@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderCollapseCoreTests: XCTestCase { func testNothing() {} }

@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderLinearCollapseTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,86 @@
+import CollapseCore
+import LinearAlgebra
+import LinearCollapse
+import Randomness
+import XCTest
+
+/// The fast path (`LinearChainSimulator`) must reproduce the reference path
+/// (`GenerationScheduler` + `OLSRegressionModel`, which literally stacks and refits) when both
+/// read the same streams.
+final class SchedulerAgreementTests: XCTestCase {
+    /// Both paths do the same arithmetic up to the order of floating-point sums (BLAS kernels
+    /// on stacked vs. summed data): agreement to 1e-8 relative leaves room for the
+    /// condition-number amplification of round-off (≤ 1e4·ε·cond, with cond(G) ≤ 1e4 here).
+    let relativeTolerance = 1e-8
+
+    func schedulerPath(cell: LinearCell, regime: Regime, generations: Int, seed: UInt64, replicate: Int) throws -> [Double] {
+        var rng = cell.stream(seed: seed, replicate: replicate, purpose: .data)
+        var srng = cell.stream(seed: seed, replicate: replicate, purpose: .subsample)
+        let real = LinearRealData.draw(cell: cell, using: &rng)
+        var model = OLSRegressionModel(design: real.design, truth: real.truth,
+                                       noiseStandardDeviation: cell.noiseVariance.squareRoot())
+        return try GenerationScheduler<OLSRegressionModel>(regime: regime, generations: generations)
+            .run(model: &model, realData: RegressionData(x: real.design, y: real.labels),
+                 sampling: &rng, subsampling: &srng)
+    }
+
+    func fastPath(cell: LinearCell, regimes: [Regime], generations: Int, seed: UInt64, replicate: Int) throws -> [Double] {
+        let sim = LinearChainSimulator(cell: cell, regimes: regimes, generations: generations)
+        var errors = [Double](repeating: .nan, count: regimes.count * generations)
+        _ = try errors.withUnsafeMutableBufferPointer { try sim.runReplicate(seed: seed, replicate: replicate, errors: $0) }
+        return errors
+    }
+
+    let regimes: [Regime] = [.replace, .accumulate, .accumulateSubsample, .mix(realFraction: 0.3)]
+    let cells = [
+        LinearCell(dimension: 4, samples: 20, noiseVariance: 1),     // well-posed
+        LinearCell(dimension: 3, samples: 5, noiseVariance: 0.5),    // T = d + 2
+        LinearCell(dimension: 6, samples: 4, noiseVariance: 2),      // over-parameterised, min-norm
+    ]
+
+    func testFastPathMatchesSchedulerForEveryRegime() throws {
+        for cell in cells {
+            for regime in regimes {
+                for replicate in 0..<3 {
+                    let slow = try schedulerPath(cell: cell, regime: regime, generations: 8, seed: 42, replicate: replicate)
+                    let fast = try fastPath(cell: cell, regimes: [regime], generations: 8, seed: 42, replicate: replicate)
+                    for n in 0..<8 {
+                        XCTAssertEqual(fast[n], slow[n], accuracy: relativeTolerance * abs(slow[n]),
+                                       "\(cell) \(regime) replicate \(replicate) generation \(n + 1)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// A regime's numbers do not depend on which other regimes run beside it (the shared
+    /// draws are consumed identically): bit-for-bit equality.
+    func testRegimeResultsDoNotDependOnCompanions() throws {
+        let cell = cells[0]
+        let all = try fastPath(cell: cell, regimes: regimes, generations: 6, seed: 7, replicate: 11)
+        for (i, regime) in regimes.enumerated() {
+            let alone = try fastPath(cell: cell, regimes: [regime], generations: 6, seed: 7, replicate: 11)
+            XCTAssertEqual(Array(all[(i * 6)..<((i + 1) * 6)]), alone, "\(regime)")
+        }
+    }
+
+    /// Streams do not depend on the number of generations: a shorter run is a prefix.
+    func testShorterRunIsAPrefixOfALongerOne() throws {
+        let cell = cells[0]
+        let short = try fastPath(cell: cell, regimes: [.accumulateSubsample], generations: 4, seed: 3, replicate: 0)
+        let long = try fastPath(cell: cell, regimes: [.accumulateSubsample], generations: 9, seed: 3, replicate: 0)
+        XCTAssertEqual(short, Array(long.prefix(4)))
+    }
+
+    /// Generation 1 is the fit on real data for every regime, and mix(0) is replace while mix(1)
+    /// refits the real data forever.
+    func testRegimeIdentities() throws {
+        let cell = cells[0]
+        let r = try fastPath(cell: cell, regimes: [.replace, .accumulate, .accumulateSubsample, .mix(realFraction: 0),
+                                                    .mix(realFraction: 1)], generations: 5, seed: 9, replicate: 2)
+        let gen1 = (0..<5).map { r[$0 * 5] }
+        XCTAssertTrue(gen1.allSatisfy { $0 == gen1[0] }, "generation 1 must agree across regimes: \(gen1)")
+        XCTAssertEqual(Array(r[15..<20]), Array(r[0..<5]), "mix(0) must equal replace")
+        XCTAssertTrue(r[20..<25].allSatisfy { $0 == gen1[0] }, "mix(1) must refit the real data")
+    }
+}
