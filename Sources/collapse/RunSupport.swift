@@ -11,7 +11,7 @@ struct CLIError: Error, CustomStringConvertible {
 
 /// Options shared by the commands that sample.
 struct RunOptions: ParsableArguments {
-    @Option(name: .customLong("seed"), help: "Root seed (0 ... 2^64−1). Default: a random seed, printed and recorded.")
+    @Option(name: .customLong("seed"), help: "Root seed in 0...2^64−1. Default: simulate draws one (printed and recorded), verify uses 1, reproduce 20240402.")
     var seed: String?
 
     @Option(name: .customLong("threads"), help: "Worker threads (default: all cores). Results do not depend on it.")

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks to build and test the toolkit:
+# LAPACKE + OpenBLAS (Debian's liblapacke-dev, libopenblas-dev). Idempotent: installs nothing
+# when everything is present. The Swift toolchain (6.0 or later) must already be on PATH.
+set -euo pipefail
+
+packages=(liblapacke-dev libopenblas-dev)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+    echo "install-deps: installing ${missing[*]}" >&2
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "install-deps: no 'swift' on PATH; install a Swift 6 toolchain (swift.org) first" >&2
+    exit 1
+fi
