@@ -131,84 +131,79 @@ public struct LinearChainSimulator: Sendable {
             bias: nullPart.reduce(0) { $0 + $1 * $1 }, rank: solver.rank)
 
         let k = regimes.count
-        // State per regime: current fit, running label sum (accumulate), label pool (subsample).
-        var w = [Double](repeating: 0, count: k * d)
-        var labelSum = [[Double]](repeating: [], count: k)
-        var pool = [[Double]](repeating: [], count: k)
-        var noise = [Double](repeating: 0, count: t)
-        var y = [Double](repeating: 0, count: t)
-        var trainY = [Double](repeating: 0, count: t)
+        // Scratch, allocated once per replicate: fits (k·d), the current and training labels,
+        // the noise, and per-regime running label sums (accumulate).
+        let w = UnsafeMutableBufferPointer<Double>.allocate(capacity: k * d)
+        let wr = UnsafeMutableBufferPointer<Double>.allocate(capacity: d)
+        let noise = UnsafeMutableBufferPointer<Double>.allocate(capacity: t)
+        let y = UnsafeMutableBufferPointer<Double>.allocate(capacity: t)
+        let trainY = UnsafeMutableBufferPointer<Double>.allocate(capacity: t)
+        let labelSum = UnsafeMutableBufferPointer<Double>.allocate(capacity: k * t)
+        defer { for b in [w, wr, noise, y, trainY, labelSum] { b.deallocate() } }
+        var pool = [[Double]](repeating: [], count: k)   // accumulate-subsample label pools
+        let truth = real.truth
+
+        func error(_ v: UnsafeMutableBufferPointer<Double>) -> Double {
+            var s = 0.0
+            for j in 0..<d { let e = v[j] - truth[j]; s += e * e }
+            return s
+        }
 
         // Generation 1: every regime fits the real data.
-        var w1 = [Double](repeating: 0, count: d)
-        real.labels.withUnsafeBufferPointer { yp in
-            w1.withUnsafeMutableBufferPointer { solver.solve(yp, into: $0, workspace: &ws) }
-        }
-        let e1 = squaredDistance(w1, real.truth)
+        real.labels.withUnsafeBufferPointer { solver.solve($0, into: wr, workspace: &ws) }
+        let e1 = error(wr)
         for r in 0..<k {
-            for j in 0..<d { w[r * d + j] = w1[j] }
+            for j in 0..<d { w[r * d + j] = wr[j] }
             errors[r * nGen] = e1
             switch regimes[r] {
-            case .accumulate: labelSum[r] = real.labels
-            case .accumulateSubsample: pool[r].reserveCapacity(t * nGen); pool[r] = real.labels
+            case .accumulate:
+                for i in 0..<t { labelSum[r * t + i] = real.labels[i] }
+            case .accumulateSubsample:
+                pool[r].reserveCapacity(t * nGen)
+                pool[r] = real.labels
             default: break
             }
         }
         if nGen == 1 { return stats }
 
+        let yBase = UnsafeBufferPointer(y)
         try real.design.storage.withUnsafeBufferPointer { xp in
-            for n in 2...nGen {
-                noise.withUnsafeMutableBufferPointer { Normal.fill($0, scale: sigma, using: &rng) }
-                for r in 0..<k {
-                    // y = E_n + X ŵ_{n−1}: the synthetic labels of model n − 1.
-                    y.withUnsafeMutableBufferPointer { yp in
-                        noise.withUnsafeBufferPointer { np in
-                            yp.baseAddress!.update(from: np.baseAddress!, count: t)
+            try real.labels.withUnsafeBufferPointer { realY in
+                for n in 2...nGen {
+                    Normal.fill(noise, scale: sigma, using: &rng)
+                    for r in 0..<k {
+                        // y = E_n + X ŵ_{n−1}: the synthetic labels of model n − 1.
+                        y.baseAddress!.update(from: noise.baseAddress!, count: t)
+                        BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!,
+                                  x: w.baseAddress! + r * d, beta: 1, y: y.baseAddress!)
+                        switch regimes[r] {
+                        case .replace:
+                            solver.solve(yBase, into: wr, workspace: &ws)
+                        case .accumulate:
+                            let sum = labelSum.baseAddress! + r * t
+                            for i in 0..<t { sum[i] += y[i] }
+                            solver.solve(UnsafeBufferPointer(start: sum, count: t), into: wr, workspace: &ws)
+                            let inv = 1 / Double(n)
+                            for j in 0..<d { wr[j] *= inv }
+                        case let .mix(fraction):
+                            let m = Regime.realCount(fraction: fraction, of: t)
+                            for i in 0..<m { trainY[i] = realY[i] }
+                            for i in m..<t { trainY[i] = y[i] }
+                            solver.solve(UnsafeBufferPointer(trainY), into: wr, workspace: &ws)
+                        case .accumulateSubsample:
+                            pool[r].append(contentsOf: yBase)
+                            let rows = subsampleRNG.sampleWithoutReplacement(count: t, from: pool[r].count)
+                            let subDesign = real.design.selectingRows(rows.map { $0 % t })
+                            for (i, p) in rows.enumerated() { trainY[i] = pool[r][p] }
+                            let fit = try LeastSquaresSolver(design: subDesign).solve(Array(trainY))
+                            for j in 0..<d { wr[j] = fit[j] }
                         }
-                        w.withUnsafeBufferPointer { wp in
-                            BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!,
-                                      x: wp.baseAddress! + r * d, beta: 1, y: yp.baseAddress!)
-                        }
+                        for j in 0..<d { w[r * d + j] = wr[j] }
+                        errors[r * nGen + n - 1] = error(wr)
                     }
-                    var wr = [Double](repeating: 0, count: d)
-                    switch regimes[r] {
-                    case .replace:
-                        y.withUnsafeBufferPointer { yp in
-                            wr.withUnsafeMutableBufferPointer { solver.solve(yp, into: $0, workspace: &ws) }
-                        }
-                    case .accumulate:
-                        for i in 0..<t { labelSum[r][i] += y[i] }
-                        labelSum[r].withUnsafeBufferPointer { yp in
-                            wr.withUnsafeMutableBufferPointer { solver.solve(yp, into: $0, workspace: &ws) }
-                        }
-                        let inv = 1 / Double(n)
-                        for j in 0..<d { wr[j] *= inv }
-                    case let .mix(fraction):
-                        let m = Regime.realCount(fraction: fraction, of: t)
-                        for i in 0..<m { trainY[i] = real.labels[i] }
-                        for i in m..<t { trainY[i] = y[i] }
-                        trainY.withUnsafeBufferPointer { yp in
-                            wr.withUnsafeMutableBufferPointer { solver.solve(yp, into: $0, workspace: &ws) }
-                        }
-                    case .accumulateSubsample:
-                        pool[r].append(contentsOf: y)
-                        let rows = subsampleRNG.sampleWithoutReplacement(count: t, from: pool[r].count)
-                        let subDesign = real.design.selectingRows(rows.map { $0 % t })
-                        for (i, p) in rows.enumerated() { trainY[i] = pool[r][p] }
-                        wr = try LeastSquaresSolver(design: subDesign).solve(trainY)
-                    }
-                    for j in 0..<d { w[r * d + j] = wr[j] }
-                    errors[r * nGen + n - 1] = squaredDistance(wr, real.truth)
                 }
             }
         }
         return stats
-    }
-
-    @inline(__always)
-    private func squaredDistance(_ a: [Double], _ b: [Double]) -> Double {
-        var s = 0.0
-        for j in 0..<a.count { let e = a[j] - b[j]; s += e * e }
-        return s
     }
 }

@@ -69,7 +69,7 @@ public final class ZigguratTables: @unchecked Sendable {
     /// The edges, for tests.
     public var edges: [Double] { (0...Self.layers).map { x[$0] } }
 
-    @inlinable
+    @inlinable @inline(__always)
     func draw<G: RandomNumberGenerator>(_ rng: inout G) -> Double {
         while true {
             let bits = rng.next()

@@ -20,7 +20,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
         self.init(seed: StreamKey.derive(seed, stream))
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func next() -> UInt64 {
         let result = Xoshiro256StarStar.rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
@@ -33,7 +33,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
         return result
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }
 
