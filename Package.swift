@@ -26,8 +26,12 @@ let package = Package(
                 dependencies: ["LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore"]),
         // Tidy CSV, JSON manifests, atomic file output.
         .target(name: "CollapseExport", dependencies: ["LinearCollapse", "CollapseCore"]),
+        // SVG figures from results CSV files (pure Swift).
+        .target(name: "CollapsePlot", dependencies: ["CollapseExport"]),
+        // Sweep definitions (config files, named experiments), durable per-cell runs, shards, merge.
+        .target(name: "CollapseSweep", dependencies: ["LinearCollapse", "CollapseExport", "CollapseCore"]),
         .executableTarget(name: "collapse", dependencies: [
-            "LinearCollapse", "CollapseTheory", "CollapseCore", "CollapseExport",
+            "LinearCollapse", "CollapseTheory", "CollapseCore", "CollapseExport", "CollapsePlot", "CollapseSweep",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
@@ -37,6 +41,8 @@ let package = Package(
         .testTarget(name: "LinearCollapseTests",
                     dependencies: ["LinearCollapse", "LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore"]),
         .testTarget(name: "CollapseExportTests", dependencies: ["CollapseExport", "LinearCollapse", "CollapseCore"]),
+        .testTarget(name: "CollapsePlotTests", dependencies: ["CollapsePlot", "CollapseExport"]),
+        .testTarget(name: "CollapseSweepTests", dependencies: ["CollapseSweep", "LinearCollapse", "CollapseExport", "CollapseCore"]),
         .testTarget(name: "CLITests", dependencies: ["collapse"]),
     ]
 )

@@ -55,6 +55,7 @@ public enum LinearCollapseTheory {
     /// The accumulate bound `σ² d/(T − d − 1) · π²/6` (Gerstgrasser et al. 2024; proof T2),
     /// an upper bound on the expected test error at every generation. `nil` when `T < d + 2`.
     public static func accumulateBound(dimension d: Int, samples t: Int, noiseVariance sigma2: Double) -> Double? {
+        precondition(sigma2 >= 0 && sigma2.isFinite, "noise variance must be finite and ≥ 0, got \(sigma2)")
         guard let k = expectedTraceOfInverseGram(dimension: d, samples: t) else { return nil }
         return sigma2 * k * baselLimit
     }

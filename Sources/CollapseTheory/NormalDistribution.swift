@@ -8,8 +8,12 @@ public enum NormalDistribution {
 
     /// `Φ⁻¹(p)` for `0 < p < 1`: Acklam's rational approximation (relative error < 1.2e-9)
     /// refined by one Halley step on `Φ`, giving close to full double precision.
+    ///
+    /// The upper half uses `Φ⁻¹(p) = −Φ⁻¹(1 − p)` (exact subtraction for `p ≥ ½`), so the
+    /// refinement always works on the small tail probability instead of on `1 − ε`.
     public static func quantile(_ p: Double) -> Double {
         precondition(p > 0 && p < 1, "quantile needs 0 < p < 1, got \(p)")
+        if p > 0.5 { return -quantile(1 - p) }
         let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
                  1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
         let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
@@ -33,15 +37,17 @@ public enum NormalDistribution {
             x = -(((((c[0]*q + c[1])*q + c[2])*q + c[3])*q + c[4])*q + c[5]) /
                 ((((d[0]*q + d[1])*q + d[2])*q + d[3])*q + 1)
         }
-        // Halley refinement.
+        // Halley refinement; exp(x²/2) split in two factors so it cannot overflow for |x| ≤ 38.5.
         let e = cdf(x) - p
-        let u = e * (2 * Double.pi).squareRoot() * exp(x * x / 2)
+        let h = exp(x * x / 4)
+        let u = e * h * (2 * Double.pi).squareRoot() * h
         x -= u / (1 + x * u / 2)
         return x
     }
 
     /// The two-sided critical value `z` with `P(|Z| > z) = q`.
     public static func twoSidedCriticalValue(falseAlarm q: Double) -> Double {
-        quantile(1 - q / 2)
+        precondition(q > 0 && q < 1, "false-alarm probability must be in (0, 1), got \(q)")
+        return -quantile(q / 2)
     }
 }

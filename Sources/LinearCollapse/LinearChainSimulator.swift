@@ -105,6 +105,16 @@ public struct LinearChainSimulator: Sendable {
         self.generations = generations
     }
 
+    /// Approximate peak working memory of one worker thread, in bytes: the design and its
+    /// factorisation (≈ 3·T·d doubles), label buffers, and for accumulate-subsample the label
+    /// pool (`N·T`) plus a subsampled design (`T·d`).
+    public static func estimatedBytesPerWorker(cell: LinearCell, regimes: [Regime], generations: Int) -> Double {
+        let t = Double(cell.samples), d = Double(cell.dimension)
+        var doubles = 3 * t * d + 2 * d * d + t * Double(regimes.count + 5)
+        if regimes.contains(.accumulateSubsample) { doubles += Double(generations) * t + 2 * t * d }
+        return 8 * doubles
+    }
+
     /// Runs replicate `replicate` under `seed`, writing the test error of regime `r` at
     /// generation `n` to `errors[r * generations + n − 1]`.
     public func runReplicate(seed: UInt64, replicate: Int,

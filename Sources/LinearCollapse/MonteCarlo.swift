@@ -49,6 +49,23 @@ public struct GenerationSummary: Sendable, Equatable {
     /// given-design mean and variance (proof L2); `N(0,1)` in the large-R limit for any `T`,
     /// including `T ≤ d + 3` where the design-averaged SE is infinite.
     public var zGivenDesign: Double?
+
+    public init(cell: LinearCell, regime: Regime, generation: Int, repeats: Int, mean: Double,
+                standardError: Double, confidenceLow: Double, confidenceHigh: Double, theory: Double?,
+                theoryGivenDesign: Double?, zScore: Double?, zGivenDesign: Double?) {
+        self.cell = cell
+        self.regime = regime
+        self.generation = generation
+        self.repeats = repeats
+        self.mean = mean
+        self.standardError = standardError
+        self.confidenceLow = confidenceLow
+        self.confidenceHigh = confidenceHigh
+        self.theory = theory
+        self.theoryGivenDesign = theoryGivenDesign
+        self.zScore = zScore
+        self.zGivenDesign = zGivenDesign
+    }
 }
 
 /// Runs replicates of the linear chain in parallel and summarises them.

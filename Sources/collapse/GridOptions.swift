@@ -4,16 +4,16 @@ import LinearCollapse
 /// The parameter grid flags shared by `theory` and `simulate`: each takes a comma-separated
 /// list, and the lists form a grid (dimension outermost, noise variance innermost).
 struct GridOptions: ParsableArguments {
-    @Option(name: .customLong("dimension"), help: "Feature dimension(s) d, comma-separated (d ≥ 1).")
+    @Option(name: .customLong("dimension"), parsing: .unconditional, help: "Feature dimension(s) d, comma-separated (d ≥ 1).")
     var dimension = "10"
 
-    @Option(name: .customLong("samples"), help: "Samples per generation T, comma-separated (T ≥ 1).")
+    @Option(name: .customLong("samples"), parsing: .unconditional, help: "Samples per generation T, comma-separated (T ≥ 1).")
     var samples = "100"
 
-    @Option(name: .customLong("noise-variance"), help: "Label-noise variance(s) σ², comma-separated (> 0).")
+    @Option(name: .customLong("noise-variance"), parsing: .unconditional, help: "Label-noise variance(s) σ², comma-separated (> 0).")
     var noiseVariance = "1"
 
-    @Option(name: .customLong("generations"), help: "Number of model fits N (generation 1 fits the real data).")
+    @Option(name: .customLong("generations"), parsing: .unconditional, help: "Number of model fits N (generation 1 fits the real data).")
     var generations = 10
 
     static let maximumGenerations = 100_000

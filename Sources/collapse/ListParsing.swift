@@ -14,44 +14,60 @@ enum ListParsing {
         if let i = parts.firstIndex(where: \.isEmpty) {
             throw ValidationError("\(flag) '\(raw)': item \(i + 1) is empty; expected \(expected)")
         }
-        var seen = Set<String>()
-        for p in parts where !seen.insert(p).inserted {
-            throw ValidationError("\(flag) '\(raw)': '\(p)' is listed twice; expected \(expected)")
-        }
         return parts
+    }
+
+    /// Rejects a value listed twice (compared as parsed values: `1` and `1.0` are the same).
+    static func unique<T: Hashable>(_ values: [T], raw: String, flag: String, expected: String) throws -> [T] {
+        var seen = Set<T>()
+        for v in values where !seen.insert(v).inserted {
+            throw ValidationError("\(flag) '\(raw)': the value \(v) is listed twice; expected \(expected)")
+        }
+        return values
+    }
+
+    /// Why a string that parsed to a non-finite double is not allowed.
+    static func nonFinite(_ s: String) -> String {
+        let lower = s.lowercased()
+        if lower.contains("nan") { return "\(s) is not a number (NaN)" }
+        if lower.contains("inf") { return "\(s) is infinite" }
+        return "\(s) overflows a double (|x| > 1.8e308)"
     }
 
     static func integers(_ raw: String, flag: String, minimum: Int, maximum: Int = 10_000_000) throws -> [Int] {
         let expected = "comma-separated integers in \(minimum)...\(maximum), e.g. \(minimum),\(max(minimum * 10, minimum + 1))"
-        return try items(raw, flag: flag, expected: expected).map { s in
+        let values = try items(raw, flag: flag, expected: expected).map { s in
             guard let v = Int(s) else { throw ValidationError("\(flag): '\(s)' is not an integer; expected \(expected)") }
             guard v >= minimum && v <= maximum else {
                 throw ValidationError("\(flag): \(v) is out of range; expected \(expected)")
             }
             return v
         }
+        return try unique(values, raw: raw, flag: flag, expected: expected)
     }
 
     static func positiveDoubles(_ raw: String, flag: String, maximum: Double = 1e12) throws -> [Double] {
         let expected = "comma-separated finite numbers > 0 and ≤ \(maximum), e.g. 0.1,1,10"
-        return try items(raw, flag: flag, expected: expected).map { s in
+        let values = try items(raw, flag: flag, expected: expected).map { s in
             guard let v = Double(s) else { throw ValidationError("\(flag): '\(s)' is not a number; expected \(expected)") }
-            guard v.isFinite else { throw ValidationError("\(flag): \(s) is not finite; expected \(expected)") }
+            guard v.isFinite else { throw ValidationError("\(flag): \(nonFinite(s)); expected \(expected)") }
             guard v > 0 && v <= maximum else {
                 throw ValidationError("\(flag): \(s) is out of range; expected \(expected)")
             }
             return v
         }
+        return try unique(values, raw: raw, flag: flag, expected: expected)
     }
 
     static func fractions(_ raw: String, flag: String) throws -> [Double] {
         let expected = "comma-separated fractions in [0, 1], e.g. 0.1,0.5"
-        return try items(raw, flag: flag, expected: expected).map { s in
+        let values = try items(raw, flag: flag, expected: expected).map { s in
             guard let v = Double(s), v.isFinite, v >= 0, v <= 1 else {
                 throw ValidationError("\(flag): '\(s)' is not a fraction in [0, 1]; expected \(expected)")
             }
             return v
         }
+        return try unique(values, raw: raw, flag: flag, expected: expected)
     }
 
     /// Regime names; `mix` expands to one regime per real fraction.
@@ -59,7 +75,7 @@ enum ListParsing {
                         realFractions: [Double]) throws -> [Regime] {
         let expected = "a comma-separated list of \(allowed.joined(separator: ", "))"
         var out: [Regime] = []
-        for name in try items(raw, flag: flag, expected: expected) {
+        for name in try unique(items(raw, flag: flag, expected: expected), raw: raw, flag: flag, expected: expected) {
             guard allowed.contains(name) else {
                 if Regime.names.contains(name) {
                     throw ValidationError("\(flag): '\(name)' has no closed form; allowed here: \(allowed.joined(separator: ", "))")

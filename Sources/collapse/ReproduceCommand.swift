@@ -21,15 +21,15 @@ struct ReproduceCommand: ParsableCommand {
     static let generations = 50
     static let defaultSeed: UInt64 = 20240402
 
-    @Option(name: .customLong("repeats"), help: "Replicates per cell (≥ 1000 for the paper's precision; ≥ 2 allowed).")
+    @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Replicates per cell (≥ 1000 for the paper's precision; ≥ 2 allowed).")
     var repeats = 1000
 
     @OptionGroup var runOptions: RunOptions
 
-    @Option(name: .customLong("output"), help: "Output directory (created if missing).")
+    @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (created if missing).")
     var output = "results/linear"
 
-    @Option(name: .customLong("false-alarm"), help: "Family-wise false-alarm probability α for the agreement verdict.")
+    @Option(name: .customLong("false-alarm"), parsing: .unconditional, help: "Family-wise false-alarm probability α for the agreement verdict.")
     var falseAlarm = 1e-3
 
     func validate() throws {
@@ -88,7 +88,7 @@ struct ReproduceCommand: ParsableCommand {
         for t in Self.samples {
             let last = rows.filter { $0.cell.samples == t && $0.cell.noiseVariance == 1 && $0.generation == Self.generations }
             for r in last {
-                print("  T = \(pad(String(t), 4)), σ² = 1, n = 50, \(pad(r.regime.name, 10)): MC \(fmt(r.mean)) ± \(fmt(r.standardError))" +
+                print("  T = \(String(t).padding(toLength: 4, withPad: " ", startingAt: 0)) σ² = 1, n = 50, \(r.regime.name.padding(toLength: 10, withPad: " ", startingAt: 0)): MC \(fmt(r.mean)) ± \(fmt(r.standardError))" +
                       "   theory \(r.theory.map(fmt) ?? "—")")
             }
         }

@@ -11,10 +11,10 @@ struct CLIError: Error, CustomStringConvertible {
 
 /// Options shared by the commands that sample.
 struct RunOptions: ParsableArguments {
-    @Option(name: .customLong("seed"), help: "Root seed in 0...2^64−1. Default: simulate draws one (printed and recorded), verify uses 1, reproduce 20240402.")
+    @Option(name: .customLong("seed"), parsing: .unconditional, help: "Root seed in 0...2^64−1. Default: simulate draws one (printed and recorded), verify uses 1, reproduce 20240402.")
     var seed: String?
 
-    @Option(name: .customLong("threads"), help: "Worker threads (default: all cores). Results do not depend on it.")
+    @Option(name: .customLong("threads"), parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
 
     func resolvedThreads() throws -> Int {
@@ -48,13 +48,31 @@ struct RunOptions: ParsableArguments {
 struct OutputDirectory {
     let url: URL
 
-    /// Fails early (before computing) if `path` exists and is not a directory.
+    /// Fails early (before computing) unless `path` is a directory, or can be created as one:
+    /// its nearest existing ancestor must be a writable directory.
     init(path: String, flag: String = "--output") throws {
         guard !path.isEmpty else { throw ValidationError("\(flag): empty path; expected a directory path") }
-        url = URL(fileURLWithPath: path)
+        url = URL(fileURLWithPath: path).standardizedFileURL
+        let fm = FileManager.default
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue {
-            throw ValidationError("\(flag) \(path): exists and is not a directory; expected a directory (created if missing)")
+        if fm.fileExists(atPath: url.path, isDirectory: &isDir) {
+            guard isDir.boolValue else {
+                throw ValidationError("\(flag) \(path): exists and is not a directory; expected a directory (created if missing)")
+            }
+            guard access(url.path, W_OK) == 0 else {
+                throw ValidationError("\(flag) \(path): directory is not writable")
+            }
+            return
+        }
+        var ancestor = url.deletingLastPathComponent()
+        while !fm.fileExists(atPath: ancestor.path, isDirectory: &isDir) && ancestor.path != "/" {
+            ancestor = ancestor.deletingLastPathComponent()
+        }
+        guard isDir.boolValue else {
+            throw ValidationError("\(flag) \(path): cannot create it, because \(ancestor.path) is a file, not a directory")
+        }
+        guard access(ancestor.path, W_OK) == 0 else {
+            throw ValidationError("\(flag) \(path): cannot create it, because \(ancestor.path) is not writable")
         }
     }
 
@@ -63,7 +81,8 @@ struct OutputDirectory {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
-            throw CLIError("cannot create output directory \(url.path): \(error.localizedDescription)")
+            let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? String(cString: strerror(errno))
+            throw CLIError("cannot create output directory \(url.path): \(reason)")
         }
         for (name, text) in files {
             try AtomicFile.write(text, to: url.appendingPathComponent(name))
@@ -75,6 +94,33 @@ enum Console {
     /// A line on stderr.
     static func note(_ s: String) {
         FileHandle.standardError.write(Data((s + "\n").utf8))
+    }
+}
+
+/// Refuses a run whose working memory would not fit in the memory available now.
+func checkMemory(cells: [LinearCell], regimes: [Regime], generations: Int, threads: Int) throws {
+    let need = cells.map {
+        LinearChainSimulator.estimatedBytesPerWorker(cell: $0, regimes: regimes, generations: generations)
+    }.max() ?? 0
+    let total = need * Double(threads)
+    guard let available = MemoryInfo.availableBytes() else { return }
+    if total > 0.8 * available {
+        throw CLIError(String(format: "the run needs about %.1f GB of working memory (%d thread(s) × %.1f GB for the largest cell) " +
+            "but only %.1f GB is available; reduce --samples/--dimension%@ or --threads",
+            total / 1e9, threads, need / 1e9, available / 1e9,
+            regimes.contains(.accumulateSubsample) ? ", --generations (the accumulate-subsample pool grows with them)" : ""))
+    }
+}
+
+enum MemoryInfo {
+    /// `MemAvailable` from /proc/meminfo, in bytes.
+    static func availableBytes() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+            let parts = line.split(separator: " ")
+            if parts.count >= 2, let kb = Double(parts[1]) { return kb * 1024 }
+        }
+        return nil
     }
 }
 

@@ -18,19 +18,19 @@ struct SimulateCommand: ParsableCommand {
 
     @OptionGroup var grid: GridOptions
 
-    @Option(name: .customLong("regimes"),
+    @Option(name: .customLong("regimes"), parsing: .unconditional,
             help: "Comma-separated regimes: replace, accumulate, accumulate-subsample, mix.")
     var regimes = "replace,accumulate"
 
-    @Option(name: .customLong("real-fraction"), help: "Real-data fraction(s) λ for mix, comma-separated, in [0, 1].")
-    var realFraction = "0.5"
+    @Option(name: .customLong("real-fraction"), parsing: .unconditional, help: "Real-data fraction(s) λ for mix, comma-separated, in [0, 1] (default: 0.5).")
+    var realFraction: String?
 
-    @Option(name: .customLong("repeats"), help: "Monte Carlo replicates R per cell (≥ 2).")
+    @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Monte Carlo replicates R per cell (≥ 2).")
     var repeats = 1000
 
     @OptionGroup var runOptions: RunOptions
 
-    @Option(name: .customLong("output"), help: "Output directory (created if missing).")
+    @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (created if missing).")
     var output = "results/simulate"
 
     static let maximumRepeats = 100_000_000
@@ -48,7 +48,12 @@ struct SimulateCommand: ParsableCommand {
     }
 
     func parsedRegimes() throws -> [Regime] {
-        try ListParsing.regimes(regimes, realFractions: ListParsing.fractions(realFraction, flag: "--real-fraction"))
+        let list = try ListParsing.regimes(
+            regimes, realFractions: ListParsing.fractions(realFraction ?? "0.5", flag: "--real-fraction"))
+        if realFraction != nil && !list.contains(where: { $0.realFraction != nil }) {
+            throw ValidationError("--real-fraction applies only to the mix regime; add mix to --regimes or drop --real-fraction")
+        }
+        return list
     }
 
     func run() throws {
@@ -57,6 +62,7 @@ struct SimulateCommand: ParsableCommand {
         let regimeList = try parsedRegimes()
         let threads = try runOptions.resolvedThreads()
         let out = try OutputDirectory(path: output)
+        try checkMemory(cells: cells, regimes: regimeList, generations: grid.generations, threads: threads)
         let seed = try runOptions.resolvedSeed()
         noteUnusualCells(cells)
 

@@ -16,10 +16,10 @@ struct TheoryCommand: ParsableCommand {
 
     @OptionGroup var grid: GridOptions
 
-    @Option(name: .customLong("regimes"), help: "Comma-separated regimes with a closed form: replace, accumulate.")
+    @Option(name: .customLong("regimes"), parsing: .unconditional, help: "Comma-separated regimes with a closed form: replace, accumulate.")
     var regimes = "replace,accumulate"
 
-    @Option(name: .customLong("format"), help: "Output format: table or csv.")
+    @Option(name: .customLong("format"), parsing: .unconditional, help: "Output format: table or csv.")
     var format = "table"
 
     func validate() throws {

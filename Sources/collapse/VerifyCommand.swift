@@ -18,7 +18,7 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var runOptions: RunOptions
 
-    @Option(name: .customLong("false-alarm"), help: "Family-wise false-alarm probability α, in (0, 0.5).")
+    @Option(name: .customLong("false-alarm"), parsing: .unconditional, help: "Family-wise false-alarm probability α, in (0, 0.5).")
     var falseAlarm = 1e-3
 
     func validate() throws {

@@ -5,9 +5,9 @@ import XCTest
 final class VerificationTests: XCTestCase {
     func testThresholdIsBonferroniCriticalValue() {
         XCTAssertEqual(Verification.threshold(familyFalseAlarm: 1e-3, statistics: 1),
-                       NormalDistribution.quantile(1 - 5e-4), accuracy: 1e-12)
+                       -NormalDistribution.quantile(5e-4), accuracy: 1e-12)
         XCTAssertEqual(Verification.threshold(familyFalseAlarm: 1e-3, statistics: 100),
-                       NormalDistribution.quantile(1 - 5e-6), accuracy: 1e-12)
+                       -NormalDistribution.quantile(5e-6), accuracy: 1e-12)
     }
 
     func testDefaultBatteryPasses() throws {

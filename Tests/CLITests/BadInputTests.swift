@@ -1,0 +1,143 @@
+import Foundation
+import XCTest
+
+/// Invalid input: a non-zero exit, a message on stderr naming the flag and the offending value
+/// (or the allowed range), no crash report, and nothing written.
+final class BadInputTests: CLITestCase {
+    struct Case {
+        var arguments: [String]
+        /// Every string must appear in stderr.
+        var needles: [String]
+        /// Whether to append `--output <work>/out` (only commands that accept it).
+        var withOutput: Bool
+        init(_ arguments: [String], _ needles: [String], output: Bool = false) {
+            self.arguments = arguments
+            self.needles = needles
+            self.withOutput = output
+        }
+    }
+
+    /// A small simulate run, so a case that wrongly passes validation finishes quickly.
+    static let smallSim = ["simulate", "--generations", "2", "--repeats", "4", "--seed", "1", "--threads", "1"]
+
+    static let cases: [Case] = [
+        // theory: T < d + 2 has no finite Gaussian-design expectation.
+        Case(["theory", "--samples", "11", "--dimension", "10"], ["--samples 11", "--dimension 10", "T ≥ d + 2", "infinite"]),
+        Case(["theory", "--samples", "10", "--dimension", "10"], ["--samples 10", "--dimension 10", "T ≥ d + 2"]),
+        Case(["theory", "--samples", "100,5", "--dimension", "10"], ["--samples 5", "T ≥ d + 2"]),
+        // noise variance
+        Case(["theory", "--noise-variance=-1"], ["--noise-variance", "-1", "> 0"]),
+        Case(["theory", "--noise-variance", "nan"], ["--noise-variance", "nan", "finite"]),
+        Case(["theory", "--noise-variance", "inf"], ["--noise-variance", "inf", "finite"]),
+        Case(["theory", "--noise-variance", "0"], ["--noise-variance", "0", "> 0"]),
+        Case(["theory", "--noise-variance", "1e400"], ["--noise-variance", "1e400"]),
+        Case(["theory", "--noise-variance", "1e13"], ["--noise-variance", "1e13", "≤"]),
+        Case(["theory", "--noise-variance", "1,x"], ["--noise-variance", "'x'", "not a number"]),
+        Case(["theory", "--generations", "0"], ["--generations", "0", "1...100000"]),
+        Case(["theory", "--generations", "100001"], ["--generations", "100001", "1...100000"]),
+        Case(["theory", "--regimes", "accumulate-subsample"], ["--regimes", "accumulate-subsample", "no closed form", "replace, accumulate"]),
+        Case(["theory", "--regimes", "mix"], ["--regimes", "mix", "no closed form"]),
+        Case(["theory", "--format", "xml"], ["--format", "xml", "table, csv"]),
+        // simulate
+        Case(smallSim + ["--repeats", "1"], ["--repeats", "1", "2..."], output: true),
+        Case(smallSim + ["--regimes", "foo"], ["--regimes", "foo", "replace, accumulate, accumulate-subsample, mix"], output: true),
+        Case(smallSim + ["--regimes", ""], ["--regimes", "empty list"], output: true),
+        Case(smallSim + ["--regimes", "replace,replace"], ["--regimes", "replace", "twice"], output: true),
+        Case(smallSim + ["--dimension", ""], ["--dimension", "empty list", "1...100000"], output: true),
+        Case(smallSim + ["--dimension", "10,,20"], ["--dimension", "10,,20", "item 2 is empty"], output: true),
+        Case(smallSim + ["--dimension", "0"], ["--dimension", "0", "1...100000"], output: true),
+        Case(smallSim + ["--dimension", "abc"], ["--dimension", "abc", "not an integer"], output: true),
+        Case(smallSim + ["--dimension", "2.5"], ["--dimension", "2.5", "not an integer"], output: true),
+        Case(smallSim + ["--samples=-5"], ["--samples", "-5", "1...100000000"], output: true),
+        Case(smallSim + ["--dimension", "10,10"], ["--dimension", "10,10", "twice"], output: true),
+        Case(smallSim + ["--real-fraction", "1.5"], ["--real-fraction", "1.5", "[0, 1]"], output: true),
+        Case(smallSim + ["--real-fraction", "-0.1"], ["--real-fraction"], output: true),
+        Case(smallSim + ["--threads", "0"], ["--threads", "0", "1...1024"], output: true),
+        Case(smallSim + ["--seed=-1"], ["--seed", "-1", "0...18446744073709551615"], output: true),
+        Case(smallSim + ["--seed", "abc"], ["--seed", "abc", "0...18446744073709551615"], output: true),
+        Case(smallSim + ["--seed", "18446744073709551616"], ["--seed", "18446744073709551616"], output: true),
+        Case(smallSim + ["--generations", "0"], ["--generations", "0", "1...100000"], output: true),
+        Case(smallSim + ["--noise-variance", "nan"], ["--noise-variance", "nan"], output: true),
+        Case(smallSim + ["--output", ""], ["--output", "empty path"]),
+        Case(smallSim + ["--bogus-flag", "1"], ["--bogus-flag"], output: true),
+        // A negative number after a space is taken for a flag by the argument parser: the
+        // message names the flag but not the value.
+        Case(smallSim + ["--samples", "-5"], ["--samples"], output: true),
+        Case(smallSim + ["--seed", "-1"], ["--seed"], output: true),
+        Case(["theory", "--noise-variance", "-1"], ["--noise-variance"]),
+        // verify / reproduce
+        Case(["verify", "--false-alarm", "0"], ["--false-alarm", "0", "(0, 0.5)"]),
+        Case(["verify", "--false-alarm", "0.5"], ["--false-alarm", "0.5", "(0, 0.5)"]),
+        Case(["verify", "--threads", "0"], ["--threads", "0", "1...1024"]),
+        Case(["reproduce", "--repeats", "1"], ["--repeats", "1", "2..."], output: true),
+        Case(["reproduce", "--repeats", "50", "--false-alarm", "1"], ["--false-alarm", "1", "(0, 0.5)"], output: true),
+        Case(["reproduce", "--repeats", "50", "--seed", "x"], ["--seed", "'x'"], output: true),
+        Case(["nosuchcommand"], ["nosuchcommand"]),
+    ]
+
+    func testBadInputIsRejectedCleanlyWithoutWritingAnything() throws {
+        XCTAssertGreaterThanOrEqual(Self.cases.count, 25)
+        let fm = FileManager.default
+        for c in Self.cases {
+            var args = c.arguments
+            let out = work.appendingPathComponent("out")
+            if c.withOutput { args += ["--output", out.path] }
+            let what = "collapse " + args.map { $0.isEmpty ? "''" : $0 }.joined(separator: " ")
+            let r = try collapse(arguments: args)
+            XCTAssertTrue(r.exitedNormally, "\(what): killed by a signal")
+            XCTAssertNotEqual(r.status, 0, "\(what): succeeded; stdout:\n\(r.stdout)")
+            assertNoCrashReport(r, what)
+            XCTAssertTrue(r.stderr.hasPrefix("Error: "), "\(what): stderr:\n\(r.stderr)")
+            for needle in c.needles {
+                XCTAssertTrue(r.stderr.contains(needle), "\(what): stderr lacks '\(needle)':\n\(r.stderr)")
+            }
+            XCTAssertEqual(r.stdout, "", "\(what): wrote to stdout")
+            XCTAssertFalse(fm.fileExists(atPath: out.path), "\(what): created \(out.path)")
+            XCTAssertEqual(try fm.contentsOfDirectory(atPath: work.path), [], "\(what): wrote files")
+            // Start the next case from an empty working directory whatever happened.
+            for name in try fm.contentsOfDirectory(atPath: work.path) {
+                try fm.removeItem(at: work.appendingPathComponent(name))
+            }
+        }
+    }
+
+    func testValidationErrorsExitWithUsageStatus() throws {
+        let r = try collapse("simulate", "--dimension", "0", "--output", work.appendingPathComponent("out").path)
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").first.map(String.init),
+                       "Error: --dimension: 0 is out of range; expected comma-separated integers in 1...100000, e.g. 1,10")
+    }
+
+    func testOutputPointingAtRegularFileIsRejectedBeforeComputing() throws {
+        let fm = FileManager.default
+        let target = work.appendingPathComponent("results-file")
+        let original = Data("keep me\n".utf8)
+        XCTAssertTrue(fm.createFile(atPath: target.path, contents: original))
+        for command in [Self.smallSim, ["reproduce", "--repeats", "2"]] {
+            let args = command + ["--output", target.path]
+            let r = try collapse(arguments: args)
+            let what = "collapse " + args.joined(separator: " ")
+            XCTAssertNotEqual(r.status, 0, what)
+            assertNoCrashReport(r, what)
+            XCTAssertTrue(r.stderr.contains("--output"), r.stderr)
+            XCTAssertTrue(r.stderr.contains(target.path), r.stderr)
+            XCTAssertTrue(r.stderr.contains("not a directory"), r.stderr)
+            XCTAssertEqual(r.stdout, "")
+            XCTAssertEqual(try Data(contentsOf: target), original, "\(what): the file was modified")
+            XCTAssertEqual(try fm.contentsOfDirectory(atPath: work.path), ["results-file"], what)
+        }
+    }
+
+    func testUnwritableOutputFailsWithoutStackTrace() throws {
+        // results.csv exists as a directory: computing succeeds, writing fails.
+        let out = work.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out.appendingPathComponent("results.csv"),
+                                                withIntermediateDirectories: true)
+        let r = try collapse(arguments: Self.smallSim + ["--dimension", "2", "--samples", "5", "--output", out.path])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        assertNoCrashReport(r, "unwritable output")
+        XCTAssertTrue(r.stderr.hasPrefix("Error: cannot write "), r.stderr)
+        XCTAssertTrue(r.stderr.contains("results.csv"), r.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), ["results.csv"])
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import XCTest
+
+final class VerifyCommandTests: CLITestCase {
+    func testVerifyPasses() throws {
+        let r = try collapse("verify", "--threads", "2")
+        assertSuccess(r, "verify")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let last = try XCTUnwrap(lines.last)
+        XCTAssertTrue(last.contains(" checks, 0 failed;"), last)
+        XCTAssertTrue(last.contains("seed 1;"), last)
+        let checks = try XCTUnwrap(Int(last.split(separator: " ").first ?? ""), last)
+        // Header, one line per check, summary.
+        XCTAssertEqual(lines.count, checks + 2, r.stdout)
+        XCTAssertEqual(lines.dropFirst().dropLast().filter { $0.hasSuffix("  ok") }.count, checks)
+        XCTAssertFalse(r.stdout.contains("FAIL"), r.stdout)
+        for id in ["V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8"] {
+            XCTAssertTrue(lines.contains { $0.hasPrefix("  \(id) ") }, "no check from \(id)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.path), [], "verify wrote files")
+    }
+}
+
+final class ReproduceCommandTests: CLITestCase {
+    func testReproduceWithFewReplicates() throws {
+        let out = work.appendingPathComponent("linear")
+        let r = try collapse("reproduce", "--repeats", "50", "--threads", "2", "--output", out.path)
+        assertSuccess(r, "reproduce --repeats 50")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains("rows: 1500"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("agrees with theory"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("DISAGREES"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("seed 20240402"), r.stdout)
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: out.path)),
+                       ["results.csv", "manifest.json"])
+
+        let csv = try SimpleCSV(try contents("results.csv", under: out))
+        XCTAssertEqual(Array(csv.header.prefix(9)), SimulateCommandTests.coreHeader)
+        XCTAssertEqual(csv.rows.count, 1500)  // 3 T × 5 σ² × 2 regimes × 50 generations
+        let records = csv.records
+        XCTAssertEqual(Set(records.map { $0["dimension"]! }), ["32"])
+        XCTAssertEqual(Set(records.map { $0["samples"]! }), ["100", "316", "1000"])
+        XCTAssertEqual(Set(records.map { $0["regime"]! }), ["replace", "accumulate"])
+        XCTAssertEqual(Set(records.map { $0["repeats"]! }), ["50"])
+        for rec in records {
+            XCTAssertNotNil(Double(rec["theory_test_error"]!), "reproduce cells all have a closed form")
+        }
+
+        let m = try manifest(in: out)
+        XCTAssertEqual(m["command"] as? String, "reproduce")
+        XCTAssertEqual(m["seed"] as? String, "20240402")
+        let p = try XCTUnwrap(m["parameters"] as? [String: Any])
+        XCTAssertEqual((p["samples"] as? [NSNumber])?.map(\.intValue), [100, 316, 1000])
+        XCTAssertEqual((p["dimension"] as? [NSNumber])?.map(\.intValue), [32])
+        XCTAssertEqual((p["noise_variance"] as? [NSNumber])?.map(\.doubleValue), [0.01, 0.1, 1, 10, 100])
+        XCTAssertEqual((p["generations"] as? NSNumber)?.intValue, 50)
+        XCTAssertEqual((p["repeats"] as? NSNumber)?.intValue, 50)
+        XCTAssertEqual((p["rows"] as? NSNumber)?.intValue, 1500)
+        XCTAssertEqual(p["agrees_with_theory"] as? Bool, true)
+        let zStar = try XCTUnwrap((p["z_threshold"] as? NSNumber)?.doubleValue)
+        XCTAssertLessThanOrEqual(try XCTUnwrap((p["max_abs_z_score"] as? NSNumber)?.doubleValue), zStar)
+        XCTAssertLessThanOrEqual(try XCTUnwrap((p["max_abs_z_given_design"] as? NSNumber)?.doubleValue), zStar)
+    }
+}
+
+final class HelpTests: CLITestCase {
+    func testHelpOfEverySubcommand() throws {
+        for sub in ["theory", "simulate", "verify", "reproduce"] {
+            for form in [[sub, "--help"], ["help", sub], [sub, "-h"]] {
+                let r = try collapse(arguments: form)
+                let what = "collapse " + form.joined(separator: " ")
+                assertSuccess(r, what)
+                XCTAssertTrue(r.stdout.contains("USAGE: collapse \(sub)"), "\(what):\n\(r.stdout)")
+                XCTAssertTrue(r.stdout.contains("OVERVIEW:"), what)
+            }
+        }
+        let top = try collapse("--help")
+        assertSuccess(top, "collapse --help")
+        for sub in ["theory", "simulate", "verify", "reproduce"] {
+            XCTAssertTrue(top.stdout.contains("  \(sub) "), "top-level help lacks \(sub)")
+        }
+        let version = try collapse("--version")
+        assertSuccess(version, "collapse --version")
+        XCTAssertEqual(version.stdout, "0.1.0\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.path), [])
+    }
+
+    func testSimulateHelpDocumentsDefaults() throws {
+        let r = try collapse("simulate", "--help")
+        assertSuccess(r, "simulate --help")
+        for flag in ["--dimension", "--samples", "--noise-variance", "--generations", "--regimes", "--real-fraction",
+                     "--repeats", "--seed", "--threads", "--output"] {
+            XCTAssertTrue(r.stdout.contains(flag), "simulate --help lacks \(flag)")
+        }
+    }
+}

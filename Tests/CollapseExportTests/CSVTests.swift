@@ -1,0 +1,155 @@
+import CollapseExport
+import Foundation
+import XCTest
+
+/// A minimal RFC 4180 reader (quoted fields, doubled quotes, embedded line breaks), used to
+/// check that rendered tables parse back to their fields.
+func parseRFC4180(_ text: String) -> [[String]] {
+    var rows: [[String]] = []
+    var row: [String] = []
+    var field = ""
+    var quoted = false
+    var chars = Array(text)[...]
+    while let c = chars.popFirst() {
+        if quoted {
+            if c == "\"" {
+                if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false }
+            } else {
+                field.append(c)
+            }
+        } else {
+            switch c {
+            case "\"": quoted = true
+            case ",": row.append(field); field = ""
+            case "\n": row.append(field); field = ""; rows.append(row); row = []
+            default: field.append(c)
+            }
+        }
+    }
+    if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
+    return rows
+}
+
+final class CSVTableTests: XCTestCase {
+    func testHeaderOnly() {
+        XCTAssertEqual(CSVTable(header: ["a", "b", "c"]).rendered(), "a,b,c\n")
+    }
+
+    func testPlainRowsAndTrailingNewline() {
+        var t = CSVTable(header: ["x", "y"])
+        t.append(["1", "2"])
+        t.append(["", "3.5"])
+        XCTAssertEqual(t.rendered(), "x,y\n1,2\n,3.5\n")
+        XCTAssertEqual(t.rows, [["1", "2"], ["", "3.5"]])
+    }
+
+    func testEscaping() {
+        var t = CSVTable(header: ["name", "note"])
+        t.append(["a,b", "plain"])
+        t.append(["say \"hi\"", "line1\nline2"])
+        t.append(["cr\rhere", "\"\""])
+        t.append(["σ² = 1", " spaces kept "])
+        let text = t.rendered()
+        let expected = "name,note\n"
+            + "\"a,b\",plain\n"
+            + "\"say \"\"hi\"\"\",\"line1\nline2\"\n"
+            + "\"cr\rhere\",\"\"\"\"\"\"\n"
+            + "σ² = 1, spaces kept \n"
+        XCTAssertEqual(text, expected)
+        XCTAssertTrue(text.hasSuffix("\n"))
+        XCTAssertEqual(parseRFC4180(text), [t.header] + t.rows)
+    }
+
+    func testEscapeField() {
+        XCTAssertEqual(CSVField.escape("abc"), "abc")
+        XCTAssertEqual(CSVField.escape(""), "")
+        XCTAssertEqual(CSVField.escape("a,b"), "\"a,b\"")
+        XCTAssertEqual(CSVField.escape("a\"b"), "\"a\"\"b\"")
+        XCTAssertEqual(CSVField.escape("a\nb"), "\"a\nb\"")
+        XCTAssertEqual(CSVField.escape("\""), "\"\"\"\"")
+        XCTAssertEqual(CSVField.escape("a;b\tc"), "a;b\tc")
+    }
+
+    /// In Swift "\r\n" is a single Character, equal to neither "\r" nor "\n": a field holding a
+    /// CRLF line break must still be quoted.
+    func testCRLFFieldIsQuoted() {
+        XCTAssertEqual(CSVField.escape("a\r\nb"), "\"a\r\nb\"")
+        XCTAssertEqual(CSVField.escape("\r\n"), "\"\r\n\"")
+        var t = CSVTable(header: ["h", "i"])
+        t.append(["line1\r\nline2", "x"])
+        XCTAssertEqual(t.rendered(), "h,i\n\"line1\r\nline2\",x\n")
+    }
+
+    func testRowsInitialiserAndEquality() {
+        let a = CSVTable(header: ["h"], rows: [["1"], ["2"]])
+        var b = CSVTable(header: ["h"])
+        b.append(["1"])
+        b.append(["2"])
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(a.rendered(), "h\n1\n2\n")
+    }
+
+    func testManyFieldsParseBack() {
+        var t = CSVTable(header: ["a", "b", "c"])
+        // "\r" never directly precedes "\n" here (CRLF is one Character; see testCRLFFieldIsQuoted).
+        let alphabet: [String] = ["x", ",", "\"", "\n", "\r", " ", "é", "0", ""]
+        for i in 0..<200 {
+            t.append((0..<3).map { j in
+                (0..<((i + j) % 5)).map { k in alphabet[(i * 7 + j * 3 + k) % alphabet.count] }.joined()
+                    .replacingOccurrences(of: "\r\n", with: "\r-\n")
+            })
+        }
+        XCTAssertEqual(parseRFC4180(t.rendered()), [t.header] + t.rows)
+    }
+}
+
+final class CSVFieldNumberTests: XCTestCase {
+    func testRoundTrip() {
+        let values: [Double] = [0.1, 1e-300, 123456789.123456789, 1, 2, 0.5, 1.0 / 3.0, .pi, 100, 1e22, 1e-5,
+                                Double.leastNonzeroMagnitude, Double.leastNormalMagnitude,
+                                Double.greatestFiniteMagnitude, -1.5, -Double.ulpOfOne, 0.11235955056179775,
+                                2.2250738585072014e-308, 0.1 + 0.2]
+        for x in values {
+            let s = CSVField.number(x)
+            XCTAssertEqual(Double(s), x, "\(x) → '\(s)'")
+            XCTAssertEqual(Double(s)?.bitPattern, x.bitPattern, "\(x) → '\(s)'")
+            XCTAssertFalse(s.contains(","), s)
+            XCTAssertEqual(CSVField.escape(s), s, "numbers never need quoting")
+        }
+    }
+
+    func testExactSpellings() {
+        XCTAssertEqual(CSVField.number(0.1), "0.1")
+        XCTAssertEqual(CSVField.number(1e-300), "1e-300")
+        XCTAssertEqual(CSVField.number(1.0), "1.0")
+        XCTAssertEqual(CSVField.number(0.0), "0.0")
+        XCTAssertEqual(CSVField.number(123456789.123456789), "123456789.12345679")
+    }
+
+    func testNegativeZeroKeepsItsSign() throws {
+        let s = CSVField.number(-0.0)
+        XCTAssertEqual(s, "-0.0")
+        let back = try XCTUnwrap(Double(s))
+        XCTAssertEqual(back, 0)
+        XCTAssertEqual(back.sign, .minus)
+    }
+
+    func testMissingAndNonFinite() {
+        XCTAssertEqual(CSVField.number(nil as Double?), "")
+        XCTAssertEqual(CSVField.number(Double.nan), "nan")
+        XCTAssertEqual(CSVField.number(-Double.nan), "nan")
+        XCTAssertEqual(CSVField.number(Double.signalingNaN), "nan")
+        XCTAssertEqual(CSVField.number(Double.infinity), "inf")
+        XCTAssertEqual(CSVField.number(-Double.infinity), "-inf")
+        XCTAssertEqual(Double("inf"), .infinity)
+        XCTAssertEqual(Double("-inf"), -.infinity)
+        XCTAssertTrue(Double("nan")?.isNaN ?? false)
+    }
+
+    func testIntegers() {
+        XCTAssertEqual(CSVField.number(42 as Int?), "42")
+        XCTAssertEqual(CSVField.number(-7 as Int?), "-7")
+        XCTAssertEqual(CSVField.number(Int.max as Int?), "9223372036854775807")
+        XCTAssertEqual(CSVField.number(nil as Int?), "")
+    }
+}

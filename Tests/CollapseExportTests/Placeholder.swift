@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderCollapseExportTests: XCTestCase { func testNothing() {} }

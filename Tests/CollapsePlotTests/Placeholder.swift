@@ -1,0 +1,2 @@
+import XCTest
+final class CollapsePlotPlaceholderTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class CollapseSweepPlaceholderTests: XCTestCase { func testNothing() {} }

@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderCollapseTheoryTests: XCTestCase { func testNothing() {} }

@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderLinearAlgebraTests: XCTestCase { func testNothing() {} }

@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderRandomnessTests: XCTestCase { func testNothing() {} }
