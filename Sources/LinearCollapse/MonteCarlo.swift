@@ -88,8 +88,11 @@ public enum MonteCarlo {
     ///
     /// - Parameter progress: called (from worker threads) with the number of replicates just
     ///   finished.
+    /// - Parameter isCancelled: polled between blocks; when it returns true the run stops and
+    ///   throws `MonteCarloCancelled` (nothing partial is returned).
     public static func run(cell: LinearCell, settings: MonteCarloSettings,
-                           progress: (@Sendable (Int) -> Void)? = nil) throws -> [GenerationSummary] {
+                           progress: (@Sendable (Int) -> Void)? = nil,
+                           isCancelled: (@Sendable () -> Bool)? = nil) throws -> [GenerationSummary] {
         precondition(settings.repeats >= 2, "repeats must be ≥ 2, got \(settings.repeats)")
         precondition(settings.threads >= 1, "threads must be ≥ 1, got \(settings.threads)")
         configureBLASForParallelReplicates()
@@ -107,6 +110,7 @@ public enum MonteCarlo {
             var b = worker
             while b < blocks {
                 if results.firstError != nil { return }
+                if let isCancelled, isCancelled() { results.record(error: MonteCarloCancelled()); return }
                 var acc = BlockAccumulator(series: series)
                 let lo = b * blockSize, hi = min(repeats, lo + blockSize)
                 do {
@@ -168,6 +172,12 @@ public enum MonteCarlo {
         case .accumulateSubsample, .mix: return nil
         }
     }
+}
+
+/// Thrown by `MonteCarlo.run` when its cancellation check fires.
+public struct MonteCarloCancelled: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "the Monte Carlo run was cancelled" }
 }
 
 /// Running sums of one block (or of all blocks), one slot per (regime, generation) series.

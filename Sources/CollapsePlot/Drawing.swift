@@ -1,0 +1,307 @@
+import Foundation
+
+/// A figure-building problem (a requested value that is not in the table, a view that needs
+/// regimes the table lacks). `description` names the source file.
+public struct FigureError: Error, CustomStringConvertible, Equatable, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Shared drawing pieces: text metrics, axes, series paths, legends.
+enum Draw {
+    static let fontFamily = "DejaVu Sans, Helvetica, Arial, sans-serif"
+    static let titleSize = 16.0, subtitleSize = 11.5, panelTitleSize = 12.5, axisLabelSize = 12.5,
+        tickSize = 11.0, legendSize = 11.5, cellSize = 12.0
+    static let axisColor = "#333333", gridColor = "#e6e6e6", mutedText = "#555555"
+
+    /// Approximate advance width of `text` in DejaVu Sans at `size` px (for layout only).
+    static func width(_ text: String, size: Double) -> Double {
+        var em = 0.0
+        for c in text {
+            switch c {
+            case "i", "l", "j", ".", ",", ":", ";", "'", "|", "!", " ", "(", ")", "[", "]", "f", "t", "r":
+                em += 0.36
+            case "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹", "⁻", "⁺":
+                em += 0.42
+            case "0"..."9", "=", "+", "×", "−", "-", "<", ">", "≥", "≤":
+                em += 0.64
+            case "m", "w", "M", "W":
+                em += 0.92
+            case "A"..."Z":
+                em += 0.70
+            default:
+                em += 0.60
+            }
+        }
+        return em * size
+    }
+
+    /// Baseline offset that vertically centres text of `size` on a y coordinate.
+    static func centre(_ size: Double) -> Double { size * 0.36 }
+
+    static func n(_ x: Double) -> String { SVGWriter.number(x) }
+
+    /// A text element.
+    static func text(_ svg: inout SVGWriter, _ s: String, x: Double, y: Double, size: Double,
+                     anchor: String = "start", weight: String? = nil, fill: String? = nil,
+                     cls: String? = nil, extra: SVGWriter.Attributes = [], rotate: Bool = false) {
+        var a: SVGWriter.Attributes = []
+        if let cls { a.append(("class", cls)) }
+        a += extra
+        a += [("x", n(x)), ("y", n(y)), ("font-size", n(size))]
+        if anchor != "start" { a.append(("text-anchor", anchor)) }
+        if let weight { a.append(("font-weight", weight)) }
+        if let fill { a.append(("fill", fill)) }
+        if rotate { a.append(("transform", "rotate(-90 \(n(x)) \(n(y)))")) }
+        svg.element("text", a, text: s)
+    }
+
+    static func line(_ svg: inout SVGWriter, _ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double,
+                     stroke: String, width: Double = 1, cls: String? = nil, dash: String? = nil) {
+        var a: SVGWriter.Attributes = []
+        if let cls { a.append(("class", cls)) }
+        a += [("x1", n(x1)), ("y1", n(y1)), ("x2", n(x2)), ("y2", n(y2)), ("stroke", stroke), ("stroke-width", n(width))]
+        if let dash { a.append(("stroke-dasharray", dash)) }
+        svg.element("line", a)
+    }
+
+    /// Panel rectangle in pixels.
+    struct Frame {
+        var x: Double, y: Double, width: Double, height: Double
+        var right: Double { x + width }
+        var bottom: Double { y + height }
+    }
+
+    /// Declares a clip path for `frame` (id `id`).
+    static func clip(_ svg: inout SVGWriter, id: String, frame: Frame) {
+        svg.open("clipPath", [("id", id)])
+        svg.element("rect", [("x", n(frame.x)), ("y", n(frame.y)), ("width", n(frame.width)), ("height", n(frame.height))])
+        svg.close()
+    }
+
+    /// Log-scale y axis on the left edge of `frame`: faint grid lines at labelled decades, major
+    /// and minor ticks, and (with `labels`) decade labels `10ᵏ`.
+    static func logYAxis(_ svg: inout SVGWriter, scale: LogScale, frame: Frame, labels: Bool) {
+        let (major, minor) = scale.ticks()
+        svg.open("g", [("class", "y-axis")])
+        for k in major {
+            let y = scale(pow(10, Double(k)))
+            line(&svg, frame.x, y, frame.right, y, stroke: gridColor, width: 0.8, cls: "grid")
+        }
+        for v in minor {
+            let y = scale(v)
+            line(&svg, frame.x - 3, y, frame.x, y, stroke: axisColor, width: 0.8, cls: "ytick minor")
+        }
+        for k in major {
+            let y = scale(pow(10, Double(k)))
+            line(&svg, frame.x - 5, y, frame.x, y, stroke: axisColor, width: 1, cls: "ytick major")
+            if labels {
+                text(&svg, PlotFormat.decade(k), x: frame.x - 8, y: y + centre(tickSize), size: tickSize,
+                     anchor: "end", cls: "ytick-label", extra: [("data-exponent", String(k))])
+            }
+        }
+        svg.close()
+    }
+
+    /// Widest y tick label of `scale` (for the left margin).
+    static func logLabelWidth(_ scale: LogScale) -> Double {
+        scale.ticks().major.map { width(PlotFormat.decade($0), size: tickSize) }.max() ?? 0
+    }
+
+    /// Linear x axis along the bottom of `frame`.
+    static func xAxis(_ svg: inout SVGWriter, scale: LinearScale, frame: Frame, labels: Bool) {
+        svg.open("g", [("class", "x-axis")])
+        for v in scale.ticks(target: max(2, Int(frame.width / 55)), integers: true) {
+            let x = scale(v)
+            line(&svg, x, frame.bottom, x, frame.bottom + 5, stroke: axisColor, width: 1, cls: "xtick")
+            if labels {
+                text(&svg, PlotFormat.tick(v), x: x, y: frame.bottom + 7 + tickSize, size: tickSize,
+                     anchor: "middle", cls: "xtick-label")
+            }
+        }
+        svg.close()
+    }
+
+    static func frameRect(_ svg: inout SVGWriter, _ frame: Frame) {
+        svg.element("rect", [("class", "frame"), ("x", n(frame.x)), ("y", n(frame.y)), ("width", n(frame.width)),
+                             ("height", n(frame.height)), ("fill", "none"), ("stroke", axisColor), ("stroke-width", "1")])
+    }
+
+    // MARK: Series
+
+    /// Identifying attributes of a series.
+    static func seriesAttributes(_ row: ResultsRow) -> SVGWriter.Attributes {
+        var a: SVGWriter.Attributes = [("data-regime", row.series), ("data-dimension", String(row.dimension)),
+                                       ("data-samples", String(row.samples)),
+                                       ("data-noise-variance", attribute(row.noiseVariance))]
+        if let f = row.realFraction { a.append(("data-real-fraction", attribute(f))) }
+        return a
+    }
+
+    /// Shortest round-trip decimal without a trailing `.0` (machine-readable attribute values).
+    static func attribute(_ x: Double) -> String {
+        var s = x.description
+        if s.hasSuffix(".0") { s.removeLast(2) }
+        return s
+    }
+
+    /// Splits points into runs of drawable (finite, positive) values.
+    static func runs(_ points: [(Double, Double?)]) -> [[(Double, Double)]] {
+        var out: [[(Double, Double)]] = [], current: [(Double, Double)] = []
+        for (x, y) in points {
+            if let y, y.isFinite, y > 0 {
+                current.append((x, y))
+            } else if !current.isEmpty {
+                out.append(current)
+                current = []
+            }
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
+    }
+
+    /// Path data for the runs (a single point becomes a dot: `h0` with a round cap).
+    static func pathData(_ runs: [[(Double, Double)]], x: LinearScale, y: LogScale) -> String {
+        runs.map { run in
+            let d = SVGWriter.polyline(run.map { (x($0.0), y($0.1)) })
+            return run.count == 1 ? d + " h0" : d
+        }.joined(separator: " ")
+    }
+
+    /// The 95% band of `rows` (ascending generation) as a translucent polygon; lower ends at or
+    /// below the axis minimum (e.g. non-positive) are clipped to it.
+    static func bandPath(_ svg: inout SVGWriter, rows: [ResultsRow], color: String, x: LinearScale, y: LogScale) {
+        // The band where the mean is drawable; non-positive lower ends are clipped to the axis.
+        let floorValue = y.domain.0
+        var runs: [[ResultsRow]] = [], current: [ResultsRow] = []
+        for r in rows {
+            if r.mean.isFinite && r.mean > 0 && r.bandHigh.isFinite && r.bandHigh > 0 {
+                current.append(r)
+            } else if !current.isEmpty {
+                runs.append(current)
+                current = []
+            }
+        }
+        if !current.isEmpty { runs.append(current) }
+        let d = runs.filter { $0.count >= 2 }.map { run -> String in
+            let upper = run.map { (x(Double($0.generation)), y(max($0.bandHigh, floorValue))) }
+            let lower = run.reversed().map { r -> (Double, Double) in
+                let low = r.bandLow.isFinite && r.bandLow > floorValue ? r.bandLow : floorValue
+                return (x(Double(r.generation)), y(low))
+            }
+            return SVGWriter.polygon(upper + lower)
+        }.joined(separator: " ")
+        guard let first = rows.first, !d.isEmpty else { return }
+        svg.element("path", [("class", "band")] + seriesAttributes(first) +
+                        [("d", d), ("fill", color), ("fill-opacity", "0.18"), ("stroke", "none")])
+    }
+
+    static func mcPath(_ svg: inout SVGWriter, rows: [ResultsRow], color: String, x: LinearScale, y: LogScale) {
+        guard let first = rows.first else { return }
+        let d = pathData(runs(rows.map { (Double($0.generation), $0.mean) }), x: x, y: y)
+        svg.element("path", [("class", "mc")] + seriesAttributes(first) +
+                        [("d", d), ("fill", "none"), ("stroke", color), ("stroke-width", "2.2"), ("stroke-opacity", "0.6"),
+                         ("stroke-linejoin", "round"), ("stroke-linecap", "round")])
+    }
+
+    /// The dashed theory line; nothing when no row has a theory value.
+    static func theoryPath(_ svg: inout SVGWriter, rows: [ResultsRow], color: String, x: LinearScale, y: LogScale) {
+        guard let first = rows.first, rows.contains(where: { $0.theory != nil }) else { return }
+        let d = pathData(runs(rows.map { (Double($0.generation), $0.theory) }), x: x, y: y)
+        guard !d.isEmpty else { return }
+        svg.element("path", [("class", "theory")] + seriesAttributes(first) +
+                        [("d", d), ("fill", "none"), ("stroke", Palette.darker(color, by: 0.35)),
+                         ("stroke-width", "1.3"), ("stroke-dasharray", "5 3"), ("stroke-linecap", "butt")])
+    }
+
+    /// The values that set a log y range: means, band ends and theory values.
+    static func yValues(_ rows: [ResultsRow]) -> [Double] {
+        var v: [Double] = []
+        v.reserveCapacity(rows.count * 4)
+        for r in rows {
+            v.append(r.mean)
+            v.append(r.bandHigh)
+            if r.bandLow > 0 { v.append(r.bandLow) }
+            if let t = r.theory { v.append(t) }
+        }
+        return v
+    }
+
+    /// x scale over the generations `gens` (from 0 when the data start at generation 1).
+    static func generationScale(_ gens: [Int], range: (Double, Double)) -> LinearScale {
+        let lo = gens.first ?? 1, hi = gens.last ?? 1
+        var d0 = Double(lo == 1 ? 0 : lo), d1 = Double(hi)
+        if d1 <= d0 { d1 = d0 + 1 }
+        if lo == hi && lo > 1 { d0 = Double(lo - 1); d1 = Double(lo + 1) }
+        return LinearScale(domain: (d0, d1), range: range)
+    }
+
+    // MARK: Legend
+
+    enum LegendItem {
+        case heading(String)
+        /// A coloured line (solid).
+        case line(label: String, color: String, attributes: SVGWriter.Attributes)
+        /// The Monte Carlo style sample: solid line over a band.
+        case monteCarlo(String)
+        /// The theory style sample: dashed line.
+        case theory(String)
+        case gap
+    }
+
+    static let legendRow = 18.0, legendSwatch = 26.0
+
+    static func legendSize(_ items: [LegendItem]) -> (width: Double, height: Double) {
+        var w = 0.0, h = 0.0
+        for item in items {
+            switch item {
+            case let .heading(s): w = max(w, width(s, size: legendSize)); h += legendRow
+            case let .line(s, _, _), let .monteCarlo(s), let .theory(s):
+                w = max(w, legendSwatch + 8 + width(s, size: legendSize)); h += legendRow
+            case .gap: h += legendRow * 0.5
+            }
+        }
+        return (w, h)
+    }
+
+    static func legend(_ svg: inout SVGWriter, _ items: [LegendItem], x: Double, y: Double) {
+        svg.open("g", [("class", "legend")])
+        var cy = y
+        for item in items {
+            let mid = cy + legendRow / 2
+            let ty = mid + centre(legendSize)
+            switch item {
+            case let .heading(s):
+                text(&svg, s, x: x, y: ty, size: legendSize, weight: "bold", cls: "legend-heading")
+                cy += legendRow
+            case let .line(s, color, attributes):
+                svg.open("g", [("class", "legend-entry")] + attributes)
+                line(&svg, x, mid, x + legendSwatch, mid, stroke: color, width: 2.4)
+                text(&svg, s, x: x + legendSwatch + 8, y: ty, size: legendSize)
+                svg.close()
+                cy += legendRow
+            case let .monteCarlo(s):
+                svg.open("g", [("class", "legend-entry"), ("data-kind", "mc")])
+                svg.element("rect", [("x", n(x)), ("y", n(mid - 5)), ("width", n(legendSwatch)), ("height", "10"),
+                                     ("fill", "#555555"), ("fill-opacity", "0.22")])
+                line(&svg, x, mid, x + legendSwatch, mid, stroke: "#555555", width: 2.2)
+                text(&svg, s, x: x + legendSwatch + 8, y: ty, size: legendSize)
+                svg.close()
+                cy += legendRow
+            case let .theory(s):
+                svg.open("g", [("class", "legend-entry"), ("data-kind", "theory")])
+                line(&svg, x, mid, x + legendSwatch, mid, stroke: "#333333", width: 1.3, dash: "5 3")
+                text(&svg, s, x: x + legendSwatch + 8, y: ty, size: legendSize)
+                svg.close()
+                cy += legendRow
+            case .gap:
+                cy += legendRow * 0.5
+            }
+        }
+        svg.close()
+    }
+
+    /// `values` as `a, b, c`.
+    static func list<T>(_ values: [T], _ format: (T) -> String) -> String { values.map(format).joined(separator: ", ") }
+}

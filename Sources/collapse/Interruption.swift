@@ -1,0 +1,75 @@
+import Foundation
+import Synchronization
+
+/// SIGINT/SIGTERM handling: the first signal sets a flag that long runs poll between replicate
+/// blocks, so the current cell is abandoned cleanly, finished work stays on disk, and the command
+/// exits with status 130. A second signal exits at once.
+enum Interruption {
+    static let flag = Atomic<Int>(0)
+
+    static var requested: Bool { flag.load(ordering: .relaxed) > 0 }
+
+    static func install() {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig) { _ in
+                if Interruption.flag.add(1, ordering: .relaxed).newValue > 1 { _exit(130) }
+            }
+        }
+    }
+}
+
+/// A progress bar on stderr: cells done / total, replicates per second and ETA by work units.
+final class TerminalProgress: SweepProgressSink, @unchecked Sendable {
+    private let lock = NSLock()
+    private var cells = 0, cellsDone = 0
+    private var totalWork = 0.0, work = 0.0
+    private var replicates = 0
+    private var start = Date()
+    private var lastDraw = Date.distantPast
+
+    func begin(cells: Int, totalWork: Double) {
+        lock.withLock {
+            self.cells = cells
+            self.totalWork = max(totalWork, 1)
+            start = Date()
+            draw(force: true)
+        }
+    }
+
+    func advance(replicates n: Int, work w: Double) {
+        lock.withLock {
+            replicates += n
+            work += w
+            draw(force: false)
+        }
+    }
+
+    func cellFinished() { lock.withLock { cellsDone += 1; draw(force: true) } }
+
+    func end() { lock.withLock { FileHandle.standardError.write(Data("\n".utf8)) } }
+
+    private func draw(force: Bool) {
+        let now = Date()
+        guard force || now.timeIntervalSince(lastDraw) >= 0.2 else { return }
+        lastDraw = now
+        let fraction = min(work / totalWork, 1)
+        let width = 28
+        let filled = Int(fraction * Double(width))
+        let elapsed = now.timeIntervalSince(start)
+        let rate = elapsed > 0 ? Double(replicates) / elapsed : 0
+        let eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : .nan
+        let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] " +
+            "cells \(cellsDone)/\(cells)  \(String(format: "%3.0f", fraction * 100))%  " +
+            "\(String(format: "%.0f", rate)) rep/s  ETA \(Self.clock(eta))   "
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "--:--" }
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}
+
+import CollapseSweep
+typealias SweepProgressSink = SweepProgress

@@ -1,0 +1,223 @@
+import ArgumentParser
+import CollapseExport
+import CollapseSweep
+import Foundation
+import LinearCollapse
+
+/// `collapse sweep`: a grid from a config file or a named experiment, with flags overriding,
+/// durable per-cell output, resume and sharding.
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Run a parameter sweep from a config file or a named experiment; resumable and shardable.",
+        discussion: """
+        Values come from the defaults, then --experiment or --config (a flat TOML file; keys: name, \
+        description, dimension, samples, noise_variance, generations, regimes, real_fraction, repeats, \
+        seed), then the flags. Each finished cell is written durably to DIR/cells/; DIR/results.csv \
+        (same schema as simulate) and DIR/manifest.json are written when all cells are done. \
+        Ctrl-C abandons the current cell, keeps finished ones, marks the manifest interrupted and \
+        exits 130; --resume continues. --shard I/N runs cells i with i mod N = I; `collapse merge` \
+        combines shard directories into the CSV of an unsharded run, byte for byte.
+        """)
+
+    @Option(name: .customLong("config"), parsing: .unconditional, help: "Sweep definition file (flat TOML).")
+    var config: String?
+
+    @Option(name: .customLong("experiment"), parsing: .unconditional, help: "A named experiment (see --list).")
+    var experiment: String?
+
+    @Flag(name: .customLong("list"), help: "List the named experiments and exit.")
+    var list = false
+
+    @Option(name: .customLong("show"), parsing: .unconditional, help: "Print a named experiment as a config file and exit.")
+    var show: String?
+
+    @Option(name: .customLong("dimension"), parsing: .unconditional, help: "Override: dimension(s) d, comma-separated.")
+    var dimension: String?
+    @Option(name: .customLong("samples"), parsing: .unconditional, help: "Override: samples per generation T, comma-separated.")
+    var samples: String?
+    @Option(name: .customLong("noise-variance"), parsing: .unconditional, help: "Override: noise variance(s) σ², comma-separated.")
+    var noiseVariance: String?
+    @Option(name: .customLong("generations"), parsing: .unconditional, help: "Override: number of model fits N.")
+    var generations: Int?
+    @Option(name: .customLong("regimes"), parsing: .unconditional, help: "Override: regimes, comma-separated.")
+    var regimes: String?
+    @Option(name: .customLong("real-fraction"), parsing: .unconditional, help: "Override: real fraction(s) for mix.")
+    var realFraction: String?
+    @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Override: replicates per cell (≥ 2).")
+    var repeats: Int?
+
+    @OptionGroup var runOptions: RunOptions
+
+    @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (default: results/NAME).")
+    var output: String?
+
+    @Option(name: .customLong("shard"), parsing: .unconditional, help: "Run only shard I of N (I/N, 0 ≤ I < N).")
+    var shard: String?
+
+    @Flag(name: .customLong("resume"), help: "Continue the sweep recorded in --output, skipping finished cells.")
+    var resume = false
+
+    @Flag(name: .customLong("force"), help: "Overwrite the sweep files in a non-empty --output.")
+    var force = false
+
+    @Flag(name: .customLong("progress"), help: "Show the progress bar even when stderr is not a terminal.")
+    var progress = false
+
+    @Flag(name: .customLong("quiet"), help: "No progress bar.")
+    var quiet = false
+
+    func validate() throws {
+        if list || show != nil { return }
+        guard !(config != nil && experiment != nil) else {
+            throw ValidationError("--config and --experiment are exclusive; give one (flags override either)")
+        }
+        guard !(resume && force) else { throw ValidationError("--resume and --force are exclusive") }
+        guard !(progress && quiet) else { throw ValidationError("--progress and --quiet are exclusive") }
+        if let shard, Shard(parsing: shard) == nil {
+            throw ValidationError("--shard '\(shard)': expected I/N with integers 0 ≤ I < N, e.g. 0/4")
+        }
+        _ = try resolvedSpec()
+        _ = try runOptions.resolvedThreads()
+        _ = try runOptions.parsedSeed()
+    }
+
+    /// Defaults ← experiment or config file ← flags.
+    func resolvedSpec() throws -> SweepSpec {
+        var spec = SweepSpec.defaults
+        if let experiment {
+            guard let e = Experiments.named(experiment) else {
+                throw ValidationError("--experiment: unknown experiment '\(experiment)'; available: \(Experiments.all.map(\.name).joined(separator: ", "))")
+            }
+            spec = try e.spec()
+        } else if let config {
+            let text: String
+            do { text = try String(contentsOfFile: config, encoding: .utf8) } catch {
+                throw ValidationError("--config \(config): cannot read the file (\(Self.reason(error)))")
+            }
+            do { spec = try SweepSpec.parse(text, file: config) } catch let e as SweepSpec.ConfigError {
+                throw ValidationError("--config: \(e)")
+            }
+        }
+        if let dimension { spec.dimensions = try ListParsing.integers(dimension, flag: "--dimension", minimum: 1, maximum: SweepSpec.Limits.dimension.upperBound) }
+        if let samples { spec.samples = try ListParsing.integers(samples, flag: "--samples", minimum: 1, maximum: SweepSpec.Limits.samples.upperBound) }
+        if let noiseVariance { spec.noiseVariances = try ListParsing.positiveDoubles(noiseVariance, flag: "--noise-variance") }
+        if let generations {
+            guard SweepSpec.Limits.generations.contains(generations) else {
+                throw ValidationError("--generations: \(generations) is out of range; expected an integer in 1...\(SweepSpec.Limits.generations.upperBound)")
+            }
+            spec.generations = generations
+        }
+        if let repeats {
+            guard SweepSpec.Limits.repeats.contains(repeats) else {
+                throw ValidationError("--repeats: \(repeats) is out of range; expected an integer in 2...\(SweepSpec.Limits.repeats.upperBound)")
+            }
+            spec.repeats = repeats
+        }
+        if let regimes { spec.regimeNames = try ListParsing.regimes(regimes, realFractions: [0.5]).map(\.name).uniqued() }
+        if let realFraction { spec.realFractions = try ListParsing.fractions(realFraction, flag: "--real-fraction") }
+        if let seed = try runOptions.parsedSeed() { spec.seed = seed }
+        return spec
+    }
+
+    static func reason(_ error: Error) -> String {
+        (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? error.localizedDescription
+    }
+
+    func run() throws {
+        if list {
+            for e in Experiments.all {
+                let s = try e.spec()
+                print("\(e.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(s.cells.count) cells × \(s.regimes.count) regimes × \(s.generations) generations, \(s.repeats) replicates — \(s.description)")
+            }
+            return
+        }
+        if let show {
+            guard let e = Experiments.named(show) else {
+                throw ValidationError("--show: unknown experiment '\(show)'; available: \(Experiments.all.map(\.name).joined(separator: ", "))")
+            }
+            print(e.toml, terminator: "")
+            return
+        }
+        var spec = try resolvedSpec()
+        let threads = try runOptions.resolvedThreads()
+        let outputPath = output ?? "results/\(spec.name)"
+        let out = try OutputDirectory(path: outputPath)
+        // On --resume without --seed, adopt the recorded seed.
+        if resume, spec.seed == nil, let recorded = try? SweepRunner.recordedSpec(in: out.url) { spec.seed = recorded.seed }
+        let seed: UInt64
+        if let s = spec.seed { seed = s } else { seed = try runOptions.resolvedSeed() }
+        try checkMemory(cells: spec.cells, regimes: spec.regimes, generations: spec.generations, threads: threads)
+
+        let runner = SweepRunner(options: .init(
+            spec: spec, seed: seed, threads: threads, shard: shard.flatMap(Shard.init(parsing:)), output: out.url,
+            resume: resume, force: force, arguments: CommandLine.arguments))
+        do { try runner.prepareOutput() } catch let e as SweepRunner.SweepError { throw ValidationError(e.description) }
+        if spec.cells.contains(where: { $0.samples < $0.dimension + 2 }) {
+            Console.note("note: cells with T < d + 2 have no Gaussian-design expectation (theory_test_error empty); T < d fits min-norm least squares")
+        }
+        let showProgress = !quiet && (progress || isatty(STDERR_FILENO) == 1)
+        Interruption.install()
+        let outcome = try runner.run(progress: showProgress ? TerminalProgress() : nil, isCancelled: { Interruption.requested })
+        switch outcome.status {
+        case .interrupted:
+            Console.note("interrupted: \(outcome.cellsRun) cell(s) finished and kept in \(out.url.path)/cells; " +
+                         "rerun with --resume to complete the sweep")
+            throw ExitCode(130)
+        case .complete:
+            let shardNote = shard.map { " (shard \($0); combine shards with `collapse merge`)" } ?? ""
+            print("sweep \(spec.name): \(outcome.cellsRun) cell(s) run, \(outcome.cellsReused) reused, \(outcome.rows) rows" +
+                  " in \(String(format: "%.2f", outcome.wallSeconds)) s, seed \(seed)\(shardNote)")
+            if let url = outcome.resultsFile { print("wrote \(url.path) and manifest.json") }
+        }
+    }
+}
+
+/// `collapse merge`: shard directories → the unsharded results.csv.
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Combine sweep shard directories into one results.csv, identical to an unsharded run.")
+
+    @Argument(help: "Sweep directories (shards) to combine.")
+    var directories: [String]
+
+    @Option(name: .customLong("output"), parsing: .unconditional, help: "Directory for the merged results.csv.")
+    var output: String
+
+    func validate() throws {
+        guard !directories.isEmpty else { throw ValidationError("give one or more sweep directories to merge") }
+        var isDir: ObjCBool = false
+        for d in directories where !(FileManager.default.fileExists(atPath: d, isDirectory: &isDir) && isDir.boolValue) {
+            throw ValidationError("\(d): not a directory; expected sweep directories written by `collapse sweep`")
+        }
+        _ = try OutputDirectory(path: output)
+    }
+
+    func run() throws {
+        let started = Date()
+        let out = try OutputDirectory(path: output)
+        let merged: (rows: Int, spec: SweepSpec)
+        do {
+            merged = try SweepMerge.merge(directories.map { URL(fileURLWithPath: $0) }, into: out.url)
+        } catch let e as SweepRunner.SweepError {
+            throw CLIError(e.description)
+        } catch let e as SweepSpec.ConfigError {
+            throw CLIError("\(e)")
+        }
+        let manifest = RunManifest(command: "merge", arguments: CommandLine.arguments, seed: merged.spec.seed ?? 0,
+                                   threads: 1, wallSeconds: Date().timeIntervalSince(started), startedAt: started,
+                                   parameters: [("inputs", .array(directories.map(JSONValue.string))),
+                                                ("name", .string(merged.spec.name)), ("rows", .int(merged.rows))],
+                                   outputs: ["results.csv"])
+        try AtomicFile.write(manifest.json().rendered() + "\n", to: out.url.appendingPathComponent("manifest.json"))
+        print("merged \(directories.count) director\(directories.count == 1 ? "y" : "ies"): \(merged.rows) rows → \(out.url.appendingPathComponent("results.csv").path)")
+    }
+}
+
+extension Array where Element: Hashable {
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class CollapsePlotPlaceholderTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,54 @@
+import CollapseSweep
+import XCTest
+
+final class FlatTOMLTests: XCTestCase {
+    func testParsesScalarsArraysCommentsAndMultiLineArrays() throws {
+        let text = """
+            # a comment
+            name = "grid \\"A\\""   # trailing comment
+            d = 32
+            big = 1_000
+            s2 = [0.01, 1e-3, 10]
+            flag = true
+            regimes = [
+              "replace",   # first
+              "accumulate",
+            ]
+            neg = -4
+            """
+        let entries = try FlatTOML.parse(text, file: "f.toml")
+        XCTAssertEqual(entries.map(\.key), ["name", "d", "big", "s2", "flag", "regimes", "neg"])
+        XCTAssertEqual(entries.map(\.line), [2, 3, 4, 5, 6, 7, 11])
+        XCTAssertEqual(entries[0].value, .string("grid \"A\""))
+        XCTAssertEqual(entries[1].value, .integer(32))
+        XCTAssertEqual(entries[2].value, .integer(1000))
+        XCTAssertEqual(entries[3].value, .array([.float(0.01), .float(1e-3), .integer(10)]))
+        XCTAssertEqual(entries[4].value, .boolean(true))
+        XCTAssertEqual(entries[5].value, .array([.string("replace"), .string("accumulate")]))
+        XCTAssertEqual(entries[6].value, .integer(-4))
+    }
+
+    func testErrorsNameFileLineAndKey() {
+        let cases: [(String, Int, String)] = [
+            ("a = 1\na = 2", 2, "defined twice (first on line 1)"),
+            ("a = 1\n[table]", 2, "tables"),
+            ("x = \"open", 1, "key 'x': unterminated string"),
+            ("x = [1, 2", 1, "unterminated array"),
+            ("just words", 1, "expected `key = value`"),
+            ("x = 1 2", 1, "unexpected text after the value"),
+            ("x = hello", 1, "is not a TOML value"),
+            ("x = 'lit'", 1, "literal strings"),
+            ("bad key = 1", 1, "invalid key"),
+            ("x =", 1, "missing value"),
+            ("x = 1e999", 1, "overflows"),
+        ]
+        for (text, line, fragment) in cases {
+            XCTAssertThrowsError(try FlatTOML.parse(text, file: "cfg.toml"), text) { error in
+                let e = error as? FlatTOML.ParseError
+                XCTAssertEqual(e?.line, line, text)
+                XCTAssertTrue("\(error)".hasPrefix("cfg.toml:\(line): "), "\(error)")
+                XCTAssertTrue("\(error)".contains(fragment), "\(text) → \(error)")
+            }
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class CollapseSweepPlaceholderTests: XCTestCase { func testNothing() {} }
