@@ -112,7 +112,7 @@ enum Draw {
     /// Linear x axis along the bottom of `frame`.
     static func xAxis(_ svg: inout SVGWriter, scale: LinearScale, frame: Frame, labels: Bool) {
         svg.open("g", [("class", "x-axis")])
-        for v in scale.ticks(target: max(2, Int(frame.width / 55)), integers: true) {
+        for v in scale.ticks(target: max(2, Int(frame.width / 45)), integers: true) {
             let x = scale(v)
             line(&svg, x, frame.bottom, x, frame.bottom + 5, stroke: axisColor, width: 1, cls: "xtick")
             if labels {
@@ -256,9 +256,9 @@ enum Draw {
         var w = 0.0, h = 0.0
         for item in items {
             switch item {
-            case let .heading(s): w = max(w, width(s, size: legendSize)); h += legendRow
+            case let .heading(s): w = max(w, 1.08 * width(s, size: legendSize)); h += legendRow
             case let .line(s, _, _), let .monteCarlo(s), let .theory(s):
-                w = max(w, legendSwatch + 8 + width(s, size: legendSize)); h += legendRow
+                w = max(w, legendSwatch + 8 + 1.08 * width(s, size: legendSize)); h += legendRow
             case .gap: h += legendRow * 0.5
             }
         }

@@ -72,7 +72,7 @@ public enum Figure {
         let tickLabelWidth = scales.map(Draw.logLabelWidth).max() ?? 0
 
         // Layout.
-        let margin = 14.0, panelTitleHeight = 22.0, colGap = 16.0, rowGap = 14.0
+        let margin = 14.0, panelTitleHeight = 22.0, colGap = 26.0, rowGap = 14.0
         let left = margin + Draw.axisLabelSize + 10 + tickLabelWidth + 8
         let titleY = margin + Draw.titleSize
         let subtitleY = titleY + 18
@@ -113,8 +113,13 @@ public enum Figure {
                 let clipID = "clip-\(i)-\(j)"
                 svg.open("g", [("class", "panel"), ("data-regime", regime), ("data-samples", String(t)),
                                ("data-dimension", String(d))])
-                Draw.text(&svg, "\(regime), T = \(t)", x: frame.x + pw / 2, y: frame.y - 7,
-                          size: Draw.panelTitleSize, anchor: "middle", weight: "bold", cls: "panel-title")
+                let panelTitle = "\(regime), T = \(t)"
+                // Shrink a long title so it stays within its panel (plus half the gaps).
+                let natural = 1.08 * Draw.width(panelTitle, size: Draw.panelTitleSize)
+                let titleSize = natural > pw + colGap - 4
+                    ? max(8, Draw.panelTitleSize * (pw + colGap - 4) / natural) : Draw.panelTitleSize
+                Draw.text(&svg, panelTitle, x: frame.x + pw / 2, y: frame.y - 7,
+                          size: titleSize, anchor: "middle", weight: "bold", cls: "panel-title")
                 Draw.clip(&svg, id: clipID, frame: frame)
                 Draw.logYAxis(&svg, scale: y, frame: frame, labels: j == 0)
                 Draw.xAxis(&svg, scale: x, frame: frame, labels: i == regimes.count - 1)
@@ -261,8 +266,11 @@ public enum Figure {
         }
         let ratios = ds.map { d in ts.map { t in ratio(d, t) } }
         let logs = ratios.flatMap { $0 }.compactMap { $0 }.map(log10)
-        // Symmetric log range around 1, at least 1/2 … 2.
-        let m = max(log10(2), logs.map(abs).max() ?? 0)
+        // The colour scale: log ratio, diverging at 1 (two slopes, so each side uses its whole
+        // half of the colour map), at least 1/2 … 2, ends snapped out to 1–2–5 values.
+        let lower = log10(snap125(pow(10, min(logs.min() ?? 0, -log10(2))), up: false))
+        let upper = log10(snap125(pow(10, max(logs.max() ?? 0, log10(2))), up: true))
+        func colorParameter(_ l: Double) -> Double { l < 0 ? 0.5 - 0.5 * l / lower : 0.5 + 0.5 * l / upper }
 
         // Layout.
         let margin = 14.0
@@ -271,19 +279,19 @@ public enum Figure {
         let rowLabelWidth = rowLabels.map { Draw.width($0, size: Draw.tickSize) }.max() ?? 0
         let left = margin + Draw.axisLabelSize + 12 + rowLabelWidth + 8
         let titleY = margin + Draw.titleSize, subtitleY = titleY + 18
-        let top = subtitleY + 20
+        let top = subtitleY + 24
         let gridW = Double(ts.count) * cellW, gridH = Double(ds.count) * cellH
         let barH = max(gridH, 160), barW = 16.0
         let barX = left + gridW + 30, barY = top
-        let barTicks = ratioTicks(m, length: barH)
+        let barTicks = ratioTicks(lower: lower, upper: upper, length: barH)
         let barLabelWidth = barTicks.map { Draw.width(PlotFormat.shortest($0), size: Draw.tickSize) }.max() ?? 0
-        let barTitle = "accumulate / replace"
+        let barTitle = "ratio accumulate / replace"
+        let barTitleX = barX + barW + 6 + barLabelWidth + 10 + Draw.tickSize
         let xLabelY = top + gridH + 7 + Draw.tickSize + 8 + Draw.axisLabelSize
         let title = title ?? "Test error ratio accumulate / replace at iteration n = \(n)"
         let subtitle = "σ² = \(PlotFormat.shortest(s))\(sNote.isEmpty ? "" : " " + sNote); Monte Carlo means; " +
             "below 1 (blue): accumulating real and synthetic data beats replacing"
-        let width = max(barX + barW + 6 + barLabelWidth + margin + 4,
-                        barX + Draw.width(barTitle, size: Draw.tickSize) / 2 + margin,
+        let width = max(barTitleX + 4 + margin,
                         Draw.width(title, size: Draw.titleSize) + 2 * margin,
                         Draw.width(subtitle, size: Draw.subtitleSize) + 2 * margin)
         let height = max(xLabelY, barY + barH + 10 + Draw.tickSize) + margin
@@ -293,7 +301,7 @@ public enum Figure {
         Draw.text(&svg, title, x: margin, y: titleY, size: Draw.titleSize, weight: "bold", cls: "title")
         Draw.text(&svg, subtitle, x: margin, y: subtitleY, size: Draw.subtitleSize, fill: Draw.mutedText, cls: "subtitle")
 
-        func color(_ r: Double) -> String { Palette.blueRed(0.5 + log10(r) / (2 * m)) }
+        func color(_ r: Double) -> String { Palette.blueRed(colorParameter(log10(r))) }
         svg.open("g", [("class", "heatmap"), ("data-generation", String(n)), ("data-noise-variance", Draw.attribute(s))])
         for (i, d) in ds.enumerated() {
             for (j, t) in ts.enumerated() {
@@ -334,22 +342,25 @@ public enum Figure {
         Draw.text(&svg, "dimension d", x: margin + Draw.axisLabelSize, y: top + gridH / 2, size: Draw.axisLabelSize,
                   anchor: "middle", cls: "y-label", rotate: true)
 
-        // Colour bar: log ratio from 10^−m (bottom) to 10^m (top).
+        // Colour bar: log ratio from 10^lower (bottom) to 10^upper (top).
+        func barPosition(_ l: Double) -> Double { barY + barH * (upper - l) / (upper - lower) }
         svg.open("g", [("class", "colorbar")])
         svg.open("defs")
         svg.open("linearGradient", [("id", "ratio-gradient"), ("x1", "0"), ("y1", "1"), ("x2", "0"), ("y2", "0")])
-        for k in 0...10 {
-            let f = Double(k) / 10
-            svg.element("stop", [("offset", SVGWriter.number(f)), ("stop-color", Palette.blueRed(f))])
+        for k in 0...20 {
+            let f = Double(k) / 20
+            let l = f < 0.5 ? lower * (1 - 2 * f) : upper * (2 * f - 1)
+            svg.element("stop", [("offset", SVGWriter.number((l - lower) / (upper - lower), decimals: 4)),
+                                 ("stop-color", Palette.blueRed(f))])
         }
         svg.close()
         svg.close()
-        Draw.text(&svg, barTitle, x: barX + barW / 2, y: barY - 8, size: Draw.tickSize, anchor: "middle",
-                  cls: "colorbar-title")
+        Draw.text(&svg, barTitle, x: barTitleX, y: barY + barH / 2, size: Draw.tickSize, anchor: "middle",
+                  cls: "colorbar-title", rotate: true)
         svg.element("rect", [("x", Draw.n(barX)), ("y", Draw.n(barY)), ("width", Draw.n(barW)), ("height", Draw.n(barH)),
                              ("fill", "url(#ratio-gradient)"), ("stroke", Draw.axisColor), ("stroke-width", "0.8")])
         for v in barTicks {
-            let y = barY + barH * (0.5 - log10(v) / (2 * m))
+            let y = barPosition(log10(v))
             Draw.line(&svg, barX + barW, y, barX + barW + 4, y, stroke: Draw.axisColor, cls: "colorbar-tick")
             Draw.text(&svg, PlotFormat.shortest(v), x: barX + barW + 6, y: y + Draw.centre(Draw.tickSize),
                       size: Draw.tickSize, cls: "colorbar-label", extra: [("data-value", Draw.attribute(v))])
@@ -411,22 +422,33 @@ public enum Figure {
         return values.map(String.init).joined(separator: ", ")
     }
 
-    /// Colour-bar ticks in [10^−m, 10^m] from 1–2–5 × 10ᵏ, thinned to decades when crowded.
-    static func ratioTicks(_ m: Double, length: Double) -> [Double] {
-        let lo = -m - 1e-9, hi = m + 1e-9
+    /// The nearest value of the 1–2–5 × 10ᵏ sequence at or below (`up`: at or above) `x` > 0.
+    static func snap125(_ x: Double, up: Bool) -> Double {
+        let k = floor(log10(x))
+        let candidates = [1.0, 2, 5, 10].map { $0 * pow(10, k) }
+        if up { return candidates.first { $0 >= x * (1 - 1e-9) } ?? candidates.last! }
+        return candidates.last { $0 <= x * (1 + 1e-9) } ?? candidates.first!
+    }
+
+    /// Colour-bar ticks in [10^lower, 10^upper] from 1–2–5 × 10ᵏ, thinned to decades (and 1)
+    /// when crowded.
+    static func ratioTicks(lower: Double, upper: Double, length: Double) -> [Double] {
+        let lo = lower - 1e-9, hi = upper + 1e-9
         var candidates: [Double] = []
-        for k in Int(floor(-m)) - 1...Int(ceil(m)) + 1 {
+        for k in Int(floor(lower)) - 1...Int(ceil(upper)) + 1 {
             for f in [1.0, 2, 5] {
                 let v = f * pow(10, Double(k))
                 if log10(v) >= lo && log10(v) <= hi { candidates.append(v) }
             }
         }
-        let pixelsPerUnit = length / (2 * m)
+        let pixelsPerUnit = length / (upper - lower)
         func crowded(_ vs: [Double]) -> Bool {
             zip(vs, vs.dropFirst()).contains { (log10($1) - log10($0)) * pixelsPerUnit < 16 }
         }
         if !crowded(candidates) { return candidates }
-        let decades = candidates.filter { abs(log10($0) - log10($0).rounded()) < 1e-9 }
+        let decades = candidates.enumerated().filter { i, v in
+            i == 0 || i == candidates.count - 1 || abs(log10(v) - log10(v).rounded()) < 1e-9
+        }.map(\.element)
         if !crowded(decades) { return decades }
         return decades.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
     }

@@ -144,7 +144,7 @@ struct LogScale {
         let first = Int((Double(lower) / Double(step)).rounded(.up)) * step
         let major = Array(stride(from: first, through: upper, by: step))
         var minor: [Double] = []
-        let showSubdecades = decadeLength >= 24 && span <= 40
+        let showSubdecades = decadeLength >= 18 && span <= 40
         for k in lower...upper {
             if !major.contains(k) { minor.append(pow(10, Double(k))) }
             if showSubdecades && k < upper {

@@ -90,6 +90,35 @@ struct OutputDirectory {
     }
 }
 
+/// Reads a UTF-8 text file named by `flag`, with a clear message when it cannot.
+func readTextFile(_ path: String, flag: String) throws -> String {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else {
+        throw ValidationError("\(flag) \(path): cannot read the file (\(String(cString: strerror(errno))))")
+    }
+    defer { close(fd) }
+    var st = stat()
+    if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+        throw ValidationError("\(flag) \(path): cannot read the file (it is a directory)")
+    }
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = read(fd, &buffer, buffer.count)
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw ValidationError("\(flag) \(path): cannot read the file (\(String(cString: strerror(errno))))")
+        }
+        if n == 0 { break }
+        data.append(buffer, count: n)
+        if data.count > 16 << 20 { throw ValidationError("\(flag) \(path): larger than 16 MiB; not a config file") }
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+        throw ValidationError("\(flag) \(path): not UTF-8 text")
+    }
+    return text
+}
+
 enum Console {
     /// A line on stderr.
     static func note(_ s: String) {

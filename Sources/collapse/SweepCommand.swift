@@ -91,10 +91,7 @@ struct SweepCommand: ParsableCommand {
             }
             spec = try e.spec()
         } else if let config {
-            let text: String
-            do { text = try String(contentsOfFile: config, encoding: .utf8) } catch {
-                throw ValidationError("--config \(config): cannot read the file (\(Self.reason(error)))")
-            }
+            let text = try readTextFile(config, flag: "--config")
             do { spec = try SweepSpec.parse(text, file: config) } catch let e as SweepSpec.ConfigError {
                 throw ValidationError("--config: \(e)")
             }
@@ -120,10 +117,6 @@ struct SweepCommand: ParsableCommand {
         return spec
     }
 
-    static func reason(_ error: Error) -> String {
-        (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? error.localizedDescription
-    }
-
     func run() throws {
         if list {
             for e in Experiments.all {
@@ -146,7 +139,13 @@ struct SweepCommand: ParsableCommand {
         // On --resume without --seed, adopt the recorded seed.
         if resume, spec.seed == nil, let recorded = try? SweepRunner.recordedSpec(in: out.url) { spec.seed = recorded.seed }
         let seed: UInt64
-        if let s = spec.seed { seed = s } else { seed = try runOptions.resolvedSeed() }
+        if let s = spec.seed {
+            seed = s
+        } else if shard != nil {
+            throw ValidationError("--shard needs a fixed seed (give --seed or set seed in the config) so that every shard slices the same sweep")
+        } else {
+            seed = try runOptions.resolvedSeed()
+        }
         try checkMemory(cells: spec.cells, regimes: spec.regimes, generations: spec.generations, threads: threads)
 
         let runner = SweepRunner(options: .init(

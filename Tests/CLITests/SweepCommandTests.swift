@@ -1,0 +1,150 @@
+import Foundation
+import XCTest
+
+/// End-to-end tests of `collapse sweep` and `collapse merge`: config files, named experiments,
+/// interruption and resume, shards and merge.
+final class SweepCommandTests: CLITestCase {
+    /// A sweep long enough (about 1.5 s on 2 cores) to be interrupted part-way.
+    let config = """
+        name = "kill-test"
+        dimension = [10, 20]
+        samples = [200, 400]
+        noise_variance = [1, 3]
+        generations = 30
+        regimes = ["replace", "accumulate", "mix"]
+        real_fraction = 0.5
+        repeats = 1500
+        seed = 5
+        """
+
+    func writeConfig(_ text: String, name: String = "sweep.toml") throws -> String {
+        let url = work.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    func bytes(_ dir: String) throws -> Data { try Data(contentsOf: work.appendingPathComponent(dir).appendingPathComponent("results.csv")) }
+
+    /// Starts `collapse args`, sends `signal` after `delay` seconds (if still running), waits.
+    func runAndSignal(_ args: [String], signal: Int32, after delay: TimeInterval) throws -> (status: Int32, signalled: Bool) {
+        let p = Process()
+        p.executableURL = try CLIHarness.binary()
+        p.arguments = args
+        p.currentDirectoryURL = work
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        Thread.sleep(forTimeInterval: delay)
+        if p.isRunning { kill(p.processIdentifier, signal) }
+        p.waitUntilExit()
+        return (p.terminationStatus, p.terminationReason == .uncaughtSignal)
+    }
+
+    func testConfigFileAndFlagOverrides() throws {
+        let path = try writeConfig(config)
+        let r = try collapse("sweep", "--config", path, "--repeats", "20", "--generations", "3", "--output", "out", "--quiet")
+        assertSuccess(r, "sweep --config")
+        let csv = try SimpleCSV(contents("results.csv", under: work.appendingPathComponent("out")))
+        XCTAssertEqual(csv.rows.count, 8 * 3 * 3, "8 cells × 3 regimes × 3 generations")
+        let recorded = try contents("sweep.toml", under: work.appendingPathComponent("out"))
+        XCTAssertTrue(recorded.contains("repeats = 20") && recorded.contains("generations = 3"), recorded)
+        let m = try manifest(in: work.appendingPathComponent("out"))
+        XCTAssertEqual(m["status"] as? String, "complete")
+        XCTAssertEqual(m["seed"] as? String, "5")
+    }
+
+    func testListAndShowExperiments() throws {
+        let list = try collapse("sweep", "--list")
+        assertSuccess(list, "sweep --list")
+        XCTAssertTrue(list.stdout.contains("paper-linear") && list.stdout.contains("collapse-or-thrive-linear"))
+        let show = try collapse("sweep", "--show", "paper-linear")
+        assertSuccess(show, "sweep --show")
+        // The shown definition is a valid config that reproduces the experiment.
+        let path = try writeConfig(show.stdout, name: "paper.toml")
+        let a = try collapse("sweep", "--config", path, "--repeats", "10", "--output", "a", "--quiet")
+        let b = try collapse("sweep", "--experiment", "paper-linear", "--repeats", "10", "--output", "b", "--quiet")
+        assertSuccess(a, "from shown config"); assertSuccess(b, "from experiment")
+        XCTAssertEqual(try bytes("a"), try bytes("b"))
+    }
+
+    func testBadConfigsNameFileLineAndKeyAndWriteNothing() throws {
+        let cases: [(String, String)] = [
+            ("samples = 100\nsampels = 3\n", ":2: key 'sampels': unknown key (did you mean 'samples'?)"),
+            ("dimension = \"ten\"\n", ":1: key 'dimension': expected integers"),
+            ("noise_variance = [1, -2]\n", ":1: key 'noise_variance'"),
+            ("regimes = [\"replace\"\n", ":1: key 'regimes': unterminated array"),
+            ("[grid]\nsamples = 3\n", ":1: tables"),
+        ]
+        for (i, (text, fragment)) in cases.enumerated() {
+            let path = try writeConfig(text, name: "bad\(i).toml")
+            let r = try collapse("sweep", "--config", path, "--output", "bad-out-\(i)")
+            XCTAssertNotEqual(r.status, 0, text)
+            XCTAssertTrue(r.stderr.contains("bad\(i).toml" + fragment), "\(text) → \(r.stderr)")
+            assertNoCrashReport(r, text)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("bad-out-\(i)").path))
+        }
+        let missing = try collapse("sweep", "--config", "nope.toml")
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("--config nope.toml: cannot read the file"), missing.stderr)
+    }
+
+    /// SIGKILL at several points, then --resume: the same bytes as an uninterrupted run.
+    func testKilledSweepResumesToIdenticalBytes() throws {
+        let path = try writeConfig(config)
+        let full = try collapse("sweep", "--config", path, "--output", "full", "--quiet")
+        assertSuccess(full, "uninterrupted sweep")
+        // Kill delays from a fixed seed, spread over the run (deterministic test, varied points).
+        var state: UInt64 = 0x2545F4914F6CDD1D
+        var killedMidRun = 0
+        for attempt in 0..<4 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let delay = 0.15 + Double(state >> 11) / Double(1 << 53) * 1.2
+            let dir = "killed\(attempt)"
+            let killed = try runAndSignal(["sweep", "--config", path, "--output", dir, "--quiet"], signal: SIGKILL, after: delay)
+            if killed.signalled { killedMidRun += 1 }
+            let resumed = try collapse("sweep", "--config", path, "--output", dir, "--resume", "--quiet")
+            assertSuccess(resumed, "resume after SIGKILL at \(delay) s (signalled: \(killed.signalled))")
+            XCTAssertEqual(try bytes(dir), try bytes("full"), "killed at \(delay) s")
+        }
+        XCTAssertGreaterThan(killedMidRun, 0, "no attempt was killed before finishing: the test sweep is too short")
+    }
+
+    /// SIGINT: finished cells kept, manifest marked interrupted, exit status 130; resume completes.
+    func testInterruptMarksManifestAndExits130() throws {
+        let path = try writeConfig(config)
+        let full = try collapse("sweep", "--config", path, "--output", "full", "--quiet")
+        assertSuccess(full, "uninterrupted sweep")
+        let r = try runAndSignal(["sweep", "--config", path, "--output", "int", "--quiet"], signal: SIGINT, after: 0.5)
+        if r.status == 0 { return } // finished before the signal on a fast machine: nothing to check
+        XCTAssertFalse(r.signalled)
+        XCTAssertEqual(r.status, 130)
+        XCTAssertEqual(try manifest(in: work.appendingPathComponent("int"))["status"] as? String, "interrupted")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("int/results.csv").path))
+        let resumed = try collapse("sweep", "--config", path, "--output", "int", "--resume", "--quiet")
+        assertSuccess(resumed, "resume after SIGINT")
+        XCTAssertEqual(try bytes("int"), try bytes("full"))
+    }
+
+    func testShardsMergeToUnshardedBytesAndOutputRules() throws {
+        let path = try writeConfig(config)
+        let args = ["sweep", "--config", path, "--repeats", "30", "--quiet"]
+        assertSuccess(try collapse(arguments: args + ["--output", "full"]), "unsharded")
+        for i in 0..<3 { assertSuccess(try collapse(arguments: args + ["--shard", "\(i)/3", "--output", "s\(i)"]), "shard \(i)") }
+        let merged = try collapse("merge", "s0", "s1", "s2", "--output", "merged")
+        assertSuccess(merged, "merge")
+        XCTAssertEqual(try bytes("merged"), try bytes("full"))
+        // Incomplete shards, a non-empty output without --resume/--force, and bad shard specs fail.
+        let incomplete = try collapse("merge", "s0", "s1", "--output", "m2")
+        XCTAssertNotEqual(incomplete.status, 0)
+        XCTAssertTrue(incomplete.stderr.contains("is missing"), incomplete.stderr)
+        let again = try collapse(arguments: args + ["--output", "full"])
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.stderr.contains("not empty") && again.stderr.contains("--resume"), again.stderr)
+        assertSuccess(try collapse(arguments: args + ["--output", "full", "--force"]), "--force")
+        for bad in ["3/3", "a/b", "1", "-1/2"] {
+            let r = try collapse(arguments: args + ["--shard", bad, "--output", "x"])
+            XCTAssertNotEqual(r.status, 0, bad)
+            XCTAssertTrue(r.stderr.contains("--shard"), r.stderr)
+        }
+    }
+}
