@@ -135,6 +135,66 @@ public struct LeastSquaresSolver: Sendable {
         }
     }
 
+    // MARK: - Solves through projected labels
+    //
+    // Every fit depends on the labels only through a `k`-vector of projected labels
+    // `h(y) = Xᵀy` (Cholesky, k = d) or `h(y) = U_rᵀy` (SVD, k = r), and `X⁺y = solve(h(y))`.
+    // Since `h` is linear, a chain's labels `y = Xŵ + E` project to `h(Xŵ) + h(E)` with
+    // `h(Xŵ) = Gŵ` (Cholesky) or `S_r V_rᵀŵ` (SVD): the noise of many generations can be
+    // projected with one matrix product and each refit costs O(d²).
+
+    /// `k`, the length of a projected label vector: `d` (Cholesky) or the rank `r` (SVD).
+    public var projectedCount: Int { method == .cholesky ? columns : rank }
+
+    /// `H = h(E)` for the `columns` label vectors stored column-major in `e` (leading dimension
+    /// `T`): one `dgemm`, writing `k × columns` values to `h` (leading dimension `k`).
+    public func projectLabels(_ e: UnsafePointer<Double>, columns m: Int, into h: UnsafeMutablePointer<Double>) {
+        let k = projectedCount
+        guard m > 0, k > 0 else { return }
+        x.withUnsafeBufferPointer { xp in
+            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(m), Int32(rows), 1,
+                        xp.baseAddress!, Int32(rows), e, Int32(rows), 0, h, Int32(k))
+        }
+    }
+
+    /// `h(Xw)`: `Gw = Uᵀ(Uw)` (Cholesky) or `S_r V_rᵀ w` (SVD), written to `h` (count `k`).
+    public func projectFit(_ w: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>) {
+        let d = columns
+        u.withUnsafeBufferPointer { up in
+            switch method {
+            case .cholesky:
+                h.update(from: w, count: d)
+                cblas_dtrmv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(d), up.baseAddress!, Int32(d), h, 1)
+                cblas_dtrmv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, Int32(d), up.baseAddress!, Int32(d), h, 1)
+            case .svd:
+                let r = rank
+                guard r > 0 else { return }
+                cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(r), Int32(d), 1, up.baseAddress!, Int32(r), w, 1, 0, h, 1)
+                for i in 0..<r { h[i] /= inverseSingular[i] }
+            }
+        }
+    }
+
+    /// `X⁺y` from `h = h(y)` (count `k`), written to `w` (count `d`); `h` is not modified.
+    /// `scratch` needs `k` doubles.
+    public func solveProjected(_ h: UnsafePointer<Double>, into w: UnsafeMutablePointer<Double>,
+                               scratch: UnsafeMutablePointer<Double>) {
+        let d = columns
+        u.withUnsafeBufferPointer { up in
+            switch method {
+            case .cholesky:
+                w.update(from: h, count: d)
+                cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, Int32(d), up.baseAddress!, Int32(d), w, 1)
+                cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(d), up.baseAddress!, Int32(d), w, 1)
+            case .svd:
+                let r = rank
+                guard r > 0 else { for j in 0..<d { w[j] = 0 }; return }
+                for i in 0..<r { scratch[i] = h[i] * inverseSingular[i] }
+                cblas_dgemv(CblasColMajor, CblasTrans, Int32(r), Int32(d), 1, up.baseAddress!, Int32(r), scratch, 1, 0, w, 1)
+            }
+        }
+    }
+
     /// `(I − P)v`, the component of `v` orthogonal to the row space of `X`
     /// (`P = X⁺X`). Zero at full column rank.
     public func nullSpaceComponent(of v: [Double]) -> [Double] {

@@ -51,13 +51,31 @@ public struct LinearRealData: Sendable {
     /// `w*`, then the `T` noise values of `E₁ = σ·ξ`. Both the scheduler path and the fast
     /// path start from this, so they consume a stream identically.
     public static func draw<G: RandomNumberGenerator>(cell: LinearCell, using rng: inout G) -> LinearRealData {
+        var x = [Double](repeating: 0, count: cell.samples * cell.dimension)
+        var w = [Double](repeating: 0, count: cell.dimension)
+        var y = [Double](repeating: 0, count: cell.samples)
+        fill(cell: cell, design: &x, truth: &w, labels: &y, using: &rng)
+        return LinearRealData(design: Matrix(rows: cell.samples, columns: cell.dimension, columnMajor: x), truth: w, labels: y)
+    }
+
+    /// `draw` into caller-owned arrays of the right sizes (no allocation when they are
+    /// uniquely referenced).
+    @inlinable
+    public static func fill<G: RandomNumberGenerator>(cell: LinearCell, design x: inout [Double], truth w: inout [Double],
+                                                       labels y: inout [Double], using rng: inout G) {
         let t = cell.samples, d = cell.dimension
-        let x = Matrix(rows: t, columns: d, columnMajor: Normal.array(count: t * d, using: &rng))
-        let w = Normal.array(count: d, using: &rng)
-        var y = Normal.array(count: t, scale: cell.noiseVariance.squareRoot(), using: &rng)
-        let mean = BLAS.multiply(x, w)
-        for i in 0..<t { y[i] += mean[i] }
-        return LinearRealData(design: x, truth: w, labels: y)
+        precondition(x.count == t * d && w.count == d && y.count == t, "LinearRealData.fill: buffer sizes do not match \(cell)")
+        x.withUnsafeMutableBufferPointer { Normal.fill($0, using: &rng) }
+        w.withUnsafeMutableBufferPointer { Normal.fill($0, using: &rng) }
+        y.withUnsafeMutableBufferPointer { Normal.fill($0, scale: cell.noiseVariance.squareRoot(), using: &rng) }
+        x.withUnsafeBufferPointer { xp in
+            w.withUnsafeBufferPointer { wp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!, x: wp.baseAddress!,
+                              beta: 1, y: yp.baseAddress!)
+                }
+            }
+        }
     }
 }
 
@@ -106,32 +124,69 @@ public struct LinearChainSimulator: Sendable {
     }
 
     /// Approximate peak working memory of one worker thread, in bytes: the design and its
-    /// factorisation (≈ 3·T·d doubles), label buffers, and for accumulate-subsample the label
-    /// pool (`N·T`) plus a subsampled design (`T·d`).
+    /// factorisation (≈ 3·T·d doubles), the noise block (≤ 2²² doubles), label buffers, and for
+    /// accumulate-subsample the label pool (`N·T`) plus a subsampled design (`T·d`).
     public static func estimatedBytesPerWorker(cell: LinearCell, regimes: [Regime], generations: Int) -> Double {
         let t = Double(cell.samples), d = Double(cell.dimension)
-        var doubles = 3 * t * d + 2 * d * d + t * Double(regimes.count + 5)
+        let noiseBlock = min(Double(1 << 22), t * 64) + 64 * d
+        var doubles = 3 * t * d + 2 * d * d + t * Double(regimes.count + 5) + noiseBlock
         if regimes.contains(.accumulateSubsample) { doubles += Double(generations) * t + 2 * t * d }
         return 8 * doubles
     }
 
+    /// Buffers for one worker, reused across its replicates (allocating them per replicate
+    /// costs page faults comparable to the work itself at T·d ≈ 10⁴–10⁵).
+    public final class Workspace {
+        let t: Int, d: Int, k: Int, chunk: Int
+        var design: [Double]
+        var truth: [Double]
+        var labels: [Double]
+        let w, wr, noise, projectedNoise, projectedSum, h, scratch, y, trainY: UnsafeMutableBufferPointer<Double>
+
+        init(t: Int, d: Int, k: Int, generations: Int) {
+            self.t = t; self.d = d; self.k = k
+            chunk = max(1, min(generations - 1, 64, (1 << 22) / max(t, 1)))
+            design = .init(repeating: 0, count: t * d)
+            truth = .init(repeating: 0, count: d)
+            labels = .init(repeating: 0, count: t)
+            func buffer(_ n: Int) -> UnsafeMutableBufferPointer<Double> {
+                let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1))
+                b.initialize(repeating: 0)
+                return b
+            }
+            w = buffer(k * d); wr = buffer(d); noise = buffer(t * chunk); projectedNoise = buffer(d * chunk)
+            projectedSum = buffer(k * d); h = buffer(d); scratch = buffer(d); y = buffer(t); trainY = buffer(t)
+        }
+
+        deinit { for b in [w, wr, noise, projectedNoise, projectedSum, h, scratch, y, trainY] { b.deallocate() } }
+    }
+
+    /// A workspace sized for this simulator's cell and regimes.
+    public func makeWorkspace() -> Workspace {
+        Workspace(t: cell.samples, d: cell.dimension, k: regimes.count, generations: generations)
+    }
+
     /// Runs replicate `replicate` under `seed`, writing the test error of regime `r` at
     /// generation `n` to `errors[r * generations + n − 1]`.
-    public func runReplicate(seed: UInt64, replicate: Int,
-                             errors: UnsafeMutableBufferPointer<Double>) throws -> DesignStatistics {
+    public func runReplicate(seed: UInt64, replicate: Int, errors: UnsafeMutableBufferPointer<Double>,
+                             workspace: Workspace? = nil) throws -> DesignStatistics {
         var rng = cell.stream(seed: seed, replicate: replicate, purpose: .data)
         var subsampleRNG = cell.stream(seed: seed, replicate: replicate, purpose: .subsample)
-        return try run(rng: &rng, subsampleRNG: &subsampleRNG, errors: errors)
+        return try run(rng: &rng, subsampleRNG: &subsampleRNG, errors: errors, workspace: workspace)
     }
 
     /// The same, on caller-supplied streams (used to compare with the scheduler path).
-    public func run<G: RandomNumberGenerator, H: RandomNumberGenerator>(
-        rng: inout G, subsampleRNG: inout H, errors: UnsafeMutableBufferPointer<Double>
-    ) throws -> DesignStatistics {
+    /// (Concrete generator types keep the normal sampler specialised in the hot loop.)
+    public func run(rng: inout Xoshiro256StarStar, subsampleRNG: inout Xoshiro256StarStar,
+                    errors: UnsafeMutableBufferPointer<Double>, workspace: Workspace? = nil) throws -> DesignStatistics {
         let t = cell.samples, d = cell.dimension, nGen = generations
         precondition(errors.count >= regimes.count * nGen, "errors buffer too small")
+        let space = workspace ?? makeWorkspace()
+        precondition(space.t == t && space.d == d && space.k == regimes.count, "workspace built for another cell")
         let sigma = cell.noiseVariance.squareRoot()
-        let real = LinearRealData.draw(cell: cell, using: &rng)
+        LinearRealData.fill(cell: cell, design: &space.design, truth: &space.truth, labels: &space.labels, using: &rng)
+        let real = LinearRealData(design: Matrix(rows: t, columns: d, columnMajor: space.design),
+                                  truth: space.truth, labels: space.labels)
         let solver = try LeastSquaresSolver(design: real.design)
         var ws = LeastSquaresSolver.Workspace(for: solver)
         let nullPart = solver.nullSpaceComponent(of: real.truth)
@@ -141,15 +196,13 @@ public struct LinearChainSimulator: Sendable {
             bias: nullPart.reduce(0) { $0 + $1 * $1 }, rank: solver.rank)
 
         let k = regimes.count
-        // Scratch, allocated once per replicate: fits (k·d), the current and training labels,
-        // the noise, and per-regime running label sums (accumulate).
-        let w = UnsafeMutableBufferPointer<Double>.allocate(capacity: k * d)
-        let wr = UnsafeMutableBufferPointer<Double>.allocate(capacity: d)
-        let noise = UnsafeMutableBufferPointer<Double>.allocate(capacity: t)
-        let y = UnsafeMutableBufferPointer<Double>.allocate(capacity: t)
-        let trainY = UnsafeMutableBufferPointer<Double>.allocate(capacity: t)
-        let labelSum = UnsafeMutableBufferPointer<Double>.allocate(capacity: k * t)
-        defer { for b in [w, wr, noise, y, trainY, labelSum] { b.deallocate() } }
+        let p = solver.projectedCount
+        // Noise of `chunk` generations is drawn (in generation order, T values each, exactly as
+        // a generation-by-generation loop would) and projected with one matrix product.
+        let chunk = space.chunk
+        // w: current fits (k·d); projectedSum: accumulate's Σ_j h(y_j) (k·p).
+        let (w, wr, noise, projectedNoise, projectedSum, h, scratch, y, trainY) =
+            (space.w, space.wr, space.noise, space.projectedNoise, space.projectedSum, space.h, space.scratch, space.y, space.trainY)
         var pool = [[Double]](repeating: [], count: k)   // accumulate-subsample label pools
         let truth = real.truth
 
@@ -160,14 +213,17 @@ public struct LinearChainSimulator: Sendable {
         }
 
         // Generation 1: every regime fits the real data.
-        real.labels.withUnsafeBufferPointer { solver.solve($0, into: wr, workspace: &ws) }
+        real.labels.withUnsafeBufferPointer { yp in
+            solver.projectLabels(yp.baseAddress!, columns: 1, into: h.baseAddress!)
+        }
+        solver.solveProjected(h.baseAddress!, into: wr.baseAddress!, scratch: scratch.baseAddress!)
         let e1 = error(wr)
         for r in 0..<k {
             for j in 0..<d { w[r * d + j] = wr[j] }
             errors[r * nGen] = e1
             switch regimes[r] {
             case .accumulate:
-                for i in 0..<t { labelSum[r * t + i] = real.labels[i] }
+                for i in 0..<p { projectedSum[r * p + i] = h[i] }
             case .accumulateSubsample:
                 pool[r].reserveCapacity(t * nGen)
                 pool[r] = real.labels
@@ -179,38 +235,56 @@ public struct LinearChainSimulator: Sendable {
         let yBase = UnsafeBufferPointer(y)
         try real.design.storage.withUnsafeBufferPointer { xp in
             try real.labels.withUnsafeBufferPointer { realY in
-                for n in 2...nGen {
-                    Normal.fill(noise, scale: sigma, using: &rng)
-                    for r in 0..<k {
-                        // y = E_n + X ŵ_{n−1}: the synthetic labels of model n − 1.
-                        y.baseAddress!.update(from: noise.baseAddress!, count: t)
-                        BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!,
-                                  x: w.baseAddress! + r * d, beta: 1, y: y.baseAddress!)
-                        switch regimes[r] {
-                        case .replace:
-                            solver.solve(yBase, into: wr, workspace: &ws)
-                        case .accumulate:
-                            let sum = labelSum.baseAddress! + r * t
-                            for i in 0..<t { sum[i] += y[i] }
-                            solver.solve(UnsafeBufferPointer(start: sum, count: t), into: wr, workspace: &ws)
-                            let inv = 1 / Double(n)
-                            for j in 0..<d { wr[j] *= inv }
-                        case let .mix(fraction):
-                            let m = Regime.realCount(fraction: fraction, of: t)
-                            for i in 0..<m { trainY[i] = realY[i] }
-                            for i in m..<t { trainY[i] = y[i] }
-                            solver.solve(UnsafeBufferPointer(trainY), into: wr, workspace: &ws)
-                        case .accumulateSubsample:
-                            pool[r].append(contentsOf: yBase)
-                            let rows = subsampleRNG.sampleWithoutReplacement(count: t, from: pool[r].count)
-                            let subDesign = real.design.selectingRows(rows.map { $0 % t })
-                            for (i, p) in rows.enumerated() { trainY[i] = pool[r][p] }
-                            let fit = try LeastSquaresSolver(design: subDesign).solve(Array(trainY))
-                            for j in 0..<d { wr[j] = fit[j] }
+                var first = 2
+                while first <= nGen {
+                    let count = min(chunk, nGen - first + 1)
+                    Normal.fill(UnsafeMutableBufferPointer(rebasing: noise[0..<(t * count)]), scale: sigma, using: &rng)
+                    solver.projectLabels(noise.baseAddress!, columns: count, into: projectedNoise.baseAddress!)
+                    for c in 0..<count {
+                        let n = first + c
+                        let e = noise.baseAddress! + c * t
+                        for r in 0..<k {
+                            let wPrev = w.baseAddress! + r * d
+                            switch regimes[r] {
+                            case .replace, .accumulate:
+                                // h(y) = h(Xŵ_{n−1}) + h(E_n): the projected synthetic labels.
+                                solver.projectFit(wPrev, into: h.baseAddress!)
+                                for i in 0..<p { h[i] += projectedNoise[c * p + i] }
+                                if regimes[r] == .replace {
+                                    solver.solveProjected(h.baseAddress!, into: wr.baseAddress!, scratch: scratch.baseAddress!)
+                                } else {
+                                    // Stacked fit = fit on Σ_j h(y_j), divided by n (proof T2).
+                                    let sum = projectedSum.baseAddress! + r * p
+                                    for i in 0..<p { sum[i] += h[i] }
+                                    solver.solveProjected(sum, into: wr.baseAddress!, scratch: scratch.baseAddress!)
+                                    let inv = 1 / Double(n)
+                                    for j in 0..<d { wr[j] *= inv }
+                                }
+                            case let .mix(fraction):
+                                // Labels formed explicitly: y = E_n + Xŵ_{n−1}.
+                                y.baseAddress!.update(from: e, count: t)
+                                BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!,
+                                          x: wPrev, beta: 1, y: y.baseAddress!)
+                                let m = Regime.realCount(fraction: fraction, of: t)
+                                for i in 0..<m { trainY[i] = realY[i] }
+                                for i in m..<t { trainY[i] = y[i] }
+                                solver.solve(UnsafeBufferPointer(trainY), into: wr, workspace: &ws)
+                            case .accumulateSubsample:
+                                y.baseAddress!.update(from: e, count: t)
+                                BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!,
+                                          x: wPrev, beta: 1, y: y.baseAddress!)
+                                pool[r].append(contentsOf: yBase)
+                                let rows = subsampleRNG.sampleWithoutReplacement(count: t, from: pool[r].count)
+                                let subDesign = real.design.selectingRows(rows.map { $0 % t })
+                                for (i, q) in rows.enumerated() { trainY[i] = pool[r][q] }
+                                let fit = try LeastSquaresSolver(design: subDesign).solve(Array(trainY))
+                                for j in 0..<d { wr[j] = fit[j] }
+                            }
+                            for j in 0..<d { wPrev[j] = wr[j] }
+                            errors[r * nGen + n - 1] = error(wr)
                         }
-                        for j in 0..<d { w[r * d + j] = wr[j] }
-                        errors[r * nGen + n - 1] = error(wr)
                     }
+                    first += count
                 }
             }
         }

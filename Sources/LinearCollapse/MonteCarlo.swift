@@ -107,6 +107,7 @@ public enum MonteCarlo {
 
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var errors = [Double](repeating: 0, count: series)
+            let workspace = sim.makeWorkspace()
             var b = worker
             while b < blocks {
                 if results.firstError != nil { return }
@@ -116,7 +117,7 @@ public enum MonteCarlo {
                 do {
                     for rep in lo..<hi {
                         let stats = try errors.withUnsafeMutableBufferPointer {
-                            try sim.runReplicate(seed: seed, replicate: rep, errors: $0)
+                            try sim.runReplicate(seed: seed, replicate: rep, errors: $0, workspace: workspace)
                         }
                         acc.add(errors: errors, stats: stats, cell: cell, closedForms: closedForms,
                                 generations: nGen)

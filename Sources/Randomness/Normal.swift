@@ -34,6 +34,7 @@ public enum Normal {
     }
 
     /// `count` i.i.d. `N(0, scale²)` variates.
+    @inlinable
     public static func array<G: RandomNumberGenerator>(count: Int, scale: Double = 1,
                                                         using rng: inout G) -> [Double] {
         var out = [Double](repeating: 0, count: count)
@@ -51,11 +52,15 @@ public final class ZigguratTables: @unchecked Sendable {
     /// Edges x[0...256]; heights f[0...256] with f(x[0]) defined as f(r) for the base layer.
     @usableFromInline let x: UnsafeMutablePointer<Double>
     @usableFromInline let f: UnsafeMutablePointer<Double>
+    /// `x_i·2⁻⁵³`, so the fast path maps the 53 random bits straight onto the layer width
+    /// (scaling by a power of two is exact: the same value as `(j·2⁻⁵³)·x_i`).
+    @usableFromInline let xScaled: UnsafeMutablePointer<Double>
 
     init() {
         let n = Self.layers, r = Self.r, v = Self.v
         x = .allocate(capacity: n + 1)
         f = .allocate(capacity: n + 1)
+        xScaled = .allocate(capacity: n + 1)
         x[0] = v / exp(-0.5 * r * r)
         x[1] = r
         for i in 1..<(n - 1) {
@@ -64,6 +69,7 @@ public final class ZigguratTables: @unchecked Sendable {
         x[n] = 0
         for i in 0...n { f[i] = exp(-0.5 * x[i] * x[i]) }
         f[0] = exp(-0.5 * r * r)
+        for i in 0...n { xScaled[i] = x[i] * 0x1.0p-53 }
     }
 
     /// The edges, for tests.
@@ -71,12 +77,21 @@ public final class ZigguratTables: @unchecked Sendable {
 
     @inlinable @inline(__always)
     func draw<G: RandomNumberGenerator>(_ rng: inout G) -> Double {
+        let bits = rng.next()
+        let i = Int(bits & 0xFF)
+        let z = Double(bits >> 11) * xScaled[i]
+        if _fastPath(z < x[i + 1]) { return (bits & 0x100) != 0 ? -z : z }
+        return slowDraw(bits: bits, &rng)
+    }
+
+    /// The rare (≈ 1.2 %) rejection path: tail of layer 0, wedges of the others, then retry.
+    @usableFromInline @inline(never)
+    func slowDraw<G: RandomNumberGenerator>(bits first: UInt64, _ rng: inout G) -> Double {
+        var bits = first
         while true {
-            let bits = rng.next()
             let i = Int(bits & 0xFF)
             let negative = (bits & 0x100) != 0
-            let u = Double(bits >> 11) * 0x1.0p-53
-            let z = u * x[i]
+            let z = Double(bits >> 11) * xScaled[i]
             if z < x[i + 1] { return negative ? -z : z }
             if i == 0 {
                 // Tail beyond r (Marsaglia 1964).
@@ -90,6 +105,7 @@ public final class ZigguratTables: @unchecked Sendable {
             // Wedge of layer i: accept if a uniform height in [f(x_i), f(x_{i+1})] is below f(z).
             let h = f[i] + rng.nextUniform() * (f[i + 1] - f[i])
             if h < exp(-0.5 * z * z) { return negative ? -z : z }
+            bits = rng.next()
         }
     }
 }
