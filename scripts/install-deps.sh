@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to build and test the toolkit:
-# LAPACKE + OpenBLAS (Debian's liblapacke-dev, libopenblas-dev). Idempotent: installs nothing
-# when everything is present. The Swift toolchain (6.0 or later) must already be on PATH.
+# LAPACKE + OpenBLAS (Debian's liblapacke-dev, libopenblas-dev) and the Python packages the
+# notebooks need (pandas, matplotlib, nbconvert, ...). Idempotent: installs nothing when
+# everything is present. The Swift toolchain (6.0 or later) and python3 with pip must already
+# be on PATH.
 set -euo pipefail
 
 packages=(liblapacke-dev libopenblas-dev)
@@ -16,6 +18,13 @@ if ((${#missing[@]})); then
     if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Python packages for the notebooks (executed by the test suite and scripts/export-notebooks.sh).
+here="$(cd "$(dirname "$0")" && pwd)"
+if ! python3 -c "import pandas, matplotlib, nbformat, nbclient, nbconvert, ipykernel" >/dev/null 2>&1; then
+    echo "install-deps: installing the notebook Python packages (scripts/requirements-notebooks.txt)" >&2
+    python3 -m pip install -q --disable-pip-version-check -r "$here/requirements-notebooks.txt"
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

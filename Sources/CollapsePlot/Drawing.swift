@@ -215,17 +215,25 @@ enum Draw {
                          ("stroke-width", "1.3"), ("stroke-dasharray", "5 3"), ("stroke-linecap", "butt")])
     }
 
-    /// The values that set a log y range: means, band ends and theory values.
+    /// The values that set a log y range: means, theory values, upper band ends, and lower
+    /// band ends down to a tenth of the smallest mean or theory value (a lower end that is not
+    /// positive, or tiny, as for heavy-tailed errors, would otherwise stretch the axis by
+    /// decades; such band ends are clipped at the axis).
     static func yValues(_ rows: [ResultsRow]) -> [Double] {
-        var v: [Double] = []
+        let centres = rows.flatMap { [$0.mean, $0.theory ?? .nan] }.filter { $0.isFinite && $0 > 0 }
+        let lowFloor = (centres.min() ?? 0) / 10
+        var v = centres
         v.reserveCapacity(rows.count * 4)
         for r in rows {
-            v.append(r.mean)
             v.append(r.bandHigh)
-            if r.bandLow > 0 { v.append(r.bandLow) }
-            if let t = r.theory { v.append(t) }
+            v.append(r.bandLow >= lowFloor ? r.bandLow : lowFloor)
         }
         return v
+    }
+
+    /// Whether some drawn band reaches below the axis (and is clipped there).
+    static func bandsClipped(_ rows: [ResultsRow], scale: LogScale) -> Bool {
+        rows.contains { $0.mean.isFinite && $0.mean > 0 && $0.bandHigh.isFinite && !($0.bandLow >= scale.domain.0 * (1 - 1e-12)) }
     }
 
     /// x scale over the generations `gens` (from 0 when the data start at generation 1).

@@ -92,7 +92,8 @@ public enum Figure {
         let legend = Draw.legendSize(legendItems)
         let legendX = left + gridWidth + 26
         let title = options.title ?? "Test error over model-fitting iterations, d = \(d)\(dNote)"
-        let subtitle = subtitleText(sub)
+        let clipped = regimes.indices.contains { i in Draw.bandsClipped(rows.filter { $0.series == regimes[i] }, scale: scales[i]) }
+        let subtitle = subtitleText(sub) + (clipped ? "; band ends below the axis are clipped" : "")
         let width = max(legendX + legend.width + margin,
                         Draw.width(title, size: Draw.titleSize) + 2 * margin,
                         Draw.width(subtitle, size: Draw.subtitleSize) + 2 * margin)
@@ -194,7 +195,9 @@ public enum Figure {
         let legendX = frame.right + 24
         let title = title ?? "Test error vs iteration: d = \(d), T = \(t), σ² = \(PlotFormat.shortest(s))"
         let notes = [dNote, tNote, sNote].filter { !$0.isEmpty }.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " ()")) }
-        let subtitle = subtitleText(sub) + (notes.isEmpty ? "" : "; " + notes.joined(separator: "; "))
+        let clipped = Draw.bandsClipped(rows, scale: probe)
+        let subtitle = subtitleText(sub) + (clipped ? "; band ends below the axis are clipped" : "") +
+            (notes.isEmpty ? "" : "; " + notes.joined(separator: "; "))
         let width = max(legendX + legend.width + margin, Draw.width(title, size: Draw.titleSize) + 2 * margin,
                         Draw.width(subtitle, size: Draw.subtitleSize) + 2 * margin)
         let height = max(xLabelY + margin, top + legend.height + margin)
@@ -274,7 +277,9 @@ public enum Figure {
 
         // Layout.
         let margin = 14.0
-        let cellW = 84.0, cellH = 52.0
+        // Cells large enough for the axis labels to fit along the grid.
+        let cellW = max(84, (Draw.width("samples per generation T", size: Draw.axisLabelSize) + 12) / Double(max(ts.count, 1)))
+        let cellH = max(52, (Draw.width("dimension d", size: Draw.axisLabelSize) + 24) / Double(max(ds.count, 1)))
         let rowLabels = ds.map(String.init), colLabels = ts.map(String.init)
         let rowLabelWidth = rowLabels.map { Draw.width($0, size: Draw.tickSize) }.max() ?? 0
         let left = margin + Draw.axisLabelSize + 12 + rowLabelWidth + 8
@@ -289,7 +294,7 @@ public enum Figure {
         let barTitleX = barX + barW + 6 + barLabelWidth + 10 + Draw.tickSize
         let xLabelY = top + gridH + 7 + Draw.tickSize + 8 + Draw.axisLabelSize
         let title = title ?? "Test error ratio accumulate / replace at iteration n = \(n)"
-        let subtitle = "σ² = \(PlotFormat.shortest(s))\(sNote.isEmpty ? "" : " " + sNote); Monte Carlo means; " +
+        let subtitle = "σ² = \(PlotFormat.shortest(s))\(sNote); Monte Carlo means; " +
             "below 1 (blue): accumulating real and synthetic data beats replacing"
         let width = max(barTitleX + 4 + margin,
                         Draw.width(title, size: Draw.titleSize) + 2 * margin,

@@ -155,6 +155,7 @@ public struct SweepRunner: Sendable {
         if a.regimeNames.contains("mix") || b.regimeNames.contains("mix") { cmp("real_fraction", a.realFractions, b.realFractions) }
         cmp("repeats", a.repeats, b.repeats)
         cmp("seed", a.seed, b.seed)
+        cmp("engine", a.engine, b.engine)
         return out
     }
 
@@ -188,7 +189,8 @@ public struct SweepRunner: Sendable {
         let done = Set(mine.filter { fm.fileExists(atPath: cellsDir.appendingPathComponent(Self.cellFileName($0)).path) })
         let todo = mine.filter { !done.contains($0) }
         let settings = MonteCarloSettings(repeats: spec.repeats, generations: spec.generations,
-                                          regimes: spec.regimes, seed: options.seed, threads: options.threads)
+                                          regimes: spec.regimes, seed: options.seed, threads: options.threads,
+                                          engine: spec.engine)
         progress?.begin(cells: todo.count, totalWork: todo.reduce(0) {
             $0 + Double(spec.repeats) * Self.work(cell: allCells[$1], spec: spec)
         })
@@ -234,7 +236,7 @@ public struct SweepRunner: Sendable {
             ("generations", .int(spec.generations)),
             ("repeats", .int(spec.repeats)),
             ("regimes", .array(spec.regimeNames.map(JSONValue.string))),
-            ("engine", "literal"),
+            ("engine", .string(spec.engine.rawValue)),
             ("cells_total", .int(allCells.count)),
             ("cells_in_run", .int(mine.count)),
             ("cells_run_now", .int(ran)),

@@ -10,7 +10,8 @@ import LinearCollapse
 /// `name`, `description` (strings); `dimension`, `samples` (integer or array of integers);
 /// `noise_variance` (number or array); `generations`, `repeats` (integers); `regimes` (array
 /// of `replace`, `accumulate`, `accumulate-subsample`, `mix`); `real_fraction` (number or array,
-/// for mix); `seed` (integer ≥ 0, or a decimal string for seeds above 2⁶³).
+/// for mix); `seed` (integer ≥ 0, or a decimal string for seeds above 2⁶³); `engine`
+/// (`"literal"` or `"sufficient"`).
 public struct SweepSpec: Equatable, Sendable {
     public var name: String
     public var description: String
@@ -23,6 +24,8 @@ public struct SweepSpec: Equatable, Sendable {
     public var repeats: Int
     /// nil: the caller draws one (and records it).
     public var seed: UInt64?
+    /// The simulator (`literal` or `sufficient`).
+    public var engine: Engine = .literal
 
     public static let defaults = SweepSpec(
         name: "sweep", description: "", dimensions: [10], samples: [100], noiseVariances: [1],
@@ -52,7 +55,7 @@ public struct SweepSpec: Equatable, Sendable {
     }
 
     public static let keys = ["name", "description", "dimension", "samples", "noise_variance", "generations",
-                              "regimes", "real_fraction", "repeats", "seed"]
+                              "regimes", "real_fraction", "repeats", "seed", "engine"]
 
     /// The regimes, with `mix` expanded into one regime per real fraction at its position.
     public var regimes: [Regime] {
@@ -119,6 +122,11 @@ public struct SweepSpec: Equatable, Sendable {
                 spec.regimeNames = try regimeList(v, fail)
             case "real_fraction":
                 spec.realFractions = try fractionList(v, fail)
+            case "engine":
+                guard case let .string(name) = v, let e = Engine(rawValue: name) else {
+                    throw fail("expected \(Engine.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")), got \(v)")
+                }
+                spec.engine = e
             case "seed":
                 switch v {
                 case let .integer(i) where i >= 0: spec.seed = UInt64(i)
@@ -233,6 +241,7 @@ public struct SweepSpec: Equatable, Sendable {
             "regimes = \(list(regimeNames) { quoted($0) })",
             "real_fraction = \(list(realFractions) { $0.description })",
             "repeats = \(repeats)",
+            "engine = \(quoted(engine.rawValue))",
         ]
         if let seed { lines.append("seed = \"\(seed)\"") }
         return lines.joined(separator: "\n") + "\n"

@@ -71,7 +71,15 @@ public enum LinearCollapseTheory {
                                             noiseVariance sigma2: Double,
                                             traceOfGramPseudoInverse: Double,
                                             bias: Double = 0) -> Double {
-        bias + sigma2 * noiseMultiplier(regime, generation: n) * traceOfGramPseudoInverse
+        testErrorGivenDesign(noiseMultiplier: noiseMultiplier(regime, generation: n), noiseVariance: sigma2,
+                             traceOfGramPseudoInverse: traceOfGramPseudoInverse, bias: bias)
+    }
+
+    /// The same, from the noise multiplier `c_n` (to avoid recomputing `Σ 1/i²` in loops).
+    @inlinable
+    public static func testErrorGivenDesign(noiseMultiplier c: Double, noiseVariance sigma2: Double,
+                                            traceOfGramPseudoInverse: Double, bias: Double = 0) -> Double {
+        bias + sigma2 * c * traceOfGramPseudoInverse
     }
 
     /// Exact variance of the test error given the design and `w*` (proof L2), for `Σ = I`:
@@ -80,8 +88,15 @@ public enum LinearCollapseTheory {
     public static func testErrorVarianceGivenDesign(_ regime: ClosedFormRegime, generation n: Int,
                                                     noiseVariance sigma2: Double,
                                                     traceOfGramPseudoInverseSquared: Double) -> Double {
-        let c = noiseMultiplier(regime, generation: n)
-        return 2 * sigma2 * sigma2 * c * c * traceOfGramPseudoInverseSquared
+        testErrorVarianceGivenDesign(noiseMultiplier: noiseMultiplier(regime, generation: n), noiseVariance: sigma2,
+                                     traceOfGramPseudoInverseSquared: traceOfGramPseudoInverseSquared)
+    }
+
+    /// The same, from the noise multiplier `c_n`.
+    @inlinable
+    public static func testErrorVarianceGivenDesign(noiseMultiplier c: Double, noiseVariance sigma2: Double,
+                                                    traceOfGramPseudoInverseSquared: Double) -> Double {
+        2 * sigma2 * sigma2 * c * c * traceOfGramPseudoInverseSquared
     }
 }
 

@@ -37,6 +37,8 @@ public struct LinearCell: Hashable, Sendable, CustomStringConvertible {
         case data = 0
         /// The accumulate-subsample row draws.
         case subsample = 1
+        /// The sufficient-statistic engine (Wishart Gram matrix, projected noise).
+        case sufficient = 2
     }
 }
 

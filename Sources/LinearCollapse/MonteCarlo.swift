@@ -15,14 +15,26 @@ public struct MonteCarloSettings: Sendable {
     public var seed: UInt64
     /// Worker threads. The results do not depend on it.
     public var threads: Int
+    /// Which simulator draws the replicates.
+    public var engine: Engine
 
-    public init(repeats: Int, generations: Int, regimes: [Regime], seed: UInt64, threads: Int) {
+    public init(repeats: Int, generations: Int, regimes: [Regime], seed: UInt64, threads: Int, engine: Engine = .literal) {
         self.repeats = repeats
         self.generations = generations
         self.regimes = regimes
         self.seed = seed
         self.threads = threads
+        self.engine = engine
     }
+}
+
+/// The simulators of the linear chain.
+public enum Engine: String, Sendable, CaseIterable {
+    /// `LinearChainSimulator`: draws every design entry and every label's noise (the reference).
+    case literal
+    /// `SufficientStatisticSimulator`: draws `XᵀX` (Wishart) and `XᵀE` directly; exact in
+    /// distribution, O(d²) per generation; replace/accumulate with `T ≥ d` only.
+    case sufficient
 }
 
 /// The Monte Carlo summary of one (cell, regime, generation): one CSV row.
@@ -96,18 +108,37 @@ public enum MonteCarlo {
         precondition(settings.repeats >= 2, "repeats must be ≥ 2, got \(settings.repeats)")
         precondition(settings.threads >= 1, "threads must be ≥ 1, got \(settings.threads)")
         configureBLASForParallelReplicates()
-        let sim = LinearChainSimulator(cell: cell, regimes: settings.regimes, generations: settings.generations)
+        let makeWorker: @Sendable () -> (Int, UnsafeMutableBufferPointer<Double>) throws -> DesignStatistics
+        let seed = settings.seed
+        switch settings.engine {
+        case .literal:
+            let sim = LinearChainSimulator(cell: cell, regimes: settings.regimes, generations: settings.generations)
+            makeWorker = {
+                let workspace = sim.makeWorkspace()
+                return { rep, errors in try sim.runReplicate(seed: seed, replicate: rep, errors: errors, workspace: workspace) }
+            }
+        case .sufficient:
+            if let reason = SufficientStatisticSimulator.unsupportedReason(cell: cell, regimes: settings.regimes) {
+                throw UnsupportedEngine(engine: .sufficient, reason: reason)
+            }
+            let sim = SufficientStatisticSimulator(cell: cell, regimes: settings.regimes, generations: settings.generations)
+            makeWorker = { { rep, errors in try sim.runReplicate(seed: seed, replicate: rep, errors: errors) } }
+        }
         let k = settings.regimes.count, nGen = settings.generations
         let series = k * nGen
         let blocks = (settings.repeats + blockSize - 1) / blockSize
         let results = BlockResults(blocks: blocks, series: series)
         let closedForms = settings.regimes.map(Self.closedForm)
+        // c_n per (regime, generation) series, nil without a closed form.
+        let multipliers: [Double?] = closedForms.flatMap { form in
+            (1...settings.generations).map { n in form.map { LinearCollapseTheory.noiseMultiplier($0, generation: n) } }
+        }
         let workers = min(settings.threads, blocks)
-        let seed = settings.seed, repeats = settings.repeats
+        let repeats = settings.repeats
 
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var errors = [Double](repeating: 0, count: series)
-            let workspace = sim.makeWorkspace()
+            let replicate = makeWorker()
             var b = worker
             while b < blocks {
                 if results.firstError != nil { return }
@@ -116,11 +147,8 @@ public enum MonteCarlo {
                 let lo = b * blockSize, hi = min(repeats, lo + blockSize)
                 do {
                     for rep in lo..<hi {
-                        let stats = try errors.withUnsafeMutableBufferPointer {
-                            try sim.runReplicate(seed: seed, replicate: rep, errors: $0, workspace: workspace)
-                        }
-                        acc.add(errors: errors, stats: stats, cell: cell, closedForms: closedForms,
-                                generations: nGen)
+                        let stats = try errors.withUnsafeMutableBufferPointer { try replicate(rep, $0) }
+                        acc.add(errors: errors, stats: stats, noiseVariance: cell.noiseVariance, multipliers: multipliers)
                     }
                 } catch {
                     results.record(error: error)
@@ -175,6 +203,13 @@ public enum MonteCarlo {
     }
 }
 
+/// Thrown by `MonteCarlo.run` when the engine cannot simulate the cell or regimes.
+public struct UnsupportedEngine: Error, CustomStringConvertible {
+    public var engine: Engine
+    public var reason: String
+    public var description: String { "the \(engine.rawValue) engine \(reason)" }
+}
+
 /// Thrown by `MonteCarlo.run` when its cancellation check fires.
 public struct MonteCarloCancelled: Error, CustomStringConvertible {
     public init() {}
@@ -198,30 +233,27 @@ struct BlockAccumulator: Sendable {
         standardisedCount = .init(repeating: 0, count: series)
     }
 
-    /// Welford update with one replicate.
-    mutating func add(errors: [Double], stats: DesignStatistics, cell: LinearCell,
-                      closedForms: [ClosedFormRegime?], generations: Int) {
+    /// Welford update with one replicate; `multipliers[s]` is series `s`'s noise multiplier
+    /// `c_n` (nil without a closed form).
+    mutating func add(errors: [Double], stats: DesignStatistics, noiseVariance: Double, multipliers: [Double?]) {
         count += 1
-        let c = Double(count)
-        for (ri, form) in closedForms.enumerated() {
-            for n in 1...generations {
-                let s = ri * generations + n - 1
-                let x = errors[s]
-                let delta = x - mean[s]
-                mean[s] += delta / c
-                m2[s] += delta * (x - mean[s])
-                guard let form else { continue }
-                let m = LinearCollapseTheory.testErrorGivenDesign(
-                    form, generation: n, noiseVariance: cell.noiseVariance,
-                    traceOfGramPseudoInverse: stats.traceOfGramPseudoInverse, bias: stats.bias)
-                let v = LinearCollapseTheory.testErrorVarianceGivenDesign(
-                    form, generation: n, noiseVariance: cell.noiseVariance,
-                    traceOfGramPseudoInverseSquared: stats.traceOfGramPseudoInverseSquared)
-                givenMeanSum[s] += m
-                if v > 0 {
-                    standardisedSum[s] += (x - m) / v.squareRoot()
-                    standardisedCount[s] += 1
-                }
+        let n = Double(count)
+        for s in multipliers.indices {
+            let x = errors[s]
+            let delta = x - mean[s]
+            mean[s] += delta / n
+            m2[s] += delta * (x - mean[s])
+            guard let c = multipliers[s] else { continue }
+            let m = LinearCollapseTheory.testErrorGivenDesign(
+                noiseMultiplier: c, noiseVariance: noiseVariance,
+                traceOfGramPseudoInverse: stats.traceOfGramPseudoInverse, bias: stats.bias)
+            let v = LinearCollapseTheory.testErrorVarianceGivenDesign(
+                noiseMultiplier: c, noiseVariance: noiseVariance,
+                traceOfGramPseudoInverseSquared: stats.traceOfGramPseudoInverseSquared)
+            givenMeanSum[s] += m
+            if v > 0 {
+                standardisedSum[s] += (x - m) / v.squareRoot()
+                standardisedCount[s] += 1
             }
         }
     }

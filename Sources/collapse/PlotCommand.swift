@@ -76,6 +76,9 @@ struct PlotCommand: ParsableCommand {
             throw ValidationError("--output \(output): is a directory; expected a file path, e.g. \(output)/figure.svg")
         }
         guard !results.isEmpty else { throw ValidationError("RESULTS: empty path; expected a results CSV file") }
+        // Reading the file and drawing are cheap; doing it here reports a bad file or a value
+        // not in it with this command's usage. `run()` draws again.
+        _ = try render()
     }
 
     func parsedNoiseVariance() throws -> Double? {

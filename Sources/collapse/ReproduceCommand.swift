@@ -25,6 +25,7 @@ struct ReproduceCommand: ParsableCommand {
     var repeats = 1000
 
     @OptionGroup var runOptions: RunOptions
+    @OptionGroup var engineOption: EngineOption
 
     @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (created if missing).")
     var output = "results/linear"
@@ -42,6 +43,7 @@ struct ReproduceCommand: ParsableCommand {
         _ = try runOptions.resolvedThreads()
         _ = try runOptions.parsedSeed()
         _ = try OutputDirectory(path: output)
+        _ = try engineOption.parsed()
     }
 
     func run() throws {
@@ -52,8 +54,9 @@ struct ReproduceCommand: ParsableCommand {
         let cells = Self.samples.flatMap { t in
             Self.noiseVariances.map { LinearCell(dimension: Self.dimension, samples: t, noiseVariance: $0) }
         }
+        let engine = try engineOption.parsed() ?? .literal
         let settings = MonteCarloSettings(repeats: repeats, generations: Self.generations,
-                                          regimes: [.replace, .accumulate], seed: seed, threads: threads)
+                                          regimes: [.replace, .accumulate], seed: seed, threads: threads, engine: engine)
         let rows = try runGrid(cells: cells, settings: settings)
         let wall = Date().timeIntervalSince(started)
         let statistics = rows.reduce(0) { $0 + ($1.zScore == nil ? 0 : 1) + ($1.zGivenDesign == nil ? 0 : 1) }
@@ -70,7 +73,7 @@ struct ReproduceCommand: ParsableCommand {
                 ("generations", .int(Self.generations)),
                 ("repeats", .int(repeats)),
                 ("regimes", regimeJSON(settings.regimes)),
-                ("engine", "literal"),
+                ("engine", .string(engine.rawValue)),
                 ("design", "fixed, i.i.d. N(0,1) entries (Σ = I)"),
                 ("rows", .int(rows.count)),
                 ("max_abs_z_score", za.map(JSONValue.double) ?? .null),
@@ -84,7 +87,7 @@ struct ReproduceCommand: ParsableCommand {
                        ("manifest.json", manifest.json().rendered() + "\n")])
 
         print("collapse reproduce: d = 32, T ∈ {100, 316, 1000}, σ² ∈ {0.01, 0.1, 1, 10, 100}, 50 generations, " +
-              "\(repeats) replicates, seed \(seed), \(threads) thread(s)")
+              "\(repeats) replicates, seed \(seed), \(threads) thread(s), \(engine.rawValue) engine")
         for t in Self.samples {
             let last = rows.filter { $0.cell.samples == t && $0.cell.noiseVariance == 1 && $0.generation == Self.generations }
             for r in last {

@@ -44,6 +44,31 @@ struct RunOptions: ParsableArguments {
     }
 }
 
+/// `--engine`: which simulator draws the replicates.
+struct EngineOption: ParsableArguments {
+    @Option(name: .customLong("engine"), parsing: .unconditional,
+            help: "Simulator: literal (draws every design entry and label; the reference) or sufficient (draws XᵀX and XᵀE; O(d²) per generation; replace/accumulate with T ≥ d).")
+    var engine: String?
+
+    func parsed() throws -> Engine? {
+        guard let engine else { return nil }
+        guard let e = Engine(rawValue: engine) else {
+            throw ValidationError("--engine: unknown engine '\(engine)'; allowed: \(Engine.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return e
+    }
+
+    /// Refuses cells or regimes the engine cannot simulate.
+    static func check(_ engine: Engine, cells: [LinearCell], regimes: [Regime]) throws {
+        guard engine == .sufficient else { return }
+        for cell in cells {
+            if let reason = SufficientStatisticSimulator.unsupportedReason(cell: cell, regimes: regimes) {
+                throw ValidationError("--engine sufficient \(reason); use --engine literal")
+            }
+        }
+    }
+}
+
 /// Output directory handling: checked before any computation, written atomically after.
 struct OutputDirectory {
     let url: URL

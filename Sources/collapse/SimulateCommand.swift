@@ -29,6 +29,7 @@ struct SimulateCommand: ParsableCommand {
     var repeats = 1000
 
     @OptionGroup var runOptions: RunOptions
+    @OptionGroup var engineOption: EngineOption
 
     @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (created if missing).")
     var output = "results/simulate"
@@ -45,6 +46,7 @@ struct SimulateCommand: ParsableCommand {
         _ = try runOptions.resolvedThreads()
         _ = try runOptions.parsedSeed()
         _ = try OutputDirectory(path: output)
+        try EngineOption.check(try engineOption.parsed() ?? .literal, cells: try grid.cells(), regimes: try parsedRegimes())
     }
 
     func parsedRegimes() throws -> [Regime] {
@@ -66,8 +68,9 @@ struct SimulateCommand: ParsableCommand {
         let seed = try runOptions.resolvedSeed()
         noteUnusualCells(cells)
 
+        let engine = try engineOption.parsed() ?? .literal
         let settings = MonteCarloSettings(repeats: repeats, generations: grid.generations,
-                                          regimes: regimeList, seed: seed, threads: threads)
+                                          regimes: regimeList, seed: seed, threads: threads, engine: engine)
         let rows = try runGrid(cells: cells, settings: settings)
         let wall = Date().timeIntervalSince(started)
         let manifest = RunManifest(
@@ -80,7 +83,7 @@ struct SimulateCommand: ParsableCommand {
                 ("generations", .int(grid.generations)),
                 ("repeats", .int(repeats)),
                 ("regimes", regimeJSON(regimeList)),
-                ("engine", "literal"),
+                ("engine", .string(engine.rawValue)),
                 ("design", "fixed, i.i.d. N(0,1) entries (Σ = I)"),
                 ("rows", .int(rows.count)),
             ],

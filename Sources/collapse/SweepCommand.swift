@@ -1,5 +1,6 @@
 import ArgumentParser
 import CollapseExport
+import CollapsePlot
 import CollapseSweep
 import Foundation
 import LinearCollapse
@@ -48,6 +49,7 @@ struct SweepCommand: ParsableCommand {
     var repeats: Int?
 
     @OptionGroup var runOptions: RunOptions
+    @OptionGroup var engineOption: EngineOption
 
     @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (default: results/NAME).")
     var output: String?
@@ -114,6 +116,8 @@ struct SweepCommand: ParsableCommand {
         if let regimes { spec.regimeNames = try ListParsing.regimes(regimes, realFractions: [0.5]).map(\.name).uniqued() }
         if let realFraction { spec.realFractions = try ListParsing.fractions(realFraction, flag: "--real-fraction") }
         if let seed = try runOptions.parsedSeed() { spec.seed = seed }
+        if let engine = try engineOption.parsed() { spec.engine = engine }
+        try EngineOption.check(spec.engine, cells: spec.cells, regimes: spec.regimes)
         return spec
     }
 
@@ -167,8 +171,30 @@ struct SweepCommand: ParsableCommand {
             let shardNote = shard.map { " (shard \($0); combine shards with `collapse merge`)" } ?? ""
             print("sweep \(spec.name): \(outcome.cellsRun) cell(s) run, \(outcome.cellsReused) reused, \(outcome.rows) rows" +
                   " in \(String(format: "%.2f", outcome.wallSeconds)) s, seed \(seed)\(shardNote)")
-            if let url = outcome.resultsFile { print("wrote \(url.path) and manifest.json") }
+            if let url = outcome.resultsFile {
+                print("wrote \(url.path) and manifest.json")
+                writeDefaultFigures(results: url, into: out.url)
+            }
         }
+    }
+}
+
+/// Writes `figure.svg` (the paper-style panel grid) beside a sweep's CSV, and
+/// `figure-ratio.svg` (accumulate/replace heat map over d × T) when the grid has several cells
+/// and both regimes. A figure that cannot be drawn is reported, never fatal: the CSV is the result.
+func writeDefaultFigures(results: URL, into dir: URL) {
+    do {
+        let table = try ResultsTable(contentsOf: results)
+        try AtomicFile.write(try Figure.panelGrid(table), to: dir.appendingPathComponent("figure.svg"))
+        var written = ["figure.svg"]
+        let names = Set(table.rows.map(\.regime))
+        if names.contains("replace") && names.contains("accumulate") && table.dimensions.count * table.sampleSizes.count > 1 {
+            try AtomicFile.write(try Figure.ratioHeatmap(table), to: dir.appendingPathComponent("figure-ratio.svg"))
+            written.append("figure-ratio.svg")
+        }
+        print("wrote \(written.joined(separator: " and ")) (collapse plot draws other views)")
+    } catch {
+        Console.note("note: no figure written: \(error)")
     }
 }
 

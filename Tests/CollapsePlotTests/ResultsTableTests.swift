@@ -1,0 +1,124 @@
+import CollapsePlot
+import Foundation
+import XCTest
+
+final class ResultsTableTests: XCTestCase {
+    func testLoadsAFileWithTheFullSchema() throws {
+        let dir = try temporaryDirectory(self)
+        let url = dir.appendingPathComponent("results.csv")
+        try SyntheticResults.csv(regimes: ["replace", "accumulate", "mix(0.25)", "mix(0.5)"]).write(to: url, atomically: true, encoding: .utf8)
+        let table = try ResultsTable(contentsOf: url)
+        XCTAssertEqual(table.source, url.path)
+        XCTAssertEqual(table.rows.count, 4 * 1 * 2 * 3 * 6)
+        XCTAssertEqual(table.series, ["replace", "accumulate", "mix(0.25)", "mix(0.5)"])
+        XCTAssertEqual(table.dimensions, [4])
+        XCTAssertEqual(table.sampleSizes, [20, 50])
+        XCTAssertEqual(table.noiseVariances, [0.1, 1, 10])
+        XCTAssertEqual(table.generations, Array(1...6))
+        let first = table.rows[0]
+        XCTAssertEqual(first.line, 2)
+        XCTAssertEqual(first.regime, "replace")
+        XCTAssertNotNil(first.theory)
+        let mix = try XCTUnwrap(table.rows.first { $0.regime == "mix" })
+        XCTAssertEqual(mix.realFraction, 0.25)
+        XCTAssertNil(mix.theory)
+        XCTAssertEqual(table.series("replace", dimension: 4, samples: 20, noiseVariance: 1).map(\.generation), Array(1...6))
+    }
+
+    func testBandComesFromTheConfidenceColumnsOrTheStandardError() throws {
+        let withCI = "regime,generation,dimension,samples,noise_variance,repeats,mean_test_error,std_error,theory_test_error,ci95_low,ci95_high\n" +
+            "replace,1,2,10,1,50,2.0,0.5,,1.1,2.9\nreplace,2,2,10,1,50,3.0,0.5,,,\n"
+        let t = try ResultsTable(csv: withCI, source: "ci.csv")
+        XCTAssertEqual(t.rows[0].bandLow, 1.1)
+        XCTAssertEqual(t.rows[0].bandHigh, 2.9)
+        XCTAssertEqual(t.rows[1].bandLow, 3.0 - 1.959964 * 0.5, accuracy: 1e-12, "empty CI fields: mean ± 1.959964·SE")
+        XCTAssertEqual(t.rows[1].bandHigh, 3.0 + 1.959964 * 0.5, accuracy: 1e-12)
+
+        let core = try ResultsTable(csv: SyntheticResults.csv(withConfidenceColumns: false), source: "core.csv")
+        let r = core.rows[3]
+        XCTAssertEqual(r.bandLow, r.mean - 1.959964 * r.standardError, accuracy: 1e-12)
+        XCTAssertEqual(r.bandHigh, r.mean + 1.959964 * r.standardError, accuracy: 1e-12)
+        XCTAssertNil(r.realFraction)
+    }
+
+    func testMinimalCoreColumnsInAnyOrder() throws {
+        let text = "theory_test_error,mean_test_error,std_error,repeats,noise_variance,samples,dimension,generation,regime,extra\n" +
+            ",1.5,0.1,10,2,8,3,1,accumulate-subsample,whatever\n"
+        let t = try ResultsTable(csv: text, source: "m.csv")
+        XCTAssertEqual(t.rows, [ResultsRow(regime: "accumulate-subsample", generation: 1, dimension: 3, samples: 8,
+                                           noiseVariance: 2, repeats: 10, mean: 1.5, standardError: 0.1, line: 2)])
+    }
+
+    func testMissingColumnNamesFileAndColumn() throws {
+        let dir = try temporaryDirectory(self)
+        let url = dir.appendingPathComponent("no-mean.csv")
+        let text = SyntheticResults.csv().replacingOccurrences(of: "mean_test_error", with: "mean_error")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ResultsTable(contentsOf: url)) { error in
+            let e = error as? ResultsTableError
+            XCTAssertEqual(e?.file, url.path)
+            XCTAssertEqual(e?.column, "mean_test_error")
+            let message = "\(error)"
+            XCTAssertTrue(message.hasPrefix("\(url.path): missing required column 'mean_test_error'"), message)
+            XCTAssertTrue(message.contains("mean_error"), "lists the header: \(message)")
+        }
+    }
+
+    func testNonNumericValueNamesFileLineColumnAndValue() throws {
+        var lines = SyntheticResults.csv().split(separator: "\n").map(String.init)
+        var fields = lines[3].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        fields[7] = "abc"  // std_error of the third data row, on line 4
+        lines[3] = fields.joined(separator: ",")
+        let dir = try temporaryDirectory(self)
+        let url = dir.appendingPathComponent("bad.csv")
+        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ResultsTable(contentsOf: url)) { error in
+            let e = error as? ResultsTableError
+            XCTAssertEqual(e?.line, 4)
+            XCTAssertEqual(e?.column, "std_error")
+            XCTAssertEqual(e?.value, "abc")
+            XCTAssertEqual("\(error)", "\(url.path):4: column 'std_error': 'abc' is not a number")
+        }
+    }
+
+    func testIntegerAndRangeErrors() {
+        let head = "regime,generation,dimension,samples,noise_variance,repeats,mean_test_error,std_error,theory_test_error\n"
+        let cases: [(String, String)] = [
+            ("replace,1.5,2,10,1,50,2,0.5,\n", "b.csv:2: column 'generation': '1.5' is not an integer; expected an integer ≥ 1"),
+            ("replace,0,2,10,1,50,2,0.5,\n", "b.csv:2: column 'generation': 0 is out of range; expected an integer ≥ 1"),
+            ("replace,1,2,10,-1,50,2,0.5,\n", "b.csv:2: column 'noise_variance': -1 is not a finite number > 0"),
+            ("replace,1,2,10,1,50,,0.5,\n", "b.csv:2: column 'mean_test_error': empty value; expected a number"),
+            (",1,2,10,1,50,2,0.5,\n", "b.csv:2: column 'regime': empty value; expected a regime name"),
+            ("replace,1,2,10,1,50,2,0.5,x1\n", "b.csv:2: column 'theory_test_error': 'x1' is not a number"),
+        ]
+        for (row, expected) in cases {
+            XCTAssertThrowsError(try ResultsTable(csv: head + row, source: "b.csv")) { error in
+                XCTAssertEqual("\(error)", expected)
+            }
+        }
+    }
+
+    func testHeaderOnlyDuplicateRowsAndCSVErrors() {
+        XCTAssertThrowsError(try ResultsTable(csv: SyntheticResults.header + "\n", source: "h.csv")) { error in
+            XCTAssertEqual("\(error)", "h.csv: no data rows (only a header)")
+        }
+        let head = "regime,generation,dimension,samples,noise_variance,repeats,mean_test_error,std_error,theory_test_error\n"
+        let row = "replace,1,2,10,1,50,2,0.5,\n"
+        XCTAssertThrowsError(try ResultsTable(csv: head + row + row, source: "d.csv")) { error in
+            XCTAssertEqual("\(error)", "d.csv:3: duplicate row for replace, d = 2, T = 10, σ² = 1, generation 1 (first at line 2)")
+        }
+        XCTAssertThrowsError(try ResultsTable(csv: head + "replace,1,2\n", source: "r.csv")) { error in
+            XCTAssertEqual("\(error)", "r.csv:2: row has 3 fields, the header (line 1) has 9")
+        }
+        XCTAssertThrowsError(try ResultsTable(contentsOf: URL(fileURLWithPath: "/nonexistent/results.csv"))) { error in
+            XCTAssertEqual("\(error)", "/nonexistent/results.csv: cannot read file: no such file")
+        }
+    }
+
+    func testMixSeriesAreDistinguishedByRealFraction() throws {
+        let t = try SyntheticResults.table(SyntheticResults.csv(regimes: ["mix(0.25)", "mix(0.5)", "replace"]))
+        XCTAssertEqual(t.series, ["mix(0.25)", "mix(0.5)", "replace"])
+        XCTAssertEqual(ResultsRow(regime: "mix", generation: 1, dimension: 1, samples: 3, noiseVariance: 1, repeats: 2,
+                                  mean: 1, standardError: 0, realFraction: 1).series, "mix(1)")
+    }
+}
