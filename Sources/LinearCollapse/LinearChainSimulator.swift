@@ -143,6 +143,8 @@ public struct LinearChainSimulator: Sendable {
         var design: [Double]
         var truth: [Double]
         var labels: [Double]
+        /// The identity permutation, scratch for accumulate-subsample's row draws.
+        var permutation: [Int] = []
         let w, wr, noise, projectedNoise, projectedSum, h, scratch, y, trainY: UnsafeMutableBufferPointer<Double>
 
         init(t: Int, d: Int, k: Int, generations: Int) {
@@ -276,7 +278,7 @@ public struct LinearChainSimulator: Sendable {
                                 BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!,
                                           x: wPrev, beta: 1, y: y.baseAddress!)
                                 pool[r].append(contentsOf: yBase)
-                                let rows = subsampleRNG.sampleWithoutReplacement(count: t, from: pool[r].count)
+                                let rows = subsampleRNG.sampleWithoutReplacement(count: t, from: pool[r].count, scratch: &space.permutation)
                                 let subDesign = real.design.selectingRows(rows.map { $0 % t })
                                 for (i, q) in rows.enumerated() { trainY[i] = pool[r][q] }
                                 let fit = try LeastSquaresSolver(design: subDesign).solve(Array(trainY))

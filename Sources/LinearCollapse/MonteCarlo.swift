@@ -87,8 +87,9 @@ public struct GenerationSummary: Sendable, Equatable {
 /// al.'s pairwise update). Workers only decide *who* computes a block, never the arithmetic,
 /// so the output is bit-identical for any thread count.
 public enum MonteCarlo {
-    /// Replicates per deterministic block.
-    public static let blockSize = 64
+    /// Replicates per deterministic block (small enough to balance the workers when R is a
+    /// few hundred).
+    public static let blockSize = 16
 
     /// Sets OpenBLAS to one thread once per process (the simulator parallelises over
     /// replicates; threaded BLAS inside parallel workers is several times slower).
@@ -136,11 +137,12 @@ public enum MonteCarlo {
         let workers = min(settings.threads, blocks)
         let repeats = settings.repeats
 
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var errors = [Double](repeating: 0, count: series)
             let replicate = makeWorker()
-            var b = worker
-            while b < blocks {
+            while true {
+                let b = results.claimBlock()
+                if b >= blocks { return }
                 if results.firstError != nil { return }
                 if let isCancelled, isCancelled() { results.record(error: MonteCarloCancelled()); return }
                 var acc = BlockAccumulator(series: series)
@@ -156,7 +158,6 @@ public enum MonteCarlo {
                 }
                 results.store(acc, at: b)
                 progress?(hi - lo)
-                b += workers
             }
         }
         if let error = results.firstError { throw error }
@@ -280,10 +281,14 @@ final class BlockResults: @unchecked Sendable {
     private var blocks: [BlockAccumulator]
     private let lock = NSLockLike()
     private var error: (any Error)?
+    private var nextBlock = 0
 
     init(blocks: Int, series: Int) {
         self.blocks = Array(repeating: BlockAccumulator(series: 0), count: blocks)
     }
+
+    /// The next block nobody has claimed.
+    func claimBlock() -> Int { lock.withLock { defer { nextBlock += 1 }; return nextBlock } }
 
     func store(_ acc: BlockAccumulator, at index: Int) { lock.withLock { blocks[index] = acc } }
     func block(_ index: Int) -> BlockAccumulator { lock.withLock { blocks[index] } }

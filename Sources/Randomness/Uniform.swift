@@ -44,4 +44,27 @@ extension RandomNumberGenerator {
         }
         return out
     }
+
+    /// The same draws as `sampleWithoutReplacement(count:from:)` (identical output for the same
+    /// generator state), using `scratch` instead of a hash map: `scratch` must hold the identity
+    /// permutation `0, 1, 2, …` (it is extended to `population` if shorter) and is restored to it
+    /// before returning, so it can be reused across calls. O(count) time, no hashing.
+    public mutating func sampleWithoutReplacement(count: Int, from population: Int, scratch: inout [Int]) -> [Int] {
+        precondition(count >= 0 && count <= population,
+                     "sampleWithoutReplacement: count \(count) not in 0...\(population)")
+        if scratch.count < population { scratch.append(contentsOf: scratch.count..<population) }
+        var out = [Int](repeating: 0, count: count)
+        var swaps = [Int](repeating: 0, count: count)
+        scratch.withUnsafeMutableBufferPointer { perm in
+            for i in 0..<count {
+                let j = i + nextIndex(below: population - i)
+                perm.swapAt(i, j)
+                out[i] = perm[i]
+                swaps[i] = j
+            }
+            var i = count - 1
+            while i >= 0 { perm.swapAt(i, swaps[i]); i -= 1 }
+        }
+        return out
+    }
 }

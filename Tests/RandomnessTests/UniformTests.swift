@@ -212,3 +212,21 @@ final class UniformTests: XCTestCase {
         assertChiSquareUniform(counts, "permutations of 3")
     }
 }
+
+/// The hash-free variant must return exactly the draws of the hash-map version and restore
+/// its scratch permutation.
+final class SampleWithoutReplacementScratchTests: XCTestCase {
+    func testScratchVariantMatchesHashMapVariantAndRestoresScratch() {
+        var scratch: [Int] = []
+        for (count, population) in [(0, 5), (5, 5), (3, 10), (50, 1000), (1000, 100_000), (7, 7)] {
+            var a = Xoshiro256StarStar(seed: 5, stream: [UInt64(count), UInt64(population)])
+            var b = a
+            let expected = a.sampleWithoutReplacement(count: count, from: population)
+            let got = b.sampleWithoutReplacement(count: count, from: population, scratch: &scratch)
+            XCTAssertEqual(got, expected, "count \(count) of \(population)")
+            XCTAssertEqual(a.next(), b.next(), "both variants consume the generator identically")
+            XCTAssertEqual(scratch, Array(0..<scratch.count), "scratch must be the identity again")
+            XCTAssertGreaterThanOrEqual(scratch.count, population)
+        }
+    }
+}
