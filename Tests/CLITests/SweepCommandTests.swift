@@ -148,3 +148,21 @@ final class SweepCommandTests: CLITestCase {
         }
     }
 }
+
+/// The progress bar goes to stderr only when asked for (stderr is not a terminal in tests).
+final class SweepProgressTests: CLITestCase {
+    func testProgressBarOnlyWhenAskedFor() throws {
+        let base = ["sweep", "--experiment", "paper-linear", "--repeats", "20", "--generations", "5"]
+        let shown = try collapse(arguments: base + ["--progress", "--output", "p"])
+        assertSuccess(shown, "--progress")
+        XCTAssertTrue(shown.stderr.contains("cells 15/15") && shown.stderr.contains("rep/s") && shown.stderr.contains("ETA"), shown.stderr)
+        XCTAssertFalse(shown.stdout.contains("rep/s"), "progress must not go to stdout")
+        let quiet = try collapse(arguments: base + ["--quiet", "--output", "q"])
+        assertSuccess(quiet, "--quiet")
+        XCTAssertFalse(quiet.stderr.contains("rep/s"), quiet.stderr)
+        let plain = try collapse(arguments: base + ["--output", "r"])
+        XCTAssertFalse(plain.stderr.contains("rep/s"), "no bar when stderr is not a terminal: \(plain.stderr)")
+        let both = try collapse(arguments: base + ["--progress", "--quiet", "--output", "s"])
+        XCTAssertNotEqual(both.status, 0)
+    }
+}
