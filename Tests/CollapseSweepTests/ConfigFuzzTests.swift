@@ -1,0 +1,83 @@
+import CollapseSweep
+import Foundation
+import XCTest
+
+/// Random mutations of valid inputs must give a value or a typed error — never a crash, a hang
+/// or an unbounded allocation. Bounded here (a few seconds); set COLLAPSE_FUZZ_ITERATIONS for a
+/// longer run, e.g. `COLLAPSE_FUZZ_ITERATIONS=200000 swift test -c release --filter Fuzz`.
+enum Fuzz {
+    static var iterations: Int {
+        ProcessInfo.processInfo.environment["COLLAPSE_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 4000
+    }
+
+    /// Pieces that stress a parser: delimiters, quotes, escapes, numbers at the edges, unicode.
+    static let fragments = ["\"", "[", "]", ",", "=", "#", "\n", "\r\n", "\\", "\\u", " ", "\t", "'", "0", "-1",
+                            "1e308", "1e999", "nan", "inf", "18446744073709551616", "9223372036854775807",
+                            "samples", "regimes", "[[", "]]", "é", "σ²", "\u{0}", "\u{FEFF}", "true", "{", "}", ".", "_"]
+
+    /// One random mutation of `text` (deterministic given the generator state).
+    static func mutate(_ text: String, _ rng: inout SplitMix) -> String {
+        var chars = Array(text)
+        let ops = 1 + Int(rng.next() % 4)
+        for _ in 0..<ops {
+            let at = chars.isEmpty ? 0 : Int(rng.next() % UInt64(chars.count + 1))
+            switch rng.next() % 6 {
+            case 0 where !chars.isEmpty: chars.remove(at: min(at, chars.count - 1))
+            case 1: chars.insert(contentsOf: fragments[Int(rng.next() % UInt64(fragments.count))], at: at)
+            case 2 where !chars.isEmpty:
+                chars[min(at, chars.count - 1)] = Character(UnicodeScalar(UInt8(32 + rng.next() % 95)))
+            case 3: chars = Array(chars.prefix(at))
+            case 4 where !chars.isEmpty:
+                let lines = String(chars).split(separator: "\n", omittingEmptySubsequences: false)
+                let i = Int(rng.next() % UInt64(lines.count))
+                var copy = lines
+                copy.insert(lines[i], at: i)
+                chars = Array(copy.joined(separator: "\n"))
+            default: chars.insert(contentsOf: fragments[Int(rng.next() % UInt64(fragments.count))], at: at)
+            }
+        }
+        return String(chars)
+    }
+
+    struct SplitMix {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+}
+
+final class ConfigFuzzTests: XCTestCase {
+    func testMutatedConfigsParseOrFailWithALocatedError() throws {
+        let seeds = try Experiments.all.map { $0.toml } + [
+            SweepSpec.parse("regimes = [\"mix\"]\nreal_fraction = [0.1, 0.9]\nseed = \"123\"\nengine = \"sufficient\"\n", file: "x").tomlText(),
+        ]
+        var rng = Fuzz.SplitMix(state: 20241125)
+        var accepted = 0, rejected = 0
+        let started = Date()
+        for i in 0..<Fuzz.iterations {
+            let text = Fuzz.mutate(seeds[i % seeds.count], &rng)
+            let t0 = Date()
+            do {
+                let spec = try SweepSpec.parse(text, file: "fuzz.toml")
+                // Whatever parses must satisfy the documented limits.
+                XCTAssertFalse(spec.dimensions.isEmpty || spec.samples.isEmpty || spec.noiseVariances.isEmpty)
+                XCTAssertTrue(spec.dimensions.allSatisfy { SweepSpec.Limits.dimension.contains($0) })
+                XCTAssertTrue(spec.noiseVariances.allSatisfy { $0 > 0 && $0.isFinite })
+                XCTAssertTrue(SweepSpec.Limits.repeats.contains(spec.repeats))
+                accepted += 1
+            } catch let e as SweepSpec.ConfigError {
+                XCTAssertTrue(e.description.hasPrefix("fuzz.toml:"), e.description)
+                rejected += 1
+            }
+            XCTAssertLessThan(Date().timeIntervalSince(t0), 1, "parse took too long on:\n\(text)")
+        }
+        XCTAssertGreaterThan(accepted, 0)
+        XCTAssertGreaterThan(rejected, 0)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 60)
+    }
+}
