@@ -27,8 +27,11 @@ struct ReproduceCommand: ParsableCommand {
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var engineOption: EngineOption
 
-    @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (created if missing).")
+    @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (created if missing; may hold only a previous run's results.csv and manifest.json unless --force).")
     var output = "results/linear"
+
+    @Flag(name: .customLong("force"), help: "Write into --output even if it holds other files.")
+    var force = false
 
     @Option(name: .customLong("false-alarm"), parsing: .unconditional, help: "Family-wise false-alarm probability α for the agreement verdict.")
     var falseAlarm = 1e-3
@@ -42,7 +45,7 @@ struct ReproduceCommand: ParsableCommand {
         }
         _ = try runOptions.resolvedThreads()
         _ = try runOptions.parsedSeed()
-        _ = try OutputDirectory(path: output)
+        try OutputDirectory(path: output).checkContents(owned: ["results.csv", "manifest.json"], force: force)
         _ = try engineOption.parsed()
     }
 

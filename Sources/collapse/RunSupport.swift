@@ -101,6 +101,17 @@ struct OutputDirectory {
         }
     }
 
+    /// Refuses a directory holding anything but `owned` files (a previous run's outputs, which
+    /// are replaced) unless `force`: a run never mixes its results with someone else's files.
+    func checkContents(owned: [String], force: Bool, flag: String = "--output") throws {
+        guard !force, let contents = try? FileManager.default.contentsOfDirectory(atPath: url.path) else { return }
+        let foreign = contents.filter { !owned.contains($0) && !$0.hasPrefix(".") }.sorted()
+        if !foreign.isEmpty {
+            throw ValidationError("\(flag) \(url.path): not empty (holds \(foreign.prefix(3).joined(separator: ", "))\(foreign.count > 3 ? ", …" : "")); " +
+                                  "choose another directory or pass --force to write there anyway")
+        }
+    }
+
     /// Creates the directory and writes `files` (name → text), each atomically.
     func write(_ files: [(String, String)]) throws {
         do {

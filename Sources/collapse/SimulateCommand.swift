@@ -31,8 +31,11 @@ struct SimulateCommand: ParsableCommand {
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var engineOption: EngineOption
 
-    @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (created if missing).")
+    @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (created if missing; may hold only a previous run's results.csv and manifest.json unless --force).")
     var output = "results/simulate"
+
+    @Flag(name: .customLong("force"), help: "Write into --output even if it holds other files.")
+    var force = false
 
     static let maximumRepeats = 100_000_000
 
@@ -45,7 +48,7 @@ struct SimulateCommand: ParsableCommand {
         }
         _ = try runOptions.resolvedThreads()
         _ = try runOptions.parsedSeed()
-        _ = try OutputDirectory(path: output)
+        try OutputDirectory(path: output).checkContents(owned: ["results.csv", "manifest.json"], force: force)
         try EngineOption.check(try engineOption.parsed() ?? .literal, cells: try grid.cells(), regimes: try parsedRegimes())
     }
 
