@@ -166,3 +166,23 @@ final class SweepProgressTests: CLITestCase {
         XCTAssertNotEqual(both.status, 0)
     }
 }
+
+/// simulate and reproduce replace their own previous outputs but refuse foreign files.
+final class OutputPolicyTests: CLITestCase {
+    func testForeignFilesNeedForce() throws {
+        let dir = work.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: dir.appendingPathComponent("notes.txt"))
+        for command in [["simulate", "--repeats", "10", "--seed", "1"], ["reproduce", "--repeats", "10"]] {
+            let refused = try collapse(arguments: command + ["--output", "out"])
+            XCTAssertEqual(refused.status, 64, refused.stderr)
+            XCTAssertTrue(refused.stderr.contains("not empty (holds notes.txt)") && refused.stderr.contains("--force"), refused.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("results.csv").path))
+        }
+        assertSuccess(try collapse("simulate", "--repeats", "10", "--seed", "1", "--output", "out", "--force"), "--force")
+        XCTAssertEqual(try String(contentsOf: dir.appendingPathComponent("notes.txt"), encoding: .utf8), "mine")
+        // A previous run's own outputs are simply replaced.
+        assertSuccess(try collapse("simulate", "--repeats", "10", "--seed", "1", "--output", "again"), "first run")
+        assertSuccess(try collapse("simulate", "--repeats", "10", "--seed", "2", "--output", "again"), "second run")
+    }
+}
