@@ -8,6 +8,9 @@ let package = Package(
         .executable(name: "collapse", targets: ["collapse"]),
         .library(name: "LinearCollapse", targets: ["LinearCollapse"]),
         .library(name: "CollapseTheory", targets: ["CollapseTheory"]),
+        .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+        .library(name: "Randomness", targets: ["Randomness"]),
+        .library(name: "CollapseCore", targets: ["CollapseCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
