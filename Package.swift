@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "LinearCollapse",
                 dependencies: ["LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore"]),
         // Tidy CSV, JSON manifests, atomic file output.
-        .target(name: "CollapseExport", dependencies: ["LinearCollapse", "CollapseCore"]),
+        .target(name: "CollapseExport", dependencies: ["LinearCollapse", "CollapseCore", "LinearAlgebra"]),
         // SVG figures from results CSV files (pure Swift).
         .target(name: "CollapsePlot", dependencies: ["CollapseExport"]),
         // Sweep definitions (config files, named experiments), durable per-cell runs, shards, merge.

@@ -11,4 +11,6 @@ typedef struct { double real, imag; } lapack_complex_double;
 // OpenBLAS extension (declared in its cblas.h on Debian, repeated here for clarity).
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+char *openblas_get_corename(void);
+char *openblas_get_config(void);
 #endif

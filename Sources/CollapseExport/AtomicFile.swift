@@ -2,7 +2,8 @@ import Foundation
 
 /// Writes files so that a reader sees either the old file or the complete new one, never a
 /// partial write: the bytes go to a temporary file in the same directory, are flushed to
-/// disk (`fsync`), and the temporary file is renamed over the destination (atomic on POSIX).
+/// disk (`fsync`), the temporary file is renamed over the destination (atomic on POSIX), and
+/// the directory is flushed so the rename survives a crash.
 public enum AtomicFile {
     public enum WriteError: Error, CustomStringConvertible {
         case cannotWrite(path: String, reason: String)
@@ -46,5 +47,8 @@ public enum AtomicFile {
             unlink(tmp.path)
             throw WriteError.cannotWrite(path: url.path, reason: reason)
         }
+        // Make the rename itself durable.
+        let dirFD = open(dir.path, O_RDONLY)
+        if dirFD >= 0 { _ = fsync(dirFD); close(dirFD) }
     }
 }

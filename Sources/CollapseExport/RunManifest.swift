@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// The JSON manifest written beside every result file: enough to rerun and audit a run.
 public struct RunManifest: Sendable {
@@ -34,6 +35,7 @@ public struct RunManifest: Sendable {
             ("tool", "collapse"),
             ("version", .string(ToolVersion.version)),
             ("git_commit", .string(ToolVersion.gitCommit)),
+            ("blas", .string(BLAS.implementation)),
             ("command", .string(command)),
             ("arguments", .array(arguments.map(JSONValue.string))),
             ("seed", .string(String(seed))),

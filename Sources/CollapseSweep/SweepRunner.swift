@@ -96,7 +96,7 @@ public struct SweepRunner: Sendable {
 
     static let specFile = "sweep.toml"
     static let cellsDirectory = "cells"
-    static let ownedFiles = ["sweep.toml", "results.csv", "manifest.json", "figure.svg"]
+    static let ownedFiles = ["sweep.toml", "results.csv", "manifest.json", "figure.svg", "figure-ratio.svg"]
 
     public static func cellFileName(_ index: Int) -> String { String(format: "cell-%05d.csv", index) }
 
@@ -146,6 +146,7 @@ public struct SweepRunner: Sendable {
     public static func differences(_ a: SweepSpec, _ b: SweepSpec) -> [String] {
         var out: [String] = []
         func cmp<T: Equatable>(_ key: String, _ x: T, _ y: T) { if x != y { out.append("\(key): \(x) vs \(y)") } }
+        func show(_ seed: UInt64?) -> String { seed.map(String.init) ?? "none" }
         cmp("name", a.name, b.name)
         cmp("dimension", a.dimensions, b.dimensions)
         cmp("samples", a.samples, b.samples)
@@ -154,7 +155,7 @@ public struct SweepRunner: Sendable {
         cmp("regimes", a.regimeNames, b.regimeNames)
         if a.regimeNames.contains("mix") || b.regimeNames.contains("mix") { cmp("real_fraction", a.realFractions, b.realFractions) }
         cmp("repeats", a.repeats, b.repeats)
-        cmp("seed", a.seed, b.seed)
+        if a.seed != b.seed { out.append("seed: \(show(a.seed)) vs \(show(b.seed))") }
         cmp("engine", a.engine, b.engine)
         return out
     }
@@ -301,10 +302,8 @@ public enum SweepMerge {
         let assembled = try SweepRunner.assemble(cells: all, from: directories)
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         try AtomicFile.write(assembled.csv, to: output.appendingPathComponent("results.csv"))
-        let specURL = output.appendingPathComponent(SweepRunner.specFile)
-        if !FileManager.default.fileExists(atPath: specURL.path) {
-            try AtomicFile.write(resolved.tomlText(), to: specURL)
-        }
+        // The merged directory records the merged sweep (replacing any earlier one).
+        try AtomicFile.write(resolved.tomlText(), to: output.appendingPathComponent(SweepRunner.specFile))
         return (assembled.rowCount, resolved)
     }
 }

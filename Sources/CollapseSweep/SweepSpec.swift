@@ -131,7 +131,7 @@ public struct SweepSpec: Equatable, Sendable {
                 switch v {
                 case let .integer(i) where i >= 0: spec.seed = UInt64(i)
                 case let .string(s) where UInt64(s) != nil: spec.seed = UInt64(s)
-                default: throw fail("expected an integer in 0...18446744073709551615, got \(v)")
+                default: throw fail("expected an integer in 0...18446744073709551615 (quote seeds above 2⁶³ − 1: seed = \"18446744073709551615\"), got \(v)")
                 }
             default:
                 let hint = closestKey(entry.key).map { " (did you mean '\($0)'?)" } ?? ""

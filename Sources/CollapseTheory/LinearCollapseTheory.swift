@@ -32,8 +32,8 @@ public enum LinearCollapseTheory {
 
     /// `E[tr(Σ(XᵀX)⁻¹)] = d/(T − d − 1)` for Gaussian design (proof L1; inverse-Wishart mean).
     ///
-    /// - Returns: `nil` when `T < d + 2`: for `T = d + 1` the expectation is infinite and for
-    ///   `T ≤ d` `(XᵀX)⁻¹` does not exist.
+    /// - Returns: `nil` when `T < d + 2`: for `T = d` or `d + 1` the expectation is infinite
+    ///   (`(XᵀX)⁻¹` exists almost surely at `T = d`), and for `T < d` `(XᵀX)⁻¹` does not exist.
     public static func expectedTraceOfInverseGram(dimension d: Int, samples t: Int) -> Double? {
         precondition(d >= 1 && t >= 1, "dimension and samples must be ≥ 1, got d=\(d), T=\(t)")
         guard t >= d + 2 else { return nil }

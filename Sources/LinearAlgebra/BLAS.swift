@@ -1,3 +1,4 @@
+import Foundation
 import CLapack
 
 /// Thin, shape-checked wrappers over the CBLAS routines the simulator needs.
@@ -7,6 +8,14 @@ public enum BLAS {
     public static func setThreadCount(_ n: Int) {
         precondition(n >= 1, "BLAS thread count must be ≥ 1, got \(n)")
         openblas_set_num_threads(Int32(n))
+    }
+
+    /// OpenBLAS's kernel family for this CPU (e.g. "Haswell", "Cooperlake") and build
+    /// configuration: results are bit-identical only for the same kernels, so manifests record it.
+    public static var implementation: String {
+        let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+        let config = openblas_get_config().map { String(cString: $0) } ?? ""
+        return "OpenBLAS \(core) (\(config.trimmingCharacters(in: .whitespaces)))"
     }
 
     /// OpenBLAS's current thread count.

@@ -55,7 +55,8 @@ public struct GenerationSummary: Sendable, Equatable {
     /// The exact given-design expectation (proof L2) averaged over replicates; nil without a
     /// closed form.
     public var theoryGivenDesign: Double?
-    /// `(mean − theory)/SE`.
+    /// `(mean − theory)/SE`, where `T ≥ d + 10` (`MonteCarlo.minimumDesignAveragedMargin`): below
+    /// that the SE is infinite (T < d + 4, proof L1) or its normal approximation unreliable.
     public var zScore: Double?
     /// `Σ_i Z_i/√R` with `Z_i = (err_i − m(X_i))/√v(X_i)` standardised by the exact
     /// given-design mean and variance (proof L2); `N(0,1)` in the large-R limit for any `T`,
@@ -87,6 +88,11 @@ public struct GenerationSummary: Sendable, Equatable {
 /// al.'s pairwise update). Workers only decide *who* computes a block, never the arithmetic,
 /// so the output is bit-identical for any thread count.
 public enum MonteCarlo {
+    /// The design-averaged z-score is reported only for `T ≥ d + minimumDesignAveragedMargin`:
+    /// the `k`-th moment of `tr((XᵀX)⁻¹)` is finite iff `T − d + 1 > 2k` (proof L1), so this
+    /// keeps moments up to order 5 finite.
+    public static let minimumDesignAveragedMargin = 10
+
     /// Replicates per deterministic block (small enough to balance the workers when R is a
     /// few hundred).
     public static let blockSize = 16
@@ -180,7 +186,11 @@ public enum MonteCarlo {
                         form, generation: n, dimension: cell.dimension, samples: cell.samples,
                         noiseVariance: cell.noiseVariance)
                     given = total.givenMeanSum[s] / r
-                    if let th = theory, se > 0 { z = (mean - th) / se }
+                    // The design-averaged z needs a finite SE (T ≥ d + 4, L1) and, for tail-level
+                    // claims, finite higher moments: reported only where T ≥ d + 10, as in `verify`.
+                    if let th = theory, se > 0, cell.samples >= cell.dimension + Self.minimumDesignAveragedMargin {
+                        z = (mean - th) / se
+                    }
                     if total.standardisedCount[s] == repeats {
                         zGiven = total.standardisedSum[s] / r.squareRoot()
                     }

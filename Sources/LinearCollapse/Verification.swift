@@ -18,8 +18,8 @@ import CollapseTheory
 /// probability `α`, each is compared with `z* = Φ⁻¹(1 − α/(2K))` (Bonferroni: under the
 /// theory, `P(any |z| > z*) ≤ α` up to the normal approximation, for any dependence).
 public enum Verification {
-    /// Design-averaged checks need `T ≥ d + 10`.
-    public static let minimumDesignAveragedMargin = 10
+    /// Design-averaged checks need `T ≥ d + 10` (the same margin as the CSV's z_score).
+    public static let minimumDesignAveragedMargin = MonteCarlo.minimumDesignAveragedMargin
 
     /// One parameter point of the battery.
     public struct Point: Sendable {

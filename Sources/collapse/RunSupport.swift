@@ -170,7 +170,7 @@ func checkMemory(cells: [LinearCell], regimes: [Regime], generations: Int, threa
     let total = need * Double(threads)
     guard let available = MemoryInfo.availableBytes() else { return }
     if total > 0.8 * available {
-        throw CLIError(String(format: "the run needs about %.1f GB of working memory (%d thread(s) × %.1f GB for the largest cell) " +
+        throw ValidationError(String(format: "the run needs about %.1f GB of working memory (%d thread(s) × %.1f GB for the largest cell) " +
             "but only %.1f GB is available; reduce --samples/--dimension%@ or --threads",
             total / 1e9, threads, need / 1e9, available / 1e9,
             regimes.contains(.accumulateSubsample) ? ", --generations (the accumulate-subsample pool grows with them)" : ""))

@@ -10,7 +10,7 @@ struct TheoryCommand: ParsableCommand {
         abstract: "Print the closed-form expected test error (Gaussian design) of replace and accumulate.",
         discussion: """
         replace: σ² n d/(T−d−1) (proof T1); accumulate: σ² d/(T−d−1) Σ_{i≤n} 1/i² ≤ σ² d/(T−d−1)·π²/6 \
-        (proof T2). Requires T ≥ d + 2: for T = d + 1 the expectation is infinite, and for T ≤ d \
+        (proof T2). Requires T ≥ d + 2: for T = d or d + 1 the expectation is infinite, and for T < d \
         (XᵀX)⁻¹ does not exist.
         """)
 
@@ -31,7 +31,7 @@ struct TheoryCommand: ParsableCommand {
         for cell in try grid.cells() where cell.samples < cell.dimension + 2 {
             throw ValidationError("""
                 --samples \(cell.samples) with --dimension \(cell.dimension): the Gaussian-design expectation \
-                needs T ≥ d + 2 = \(cell.dimension + 2) (at T = d + 1 it is infinite; for T ≤ d, (XᵀX)⁻¹ \
+                needs T ≥ d + 2 = \(cell.dimension + 2) (at T = d or d + 1 it is infinite; for T < d, (XᵀX)⁻¹ \
                 does not exist). Use `collapse simulate`, which fits min-norm OLS for any T.
                 """)
         }

@@ -10,9 +10,9 @@ final class VerifyCommandTests: CLITestCase {
         XCTAssertTrue(last.contains(" checks, 0 failed;"), last)
         XCTAssertTrue(last.contains("seed 1;"), last)
         let checks = try XCTUnwrap(Int(last.split(separator: " ").first ?? ""), last)
-        // Header, one line per check, summary.
-        XCTAssertEqual(lines.count, checks + 2, r.stdout)
-        XCTAssertEqual(lines.dropFirst().dropLast().filter { $0.hasSuffix("  ok") }.count, checks)
+        // Header, one line per check, the note on given-design rows, summary.
+        XCTAssertEqual(lines.count, checks + 3, r.stdout)
+        XCTAssertEqual(lines.dropFirst().dropLast(2).filter { $0.hasSuffix("  ok") }.count, checks)
         XCTAssertFalse(r.stdout.contains("FAIL"), r.stdout)
         for id in ["V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8"] {
             XCTAssertTrue(lines.contains { $0.hasPrefix("  \(id) ") }, "no check from \(id)")

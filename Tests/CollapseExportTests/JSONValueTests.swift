@@ -130,8 +130,9 @@ final class JSONValueTests: XCTestCase {
             outputs: ["results.csv"])
         let text = manifest.json().rendered()
         let parsed = try XCTUnwrap(try parse(text) as? [String: Any])
-        XCTAssertEqual(Set(parsed.keys), ["tool", "version", "git_commit", "command", "arguments", "seed", "threads",
+        XCTAssertEqual(Set(parsed.keys), ["tool", "version", "git_commit", "blas", "command", "arguments", "seed", "threads",
                                           "started_at", "wall_seconds", "status", "parameters", "outputs"])
+        XCTAssertTrue((parsed["blas"] as? String)?.hasPrefix("OpenBLAS ") == true)
         XCTAssertEqual(parsed["tool"] as? String, "collapse")
         XCTAssertEqual(parsed["version"] as? String, ToolVersion.version)
         XCTAssertEqual(parsed["git_commit"] as? String, ToolVersion.gitCommit)
