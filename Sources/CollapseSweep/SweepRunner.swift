@@ -188,6 +188,12 @@ public struct SweepRunner: Sendable {
         let allCells = spec.cells
         let mine = allCells.indices.filter { options.shard?.contains(cell: $0) ?? true }
         let done = Set(mine.filter { fm.fileExists(atPath: cellsDir.appendingPathComponent(Self.cellFileName($0)).path) })
+        // Finished cells are checked before anything is computed: a damaged one is reported, not reused.
+        for index in done.sorted() {
+            do { _ = try Self.assemble(cells: [index], of: spec, from: [dir]) } catch let e as SweepError {
+                throw SweepError("\(e.description); delete that file and rerun with --resume to recompute the cell")
+            }
+        }
         let todo = mine.filter { !done.contains($0) }
         let settings = MonteCarloSettings(repeats: spec.repeats, generations: spec.generations,
                                           regimes: spec.regimes, seed: options.seed, threads: options.threads,
@@ -223,7 +229,7 @@ public struct SweepRunner: Sendable {
         var resultsURL: URL?
         var rowCount = 0
         if status == .complete {
-            let text = try Self.assemble(cells: mine, from: [dir])
+            let text = try Self.assemble(cells: mine, of: spec, from: [dir])
             rowCount = text.rowCount
             resultsURL = dir.appendingPathComponent("results.csv")
             try AtomicFile.write(text.csv, to: resultsURL!)
@@ -258,23 +264,59 @@ public struct SweepRunner: Sendable {
 
     /// Concatenates the cell files `cells` (grid indices, ascending), looked up in `directories`,
     /// under one header. Throws if a cell is missing or its header differs.
-    static func assemble(cells: [Int], from directories: [URL]) throws -> (csv: String, rowCount: Int) {
+    static func assemble(cells: [Int], of spec: SweepSpec, from directories: [URL]) throws -> (csv: String, rowCount: Int) {
         let header = LinearResultsCSV.header.joined(separator: ",")
         var out = header + "\n"
         var rows = 0
+        let grid = spec.cells
         for index in cells {
             let name = cellFileName(index)
             guard let url = directories.lazy.map({ $0.appendingPathComponent(cellsDirectory).appendingPathComponent(name) })
                 .first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
                 throw SweepError("cell \(index) (\(name)) is missing from \(directories.map(\.path).joined(separator: ", "))")
             }
-            let text = try String(contentsOf: url, encoding: .utf8)
-            guard text.hasPrefix(header + "\n") else { throw SweepError("\(url.path): unexpected header; not a cell file of this version") }
+            guard let data = FileManager.default.contents(atPath: url.path), data.count <= 1 << 30,
+                  let text = String(data: data, encoding: .utf8) else {
+                throw SweepError("\(url.path): unreadable, larger than 1 GiB or not UTF-8 text")
+            }
+            guard text.hasPrefix(header + "\n") else { throw SweepError("\(url.path):1: unexpected header; not a cell file of this version") }
             let body = text.dropFirst(header.count + 1)
+            try validateCell(body, url: url, cell: grid[index], spec: spec)
             rows += body.reduce(0) { $1 == "\n" ? $0 + 1 : $0 }
             out += body
         }
         return (out, rows)
+    }
+}
+
+extension SweepRunner {
+    /// Checks a cell file's rows against the sweep: one row per (regime, generation) in order,
+    /// the cell's d, T, σ² and R, and numbers where numbers belong. Guards resume and merge
+    /// against truncated, edited or foreign files (a changed digit in a mean cannot be caught).
+    static func validateCell(_ body: Substring, url: URL, cell: LinearCell, spec: SweepSpec) throws {
+        let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.last == "" else { throw SweepError("\(url.path): does not end with a newline (truncated?)") }
+        let regimes = spec.regimes
+        let expected = regimes.count * spec.generations
+        guard lines.count - 1 == expected else {
+            throw SweepError("\(url.path): \(lines.count - 1) rows, expected \(expected) (\(regimes.count) regimes × \(spec.generations) generations)")
+        }
+        let columns = LinearResultsCSV.header.count
+        for (k, line) in lines.dropLast().enumerated() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            let regime = regimes[k / spec.generations], generation = k % spec.generations + 1
+            func fail(_ why: String) -> SweepError { SweepError("\(url.path):\(k + 2): \(why)") }
+            guard f.count == columns else { throw fail("\(f.count) fields, expected \(columns)") }
+            guard f[0] == regime.name, f[1] == String(generation), f[2] == String(cell.dimension),
+                  f[3] == String(cell.samples), f[4] == CSVField.number(cell.noiseVariance), f[5] == String(spec.repeats),
+                  f[9] == CSVField.number(regime.realFraction) else {
+                throw fail("row does not belong to \(regime) generation \(generation) of \(cell) with \(spec.repeats) replicates")
+            }
+            for i in 6..<columns where i != 9 && !f[i].isEmpty && Double(f[i]) == nil {
+                throw fail("column '\(LinearResultsCSV.header[i])': '\(f[i])' is not a number")
+            }
+            guard Double(f[6]) != nil else { throw fail("mean_test_error is empty") }
+        }
     }
 }
 
@@ -299,7 +341,7 @@ public enum SweepMerge {
         }
         let resolved = spec!
         let all = Array(resolved.cells.indices)
-        let assembled = try SweepRunner.assemble(cells: all, from: directories)
+        let assembled = try SweepRunner.assemble(cells: all, of: resolved, from: directories)
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         try AtomicFile.write(assembled.csv, to: output.appendingPathComponent("results.csv"))
         // The merged directory records the merged sweep (replacing any earlier one).

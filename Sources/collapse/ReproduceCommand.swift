@@ -45,6 +45,7 @@ struct ReproduceCommand: ParsableCommand {
         }
         _ = try runOptions.resolvedThreads()
         _ = try runOptions.parsedSeed()
+        _ = try runOptions.parsedMaxMemory()
         try OutputDirectory(path: output).checkContents(owned: ["results.csv", "manifest.json"], force: force)
         _ = try engineOption.parsed()
     }
@@ -58,6 +59,8 @@ struct ReproduceCommand: ParsableCommand {
             Self.noiseVariances.map { LinearCell(dimension: Self.dimension, samples: t, noiseVariance: $0) }
         }
         let engine = try engineOption.parsed() ?? .literal
+        try checkMemory(cells: cells, regimes: [.replace, .accumulate], generations: Self.generations, threads: threads,
+                        maxMemory: try runOptions.parsedMaxMemory())
         let settings = MonteCarloSettings(repeats: repeats, generations: Self.generations,
                                           regimes: [.replace, .accumulate], seed: seed, threads: threads, engine: engine)
         let rows = try runGrid(cells: cells, settings: settings)

@@ -17,6 +17,14 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("threads"), parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
 
+    @Option(name: .customLong("max-memory"), parsing: .unconditional,
+            help: "Refuse runs whose estimated working memory exceeds this (bytes, or with K/M/G/T, e.g. 4G).")
+    var maxMemory: String?
+
+    func parsedMaxMemory() throws -> Double? {
+        try maxMemory.map { try parseMemorySize($0, flag: "--max-memory") }
+    }
+
     func resolvedThreads() throws -> Int {
         let t = threads ?? ProcessInfo.processInfo.activeProcessorCount
         guard t >= 1 && t <= 1024 else {
@@ -162,19 +170,40 @@ enum Console {
     }
 }
 
-/// Refuses a run whose working memory would not fit in the memory available now.
-func checkMemory(cells: [LinearCell], regimes: [Regime], generations: Int, threads: Int) throws {
+/// Refuses a run whose estimated working memory exceeds 80 % of the memory available now, or
+/// `--max-memory` when given.
+func checkMemory(cells: [LinearCell], regimes: [Regime], generations: Int, threads: Int, maxMemory: Double? = nil) throws {
     let need = cells.map {
         LinearChainSimulator.estimatedBytesPerWorker(cell: $0, regimes: regimes, generations: generations)
     }.max() ?? 0
     let total = need * Double(threads)
+    let advice = "reduce --samples/--dimension" +
+        (regimes.contains(.accumulateSubsample) ? ", --generations (the accumulate-subsample pool grows with them)" : "") + " or --threads"
+    if let maxMemory, total > maxMemory {
+        throw ValidationError(String(format: "--max-memory %.3g GB: the run needs about %.3g GB (%d thread(s) × %.3g GB for the largest cell); %@",
+                                     maxMemory / 1e9, total / 1e9, threads, need / 1e9, advice))
+    }
     guard let available = MemoryInfo.availableBytes() else { return }
     if total > 0.8 * available {
         throw ValidationError(String(format: "the run needs about %.1f GB of working memory (%d thread(s) × %.1f GB for the largest cell) " +
-            "but only %.1f GB is available; reduce --samples/--dimension%@ or --threads",
-            total / 1e9, threads, need / 1e9, available / 1e9,
-            regimes.contains(.accumulateSubsample) ? ", --generations (the accumulate-subsample pool grows with them)" : ""))
+            "but only %.1f GB is available; %@", total / 1e9, threads, need / 1e9, available / 1e9, advice))
     }
+}
+
+/// Parses a memory size: bytes, or a number with K, M, G or T (powers of 1024; an optional
+/// trailing B or iB).
+func parseMemorySize(_ text: String, flag: String) throws -> Double {
+    var s = text.trimmingCharacters(in: .whitespaces).uppercased()
+    for suffix in ["IB", "B"] where s.hasSuffix(suffix) && s.count > suffix.count { s.removeLast(suffix.count); break }
+    var scale = 1.0
+    if let last = s.last, let power = ["K": 1, "M": 2, "G": 3, "T": 4][String(last)] {
+        scale = pow(1024, Double(power))
+        s.removeLast()
+    }
+    guard let v = Double(s), v.isFinite, v > 0 else {
+        throw ValidationError("\(flag): '\(text)' is not a memory size; expected a positive number of bytes or with K, M, G, T, e.g. 512M or 4G")
+    }
+    return v * scale
 }
 
 enum MemoryInfo {

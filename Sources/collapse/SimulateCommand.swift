@@ -48,6 +48,7 @@ struct SimulateCommand: ParsableCommand {
         }
         _ = try runOptions.resolvedThreads()
         _ = try runOptions.parsedSeed()
+        _ = try runOptions.parsedMaxMemory()
         try OutputDirectory(path: output).checkContents(owned: ["results.csv", "manifest.json"], force: force)
         try EngineOption.check(try engineOption.parsed() ?? .literal, cells: try grid.cells(), regimes: try parsedRegimes())
     }
@@ -67,7 +68,8 @@ struct SimulateCommand: ParsableCommand {
         let regimeList = try parsedRegimes()
         let threads = try runOptions.resolvedThreads()
         let out = try OutputDirectory(path: output)
-        try checkMemory(cells: cells, regimes: regimeList, generations: grid.generations, threads: threads)
+        try checkMemory(cells: cells, regimes: regimeList, generations: grid.generations, threads: threads,
+                        maxMemory: try runOptions.parsedMaxMemory())
         let seed = try runOptions.resolvedSeed()
         noteUnusualCells(cells)
 

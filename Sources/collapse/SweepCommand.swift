@@ -82,6 +82,7 @@ struct SweepCommand: ParsableCommand {
         _ = try resolvedSpec()
         _ = try runOptions.resolvedThreads()
         _ = try runOptions.parsedSeed()
+        _ = try runOptions.parsedMaxMemory()
     }
 
     /// Defaults ← experiment or config file ← flags.
@@ -150,7 +151,8 @@ struct SweepCommand: ParsableCommand {
         } else {
             seed = try runOptions.resolvedSeed()
         }
-        try checkMemory(cells: spec.cells, regimes: spec.regimes, generations: spec.generations, threads: threads)
+        try checkMemory(cells: spec.cells, regimes: spec.regimes, generations: spec.generations, threads: threads,
+                        maxMemory: try runOptions.parsedMaxMemory())
 
         let runner = SweepRunner(options: .init(
             spec: spec, seed: seed, threads: threads, shard: shard.flatMap(Shard.init(parsing:)), output: out.url,

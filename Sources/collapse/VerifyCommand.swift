@@ -24,6 +24,7 @@ struct VerifyCommand: ParsableCommand {
     func validate() throws {
         _ = try runOptions.resolvedThreads()
         _ = try runOptions.parsedSeed()
+        _ = try runOptions.parsedMaxMemory()
         guard falseAlarm.isFinite && falseAlarm > 0 && falseAlarm < 0.5 else {
             throw ValidationError("--false-alarm: \(falseAlarm) is out of range; expected a probability in (0, 0.5), e.g. 0.001")
         }

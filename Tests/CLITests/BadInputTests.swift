@@ -73,10 +73,28 @@ final class BadInputTests: CLITestCase {
         Case(["reproduce", "--repeats", "50", "--false-alarm", "1"], ["--false-alarm", "1", "(0, 0.5)"], output: true),
         Case(["reproduce", "--repeats", "50", "--seed", "x"], ["--seed", "'x'"], output: true),
         Case(["nosuchcommand"], ["nosuchcommand"]),
+        // sweep, merge, plot, engines and memory guards.
+        Case(["sweep", "--experiment", "bogus"], ["--experiment", "bogus", "paper-linear"], output: true),
+        Case(["sweep", "--experiment", "paper-linear", "--shard", "3/3"], ["--shard", "3/3", "0 ≤ I < N"], output: true),
+        Case(["sweep", "--experiment", "paper-linear", "--repeats", "1"], ["--repeats", "1", "2..."], output: true),
+        Case(["sweep", "--experiment", "paper-linear", "--engine", "fast"], ["--engine", "fast", "literal, sufficient"], output: true),
+        Case(["sweep", "--config", "missing.toml"], ["--config missing.toml", "No such file"], output: true),
+        Case(["sweep", "--config", "a.toml", "--experiment", "paper-linear"], ["--config", "--experiment", "exclusive"], output: true),
+        Case(["sweep", "--experiment", "paper-linear", "--resume", "--force"], ["--resume", "--force", "exclusive"], output: true),
+        Case(["sweep", "--show", "nope"], ["--show", "nope", "paper-linear"]),
+        Case(["simulate", "--engine", "sufficient", "--dimension", "10", "--samples", "5"], ["--engine sufficient", "T ≥ d"], output: true),
+        Case(["simulate", "--engine", "sufficient", "--regimes", "accumulate-subsample"], ["--engine sufficient", "accumulate-subsample"], output: true),
+        Case(["simulate", "--max-memory", "lots"], ["--max-memory", "'lots'", "512M"], output: true),
+        Case(["simulate", "--max-memory", "1K", "--samples", "1000"], ["--max-memory", "needs about"], output: true),
+        Case(["reproduce", "--max-memory", "1K"], ["--max-memory", "needs about"], output: true),
+        Case(["merge", "no-such-dir", "--output", "merged"], ["no-such-dir", "not a directory"]),
+        Case(["merge", "--output", "merged"], ["Missing expected argument"]),
+        Case(["plot", "no-such.csv", "--output", "fig.svg"], ["no-such.csv"]),
+        Case(["plot", "no-such.csv"], ["--output"]),
     ]
 
     func testBadInputIsRejectedCleanlyWithoutWritingAnything() throws {
-        XCTAssertGreaterThanOrEqual(Self.cases.count, 25)
+        XCTAssertGreaterThanOrEqual(Self.cases.count, 60)
         let fm = FileManager.default
         for c in Self.cases {
             var args = c.arguments

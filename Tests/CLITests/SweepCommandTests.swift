@@ -186,3 +186,28 @@ final class OutputPolicyTests: CLITestCase {
         assertSuccess(try collapse("simulate", "--repeats", "10", "--seed", "2", "--output", "again"), "second run")
     }
 }
+
+/// Same seed ⇒ same bytes for every command that samples, whatever --threads.
+final class DeterminismTests: CLITestCase {
+    func testSweepReproduceAndVerifyAreIdenticalAcrossThreadCounts() throws {
+        func bytes(_ dir: String) throws -> Data { try Data(contentsOf: work.appendingPathComponent(dir).appendingPathComponent("results.csv")) }
+        let sweep = ["sweep", "--experiment", "collapse-or-thrive-linear", "--dimension", "3,10", "--samples", "10,32",
+                     "--noise-variance", "1", "--generations", "6", "--repeats", "40", "--regimes",
+                     "replace,accumulate,accumulate-subsample,mix", "--real-fraction", "0.3", "--quiet"]
+        let reproduce = ["reproduce", "--repeats", "30"]
+        for (name, args) in [("sweep", sweep), ("reproduce", reproduce)] {
+            for threads in ["1", "2", "8"] {
+                assertSuccess(try collapse(arguments: args + ["--threads", threads, "--output", "\(name)-\(threads)"]), "\(name) --threads \(threads)")
+            }
+            XCTAssertEqual(try bytes("\(name)-1"), try bytes("\(name)-2"), name)
+            XCTAssertEqual(try bytes("\(name)-1"), try bytes("\(name)-8"), name)
+            // And across repeated runs.
+            assertSuccess(try collapse(arguments: args + ["--threads", "2", "--output", "\(name)-again"]), "\(name) again")
+            XCTAssertEqual(try bytes("\(name)-2"), try bytes("\(name)-again"), name)
+        }
+        // verify: every check line identical (the summary line carries the wall time).
+        let one = try collapse("verify", "--threads", "1"), two = try collapse("verify", "--threads", "2")
+        assertSuccess(one, "verify 1"); assertSuccess(two, "verify 2")
+        XCTAssertEqual(one.stdout.split(separator: "\n").dropLast(), two.stdout.split(separator: "\n").dropLast())
+    }
+}

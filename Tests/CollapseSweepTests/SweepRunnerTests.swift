@@ -93,3 +93,36 @@ final class SweepRunnerTests: XCTestCase {
         XCTAssertThrowsError(try runner("y", resume: true).prepareOutput()) { XCTAssertTrue("\($0)".contains("not a sweep directory")) }
     }
 }
+
+/// Merge and resume check every cell file against the sweep before using it.
+final class CellValidationTests: XCTestCase {
+    func testDamagedCellFilesAreRejectedWithFileAndLine() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cells-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let spec = try SweepSpec.parse("dimension = 3\nsamples = [10, 20]\ngenerations = 3\nregimes = [\"replace\", \"mix\"]\nrepeats = 20\n", file: "x")
+        let dir = root.appendingPathComponent("a")
+        _ = try SweepRunner(options: .init(spec: spec, seed: 1, threads: 1, shard: nil, output: dir, resume: false,
+                                           force: false, arguments: [])).run()
+        let cell = dir.appendingPathComponent("cells/cell-00001.csv")
+        let original = try String(contentsOf: cell, encoding: .utf8)
+        let lines = original.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let damaged: [(String, String)] = [
+            (lines.dropLast(2).joined(separator: "\n") + "\n", "rows, expected 6"),
+            (String(original.dropLast()), "does not end with a newline"),
+            (original.replacingOccurrences(of: "replace,2,3,20", with: "replace,2,3,21"), ":3: row does not belong"),
+            (original.replacingOccurrences(of: "mix,3,3,20,1.0,20,", with: "mix,3,3,20,1.0,20,abc"), ":7: column 'mean_test_error'"),
+            ("garbage\n", ":1: unexpected header"),
+        ]
+        for (text, fragment) in damaged {
+            try text.write(to: cell, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try SweepMerge.merge([dir], into: root.appendingPathComponent("m"))) { error in
+                XCTAssertTrue("\(error)".contains("cell-00001.csv") && "\(error)".contains(fragment), "\(error)")
+            }
+            let resumed = SweepRunner(options: .init(spec: spec, seed: 1, threads: 1, shard: nil, output: dir, resume: true,
+                                                     force: false, arguments: []))
+            XCTAssertThrowsError(try resumed.run()) { XCTAssertTrue("\($0)".contains("delete that file"), "\($0)") }
+        }
+        try original.write(to: cell, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try SweepMerge.merge([dir], into: root.appendingPathComponent("m")).rows, 12)
+    }
+}
