@@ -81,3 +81,32 @@ final class ConfigFuzzTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 60)
     }
 }
+
+/// Mutated cell files (the CSV inputs of `merge` and `--resume`) are merged or rejected with a
+/// located error naming the file; never a crash.
+final class CellFileFuzzTests: XCTestCase {
+    func testMutatedCellFilesMergeOrFailCleanly() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cellfuzz-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let spec = try SweepSpec.parse("dimension = 2\nsamples = 8\ngenerations = 3\nregimes = [\"replace\", \"accumulate\"]\nrepeats = 10\n", file: "x")
+        let dir = root.appendingPathComponent("a")
+        _ = try SweepRunner(options: .init(spec: spec, seed: 1, threads: 1, shard: nil, output: dir, resume: false,
+                                           force: false, arguments: [])).run()
+        let cell = dir.appendingPathComponent("cells/cell-00000.csv")
+        let original = try String(contentsOf: cell, encoding: .utf8)
+        var rng = Fuzz.SplitMix(state: 42)
+        var merged = 0, rejected = 0
+        for _ in 0..<min(Fuzz.iterations / 4, 1000) {
+            try Fuzz.mutate(original, &rng).write(to: cell, atomically: true, encoding: .utf8)
+            do {
+                _ = try SweepMerge.merge([dir], into: root.appendingPathComponent("m"))
+                merged += 1
+            } catch let e as SweepRunner.SweepError {
+                XCTAssertTrue(e.description.contains("cell-00000.csv"), e.description)
+                rejected += 1
+            }
+        }
+        XCTAssertGreaterThan(rejected, 0)
+        _ = merged
+    }
+}
