@@ -29,12 +29,14 @@ let package = Package(
                 dependencies: ["LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore"]),
         // Tidy CSV, JSON manifests, atomic file output.
         .target(name: "CollapseExport", dependencies: ["LinearCollapse", "CollapseCore", "LinearAlgebra"]),
+        // Exactly solvable parametric chains (Poisson, Gaussian mean, real/synthetic mixing).
+        .target(name: "ParametricChains", dependencies: ["CollapseCore", "CollapseTheory", "Randomness"]),
         // SVG figures from results CSV files (pure Swift).
         .target(name: "CollapsePlot", dependencies: ["CollapseExport"]),
         // Sweep definitions (config files, named experiments), durable per-cell runs, shards, merge.
         .target(name: "CollapseSweep", dependencies: ["LinearCollapse", "CollapseExport", "CollapseCore"]),
         .executableTarget(name: "collapse", dependencies: [
-            "LinearCollapse", "CollapseTheory", "CollapseCore", "CollapseExport", "CollapsePlot", "CollapseSweep",
+            "LinearCollapse", "CollapseTheory", "CollapseCore", "CollapseExport", "CollapsePlot", "CollapseSweep", "ParametricChains",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
@@ -44,6 +46,7 @@ let package = Package(
         .testTarget(name: "LinearCollapseTests",
                     dependencies: ["LinearCollapse", "LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore"]),
         .testTarget(name: "CollapseExportTests", dependencies: ["CollapseExport", "LinearCollapse", "CollapseCore"]),
+        .testTarget(name: "ParametricChainsTests", dependencies: ["ParametricChains", "CollapseTheory", "CollapseCore", "Randomness"]),
         .testTarget(name: "CollapsePlotTests", dependencies: ["CollapsePlot", "CollapseExport"]),
         .testTarget(name: "CollapseSweepTests", dependencies: ["CollapseSweep", "LinearCollapse", "CollapseExport", "CollapseCore"]),
         .testTarget(name: "CLITests", dependencies: ["collapse"]),

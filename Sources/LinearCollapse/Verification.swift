@@ -71,6 +71,12 @@ public enum Verification {
         public var threshold: Double
         public var familyFalseAlarm: Double
         public var passed: Bool { checks.allSatisfy(\.passed) }
+
+        public init(checks: [Check], threshold: Double, familyFalseAlarm: Double) {
+            self.checks = checks
+            self.threshold = threshold
+            self.familyFalseAlarm = familyFalseAlarm
+        }
     }
 
     /// The default battery: the paper's settings, the sample size near `d + 2`, large and tiny

@@ -22,11 +22,42 @@ struct TheoryCommand: ParsableCommand {
     @Option(name: .customLong("format"), parsing: .unconditional, help: "Output format: table or csv.")
     var format = "table"
 
+    @Option(name: .customLong("model"), parsing: .unconditional,
+            help: "Which chain: linear (default), poisson, gaussian-mean, mixing (see --list).")
+    var model = "linear"
+
+    @Flag(name: .customLong("list"), help: "List the models with their formulas and proofs, then exit.")
+    var list = false
+
+    @Option(name: .customLong("rate"), parsing: .unconditional, help: "Poisson rate(s) λ for --model poisson, comma-separated (> 0).")
+    var rate = "1"
+
+    @Option(name: .customLong("weight"), parsing: .unconditional, help: "Real-data weight(s) w for --model mixing, in (0, 1] (default: (√5−1)/2).")
+    var weight: String?
+
+    static let models: [(name: String, formula: String)] = [
+        ("linear", "fixed-design OLS chain: replace σ²·n·d/(T−d−1), accumulate σ²·d/(T−d−1)·Σ1/i² ≤ ·π²/6 (proofs T1, T2; verify V1–V8)"),
+        ("poisson", "Poisson-rate MLE on M samples: replace n·λ/M, accumulate (λ/M)·Σ1/i² (proof U1; verify U1)"),
+        ("gaussian-mean", "Gaussian-mean MLE, known σ², M samples: replace n·σ²/M, accumulate (σ²/M)·Σ1/i² (proof U1; verify U2)"),
+        ("mixing", "fresh real + synthetic Gaussian mean, weight w: v_n = v∞ + (1−w)^{2(n−1)}(b − v∞), v∞ = b(w²+(1−w)²)/(w(2−w)), b = σ²/M; best w* = (√5−1)/2 (proof G1; verify G1, G2)"),
+    ]
+
     func validate() throws {
+        if list { return }
         try grid.validateGenerations()
         _ = try parsedRegimes()
         guard ["table", "csv"].contains(format) else {
             throw ValidationError("--format: unknown format '\(format)'; allowed: table, csv")
+        }
+        guard Self.models.contains(where: { $0.name == model }) else {
+            throw ValidationError("--model: unknown model '\(model)'; allowed: \(Self.models.map(\.name).joined(separator: ", "))")
+        }
+        if model != "linear" {
+            _ = try grid.sampleSizes()
+            _ = try grid.noiseVariances()
+            _ = try ListParsing.positiveDoubles(rate, flag: "--rate")
+            _ = try weights()
+            return
         }
         for cell in try grid.cells() where cell.samples < cell.dimension + 2 {
             throw ValidationError("""
@@ -43,7 +74,50 @@ struct TheoryCommand: ParsableCommand {
         }
     }
 
+    func weights() throws -> [Double] {
+        guard let weight else { return [GoldenRatioMixing.optimalWeight] }
+        return try ListParsing.fractions(weight, flag: "--weight").map { w in
+            guard w > 0 else { throw ValidationError("--weight: 0 is out of range; expected weights in (0, 1]") }
+            return w
+        }
+    }
+
+    /// The chains of proofs U1 and G1: one row per (parameters, regime or weight, generation).
+    func runChainModel() throws {
+        let ms = try grid.sampleSizes(), n = grid.generations
+        var table = CSVTable(header: ["model", "regime", "generation", "samples", "variance", "weight", "theory_mse"])
+        switch model {
+        case "mixing":
+            for m in ms { for v in try grid.noiseVariances() { for w in try weights() {
+                for g in 1...n {
+                    table.append(["mixing", "mix-real", String(g), String(m), CSVField.number(v), CSVField.number(w),
+                                  CSVField.number(GoldenRatioMixing.meanSquaredError(generation: g, weight: w, base: v / Double(m)))])
+                }
+            } } }
+        default:
+            let variances = model == "poisson" ? try ListParsing.positiveDoubles(rate, flag: "--rate") : try grid.noiseVariances()
+            for m in ms { for v in variances { for form in try parsedRegimes() {
+                for g in 1...n {
+                    table.append([model, form.rawValue, String(g), String(m), CSVField.number(v), "",
+                                  CSVField.number(MeanChainTheory.meanSquaredError(form, generation: g, variance: v, samples: m))])
+                }
+            } } }
+        }
+        if format == "csv" { print(table.rendered(), terminator: ""); return }
+        print(Self.models.first { $0.name == model }!.formula)
+        print(pad("regime", 12) + pad("M", 7) + pad(model == "poisson" ? "λ" : "σ²", 10) + pad("w", 8) + pad("generation", 12) + pad("MSE", 14))
+        for r in table.rows {
+            print(pad(r[1], 12) + pad(r[3], 7) + pad(r[4], 10) + pad(r[5].isEmpty ? "—" : String(format: "%.4f", Double(r[5])!), 8) +
+                  pad(r[2], 12) + pad(fmt(Double(r[6])!), 14))
+        }
+    }
+
     func run() throws {
+        if list {
+            for m in Self.models { print("\(m.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(m.formula)") }
+            return
+        }
+        if model != "linear" { try runChainModel(); return }
         let forms = try parsedRegimes()
         let cells = try grid.cells()
         let n = grid.generations

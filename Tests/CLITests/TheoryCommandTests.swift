@@ -110,3 +110,36 @@ enum CSVFieldCheck {
         return v.description == s
     }
 }
+
+/// `collapse theory --model` for the chains of proofs U1 and G1.
+final class TheoryModelTests: CLITestCase {
+    func testChainModelsPrintTheirClosedForms() throws {
+        let list = try collapse("theory", "--list")
+        assertSuccess(list, "theory --list")
+        for m in ["linear", "poisson", "gaussian-mean", "mixing"] { XCTAssertTrue(list.stdout.contains(m), m) }
+        let poisson = try collapse("theory", "--model", "poisson", "--rate", "3", "--samples", "20", "--generations", "4", "--format", "csv")
+        assertSuccess(poisson, "poisson")
+        let csv = try SimpleCSV(poisson.stdout)
+        XCTAssertEqual(csv.header, ["model", "regime", "generation", "samples", "variance", "weight", "theory_mse"])
+        let mse = try csv.column("theory_mse")
+        let values = csv.rows.map { Double($0[mse])! }
+        // replace n·λ/M, accumulate (λ/M)Σ1/i² computed here independently.
+        var expected: [Double] = (1...4).map { Double($0) * 0.15 }
+        for n in 1...4 {
+            var h = 0.0
+            for i in 1...n { h += 1 / Double(i * i) }
+            expected.append(0.15 * h)
+        }
+        for (a, b) in zip(values, expected) { assertRelativelyEqual(a, b) }
+        let mixing = try collapse("theory", "--model", "mixing", "--samples", "10", "--generations", "200", "--format", "csv")
+        assertSuccess(mixing, "mixing")
+        let last = try SimpleCSV(mixing.stdout).rows.last!
+        assertRelativelyEqual(Double(last[6])!, 0.1 * (5.0.squareRoot() - 1) / 2, 1e-12)
+        let bad = try collapse("theory", "--model", "poisson", "--rate", "-1")
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.stderr.contains("--rate"), bad.stderr)
+        let badWeight = try collapse("theory", "--model", "mixing", "--weight", "0")
+        XCTAssertEqual(badWeight.status, 64)
+        XCTAssertTrue(badWeight.stderr.contains("--weight"), badWeight.stderr)
+    }
+}

@@ -10,14 +10,29 @@ final class VerifyCommandTests: CLITestCase {
         XCTAssertTrue(last.contains(" checks, 0 failed;"), last)
         XCTAssertTrue(last.contains("seed 1;"), last)
         let checks = try XCTUnwrap(Int(last.split(separator: " ").first ?? ""), last)
-        // Header, one line per check, the note on given-design rows, summary.
-        XCTAssertEqual(lines.count, checks + 3, r.stdout)
-        XCTAssertEqual(lines.dropFirst().dropLast(2).filter { $0.hasSuffix("  ok") }.count, checks)
+        // One line per check (two headers, the note on given-design rows and the summary besides).
+        XCTAssertEqual(lines.count, checks + 4, r.stdout)
+        XCTAssertEqual(lines.filter { $0.hasSuffix("  ok") }.count, checks)
         XCTAssertFalse(r.stdout.contains("FAIL"), r.stdout)
-        for id in ["V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8"] {
+        for id in ["V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8", "U1", "U2", "G1", "G2"] {
             XCTAssertTrue(lines.contains { $0.hasPrefix("  \(id) ") }, "no check from \(id)")
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.path), [], "verify wrote files")
+    }
+
+    func testVerifyListAndOnly() throws {
+        let list = try collapse("verify", "--list")
+        assertSuccess(list, "verify --list")
+        for id in ["V1", "V8", "U1", "U2", "G1", "G2"] { XCTAssertTrue(list.stdout.contains("\n\(id) ") || list.stdout.hasPrefix("\(id) "), id) }
+        let only = try collapse("verify", "--only", "U1,G1")
+        assertSuccess(only, "verify --only")
+        let rows = only.stdout.split(separator: "\n").filter { $0.hasSuffix("  ok") }
+        XCTAssertEqual(rows.count, 12, only.stdout)
+        XCTAssertTrue(rows.allSatisfy { $0.hasPrefix("  U1") || $0.hasPrefix("  G1") }, only.stdout)
+        XCTAssertTrue(only.stdout.contains("12 checks, 0 failed"), only.stdout)
+        let bad = try collapse("verify", "--only", "V9")
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.stderr.contains("unknown check id 'V9'"), bad.stderr)
     }
 }
 

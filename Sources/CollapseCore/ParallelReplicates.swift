@@ -1,0 +1,60 @@
+import Dispatch
+import Foundation
+
+/// Mean and standard error over replicates of a per-generation statistic, computed in parallel
+/// with bit-identical results for any thread count: replicates are summarised in fixed blocks
+/// (Welford) merged in block order (Chan et al.), and workers only choose which block they run.
+public enum ParallelReplicates {
+    public static let blockSize = 16
+
+    public struct Summary: Sendable, Equatable {
+        public var mean: [Double]
+        public var standardError: [Double]
+    }
+
+    /// Runs `simulate(replicate, buffer)` for `replicate` in `0..<repeats`; the closure writes
+    /// `series` values into its buffer.
+    public static func run(repeats: Int, series: Int, threads: Int,
+                           simulate: @escaping @Sendable (Int, UnsafeMutableBufferPointer<Double>) -> Void) -> Summary {
+        precondition(repeats >= 2 && series >= 1 && threads >= 1, "ParallelReplicates.run: bad sizes")
+        let blocks = (repeats + blockSize - 1) / blockSize
+        final class Store: @unchecked Sendable {
+            var mean: [[Double]], m2: [[Double]], count: [Int]
+            var next = 0
+            let lock = NSLock()
+            init(_ b: Int) { mean = .init(repeating: [], count: b); m2 = .init(repeating: [], count: b); count = .init(repeating: 0, count: b) }
+        }
+        let store = Store(blocks)
+        DispatchQueue.concurrentPerform(iterations: min(threads, blocks)) { _ in
+            var values = [Double](repeating: 0, count: series)
+            while true {
+                store.lock.lock(); let b = store.next; store.next += 1; store.lock.unlock()
+                if b >= blocks { return }
+                var mean = [Double](repeating: 0, count: series), m2 = [Double](repeating: 0, count: series)
+                let lo = b * blockSize, hi = min(repeats, lo + blockSize)
+                for (k, rep) in (lo..<hi).enumerated() {
+                    values.withUnsafeMutableBufferPointer { simulate(rep, $0) }
+                    let c = Double(k + 1)
+                    for s in 0..<series {
+                        let delta = values[s] - mean[s]
+                        mean[s] += delta / c
+                        m2[s] += delta * (values[s] - mean[s])
+                    }
+                }
+                store.lock.lock(); store.mean[b] = mean; store.m2[b] = m2; store.count[b] = hi - lo; store.lock.unlock()
+            }
+        }
+        var mean = store.mean[0], m2 = store.m2[0], n = Double(store.count[0])
+        for b in 1..<blocks {
+            let nb = Double(store.count[b]), total = n + nb
+            for s in 0..<series {
+                let delta = store.mean[b][s] - mean[s]
+                mean[s] += delta * nb / total
+                m2[s] += store.m2[b][s] + delta * delta * n * nb / total
+            }
+            n = total
+        }
+        let r = Double(repeats)
+        return Summary(mean: mean, standardError: m2.map { ($0 / (r - 1)).squareRoot() / r.squareRoot() })
+    }
+}
