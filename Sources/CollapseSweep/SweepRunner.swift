@@ -157,6 +157,7 @@ public struct SweepRunner: Sendable {
         cmp("repeats", a.repeats, b.repeats)
         if a.seed != b.seed { out.append("seed: \(show(a.seed)) vs \(show(b.seed))") }
         cmp("engine", a.engine, b.engine)
+        cmp("design", a.design, b.design)
         return out
     }
 
@@ -197,7 +198,7 @@ public struct SweepRunner: Sendable {
         let todo = mine.filter { !done.contains($0) }
         let settings = MonteCarloSettings(repeats: spec.repeats, generations: spec.generations,
                                           regimes: spec.regimes, seed: options.seed, threads: options.threads,
-                                          engine: spec.engine)
+                                          engine: spec.engine, design: spec.design)
         progress?.begin(cells: todo.count, totalWork: todo.reduce(0) {
             $0 + Double(spec.repeats) * Self.work(cell: allCells[$1], spec: spec)
         })
@@ -244,6 +245,7 @@ public struct SweepRunner: Sendable {
             ("repeats", .int(spec.repeats)),
             ("regimes", .array(spec.regimeNames.map(JSONValue.string))),
             ("engine", .string(spec.engine.rawValue)),
+            ("design", .string(spec.design.rawValue)),
             ("cells_total", .int(allCells.count)),
             ("cells_in_run", .int(mine.count)),
             ("cells_run_now", .int(ran)),

@@ -26,6 +26,8 @@ public struct SweepSpec: Equatable, Sendable {
     public var seed: UInt64?
     /// The simulator (`literal` or `sufficient`).
     public var engine: Engine = .literal
+    /// `fixed` or `fresh` design.
+    public var design: DesignMode = .fixed
 
     public static let defaults = SweepSpec(
         name: "sweep", description: "", dimensions: [10], samples: [100], noiseVariances: [1],
@@ -55,7 +57,7 @@ public struct SweepSpec: Equatable, Sendable {
     }
 
     public static let keys = ["name", "description", "dimension", "samples", "noise_variance", "generations",
-                              "regimes", "real_fraction", "repeats", "seed", "engine"]
+                              "regimes", "real_fraction", "repeats", "seed", "engine", "design"]
 
     /// The regimes, with `mix` expanded into one regime per real fraction at its position.
     public var regimes: [Regime] {
@@ -122,6 +124,11 @@ public struct SweepSpec: Equatable, Sendable {
                 spec.regimeNames = try regimeList(v, fail)
             case "real_fraction":
                 spec.realFractions = try fractionList(v, fail)
+            case "design":
+                guard case let .string(name) = v, let d = DesignMode(rawValue: name) else {
+                    throw fail("expected \"fixed\" or \"fresh\", got \(v)")
+                }
+                spec.design = d
             case "engine":
                 guard case let .string(name) = v, let e = Engine(rawValue: name) else {
                     throw fail("expected \(Engine.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")), got \(v)")
@@ -242,6 +249,7 @@ public struct SweepSpec: Equatable, Sendable {
             "real_fraction = \(list(realFractions) { $0.description })",
             "repeats = \(repeats)",
             "engine = \(quoted(engine.rawValue))",
+            "design = \(quoted(design.rawValue))",
         ]
         if let seed { lines.append("seed = \"\(seed)\"") }
         return lines.joined(separator: "\n") + "\n"

@@ -39,6 +39,8 @@ public struct LinearCell: Hashable, Sendable, CustomStringConvertible {
         case subsample = 1
         /// The sufficient-statistic engine (Wishart Gram matrix, projected noise).
         case sufficient = 2
+        /// The fresh-design chain (a new design every generation).
+        case freshDesign = 3
     }
 }
 

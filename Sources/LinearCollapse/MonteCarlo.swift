@@ -17,8 +17,12 @@ public struct MonteCarloSettings: Sendable {
     public var threads: Int
     /// Which simulator draws the replicates.
     public var engine: Engine
+    /// One design per replicate (the default) or a fresh design every generation.
+    public var design: DesignMode = .fixed
 
-    public init(repeats: Int, generations: Int, regimes: [Regime], seed: UInt64, threads: Int, engine: Engine = .literal) {
+    public init(repeats: Int, generations: Int, regimes: [Regime], seed: UInt64, threads: Int, engine: Engine = .literal,
+                design: DesignMode = .fixed) {
+        self.design = design
         self.repeats = repeats
         self.generations = generations
         self.regimes = regimes
@@ -26,6 +30,14 @@ public struct MonteCarloSettings: Sendable {
         self.threads = threads
         self.engine = engine
     }
+}
+
+/// Whether the chain reuses one design or draws a fresh one every generation.
+public enum DesignMode: String, Sendable, CaseIterable {
+    /// One `X` per replicate, reused by every generation (THEORY §0; proofs T1, T2).
+    case fixed
+    /// A new `X_k` every generation (proof D1; `FreshDesignSimulator`).
+    case fresh
 }
 
 /// The simulators of the linear chain.
@@ -117,14 +129,30 @@ public enum MonteCarlo {
         configureBLASForParallelReplicates()
         let makeWorker: @Sendable () -> (Int, UnsafeMutableBufferPointer<Double>) throws -> DesignStatistics
         let seed = settings.seed
-        switch settings.engine {
-        case .literal:
+        switch (settings.engine, settings.design) {
+        case (.sufficient, .fresh):
+            throw UnsupportedEngine(engine: .sufficient, reason: "draws one Gram matrix per replicate (fixed design); use --engine literal with --design fresh")
+        case (.literal, .fresh):
+            if let reason = FreshDesignSimulator.unsupportedReason(regimes: settings.regimes) {
+                throw UnsupportedEngine(engine: .literal, reason: "with --design fresh " + reason)
+            }
+            let sim = FreshDesignSimulator(dimension: cell.dimension,
+                                           schedule: Array(repeating: (cell.samples, cell.noiseVariance), count: settings.generations),
+                                           regimes: settings.regimes)
+            makeWorker = {
+                { rep, errors in
+                    var rng = cell.stream(seed: seed, replicate: rep, purpose: .freshDesign)
+                    try sim.run(rng: &rng, errors: errors)
+                    return DesignStatistics(traceOfGramPseudoInverse: .nan, traceOfGramPseudoInverseSquared: .nan, bias: .nan, rank: 0)
+                }
+            }
+        case (.literal, .fixed):
             let sim = LinearChainSimulator(cell: cell, regimes: settings.regimes, generations: settings.generations)
             makeWorker = {
                 let workspace = sim.makeWorkspace()
                 return { rep, errors in try sim.runReplicate(seed: seed, replicate: rep, errors: errors, workspace: workspace) }
             }
-        case .sufficient:
+        case (.sufficient, .fixed):
             if let reason = SufficientStatisticSimulator.unsupportedReason(cell: cell, regimes: settings.regimes) {
                 throw UnsupportedEngine(engine: .sufficient, reason: reason)
             }
@@ -135,9 +163,14 @@ public enum MonteCarlo {
         let series = k * nGen
         let blocks = (settings.repeats + blockSize - 1) / blockSize
         let results = BlockResults(blocks: blocks, series: series)
-        let closedForms = settings.regimes.map(Self.closedForm)
-        // c_n per (regime, generation) series, nil without a closed form.
-        let multipliers: [Double?] = closedForms.flatMap { form in
+        // Fresh design: replace keeps its design-averaged closed form (proof D1); accumulate has
+        // none, and there is no single design to condition on.
+        let closedForms = settings.regimes.map { r -> ClosedFormRegime? in
+            settings.design == .fresh && r != .replace ? nil : Self.closedForm(r)
+        }
+        let givenDesignForms: [ClosedFormRegime?] = settings.design == .fresh ? closedForms.map { _ in nil } : closedForms
+        // c_n per (regime, generation) series, nil without a given-design closed form.
+        let multipliers: [Double?] = givenDesignForms.flatMap { form in
             (1...settings.generations).map { n in form.map { LinearCollapseTheory.noiseMultiplier($0, generation: n) } }
         }
         let workers = min(settings.threads, blocks)
@@ -185,7 +218,7 @@ public enum MonteCarlo {
                     theory = LinearCollapseTheory.expectedTestError(
                         form, generation: n, dimension: cell.dimension, samples: cell.samples,
                         noiseVariance: cell.noiseVariance)
-                    given = total.givenMeanSum[s] / r
+                    given = settings.design == .fresh ? nil : total.givenMeanSum[s] / r
                     // The design-averaged z needs a finite SE (T ≥ d + 4, L1) and, for tail-level
                     // claims, finite higher moments: reported only where T ≥ d + 10, as in `verify`.
                     if let th = theory, se > 0, cell.samples >= cell.dimension + Self.minimumDesignAveragedMargin {

@@ -77,6 +77,27 @@ struct EngineOption: ParsableArguments {
     }
 }
 
+/// `--design`: one design per replicate or a fresh one every generation.
+struct DesignOption: ParsableArguments {
+    @Option(name: .customLong("design"), parsing: .unconditional,
+            help: "fixed (one design per replicate, the default) or fresh (a new design every generation; replace/accumulate, literal engine).")
+    var design: String?
+
+    func parsed() throws -> DesignMode? {
+        guard let design else { return nil }
+        guard let d = DesignMode(rawValue: design) else {
+            throw ValidationError("--design: unknown design '\(design)'; allowed: \(DesignMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return d
+    }
+
+    static func check(_ design: DesignMode, engine: Engine, regimes: [Regime]) throws {
+        guard design == .fresh else { return }
+        if engine == .sufficient { throw ValidationError("--design fresh needs --engine literal (the sufficient engine draws one Gram matrix per replicate)") }
+        if let reason = FreshDesignSimulator.unsupportedReason(regimes: regimes) { throw ValidationError("--design fresh \(reason)") }
+    }
+}
+
 /// Output directory handling: checked before any computation, written atomically after.
 struct OutputDirectory {
     let url: URL

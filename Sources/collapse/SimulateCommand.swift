@@ -30,6 +30,7 @@ struct SimulateCommand: ParsableCommand {
 
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var engineOption: EngineOption
+    @OptionGroup var designOption: DesignOption
 
     @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (created if missing; may hold only a previous run's results.csv and manifest.json unless --force).")
     var output = "results/simulate"
@@ -51,6 +52,7 @@ struct SimulateCommand: ParsableCommand {
         _ = try runOptions.parsedMaxMemory()
         try OutputDirectory(path: output).checkContents(owned: ["results.csv", "manifest.json"], force: force)
         try EngineOption.check(try engineOption.parsed() ?? .literal, cells: try grid.cells(), regimes: try parsedRegimes())
+        try DesignOption.check(try designOption.parsed() ?? .fixed, engine: try engineOption.parsed() ?? .literal, regimes: try parsedRegimes())
     }
 
     func parsedRegimes() throws -> [Regime] {
@@ -75,7 +77,8 @@ struct SimulateCommand: ParsableCommand {
 
         let engine = try engineOption.parsed() ?? .literal
         let settings = MonteCarloSettings(repeats: repeats, generations: grid.generations,
-                                          regimes: regimeList, seed: seed, threads: threads, engine: engine)
+                                          regimes: regimeList, seed: seed, threads: threads, engine: engine,
+                                          design: try designOption.parsed() ?? .fixed)
         let rows = try runGrid(cells: cells, settings: settings)
         let wall = Date().timeIntervalSince(started)
         let manifest = RunManifest(
@@ -89,7 +92,8 @@ struct SimulateCommand: ParsableCommand {
                 ("repeats", .int(repeats)),
                 ("regimes", regimeJSON(regimeList)),
                 ("engine", .string(engine.rawValue)),
-                ("design", "fixed, i.i.d. N(0,1) entries (Σ = I)"),
+                ("design", .string((try designOption.parsed() ?? .fixed).rawValue)),
+                ("design_entries", "i.i.d. N(0,1) (Σ = I)"),
                 ("rows", .int(rows.count)),
             ],
             outputs: ["results.csv"])

@@ -50,6 +50,7 @@ struct SweepCommand: ParsableCommand {
 
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var engineOption: EngineOption
+    @OptionGroup var designOption: DesignOption
 
     @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (default: results/NAME).")
     var output: String?
@@ -118,6 +119,8 @@ struct SweepCommand: ParsableCommand {
         if let realFraction { spec.realFractions = try ListParsing.fractions(realFraction, flag: "--real-fraction") }
         if let seed = try runOptions.parsedSeed() { spec.seed = seed }
         if let engine = try engineOption.parsed() { spec.engine = engine }
+        if let design = try designOption.parsed() { spec.design = design }
+        try DesignOption.check(spec.design, engine: spec.engine, regimes: spec.regimes)
         try EngineOption.check(spec.engine, cells: spec.cells, regimes: spec.regimes)
         return spec
     }

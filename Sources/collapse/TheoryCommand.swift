@@ -32,11 +32,18 @@ struct TheoryCommand: ParsableCommand {
     @Option(name: .customLong("rate"), parsing: .unconditional, help: "Poisson rate(s) λ for --model poisson, comma-separated (> 0).")
     var rate = "1"
 
+    @Option(name: .customLong("generator-samples"), parsing: .unconditional, help: "T₀ of the generators for --model fresh-design (Dohmatob chain).")
+    var generatorSamples: Int?
+
+    @Option(name: .customLong("generator-noise-variance"), parsing: .unconditional, help: "σ₀² of the generators for --model fresh-design (default: --noise-variance).")
+    var generatorNoiseVariance: Double?
+
     @Option(name: .customLong("weight"), parsing: .unconditional, help: "Real-data weight(s) w for --model mixing, in (0, 1] (default: (√5−1)/2).")
     var weight: String?
 
     static let models: [(name: String, formula: String)] = [
         ("linear", "fixed-design OLS chain: replace σ²·n·d/(T−d−1), accumulate σ²·d/(T−d−1)·Σ1/i² ≤ ·π²/6 (proofs T1, T2; verify V1–V8)"),
+        ("fresh-design", "fresh Gaussian design every generation, replace: Σ_k σ_k²·d/(T_k−d−1); with --generator-samples T₀ --generator-noise-variance σ₀², Dohmatob et al.'s chain: σ²d/(T−d−1) + n·σ₀²d/(T₀−d−1) after n synthetic generations (our generation n + 1) (proof D1; verify F1, F2)"),
         ("poisson", "Poisson-rate MLE on M samples: replace n·λ/M, accumulate (λ/M)·Σ1/i² (proof U1; verify U1)"),
         ("gaussian-mean", "Gaussian-mean MLE, known σ², M samples: replace n·σ²/M, accumulate (σ²/M)·Σ1/i² (proof U1; verify U2)"),
         ("mixing", "fresh real + synthetic Gaussian mean, weight w: v_n = v∞ + (1−w)^{2(n−1)}(b − v∞), v∞ = b(w²+(1−w)²)/(w(2−w)), b = σ²/M; best w* = (√5−1)/2 (proof G1; verify G1, G2)"),
@@ -51,6 +58,16 @@ struct TheoryCommand: ParsableCommand {
         }
         guard Self.models.contains(where: { $0.name == model }) else {
             throw ValidationError("--model: unknown model '\(model)'; allowed: \(Self.models.map(\.name).joined(separator: ", "))")
+        }
+        if model == "fresh-design" {
+            let d = try grid.dimensions(), ts = try grid.sampleSizes() + (generatorSamples.map { [$0] } ?? [])
+            for dim in d { for t in ts where t < dim + 2 {
+                throw ValidationError("--samples/--generator-samples \(t) with --dimension \(dim): the fresh-design expectation needs T ≥ d + 2 = \(dim + 2)")
+            } }
+            if let s0 = generatorNoiseVariance, !(s0.isFinite && s0 > 0) {
+                throw ValidationError("--generator-noise-variance: \(s0) is out of range; expected a finite number > 0")
+            }
+            return
         }
         if model != "linear" {
             _ = try grid.sampleSizes()
@@ -79,6 +96,28 @@ struct TheoryCommand: ParsableCommand {
         return try ListParsing.fractions(weight, flag: "--weight").map { w in
             guard w > 0 else { throw ValidationError("--weight: 0 is out of range; expected weights in (0, 1]") }
             return w
+        }
+    }
+
+    /// Proof D1: replace with a fresh design each generation; the Dohmatob chain when the
+    /// generators' size is given (generations 1…n−1 are generators, generation n the downstream fit).
+    func runFreshDesign() throws {
+        var table = CSVTable(header: ["model", "regime", "generation", "synthetic_generations", "dimension", "samples", "noise_variance",
+                                      "generator_samples", "generator_noise_variance", "theory_test_error"])
+        for d in try grid.dimensions() { for t in try grid.sampleSizes() { for s2 in try grid.noiseVariances() {
+            let t0 = generatorSamples ?? t, s0 = generatorNoiseVariance ?? s2
+            for n in 1...grid.generations {
+                let v = FreshDesignTheory.dohmatob(dimension: d, syntheticGenerations: n - 1, generatorSamples: t0,
+                                                   generatorNoiseVariance: s0, samples: t, noiseVariance: s2)
+                table.append(["fresh-design", "replace", String(n), String(n - 1), String(d), String(t), CSVField.number(s2),
+                              String(t0), CSVField.number(s0), CSVField.number(v)])
+            }
+        } } }
+        if format == "csv" { print(table.rendered(), terminator: ""); return }
+        print(Self.models.first { $0.name == model }!.formula)
+        print(pad("d", 5) + pad("T", 8) + pad("σ²", 8) + pad("T₀", 8) + pad("σ₀²", 8) + pad("generation", 12) + pad("synthetic", 11) + pad("test error", 14))
+        for r in table.rows {
+            print(pad(r[4], 5) + pad(r[5], 8) + pad(r[6], 8) + pad(r[7], 8) + pad(r[8], 8) + pad(r[2], 12) + pad(r[3], 11) + pad(fmt(Double(r[9])!), 14))
         }
     }
 
@@ -117,6 +156,7 @@ struct TheoryCommand: ParsableCommand {
             for m in Self.models { print("\(m.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(m.formula)") }
             return
         }
+        if model == "fresh-design" { try runFreshDesign(); return }
         if model != "linear" { try runChainModel(); return }
         let forms = try parsedRegimes()
         let cells = try grid.cells()

@@ -28,7 +28,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .customLong("only"), parsing: .unconditional, help: "Run only these check ids (comma-separated, e.g. V1,U1).")
     var only: String?
 
-    static var allIDs: [String] { Verification.defaultBattery.map(\.id) + ChainVerification.battery.map(\.id) }
+    static var allIDs: [String] {
+        Verification.defaultBattery.map(\.id) + Verification.freshDesignBattery.map(\.id) + ChainVerification.battery.map(\.id)
+    }
 
     func selectedIDs() throws -> Set<String>? {
         guard let only else { return nil }
@@ -54,6 +56,9 @@ struct VerifyCommand: ParsableCommand {
             for p in Verification.defaultBattery {
                 print("\(p.id.padding(toLength: 4, withPad: " ", startingAt: 0)) linear chain \(p.cell), \(p.generations) generations, R = \(p.repeats): \(p.purpose)")
             }
+            for p in Verification.freshDesignBattery {
+                print("\(p.id.padding(toLength: 4, withPad: " ", startingAt: 0)) fresh-design chain d=\(p.dimension), \(p.schedule.count) generations, R = \(p.repeats): \(p.purpose)")
+            }
             for p in ChainVerification.battery {
                 print("\(p.id.padding(toLength: 4, withPad: " ", startingAt: 0)) M = \(p.samples), \(p.generations) generations, R = \(p.repeats): \(p.purpose)")
             }
@@ -69,6 +74,8 @@ struct VerifyCommand: ParsableCommand {
             report = linearPoints.isEmpty
                 ? Verification.Report(checks: [], threshold: .nan, familyFalseAlarm: falseAlarm)
                 : try Verification.run(battery: linearPoints, seed: seed, threads: threads, familyFalseAlarm: falseAlarm)
+            let freshPoints = Verification.freshDesignBattery.filter { selected?.contains($0.id) ?? true }
+            report.checks += try Verification.runFreshDesign(points: freshPoints, seed: seed, threads: threads)
         } catch {
             throw CLIError("numerical failure during verification: \(error)")
         }

@@ -91,6 +91,10 @@ final class BadInputTests: CLITestCase {
         Case(["merge", "--output", "merged"], ["Missing expected argument"]),
         Case(["plot", "no-such.csv", "--output", "fig.svg"], ["no-such.csv"]),
         Case(["plot", "no-such.csv"], ["--output"]),
+        Case(["simulate", "--design", "random"], ["--design", "random", "fixed, fresh"], output: true),
+        Case(["simulate", "--design", "fresh", "--regimes", "accumulate-subsample"], ["--design fresh", "accumulate-subsample"], output: true),
+        Case(["theory", "--model", "fresh-design", "--dimension", "10", "--samples", "11"], ["--dimension 10", "T ≥ d + 2"]),
+        Case(["verify", "--only", "Z1"], ["--only", "Z1"]),
     ]
 
     func testBadInputIsRejectedCleanlyWithoutWritingAnything() throws {

@@ -1,0 +1,39 @@
+import CLapack
+
+/// Minimum-norm solutions of `G w = h` for a symmetric positive semi-definite `G` (a sum of
+/// Gram matrices): `w = G⁺h`. Cholesky when `G` is well conditioned (LAPACK's `rcond` estimate
+/// ≥ `LeastSquaresSolver.choleskyRcondThreshold`), otherwise the eigendecomposition (`dsyevd`)
+/// with eigenvalues below `d·ε·λ_max` treated as zero.
+public enum SymmetricSolve {
+    public static func pseudoInverseSolve(_ g: Matrix, _ h: [Double]) throws -> [Double] {
+        let d = g.rows
+        precondition(g.columns == d && h.count == d, "pseudoInverseSolve: shape mismatch")
+        let n = Int32(d)
+        let upper = CChar(UInt8(ascii: "U"))
+        var a = g.storage
+        let norm1 = LAPACKE_dlansy(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "1")), upper, n, a, n)
+        if LAPACKE_dpotrf(LAPACK_COL_MAJOR, upper, n, &a, n) == 0 {
+            var rcond = 0.0
+            if LAPACKE_dpocon(LAPACK_COL_MAJOR, upper, n, a, n, norm1, &rcond) == 0,
+               rcond >= LeastSquaresSolver.choleskyRcondThreshold {
+                var w = h
+                let info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, upper, n, 1, a, n, &w, n)
+                if info != 0 { throw LinearAlgebraError.lapack(routine: "dpotrs", info: info) }
+                return w
+            }
+        }
+        var v = g.storage
+        var lambda = [Double](repeating: 0, count: d)
+        let info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), upper, n, &v, n, &lambda)
+        if info != 0 { throw LinearAlgebraError.lapack(routine: "dsyevd", info: info) }
+        let cutoff = Double(d) * Double.ulpOfOne * (lambda.max() ?? 0)
+        var w = [Double](repeating: 0, count: d)
+        for k in 0..<d where lambda[k] > cutoff {
+            var c = 0.0
+            for i in 0..<d { c += v[i + k * d] * h[i] }
+            c /= lambda[k]
+            for i in 0..<d { w[i] += c * v[i + k * d] }
+        }
+        return w
+    }
+}
