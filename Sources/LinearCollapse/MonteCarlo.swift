@@ -163,11 +163,9 @@ public enum MonteCarlo {
         let series = k * nGen
         let blocks = (settings.repeats + blockSize - 1) / blockSize
         let results = BlockResults(blocks: blocks, series: series)
-        // Fresh design: replace keeps its design-averaged closed form (proof D1); accumulate has
-        // none, and there is no single design to condition on.
-        let closedForms = settings.regimes.map { r -> ClosedFormRegime? in
-            settings.design == .fresh && r != .replace ? nil : Self.closedForm(r)
-        }
+        // Fresh design: replace and accumulate have design-averaged closed forms (proofs D1,
+        // O1), but there is no single design to condition on.
+        let closedForms = settings.regimes.map(Self.closedForm)
         let givenDesignForms: [ClosedFormRegime?] = settings.design == .fresh ? closedForms.map { _ in nil } : closedForms
         // c_n per (regime, generation) series, nil without a given-design closed form.
         let multipliers: [Double?] = givenDesignForms.flatMap { form in
@@ -215,13 +213,18 @@ public enum MonteCarlo {
                 let se = (total.m2[s] / (r - 1)).squareRoot() / r.squareRoot()
                 var theory: Double? = nil, given: Double? = nil, z: Double? = nil, zGiven: Double? = nil
                 if let form = closedForms[ri] {
-                    theory = LinearCollapseTheory.expectedTestError(
-                        form, generation: n, dimension: cell.dimension, samples: cell.samples,
-                        noiseVariance: cell.noiseVariance)
+                    theory = settings.design == .fresh
+                        ? Self.freshDesignTheory(form, cell: cell, generation: n)
+                        : LinearCollapseTheory.expectedTestError(
+                            form, generation: n, dimension: cell.dimension, samples: cell.samples,
+                            noiseVariance: cell.noiseVariance)
                     given = settings.design == .fresh ? nil : total.givenMeanSum[s] / r
                     // The design-averaged z needs a finite SE (T ≥ d + 4, L1) and, for tail-level
                     // claims, finite higher moments: reported only where T ≥ d + 10, as in `verify`.
-                    if let th = theory, se > 0, cell.samples >= cell.dimension + Self.minimumDesignAveragedMargin {
+                    // (Over-parameterised fresh designs, proof O1: the mirror condition d ≥ T + 10.)
+                    let margin = Self.minimumDesignAveragedMargin
+                    if let th = theory, se > 0,
+                       cell.samples >= cell.dimension + margin || (settings.design == .fresh && cell.dimension >= cell.samples + margin) {
                         z = (mean - th) / se
                     }
                     if total.standardisedCount[s] == repeats {
@@ -235,6 +238,20 @@ public enum MonteCarlo {
             }
         }
         return rows
+    }
+
+    /// The design-averaged expectation with a fresh design every generation: D1 (replace, T ≥ d + 2;
+    /// accumulate, T ≥ d + 2) or O1 (replace, T ≤ d − 2).
+    static func freshDesignTheory(_ form: ClosedFormRegime, cell: LinearCell, generation n: Int) -> Double? {
+        let schedule = Array(repeating: (cell.samples, cell.noiseVariance), count: n)
+        switch form {
+        case .replace:
+            return FreshDesignTheory.expectedTestError(dimension: cell.dimension, schedule: schedule)
+                ?? FreshDesignTheory.overparameterisedExpectedTestError(dimension: cell.dimension, samples: cell.samples,
+                                                                        noiseVariance: cell.noiseVariance, generation: n)
+        case .accumulate:
+            return FreshDesignTheory.accumulateExpectedTestError(dimension: cell.dimension, schedule: schedule)
+        }
     }
 
     /// The closed form that applies to `regime`, if any.

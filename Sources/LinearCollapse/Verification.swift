@@ -117,11 +117,16 @@ public enum Verification {
         public var dimension: Int
         public var schedule: [(samples: Int, noiseVariance: Double)]
         public var repeats: Int
+        public var regime: Regime = .replace
     }
 
     public static let freshDesignBattery: [FreshPoint] = [
         FreshPoint(id: "F1", purpose: "fresh design each generation, replace: n·σ²d/(T−d−1) as for a fixed design (proof D1)",
                    dimension: 5, schedule: Array(repeating: (20, 1.0), count: 10), repeats: 8000),
+        FreshPoint(id: "F3", purpose: "fresh design, accumulate: Σ_i σ²(T_i/m_i)·d/(m_i−d−1), below the fixed-design value (proof D1)",
+                   dimension: 5, schedule: Array(repeating: (20, 1.0), count: 10), repeats: 8000, regime: .accumulate),
+        FreshPoint(id: "O1", purpose: "over-parameterised min-norm chain, fresh design: d(1−qⁿ) + σ²T/(d−T−1)·(1−qⁿ)/(1−q) (proof O1)",
+                   dimension: 30, schedule: Array(repeating: (8, 1.0), count: 10), repeats: 8000),
         FreshPoint(id: "F2", purpose: "Dohmatob chain: 5 generators (T₀ = 16, σ₀² = 2) then a downstream fit (T = 60, σ² = 0.5) (proof D1)",
                    dimension: 4, schedule: Array(repeating: (16, 2.0), count: 5) + [(60, 0.5)], repeats: 8000),
     ]
@@ -131,7 +136,7 @@ public enum Verification {
     public static func runFreshDesign(points: [FreshPoint] = freshDesignBattery, seed: UInt64, threads: Int) throws -> [Check] {
         var checks: [Check] = []
         for (index, p) in points.enumerated() {
-            let sim = FreshDesignSimulator(dimension: p.dimension, schedule: p.schedule, regimes: [.replace])
+            let sim = FreshDesignSimulator(dimension: p.dimension, schedule: p.schedule, regimes: [p.regime])
             let nGen = p.schedule.count
             let failure = BlockResults(blocks: 1, series: 1)
             let summary = ParallelReplicates.run(repeats: p.repeats, series: nGen, threads: threads) { rep, buffer in
@@ -139,12 +144,21 @@ public enum Verification {
                 do { try sim.run(rng: &rng, errors: buffer) } catch { failure.record(error: error) }
             }
             if let error = failure.firstError { throw error }
-            guard let theory = FreshDesignTheory.expectedTestError(dimension: p.dimension, schedule: p.schedule) else { continue }
+            let theory: Double?
+            if p.regime == .accumulate {
+                theory = FreshDesignTheory.accumulateExpectedTestError(dimension: p.dimension, schedule: p.schedule)
+            } else if p.schedule.allSatisfy({ $0.samples <= p.dimension - 2 }), Set(p.schedule.map(\.samples)).count == 1 {
+                theory = FreshDesignTheory.overparameterisedExpectedTestError(
+                    dimension: p.dimension, samples: p.schedule[0].samples, noiseVariance: p.schedule[0].noiseVariance, generation: nGen)
+            } else {
+                theory = FreshDesignTheory.expectedTestError(dimension: p.dimension, schedule: p.schedule)
+            }
+            guard let theory else { continue }
             let mean = summary.mean[nGen - 1], se = summary.standardError[nGen - 1]
             let last = p.schedule[nGen - 1]
             checks.append(Check(id: p.id, kind: .designAveraged,
                                 cell: LinearCell(dimension: p.dimension, samples: last.samples, noiseVariance: last.noiseVariance),
-                                regime: .replace, generation: nGen, mean: mean, standardError: se, target: theory,
+                                regime: p.regime, generation: nGen, mean: mean, standardError: se, target: theory,
                                 z: (mean - theory) / se, passed: false))
         }
         return checks

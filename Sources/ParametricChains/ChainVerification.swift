@@ -20,6 +20,8 @@ public enum ChainVerification {
     public enum Model: Sendable {
         case mean(MeanChain)
         case mixing(MixingChain)
+        case gaussianFitting(GaussianFittingChain)
+        case categorical(CategoricalChain)
     }
 
     /// One check: which statistic, at which generation, against which closed form.
@@ -44,6 +46,15 @@ public enum ChainVerification {
               model: .mixing(MixingChain(variance: 1, weight: GoldenRatioMixing.optimalWeight))),
         Point(id: "G2", purpose: "mixing with w = 0.3: v_n → 1.14·σ²/M, worse than real data alone (proof G1)",
               samples: 10, generations: 30, reported: [1, 30], repeats: 20000, model: .mixing(MixingChain(variance: 1, weight: 0.3))),
+        Point(id: "G3", purpose: "Gaussian refit, unbiased variance: E(μ̂−μ)² = nσ²/M, E σ̂² = σ², E log σ̂² ↓ linearly (proof G3)",
+              samples: 10, generations: 20, reported: [1, 5, 20], repeats: 20000,
+              model: .gaussianFitting(GaussianFittingChain(variance: 1, estimator: .unbiased))),
+        Point(id: "G4", purpose: "Gaussian refit, MLE variance: E σ̂² = ((M−1)/M)ⁿσ², E(μ̂−μ)² = σ²(1−((M−1)/M)ⁿ) (proof G3)",
+              samples: 10, generations: 20, reported: [1, 5, 20], repeats: 20000,
+              model: .gaussianFitting(GaussianFittingChain(variance: 1, estimator: .mle))),
+        Point(id: "W1", purpose: "categorical refit (Zipf K = 10, s = 1.1): 1 − E S_n = (1 − 1/M)ⁿ(1 − S₀) (proof W1)",
+              samples: 20, generations: 30, reported: [1, 5, 30], repeats: 20000,
+              model: .categorical(CategoricalChain(truth: CategoricalChainTheory.zipf(support: 10, exponent: 1.1)))),
     ]
 
     /// Runs the points whose ids are in `only` (all when nil).
@@ -63,6 +74,35 @@ public enum ChainVerification {
                         checks.append(check(point, label: regime.rawValue, n: n, summary: summary, theory: theory))
                     }
                 }
+            case let .gaussianFitting(chain):
+                let summary = ParallelReplicates.run(repeats: point.repeats, series: 4 * nGen, threads: threads) { rep, buffer in
+                    var rng = Xoshiro256StarStar(seed: seed, stream: [100 + UInt64(index), UInt64(rep)])
+                    chain.run(regime: .replace, samples: m, generations: nGen, rng: &rng, out: buffer)
+                }
+                let e = chain.estimator, v = chain.variance
+                for n in point.reported {
+                    let rows: [(String, Int, Double)] = [
+                        ("(μ̂−μ)²", n - 1, v * GaussianFittingTheory.meanErrorRatio(e, generation: n, samples: m)),
+                        ("σ̂²", nGen + n - 1, v * GaussianFittingTheory.varianceRatio(e, generation: n, samples: m)),
+                        ("log σ̂²/σ²", 2 * nGen + n - 1, GaussianFittingTheory.expectedLogVarianceRatio(e, generation: n, samples: m)),
+                    ]
+                    // σ̂²_n is a product of n independent χ² factors: its relative variance
+                    // ((M+1)/(M−1))ⁿ − 1 grows geometrically and the mean's normal approximation
+                    // degrades, so σ̂² itself is checked only up to n = 5; log σ̂² (a sum) at all n.
+                    for (label, s, theory) in rows where !(label == "σ̂²" && n > 5) {
+                        checks.append(check(point, label: label, n: n, mean: summary.mean[s], se: summary.standardError[s], theory: theory))
+                    }
+                }
+            case let .categorical(chain):
+                let summary = ParallelReplicates.run(repeats: point.repeats, series: 3 * nGen, threads: threads) { rep, buffer in
+                    var rng = Xoshiro256StarStar(seed: seed, stream: [100 + UInt64(index), UInt64(rep)])
+                    chain.run(regime: .replace, samples: m, generations: nGen, rng: &rng, out: buffer)
+                }
+                let s0 = chain.truth.reduce(0) { $0 + $1 * $1 }
+                for n in point.reported {
+                    let theory = CategoricalChainTheory.expectedCollision(generation: n, samples: m, truthCollision: s0)
+                    checks.append(check(point, label: "Σp̂²", n: n, mean: summary.mean[n - 1], se: summary.standardError[n - 1], theory: theory))
+                }
             case let .mixing(chain):
                 let summary = ParallelReplicates.run(repeats: point.repeats, series: nGen, threads: threads) { rep, buffer in
                     var rng = Xoshiro256StarStar(seed: seed, stream: [100 + UInt64(index), UInt64(rep)])
@@ -78,12 +118,17 @@ public enum ChainVerification {
     }
 
     static func check(_ p: Point, label: String, n: Int, summary: ParallelReplicates.Summary, theory: Double) -> Check {
-        let mean = summary.mean[n - 1], se = summary.standardError[n - 1]
+        check(p, label: label, n: n, mean: summary.mean[n - 1], se: summary.standardError[n - 1], theory: theory)
+    }
+
+    static func check(_ p: Point, label: String, n: Int, mean: Double, se: Double, theory: Double) -> Check {
         let parameters: String
         switch p.model {
         case let .mean(.poisson(rate)): parameters = "λ=\(rate) M=\(p.samples)"
         case let .mean(.gaussianMean(v)): parameters = "σ²=\(v) M=\(p.samples)"
         case let .mixing(c): parameters = "σ²=\(c.variance) M=\(p.samples)"
+        case let .gaussianFitting(c): parameters = "\(c.estimator.rawValue) M=\(p.samples)"
+        case let .categorical(c): parameters = "K=\(c.truth.count) M=\(p.samples)"
         }
         return Check(id: p.id, label: label, parameters: parameters, generation: n, mean: mean, standardError: se,
                      theory: theory, z: (mean - theory) / se)

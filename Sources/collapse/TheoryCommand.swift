@@ -43,7 +43,7 @@ struct TheoryCommand: ParsableCommand {
 
     static let models: [(name: String, formula: String)] = [
         ("linear", "fixed-design OLS chain: replace σ²·n·d/(T−d−1), accumulate σ²·d/(T−d−1)·Σ1/i² ≤ ·π²/6 (proofs T1, T2; verify V1–V8)"),
-        ("fresh-design", "fresh Gaussian design every generation, replace: Σ_k σ_k²·d/(T_k−d−1); with --generator-samples T₀ --generator-noise-variance σ₀², Dohmatob et al.'s chain: σ²d/(T−d−1) + n·σ₀²d/(T₀−d−1) after n synthetic generations (our generation n + 1) (proof D1; verify F1, F2)"),
+        ("fresh-design", "fresh Gaussian design every generation (proofs D1, O1; verify F1–F3, O1): replace Σ_k σ_k²·d/(T_k−d−1), or for T ≤ d−2 (min-norm) d(1−qⁿ) + σ²T/(d−T−1)·(1−qⁿ)/(1−q), q = T/d; accumulate Σ_i σ_i²(T_i/m_i)·d/(m_i−d−1), m_i = T₁+…+T_i; with --generator-samples T₀ --generator-noise-variance σ₀², Dohmatob et al.'s chain: σ²d/(T−d−1) + n·σ₀²d/(T₀−d−1) after n synthetic generations (our generation n + 1)"),
         ("poisson", "Poisson-rate MLE on M samples: replace n·λ/M, accumulate (λ/M)·Σ1/i² (proof U1; verify U1)"),
         ("gaussian-mean", "Gaussian-mean MLE, known σ², M samples: replace n·σ²/M, accumulate (σ²/M)·Σ1/i² (proof U1; verify U2)"),
         ("mixing", "fresh real + synthetic Gaussian mean, weight w: v_n = v∞ + (1−w)^{2(n−1)}(b − v∞), v∞ = b(w²+(1−w)²)/(w(2−w)), b = σ²/M; best w* = (√5−1)/2 (proof G1; verify G1, G2)"),
@@ -61,8 +61,10 @@ struct TheoryCommand: ParsableCommand {
         }
         if model == "fresh-design" {
             let d = try grid.dimensions(), ts = try grid.sampleSizes() + (generatorSamples.map { [$0] } ?? [])
-            for dim in d { for t in ts where t < dim + 2 {
-                throw ValidationError("--samples/--generator-samples \(t) with --dimension \(dim): the fresh-design expectation needs T ≥ d + 2 = \(dim + 2)")
+            // D1 needs T ≥ d + 2; the over-parameterised chain (O1, one size) needs T ≤ d − 2.
+            for dim in d { for t in ts where t < dim + 2 && !(generatorSamples == nil && t <= dim - 2) {
+                throw ValidationError("--samples/--generator-samples \(t) with --dimension \(dim): the fresh-design expectation needs T ≥ d + 2 = \(dim + 2)" +
+                                      (generatorSamples == nil ? " or T ≤ d − 2 = \(dim - 2) (over-parameterised, proof O1)" : "") + "; it is infinite in between")
             } }
             if let s0 = generatorNoiseVariance, !(s0.isFinite && s0 > 0) {
                 throw ValidationError("--generator-noise-variance: \(s0) is out of range; expected a finite number > 0")
@@ -106,18 +108,24 @@ struct TheoryCommand: ParsableCommand {
                                       "generator_samples", "generator_noise_variance", "theory_test_error"])
         for d in try grid.dimensions() { for t in try grid.sampleSizes() { for s2 in try grid.noiseVariances() {
             let t0 = generatorSamples ?? t, s0 = generatorNoiseVariance ?? s2
-            for n in 1...grid.generations {
-                let v = FreshDesignTheory.dohmatob(dimension: d, syntheticGenerations: n - 1, generatorSamples: t0,
-                                                   generatorNoiseVariance: s0, samples: t, noiseVariance: s2)
-                table.append(["fresh-design", "replace", String(n), String(n - 1), String(d), String(t), CSVField.number(s2),
+            for form in try parsedRegimes() { for n in 1...grid.generations {
+                let schedule = Array(repeating: (t0, s0), count: n - 1) + [(t, s2)]
+                let v: Double?
+                if form == .accumulate {
+                    v = FreshDesignTheory.accumulateExpectedTestError(dimension: d, schedule: schedule)
+                } else {
+                    v = FreshDesignTheory.expectedTestError(dimension: d, schedule: schedule)
+                        ?? FreshDesignTheory.overparameterisedExpectedTestError(dimension: d, samples: t, noiseVariance: s2, generation: n)
+                }
+                table.append(["fresh-design", form.rawValue, String(n), String(n - 1), String(d), String(t), CSVField.number(s2),
                               String(t0), CSVField.number(s0), CSVField.number(v)])
-            }
+            } }
         } } }
         if format == "csv" { print(table.rendered(), terminator: ""); return }
         print(Self.models.first { $0.name == model }!.formula)
-        print(pad("d", 5) + pad("T", 8) + pad("σ²", 8) + pad("T₀", 8) + pad("σ₀²", 8) + pad("generation", 12) + pad("synthetic", 11) + pad("test error", 14))
+        print(pad("regime", 12) + pad("d", 5) + pad("T", 8) + pad("σ²", 8) + pad("T₀", 8) + pad("σ₀²", 8) + pad("generation", 12) + pad("synthetic", 11) + pad("test error", 14))
         for r in table.rows {
-            print(pad(r[4], 5) + pad(r[5], 8) + pad(r[6], 8) + pad(r[7], 8) + pad(r[8], 8) + pad(r[2], 12) + pad(r[3], 11) + pad(fmt(Double(r[9])!), 14))
+            print(pad(r[1], 12) + pad(r[4], 5) + pad(r[5], 8) + pad(r[6], 8) + pad(r[7], 8) + pad(r[8], 8) + pad(r[2], 12) + pad(r[3], 11) + pad(Double(r[9]).map(fmt) ?? "—", 14))
         }
     }
 
