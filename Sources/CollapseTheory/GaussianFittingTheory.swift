@@ -52,7 +52,7 @@ public enum GaussianFittingTheory {
 }
 
 /// Refitting a categorical distribution to its own samples: a Wright–Fisher chain (Shumailov
-/// et al. 2024; Seddik et al. 2024, arXiv 2404.05090; proof D2). With `M` samples per
+/// et al. 2024; Seddik et al. 2024, arXiv 2404.05090; proof W1). With `M` samples per
 /// generation, the collision probability `S = Σ_i p_i²` satisfies, under replace,
 /// `1 − E S_n = (1 − 1/M)ⁿ(1 − S₀)`, with `S₀` that of the truth: the chain ends at a point mass.
 public enum CategoricalChainTheory {

@@ -1,5 +1,6 @@
 import CollapseCore
 import CollapseTheory
+import LinearAlgebra
 import Randomness
 
 /// Monte Carlo versus theory: a battery of parameter points, each compared with the closed
@@ -162,6 +163,65 @@ public enum Verification {
                                 z: (mean - theory) / se, passed: false))
         }
         return checks
+    }
+
+    /// Exact-propagation points (proof E1): one design and truth drawn from the seed, then `R`
+    /// noise replicates of literal ridge refits compared with the exact curve.
+    public struct PropagationPoint: Sendable {
+        public var id: String
+        public var purpose: String
+        public var dimension: Int
+        public var samples: Int
+        public var noiseVariance: Double
+        public var ridge: Double
+        public var schemes: [ExactPropagation.Scheme]
+        public var generations: Int
+        public var reported: [Int]
+        public var repeats: Int
+    }
+
+    public static let propagationBattery: [PropagationPoint] = [
+        PropagationPoint(id: "E1", purpose: "ridge λ = 0.5 on one design: replace, accumulate, discounted γ = 0.7 vs the exact curve (proof E1)",
+                         dimension: 6, samples: 10, noiseVariance: 1, ridge: 0.5,
+                         schemes: [.replace, .accumulate, .discounted(gamma: 0.7)], generations: 10, reported: [1, 3, 10], repeats: 20000),
+        PropagationPoint(id: "E2", purpose: "min-norm (λ = 0), T < d on one design: replace and accumulate vs the exact curve (proof E1)",
+                         dimension: 8, samples: 5, noiseVariance: 2, ridge: 0,
+                         schemes: [.replace, .accumulate], generations: 10, reported: [1, 3, 10], repeats: 20000),
+    ]
+
+    public static func schemeName(_ s: ExactPropagation.Scheme) -> String {
+        switch s {
+        case .replace: return "replace"
+        case .accumulate: return "accumulate"
+        case let .discounted(gamma): return "discount \(gamma)"
+        }
+    }
+
+    /// Runs the exact-propagation points; `z = (mean − exact)/SE` per scheme and reported generation.
+    public static func runPropagation(points: [PropagationPoint] = propagationBattery, seed: UInt64, threads: Int) throws
+        -> [(point: PropagationPoint, scheme: ExactPropagation.Scheme, generation: Int, mean: Double, standardError: Double, exact: Double, z: Double)] {
+        var out: [(point: PropagationPoint, scheme: ExactPropagation.Scheme, generation: Int, mean: Double, standardError: Double, exact: Double, z: Double)] = []
+        for (index, p) in points.enumerated() {
+            var designRNG = Xoshiro256StarStar(seed: seed, stream: [300 + UInt64(index)])
+            let x = Matrix(rows: p.samples, columns: p.dimension, columnMajor: Normal.array(count: p.samples * p.dimension, using: &designRNG))
+            let truth = Normal.array(count: p.dimension, using: &designRNG)
+            let exact = try ExactPropagation(design: x, truth: truth, noiseVariance: p.noiseVariance, ridge: p.ridge)
+            for (si, scheme) in p.schemes.enumerated() {
+                let sim = try RidgeChainSimulator(design: x, truth: truth, noiseVariance: p.noiseVariance, ridge: p.ridge, scheme: scheme)
+                let failure = BlockResults(blocks: 1, series: 1)
+                let summary = ParallelReplicates.run(repeats: p.repeats, series: p.generations, threads: threads) { rep, buffer in
+                    var rng = Xoshiro256StarStar(seed: seed, stream: [300 + UInt64(index), UInt64(si), UInt64(rep)])
+                    do { try sim.run(generations: p.generations, rng: &rng, errors: buffer) } catch { failure.record(error: error) }
+                }
+                if let error = failure.firstError { throw error }
+                let curve = exact.testErrorCurve(scheme, generations: p.generations)
+                for n in p.reported {
+                    let mean = summary.mean[n - 1], se = summary.standardError[n - 1]
+                    out.append((p, scheme, n, mean, se, curve[n - 1], (mean - curve[n - 1]) / se))
+                }
+            }
+        }
+        return out
     }
 
     /// `Φ⁻¹(1 − α/(2K))`.

@@ -48,7 +48,7 @@ public struct GaussianFittingChain: Sendable, Equatable {
     }
 }
 
-/// A categorical distribution refit to its own samples: Wright–Fisher (proof D2). Truth `p`
+/// A categorical distribution refit to its own samples: Wright–Fisher (proof W1). Truth `p`
 /// over `K` symbols; each generation draws `M` symbols from the previous fit (generation 1 from
 /// the truth) and refits the empirical frequencies. Replace uses the newest `M` symbols;
 /// accumulate pools every generation's counts.

@@ -29,7 +29,8 @@ struct VerifyCommand: ParsableCommand {
     var only: String?
 
     static var allIDs: [String] {
-        Verification.defaultBattery.map(\.id) + Verification.freshDesignBattery.map(\.id) + ChainVerification.battery.map(\.id)
+        Verification.defaultBattery.map(\.id) + Verification.freshDesignBattery.map(\.id)
+            + Verification.propagationBattery.map(\.id) + ChainVerification.battery.map(\.id)
     }
 
     func selectedIDs() throws -> Set<String>? {
@@ -59,6 +60,9 @@ struct VerifyCommand: ParsableCommand {
             for p in Verification.freshDesignBattery {
                 print("\(p.id.padding(toLength: 4, withPad: " ", startingAt: 0)) fresh-design chain d=\(p.dimension), \(p.schedule.count) generations, R = \(p.repeats): \(p.purpose)")
             }
+            for p in Verification.propagationBattery {
+                print("\(p.id.padding(toLength: 4, withPad: " ", startingAt: 0)) one fixed design d=\(p.dimension) T=\(p.samples) σ²=\(p.noiseVariance), \(p.generations) generations, R = \(p.repeats): \(p.purpose)")
+            }
             for p in ChainVerification.battery {
                 print("\(p.id.padding(toLength: 4, withPad: " ", startingAt: 0)) M = \(p.samples), \(p.generations) generations, R = \(p.repeats): \(p.purpose)")
             }
@@ -80,8 +84,16 @@ struct VerifyCommand: ParsableCommand {
             throw CLIError("numerical failure during verification: \(error)")
         }
         let chainChecks = ChainVerification.run(seed: seed, threads: threads, only: selected)
+        let propagation: [(point: Verification.PropagationPoint, scheme: ExactPropagation.Scheme, generation: Int, mean: Double,
+                           standardError: Double, exact: Double, z: Double)]
+        do {
+            propagation = try Verification.runPropagation(
+                points: Verification.propagationBattery.filter { selected?.contains($0.id) ?? true }, seed: seed, threads: threads)
+        } catch {
+            throw CLIError("numerical failure during verification: \(error)")
+        }
         // One Bonferroni family over every statistic of both batteries.
-        let total = report.checks.count + chainChecks.count
+        let total = report.checks.count + chainChecks.count + propagation.count
         let zStar = Verification.threshold(familyFalseAlarm: falseAlarm, statistics: max(total, 1))
         for i in report.checks.indices {
             let c = report.checks[i]
@@ -101,6 +113,17 @@ struct VerifyCommand: ParsableCommand {
         if report.checks.contains(where: { $0.kind == .givenDesign }) {
             print("given-design rows: theory is the mean of the exact conditional expectations; z = Σ Zᵢ/√R with each " +
                   "replicate standardised by its own conditional mean and variance (L2), so no single SE applies.")
+        }
+        if !propagation.isEmpty {
+            print(pad("id", 4) + pad("scheme", 14) + pad("d", 4) + pad("T", 5) + pad("λ", 6) + pad("gen", 5) + pad("MC mean", 13) +
+                  pad("± SE", 12) + pad("exact", 13) + pad("z", 8) + "  result")
+        }
+        for c in propagation {
+            let ok = abs(c.z) <= zStar
+            if !ok { failed += 1 }
+            print(pad(c.point.id, 4) + pad(Verification.schemeName(c.scheme), 14) + pad(String(c.point.dimension), 4) +
+                  pad(String(c.point.samples), 5) + pad(fmt(c.point.ridge), 6) + pad(String(c.generation), 5) + pad(fmt(c.mean), 13) +
+                  pad(fmt(c.standardError), 12) + pad(fmt(c.exact), 13) + pad(String(format: "%.2f", c.z), 8) + (ok ? "  ok" : "  FAIL"))
         }
         if !chainChecks.isEmpty {
             print(pad("id", 4) + pad("chain", 12) + pad("parameters", 16) + pad("gen", 5) + pad("MC mean", 13) + pad("± SE", 12) +

@@ -1,0 +1,149 @@
+import LinearAlgebra
+
+/// The exact risk curve of a fixed-design linear chain, without Monte Carlo (proof E1).
+///
+/// Every fit of the chain is an affine function of `w*` and the Gaussian noises, and all the
+/// maps are functions of `G = XᵀX = V·diag(g)·Vᵀ`; in the coordinates `a = Vᵀŵ` each
+/// coordinate evolves on its own, with independent noise `ε_{k,i} ~ N(0, σ²g_i)`:
+/// - replace, ridge `λ` (min-norm at `λ = 0`): `a_n = s·a_{n−1} + ε_n/(g + λ)`, `s = g/(g + λ)`,
+///   `a_0 = a*`;
+/// - accumulate (one penalty on the stacked data): `a_1 = s·a* + ε_1/(g + λ)`,
+///   `a_n = a_{n−1} + ε_n/(n·g + λ)`;
+/// - discounted accumulation (weight `γ` on each older generation; γ = 1 accumulate, 0 replace):
+///   `A_1 = g·a* + ε_1`, `A_n = (γ + g/(g·W_{n−1} + λ))·A_{n−1} + ε_n`, `W_n = γW_{n−1} + 1`,
+///   `a_n = A_n/(g·W_n + λ)`.
+/// With `Σ = I`, `E‖ŵ_n − w*‖² = Σ_i (E a_{n,i} − a*_i)² + Var a_{n,i}`. Cost: one
+/// eigendecomposition, then O(n·d) for the whole curve.
+public struct ExactPropagation: Sendable {
+    public enum Scheme: Sendable, Equatable {
+        case replace
+        case accumulate
+        /// Older generations weighted by `γ^{age}`, `0 ≤ γ ≤ 1`.
+        case discounted(gamma: Double)
+    }
+
+    let g: [Double]
+    let aStar: [Double]
+    public let noiseVariance: Double
+    public let ridge: Double
+
+    /// Eigenvalues of `G` below `d·ε·max g` are treated as 0 (the min-norm null space).
+    public init(design: Matrix, truth: [Double], noiseVariance: Double, ridge: Double) throws {
+        precondition(truth.count == design.columns, "truth has \(truth.count) entries, design \(design.columns) columns")
+        precondition(noiseVariance >= 0 && ridge >= 0 && ridge.isFinite, "need σ² ≥ 0 and λ ≥ 0")
+        let eigen = try SymmetricEigen(BLAS.gram(design))
+        let d = design.columns
+        let cutoff = Double(max(design.rows, d)) * Double.ulpOfOne * (eigen.values.max() ?? 0)
+        g = eigen.values.map { $0 > cutoff ? $0 : 0 }
+        aStar = BLAS.multiply(eigen.vectors, truth, transpose: true)
+        self.noiseVariance = noiseVariance
+        self.ridge = ridge
+    }
+
+    /// `E‖ŵ_n − w*‖²` for `n = 1 … generations`.
+    public func testErrorCurve(_ scheme: Scheme, generations: Int) -> [Double] {
+        precondition(generations >= 1, "generations must be ≥ 1")
+        var curve = [Double](repeating: 0, count: generations)
+        let s2 = noiseVariance, lambda = ridge
+        for i in g.indices {
+            let gi = g[i], a = aStar[i]
+            if gi == 0 && lambda == 0 || gi == 0 {
+                // Unlearnable direction: the fit stays 0 (min-norm, or ridge shrinks it to 0).
+                for n in 0..<generations { curve[n] += a * a }
+                continue
+            }
+            switch scheme {
+            case .replace:
+                let s = gi / (gi + lambda), noise = s2 * gi / ((gi + lambda) * (gi + lambda))
+                var mean = a, variance = 0.0
+                for n in 0..<generations {
+                    mean *= s
+                    variance = s * s * variance + noise
+                    curve[n] += (mean - a) * (mean - a) + variance
+                }
+            case .accumulate:
+                let mean = gi / (gi + lambda) * a
+                var variance = 0.0
+                for n in 0..<generations {
+                    let denominator = Double(n + 1) * gi + lambda
+                    variance += s2 * gi / (denominator * denominator)
+                    curve[n] += (mean - a) * (mean - a) + variance
+                }
+            case let .discounted(gamma):
+                var weight = 1.0, meanA = gi * a, varA = s2 * gi
+                for n in 0..<generations {
+                    if n > 0 {
+                        let c = gamma + gi / (gi * weight + lambda)
+                        meanA *= c
+                        varA = c * c * varA + s2 * gi
+                        weight = gamma * weight + 1
+                    }
+                    let denominator = gi * weight + lambda
+                    let mean = meanA / denominator
+                    curve[n] += (mean - a) * (mean - a) + varA / (denominator * denominator)
+                }
+            }
+        }
+        return curve
+    }
+}
+
+/// Literal ridge refits on a fixed design (the Monte Carlo side of proof E1): each generation
+/// forms the labels `y = Xŵ + E` explicitly and solves the normal equations
+/// `(c·G + λI)ŵ = Σ_j γ^{age}Xᵀy_j` (min-norm when singular) through one eigendecomposition of
+/// `G` shared by all replicates: O(T·d + d²) per generation.
+public struct RidgeChainSimulator: Sendable {
+    public let design: Matrix
+    public let truth: [Double]
+    public let noiseVariance: Double
+    public let ridge: Double
+    public let scheme: ExactPropagation.Scheme
+    let eigen: SymmetricEigen
+    let cutoff: Double
+
+    public init(design: Matrix, truth: [Double], noiseVariance: Double, ridge: Double, scheme: ExactPropagation.Scheme) throws {
+        self.design = design; self.truth = truth; self.noiseVariance = noiseVariance; self.ridge = ridge; self.scheme = scheme
+        eigen = try SymmetricEigen(BLAS.gram(design))
+        cutoff = Double(max(design.rows, design.columns)) * Double.ulpOfOne * (eigen.values.max() ?? 0)
+    }
+
+    /// `(c·G + λI)⁺ b`.
+    func solve(scale c: Double, _ b: [Double]) -> [Double] {
+        let d = design.columns
+        let coordinates = BLAS.multiply(eigen.vectors, b, transpose: true)
+        var scaled = [Double](repeating: 0, count: d)
+        for i in 0..<d {
+            let g = eigen.values[i] > cutoff ? eigen.values[i] : 0
+            let denominator = c * g + ridge
+            scaled[i] = denominator > 0 ? coordinates[i] / denominator : 0
+        }
+        return BLAS.multiply(eigen.vectors, scaled)
+    }
+
+    public func run<G: RandomNumberGenerator>(generations: Int, rng: inout G, errors: UnsafeMutableBufferPointer<Double>) throws {
+        let t = design.rows, d = design.columns
+        let gamma: Double
+        switch scheme {
+        case .replace: gamma = 0
+        case .accumulate: gamma = 1
+        case let .discounted(value): gamma = value
+        }
+        var w = truth
+        var weightedSum = [Double](repeating: 0, count: d)   // Σ γ^{age} Xᵀy_j
+        var weight = 0.0
+        for n in 1...generations {
+            var y = BLAS.multiply(design, w)
+            let noise = Normal.array(count: t, scale: noiseVariance.squareRoot(), using: &rng)
+            for i in 0..<t { y[i] += noise[i] }
+            let h = BLAS.multiply(design, y, transpose: true)
+            weight = gamma * weight + 1
+            for j in 0..<d { weightedSum[j] = gamma * weightedSum[j] + h[j] }
+            w = solve(scale: weight, weightedSum)
+            var e = 0.0
+            for j in 0..<d { e += (w[j] - truth[j]) * (w[j] - truth[j]) }
+            errors[n - 1] = e
+        }
+    }
+}
+
+import Randomness
