@@ -39,6 +39,30 @@ public enum GaussianFittingTheory {
         return Double(n) * (digamma(Double(m - 1) / 2) + log(2 / c))
     }
 
+    /// Accumulate (every generation's samples pooled; proof G3, accumulate section):
+    /// `E σ̂²_n/σ² = ∏_{k≤n}(1 − 1/(Mk²))` (MLE) or `∏_{2≤k≤n}(1 − 1/(k(kM − 1)))` (unbiased),
+    /// bounded away from 0: no collapse.
+    public static func accumulateVarianceRatio(_ e: Estimator, generation n: Int, samples m: Int) -> Double {
+        precondition(m >= 2 && n >= 1, "need M ≥ 2 and n ≥ 1")
+        var p = 1.0
+        for k in 1...n {
+            let kd = Double(k), md = Double(m)
+            if e == .mle { p *= 1 - 1 / (md * kd * kd) } else if k >= 2 { p *= 1 - 1 / (kd * (kd * md - 1)) }
+        }
+        return p
+    }
+
+    /// Accumulate: `E(μ̂_n − μ)²/σ² = (1/M)·Σ_{k≤n} (E σ̂²_{k−1}/σ²)/k²` with `σ̂²_0 := σ²`.
+    public static func accumulateMeanErrorRatio(_ e: Estimator, generation n: Int, samples m: Int) -> Double {
+        precondition(m >= 2 && n >= 1, "need M ≥ 2 and n ≥ 1")
+        var s = 0.0
+        for k in 1...n {
+            let previous = k == 1 ? 1 : accumulateVarianceRatio(e, generation: k - 1, samples: m)
+            s += previous / Double(k * k)
+        }
+        return s / Double(m)
+    }
+
     /// The digamma function `ψ(x)` for `x > 0`: recurrence `ψ(x) = ψ(x + 1) − 1/x` up to
     /// `x ≥ 20`, then the asymptotic series through the x⁻¹⁰ term (truncation error < 1e-17 there).
     public static func digamma(_ x: Double) -> Double {
@@ -59,6 +83,15 @@ public enum CategoricalChainTheory {
     public static func expectedCollision(generation n: Int, samples m: Int, truthCollision s0: Double) -> Double {
         precondition(m >= 1 && n >= 1 && s0 >= 0 && s0 <= 1, "need M ≥ 1, n ≥ 1, 0 ≤ S₀ ≤ 1")
         return 1 - pow(1 - 1 / Double(m), Double(n)) * (1 - s0)
+    }
+
+    /// Accumulate (pooled counts; proof W1): `1 − E S_n = (1 − S₀)·∏_{k≤n}(1 − 1/(Mk²))`, which
+    /// stays above `(1 − S₀)·sin(π/√M)/(π/√M)`: diversity is not lost.
+    public static func accumulateExpectedCollision(generation n: Int, samples m: Int, truthCollision s0: Double) -> Double {
+        precondition(m >= 1 && n >= 1 && s0 >= 0 && s0 <= 1, "need M ≥ 1, n ≥ 1, 0 ≤ S₀ ≤ 1")
+        var p = 1.0
+        for k in 1...n { p *= 1 - 1 / (Double(m) * Double(k * k)) }
+        return 1 - (1 - s0) * p
     }
 
     /// The Zipf law `p_i ∝ i^{−s}`, `i = 1…K`, and its collision probability.

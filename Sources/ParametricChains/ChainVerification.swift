@@ -79,8 +79,17 @@ public enum ChainVerification {
                     var rng = Xoshiro256StarStar(seed: seed, stream: [100 + UInt64(index), UInt64(rep)])
                     chain.run(regime: .replace, samples: m, generations: nGen, rng: &rng, out: buffer)
                 }
+                let accumulated = ParallelReplicates.run(repeats: point.repeats, series: 4 * nGen, threads: threads) { rep, buffer in
+                    var rng = Xoshiro256StarStar(seed: seed, stream: [100 + UInt64(index), 1, UInt64(rep)])
+                    chain.run(regime: .accumulate, samples: m, generations: nGen, rng: &rng, out: buffer)
+                }
                 let e = chain.estimator, v = chain.variance
                 for n in point.reported {
+                    checks.append(check(point, label: "acc (μ̂−μ)²", n: n, mean: accumulated.mean[n - 1], se: accumulated.standardError[n - 1],
+                                        theory: v * GaussianFittingTheory.accumulateMeanErrorRatio(e, generation: n, samples: m)))
+                    checks.append(check(point, label: "acc σ̂²", n: n, mean: accumulated.mean[nGen + n - 1],
+                                        se: accumulated.standardError[nGen + n - 1],
+                                        theory: v * GaussianFittingTheory.accumulateVarianceRatio(e, generation: n, samples: m)))
                     let rows: [(String, Int, Double)] = [
                         ("(μ̂−μ)²", n - 1, v * GaussianFittingTheory.meanErrorRatio(e, generation: n, samples: m)),
                         ("σ̂²", nGen + n - 1, v * GaussianFittingTheory.varianceRatio(e, generation: n, samples: m)),
@@ -98,10 +107,17 @@ public enum ChainVerification {
                     var rng = Xoshiro256StarStar(seed: seed, stream: [100 + UInt64(index), UInt64(rep)])
                     chain.run(regime: .replace, samples: m, generations: nGen, rng: &rng, out: buffer)
                 }
+                let accumulated = ParallelReplicates.run(repeats: point.repeats, series: 3 * nGen, threads: threads) { rep, buffer in
+                    var rng = Xoshiro256StarStar(seed: seed, stream: [100 + UInt64(index), 1, UInt64(rep)])
+                    chain.run(regime: .accumulate, samples: m, generations: nGen, rng: &rng, out: buffer)
+                }
                 let s0 = chain.truth.reduce(0) { $0 + $1 * $1 }
                 for n in point.reported {
                     let theory = CategoricalChainTheory.expectedCollision(generation: n, samples: m, truthCollision: s0)
                     checks.append(check(point, label: "Σp̂²", n: n, mean: summary.mean[n - 1], se: summary.standardError[n - 1], theory: theory))
+                    let pooled = CategoricalChainTheory.accumulateExpectedCollision(generation: n, samples: m, truthCollision: s0)
+                    checks.append(check(point, label: "acc Σp̂²", n: n, mean: accumulated.mean[n - 1], se: accumulated.standardError[n - 1],
+                                        theory: pooled))
                 }
             case let .mixing(chain):
                 let summary = ParallelReplicates.run(repeats: point.repeats, series: nGen, threads: threads) { rep, buffer in

@@ -41,6 +41,27 @@ final class FittingChainTests: XCTestCase {
         for i in 0..<4 { XCTAssertEqual(zipf[i], expected[i], accuracy: 1e-15) }
     }
 
+    /// Accumulate closed forms (proofs G3, W1): the MLE product tends to sin(π/√M)/(π/√M)
+    /// (Euler's product for sine), and the mean error is the weighted Σ of the previous ratios.
+    func testAccumulateClosedForms() {
+        for m in [2, 5, 20] {
+            let x = Double.pi / Double(m).squareRoot()
+            let limit = sin(x) / x
+            let far = GaussianFittingTheory.accumulateVarianceRatio(.mle, generation: 100_000, samples: m)
+            XCTAssertEqual(far, limit, accuracy: 2e-5, "M=\(m)")     // tail of the product ≈ 1/(M·n)
+            XCTAssertEqual(CategoricalChainTheory.accumulateExpectedCollision(generation: 100_000, samples: m, truthCollision: 0.2),
+                           1 - 0.8 * limit, accuracy: 2e-5)
+            var direct = 0.0
+            for k in 1...6 {
+                let previous = k == 1 ? 1 : GaussianFittingTheory.accumulateVarianceRatio(.unbiased, generation: k - 1, samples: m)
+                direct += previous / Double(k * k)
+            }
+            XCTAssertEqual(GaussianFittingTheory.accumulateMeanErrorRatio(.unbiased, generation: 6, samples: m), direct / Double(m), accuracy: 1e-15)
+        }
+        // Unbiased, M = 2: the product's limit is 2/3 (proof G3).
+        XCTAssertEqual(GaussianFittingTheory.accumulateVarianceRatio(.unbiased, generation: 200_000, samples: 2), 2.0 / 3, accuracy: 1e-5)
+    }
+
     func testChainsMatchClosedFormsByMonteCarlo() {
         let checks = ChainVerification.run(seed: 9, threads: 2, only: ["G3", "G4", "W1"])
         XCTAssertEqual(Set(checks.map(\.id)), ["G3", "G4", "W1"])
