@@ -38,6 +38,15 @@ struct TheoryCommand: ParsableCommand {
     @Option(name: .customLong("generator-noise-variance"), parsing: .unconditional, help: "σ₀² of the generators for --model fresh-design (default: --noise-variance).")
     var generatorNoiseVariance: Double?
 
+    @Option(name: .customLong("estimator"), parsing: .unconditional, help: "Variance estimator for --model gaussian-refit: unbiased or mle.")
+    var estimator = "unbiased"
+
+    @Option(name: .customLong("zipf-support"), parsing: .unconditional, help: "K, the support size of the Zipf truth for --model categorical.")
+    var zipfSupport = 10
+
+    @Option(name: .customLong("zipf-exponent"), parsing: .unconditional, help: "s, the Zipf exponent for --model categorical (≥ 0).")
+    var zipfExponent = 1.1
+
     @Option(name: .customLong("weight"), parsing: .unconditional, help: "Real-data weight(s) w for --model mixing, in (0, 1] (default: (√5−1)/2).")
     var weight: String?
 
@@ -46,6 +55,8 @@ struct TheoryCommand: ParsableCommand {
         ("fresh-design", "fresh Gaussian design every generation (proofs D1, O1; verify F1–F3, O1): replace Σ_k σ_k²·d/(T_k−d−1), or for T ≤ d−2 (min-norm) d(1−qⁿ) + σ²T/(d−T−1)·(1−qⁿ)/(1−q), q = T/d; accumulate Σ_i σ_i²(T_i/m_i)·d/(m_i−d−1), m_i = T₁+…+T_i; with --generator-samples T₀ --generator-noise-variance σ₀², Dohmatob et al.'s chain: σ²d/(T−d−1) + n·σ₀²d/(T₀−d−1) after n synthetic generations (our generation n + 1)"),
         ("poisson", "Poisson-rate MLE on M samples: replace n·λ/M, accumulate (λ/M)·Σ1/i² (proof U1; verify U1)"),
         ("gaussian-mean", "Gaussian-mean MLE, known σ², M samples: replace n·σ²/M, accumulate (σ²/M)·Σ1/i² (proof U1; verify U2)"),
+        ("gaussian-refit", "Gaussian refit to its own M samples (--estimator unbiased|mle), replace: E(μ̂−μ)² = nσ²/M or σ²(1−qⁿ), E σ̂² = σ² or qⁿσ², q = (M−1)/M; accumulate: E σ̂²/σ² = ∏(1 − 1/(Mk²)) (MLE) (proof G3; verify G3, G4)"),
+        ("categorical", "categorical refit (Wright–Fisher), truth Zipf(--zipf-support K, --zipf-exponent s): replace 1 − E Σp̂² = (1−1/M)ⁿ(1 − Σp²); accumulate (1 − Σp²)∏(1 − 1/(Mk²)) (proof W1; verify W1)"),
         ("mixing", "fresh real + synthetic Gaussian mean, weight w: v_n = v∞ + (1−w)^{2(n−1)}(b − v∞), v∞ = b(w²+(1−w)²)/(w(2−w)), b = σ²/M; best w* = (√5−1)/2 (proof G1; verify G1, G2)"),
     ]
 
@@ -70,6 +81,22 @@ struct TheoryCommand: ParsableCommand {
                 throw ValidationError("--generator-noise-variance: \(s0) is out of range; expected a finite number > 0")
             }
             return
+        }
+        if model == "gaussian-refit" {
+            guard GaussianFittingTheory.Estimator(rawValue: estimator) != nil else {
+                throw ValidationError("--estimator: unknown estimator '\(estimator)'; allowed: unbiased, mle")
+            }
+            for m in try grid.sampleSizes() where m < 2 {
+                throw ValidationError("--samples \(m): a variance estimate needs M ≥ 2 samples per generation")
+            }
+        }
+        if model == "categorical" {
+            guard zipfSupport >= 1 && zipfSupport <= 1_000_000 else {
+                throw ValidationError("--zipf-support: \(zipfSupport) is out of range; expected an integer in 1...1000000")
+            }
+            guard zipfExponent.isFinite && zipfExponent >= 0 else {
+                throw ValidationError("--zipf-exponent: \(zipfExponent) is out of range; expected a finite number ≥ 0")
+            }
         }
         if model != "linear" {
             _ = try grid.sampleSizes()
@@ -134,6 +161,37 @@ struct TheoryCommand: ParsableCommand {
         let ms = try grid.sampleSizes(), n = grid.generations
         var table = CSVTable(header: ["model", "regime", "generation", "samples", "variance", "weight", "theory_mse"])
         switch model {
+        case "gaussian-refit":
+            let e = GaussianFittingTheory.Estimator(rawValue: estimator)!
+            table.header = ["model", "regime", "generation", "samples", "variance", "estimator", "mean_squared_error", "expected_variance"]
+            for m in ms { for v in try grid.noiseVariances() { for form in try parsedRegimes() { for g in 1...n {
+                let (mse, variance) = form == .replace
+                    ? (GaussianFittingTheory.meanErrorRatio(e, generation: g, samples: m), GaussianFittingTheory.varianceRatio(e, generation: g, samples: m))
+                    : (GaussianFittingTheory.accumulateMeanErrorRatio(e, generation: g, samples: m),
+                       GaussianFittingTheory.accumulateVarianceRatio(e, generation: g, samples: m))
+                table.append(["gaussian-refit", form.rawValue, String(g), String(m), CSVField.number(v), e.rawValue,
+                              CSVField.number(v * mse), CSVField.number(v * variance)])
+            } } } }
+            if format == "csv" { print(table.rendered(), terminator: ""); return }
+            print(Self.models.first { $0.name == model }!.formula)
+            print(pad("regime", 12) + pad("M", 6) + pad("σ²", 8) + pad("generation", 12) + pad("E(μ̂−μ)²", 14) + pad("E σ̂²", 14))
+            for r in table.rows { print(pad(r[1], 12) + pad(r[3], 6) + pad(r[4], 8) + pad(r[2], 12) + pad(fmt(Double(r[6])!), 14) + pad(fmt(Double(r[7])!), 14)) }
+            return
+        case "categorical":
+            let truth = CategoricalChainTheory.zipf(support: zipfSupport, exponent: zipfExponent)
+            let s0 = truth.reduce(0) { $0 + $1 * $1 }
+            table.header = ["model", "regime", "generation", "samples", "support", "exponent", "expected_collision"]
+            for m in ms { for form in try parsedRegimes() { for g in 1...n {
+                let c = form == .replace
+                    ? CategoricalChainTheory.expectedCollision(generation: g, samples: m, truthCollision: s0)
+                    : CategoricalChainTheory.accumulateExpectedCollision(generation: g, samples: m, truthCollision: s0)
+                table.append(["categorical", form.rawValue, String(g), String(m), String(zipfSupport), CSVField.number(zipfExponent), CSVField.number(c)])
+            } } }
+            if format == "csv" { print(table.rendered(), terminator: ""); return }
+            print(Self.models.first { $0.name == model }!.formula)
+            print(pad("regime", 12) + pad("M", 6) + pad("generation", 12) + pad("E Σp̂²", 14))
+            for r in table.rows { print(pad(r[1], 12) + pad(r[3], 6) + pad(r[2], 12) + pad(fmt(Double(r[6])!), 14)) }
+            return
         case "mixing":
             for m in ms { for v in try grid.noiseVariances() { for w in try weights() {
                 for g in 1...n {

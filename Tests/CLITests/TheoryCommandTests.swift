@@ -143,3 +143,28 @@ final class TheoryModelTests: CLITestCase {
         XCTAssertTrue(badWeight.stderr.contains("--weight"), badWeight.stderr)
     }
 }
+
+/// `collapse theory --model gaussian-refit | categorical` (proofs G3, W1).
+final class TheoryRefitModelTests: CLITestCase {
+    func testRefitModels() throws {
+        let g = try collapse("theory", "--model", "gaussian-refit", "--samples", "10", "--generations", "3", "--estimator", "mle", "--format", "csv")
+        assertSuccess(g, "gaussian-refit")
+        let csv = try SimpleCSV(g.stdout)
+        let variance = try csv.column("expected_variance"), mse = try csv.column("mean_squared_error")
+        // replace, MLE: E σ̂² = 0.9ⁿ, E(μ̂−μ)² = 1 − 0.9ⁿ (σ² = 1); computed here independently.
+        for n in 1...3 {
+            assertRelativelyEqual(Double(csv.rows[n - 1][variance])!, pow(0.9, Double(n)))
+            assertRelativelyEqual(Double(csv.rows[n - 1][mse])!, 1 - pow(0.9, Double(n)))
+        }
+        let c = try collapse("theory", "--model", "categorical", "--samples", "20", "--generations", "1", "--zipf-support", "2",
+                             "--zipf-exponent", "0", "--regimes", "replace", "--format", "csv")
+        assertSuccess(c, "categorical")
+        // Uniform on 2 symbols: S₀ = 1/2, E S₁ = 1 − (19/20)(1/2).
+        assertRelativelyEqual(Double(try SimpleCSV(c.stdout).rows[0][6])!, 1 - 0.95 * 0.5)
+        for bad in [["--model", "gaussian-refit", "--estimator", "mode"], ["--model", "categorical", "--zipf-support", "0"]] {
+            let r = try collapse(arguments: ["theory"] + bad)
+            XCTAssertEqual(r.status, 64, r.stderr)
+            XCTAssertTrue(r.stderr.contains(bad[2]), r.stderr)
+        }
+    }
+}
