@@ -33,6 +33,7 @@ public enum ParallelReplicates {
                 var mean = [Double](repeating: 0, count: series), m2 = [Double](repeating: 0, count: series)
                 let lo = b * blockSize, hi = min(repeats, lo + blockSize)
                 for (k, rep) in (lo..<hi).enumerated() {
+                    for s in 0..<series { values[s] = 0 }    // nothing carries over between replicates
                     values.withUnsafeMutableBufferPointer { simulate(rep, $0) }
                     let c = Double(k + 1)
                     for s in 0..<series {

@@ -27,7 +27,7 @@ public struct ExactPropagation: Sendable {
     public let noiseVariance: Double
     public let ridge: Double
 
-    /// Eigenvalues of `G` below `d·ε·max g` are treated as 0 (the min-norm null space).
+    /// Eigenvalues of `G` below `max(T, d)·ε·max g` are treated as 0 (the min-norm null space).
     public init(design: Matrix, truth: [Double], noiseVariance: Double, ridge: Double) throws {
         precondition(truth.count == design.columns, "truth has \(truth.count) entries, design \(design.columns) columns")
         precondition(noiseVariance >= 0 && ridge >= 0 && ridge.isFinite, "need σ² ≥ 0 and λ ≥ 0")
@@ -47,7 +47,7 @@ public struct ExactPropagation: Sendable {
         let s2 = noiseVariance, lambda = ridge
         for i in g.indices {
             let gi = g[i], a = aStar[i]
-            if gi == 0 && lambda == 0 || gi == 0 {
+            if gi == 0 {
                 // Unlearnable direction: the fit stays 0 (min-norm, or ridge shrinks it to 0).
                 for n in 0..<generations { curve[n] += a * a }
                 continue

@@ -8,7 +8,7 @@ public enum Poisson {
     static let pieceMean = 16.0
 
     public static func next<G: RandomNumberGenerator>(mean: Double, using rng: inout G) -> Int {
-        precondition(mean >= 0 && mean.isFinite, "Poisson mean must be finite and ≥ 0, got \(mean)")
+        precondition(mean >= 0 && mean <= 1e8, "Poisson mean must be in [0, 1e8] (the sampler is O(mean)), got \(mean)")
         var remaining = mean
         var total = 0
         while remaining > 0 {

@@ -23,7 +23,7 @@ struct TheoryCommand: ParsableCommand {
     var format = "table"
 
     @Option(name: .customLong("model"), parsing: .unconditional,
-            help: "Which chain: linear (default), poisson, gaussian-mean, mixing (see --list).")
+            help: "Which chain: linear (default), fresh-design, poisson, gaussian-mean, gaussian-refit, categorical, mixing (see --list). For the chain models --samples is M, the samples per generation.")
     var model = "linear"
 
     @Flag(name: .customLong("list"), help: "List the models with their formulas and proofs, then exit.")

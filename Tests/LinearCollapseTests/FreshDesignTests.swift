@@ -13,9 +13,16 @@ final class FreshDesignTests: XCTestCase {
     /// Against an independent literal computation from the same draws: replace refits X_k⁺y_k;
     /// accumulate refits min-norm OLS on the vertically stacked designs and labels.
     func testSimulatorMatchesLiteralStackedRefits() throws {
-        let d = 3, schedule: [(samples: Int, noiseVariance: Double)] = [(5, 1.0), (2, 0.5), (6, 2.0), (4, 1.0)]
+        // Full-rank stacks (Cholesky path) and T₁ < d stacks that stay rank deficient for two
+        // generations (the min-norm eigen path of SymmetricSolve).
+        try compareWithLiteralRefits(d: 3, schedule: [(5, 1.0), (2, 0.5), (6, 2.0), (4, 1.0)])
+        try compareWithLiteralRefits(d: 6, schedule: [(2, 1.0), (3, 0.5), (4, 2.0), (5, 1.0)])
+    }
+
+    func compareWithLiteralRefits(d: Int, schedule: [(samples: Int, noiseVariance: Double)]) throws {
         let sim = FreshDesignSimulator(dimension: d, schedule: schedule, regimes: [.replace, .accumulate])
-        var errors = [Double](repeating: 0, count: 8)
+        let nGen = schedule.count
+        var errors = [Double](repeating: 0, count: 2 * nGen)
         var rng = Xoshiro256StarStar(seed: 12)
         try errors.withUnsafeMutableBufferPointer { try sim.run(rng: &rng, errors: $0) }
         // Replay the draws: w*, then per generation the design and the noise.
@@ -35,7 +42,7 @@ final class FreshDesignTests: XCTestCase {
             let eA = zip(wAccumulate, truth).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)
             // Same draws, algebraically equal refits: agreement to round-off.
             XCTAssertEqual(errors[k], eR, accuracy: 1e-9 * max(eR, 1e-12), "replace generation \(k + 1)")
-            XCTAssertEqual(errors[4 + k], eA, accuracy: 1e-9 * max(eA, 1e-12), "accumulate generation \(k + 1)")
+            XCTAssertEqual(errors[nGen + k], eA, accuracy: 1e-9 * max(eA, 1e-12), "accumulate generation \(k + 1) (d = \(d))")
         }
     }
 

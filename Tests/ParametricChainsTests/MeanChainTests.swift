@@ -66,6 +66,23 @@ final class MeanChainTests: XCTestCase {
         }
         var rng = Xoshiro256StarStar(seed: 1)
         XCTAssertEqual(Poisson.next(mean: 0, using: &rng), 0)
+        // The pmf across the piece boundary (μ = 16.5 = 16 + 0.5): chi-square over bins with
+        // expected count ≥ 50, critical value for false-alarm 1e-6 by Wilson–Hilferty.
+        let mu = 16.5, n = 200_000
+        var counts = [Int](repeating: 0, count: 60)
+        for _ in 0..<n { counts[min(Poisson.next(mean: mu, using: &rng), 59)] += 1 }
+        var chi2 = 0.0, bins = 0, pending = 0.0, pendingCount = 0
+        for k in 0..<60 {
+            pending += (k == 59 ? 1 - (0..<59).reduce(0) { $0 + poissonPMF($1, mu) } : poissonPMF(k, mu)) * Double(n)
+            pendingCount += counts[k]
+            if pending >= 50 || k == 59 {
+                chi2 += (Double(pendingCount) - pending) * (Double(pendingCount) - pending) / pending
+                bins += 1; pending = 0; pendingCount = 0
+            }
+        }
+        let df = Double(bins - 1), zq = NormalDistribution.quantile(1 - 1e-6)
+        let critical = df * pow(1 - 2 / (9 * df) + zq * (2 / (9 * df)).squareRoot(), 3)
+        XCTAssertLessThan(chi2, critical, "Poisson(16.5) pmf: χ² = \(chi2) on \(bins - 1) df")
     }
 
     /// The battery of `collapse verify` (U1, U2, G1, G2), each z within its 1e-6 bound.
