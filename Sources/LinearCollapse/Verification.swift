@@ -200,10 +200,20 @@ public enum Verification {
         }
     }
 
+    /// One exact-propagation check: Monte Carlo mean of literal refits against the exact curve.
+    public struct PropagationCheck: Sendable {
+        public var point: PropagationPoint
+        public var scheme: ExactPropagation.Scheme
+        public var generation: Int
+        public var mean: Double
+        public var standardError: Double
+        public var exact: Double
+        public var z: Double
+    }
+
     /// Runs the exact-propagation points; `z = (mean − exact)/SE` per scheme and reported generation.
-    public static func runPropagation(points: [PropagationPoint] = propagationBattery, seed: UInt64, threads: Int) throws
-        -> [(point: PropagationPoint, scheme: ExactPropagation.Scheme, generation: Int, mean: Double, standardError: Double, exact: Double, z: Double)] {
-        var out: [(point: PropagationPoint, scheme: ExactPropagation.Scheme, generation: Int, mean: Double, standardError: Double, exact: Double, z: Double)] = []
+    public static func runPropagation(points: [PropagationPoint] = propagationBattery, seed: UInt64, threads: Int) throws -> [PropagationCheck] {
+        var out: [PropagationCheck] = []
         for (index, p) in points.enumerated() {
             var designRNG = Xoshiro256StarStar(seed: seed, stream: [300 + UInt64(index)])
             let x = Matrix(rows: p.samples, columns: p.dimension, columnMajor: Normal.array(count: p.samples * p.dimension, using: &designRNG))
@@ -220,7 +230,8 @@ public enum Verification {
                 let curve = exact.testErrorCurve(scheme, generations: p.generations)
                 for n in p.reported {
                     let mean = summary.mean[n - 1], se = summary.standardError[n - 1]
-                    out.append((p, scheme, n, mean, se, curve[n - 1], (mean - curve[n - 1]) / se))
+                    out.append(PropagationCheck(point: p, scheme: scheme, generation: n, mean: mean, standardError: se,
+                                                exact: curve[n - 1], z: (mean - curve[n - 1]) / se))
                 }
             }
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CollapseSweep
 import LinearCollapse
 
 /// The parameter grid flags shared by `theory` and `simulate`: each takes a comma-separated
@@ -16,16 +17,16 @@ struct GridOptions: ParsableArguments {
     @Option(name: .customLong("generations"), parsing: .unconditional, help: "Number of model fits N (generation 1 fits the real data).")
     var generations = 10
 
-    static let maximumGenerations = 100_000
-
-    func dimensions() throws -> [Int] { try ListParsing.integers(dimension, flag: "--dimension", minimum: 1, maximum: 100_000) }
-    func sampleSizes() throws -> [Int] { try ListParsing.integers(samples, flag: "--samples", minimum: 1, maximum: 100_000_000) }
+    func dimensions() throws -> [Int] {
+        try ListParsing.integers(dimension, flag: "--dimension", minimum: 1, maximum: SweepSpec.Limits.dimension.upperBound)
+    }
+    func sampleSizes() throws -> [Int] {
+        try ListParsing.integers(samples, flag: "--samples", minimum: 1, maximum: SweepSpec.Limits.samples.upperBound)
+    }
     func noiseVariances() throws -> [Double] { try ListParsing.positiveDoubles(noiseVariance, flag: "--noise-variance") }
 
     func validateGenerations() throws {
-        guard generations >= 1 && generations <= Self.maximumGenerations else {
-            throw ValidationError("--generations: \(generations) is out of range; expected an integer in 1...\(Self.maximumGenerations)")
-        }
+        _ = try ListParsing.checked(generations, flag: "--generations", in: SweepSpec.Limits.generations)
     }
 
     /// The grid cells in output order.

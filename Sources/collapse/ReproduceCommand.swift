@@ -1,6 +1,7 @@
 import ArgumentParser
 import CollapseCore
 import CollapseExport
+import CollapseSweep
 import Foundation
 import LinearCollapse
 
@@ -37,9 +38,8 @@ struct ReproduceCommand: ParsableCommand {
     var falseAlarm = 1e-3
 
     func validate() throws {
-        guard repeats >= 2 && repeats <= SimulateCommand.maximumRepeats else {
-            throw ValidationError("--repeats: \(repeats) is out of range; expected an integer in 2...\(SimulateCommand.maximumRepeats)")
-        }
+        _ = try ListParsing.checked(repeats, flag: "--repeats", in: SweepSpec.Limits.repeats,
+                                    why: " (a standard error needs at least 2 replicates)")
         guard falseAlarm.isFinite && falseAlarm > 0 && falseAlarm < 0.5 else {
             throw ValidationError("--false-alarm: \(falseAlarm) is out of range; expected a probability in (0, 0.5)")
         }

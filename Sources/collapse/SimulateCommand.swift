@@ -1,6 +1,7 @@
 import ArgumentParser
 import CollapseCore
 import CollapseExport
+import CollapseSweep
 import Foundation
 import LinearCollapse
 
@@ -38,15 +39,12 @@ struct SimulateCommand: ParsableCommand {
     @Flag(name: .customLong("force"), help: "Write into --output even if it holds other files.")
     var force = false
 
-    static let maximumRepeats = 100_000_000
-
     func validate() throws {
         try grid.validateGenerations()
         _ = try grid.cells()
         _ = try parsedRegimes()
-        guard repeats >= 2 && repeats <= Self.maximumRepeats else {
-            throw ValidationError("--repeats: \(repeats) is out of range; expected an integer in 2...\(Self.maximumRepeats) (a standard error needs at least 2 replicates)")
-        }
+        _ = try ListParsing.checked(repeats, flag: "--repeats", in: SweepSpec.Limits.repeats,
+                                    why: " (a standard error needs at least 2 replicates)")
         _ = try runOptions.resolvedThreads()
         _ = try runOptions.parsedSeed()
         _ = try runOptions.parsedMaxMemory()

@@ -103,17 +103,10 @@ struct SweepCommand: ParsableCommand {
         if let dimension { spec.dimensions = try ListParsing.integers(dimension, flag: "--dimension", minimum: 1, maximum: SweepSpec.Limits.dimension.upperBound) }
         if let samples { spec.samples = try ListParsing.integers(samples, flag: "--samples", minimum: 1, maximum: SweepSpec.Limits.samples.upperBound) }
         if let noiseVariance { spec.noiseVariances = try ListParsing.positiveDoubles(noiseVariance, flag: "--noise-variance") }
-        if let generations {
-            guard SweepSpec.Limits.generations.contains(generations) else {
-                throw ValidationError("--generations: \(generations) is out of range; expected an integer in 1...\(SweepSpec.Limits.generations.upperBound)")
-            }
-            spec.generations = generations
-        }
+        if let generations { spec.generations = try ListParsing.checked(generations, flag: "--generations", in: SweepSpec.Limits.generations) }
         if let repeats {
-            guard SweepSpec.Limits.repeats.contains(repeats) else {
-                throw ValidationError("--repeats: \(repeats) is out of range; expected an integer in 2...\(SweepSpec.Limits.repeats.upperBound)")
-            }
-            spec.repeats = repeats
+            spec.repeats = try ListParsing.checked(repeats, flag: "--repeats", in: SweepSpec.Limits.repeats,
+                                                   why: " (a standard error needs at least 2 replicates)")
         }
         if let regimes { spec.regimeNames = try ListParsing.regimes(regimes, realFractions: [0.5]).map(\.name).uniqued() }
         if let realFraction { spec.realFractions = try ListParsing.fractions(realFraction, flag: "--real-fraction") }

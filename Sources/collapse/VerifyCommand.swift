@@ -87,8 +87,7 @@ struct VerifyCommand: ParsableCommand {
             throw CLIError("numerical failure during verification: \(error)")
         }
         let chainChecks = ChainVerification.run(seed: seed, threads: threads, only: selected)
-        let propagation: [(point: Verification.PropagationPoint, scheme: ExactPropagation.Scheme, generation: Int, mean: Double,
-                           standardError: Double, exact: Double, z: Double)]
+        let propagation: [Verification.PropagationCheck]
         do {
             propagation = try Verification.runPropagation(
                 points: Verification.propagationBattery.filter { selected?.contains($0.id) ?? true }, seed: seed, threads: threads)
