@@ -10,7 +10,9 @@ import Randomness
 /// - accumulate-subsample: `T = real.count` points drawn without replacement from that stack
 ///   (indices from `subsampling`, a separate stream so the label noise stays aligned with
 ///   the other regimes);
-/// - mix(λ): real points `0..<m` and synthetic points `m..<T` with `m = round(λT)`.
+/// - mix(λ): real points `0..<m` and synthetic points `m..<T` with `m = round(λT)`;
+/// - fresh-real(λ): `m` points of a *fresh* real dataset (from `freshReal(n)`, which the caller
+///   draws from its own stream) and synthetic points `m..<T`.
 ///
 /// This is the reference path: it literally stacks and refits. Specialised simulators (the
 /// linear fast path) must reproduce its numbers, and tests show they do.
@@ -20,20 +22,25 @@ public struct GenerationScheduler<Model: GenerativeModel> {
 
     public init(regime: Regime, generations: Int) {
         precondition(generations >= 1, "generations must be ≥ 1, got \(generations)")
-        if case let .mix(f) = regime {
-            precondition(f >= 0 && f <= 1, "mix fraction must be in [0, 1], got \(f)")
+        if let f = regime.realFraction {
+            precondition(f >= 0 && f <= 1, "\(regime.name) fraction must be in [0, 1], got \(f)")
         }
         self.regime = regime
         self.generations = generations
     }
 
     /// Runs the chain and returns `evaluate()` after each generation's fit (index 0 is
-    /// generation 1). `observe` sees the model after every fit.
+    /// generation 1). `observe` sees the model after every fit. `freshReal(n)` must return a
+    /// new real dataset of `realData.count` points for generation `n`; only `fresh-real` calls it.
     public func run<G: RandomNumberGenerator, H: RandomNumberGenerator>(
         model: inout Model, realData: Model.Data,
         sampling: inout G, subsampling: inout H,
+        freshReal: ((_ generation: Int) throws -> Model.Data)? = nil,
         observe: (_ generation: Int, _ model: Model) -> Void = { _, _ in }
     ) throws -> [Double] {
+        if case .freshReal = regime, freshReal == nil {
+            preconditionFailure("the fresh-real regime needs a freshReal data source")
+        }
         let t = realData.count
         var pool: [Model.Data] = [realData]
         var metrics: [Double] = []
@@ -58,6 +65,12 @@ public struct GenerationScheduler<Model: GenerativeModel> {
             case let .mix(fraction):
                 let m = Regime.realCount(fraction: fraction, of: t)
                 training = Model.Data.concatenating([realData.subset(Array(0..<m)),
+                                                     synthetic.subset(Array(m..<t))])
+            case let .freshReal(fraction):
+                let m = Regime.realCount(fraction: fraction, of: t)
+                let fresh = try freshReal!(n)
+                precondition(fresh.count >= m, "freshReal returned \(fresh.count) points, need \(m)")
+                training = Model.Data.concatenating([fresh.subset(Array(0..<m)),
                                                      synthetic.subset(Array(m..<t))])
             }
             try model.fit(training)

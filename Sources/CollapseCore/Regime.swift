@@ -12,6 +12,11 @@ public enum Regime: Hashable, Sendable, CustomStringConvertible {
     /// synthetic data: the first `m = round(realFraction·T)` real points and the synthetic
     /// points `m..<T` (Bertrand et al. 2023, arXiv 2310.00429).
     case mix(realFraction: Double)
+    /// Train on `m = round(realFraction·T)` *freshly drawn* real points and the synthetic
+    /// points `m..<T` of the newest generation: the "fresh data loop" of Alemohammad et al.
+    /// 2023 (arXiv 2307.01850). For a fixed-design regression "fresh" means new real labels
+    /// on the same inputs.
+    case freshReal(realFraction: Double)
 
     /// The name used on the command line and in CSV files.
     public var name: String {
@@ -20,22 +25,37 @@ public enum Regime: Hashable, Sendable, CustomStringConvertible {
         case .accumulate: return "accumulate"
         case .accumulateSubsample: return "accumulate-subsample"
         case .mix: return "mix"
+        case .freshReal: return "fresh-real"
         }
     }
 
-    /// The real-data fraction of `mix`, nil otherwise.
+    /// The real-data fraction of `mix` and `fresh-real`, nil otherwise.
     public var realFraction: Double? {
-        if case let .mix(f) = self { return f }
-        return nil
+        switch self {
+        case let .mix(f), let .freshReal(f): return f
+        default: return nil
+        }
     }
 
     public var description: String {
-        if case let .mix(f) = self { return "mix(\(f))" }
+        if let f = realFraction { return "\(name)(\(f))" }
         return name
     }
 
     /// Regime names accepted on the command line.
-    public static let names = ["replace", "accumulate", "accumulate-subsample", "mix"]
+    public static let names = ["replace", "accumulate", "accumulate-subsample", "mix", "fresh-real"]
+
+    /// The regime called `name` on the command line; `mix` and `fresh-real` take `realFraction`.
+    public static func named(_ name: String, realFraction: Double) -> Regime? {
+        switch name {
+        case "replace": return .replace
+        case "accumulate": return .accumulate
+        case "accumulate-subsample": return .accumulateSubsample
+        case "mix": return .mix(realFraction: realFraction)
+        case "fresh-real": return .freshReal(realFraction: realFraction)
+        default: return nil
+        }
+    }
 
     /// Number of real points a `mix` training set keeps out of `t`.
     public static func realCount(fraction: Double, of t: Int) -> Int {

@@ -153,7 +153,7 @@ public struct SweepRunner: Sendable {
         cmp("noise_variance", a.noiseVariances, b.noiseVariances)
         cmp("generations", a.generations, b.generations)
         cmp("regimes", a.regimeNames, b.regimeNames)
-        if a.regimeNames.contains("mix") || b.regimeNames.contains("mix") { cmp("real_fraction", a.realFractions, b.realFractions) }
+        if a.usesRealFraction || b.usesRealFraction { cmp("real_fraction", a.realFractions, b.realFractions) }
         cmp("repeats", a.repeats, b.repeats)
         if a.seed != b.seed { out.append("seed: \(show(a.seed)) vs \(show(b.seed))") }
         cmp("engine", a.engine, b.engine)
@@ -251,7 +251,7 @@ public struct SweepRunner: Sendable {
             ("cells_run_now", .int(ran)),
             ("cells_reused", .int(done.count)),
         ]
-        if spec.regimeNames.contains("mix") { parameters.append(("real_fraction", .array(spec.realFractions.map(JSONValue.double)))) }
+        if spec.usesRealFraction { parameters.append(("real_fraction", .array(spec.realFractions.map(JSONValue.double)))) }
         if let shard = options.shard { parameters.append(("shard", .string(shard.description))) }
         if resultsURL != nil { parameters.append(("rows", .int(rowCount))) }
         let manifest = RunManifest(command: "sweep", arguments: options.arguments, seed: options.seed,

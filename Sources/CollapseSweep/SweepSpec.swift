@@ -59,14 +59,15 @@ public struct SweepSpec: Equatable, Sendable {
     public static let keys = ["name", "description", "dimension", "samples", "noise_variance", "generations",
                               "regimes", "real_fraction", "repeats", "seed", "engine", "design"]
 
-    /// The regimes, with `mix` expanded into one regime per real fraction at its position.
+    /// Whether a regime takes the `real_fraction` list (`mix`, `fresh-real`).
+    public var usesRealFraction: Bool { regimeNames.contains("mix") || regimeNames.contains("fresh-real") }
+
+    /// The regimes, with `mix` and `fresh-real` expanded into one regime per real fraction at its position.
     public var regimes: [Regime] {
         regimeNames.flatMap { name -> [Regime] in
             switch name {
-            case "replace": return [.replace]
-            case "accumulate": return [.accumulate]
-            case "accumulate-subsample": return [.accumulateSubsample]
-            default: return realFractions.map { .mix(realFraction: $0) }
+            case "mix", "fresh-real": return realFractions.map { Regime.named(name, realFraction: $0)! }
+            default: return [Regime.named(name, realFraction: 0)!]
             }
         }
     }

@@ -41,6 +41,8 @@ public struct LinearCell: Hashable, Sendable, CustomStringConvertible {
         case sufficient = 2
         /// The fresh-design chain (a new design every generation).
         case freshDesign = 3
+        /// The fresh real labels of the fresh-real regime (`Xw* + E'`, one `E'` per generation).
+        case freshReal = 4
     }
 }
 
@@ -133,7 +135,7 @@ public struct LinearChainSimulator: Sendable {
     public static func estimatedBytesPerWorker(cell: LinearCell, regimes: [Regime], generations: Int) -> Double {
         let t = Double(cell.samples), d = Double(cell.dimension)
         let noiseBlock = min(Double(1 << 22), t * 64) + 64 * d
-        var doubles = 3 * t * d + 2 * d * d + t * Double(regimes.count + 5) + noiseBlock
+        var doubles = 3 * t * d + 2 * d * d + t * Double(regimes.count + 6) + noiseBlock
         if regimes.contains(.accumulateSubsample) { doubles += Double(generations) * t + 2 * t * d }
         return 8 * doubles
     }
@@ -147,7 +149,7 @@ public struct LinearChainSimulator: Sendable {
         var labels: [Double]
         /// The identity permutation, scratch for accumulate-subsample's row draws.
         var permutation: [Int] = []
-        let w, wr, noise, projectedNoise, projectedSum, h, scratch, y, trainY: UnsafeMutableBufferPointer<Double>
+        let w, wr, noise, projectedNoise, projectedSum, h, scratch, y, trainY, freshY: UnsafeMutableBufferPointer<Double>
 
         init(t: Int, d: Int, k: Int, generations: Int) {
             self.t = t; self.d = d; self.k = k
@@ -162,9 +164,10 @@ public struct LinearChainSimulator: Sendable {
             }
             w = buffer(k * d); wr = buffer(d); noise = buffer(t * chunk); projectedNoise = buffer(d * chunk)
             projectedSum = buffer(k * d); h = buffer(d); scratch = buffer(d); y = buffer(t); trainY = buffer(t)
+            freshY = buffer(t)
         }
 
-        deinit { for b in [w, wr, noise, projectedNoise, projectedSum, h, scratch, y, trainY] { b.deallocate() } }
+        deinit { for b in [w, wr, noise, projectedNoise, projectedSum, h, scratch, y, trainY, freshY] { b.deallocate() } }
     }
 
     /// A workspace sized for this simulator's cell and regimes.
@@ -178,12 +181,16 @@ public struct LinearChainSimulator: Sendable {
                              workspace: Workspace? = nil) throws -> DesignStatistics {
         var rng = cell.stream(seed: seed, replicate: replicate, purpose: .data)
         var subsampleRNG = cell.stream(seed: seed, replicate: replicate, purpose: .subsample)
-        return try run(rng: &rng, subsampleRNG: &subsampleRNG, errors: errors, workspace: workspace)
+        var freshRNG = cell.stream(seed: seed, replicate: replicate, purpose: .freshReal)
+        return try run(rng: &rng, subsampleRNG: &subsampleRNG, freshRealRNG: &freshRNG, errors: errors, workspace: workspace)
     }
 
     /// The same, on caller-supplied streams (used to compare with the scheduler path).
     /// (Concrete generator types keep the normal sampler specialised in the hot loop.)
+    /// `freshRealRNG` draws, for each generation n ≥ 2 in order and only if a fresh-real regime
+    /// runs, the T noises of that generation's fresh real labels `Xw* + E'`.
     public func run(rng: inout Xoshiro256StarStar, subsampleRNG: inout Xoshiro256StarStar,
+                    freshRealRNG: inout Xoshiro256StarStar,
                     errors: UnsafeMutableBufferPointer<Double>, workspace: Workspace? = nil) throws -> DesignStatistics {
         let t = cell.samples, d = cell.dimension, nGen = generations
         precondition(errors.count >= regimes.count * nGen, "errors buffer too small")
@@ -207,8 +214,10 @@ public struct LinearChainSimulator: Sendable {
         // a generation-by-generation loop would) and projected with one matrix product.
         let chunk = space.chunk
         // w: current fits (k·d); projectedSum: accumulate's Σ_j h(y_j) (k·p).
-        let (w, wr, noise, projectedNoise, projectedSum, h, scratch, y, trainY) =
-            (space.w, space.wr, space.noise, space.projectedNoise, space.projectedSum, space.h, space.scratch, space.y, space.trainY)
+        let (w, wr, noise, projectedNoise, projectedSum, h, scratch, y, trainY, freshY) =
+            (space.w, space.wr, space.noise, space.projectedNoise, space.projectedSum, space.h, space.scratch, space.y,
+             space.trainY, space.freshY)
+        let drawsFreshReal = regimes.contains { if case .freshReal = $0 { return true } else { return false } }
         var pool = [[Double]](repeating: [], count: k)   // accumulate-subsample label pools
         let truth = real.truth
 
@@ -249,6 +258,14 @@ public struct LinearChainSimulator: Sendable {
                     for c in 0..<count {
                         let n = first + c
                         let e = noise.baseAddress! + c * t
+                        if drawsFreshReal {
+                            // Fresh real labels y' = Xw* + E', shared by every fresh-real regime.
+                            Normal.fill(freshY, scale: sigma, using: &freshRealRNG)
+                            truth.withUnsafeBufferPointer { wp in
+                                BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!,
+                                          x: wp.baseAddress!, beta: 1, y: freshY.baseAddress!)
+                            }
+                        }
                         for r in 0..<k {
                             let wPrev = w.baseAddress! + r * d
                             switch regimes[r] {
@@ -266,13 +283,17 @@ public struct LinearChainSimulator: Sendable {
                                     let inv = 1 / Double(n)
                                     for j in 0..<d { wr[j] *= inv }
                                 }
-                            case let .mix(fraction):
+                            case let .mix(fraction), let .freshReal(fraction):
                                 // Labels formed explicitly: y = E_n + Xŵ_{n−1}.
                                 y.baseAddress!.update(from: e, count: t)
                                 BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!,
                                           x: wPrev, beta: 1, y: y.baseAddress!)
                                 let m = Regime.realCount(fraction: fraction, of: t)
-                                for i in 0..<m { trainY[i] = realY[i] }
+                                if case .mix = regimes[r] {
+                                    for i in 0..<m { trainY[i] = realY[i] }
+                                } else {
+                                    for i in 0..<m { trainY[i] = freshY[i] }
+                                }
                                 for i in m..<t { trainY[i] = y[i] }
                                 solver.solve(UnsafeBufferPointer(trainY), into: wr, workspace: &ws)
                             case .accumulateSubsample:

@@ -259,7 +259,7 @@ public enum MonteCarlo {
         switch regime {
         case .replace: return .replace
         case .accumulate: return .accumulate
-        case .accumulateSubsample, .mix: return nil
+        case .accumulateSubsample, .mix, .freshReal: return nil
         }
     }
 }

@@ -79,7 +79,7 @@ enum ListParsing {
         return try unique(values, raw: raw, flag: flag, expected: expected)
     }
 
-    /// Regime names; `mix` expands to one regime per real fraction.
+    /// Regime names; `mix` and `fresh-real` expand to one regime per real fraction.
     static func regimes(_ raw: String, flag: String = "--regimes", allowed: [String] = Regime.names,
                         realFractions: [Double]) throws -> [Regime] {
         let expected = "a comma-separated list of \(allowed.joined(separator: ", "))"
@@ -92,10 +92,8 @@ enum ListParsing {
                 throw ValidationError("\(flag): unknown regime '\(name)'; allowed: \(allowed.joined(separator: ", "))")
             }
             switch name {
-            case "replace": out.append(.replace)
-            case "accumulate": out.append(.accumulate)
-            case "accumulate-subsample": out.append(.accumulateSubsample)
-            default: out.append(contentsOf: realFractions.map { Regime.mix(realFraction: $0) })
+            case "mix", "fresh-real": out.append(contentsOf: realFractions.map { Regime.named(name, realFraction: $0)! })
+            default: out.append(Regime.named(name, realFraction: 0)!)
             }
         }
         return out

@@ -23,7 +23,7 @@ struct SimulateCommand: ParsableCommand {
             help: "Comma-separated regimes: replace, accumulate, accumulate-subsample, mix.")
     var regimes = "replace,accumulate"
 
-    @Option(name: .customLong("real-fraction"), parsing: .unconditional, help: "Real-data fraction(s) λ for mix, comma-separated, in [0, 1] (default: 0.5).")
+    @Option(name: .customLong("real-fraction"), parsing: .unconditional, help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5).")
     var realFraction: String?
 
     @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Monte Carlo replicates R per cell (≥ 2).")
@@ -57,7 +57,7 @@ struct SimulateCommand: ParsableCommand {
         let list = try ListParsing.regimes(
             regimes, realFractions: ListParsing.fractions(realFraction ?? "0.5", flag: "--real-fraction"))
         if realFraction != nil && !list.contains(where: { $0.realFraction != nil }) {
-            throw ValidationError("--real-fraction applies only to the mix regime; add mix to --regimes or drop --real-fraction")
+            throw ValidationError("--real-fraction applies only to the mix and fresh-real regimes; add one to --regimes or drop --real-fraction")
         }
         return list
     }

@@ -43,7 +43,7 @@ struct SweepCommand: ParsableCommand {
     var generations: Int?
     @Option(name: .customLong("regimes"), parsing: .unconditional, help: "Override: regimes, comma-separated.")
     var regimes: String?
-    @Option(name: .customLong("real-fraction"), parsing: .unconditional, help: "Override: real fraction(s) for mix.")
+    @Option(name: .customLong("real-fraction"), parsing: .unconditional, help: "Override: real fraction(s) for mix and fresh-real.")
     var realFraction: String?
     @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Override: replicates per cell (≥ 2).")
     var repeats: Int?

@@ -52,7 +52,7 @@ final class LinearResultsCSVTests: XCTestCase {
             case .accumulateSubsample:
                 XCTAssertEqual(f[col("theory_test_error")], "")
                 XCTAssertEqual(f[col("real_fraction")], "")
-            case .mix:
+            case .mix, .freshReal:
                 XCTAssertEqual(f[col("theory_test_error")], "")
                 XCTAssertEqual(f[col("real_fraction")], "0.25")
             }

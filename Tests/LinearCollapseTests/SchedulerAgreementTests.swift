@@ -16,12 +16,18 @@ final class SchedulerAgreementTests: XCTestCase {
     func schedulerPath(cell: LinearCell, regime: Regime, generations: Int, seed: UInt64, replicate: Int) throws -> [Double] {
         var rng = cell.stream(seed: seed, replicate: replicate, purpose: .data)
         var srng = cell.stream(seed: seed, replicate: replicate, purpose: .subsample)
+        var frng = cell.stream(seed: seed, replicate: replicate, purpose: .freshReal)
         let real = LinearRealData.draw(cell: cell, using: &rng)
         var model = OLSRegressionModel(design: real.design, truth: real.truth,
                                        noiseStandardDeviation: cell.noiseVariance.squareRoot())
+        // Fresh real data: new labels Xw* + E' on the fixed design (the truth "samples" them).
+        var truthModel = OLSRegressionModel(design: real.design, truth: real.truth,
+                                            noiseStandardDeviation: cell.noiseVariance.squareRoot())
+        try truthModel.fit(RegressionData(x: real.design, y: BLAS.multiply(real.design, real.truth)))
         return try GenerationScheduler<OLSRegressionModel>(regime: regime, generations: generations)
             .run(model: &model, realData: RegressionData(x: real.design, y: real.labels),
-                 sampling: &rng, subsampling: &srng)
+                 sampling: &rng, subsampling: &srng,
+                 freshReal: { _ in truthModel.sample(count: cell.samples, using: &frng) })
     }
 
     func fastPath(cell: LinearCell, regimes: [Regime], generations: Int, seed: UInt64, replicate: Int) throws -> [Double] {
@@ -31,7 +37,7 @@ final class SchedulerAgreementTests: XCTestCase {
         return errors
     }
 
-    let regimes: [Regime] = [.replace, .accumulate, .accumulateSubsample, .mix(realFraction: 0.3)]
+    let regimes: [Regime] = [.replace, .accumulate, .accumulateSubsample, .mix(realFraction: 0.3), .freshReal(realFraction: 0.4)]
     let cells = [
         LinearCell(dimension: 4, samples: 20, noiseVariance: 1),     // well-posed
         LinearCell(dimension: 3, samples: 5, noiseVariance: 0.5),    // T = d + 2
