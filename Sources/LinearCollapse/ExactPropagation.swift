@@ -91,18 +91,25 @@ public struct ExactPropagation: Sendable {
 /// Literal ridge refits on a fixed design (the Monte Carlo side of proof E1): each generation
 /// forms the labels `y = Xŵ + E` explicitly and solves the normal equations
 /// `(c·G + λI)ŵ = Σ_j γ^{age}Xᵀy_j` (min-norm when singular) through one eigendecomposition of
-/// `G` shared by all replicates: O(T·d + d²) per generation.
+/// `G` shared by all replicates: O(T·d + d²) per generation. With `freshRealRows = m > 0`
+/// (replace only) rows `0..<m` are relabelled `Xw* + E` every generation: the fresh-real chain
+/// of `FreshRealPropagation`.
 public struct RidgeChainSimulator: Sendable {
     public let design: Matrix
     public let truth: [Double]
     public let noiseVariance: Double
     public let ridge: Double
     public let scheme: ExactPropagation.Scheme
+    public let freshRealRows: Int
     let eigen: SymmetricEigen
     let cutoff: Double
 
-    public init(design: Matrix, truth: [Double], noiseVariance: Double, ridge: Double, scheme: ExactPropagation.Scheme) throws {
+    public init(design: Matrix, truth: [Double], noiseVariance: Double, ridge: Double, scheme: ExactPropagation.Scheme,
+                freshRealRows: Int = 0) throws {
+        precondition(freshRealRows >= 0 && freshRealRows <= design.rows, "freshRealRows must be in 0...T")
+        precondition(freshRealRows == 0 || scheme == .replace, "fresh real rows are defined for the replace scheme only")
         self.design = design; self.truth = truth; self.noiseVariance = noiseVariance; self.ridge = ridge; self.scheme = scheme
+        self.freshRealRows = freshRealRows
         eigen = try SymmetricEigen(BLAS.gram(design))
         cutoff = Double(max(design.rows, design.columns)) * Double.ulpOfOne * (eigen.values.max() ?? 0)
     }
@@ -129,11 +136,13 @@ public struct RidgeChainSimulator: Sendable {
         case let .discounted(value): gamma = value
         }
         var w = truth
+        let realMean = BLAS.multiply(design, truth)
         var weightedSum = [Double](repeating: 0, count: d)   // Σ γ^{age} Xᵀy_j
         var weight = 0.0
         for n in 1...generations {
             var y = BLAS.multiply(design, w)
             let noise = Normal.array(count: t, scale: noiseVariance.squareRoot(), using: &rng)
+            for i in 0..<freshRealRows { y[i] = realMean[i] }
             for i in 0..<t { y[i] += noise[i] }
             let h = BLAS.multiply(design, y, transpose: true)
             weight = gamma * weight + 1

@@ -181,6 +181,9 @@ public enum Verification {
         public var generations: Int
         public var reported: [Int]
         public var repeats: Int
+        /// `m > 0`: the fresh-real chain (rows `0..<m` relabelled `Xw* + E` every generation;
+        /// scheme replace), exact curve from `FreshRealPropagation` (E1 item 5).
+        public var freshRealRows: Int = 0
     }
 
     public static let propagationBattery: [PropagationPoint] = [
@@ -190,9 +193,19 @@ public enum Verification {
         PropagationPoint(id: "E2", purpose: "min-norm (λ = 0), T < d on one design: replace and accumulate vs the exact curve (proof E1)",
                          dimension: 8, samples: 5, noiseVariance: 2, ridge: 0,
                          schemes: [.replace, .accumulate], generations: 10, reported: [1, 3, 10], repeats: 20000),
+        PropagationPoint(id: "E3", purpose: "fresh real labels on 4 of 10 rows, ridge λ = 0.4 (bounded) vs the exact curve (proof E1 item 5)",
+                         dimension: 3, samples: 10, noiseVariance: 1, ridge: 0.4,
+                         schemes: [.replace], generations: 12, reported: [1, 3, 12], repeats: 20000, freshRealRows: 4),
+        PropagationPoint(id: "E3", purpose: "fresh real labels on 4 of 10 rows, min-norm, rank X_R = rank X = 3 (bounded) vs the exact curve (proof E1 item 5)",
+                         dimension: 3, samples: 10, noiseVariance: 1, ridge: 0,
+                         schemes: [.replace], generations: 12, reported: [1, 3, 12], repeats: 20000, freshRealRows: 4),
+        PropagationPoint(id: "E4", purpose: "fresh real labels on 3 of 10 rows, min-norm, rank X_R < rank X = 6 (linear growth) vs the exact curve (proof E1 item 5)",
+                         dimension: 6, samples: 10, noiseVariance: 1, ridge: 0,
+                         schemes: [.replace], generations: 12, reported: [1, 3, 12], repeats: 20000, freshRealRows: 3),
     ]
 
-    public static func schemeName(_ s: ExactPropagation.Scheme) -> String {
+    public static func schemeName(_ s: ExactPropagation.Scheme, freshRealRows: Int = 0) -> String {
+        if freshRealRows > 0 { return "fresh-real m=\(freshRealRows)" }
         switch s {
         case .replace: return "replace"
         case .accumulate: return "accumulate"
@@ -219,15 +232,19 @@ public enum Verification {
             let x = Matrix(rows: p.samples, columns: p.dimension, columnMajor: Normal.array(count: p.samples * p.dimension, using: &designRNG))
             let truth = Normal.array(count: p.dimension, using: &designRNG)
             let exact = try ExactPropagation(design: x, truth: truth, noiseVariance: p.noiseVariance, ridge: p.ridge)
+            let freshReal = p.freshRealRows > 0
+                ? try FreshRealPropagation(design: x, truth: truth, realRows: p.freshRealRows, noiseVariance: p.noiseVariance, ridge: p.ridge)
+                : nil
             for (si, scheme) in p.schemes.enumerated() {
-                let sim = try RidgeChainSimulator(design: x, truth: truth, noiseVariance: p.noiseVariance, ridge: p.ridge, scheme: scheme)
+                let sim = try RidgeChainSimulator(design: x, truth: truth, noiseVariance: p.noiseVariance, ridge: p.ridge, scheme: scheme,
+                                                  freshRealRows: p.freshRealRows)
                 let failure = BlockResults(blocks: 1, series: 1)
                 let summary = ParallelReplicates.run(repeats: p.repeats, series: p.generations, threads: threads) { rep, buffer in
                     var rng = Xoshiro256StarStar(seed: seed, stream: [300 + UInt64(index), UInt64(si), UInt64(rep)])
                     do { try sim.run(generations: p.generations, rng: &rng, errors: buffer) } catch { failure.record(error: error) }
                 }
                 if let error = failure.firstError { throw error }
-                let curve = exact.testErrorCurve(scheme, generations: p.generations)
+                let curve = freshReal?.testErrorCurve(generations: p.generations) ?? exact.testErrorCurve(scheme, generations: p.generations)
                 for n in p.reported {
                     let mean = summary.mean[n - 1], se = summary.standardError[n - 1]
                     out.append(PropagationCheck(point: p, scheme: scheme, generation: n, mean: mean, standardError: se,

@@ -23,8 +23,10 @@ struct TheoryCommand: ParsableCommand {
     var format = "table"
 
     @Option(name: .customLong("model"), parsing: .unconditional,
-            help: "Which chain: linear (default), fresh-design, poisson, gaussian-mean, gaussian-refit, categorical, mixing (see --list). For the chain models --samples is M, the samples per generation.")
+            help: "Which chain: linear (default), exact, fresh-design, poisson, gaussian-mean, gaussian-refit, categorical, mixing (see --list). For the chain models --samples is M, the samples per generation.")
     var model = "linear"
+
+    @OptionGroup(title: "Exact propagation (--model exact)") var exact: ExactPropagationOptions
 
     @Flag(name: .customLong("list"), help: "List the models with their formulas and proofs, then exit.")
     var list = false
@@ -52,6 +54,7 @@ struct TheoryCommand: ParsableCommand {
 
     static let models: [(name: String, formula: String)] = [
         ("linear", "fixed-design OLS chain: replace σ²·n·d/(T−d−1), accumulate σ²·d/(T−d−1)·Σ1/i² ≤ ·π²/6 (proofs T1, T2; verify V1–V8)"),
+        ("exact", "given one design X and truth w* (drawn as `simulate --seed S` replicate R draws them, or read from --design-file/--truth-file): the exact E‖ŵ_n − w*‖² | X of ridge (--ridge λ; 0 = min-norm) chains under replace, accumulate, fresh-real (--real-fraction) and discounted accumulation (--discount γ), by propagation in the eigenbasis of XᵀX (proof E1; verify E1–E4)"),
         ("fresh-design", "fresh Gaussian design every generation (proofs D1, O1; verify F1–F3, O1): replace Σ_k σ_k²·d/(T_k−d−1), or for T ≤ d−2 (min-norm) d(1−qⁿ) + σ²T/(d−T−1)·(1−qⁿ)/(1−q), q = T/d; accumulate Σ_i σ_i²(T_i/m_i)·d/(m_i−d−1), m_i = T₁+…+T_i; with --generator-samples T₀ --generator-noise-variance σ₀², Dohmatob et al.'s chain: σ²d/(T−d−1) + n·σ₀²d/(T₀−d−1) after n synthetic generations (our generation n + 1)"),
         ("poisson", "Poisson-rate MLE on M samples: replace n·λ/M, accumulate (λ/M)·Σ1/i² (proof U1; verify U1)"),
         ("gaussian-mean", "Gaussian-mean MLE, known σ², M samples: replace n·σ²/M, accumulate (σ²/M)·Σ1/i² (proof U1; verify U2)"),
@@ -63,6 +66,12 @@ struct TheoryCommand: ParsableCommand {
     func validate() throws {
         if list { return }
         try grid.validateGenerations()
+        if model == "exact" {
+            try exact.validate(regimes: regimes)
+            guard ["table", "csv"].contains(format) else { throw ValidationError("--format: unknown format '\(format)'; allowed: table, csv") }
+            _ = try grid.cells()
+            return
+        }
         _ = try parsedRegimes()
         guard ["table", "csv"].contains(format) else {
             throw ValidationError("--format: unknown format '\(format)'; allowed: table, csv")
@@ -223,6 +232,10 @@ struct TheoryCommand: ParsableCommand {
             return
         }
         if model == "fresh-design" { try runFreshDesign(); return }
+        if model == "exact" {
+            try exact.run(grid: grid, regimes: regimes, format: format, formula: Self.models.first { $0.name == model }!.formula)
+            return
+        }
         if model != "linear" { try runChainModel(); return }
         let forms = try parsedRegimes()
         let cells = try grid.cells()

@@ -117,13 +117,13 @@ struct VerifyCommand: ParsableCommand {
                   "replicate standardised by its own conditional mean and variance (L2), so no single SE applies.")
         }
         if !propagation.isEmpty {
-            print(pad("id", 4) + pad("scheme", 14) + pad("d", 4) + pad("T", 5) + pad("λ", 6) + pad("gen", 5) + pad("MC mean", 13) +
+            print(pad("id", 4) + pad("scheme", 16) + pad("d", 4) + pad("T", 5) + pad("λ", 6) + pad("gen", 5) + pad("MC mean", 13) +
                   pad("± SE", 12) + pad("exact", 13) + pad("z", 8) + "  result")
         }
         for c in propagation {
             let ok = abs(c.z) <= zStar
             if !ok { failed += 1 }
-            print(pad(c.point.id, 4) + pad(Verification.schemeName(c.scheme), 14) + pad(String(c.point.dimension), 4) +
+            print(pad(c.point.id, 4) + pad(Verification.schemeName(c.scheme, freshRealRows: c.point.freshRealRows), 16) + pad(String(c.point.dimension), 4) +
                   pad(String(c.point.samples), 5) + pad(fmt(c.point.ridge), 6) + pad(String(c.generation), 5) + pad(fmt(c.mean), 13) +
                   pad(fmt(c.standardError), 12) + pad(fmt(c.exact), 13) + pad(String(format: "%.2f", c.z), 8) + (ok ? "  ok" : "  FAIL"))
         }

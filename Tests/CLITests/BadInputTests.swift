@@ -95,6 +95,15 @@ final class BadInputTests: CLITestCase {
         Case(["simulate", "--design", "fresh", "--regimes", "accumulate-subsample"], ["--design fresh", "accumulate-subsample"], output: true),
         Case(["theory", "--model", "fresh-design", "--dimension", "10", "--samples", "11"], ["--dimension 10", "T ≥ d + 2"]),
         Case(["verify", "--only", "Z1"], ["--only", "Z1"]),
+        // theory --model exact
+        Case(["theory", "--model", "exact", "--ridge=-1"], ["--ridge", "-1", "[0, 1e12]"]),
+        Case(["theory", "--model", "exact", "--ridge", "x"], ["--ridge", "'x'"]),
+        Case(["theory", "--model", "exact", "--regimes", "mix"], ["--regimes", "mix", "replace, accumulate, fresh-real"]),
+        Case(["theory", "--model", "exact", "--discount", "1.5"], ["--discount", "1.5", "[0, 1]"]),
+        Case(["theory", "--model", "exact", "--regimes", "fresh-real", "--real-fraction", "2"], ["--real-fraction", "2"]),
+        Case(["theory", "--model", "exact", "--truth-file", "w.csv"], ["--truth-file", "--design-file"]),
+        Case(["theory", "--model", "exact", "--replicate=-1"], ["--replicate", "-1"]),
+        Case(["theory", "--model", "exact", "--design-file", "/nonexistent/x.csv"], ["--design-file", "/nonexistent/x.csv"]),
     ]
 
     func testBadInputIsRejectedCleanlyWithoutWritingAnything() throws {
