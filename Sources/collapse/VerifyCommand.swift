@@ -31,6 +31,26 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .customLong("only"), parsing: .unconditional, help: "Run only these check ids (comma-separated, e.g. V1,U1).")
     var only: String?
 
+    @Option(name: .customLong("seeds"), parsing: .unconditional,
+            help: "Slow mode: run the battery once per seed (a range A-B such as 0-19, or a comma-separated list); one Bonferroni family spans every statistic of every seed.")
+    var seeds: String?
+
+    /// The seeds of `--seeds`: `A-B` (inclusive, at most 1000 seeds) or a comma-separated list.
+    func parsedSeeds() throws -> [UInt64]? {
+        guard let seeds else { return nil }
+        let expected = "a range A-B such as 0-19 or a comma-separated list of seeds"
+        let parts = seeds.split(separator: "-", omittingEmptySubsequences: false)
+        if parts.count == 2, let a = UInt64(parts[0]), let b = UInt64(parts[1]) {
+            guard a <= b, b - a < 1000 else { throw ValidationError("--seeds: '\(seeds)' is out of range; expected A ≤ B with at most 1000 seeds") }
+            return Array(a...b)
+        }
+        let items = try ListParsing.items(seeds, flag: "--seeds", expected: expected)
+        return try items.map { item in
+            guard let v = UInt64(item) else { throw ValidationError("--seeds: '\(item)' is not a seed; expected \(expected)") }
+            return v
+        }
+    }
+
     static var allIDs: [String] {
         Verification.defaultBattery.map(\.id) + Verification.freshDesignBattery.map(\.id)
             + Verification.propagationBattery.map(\.id) + ChainVerification.battery.map(\.id)
@@ -50,6 +70,9 @@ struct VerifyCommand: ParsableCommand {
         _ = try runOptions.parsedSeed()
         _ = try runOptions.parsedMaxMemory()
         _ = try selectedIDs()
+        if try parsedSeeds() != nil && runOptions.seed != nil {
+            throw ValidationError("--seeds and --seed: pass one of them")
+        }
         guard falseAlarm.isFinite && falseAlarm > 0 && falseAlarm < 0.5 else {
             throw ValidationError("--false-alarm: \(falseAlarm) is out of range; expected a probability in (0, 0.5), e.g. 0.001")
         }
@@ -72,36 +95,83 @@ struct VerifyCommand: ParsableCommand {
             return
         }
         let started = Date()
-        let seed = try runOptions.resolvedSeed(default: 1)
         let threads = try runOptions.resolvedThreads()
         let selected = try selectedIDs()
-        let linearPoints = Verification.defaultBattery.filter { selected?.contains($0.id) ?? true }
-        var report: Verification.Report
-        do {
-            report = linearPoints.isEmpty
-                ? Verification.Report(checks: [], threshold: .nan, familyFalseAlarm: falseAlarm)
-                : try Verification.run(battery: linearPoints, seed: seed, threads: threads, familyFalseAlarm: falseAlarm)
-            let freshPoints = Verification.freshDesignBattery.filter { selected?.contains($0.id) ?? true }
-            report.checks += try Verification.runFreshDesign(points: freshPoints, seed: seed, threads: threads)
-        } catch {
-            throw CLIError("numerical failure during verification: \(error)")
+        let seedList = try parsedSeeds() ?? [try runOptions.resolvedSeed(default: 1)]
+        var batches: [Batch] = []
+        for seed in seedList {
+            batches.append(try collect(seed: seed, threads: threads, selected: selected))
+            if seedList.count > 1 {
+                Console.note("seed \(seed) done (\(batches.count)/\(seedList.count), \(String(format: "%.0f", Date().timeIntervalSince(started))) s)")
+            }
         }
-        let chainChecks = ChainVerification.run(seed: seed, threads: threads, only: selected)
+        // One Bonferroni family over every statistic of every battery (and every seed).
+        let total = batches.reduce(0) { $0 + $1.count }
+        let zStar = Verification.threshold(familyFalseAlarm: falseAlarm, statistics: max(total, 1))
+        var failed = 0
+        if seedList.count == 1 {
+            failed = printBatch(batches[0], zStar: zStar, onlyFailures: false)
+        } else {
+            for (seed, batch) in zip(seedList, batches) {
+                let f = printBatch(batch, zStar: zStar, onlyFailures: true)
+                print("seed \(seed): \(batch.count) checks, \(f) failed, max |z| = \(String(format: "%.2f", batch.maxAbsZ))")
+                failed += f
+            }
+        }
+        let seedText = seedList.count == 1 ? "seed \(seedList[0])" : "\(seedList.count) seeds (\(seedList.first!)…\(seedList.last!))"
+        print("""
+            \(total) checks, \(failed) failed; threshold |z| ≤ \(String(format: "%.3f", zStar)) \
+            (nominal family-wise false-alarm α = \(falseAlarm), Bonferroni over \(total)); \
+            \(seedText); \(String(format: "%.1f", Date().timeIntervalSince(started))) s
+            """)
+        if failed > 0 { throw ExitCode(1) }
+    }
+
+    /// Every statistic of one seed's run.
+    struct Batch {
+        var linear: [Verification.Check]
+        var chains: [ChainVerification.Check]
+        var propagation: [Verification.PropagationCheck]
+        var count: Int { linear.count + chains.count + propagation.count }
+        var maxAbsZ: Double {
+            (linear.map(\.z) + chains.map(\.z) + propagation.map(\.z)).map(abs).max() ?? 0
+        }
+    }
+
+    func collect(seed: UInt64, threads: Int, selected: Set<String>?) throws -> Batch {
+        let linearPoints = Verification.defaultBattery.filter { selected?.contains($0.id) ?? true }
+        var linear: [Verification.Check]
         let propagation: [Verification.PropagationCheck]
         do {
+            linear = linearPoints.isEmpty ? []
+                : try Verification.run(battery: linearPoints, seed: seed, threads: threads, familyFalseAlarm: falseAlarm).checks
+            let freshPoints = Verification.freshDesignBattery.filter { selected?.contains($0.id) ?? true }
+            linear += try Verification.runFreshDesign(points: freshPoints, seed: seed, threads: threads)
             propagation = try Verification.runPropagation(
                 points: Verification.propagationBattery.filter { selected?.contains($0.id) ?? true }, seed: seed, threads: threads)
         } catch {
-            throw CLIError("numerical failure during verification: \(error)")
+            throw CLIError("numerical failure during verification (seed \(seed)): \(error)")
         }
-        // One Bonferroni family over every statistic of both batteries.
-        let total = report.checks.count + chainChecks.count + propagation.count
-        let zStar = Verification.threshold(familyFalseAlarm: falseAlarm, statistics: max(total, 1))
+        let chains = ChainVerification.run(seed: seed, threads: threads, only: selected)
+        return Batch(linear: linear, chains: chains, propagation: propagation)
+    }
+
+    /// Prints the batch's tables (only failing rows if `onlyFailures`) and returns its failures.
+    func printBatch(_ batch: Batch, zStar: Double, onlyFailures: Bool) -> Int {
+        var failed = 0
+        var report = Verification.Report(checks: batch.linear, threshold: zStar, familyFalseAlarm: falseAlarm)
+        var chainChecks = batch.chains, propagation = batch.propagation
         for i in report.checks.indices {
             let c = report.checks[i]
             report.checks[i].passed = c.kind == .accumulateBound ? c.z <= zStar : abs(c.z) <= zStar
         }
-        var failed = report.checks.filter { !$0.passed }.count
+        failed = report.checks.filter { !$0.passed }.count + propagation.filter { abs($0.z) > zStar }.count
+            + chainChecks.filter { abs($0.z) > zStar }.count
+        if onlyFailures {
+            report.checks = report.checks.filter { !$0.passed }
+            propagation = propagation.filter { abs($0.z) > zStar }
+            chainChecks = chainChecks.filter { abs($0.z) > zStar }
+        }
         if !report.checks.isEmpty {
             print(pad("id", 4) + pad("check", 17) + pad("regime", 12) + pad("d", 5) + pad("T", 6) + pad("σ²", 8) +
                   pad("gen", 5) + pad("MC mean", 13) + pad("± SE", 12) + pad("theory", 13) + pad("z", 8) + "  result")
@@ -122,7 +192,6 @@ struct VerifyCommand: ParsableCommand {
         }
         for c in propagation {
             let ok = abs(c.z) <= zStar
-            if !ok { failed += 1 }
             print(pad(c.point.id, 4) + pad(Verification.schemeName(c.scheme, freshRealRows: c.point.freshRealRows), 16) + pad(String(c.point.dimension), 4) +
                   pad(String(c.point.samples), 5) + pad(fmt(c.point.ridge), 6) + pad(String(c.generation), 5) + pad(fmt(c.mean), 13) +
                   pad(fmt(c.standardError), 12) + pad(fmt(c.exact), 13) + pad(String(format: "%.2f", c.z), 8) + (ok ? "  ok" : "  FAIL"))
@@ -133,15 +202,9 @@ struct VerifyCommand: ParsableCommand {
         }
         for c in chainChecks {
             let ok = abs(c.z) <= zStar
-            if !ok { failed += 1 }
             print(pad(c.id, 4) + pad(c.label, 12) + pad(c.parameters, 16) + pad(String(c.generation), 5) + pad(fmt(c.mean), 13) +
                   pad(fmt(c.standardError), 12) + pad(fmt(c.theory), 13) + pad(String(format: "%.2f", c.z), 8) + (ok ? "  ok" : "  FAIL"))
         }
-        print("""
-            \(total) checks, \(failed) failed; threshold |z| ≤ \(String(format: "%.3f", zStar)) \
-            (nominal family-wise false-alarm α = \(falseAlarm), Bonferroni over \(total)); \
-            seed \(seed); \(String(format: "%.1f", Date().timeIntervalSince(started))) s
-            """)
-        if failed > 0 { throw ExitCode(1) }
+        return failed
     }
 }

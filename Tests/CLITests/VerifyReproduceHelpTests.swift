@@ -16,7 +16,7 @@ final class VerifyCommandTests: CLITestCase {
         XCTAssertEqual(lines.count, checks + other.count, r.stdout)
         XCTAssertEqual(lines.filter { $0.hasSuffix("  ok") }.count, checks)
         XCTAssertFalse(r.stdout.contains("FAIL"), r.stdout)
-        for id in ["V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8", "F1", "F2", "F3", "O1", "E1", "E2", "U1", "U2", "G1", "G2", "G3", "G4", "W1"] {
+        for id in ["V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8", "F1", "F2", "F3", "O1", "E1", "E2", "E3", "E4", "U1", "U2", "G1", "G2", "G3", "G4", "W1"] {
             XCTAssertTrue(lines.contains { $0.hasPrefix("  \(id) ") }, "no check from \(id)")
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.path), [], "verify wrote files")
@@ -35,6 +35,27 @@ final class VerifyCommandTests: CLITestCase {
         let bad = try collapse("verify", "--only", "V9")
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.stderr.contains("unknown check id 'V9'"), bad.stderr)
+    }
+
+    /// Slow mode: one Bonferroni family over every seed; per-seed summary lines, failing rows only.
+    func testVerifyAcrossSeeds() throws {
+        let r = try collapse("verify", "--only", "E3,U1", "--seeds", "3-5", "--threads", "2")
+        assertSuccess(r, "verify --seeds")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("seed ") }.count, 3, r.stdout)
+        for seed in 3...5 { XCTAssertTrue(lines.contains { $0.hasPrefix("seed \(seed): 14 checks, 0 failed") }, r.stdout) }
+        XCTAssertTrue(lines.last!.hasPrefix("42 checks, 0 failed;") && lines.last!.contains("Bonferroni over 42") &&
+                      lines.last!.contains("3 seeds (3…5)"), r.stdout)
+        // The same statistics as three single-seed runs (the seed is the only input).
+        let single = try collapse("verify", "--only", "E3,U1", "--seed", "4", "--threads", "1")
+        let maxZ = single.stdout.split(separator: "\n").filter { $0.hasSuffix("  ok") }
+            .compactMap { Double($0.split(separator: " ").dropLast().last ?? "") }.map(abs).max()!
+        XCTAssertTrue(lines.contains("seed 4: 14 checks, 0 failed, max |z| = \(String(format: "%.2f", maxZ))"), r.stdout + single.stdout)
+        for args in [["--seeds", "5-3"], ["--seeds", "a-b"], ["--seeds", "1", "--seed", "1"], ["--seeds", "0-5000"]] {
+            let bad = try collapse(arguments: ["verify"] + args)
+            XCTAssertEqual(bad.status, 64, "\(args): \(bad.stderr)")
+            XCTAssertTrue(bad.stderr.hasPrefix("Error: --seeds"), bad.stderr)
+        }
     }
 }
 
