@@ -6,14 +6,14 @@ import Foundation
 /// and the covariance `Σ̂ = S/c` (`S` the scatter about the mean; `c = M − 1` unbiased, `M` MLE;
 /// under accumulate the pooled scatter of all `nM` points over `c_n = nM − 1` or `nM`).
 ///
-/// Exact (G3 item 6, G4 items 1–3), with `s_n` = `covarianceRatio` and `e_n` = `meanErrorRatio`:
+/// Exact (G3 item 6, G4 items 1 and 3), with `s_n` = `covarianceRatio` and `e_n` = `meanErrorRatio`:
 /// - `E Σ̂_n = s_n·Σ` and `E(μ̂_n − μ)(μ̂_n − μ)ᵀ = e_n·Σ`, with the *same* scalars as the 1-D
 ///   chain (G3 items 2, 3, 7) in both regimes; hence `E‖μ̂_n − μ‖² = e_n·tr Σ` (Euclidean, the
 ///   one `W₂` uses), `E‖μ̂_n − μ‖²_{Σ⁻¹} = e_n·d`, `E tr Σ̂_n = s_n·tr Σ`;
 /// - replace, `M ≥ d + 1`: `E log det Σ̂_n − log det Σ = n·Σ_{i≤d}(ψ((M−i)/2) + log(2/c)) < 0`
 ///   (Bartlett), so `det Σ̂_n → 0` a.s.
 ///
-/// `W₂` (G4 items 4–5): `E W₂²(N(μ̂_n, Σ̂_n), N(μ, Σ)) = tr Σ·(e_n + s_n + 1) − 2C_n` with
+/// `W₂` (G4 items 4–5, Steps 4–6): `E W₂²(N(μ̂_n, Σ̂_n), N(μ, Σ)) = tr Σ·(e_n + s_n + 1) − 2C_n` with
 /// `C_n = E tr((Σ^{1/2} Σ̂_n Σ^{1/2})^{1/2})`. `C_n` depends on `Σ` only through its spectrum and
 /// is proved to lie in
 /// - replace: `Σ_i λ_i ρ_iⁿ ≤ C_n ≤ ρ₁ⁿ·tr Σ`, `ρ_i = E√(χ²_{M−i}/c)` (`ρ_i = 0` for `i ≥ M`);
@@ -39,7 +39,7 @@ public enum MultivariateGaussianFittingTheory {
     }
 
     /// `e_n` with `E(μ̂_n − μ)(μ̂_n − μ)ᵀ = e_n·Σ`: `(1/M)Σ_{k<n} s_k` (replace) or
-    /// `(1/M)Σ_{k≤n} s_{k−1}/k²` (accumulate), `s₀ = 1`. Proof G3 item 6 and G4 item 2.
+    /// `(1/M)Σ_{k≤n} s_{k−1}/k²` (accumulate), `s₀ = 1`. Proof G3 item 6 and G4 item 1.
     public static func meanErrorRatio(_ e: Estimator, regime: ClosedFormRegime, generation n: Int, samples m: Int) -> Double {
         regime == .replace ? GaussianFittingTheory.meanErrorRatio(e, generation: n, samples: m)
             : GaussianFittingTheory.accumulateMeanErrorRatio(e, generation: n, samples: m)
@@ -52,7 +52,7 @@ public enum MultivariateGaussianFittingTheory {
         return (2 / c).squareRoot() * exp(lgamma(Double(k + 1) / 2) - lgamma(Double(k) / 2))
     }
 
-    /// `√(c + j)/√(1 + 2j/(c + j)²) ≤ E√(c + χ²_j)` (Hölder: `E Y ≤ (E√Y)^{2/3}(E Y²)^{1/3}`, G4 Step 5).
+    /// `√(c + j)/√(1 + 2j/(c + j)²) ≤ E√(c + χ²_j)` (Hölder: `E Y ≤ (E√Y)^{2/3}(E Y²)^{1/3}`, G4 Step 6).
     public static func rootMeanLowerBound(shift c: Double, degreesOfFreedom j: Int) -> Double {
         precondition(c >= 0 && j >= 0 && c + Double(j) > 0, "need c ≥ 0, j ≥ 0, c + j > 0")
         let mean = c + Double(j)
@@ -71,7 +71,7 @@ public enum MultivariateGaussianFittingTheory {
     }
 
     /// The exact moments and the `W₂` bounds at one generation, for a truth with eigenvalues
-    /// `eigenvalues` (any order; all that matters of `Σ`, G4 item 4).
+    /// `eigenvalues` (any order; all that matters of `Σ`, G4 item 2).
     public struct Moments: Sendable, Equatable {
         /// `E‖μ̂_n − μ‖² = e_n·tr Σ`.
         public var meanSquaredError: Double
@@ -95,7 +95,7 @@ public enum MultivariateGaussianFittingTheory {
         let s = covarianceRatio(e, regime: regime, generation: n, samples: m)
         let meanError = meanErrorRatio(e, regime: regime, generation: n, samples: m)
         let c1 = divisor(e, regime: regime, generation: 1, samples: m)
-        // ρ_i = E√(χ²_{M−i}/c₁), the first factor of both bounds (G4 Steps 4–5).
+        // ρ_i = E√(χ²_{M−i}/c₁), the first factor of both bounds (G4 Steps 5–6).
         let rho = (1...d).map { chiRootMean(degreesOfFreedom: max(m - $0, 0), divisor: c1) }
         var weights = rho
         let upperCross: Double

@@ -3,7 +3,7 @@ import CollapseExport
 import CollapseTheory
 
 /// `collapse theory --model gaussian-refit-d` (proof G4): the `d`-dimensional Gaussian refit.
-/// Every closed form and the law of `W₂` depend on `Σ` only through its eigenvalues (G4 item 4),
+/// Every closed form and the law of `W₂` depend on `Σ` only through its eigenvalues (G4 item 2),
 /// so the truth is given by its spectrum: `--covariance-eigenvalues`, or `σ²·I_d` for each `d` in
 /// `--dimension` and `σ²` in `--noise-variance`.
 extension TheoryCommand {
