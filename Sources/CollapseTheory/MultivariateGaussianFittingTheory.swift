@@ -73,6 +73,10 @@ public enum MultivariateGaussianFittingTheory {
     /// The exact moments and the `W₂` bounds at one generation, for a truth with eigenvalues
     /// `eigenvalues` (any order; all that matters of `Σ`, G4 item 2).
     public struct Moments: Sendable, Equatable {
+        /// `s_n`, with `E Σ̂_n = s_n·Σ`.
+        public var covarianceRatio: Double
+        /// `e_n`, with `E(μ̂_n − μ)(μ̂_n − μ)ᵀ = e_n·Σ`.
+        public var meanErrorRatio: Double
         /// `E‖μ̂_n − μ‖² = e_n·tr Σ`.
         public var meanSquaredError: Double
         /// `E tr Σ̂_n = s_n·tr Σ`.
@@ -86,40 +90,57 @@ public enum MultivariateGaussianFittingTheory {
         public var wassersteinExact: Double?
     }
 
+    /// `Moments` at generation `n`.
     public static func moments(_ e: Estimator, regime: ClosedFormRegime, generation n: Int, samples m: Int,
                                eigenvalues: [Double]) -> Moments {
-        precondition(m >= 2 && n >= 1 && !eigenvalues.isEmpty && eigenvalues.allSatisfy { $0 > 0 && $0.isFinite },
-                     "need M ≥ 2, n ≥ 1 and positive finite eigenvalues")
+        curve(e, regime: regime, generations: n, samples: m, eigenvalues: eigenvalues)[n - 1]
+    }
+
+    /// `Moments` at generations `1…generations`, by the one-step recursions (`O(generations·d)`):
+    /// `s_n = s_{n−1}·r_n` with `r_n = (M−1)/c` (replace) or `(c_{n−1} + M − 1/n)/c_n`
+    /// (accumulate, `n ≥ 2`; G3 Step 7, G4 Step 1), and `e_n = e_{n−1} + s_{n−1}/M` (replace) or
+    /// `+ s_{n−1}/(Mn²)` (accumulate).
+    public static func curve(_ e: Estimator, regime: ClosedFormRegime, generations g: Int, samples m: Int,
+                             eigenvalues: [Double]) -> [Moments] {
+        precondition(m >= 2 && g >= 1 && !eigenvalues.isEmpty && eigenvalues.allSatisfy { $0 > 0 && $0.isFinite },
+                     "need M ≥ 2, generations ≥ 1 and positive finite eigenvalues")
         let lambda = eigenvalues.sorted(by: >), d = lambda.count
-        let trace = lambda.reduce(0, +)
-        let s = covarianceRatio(e, regime: regime, generation: n, samples: m)
-        let meanError = meanErrorRatio(e, regime: regime, generation: n, samples: m)
+        let trace = lambda.reduce(0, +), md = Double(m)
         let c1 = divisor(e, regime: regime, generation: 1, samples: m)
-        // ρ_i = E√(χ²_{M−i}/c₁), the first factor of both bounds (G4 Steps 5–6).
+        // ρ_i = E√(χ²_{M−i}/c₁), the first factor of both bounds (G4 Steps 5–6), decreasing in i.
         let rho = (1...d).map { chiRootMean(degreesOfFreedom: max(m - $0, 0), divisor: c1) }
-        var weights = rho
-        let upperCross: Double
-        if regime == .replace {
-            upperCross = pow(rho[0], Double(n)) * trace
-            weights = rho.map { pow($0, Double(n)) }
-        } else {
-            let s1 = covarianceRatio(e, regime: .accumulate, generation: 1, samples: m)
-            upperCross = rho[0] * (s / s1).squareRoot() * trace
-            for k in stride(from: 2, through: n, by: 1) {
-                let previous = divisor(e, regime: .accumulate, generation: k - 1, samples: m)
-                let current = divisor(e, regime: .accumulate, generation: k, samples: m)
+        let logDetStep = regime == .replace ? expectedLogDeterminantRatio(e, generation: 1, samples: m, dimension: d) : nil
+        var s = 1.0, meanError = 0.0, upperFactor = 1.0
+        var weights = [Double](repeating: 1, count: d)
+        var out: [Moments] = []
+        out.reserveCapacity(g)
+        for n in 1...g {
+            let nd = Double(n)
+            if regime == .replace || n == 1 {
+                meanError += s / md
+                s *= (md - 1) / c1
+                upperFactor *= rho[0]
+                for i in 0..<d { weights[i] *= rho[i] }
+            } else {
+                let previous = divisor(e, regime: .accumulate, generation: n - 1, samples: m)
+                let current = divisor(e, regime: .accumulate, generation: n, samples: m)
+                meanError += s / (md * nd * nd)
+                let r = (previous + md - 1 / nd) / current
+                s *= r
+                upperFactor *= r.squareRoot()
                 for i in 0..<d { weights[i] *= rootMeanLowerBound(shift: previous, degreesOfFreedom: max(m - i - 1, 0)) / current.squareRoot() }
             }
+            // Any pairing of eigenvalues with weights is a valid lower bound; descending with
+            // descending is the largest (rearrangement inequality).
+            let lowerCross = zip(lambda, weights.sorted(by: >)).reduce(0) { $0 + $1.0 * $1.1 }
+            let upperCross = upperFactor * trace
+            let base = trace * (meanError + s + 1)
+            let exact = d == 1 && (regime == .replace || n == 1)
+            out.append(Moments(covarianceRatio: s, meanErrorRatio: meanError, meanSquaredError: meanError * trace, expectedTrace: s * trace,
+                               expectedLogDeterminantRatio: logDetStep.map { nd * $0 },
+                               wassersteinLower: base - 2 * upperCross, wassersteinUpper: base - 2 * lowerCross,
+                               wassersteinExact: exact ? base - 2 * upperCross : nil))
         }
-        // Any pairing of eigenvalues with weights is a valid lower bound; descending with
-        // descending is the largest (rearrangement inequality).
-        let lowerCross = zip(lambda, weights.sorted(by: >)).reduce(0) { $0 + $1.0 * $1.1 }
-        let base = trace * (meanError + s + 1)
-        let exact = d == 1 && (regime == .replace || n == 1)
-        return Moments(meanSquaredError: meanError * trace, expectedTrace: s * trace,
-                       expectedLogDeterminantRatio: regime == .replace
-                           ? expectedLogDeterminantRatio(e, generation: n, samples: m, dimension: d) : nil,
-                       wassersteinLower: base - 2 * upperCross, wassersteinUpper: base - 2 * lowerCross,
-                       wassersteinExact: exact ? base - 2 * upperCross : nil)
+        return out
     }
 }

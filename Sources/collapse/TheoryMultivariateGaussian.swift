@@ -38,12 +38,11 @@ extension TheoryCommand {
                                       "covariance_trace", "covariance_ratio", "mean_error_ratio", "mean_squared_error", "expected_trace",
                                       "expected_log_det_ratio", "wasserstein2_lower", "wasserstein2_upper", "wasserstein2_exact"])
         for spectrum in try multivariateSpectra() { for m in try grid.sampleSizes() { for form in try parsedRegimes() {
-            for g in 1...grid.generations {
-                let t = MultivariateGaussianFittingTheory.moments(e, regime: form, generation: g, samples: m, eigenvalues: spectrum)
-                table.append(["gaussian-refit-d", form.rawValue, String(g), String(spectrum.count), String(m), e.rawValue,
+            let curve = MultivariateGaussianFittingTheory.curve(e, regime: form, generations: grid.generations, samples: m, eigenvalues: spectrum)
+            for (index, t) in curve.enumerated() {
+                table.append(["gaussian-refit-d", form.rawValue, String(index + 1), String(spectrum.count), String(m), e.rawValue,
                               spectrum.map { CSVField.number($0) }.joined(separator: ";"), CSVField.number(spectrum.reduce(0, +)),
-                              CSVField.number(MultivariateGaussianFittingTheory.covarianceRatio(e, regime: form, generation: g, samples: m)),
-                              CSVField.number(MultivariateGaussianFittingTheory.meanErrorRatio(e, regime: form, generation: g, samples: m)),
+                              CSVField.number(t.covarianceRatio), CSVField.number(t.meanErrorRatio),
                               CSVField.number(t.meanSquaredError), CSVField.number(t.expectedTrace), CSVField.number(t.expectedLogDeterminantRatio),
                               CSVField.number(t.wassersteinLower), CSVField.number(t.wassersteinUpper), CSVField.number(t.wassersteinExact)])
             }

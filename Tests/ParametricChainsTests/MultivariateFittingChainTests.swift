@@ -50,6 +50,22 @@ final class MultivariateFittingChainTests: XCTestCase {
         } } }
     }
 
+    /// The O(n·d) recursion of `curve` against the 1-D product and sum formulas of G3 far out.
+    func testCurveRecursionAgainstProductFormulasAtLargeN() {
+        for e in GaussianFittingTheory.Estimator.allCases { for regime in ClosedFormRegime.allCases {
+            let curve = Theory.curve(e, regime: regime, generations: 2000, samples: 7, eigenvalues: [1.5, 0.5])
+            for n in [1, 10, 2000] {
+                let s = regime == .replace ? GaussianFittingTheory.varianceRatio(e, generation: n, samples: 7)
+                    : GaussianFittingTheory.accumulateVarianceRatio(e, generation: n, samples: 7)
+                let r = regime == .replace ? GaussianFittingTheory.meanErrorRatio(e, generation: n, samples: 7)
+                    : GaussianFittingTheory.accumulateMeanErrorRatio(e, generation: n, samples: 7)
+                XCTAssertEqual(curve[n - 1].covarianceRatio, s, accuracy: 1e-12 * max(s, 1e-300), "\(e) \(regime) n=\(n)")
+                XCTAssertEqual(curve[n - 1].meanErrorRatio, r, accuracy: 1e-12 * r, "\(e) \(regime) n=\(n)")
+                XCTAssertEqual(curve[n - 1], Theory.moments(e, regime: regime, generation: n, samples: 7, eigenvalues: [0.5, 1.5]))
+            }
+        } }
+    }
+
     /// The d-dimensional forms against direct sums: E log det is the Bartlett sum over d
     /// χ² factors, the mean error is e_n·tr Σ, and the W₂ bounds are ordered, with the upper one
     /// the replace sum Σλ_iρ_iⁿ sorted descending (rearrangement) and isotropic Σ giving λ·Σρ_iⁿ.
