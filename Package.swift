@@ -30,7 +30,7 @@ let package = Package(
         // Tidy CSV, JSON manifests, atomic file output.
         .target(name: "CollapseExport", dependencies: ["LinearCollapse", "CollapseCore", "LinearAlgebra"]),
         // Exactly solvable parametric chains (Poisson, Gaussian mean, real/synthetic mixing).
-        .target(name: "ParametricChains", dependencies: ["CollapseCore", "CollapseTheory", "Randomness"]),
+        .target(name: "ParametricChains", dependencies: ["CollapseCore", "CollapseTheory", "Randomness", "LinearAlgebra"]),
         // SVG figures from results CSV files (pure Swift).
         .target(name: "CollapsePlot", dependencies: ["CollapseExport"]),
         // Sweep definitions (config files, named experiments), durable per-cell runs, shards, merge.

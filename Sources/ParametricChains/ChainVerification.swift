@@ -3,7 +3,8 @@ import CollapseTheory
 import Randomness
 
 /// Monte Carlo against the exact results of proofs U1 (Poisson and Gaussian-mean chains), G1
-/// (mixing fresh real with synthetic data), G3 (Gaussian refits) and W1 (categorical refits).
+/// (mixing fresh real with synthetic data), G3 and G4 (Gaussian refits, 1-D and d-dimensional)
+/// and W1 (categorical refits).
 /// Each check is `z = (mean − theory)/SE` over `R` replicates of a per-replicate statistic
 /// (squared error, variance estimate, log-variance or collision probability); the caller
 /// compares every z with one Bonferroni threshold.
@@ -24,6 +25,7 @@ public enum ChainVerification {
         case mixing(MixingChain)
         case gaussianFitting(GaussianFittingChain)
         case categorical(CategoricalChain)
+        case multivariateFitting(MultivariateGaussianFittingChain)
     }
 
     /// One check: which statistic, at which generation, against which closed form.
@@ -57,6 +59,12 @@ public enum ChainVerification {
         Point(id: "W1", purpose: "categorical refit (Zipf K = 10, s = 1.1): 1 − E S_n = (1 − 1/M)ⁿ(1 − S₀) (proof W1)",
               samples: 20, generations: 30, reported: [1, 5, 30], repeats: 20000,
               model: .categorical(CategoricalChain(truth: CategoricalChainTheory.zipf(support: 10, exponent: 1.1)))),
+        Point(id: "G5", purpose: "d = 3 Gaussian refit, unbiased covariance: E Σ̂ = Σ, E(μ̂−μ)(μ̂−μ)ᵀ = nΣ/M, E log det, W₂² bounds; accumulate (proof G4)",
+              samples: 10, generations: 5, reported: [1, 3, 5], repeats: 20000,
+              model: .multivariateFitting(MultivariateGaussianFittingChain(covariance: multivariateCovariance, estimator: .unbiased))),
+        Point(id: "G6", purpose: "d = 3 Gaussian refit, MLE covariance: E Σ̂ = qⁿΣ, E(μ̂−μ)(μ̂−μ)ᵀ = (1−qⁿ)Σ, E log det, W₂² bounds; accumulate (proof G4)",
+              samples: 20, generations: 5, reported: [1, 3, 5], repeats: 20000,
+              model: .multivariateFitting(MultivariateGaussianFittingChain(covariance: multivariateCovariance, estimator: .mle))),
     ]
 
     /// Runs the points whose ids are in `only` (all when nil).
@@ -106,6 +114,8 @@ public enum ChainVerification {
                         checks.append(check(point, label: label, n: n, mean: summary.mean[s], se: summary.standardError[s], theory: theory))
                     }
                 }
+            case let .multivariateFitting(chain):
+                checks += multivariateChecks(point, index: index, chain: chain, seed: seed, threads: threads)
             case let .categorical(chain):
                 let summary = ParallelReplicates.run(repeats: point.repeats, series: 3 * nGen, threads: threads) { rep, buffer in
                     var rng = Xoshiro256StarStar(seed: seed, stream: [100 + UInt64(index), UInt64(rep)])
@@ -149,6 +159,7 @@ public enum ChainVerification {
         case let .mixing(c): parameters = "σ²=\(c.variance) M=\(p.samples)"
         case let .gaussianFitting(c): parameters = "\(c.estimator.rawValue) M=\(p.samples)"
         case let .categorical(c): parameters = "K=\(c.truth.count) M=\(p.samples)"
+        case let .multivariateFitting(c): parameters = "\(c.estimator.rawValue) d=\(c.dimension) M=\(p.samples)"
         }
         return Check(id: p.id, label: label, parameters: parameters, generation: n, mean: mean, standardError: se,
                      theory: theory, z: (mean - theory) / se)

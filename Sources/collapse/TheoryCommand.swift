@@ -23,7 +23,7 @@ struct TheoryCommand: ParsableCommand {
     var format = "table"
 
     @Option(name: .customLong("model"), parsing: .unconditional,
-            help: "Which chain: linear (default), exact, fresh-design, poisson, gaussian-mean, gaussian-refit, categorical, mixing (see --list). For the chain models --samples is M, the samples per generation.")
+            help: "Which chain: linear (default), exact, fresh-design, poisson, gaussian-mean, gaussian-refit, gaussian-refit-d, categorical, mixing (see --list). For the chain models --samples is M, the samples per generation.")
     var model = "linear"
 
     @OptionGroup(title: "Exact propagation (--model exact)") var exact: ExactPropagationOptions
@@ -43,6 +43,10 @@ struct TheoryCommand: ParsableCommand {
     @Option(name: .customLong("estimator"), parsing: .unconditional, help: "Variance estimator for --model gaussian-refit: unbiased or mle.")
     var estimator = "unbiased"
 
+    @Option(name: .customLong("covariance-eigenvalues"), parsing: .unconditional,
+            help: "Eigenvalues of Σ for --model gaussian-refit-d, comma-separated (> 0); the dimension is their number (default: σ²·I_d from --noise-variance and --dimension).")
+    var covarianceEigenvalues: String?
+
     @Option(name: .customLong("zipf-support"), parsing: .unconditional, help: "K, the support size of the Zipf truth for --model categorical.")
     var zipfSupport = 10
 
@@ -59,6 +63,7 @@ struct TheoryCommand: ParsableCommand {
         ("poisson", "Poisson-rate MLE on M samples: replace n·λ/M, accumulate (λ/M)·Σ1/i² (proof U1; verify U1)"),
         ("gaussian-mean", "Gaussian-mean MLE, known σ², M samples: replace n·σ²/M, accumulate (σ²/M)·Σ1/i² (proof U1; verify U2)"),
         ("gaussian-refit", "Gaussian refit to its own M samples (--estimator unbiased|mle), replace: E(μ̂−μ)² = nσ²/M or σ²(1−qⁿ), E σ̂² = σ² or qⁿσ², q = (M−1)/M; accumulate: E σ̂²/σ² = ∏(1 − 1/(Mk²)) (MLE) (proof G3; verify G3, G4)"),
+        ("gaussian-refit-d", "d-dimensional Gaussian refit, truth N(μ, Σ) given by --covariance-eigenvalues (or σ²I_d): E Σ̂_n = s_n·Σ, E(μ̂−μ)(μ̂−μ)ᵀ = e_n·Σ with gaussian-refit's scalars, E log det Σ̂_n (replace, M > d), and bounds on E W₂² (exact for d = 1) (proofs G3, G4; verify G5, G6)"),
         ("categorical", "categorical refit (Wright–Fisher), truth Zipf(--zipf-support K, --zipf-exponent s): replace 1 − E Σp̂² = (1−1/M)ⁿ(1 − Σp²); accumulate (1 − Σp²)∏(1 − 1/(Mk²)) (proof W1; verify W1)"),
         ("mixing", "fresh real + synthetic Gaussian mean, weight w: v_n = v∞ + (1−w)^{2(n−1)}(b − v∞), v∞ = b(w²+(1−w)²)/(w(2−w)), b = σ²/M; best w* = (√5−1)/2 (proof G1; verify G1, G2)"),
     ]
@@ -91,6 +96,7 @@ struct TheoryCommand: ParsableCommand {
             }
             return
         }
+        if model == "gaussian-refit-d" { try validateMultivariateGaussian(); return }
         if model == "gaussian-refit" {
             guard GaussianFittingTheory.Estimator(rawValue: estimator) != nil else {
                 throw ValidationError("--estimator: unknown estimator '\(estimator)'; allowed: unbiased, mle")
@@ -228,7 +234,7 @@ struct TheoryCommand: ParsableCommand {
 
     func run() throws {
         if list {
-            for m in Self.models { print("\(m.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(m.formula)") }
+            for m in Self.models { print("\(m.name.padding(toLength: 17, withPad: " ", startingAt: 0)) \(m.formula)") }
             return
         }
         if model == "fresh-design" { try runFreshDesign(); return }
@@ -236,6 +242,7 @@ struct TheoryCommand: ParsableCommand {
             try exact.run(grid: grid, regimes: regimes, format: format, formula: Self.models.first { $0.name == model }!.formula)
             return
         }
+        if model == "gaussian-refit-d" { try runMultivariateGaussian(); return }
         if model != "linear" { try runChainModel(); return }
         let forms = try parsedRegimes()
         let cells = try grid.cells()

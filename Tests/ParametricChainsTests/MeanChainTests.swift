@@ -85,10 +85,10 @@ final class MeanChainTests: XCTestCase {
         XCTAssertLessThan(chi2, critical, "Poisson(16.5) pmf: χ² = \(chi2) on \(bins - 1) df")
     }
 
-    /// The battery of `collapse verify` (U1, U2, G1, G2), each z within its 1e-6 bound.
+    /// The chain battery of `collapse verify` (U1, U2, G1–G6, W1), each z within its 1e-6 bound.
     func testChainsMatchTheirClosedForms() {
         let checks = ChainVerification.run(seed: 5, threads: 2)
-        XCTAssertEqual(Set(checks.map(\.id)), ["U1", "U2", "G1", "G2", "G3", "G4", "W1"])
+        XCTAssertEqual(Set(checks.map(\.id)), ["U1", "U2", "G1", "G2", "G3", "G4", "G5", "G6", "W1"])
         for c in checks {
             XCTAssertLessThan(abs(c.z), z, "\(c.id) \(c.label) n=\(c.generation): \(c.mean) vs \(c.theory)")
         }
