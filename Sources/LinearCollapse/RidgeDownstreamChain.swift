@@ -28,7 +28,7 @@ public struct RidgeConditionalRisk: Sendable, Equatable {
         self = fit.conditionalRisk(spectrum: spectrum, noiseVariance: s2)
     }
 
-    init(bias: Double, variance: Double, collapseFactor: Double) {
+    public init(bias: Double, variance: Double, collapseFactor: Double) {
         self.bias = bias; self.variance = variance; self.collapseFactor = collapseFactor
     }
 }

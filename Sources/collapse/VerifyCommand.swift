@@ -13,7 +13,7 @@ struct VerifyCommand: ParsableCommand {
         (--false-alarm), each |z| is compared with z* = Φ⁻¹(1 − α/(2K)) (Bonferroni), so a correct \
         implementation fails with probability about α (nominal: each z is only approximately normal). \
         V1–V8 (linear chain), F1–F3 and O1 (fresh designs, proofs D1, O1), E1–E2 (exact propagation on \
-        one design, proof E1) and U1–U2, G1–G4, W1 (exactly solvable chains, proofs U1, G1, G3, W1); \
+        one design, proof E1), R1–R3 (ridge downstream of the generator chain, power-law Σ, proof R1) and U1–U2, G1–G4, W1 (exactly solvable chains, proofs U1, G1, G3, W1); \
         `--list` describes each. For the linear checks — design-averaged: (mean − closed form)/SE, used \
         where T ≥ d + 10 (finite higher moments, proof L1). given-design: replicates standardised by \
         their exact conditional mean and variance (proof L2), valid for every T including T = d + 2 \
@@ -33,7 +33,7 @@ struct VerifyCommand: ParsableCommand {
 
     static var allIDs: [String] {
         Verification.defaultBattery.map(\.id) + Verification.freshDesignBattery.map(\.id)
-            + Verification.propagationBattery.map(\.id) + ChainVerification.battery.map(\.id)
+            + Verification.propagationBattery.map(\.id) + ChainVerification.battery.map(\.id) + RidgeVerification.battery.map(\.id)
     }
 
     func selectedIDs() throws -> Set<String>? {
@@ -69,6 +69,7 @@ struct VerifyCommand: ParsableCommand {
             for p in ChainVerification.battery {
                 print("\(p.id.padding(toLength: 4, withPad: " ", startingAt: 0)) M = \(p.samples), \(p.generations) generations, R = \(p.repeats): \(p.purpose)")
             }
+            RidgeVerifySupport.list()
             return
         }
         let started = Date()
@@ -87,15 +88,16 @@ struct VerifyCommand: ParsableCommand {
             throw CLIError("numerical failure during verification: \(error)")
         }
         let chainChecks = ChainVerification.run(seed: seed, threads: threads, only: selected)
-        let propagation: [Verification.PropagationCheck]
+        let propagation: [Verification.PropagationCheck], ridge: [RidgeVerification.Check]
         do {
             propagation = try Verification.runPropagation(
                 points: Verification.propagationBattery.filter { selected?.contains($0.id) ?? true }, seed: seed, threads: threads)
+            ridge = try RidgeVerification.run(points: RidgeVerification.battery.filter { selected?.contains($0.id) ?? true }, seed: seed, threads: threads)
         } catch {
             throw CLIError("numerical failure during verification: \(error)")
         }
         // One Bonferroni family over every statistic of both batteries.
-        let total = report.checks.count + chainChecks.count + propagation.count
+        let total = report.checks.count + chainChecks.count + propagation.count + ridge.count
         let zStar = Verification.threshold(familyFalseAlarm: falseAlarm, statistics: max(total, 1))
         for i in report.checks.indices {
             let c = report.checks[i]
@@ -137,6 +139,7 @@ struct VerifyCommand: ParsableCommand {
             print(pad(c.id, 4) + pad(c.label, 12) + pad(c.parameters, 16) + pad(String(c.generation), 5) + pad(fmt(c.mean), 13) +
                   pad(fmt(c.standardError), 12) + pad(fmt(c.theory), 13) + pad(String(format: "%.2f", c.z), 8) + (ok ? "  ok" : "  FAIL"))
         }
+        failed += RidgeVerifySupport.printChecks(ridge, threshold: zStar)
         print("""
             \(total) checks, \(failed) failed; threshold |z| ≤ \(String(format: "%.3f", zStar)) \
             (nominal family-wise false-alarm α = \(falseAlarm), Bonferroni over \(total)); \
