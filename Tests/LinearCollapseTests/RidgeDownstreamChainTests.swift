@@ -153,6 +153,24 @@ final class RidgeDownstreamChainTests: XCTestCase {
     }
 }
 
+extension RidgeDownstreamChainTests {
+    /// `collapse verify` R1–R3 give bit-identical means and SEs for any thread count.
+    func testVerificationDoesNotDependOnThreads() throws {
+        let points = RidgeVerification.battery.map { p -> RidgeVerification.Point in
+            var q = p
+            q.repeats = 40
+            if q.spectrum.dimension > 30 { q.spectrum = .powerLaw(dimension: 30, beta: 1.5, source: 0.5); q.samples = 15; q.generatorSamples = 60 }
+            return q
+        }
+        let one = try RidgeVerification.run(points: points, seed: 3, threads: 1)
+        let three = try RidgeVerification.run(points: points, seed: 3, threads: 3)
+        XCTAssertEqual(one.count, 6)
+        XCTAssertEqual(one.map(\.mean), three.map(\.mean))
+        XCTAssertEqual(one.map(\.standardError), three.map(\.standardError))
+        XCTAssertEqual(one.map(\.target), three.map(\.target))
+    }
+}
+
 final class ErrorBox: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: (any Error)?
