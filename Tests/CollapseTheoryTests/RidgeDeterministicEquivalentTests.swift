@@ -100,6 +100,23 @@ final class RidgeDeterministicEquivalentTests: XCTestCase {
         }
     }
 
+    /// R1, Step 6: in the deterministic equivalent the collapse term is extra label noise,
+    /// `V + C = σ̃²·df₂/(T − df₂)` with `σ̃² = σ² + c(T − df₂ + K)`, `K = κ²tr(Σ+κI)⁻² ∈ [0, d]`.
+    func testCollapseActsAsExtraLabelNoise() {
+        let spectrum = RidgeSpectrum.powerLaw(dimension: 80, beta: 1.7, source: 0.6)
+        for (t, lambda, n) in [(40, 0.02, 3), (400, 0.001, 1), (90, 0.3, 7)] {
+            let e = DE.terms(spectrum: spectrum, samples: t, noiseVariance: 0.3, ridge: lambda, syntheticGenerations: n,
+                             generatorSamples: 150, generatorNoiseVariance: 0.8)!
+            let k = e.kappa, tt = Double(t)
+            let shrunk = spectrum.eigenvalues.reduce(0) { $0 + k * k / (($1 + k) * ($1 + k)) }
+            XCTAssertTrue(shrunk >= 0 && shrunk <= 80)
+            let c = Double(n) * 0.8 / Double(150 - 80 - 1)
+            XCTAssertEqual(e.collapseScale, c, accuracy: 1e-15)
+            let effective = 0.3 + c * (tt - e.df2 + shrunk)
+            XCTAssertEqual(e.variance + e.collapse, effective * e.df2 / (tt - e.df2), accuracy: 1e-12 * (e.variance + e.collapse))
+        }
+    }
+
     /// Power-law spectrum and source normalisation as documented.
     func testPowerLawConstructor() {
         let sp = RidgeSpectrum.powerLaw(dimension: 10, beta: 2, source: 0.25, signalVariance: 3)
