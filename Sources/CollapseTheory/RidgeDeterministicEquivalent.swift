@@ -68,6 +68,8 @@ public struct RidgeSpectrum: Sendable, Equatable {
 /// - collapse `C = c·[df₂ + κ²tr(Σ + κI)⁻²·df₂/(T − df₂)]`,
 /// so `E‖ŵ − w*‖²_Σ ≈ B + V + C`, with relative error `O(1/d)` at proportional sizes (measured
 /// in the tests; not a bound). THEORY §3.3's formula is confirmed in this normalisation.
+/// Equivalently (R1, Step 6, exact algebra) `V + C = σ̃²·df₂/(T − df₂)` with the effective
+/// label noise `σ̃² = σ² + c·(T − df₂ + κ²tr(Σ + κI)⁻²)`.
 public enum RidgeDeterministicEquivalent {
     /// `df_m(κ) = Σ_i (s_i/(s_i + κ))^m`.
     public static func degreesOfFreedom(_ m: Int, eigenvalues s: [Double], kappa: Double) -> Double {

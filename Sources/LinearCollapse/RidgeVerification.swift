@@ -70,6 +70,7 @@ public enum RidgeVerification {
 
     /// Runs `points`; replicate `r` of point `i` draws from stream `[400 + i, r]` of `seed`.
     public static func run(points: [Point] = battery, seed: UInt64, threads: Int) throws -> [Check] {
+        MonteCarlo.configureBLASForParallelReplicates()
         var out: [Check] = []
         for (index, p) in points.enumerated() {
             let sim = FreshDesignRidgeSimulator(spectrum: p.spectrum, samples: p.samples, noiseVariance: p.noiseVariance, ridge: p.ridge,

@@ -112,6 +112,7 @@ final class RidgeDownstreamChainTests: XCTestCase {
     }
 
     func simulate(_ sim: FreshDesignRidgeSimulator, repeats: Int, seed: UInt64) throws -> ParallelReplicates.Summary {
+        MonteCarlo.configureBLASForParallelReplicates()
         let failure = ErrorBox()
         let summary = ParallelReplicates.run(repeats: repeats, series: 3 * sim.generations, threads: 2) { rep, buffer in
             var rng = Xoshiro256StarStar(seed: seed, stream: [UInt64(rep)])
@@ -196,6 +197,7 @@ final class RidgeDeterministicEquivalentGapTests: XCTestCase {
                                             generatorSamples: t0, generatorNoiseVariance: s0, generations: 1)
         let c = RidgeDeterministicEquivalent.collapseScale(dimension: spectrum.dimension, syntheticGenerations: n, generatorSamples: t0,
                                                            generatorNoiseVariance: s0)!
+        MonteCarlo.configureBLASForParallelReplicates()
         let failure = ErrorBox()
         let summary = ParallelReplicates.run(repeats: repeats, series: 4, threads: 2) { rep, buffer in
             var rng = Xoshiro256StarStar(seed: seed, stream: [UInt64(spectrum.dimension), UInt64(rep)])
