@@ -7,12 +7,8 @@ import LinearCollapse
 import Randomness
 
 /// Flags of `collapse theory --model exact`: the exact risk curve of a fixed-design ridge /
-/// min-norm chain given one design `X` and truth `w*` (proof E1), without Monte Carlo.
+/// min-norm chain (penalty λ on the mean squared loss, as for `--model ridge`) given one design `X` and truth `w*` (proof E1), without Monte Carlo.
 struct ExactPropagationOptions: ParsableArguments {
-    @Option(name: .customLong("ridge"), parsing: .unconditional,
-            help: "Ridge penalty(ies) λ ≥ 0 for --model exact, comma-separated; 0 is the min-norm OLS fit (default: 0).")
-    var ridge = "0"
-
     @Option(name: .customLong("discount"), parsing: .unconditional,
             help: "For --model exact: also weighted accumulation with weight γ^age on older generations, γ in [0, 1], comma-separated.")
     var discount: String?
@@ -36,8 +32,9 @@ struct ExactPropagationOptions: ParsableArguments {
             help: "For --model exact with fresh-real: real fraction(s) λ in [0, 1]; rows 0..<round(λT) get fresh real labels (default 0.5).")
     var realFraction = "0.5"
 
-    func ridges() throws -> [Double] {
-        try ListParsing.items(ridge, flag: "--ridge", expected: "a comma-separated list of numbers ≥ 0").map { item in
+    /// `--ridge` (shared with `--model ridge`): penalties on the mean squared loss; default 0.
+    func ridges(_ ridge: String?) throws -> [Double] {
+        try ListParsing.items(ridge ?? "0", flag: "--ridge", expected: "a comma-separated list of numbers ≥ 0").map { item in
             guard let v = Double(item), v.isFinite, v >= 0, v <= 1e12 else {
                 throw ValidationError("--ridge: '\(item)' is out of range; expected a number in [0, 1e12]")
             }
@@ -62,8 +59,8 @@ struct ExactPropagationOptions: ParsableArguments {
                                 realFractions: ListParsing.fractions(realFraction, flag: "--real-fraction"))
     }
 
-    func validate(regimes: String) throws {
-        _ = try ridges(); _ = try discounts(); _ = try parsedSeed(); _ = try schemes(regimes)
+    func validate(regimes: String, ridge: String?) throws {
+        _ = try ridges(ridge); _ = try discounts(); _ = try parsedSeed(); _ = try schemes(regimes)
         guard replicate >= 0 else { throw ValidationError("--replicate: \(replicate) is out of range; expected an integer ≥ 0") }
         if truthFile != nil && designFile == nil {
             throw ValidationError("--truth-file needs --design-file (without it the design and truth are both drawn from --seed)")
@@ -119,15 +116,17 @@ struct ExactPropagationOptions: ParsableArguments {
 
     /// `collapse theory --model exact`: E‖ŵ_n − w*‖² given X and w* for every ridge penalty and
     /// scheme (proof E1 items 1–3 and 5).
-    func run(grid: GridOptions, regimes: String, format: String, formula: String) throws {
+    func run(grid: GridOptions, regimes: String, ridge: String?, format: String, formula: String) throws {
         var table = CSVTable(header: ["model", "regime", "real_fraction", "discount", "generation", "dimension", "samples",
                                       "noise_variance", "ridge", "theory_given_design"])
         let n = grid.generations
         for problem in try problems(grid: grid) {
             let x = problem.design, d = x.columns, t = x.rows, s2 = problem.noiseVariance
-            for lambda in try ridges() {
+            for lambda in try ridges(ridge) {
+                // The library's fits solve (XᵀX + λ_sum I)w = Xᵀy: λ_sum = T·λ.
+                let penalty = Double(t) * lambda
                 let exact: ExactPropagation
-                do { exact = try ExactPropagation(design: x, truth: problem.truth, noiseVariance: s2, ridge: lambda) } catch {
+                do { exact = try ExactPropagation(design: x, truth: problem.truth, noiseVariance: s2, ridge: penalty) } catch {
                     throw CLIError("numerical failure at d=\(d) T=\(t): \(error)")
                 }
                 func add(_ regime: String, _ fraction: Double?, _ gamma: Double?, _ curve: [Double]) {
@@ -144,7 +143,7 @@ struct ExactPropagationOptions: ParsableArguments {
                         let m = Regime.realCount(fraction: f, of: t)
                         do {
                             add("fresh-real", f, nil, try FreshRealPropagation(design: x, truth: problem.truth, realRows: m, noiseVariance: s2,
-                                                                              ridge: lambda).testErrorCurve(generations: n))
+                                                                              ridge: penalty).testErrorCurve(generations: n))
                         } catch { throw CLIError("numerical failure at d=\(d) T=\(t): \(error)") }
                     default: break
                     }

@@ -23,10 +23,12 @@ struct TheoryCommand: ParsableCommand {
     var format = "table"
 
     @Option(name: .customLong("model"), parsing: .unconditional,
-            help: "Which chain: linear (default), exact, fresh-design, poisson, gaussian-mean, gaussian-refit, gaussian-refit-d, categorical, mixing (see --list). For the chain models --samples is M, the samples per generation.")
+            help: "Which chain: linear (default), exact, fresh-design, ridge, poisson, gaussian-mean, gaussian-refit, gaussian-refit-d, categorical, mixing (see --list). For the chain models --samples is M, the samples per generation.")
     var model = "linear"
 
     @OptionGroup(title: "Exact propagation (--model exact)") var exact: ExactPropagationOptions
+
+    @OptionGroup var ridgeOptions: RidgeTheoryOptions
 
     @Flag(name: .customLong("list"), help: "List the models with their formulas and proofs, then exit.")
     var list = false
@@ -34,10 +36,10 @@ struct TheoryCommand: ParsableCommand {
     @Option(name: .customLong("rate"), parsing: .unconditional, help: "Poisson rate(s) λ for --model poisson, comma-separated (> 0).")
     var rate = "1"
 
-    @Option(name: .customLong("generator-samples"), parsing: .unconditional, help: "T₀ of the generators for --model fresh-design (Dohmatob chain).")
+    @Option(name: .customLong("generator-samples"), parsing: .unconditional, help: "T₀ of the generators for --model fresh-design or ridge (Dohmatob chain; default: --samples).")
     var generatorSamples: Int?
 
-    @Option(name: .customLong("generator-noise-variance"), parsing: .unconditional, help: "σ₀² of the generators for --model fresh-design (default: --noise-variance).")
+    @Option(name: .customLong("generator-noise-variance"), parsing: .unconditional, help: "σ₀² of the generators for --model fresh-design or ridge (default: --noise-variance).")
     var generatorNoiseVariance: Double?
 
     @Option(name: .customLong("estimator"), parsing: .unconditional, help: "Variance estimator for --model gaussian-refit: unbiased or mle.")
@@ -58,8 +60,9 @@ struct TheoryCommand: ParsableCommand {
 
     static let models: [(name: String, formula: String)] = [
         ("linear", "fixed-design OLS chain: replace σ²·n·d/(T−d−1), accumulate σ²·d/(T−d−1)·Σ1/i² ≤ ·π²/6 (proofs T1, T2; verify V1–V8)"),
-        ("exact", "given one design X and truth w* (drawn as `simulate --seed S` replicate R draws them, or read from --design-file/--truth-file): the exact E‖ŵ_n − w*‖² | X of ridge (--ridge λ; 0 = min-norm) chains under replace, accumulate, fresh-real (--real-fraction) and discounted accumulation (--discount γ), by propagation in the eigenbasis of XᵀX (proof E1; verify E1–E4)"),
+        ("exact", "given one design X and truth w* (drawn as `simulate --seed S` replicate R draws them, or read from --design-file/--truth-file): the exact E‖ŵ_n − w*‖² | X of ridge chains (--ridge λ, 0 = min-norm, on the mean squared loss) under replace, accumulate, fresh-real (--real-fraction) and discounted accumulation (--discount γ), by propagation in the eigenbasis of XᵀX (proof E1; verify E1–E4)"),
         ("fresh-design", "fresh Gaussian design every generation (proofs D1, O1; verify F1–F3, O1): replace Σ_k σ_k²·d/(T_k−d−1), or for T ≤ d−2 (min-norm) d(1−qⁿ) + σ²T/(d−T−1)·(1−qⁿ)/(1−q), q = T/d; accumulate Σ_i σ_i²(T_i/m_i)·d/(m_i−d−1), m_i = T₁+…+T_i; with --generator-samples T₀ --generator-noise-variance σ₀², Dohmatob et al.'s chain: σ²d/(T−d−1) + n·σ₀²d/(T₀−d−1) after n synthetic generations (our generation n + 1)"),
+        ("ridge", ridgeFormula),
         ("poisson", "Poisson-rate MLE on M samples: replace n·λ/M, accumulate (λ/M)·Σ1/i² (proof U1; verify U1)"),
         ("gaussian-mean", "Gaussian-mean MLE, known σ², M samples: replace n·σ²/M, accumulate (σ²/M)·Σ1/i² (proof U1; verify U2)"),
         ("gaussian-refit", "Gaussian refit to its own M samples (--estimator unbiased|mle), replace: E(μ̂−μ)² = nσ²/M or σ²(1−qⁿ), E σ̂² = σ² or qⁿσ², q = (M−1)/M; accumulate: E σ̂²/σ² = ∏(1 − 1/(Mk²)) (MLE) (proof G3; verify G3, G4)"),
@@ -72,7 +75,7 @@ struct TheoryCommand: ParsableCommand {
         if list { return }
         try grid.validateGenerations()
         if model == "exact" {
-            try exact.validate(regimes: regimes)
+            try exact.validate(regimes: regimes, ridge: ridgeOptions.ridge)
             guard ["table", "csv"].contains(format) else { throw ValidationError("--format: unknown format '\(format)'; allowed: table, csv") }
             _ = try grid.cells()
             return
@@ -84,6 +87,7 @@ struct TheoryCommand: ParsableCommand {
         guard Self.models.contains(where: { $0.name == model }) else {
             throw ValidationError("--model: unknown model '\(model)'; allowed: \(Self.models.map(\.name).joined(separator: ", "))")
         }
+        if model == "ridge" { try validateRidge(); return }
         if model == "fresh-design" {
             let d = try grid.dimensions(), ts = try grid.sampleSizes() + (generatorSamples.map { [$0] } ?? [])
             // D1 needs T ≥ d + 2; the over-parameterised chain (O1, one size) needs T ≤ d − 2.
@@ -239,10 +243,11 @@ struct TheoryCommand: ParsableCommand {
         }
         if model == "fresh-design" { try runFreshDesign(); return }
         if model == "exact" {
-            try exact.run(grid: grid, regimes: regimes, format: format, formula: Self.models.first { $0.name == model }!.formula)
+            try exact.run(grid: grid, regimes: regimes, ridge: ridgeOptions.ridge, format: format, formula: Self.models.first { $0.name == model }!.formula)
             return
         }
         if model == "gaussian-refit-d" { try runMultivariateGaussian(); return }
+        if model == "ridge" { try runRidge(); return }
         if model != "linear" { try runChainModel(); return }
         let forms = try parsedRegimes()
         let cells = try grid.cells()

@@ -13,7 +13,7 @@ struct VerifyCommand: ParsableCommand {
         (--false-alarm), each |z| is compared with z* = Φ⁻¹(1 − α/(2K)) (Bonferroni), so a correct \
         implementation fails with probability about α (nominal: each z is only approximately normal). \
         V1–V8 (linear chain), F1–F3 and O1 (fresh designs, proofs D1, O1), E1–E2 (exact propagation on \
-        one design, proof E1) and U1–U2, G1–G6, W1 (exactly solvable chains, proofs U1, G1, G3, G4, W1); \
+        one design, proof E1), R1–R3 (ridge downstream of the generator chain, power-law Σ, proof R1) and U1–U2, G1–G6, W1 (exactly solvable chains, proofs U1, G1, G3, G4, W1); \
         `--list` describes each. For the linear checks — design-averaged: (mean − closed form)/SE, used \
         where T ≥ d + 10 (finite higher moments, proof L1). given-design: replicates standardised by \
         their exact conditional mean and variance (proof L2), valid for every T including T = d + 2 \
@@ -53,7 +53,7 @@ struct VerifyCommand: ParsableCommand {
 
     static var allIDs: [String] {
         Verification.defaultBattery.map(\.id) + Verification.freshDesignBattery.map(\.id)
-            + Verification.propagationBattery.map(\.id) + ChainVerification.battery.map(\.id)
+            + Verification.propagationBattery.map(\.id) + ChainVerification.battery.map(\.id) + RidgeVerification.battery.map(\.id)
     }
 
     func selectedIDs() throws -> Set<String>? {
@@ -92,6 +92,7 @@ struct VerifyCommand: ParsableCommand {
             for p in ChainVerification.battery {
                 print("\(p.id.padding(toLength: 4, withPad: " ", startingAt: 0)) M = \(p.samples), \(p.generations) generations, R = \(p.repeats): \(p.purpose)")
             }
+            RidgeVerifySupport.list()
             return
         }
         let started = Date()
@@ -132,16 +133,17 @@ struct VerifyCommand: ParsableCommand {
         var linear: [Verification.Check]
         var chains: [ChainVerification.Check]
         var propagation: [Verification.PropagationCheck]
-        var count: Int { linear.count + chains.count + propagation.count }
+        var ridge: [RidgeVerification.Check]
+        var count: Int { linear.count + chains.count + propagation.count + ridge.count }
         var maxAbsZ: Double {
-            (linear.map(\.z) + chains.map(\.z) + propagation.map(\.z)).map(abs).max() ?? 0
+            (linear.map(\.z) + chains.map(\.z) + propagation.map(\.z) + ridge.map(\.z)).map(abs).max() ?? 0
         }
     }
 
     func collect(seed: UInt64, threads: Int, selected: Set<String>?) throws -> Batch {
         let linearPoints = Verification.defaultBattery.filter { selected?.contains($0.id) ?? true }
         var linear: [Verification.Check]
-        let propagation: [Verification.PropagationCheck]
+        let propagation: [Verification.PropagationCheck], ridge: [RidgeVerification.Check]
         do {
             linear = linearPoints.isEmpty ? []
                 : try Verification.run(battery: linearPoints, seed: seed, threads: threads, familyFalseAlarm: falseAlarm).checks
@@ -149,28 +151,30 @@ struct VerifyCommand: ParsableCommand {
             linear += try Verification.runFreshDesign(points: freshPoints, seed: seed, threads: threads)
             propagation = try Verification.runPropagation(
                 points: Verification.propagationBattery.filter { selected?.contains($0.id) ?? true }, seed: seed, threads: threads)
+            ridge = try RidgeVerification.run(points: RidgeVerification.battery.filter { selected?.contains($0.id) ?? true }, seed: seed, threads: threads)
         } catch {
             throw CLIError("numerical failure during verification (seed \(seed)): \(error)")
         }
         let chains = ChainVerification.run(seed: seed, threads: threads, only: selected)
-        return Batch(linear: linear, chains: chains, propagation: propagation)
+        return Batch(linear: linear, chains: chains, propagation: propagation, ridge: ridge)
     }
 
     /// Prints the batch's tables (only failing rows if `onlyFailures`) and returns its failures.
     func printBatch(_ batch: Batch, zStar: Double, onlyFailures: Bool) -> Int {
         var failed = 0
         var report = Verification.Report(checks: batch.linear, threshold: zStar, familyFalseAlarm: falseAlarm)
-        var chainChecks = batch.chains, propagation = batch.propagation
+        var chainChecks = batch.chains, propagation = batch.propagation, ridge = batch.ridge
         for i in report.checks.indices {
             let c = report.checks[i]
             report.checks[i].passed = c.kind == .accumulateBound ? c.z <= zStar : abs(c.z) <= zStar
         }
         failed = report.checks.filter { !$0.passed }.count + propagation.filter { abs($0.z) > zStar }.count
-            + chainChecks.filter { abs($0.z) > zStar }.count
+            + chainChecks.filter { abs($0.z) > zStar }.count + ridge.filter { !$0.passes(threshold: zStar) }.count
         if onlyFailures {
             report.checks = report.checks.filter { !$0.passed }
             propagation = propagation.filter { abs($0.z) > zStar }
             chainChecks = chainChecks.filter { abs($0.z) > zStar }
+            ridge = ridge.filter { !$0.passes(threshold: zStar) }
         }
         if !report.checks.isEmpty {
             print(pad("id", 4) + pad("check", 17) + pad("regime", 12) + pad("d", 5) + pad("T", 6) + pad("σ²", 8) +
@@ -205,6 +209,7 @@ struct VerifyCommand: ParsableCommand {
             print(pad(c.id, 4) + pad(c.label, 12) + pad(c.parameters, 16) + pad(String(c.generation), 5) + pad(fmt(c.mean), 13) +
                   pad(fmt(c.standardError), 12) + pad(fmt(c.theory), 13) + pad(String(format: "%.2f", c.z), 8) + (ok ? "  ok" : "  FAIL"))
         }
+        _ = RidgeVerifySupport.printChecks(ridge, threshold: zStar)
         return failed
     }
 }

@@ -34,7 +34,8 @@ final class ExactModelCLITests: CLITestCase {
             }
         }
         for row in csv.rows {
-            let n = try XCTUnwrap(Int(row[4])), lambda = try XCTUnwrap(Double(row[8])), value = try XCTUnwrap(Double(row[9]))
+            // --ridge is the penalty on the mean squared loss: (XᵀX + Tλ I) with T = 3.
+            let n = try XCTUnwrap(Int(row[4])), lambda = 3 * (try XCTUnwrap(Double(row[8]))), value = try XCTUnwrap(Double(row[9]))
             XCTAssertEqual(Array(row[5...6]), ["2", "3"])
             let expected: Double
             switch row[1] {

@@ -10,13 +10,13 @@ final class VerifyCommandTests: CLITestCase {
         XCTAssertTrue(last.contains(" checks, 0 failed;"), last)
         XCTAssertTrue(last.contains("seed 1;"), last)
         let checks = try XCTUnwrap(Int(last.split(separator: " ").first ?? ""), last)
-        // One line per check; otherwise only table headers, the note on given-design rows and the summary.
+        // One line per check; otherwise only table headers, the notes on given-design and ridge rows and the summary.
         let other = lines.filter { !$0.hasSuffix("  ok") }
-        XCTAssertTrue(other.allSatisfy { $0.hasPrefix("  id") || $0.hasPrefix("given-design rows") || $0 == last }, r.stdout)
+        XCTAssertTrue(other.allSatisfy { $0.hasPrefix("  id") || $0.hasPrefix("given-design rows") || $0.hasPrefix("ridge rows") || $0 == last }, r.stdout)
         XCTAssertEqual(lines.count, checks + other.count, r.stdout)
         XCTAssertEqual(lines.filter { $0.hasSuffix("  ok") }.count, checks)
         XCTAssertFalse(r.stdout.contains("FAIL"), r.stdout)
-        for id in ["V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8", "F1", "F2", "F3", "O1", "E1", "E2", "E3", "E4", "U1", "U2", "G1", "G2", "G3", "G4", "W1"] {
+        for id in ["V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8", "F1", "F2", "F3", "O1", "E1", "E2", "E3", "E4", "U1", "U2", "G1", "G2", "G3", "G4", "G5", "G6", "W1", "R1", "R2", "R3"] {
             XCTAssertTrue(lines.contains { $0.hasPrefix("  \(id) ") }, "no check from \(id)")
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.path), [], "verify wrote files")

@@ -1,0 +1,139 @@
+import ArgumentParser
+import CollapseExport
+import CollapseTheory
+import Foundation
+
+/// The flags of `collapse theory --model ridge` (proof R1).
+struct RidgeTheoryOptions: ParsableArguments {
+    @Option(name: .customLong("spectrum"), parsing: .unconditional,
+            help: "Covariance spectrum for --model ridge: isotropic (Σ = I) or power-law (s_i = i^−β, s_1 = 1).")
+    var spectrum = "isotropic"
+
+    @Option(name: .customLong("beta"), parsing: .unconditional, help: "Capacity exponent β > 0 of --spectrum power-law (default 1.5).")
+    var beta: Double?
+
+    @Option(name: .customLong("source"), parsing: .unconditional,
+            help: "Source exponent r ≥ 0 of --spectrum power-law: s_i·w*_i² ∝ i^−(1+2βr) (default 0.5).")
+    var source: Double?
+
+    @Option(name: .customLong("ridge"), parsing: .unconditional,
+            help: "Ridge penalty λ ≥ 0 on the mean squared loss, ŵ = (XᵀX/T + λI)⁻¹Xᵀy/T, comma-separated (0: min-norm OLS). --model ridge: also 'optimal' (minimises the deterministic equivalent at each generation; the default). --model exact: default 0.")
+    var ridge: String?
+}
+
+extension TheoryCommand {
+    static let ridgeFormula = """
+        ridge downstream of Dohmatob et al.'s fresh-design OLS generator chain, general Σ (proof R1; verify R1–R3): \
+        κ − λ = κ·df₁/T, df_m = tr Σ^m(Σ+κI)^−m; E‖ŵ − w*‖²_Σ ≈ κ²w*ᵀΣ(Σ+κI)⁻²w*/(1 − df₂/T) + σ²df₂/(T − df₂) \
+        + nσ₀²/(T₀−d−1)·[df₂ + κ²tr(Σ+κI)⁻²·df₂/(T − df₂)] after n = N − 1 synthetic generations; ‖w*‖²_Σ = 1; \
+        --ridge optimal minimises it over λ
+        """
+
+    /// `nil` entries mean 'optimal'.
+    func ridgeChoices() throws -> [Double?] {
+        let expected = "comma-separated penalties λ ≥ 0 (finite) or 'optimal', e.g. 0.01,0.1,optimal"
+        let raw = ridgeOptions.ridge ?? "optimal"
+        let items = try ListParsing.items(raw, flag: "--ridge", expected: expected)
+        _ = try ListParsing.unique(items, raw: raw, flag: "--ridge", expected: expected)
+        return try items.map { s -> Double? in
+            if s == "optimal" { return nil }
+            guard let v = Double(s) else { throw ValidationError("--ridge: '\(s)' is not a number or 'optimal'; expected \(expected)") }
+            guard v.isFinite else { throw ValidationError("--ridge: \(ListParsing.nonFinite(s)); expected \(expected)") }
+            guard v >= 0 else { throw ValidationError("--ridge: \(s) is out of range; expected \(expected)") }
+            return v
+        }
+    }
+
+    func ridgeSpectrum(dimension d: Int) throws -> RidgeSpectrum {
+        let o = ridgeOptions
+        switch o.spectrum {
+        case "isotropic":
+            if o.beta != nil { throw ValidationError("--beta: applies to --spectrum power-law only (the spectrum is isotropic)") }
+            if o.source != nil { throw ValidationError("--source: applies to --spectrum power-law only (the spectrum is isotropic)") }
+            return .isotropic(dimension: d)
+        case "power-law":
+            let beta = o.beta ?? 1.5, r = o.source ?? 0.5
+            guard beta.isFinite && beta > 0 && beta <= 10 else {
+                throw ValidationError("--beta: \(beta) is out of range; expected a finite number in (0, 10]")
+            }
+            guard r.isFinite && r >= 0 && r <= 10 else {
+                throw ValidationError("--source: \(r) is out of range; expected a finite number in [0, 10]")
+            }
+            return .powerLaw(dimension: d, beta: beta, source: r)
+        default:
+            throw ValidationError("--spectrum: unknown spectrum '\(o.spectrum)'; allowed: isotropic, power-law")
+        }
+    }
+
+    func validateRidge() throws {
+        guard ["replace", "replace,accumulate"].contains(regimes) else {
+            throw ValidationError("--regimes: --model ridge is Dohmatob et al.'s replace chain; omit --regimes or pass replace")
+        }
+        let choices = try ridgeChoices()
+        for d in try grid.dimensions() {
+            _ = try ridgeSpectrum(dimension: d)
+            for t in try grid.sampleSizes() {
+                let t0 = generatorSamples ?? t
+                if grid.generations >= 2 && t0 < d + 2 {
+                    throw ValidationError("--generator-samples \(t0) with --dimension \(d): the OLS generators need T₀ ≥ d + 2 = \(d + 2) " +
+                                          "(their error has infinite mean below)" + (generatorSamples == nil ? "; T₀ defaults to --samples, pass --generator-samples" : ""))
+                }
+                if choices.contains(0) && t == d {
+                    throw ValidationError("--ridge 0 with --samples \(t) = --dimension \(d): the ridgeless variance is infinite at T = d; use λ > 0")
+                }
+            }
+        }
+        _ = try grid.noiseVariances()
+        if let s0 = generatorNoiseVariance, !(s0.isFinite && s0 > 0) {
+            throw ValidationError("--generator-noise-variance: \(s0) is out of range; expected a finite number > 0")
+        }
+    }
+
+    /// One row per (d, T, σ², λ choice, generation N): the deterministic equivalent after N − 1
+    /// synthetic generations.
+    func runRidge() throws {
+        let o = ridgeOptions
+        var table = CSVTable(header: ["model", "generation", "synthetic_generations", "dimension", "samples", "noise_variance",
+                                      "generator_samples", "generator_noise_variance", "spectrum", "beta", "source", "ridge_choice",
+                                      "ridge", "kappa", "df1", "df2", "bias", "variance", "collapse", "theory_test_error"])
+        for d in try grid.dimensions() {
+            let spectrum = try ridgeSpectrum(dimension: d)
+            for t in try grid.sampleSizes() { for s2 in try grid.noiseVariances() {
+                let t0 = generatorSamples ?? t, s0 = generatorNoiseVariance ?? s2
+                for choice in try ridgeChoices() { for n in 1...grid.generations {
+                    let terms: RidgeDeterministicEquivalent.Terms?
+                    if let lambda = choice {
+                        terms = RidgeDeterministicEquivalent.terms(spectrum: spectrum, samples: t, noiseVariance: s2, ridge: lambda,
+                                                                   syntheticGenerations: n - 1, generatorSamples: t0, generatorNoiseVariance: s0)
+                    } else {
+                        let best = RidgeDeterministicEquivalent.optimalRidge(spectrum: spectrum, samples: t, noiseVariance: s2, syntheticGenerations: n - 1,
+                                                                             generatorSamples: t0, generatorNoiseVariance: s0)
+                        if best?.atBoundary == true {
+                            Console.note("warning: d = \(d), T = \(t), generation \(n): the optimal λ is at the edge of the scanned range (10^−10 … 10^4 times the top eigenvalue)")
+                        }
+                        terms = best?.terms
+                    }
+                    guard let terms else { throw CLIError("no finite deterministic equivalent at d = \(d), T = \(t), T₀ = \(t0), generation \(n)") }
+                    table.append(["ridge", String(n), String(n - 1), String(d), String(t), CSVField.number(s2), String(t0), CSVField.number(s0),
+                                  o.spectrum, o.spectrum == "power-law" ? CSVField.number(o.beta ?? 1.5) : "",
+                                  o.spectrum == "power-law" ? CSVField.number(o.source ?? 0.5) : "", choice == nil ? "optimal" : "given",
+                                  CSVField.number(terms.ridge), CSVField.number(terms.kappa), CSVField.number(terms.df1), CSVField.number(terms.df2),
+                                  CSVField.number(terms.bias), CSVField.number(terms.variance), CSVField.number(terms.collapse),
+                                  CSVField.number(terms.total)])
+                } }
+            } }
+        }
+        if format == "csv" { print(table.rendered(), terminator: ""); return }
+        print(Self.ridgeFormula)
+        print(pad("d", 6) + pad("T", 7) + pad("σ²", 7) + pad("T₀", 7) + pad("σ₀²", 7) + pad("gen", 5) + pad("syn", 5) + pad("λ", 12) +
+              pad("κ", 12) + pad("bias", 12) + pad("variance", 12) + pad("collapse", 12) + pad("test error", 12))
+        for r in table.rows {
+            print(pad(r[3], 6) + pad(r[4], 7) + pad(r[5], 7) + pad(r[6], 7) + pad(r[7], 7) + pad(r[1], 5) + pad(r[2], 5) +
+                  pad(fmt(Double(r[12])!) + (r[11] == "optimal" ? "*" : ""), 12) + pad(fmt(Double(r[13])!), 12) + pad(fmt(Double(r[16])!), 12) +
+                  pad(fmt(Double(r[17])!), 12) + pad(fmt(Double(r[18])!), 12) + pad(fmt(Double(r[19])!), 12))
+        }
+        if table.rows.contains(where: { $0[11] == "optimal" }) {
+            print("* collapse-aware optimal λ (numerical minimiser of the deterministic equivalent, λ to relative 1e−6; λ = 0 when ridgeless is best)")
+        }
+    }
+}
