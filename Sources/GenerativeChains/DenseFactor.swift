@@ -115,3 +115,62 @@ public func logSumExp(_ a: UnsafeBufferPointer<Double>) -> Double {
 
 /// `log(2π)`.
 let logTwoPi = log(2 * Double.pi)
+
+/// `exp(x)` for `x ≤ 0` without a library call or a branch, so loops over it vectorise.
+/// Cody–Waite reduction `x = k·ln 2 + r`, `|r| ≤ ln 2/2` (`k` rounded by the 1.5·2⁵² shifter,
+/// `ln 2` split in a high and a low part), `e^r` by its Taylor polynomial of degree 13
+/// (truncation `< (ln 2/2)¹⁴/14! ≈ 4·10⁻¹⁸`, relative), and `2^k` written into the exponent
+/// bits. Arguments below −708 are clamped there (`e^−708 ≈ 3·10⁻³⁰⁸`, negligible next to the
+/// largest term 1 of a shifted log-sum-exp).
+@inlinable @inline(__always)
+public func expNonPositive(_ x: Double) -> Double {
+    let xc = max(x, -708.0)
+    let shifter = 0x1.8p52
+    let t = xc * 1.4426950408889634 + shifter
+    let k = t - shifter
+    let r = (xc - k * 0.6931471805599453) - k * 2.3190468138462996e-17
+    var p = 1.0 / 6227020800.0                 // 1/13!
+    p = p * r + 1.0 / 479001600.0              // 1/12!
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    let scale = Double(bitPattern: (t.bitPattern &+ 1023) << 52)
+    return p * scale
+}
+
+/// Reductions in a fixed order with four partial results (so the loops vectorise, and the
+/// result does not depend on the machine).
+public enum Reduction {
+    @inlinable
+    public static func sum(_ a: UnsafeBufferPointer<Double>) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        let n = a.count, m = n & ~3
+        var i = 0
+        while i < m { s0 += a[i]; s1 += a[i + 1]; s2 += a[i + 2]; s3 += a[i + 3]; i += 4 }
+        while i < n { s0 += a[i]; i += 1 }
+        return (s0 + s1) + (s2 + s3)
+    }
+
+    @inlinable
+    public static func minimum(_ a: UnsafeBufferPointer<Double>) -> Double {
+        var m0 = Double.infinity, m1 = m0, m2 = m0, m3 = m0
+        let n = a.count, m = n & ~3
+        var i = 0
+        while i < m {
+            m0 = a[i] < m0 ? a[i] : m0; m1 = a[i + 1] < m1 ? a[i + 1] : m1
+            m2 = a[i + 2] < m2 ? a[i + 2] : m2; m3 = a[i + 3] < m3 ? a[i + 3] : m3
+            i += 4
+        }
+        while i < n { m0 = a[i] < m0 ? a[i] : m0; i += 1 }
+        return min(min(m0, m1), min(m2, m3))
+    }
+}

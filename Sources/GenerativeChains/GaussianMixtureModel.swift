@@ -39,8 +39,8 @@ public struct GaussianMixtureModel: GenerativeModel, Sendable {
     /// EM iterations of the kept start.
     public private(set) var iterations = 0
 
-    public init(dimension: Int, components: Int, restarts: Int = 2, maxIterations: Int = 200,
-                tolerance: Double = 1e-6, varianceFloor: Double = 1e-6,
+    public init(dimension: Int, components: Int, restarts: Int = 1, maxIterations: Int = 200,
+                tolerance: Double = 1e-5, varianceFloor: Double = 1e-6,
                 initialisation: Xoshiro256StarStar, test: PointSet? = nil) {
         precondition(dimension >= 1 && components >= 1 && restarts >= 1 && maxIterations >= 1,
                      "GaussianMixtureModel: need d, K, restarts, iterations ≥ 1")
@@ -99,98 +99,178 @@ public struct GaussianMixtureModel: GenerativeModel, Sendable {
             }
             centres.append(next)
         }
-        var responsibilities = [Double](repeating: 0, count: n * components)
+        // One hard assignment to the nearest centre, and its M-step.
+        var stats = SufficientStatistics(components: components, dimension: d)
+        var r = [Double](repeating: 0, count: components)
+        let centre = data.values.withUnsafeBufferPointer { Self.mean($0, n, d) }
         for i in 0..<n {
             var bestK = 0, bestD = Double.infinity
             for (k, c) in centres.enumerated() { let s = sq(i, c); if s < bestD { bestD = s; bestK = k } }
-            responsibilities[i * components + bestK] = 1
+            for k in 0..<components { r[k] = k == bestK ? 1 : 0 }
+            x.withUnsafeBufferPointer { stats.add($0.baseAddress! + i * d, centre: centre, responsibilities: r) }
         }
-        return maximisation(data, responsibilities)
+        return maximisation(stats, count: n, centre: centre)
     }
 
-    /// The M-step: weights, means and floored covariances from responsibilities `r[i·K + k]`.
-    /// A component with no responsibility keeps weight 0 and gets the pooled covariance at the
-    /// overall mean.
-    func maximisation(_ data: PointSet, _ r: [Double]) -> Parameters {
-        let n = data.count, d = dimension, kk = components
-        let x = data.values
+    static func mean(_ x: UnsafeBufferPointer<Double>, _ n: Int, _ d: Int) -> [Double] {
+        var m = [Double](repeating: 0, count: d)
+        for i in 0..<n { for j in 0..<d { m[j] += x[i * d + j] } }
+        return m.map { $0 / Double(n) }
+    }
+
+    /// `Σ_i r_ik`, `Σ_i r_ik x̃_i` and `Σ_i r_ik x̃_i x̃_iᵀ` (lower triangle) per component, with
+    /// `x̃ = x − c` centred on the data mean `c` (so the M-step's `E[x̃x̃ᵀ] − μ̃μ̃ᵀ` loses no digits
+    /// to a large mean).
+    struct SufficientStatistics {
+        let k: Int, d: Int
+        var weight: [Double], first: [Double], second: [Double]
+        var scratch: [Double]
+
+        init(components k: Int, dimension d: Int) {
+            self.k = k
+            self.d = d
+            weight = [Double](repeating: 0, count: k)
+            first = [Double](repeating: 0, count: k * d)
+            second = [Double](repeating: 0, count: k * d * d)
+            scratch = [Double](repeating: 0, count: d)
+        }
+
+        @inline(__always)
+        mutating func add(_ x: UnsafePointer<Double>, centre: [Double], responsibilities r: [Double]) {
+            for j in 0..<d { scratch[j] = x[j] - centre[j] }
+            for c in 0..<k {
+                let w = r[c]
+                if w == 0 { continue }
+                weight[c] += w
+                for j in 0..<d {
+                    let wx = w * scratch[j]
+                    first[c * d + j] += wx
+                    for l in 0...j { second[(c * d + j) * d + l] += wx * scratch[l] }
+                }
+            }
+        }
+    }
+
+    /// The M-step from sufficient statistics: `w_k = N_k/n`, `μ_k = c + S1_k/N_k`,
+    /// `Σ_k = S2_k/N_k − (S1_k/N_k)(S1_k/N_k)ᵀ + floor·I`. A component with no responsibility
+    /// keeps weight 0 and gets the overall mean and covariance.
+    func maximisation(_ s: SufficientStatistics, count n: Int, centre: [Double]) -> Parameters {
+        let d = dimension, kk = components
         var weights = [Double](repeating: 0, count: kk)
         var means = [[Double]](repeating: [Double](repeating: 0, count: d), count: kk)
         var covs = [[Double]](repeating: [Double](repeating: 0, count: d * d), count: kk)
-        for i in 0..<n {
-            for k in 0..<kk {
-                let w = r[i * kk + k]
-                if w == 0 { continue }
-                weights[k] += w
-                for j in 0..<d { means[k][j] += w * x[i * d + j] }
-            }
-        }
-        let (overallMean, scatter) = Moments.meanAndScatter(data)
-        for k in 0..<kk where weights[k] > 0 { for j in 0..<d { means[k][j] /= weights[k] } }
-        var c = [Double](repeating: 0, count: d)
-        for i in 0..<n {
-            for k in 0..<kk {
-                let w = r[i * kk + k]
-                if w == 0 { continue }
-                for j in 0..<d { c[j] = x[i * d + j] - means[k][j] }
-                for j in 0..<d { for l in 0...j { covs[k][j * d + l] += w * c[j] * c[l] } }
-            }
+        func moments(_ w: Double, _ first: (Int) -> Double, _ second: (Int, Int) -> Double) -> ([Double], [Double]) {
+            let m = (0..<d).map { first($0) / w }
+            var c = [Double](repeating: 0, count: d * d)
+            for j in 0..<d { for l in 0...j { let v = second(j, l) / w - m[j] * m[l]; c[j * d + l] = v; c[l * d + j] = v } }
+            for j in 0..<d { c[j * d + j] += varianceFloor }
+            return (zip(m, centre).map { $0 + $1 }, c)
         }
         for k in 0..<kk {
-            if weights[k] > 0 {
-                for j in 0..<d { for l in 0...j { covs[k][j * d + l] /= weights[k]; covs[k][l * d + j] = covs[k][j * d + l] } }
+            weights[k] = s.weight[k] / Double(n)
+            if s.weight[k] > 0 {
+                (means[k], covs[k]) = moments(s.weight[k], { s.first[k * d + $0] }, { s.second[(k * d + $0) * d + $1] })
             } else {
-                means[k] = overallMean
-                covs[k] = scatter.map { $0 / Double(n) }
+                let total = s.weight.reduce(0, +)
+                (means[k], covs[k]) = moments(total, { j in (0..<kk).reduce(0) { $0 + s.first[$1 * d + j] } },
+                                              { j, l in (0..<kk).reduce(0) { $0 + s.second[($1 * d + j) * d + l] } })
             }
-            for j in 0..<d { covs[k][j * d + j] += varianceFloor }
         }
-        return Parameters(weights: weights.map { $0 / Double(n) }, means: means, covariances: covs)
+        return Parameters(weights: weights, means: means, covariances: covs)
     }
 
-    /// EM from `start` to convergence; returns the parameters, their factors, the mean
-    /// log-likelihood per point and the iterations used.
+    /// EM from `start` until the mean log-likelihood per point rises by less than `tolerance`
+    /// (or `maxIterations`); returns the last parameters, their factors, their mean
+    /// log-likelihood and the iterations used. Each iteration is one pass over the data: the
+    /// E-step's responsibilities go straight into the M-step's sufficient statistics.
     func expectationMaximisation(_ data: PointSet, from start: Parameters) throws
         -> (Parameters, [DenseCholesky], Double, Int) {
-        let n = data.count, kk = components
+        let centre = data.values.withUnsafeBufferPointer { Self.mean($0, data.count, dimension) }
         var p = start
-        var f = try p.covariances.map { try DenseCholesky($0, dimension: dimension, what: "mixture component covariance") }
-        var r = [Double](repeating: 0, count: n * kk)
         var previous = -Double.infinity
         var iteration = 0
         while true {
-            let ll = expectation(data, p, f, into: &r)
+            let f = try p.covariances.map { try DenseCholesky($0, dimension: dimension, what: "mixture component covariance") }
+            var stats = SufficientStatistics(components: components, dimension: dimension)
+            let ll = pass(data, p, f, centre: centre, into: &stats)
             iteration += 1
             // `ll` is the log-likelihood of `p` (EM never lowers it, up to the floor).
             if ll - previous < tolerance || iteration >= maxIterations { return (p, f, ll, iteration) }
             previous = ll
-            p = maximisation(data, r)
-            f = try p.covariances.map { try DenseCholesky($0, dimension: dimension, what: "mixture component covariance") }
+            p = maximisation(stats, count: data.count, centre: centre)
         }
     }
 
-    /// The E-step: responsibilities into `r` and the mean log-likelihood per point.
-    func expectation(_ data: PointSet, _ p: Parameters, _ f: [DenseCholesky], into r: inout [Double]) -> Double {
+    /// One E-step pass: the mean log-likelihood per point under `p`, with the responsibilities
+    /// `r_ik ∝ w_k N(x_i; μ_k, Σ_k)` (by log-sum-exp) added into `stats` when given.
+    func pass(_ data: PointSet, _ p: Parameters, _ f: [DenseCholesky], centre: [Double],
+              into stats: inout SufficientStatistics) -> Double {
+        passCore(data, p, f, centre: centre, stats: &stats, accumulate: true)
+    }
+
+    func passCore(_ data: PointSet, _ p: Parameters, _ f: [DenseCholesky], centre: [Double],
+                  stats: inout SufficientStatistics, accumulate: Bool) -> Double {
         let n = data.count, d = dimension, kk = components
-        let logWeights = p.weights.map { $0 > 0 ? log($0) : -Double.infinity }
-        let constants = (0..<kk).map { logWeights[$0] - 0.5 * (Double(d) * logTwoPi + f[$0].logDeterminant) }
-        var c = [Double](repeating: 0, count: d), y = [Double](repeating: 0, count: d)
-        var terms = [Double](repeating: 0, count: kk)
+        let constants = (0..<kk).map { k in
+            (p.weights[k] > 0 ? log(p.weights[k]) : -Double.infinity) - 0.5 * (Double(d) * logTwoPi + f[k].logDeterminant)
+        }
+        // Per component the inverse factor L_k⁻¹ (lower, row-major) and b_k = L_k⁻¹μ_k, so that
+        // the whitened residual is L_k⁻¹x − b_k: d(d+1)/2 multiplications per point and component.
+        var inverse = [Double](repeating: 0, count: kk * d * d), shift = [Double](repeating: 0, count: kk * d)
+        for k in 0..<kk {
+            var e = [Double](repeating: 0, count: d), col = [Double](repeating: 0, count: d)
+            for j in 0..<d {
+                for i in 0..<d { e[i] = i == j ? 1 : 0 }
+                f[k].whiten(e, into: &col)
+                for i in 0..<d { inverse[(k * d + i) * d + j] = col[i] }
+            }
+            f[k].whiten(p.means[k], into: &col)
+            for i in 0..<d { shift[k * d + i] = col[i] }
+        }
+        var terms = [Double](repeating: 0, count: kk), centred = [Double](repeating: 0, count: d)
         var total = 0.0
         data.values.withUnsafeBufferPointer { x in
+        inverse.withUnsafeBufferPointer { li in
+        shift.withUnsafeBufferPointer { b in
+        constants.withUnsafeBufferPointer { c0 in
+        terms.withUnsafeMutableBufferPointer { t in
+        centred.withUnsafeMutableBufferPointer { xc in
+        stats.weight.withUnsafeMutableBufferPointer { sw in
+        stats.first.withUnsafeMutableBufferPointer { s1 in
+        stats.second.withUnsafeMutableBufferPointer { s2 in
             for i in 0..<n {
+                let xi = x.baseAddress! + i * d
+                var m = -Double.infinity
                 for k in 0..<kk {
-                    for j in 0..<d { c[j] = x[i * d + j] - p.means[k][j] }
-                    f[k].whiten(c, into: &y)
                     var q = 0.0
-                    for v in y { q += v * v }
-                    terms[k] = constants[k] - 0.5 * q
+                    let l = li.baseAddress! + k * d * d
+                    for r in 0..<d {
+                        var y = -b[k * d + r]
+                        for j in 0...r { y += l[r * d + j] * xi[j] }
+                        q += y * y
+                    }
+                    let v = c0[k] - 0.5 * q
+                    t[k] = v
+                    m = v > m ? v : m
                 }
-                let lse = terms.withUnsafeBufferPointer { logSumExp($0) }
-                total += lse
-                for k in 0..<kk { r[i * kk + k] = exp(terms[k] - lse) }
+                // log-sum-exp, reusing e^(t_k − max) for the responsibilities.
+                var sum = 0.0
+                for k in 0..<kk { t[k] = expNonPositive(t[k] - m); sum += t[k] }
+                total += m + log(sum)
+                guard accumulate else { continue }
+                let inv = 1 / sum
+                for j in 0..<d { xc[j] = xi[j] - centre[j] }
+                for k in 0..<kk {
+                    let w = t[k] * inv
+                    sw[k] += w
+                    for j in 0..<d {
+                        let wx = w * xc[j]
+                        s1[k * d + j] += wx
+                        for l in 0...j { s2[(k * d + j) * d + l] += wx * xc[l] }
+                    }
+                }
             }
-        }
+        } } } } } } } } }
         return total / Double(n)
     }
 
@@ -213,8 +293,8 @@ public struct GaussianMixtureModel: GenerativeModel, Sendable {
     /// Mean negative log-likelihood of the held-out real points (nats per point).
     public func evaluate() -> Double {
         guard let test, let p = parameters else { return .nan }
-        var r = [Double](repeating: 0, count: test.count * components)
-        return -expectation(test, p, factors, into: &r)
+        var unused = SufficientStatistics(components: components, dimension: dimension)
+        return -passCore(test, p, factors, centre: [Double](repeating: 0, count: dimension), stats: &unused, accumulate: false)
     }
 
     /// `tr Cov(p̂) = Σ_k w_k (tr Σ_k + ‖μ_k‖²) − ‖Σ_k w_k μ_k‖²`.

@@ -274,7 +274,7 @@ public struct GenerativeExperiment: Sendable {
             let truth: MarkovChainTruth?, vocabulary: Int, length: Int
             switch dataset {
             case let .markov(v, l): truth = SyntheticMarkov.truth(vocabulary: v); vocabulary = v; length = l
-            case let .corpus(s, v): truth = nil; vocabulary = v; length = s.sequences.first?.count ?? 1
+            case let .corpus(s, v): truth = nil; vocabulary = v; length = s.length
             default: preconditionFailure("ngram needs sequences")
             }
             return try chains(

@@ -45,7 +45,8 @@ public struct KernelDensityModel: GenerativeModel, Sendable {
     /// `H`, row-major.
     public private(set) var kernelCovariance: [Double] = []
     public private(set) var kernel: DenseCholesky?
-    /// `L_H⁻¹xᵢ` for every training point (the density needs only whitened distances).
+    /// `L_H⁻¹xᵢ` for every training point, coordinate-major (`[j·n + i]`, so the density's
+    /// loops over points are contiguous and vectorise).
     private var whitened: [Double] = []
     /// `tr` of the training points' MLE covariance.
     private var dataTotalVariance = 0.0
@@ -77,9 +78,11 @@ public struct KernelDensityModel: GenerativeModel, Sendable {
         kernel = k
         points = data
         whitened = [Double](repeating: 0, count: n * d)
+        var y = [Double](repeating: 0, count: d)
         data.values.withUnsafeBufferPointer { x in
-            whitened.withUnsafeMutableBufferPointer { w in
-                for i in 0..<n { k.whiten(x.baseAddress! + i * d, into: w.baseAddress! + i * d) }
+            for i in 0..<n {
+                k.whiten(x.baseAddress! + i * d, into: &y)
+                for j in 0..<d { whitened[j * n + i] = y[j] }
             }
         }
     }
@@ -110,14 +113,17 @@ public struct KernelDensityModel: GenerativeModel, Sendable {
         let d = dimension, n = points.count
         var xs = Array(x), y = [Double](repeating: 0, count: d)
         kernel.whiten(&xs, into: &y)
+        // q_i = ‖y − L_H⁻¹x_i‖², then log Σ exp(−q_i/2) = −q_min/2 + log Σ exp(−(q_i − q_min)/2).
         let lse: Double = whitened.withUnsafeBufferPointer { w in
             terms.withUnsafeMutableBufferPointer { t in
-                for i in 0..<n {
-                    var q = 0.0
-                    for j in 0..<d { let u = y[j] - w[i * d + j]; q += u * u }
-                    t[i] = -0.5 * q
+                for i in 0..<n { t[i] = 0 }
+                for j in 0..<d {
+                    let yj = y[j], column = w.baseAddress! + j * n
+                    for i in 0..<n { let u = yj - column[i]; t[i] += u * u }
                 }
-                return logSumExp(UnsafeBufferPointer(rebasing: t[0..<n]))
+                let qMin = Reduction.minimum(UnsafeBufferPointer(t))
+                for i in 0..<n { t[i] = expNonPositive(-0.5 * (t[i] - qMin)) }
+                return -0.5 * qMin + log(Reduction.sum(UnsafeBufferPointer(t)))
             }
         }
         return lse - log(Double(n)) - 0.5 * (Double(d) * logTwoPi + kernel.logDeterminant)

@@ -73,15 +73,16 @@ public struct NGramModel: GenerativeModel, Sendable {
         guard data.count >= 1 else { throw GenerativeFitError.tooFewPoints(what: "n-gram fit", count: 0, needed: 1) }
         for i in counts.indices { counts[i] = 0 }
         for i in contextCounts.indices { contextCounts[i] = 0 }
-        for seq in data.sequences {
-            var s = startState
-            for w in seq {
-                precondition(w >= 0 && w < vocabulary, "token \(w) outside 0..<\(vocabulary)")
-                let c = context(s)
-                counts[c * vocabulary + w] += 1
-                contextCounts[c] += 1
-                s = shift(s, w)
-            }
+        precondition(data.length == sequenceLength, "n-gram model of length \(sequenceLength) fit to sequences of \(data.length)")
+        var s = startState
+        for (position, token) in data.tokens.enumerated() {
+            if position % sequenceLength == 0 { s = startState }
+            let w = Int(token)
+            precondition(w >= 0 && w < vocabulary, "token \(w) outside 0..<\(vocabulary)")
+            let c = context(s)
+            counts[c * vocabulary + w] += 1
+            contextCounts[c] += 1
+            s = shift(s, w)
         }
     }
 
@@ -94,10 +95,8 @@ public struct NGramModel: GenerativeModel, Sendable {
 
     public mutating func sample<G: RandomNumberGenerator>(count: Int, using rng: inout G) -> TokenSequences {
         let v = vocabulary
-        var out: [[Int]] = []
-        out.reserveCapacity(count)
-        for _ in 0..<count {
-            var seq = [Int](repeating: 0, count: sequenceLength)
+        var out = [Int32](repeating: 0, count: count * sequenceLength)
+        for i in 0..<count {
             var s = startState
             for t in 0..<sequenceLength {
                 let c = context(s)
@@ -110,27 +109,24 @@ public struct NGramModel: GenerativeModel, Sendable {
                 } else {
                     w = rng.nextIndex(below: v)
                 }
-                seq[t] = w
+                out[i * sequenceLength + t] = Int32(w)
                 s = shift(s, w)
             }
-            out.append(seq)
         }
-        return TokenSequences(out)
+        return TokenSequences(length: sequenceLength, tokens: out)
     }
 
     /// Mean `−log p̂(w | c)` per token of the held-out real sequences.
     public func evaluate() -> Double {
         guard let test else { return .nan }
-        var s = 0.0, n = 0
-        for seq in test.sequences {
-            var state = startState
-            for w in seq {
-                s -= log(probability(w, context: context(state)))
-                n += 1
-                state = shift(state, w)
-            }
+        var s = 0.0
+        var state = startState
+        for (position, token) in test.tokens.enumerated() {
+            if position % test.length == 0 { state = startState }
+            s -= log(probability(Int(token), context: context(state)))
+            state = shift(state, Int(token))
         }
-        return s / Double(n)
+        return s / Double(test.tokens.count)
     }
 
     /// Distinct n-grams (context, token) seen in the training data.
@@ -228,20 +224,17 @@ public struct MarkovChainTruth: Sendable, Equatable {
 
     /// `count` sequences of `length` tokens.
     public func sequences<G: RandomNumberGenerator>(count: Int, length: Int, using rng: inout G) -> TokenSequences {
-        var out: [[Int]] = []
-        out.reserveCapacity(count)
-        for _ in 0..<count {
-            var seq = [Int](repeating: 0, count: length)
+        var out = [Int32](repeating: 0, count: count * length)
+        for i in 0..<count {
             var last = vocabulary
             for t in 0..<length {
                 let u = rng.nextUniform()
                 var acc = 0.0, w = vocabulary - 1
                 for j in 0..<vocabulary { acc += probability(j, after: last); if u < acc { w = j; break } }
-                seq[t] = w
+                out[i * length + t] = Int32(w)
                 last = w
             }
-            out.append(seq)
         }
-        return TokenSequences(out)
+        return TokenSequences(length: length, tokens: out)
     }
 }

@@ -51,20 +51,46 @@ public struct IntegerSample: TrainingData, Sendable, Equatable {
     public func subset(_ indices: [Int]) -> IntegerSample { IntegerSample(indices.map { values[$0] }) }
 }
 
-/// Token sequences (ids `0..<V`) for the n-gram model; one sequence is one data point.
+/// Token sequences (ids `0..<V`) of one common length `length`, for the n-gram model; one
+/// sequence is one data point. Stored flat (`tokens[i·length + t]`) so pooling and subsetting
+/// copy plain integers.
 public struct TokenSequences: TrainingData, Sendable, Equatable {
-    public var sequences: [[Int]]
+    public let length: Int
+    public var tokens: [Int32]
 
-    public init(_ sequences: [[Int]]) { self.sequences = sequences }
-
-    public var count: Int { sequences.count }
-
-    /// Total number of tokens.
-    public var tokenCount: Int { sequences.reduce(0) { $0 + $1.count } }
-
-    public static func concatenating(_ parts: [TokenSequences]) -> TokenSequences {
-        TokenSequences(parts.flatMap(\.sequences))
+    public init(length: Int, tokens: [Int32]) {
+        precondition(length >= 1 && tokens.count % length == 0, "TokenSequences: \(tokens.count) tokens do not make sequences of \(length)")
+        self.length = length
+        self.tokens = tokens
     }
 
-    public func subset(_ indices: [Int]) -> TokenSequences { TokenSequences(indices.map { sequences[$0] }) }
+    /// Sequences given one by one (all of the same length).
+    public init(_ sequences: [[Int]]) {
+        precondition(!sequences.isEmpty, "TokenSequences needs at least one sequence")
+        let l = sequences[0].count
+        precondition(sequences.allSatisfy { $0.count == l }, "TokenSequences: sequences of different lengths")
+        self.init(length: l, tokens: sequences.flatMap { $0.map(Int32.init) })
+    }
+
+    public var count: Int { tokens.count / length }
+
+    /// Sequence `i`.
+    public func sequence(_ i: Int) -> ArraySlice<Int32> { tokens[(i * length)..<((i + 1) * length)] }
+
+    public static func concatenating(_ parts: [TokenSequences]) -> TokenSequences {
+        precondition(!parts.isEmpty, "TokenSequences.concatenating needs at least one part")
+        let l = parts[0].length
+        precondition(parts.allSatisfy { $0.length == l }, "TokenSequences.concatenating: mixed lengths")
+        var t: [Int32] = []
+        t.reserveCapacity(parts.reduce(0) { $0 + $1.tokens.count })
+        for p in parts { t += p.tokens }
+        return TokenSequences(length: l, tokens: t)
+    }
+
+    public func subset(_ indices: [Int]) -> TokenSequences {
+        var t: [Int32] = []
+        t.reserveCapacity(indices.count * length)
+        for i in indices { t += sequence(i) }
+        return TokenSequences(length: length, tokens: t)
+    }
 }

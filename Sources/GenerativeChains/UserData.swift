@@ -69,7 +69,7 @@ public enum UserData {
         guard tokens.count >= length else {
             throw UserDataError(file: file, message: "has \(tokens.count) tokens, fewer than one sequence of \(length)")
         }
-        let sequences = stride(from: 0, to: tokens.count - length + 1, by: length).map { Array(tokens[$0..<($0 + length)]) }
-        return (TokenSequences(sequences), vocabulary)
+        let whole = tokens.count / length * length
+        return (TokenSequences(length: length, tokens: tokens[0..<whole].map(Int32.init)), vocabulary)
     }
 }
