@@ -128,7 +128,8 @@ public func expNonPositive(_ x: Double) -> Double {
     let shifter = 0x1.8p52
     let t = xc * 1.4426950408889634 + shifter
     let k = t - shifter
-    let r = (xc - k * 0.6931471805599453) - k * 2.3190468138462996e-17
+    // fdlibm's split: ln2Hi has 11 trailing zero bits, so k·ln2Hi is exact for |k| < 2¹¹.
+    let r = (xc - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10
     var p = 1.0 / 6227020800.0                 // 1/13!
     p = p * r + 1.0 / 479001600.0              // 1/12!
     p = p * r + 1.0 / 39916800.0

@@ -360,14 +360,11 @@ public struct GenerativeExperiment: Sendable {
     /// rows for fresh-real (drawn without replacement each generation).
     func userData<D: TrainingData & Sendable>(_ all: D, _ r: Int) -> ReplicateData<D> {
         var split = stream(.split, r)
-        let order = split.sampleWithoutReplacement(count: all.count, from: all.count)
-        let test = all.subset(Array(order[0..<testSize]))
-        let real = all.subset(Array(order[testSize..<(testSize + samples)]))
-        let held = all.subset(Array(order[(testSize + samples)...]))
+        let (test, real, held) = UserData.split(all, testSize: testSize, samples: samples, using: &split)
         let t = samples, base = self
         return ReplicateData(real: real, test: test, fresh: { n in
             var g = base.stream(.fresh, r, [UInt64(n)])
-            return held.subset(g.sampleWithoutReplacement(count: min(t, held.count), from: held.count))
+            return UserData.fresh(held, samples: t, using: &g)
         })
     }
 

@@ -1,4 +1,6 @@
+import CollapseCore
 import Foundation
+import Randomness
 
 /// A problem with a user's data file: the file, the line (0: the whole file) and what is wrong.
 public struct UserDataError: Error, Equatable, CustomStringConvertible {
@@ -71,5 +73,22 @@ public enum UserData {
         }
         let whole = tokens.count / length * length
         return (TokenSequences(length: length, tokens: tokens[0..<whole].map(Int32.init)), vocabulary)
+    }
+
+    /// One replicate's split of a user's rows: a uniformly random order from `rng`, then the
+    /// first `testSize` rows as the test set, the next `samples` as the real training set, and
+    /// the rest held back for fresh-real.
+    public static func split<D: TrainingData, G: RandomNumberGenerator>(_ all: D, testSize: Int, samples: Int, using rng: inout G)
+        -> (test: D, real: D, heldBack: D) {
+        precondition(testSize + samples <= all.count, "split: \(testSize) + \(samples) rows of \(all.count)")
+        let order = rng.sampleWithoutReplacement(count: all.count, from: all.count)
+        return (all.subset(Array(order[0..<testSize])), all.subset(Array(order[testSize..<(testSize + samples)])),
+                all.subset(Array(order[(testSize + samples)...])))
+    }
+
+    /// A generation's fresh real rows: `min(samples, heldBack.count)` held-back rows drawn
+    /// without replacement.
+    public static func fresh<D: TrainingData, G: RandomNumberGenerator>(_ heldBack: D, samples: Int, using rng: inout G) -> D {
+        heldBack.subset(rng.sampleWithoutReplacement(count: min(samples, heldBack.count), from: heldBack.count))
     }
 }
