@@ -422,7 +422,7 @@ struct GenerativeCommand: ParsableCommand {
         case let .zipf(k, s): return [("support", .int(k)), ("exponent", .double(s))]
         case let .poisson(l): return [("rate", .double(l))]
         case let .markov(v, l): return [("vocabulary", .int(v)), ("sequence_length", .int(l))]
-        case let .userPoints(s): return [("data", .string(self.data ?? "")), ("rows", .int(s.count)), ("dimension", .int(s.dimension))]
+        case let .userPoints(s): return [("data", .string(self.data ?? "")), ("data_rows", .int(s.count)), ("dimension", .int(s.dimension))]
         case let .corpus(s, v): return [("data", .string(self.data ?? "")), ("sequences", .int(s.count)), ("vocabulary", .int(v)),
                                         ("sequence_length", .int(s.length))]
         }
