@@ -2,6 +2,7 @@ import CollapseCore
 import CollapseTheory
 import Foundation
 import GenerativeChains
+import ParametricChains
 import Randomness
 import XCTest
 
@@ -132,6 +133,31 @@ final class ChainTheoryTests: XCTestCase {
                 XCTAssertEqual(r.mean, first.mean, "\(model.name) \(r.metric) \(r.regime)")
             }
             XCTAssertTrue(one.allSatisfy { $0.mean.isFinite }, model.name)
+        }
+    }
+
+    /// The general path (model + scheduler) against the specialised 1-D chain of
+    /// ParametricChains (its own loop and streams): the two Monte Carlo means of the squared
+    /// mean error and of the variance agree within z·√(SE₁² + SE₂²).
+    func testGeneralPathAgreesWithTheSpecialisedGaussianChain() throws {
+        let m = 15, n = 8, repeats = 20_000
+        for (regime, closed) in [(Regime.replace, ClosedFormRegime.replace), (.accumulate, .accumulate)] {
+            let rows = try run(.gaussian(.mle), .points(.gaussian, dimension: 1), samples: m, generations: n,
+                               regimes: [regime], repeats: repeats, seed: 31)
+            let chain = GaussianFittingChain(variance: 1, estimator: .mle)
+            let summary = ParallelReplicates.run(repeats: repeats, series: 4 * n, threads: 2) { r, out in
+                var rng = Xoshiro256StarStar(seed: 32, stream: [UInt64(r)])
+                chain.run(regime: closed, samples: m, generations: n, rng: &rng, out: out)
+            }
+            for g in 1...n {
+                for (metric, series) in [("mean_error", 0), ("total_variance", 1)] {
+                    let row = try XCTUnwrap(rows.first { $0.metric == metric && $0.generation == g })
+                    let s = series * n + g - 1
+                    XCTAssertEqual(row.mean, summary.mean[s],
+                                   accuracy: z * (row.standardError * row.standardError + summary.standardError[s] * summary.standardError[s]).squareRoot(),
+                                   "\(regime) \(metric) n=\(g)")
+                }
+            }
         }
     }
 }

@@ -101,18 +101,6 @@ enum Moments {
     }
 }
 
-/// `log Σ exp(a_i)` without overflow: `m + log Σ exp(a_i − m)` with `m = max a_i`
-/// (`−∞` for no terms or all terms `−∞`).
-@inlinable
-public func logSumExp(_ a: UnsafeBufferPointer<Double>) -> Double {
-    var m = -Double.infinity
-    for v in a where v > m { m = v }
-    guard m.isFinite else { return m }
-    var s = 0.0
-    for v in a { s += exp(v - m) }
-    return m + log(s)
-}
-
 /// `log(2π)`.
 let logTwoPi = log(2 * Double.pi)
 
