@@ -380,7 +380,8 @@ public struct GenerativeExperiment: Sendable {
         let metrics = metricNames, g = generations, regimes = regimes
         let perRegime = metrics.count * g
         let failures = FailureLog()
-        let summary = ParallelReplicates.run(repeats: repeats, series: regimes.count * perRegime, threads: threads) { r, out in
+        let infinite = InfinityLog(series: regimes.count * perRegime)
+        var summary = ParallelReplicates.run(repeats: repeats, series: regimes.count * perRegime, threads: threads) { r, out in
             let replicate = data(r)
             for (i, regime) in regimes.enumerated() {
                 let base = i * perRegime
@@ -401,8 +402,12 @@ public struct GenerativeExperiment: Sendable {
                     failures.record(GenerativeRunError(replicate: r, regime: regime, underlying: error))
                 }
             }
+            infinite.record(UnsafeBufferPointer(out))
         }
         if let failure = failures.first { throw failure }
+        // A metric that is +∞ in some replicate (an NLL after a lost symbol) has mean +∞ and no
+        // standard error; Welford's update would turn it into NaN.
+        for s in infinite.positive { summary.mean[s] = .infinity; summary.standardError[s] = .nan }
         var rows: [GenerativeResultRow] = []
         rows.reserveCapacity(regimes.count * perRegime)
         for (i, regime) in regimes.enumerated() {
@@ -425,6 +430,32 @@ struct ReplicateData<D>: @unchecked Sendable {
     var real: D
     var test: D
     var fresh: @Sendable (Int) -> D
+}
+
+/// Which series were +∞ (and never NaN or −∞) in some replicate; an OR over replicates, so
+/// independent of scheduling.
+final class InfinityLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var plus: [Bool], other: [Bool]
+
+    init(series: Int) {
+        plus = [Bool](repeating: false, count: series)
+        other = plus
+    }
+
+    func record(_ values: UnsafeBufferPointer<Double>) {
+        guard values.contains(where: { !$0.isFinite }) else { return }
+        lock.lock(); defer { lock.unlock() }
+        for (i, v) in values.enumerated() where !v.isFinite {
+            if v == .infinity { plus[i] = true } else { other[i] = true }
+        }
+    }
+
+    /// Series with a +∞ value and no NaN or −∞.
+    var positive: [Int] {
+        lock.lock(); defer { lock.unlock() }
+        return plus.indices.filter { plus[$0] && !other[$0] }
+    }
 }
 
 /// The failure of the lowest replicate (so the reported one does not depend on scheduling).

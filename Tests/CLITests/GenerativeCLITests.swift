@@ -179,6 +179,15 @@ final class GenerativeCLITests: CLITestCase {
                      "csv", "zipf", "markov", "corpus"] {
             XCTAssertTrue(list.stdout.contains("  \(name) "), "--list lacks \(name):\n\(list.stdout)")
         }
+        let help = try collapse("generative", "--help")
+        assertSuccess(help, "generative --help")
+        XCTAssertTrue(help.stdout.contains("USAGE: collapse generative"))
+        for flag in ["--model", "--dataset", "--samples", "--test-size", "--generations", "--regimes", "--real-fraction",
+                     "--repeats", "--seed", "--threads", "--output", "--list", "--covariance", "--bandwidth", "--components",
+                     "--restarts", "--variance-floor", "--smoothing", "--order", "--data"] {
+            XCTAssertTrue(help.stdout.contains(flag), "generative --help lacks \(flag)")
+        }
+        XCTAssertTrue(try collapse("--help").stdout.contains("  generative "))
         let out = work.appendingPathComponent("p")
         assertSuccess(try collapse("generative", "--model", "poisson", "--samples", "10", "--generations", "2", "--repeats", "3",
                                    "--seed", "1", "--output", out.path), "poisson")

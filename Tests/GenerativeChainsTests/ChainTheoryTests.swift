@@ -85,6 +85,14 @@ final class ChainTheoryTests: XCTestCase {
                                regimes: [.replace], repeats: 4)
         XCTAssertTrue(smoothed.allSatisfy { $0.theory == nil })
         XCTAssertTrue(smoothed.filter { $0.metric == "nll" || $0.metric == "kl_truth_fit" }.allSatisfy { $0.mean.isFinite })
+        // Unsmoothed, a test symbol lost in some replicate makes the mean NLL +∞ (not NaN), with
+        // no standard error; K = 200 symbols at M = 15 lose most of them at once.
+        let lost = try run(.categorical(smoothing: 0), .zipf(support: 200, exponent: 1), samples: 15, generations: 2,
+                           regimes: [.replace], repeats: 8)
+        for r in lost where r.metric == "nll" || r.metric == "kl_truth_fit" {
+            XCTAssertEqual(r.mean, .infinity, r.metric)
+            XCTAssertTrue(r.standardError.isNaN, r.metric)
+        }
     }
 
     /// KDE under replace: E tr Cov(p̂_n) = qⁿ tr Σ + d h²(1 − qⁿ)/(1 − q) (fixed h), (q + f²)ⁿ tr Σ (Scott).
