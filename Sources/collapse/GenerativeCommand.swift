@@ -215,8 +215,7 @@ struct GenerativeCommand: ParsableCommand {
                 return .kde(.fixed(h))
             }
         case "gmm":
-            return .mixture(components: try ListParsing.checked(components ?? 3, flag: "--components", in: 1...8,
-                                                                why: " (component means are matched over all K! orderings)"),
+            return .mixture(components: try ListParsing.checked(components ?? 3, flag: "--components", in: 1...100),
                             restarts: try ListParsing.checked(restarts ?? 1, flag: "--restarts", in: 1...100),
                             maxIterations: try ListParsing.checked(maxIterations ?? 200, flag: "--max-iterations", in: 1...100_000),
                             tolerance: 1e-5,
