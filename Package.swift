@@ -31,12 +31,16 @@ let package = Package(
         .target(name: "CollapseExport", dependencies: ["LinearCollapse", "CollapseCore", "LinearAlgebra"]),
         // Exactly solvable parametric chains (Poisson, Gaussian mean, real/synthetic mixing).
         .target(name: "ParametricChains", dependencies: ["CollapseCore", "CollapseTheory", "Randomness", "LinearAlgebra"]),
+        // Classic generative models (Gaussian, KDE, mixture, categorical, Poisson, n-gram) on the scheduler.
+        .target(name: "GenerativeChains",
+                dependencies: ["CollapseCore", "CollapseTheory", "Randomness", "LinearAlgebra", "ParametricChains"]),
         // SVG figures from results CSV files (pure Swift).
         .target(name: "CollapsePlot", dependencies: ["CollapseExport"]),
         // Sweep definitions (config files, named experiments), durable per-cell runs, shards, merge.
         .target(name: "CollapseSweep", dependencies: ["LinearCollapse", "CollapseExport", "CollapseCore"]),
         .executableTarget(name: "collapse", dependencies: [
             "LinearCollapse", "CollapseTheory", "CollapseCore", "CollapseExport", "CollapsePlot", "CollapseSweep", "ParametricChains",
+            "GenerativeChains",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
@@ -47,6 +51,8 @@ let package = Package(
                     dependencies: ["LinearCollapse", "LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore"]),
         .testTarget(name: "CollapseExportTests", dependencies: ["CollapseExport", "LinearCollapse", "CollapseCore"]),
         .testTarget(name: "ParametricChainsTests", dependencies: ["ParametricChains", "CollapseTheory", "CollapseCore", "Randomness"]),
+        .testTarget(name: "GenerativeChainsTests",
+                    dependencies: ["GenerativeChains", "CollapseTheory", "CollapseCore", "Randomness", "ParametricChains"]),
         .testTarget(name: "CollapsePlotTests", dependencies: ["CollapsePlot", "CollapseExport"]),
         .testTarget(name: "CollapseSweepTests", dependencies: ["CollapseSweep", "LinearCollapse", "CollapseExport", "CollapseCore"]),
         .testTarget(name: "CLITests", dependencies: ["collapse"]),

@@ -123,18 +123,7 @@ public struct ResultsTable: Sendable {
     /// Validates a parsed CSV document.
     public init(document: CSVDocument) throws {
         let file = document.file
-        var index: [String: Int] = [:]
-        for (i, name) in document.header.enumerated() {
-            if index[name] != nil && (Self.requiredColumns.contains(name) || Self.optionalColumns.contains(name)) {
-                throw ResultsTableError(file: file, line: 1, column: name, message: "appears twice in the header")
-            }
-            if index[name] == nil { index[name] = i }
-        }
-        for name in Self.requiredColumns where index[name] == nil {
-            throw ResultsTableError(
-                file: file, column: name,
-                message: "missing required column '\(name)'; the header has: \(document.header.joined(separator: ", "))")
-        }
+        let index = try Self.columnIndex(document, required: Self.requiredColumns, optional: Self.optionalColumns)
         func column(_ name: String) -> Int { index[name]! }
         let cRegime = column("regime"), cGeneration = column("generation"), cDimension = column("dimension"),
             cSamples = column("samples"), cNoise = column("noise_variance"), cRepeats = column("repeats"),
@@ -199,6 +188,24 @@ public struct ResultsTable: Sendable {
         }
         self.source = file
         self.rows = rows
+    }
+
+    /// Column positions by name (the first of repeated names), after checking that every
+    /// `required` column is present and no `required` or `optional` one appears twice.
+    static func columnIndex(_ document: CSVDocument, required: [String], optional: [String]) throws -> [String: Int] {
+        var index: [String: Int] = [:]
+        for (i, name) in document.header.enumerated() {
+            if index[name] != nil && (required.contains(name) || optional.contains(name)) {
+                throw ResultsTableError(file: document.file, line: 1, column: name, message: "appears twice in the header")
+            }
+            if index[name] == nil { index[name] = i }
+        }
+        for name in required where index[name] == nil {
+            throw ResultsTableError(
+                file: document.file, column: name,
+                message: "missing required column '\(name)'; the header has: \(document.header.joined(separator: ", "))")
+        }
+        return index
     }
 
     /// A table from rows already in memory (not validated beyond being non-empty).

@@ -98,4 +98,14 @@ enum ListParsing {
         }
         return out
     }
+
+    /// `--regimes` with `--real-fraction` (default 0.5): refuses a real fraction when no
+    /// regime takes one.
+    static func regimes(_ regimes: String, realFraction: String?) throws -> [Regime] {
+        let list = try self.regimes(regimes, realFractions: fractions(realFraction ?? "0.5", flag: "--real-fraction"))
+        if realFraction != nil && !list.contains(where: { $0.realFraction != nil }) {
+            throw ValidationError("--real-fraction applies only to the mix and fresh-real regimes; add one to --regimes or drop --real-fraction")
+        }
+        return list
+    }
 }

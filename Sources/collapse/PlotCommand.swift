@@ -7,17 +7,20 @@ import Foundation
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
-        abstract: "Draw an SVG figure from a results.csv (written by simulate or reproduce).",
+        abstract: "Draw an SVG figure from a results.csv (written by simulate, reproduce or generative).",
         discussion: """
         Views: grid (default) — the paper's figure: one column per T, one row per regime, one line per σ², \
         log test error against iteration, Monte Carlo mean with its 95% band and the closed form dashed; \
         generations — one cell (d, T, σ²), one line per regime; ratio — heat map over d and T of \
         mean test error accumulate / replace at one generation. A value not given (--dimension, \
         --samples, --noise-variance) defaults to the only one in the file, or the smallest, which the \
-        figure's title or subtitle then names. The SVG is written atomically; nothing is written on error.
+        figure's title or subtitle then names. A long-format file (columns model, dataset, regime, \
+        generation, metric, mean, std_error, theory; written by generative) has one view, metrics: one \
+        panel per metric, one line per regime with its 95% band, theory dashed. The SVG is written \
+        atomically; nothing is written on error.
         """)
 
-    static let views = ["grid", "generations", "ratio"]
+    static let views = ["grid", "generations", "ratio", "metrics"]
 
     @Argument(help: "The results CSV file (results.csv).")
     var results: String
@@ -25,8 +28,8 @@ struct PlotCommand: ParsableCommand {
     @Option(name: .customLong("output"), parsing: .unconditional, help: "The SVG file to write.")
     var output: String
 
-    @Option(name: .customLong("view"), parsing: .unconditional, help: "grid, generations or ratio.")
-    var view = "grid"
+    @Option(name: .customLong("view"), parsing: .unconditional, help: "grid, generations or ratio (linear results); metrics (long-format results, the default there).")
+    var view: String?
 
     @Option(name: .customLong("dimension"), parsing: .unconditional, help: "d to plot (grid, generations).")
     var dimension: Int?
@@ -44,7 +47,7 @@ struct PlotCommand: ParsableCommand {
     var yRange = "figure"
 
     func validate() throws {
-        guard Self.views.contains(view) else {
+        if let view, !Self.views.contains(view) {
             throw ValidationError("--view: unknown view '\(view)'; allowed: \(Self.views.joined(separator: ", "))")
         }
         let uses: [(String, Bool, [String])] = [
@@ -54,8 +57,9 @@ struct PlotCommand: ParsableCommand {
             ("--generation", generation != nil, ["ratio"]),
             ("--y-range", yRange != "figure", ["grid"]),
         ]
-        for (flag, given, views) in uses where given && !views.contains(view) {
-            throw ValidationError("\(flag) does not apply to --view \(view); it applies to --view \(views.joined(separator: " or "))")
+        let chosen = view ?? "grid"
+        for (flag, given, views) in uses where given && !views.contains(chosen) {
+            throw ValidationError("\(flag) does not apply to --view \(chosen); it applies to --view \(views.joined(separator: " or "))")
         }
         if let dimension, dimension < 1 {
             throw ValidationError("--dimension: \(dimension) is out of range; expected an integer ≥ 1")
@@ -92,14 +96,25 @@ struct PlotCommand: ParsableCommand {
     /// Renders the requested view; a bad file or a value not in it is reported as a
     /// validation error (exit status 64) naming the file, line, column or flag.
     func render() throws -> String {
+        let document: CSVDocument
+        do {
+            document = try CSVReader.read(contentsOf: URL(fileURLWithPath: results))
+        } catch let e as CSVReadError {
+            throw ValidationError(e.description)
+        }
+        if MetricResultsTable.isLongFormat(document.header) { return try renderMetrics(document) }
+        if view == "metrics" {
+            throw ValidationError("--view metrics needs a long-format results file (columns model, dataset, regime, generation, metric, mean, std_error, theory, " +
+                                  "as written by generative); \(results) has the linear columns: use --view grid, generations or ratio")
+        }
         let table: ResultsTable
         do {
-            table = try ResultsTable(contentsOf: URL(fileURLWithPath: results))
+            table = try ResultsTable(document: document)
         } catch let e as ResultsTableError {
             throw ValidationError(e.description)
         }
         do {
-            switch view {
+            switch view ?? "grid" {
             case "generations":
                 return try Figure.generations(table, dimension: dimension, samples: samples,
                                               noiseVariance: parsedNoiseVariance())
@@ -111,6 +126,24 @@ struct PlotCommand: ParsableCommand {
             }
         } catch let e as FigureError {
             throw ValidationError(flagged(e.message))
+        }
+    }
+
+    /// The metrics view of a long-format file; the linear-only flags are refused.
+    func renderMetrics(_ document: CSVDocument) throws -> String {
+        if let view, view != "metrics" {
+            throw ValidationError("--view \(view): \(results) is a long-format (generative) results file, whose only view is metrics")
+        }
+        let linearOnly: [(String, Bool)] = [("--dimension", dimension != nil), ("--samples", samples != nil),
+                                            ("--noise-variance", noiseVariance != nil), ("--generation", generation != nil),
+                                            ("--y-range", yRange != "figure")]
+        if let (flag, _) = linearOnly.first(where: \.1) {
+            throw ValidationError("\(flag) does not apply to \(results): it is a long-format (generative) results file, drawn with --view metrics")
+        }
+        do {
+            return try Figure.metricPanels(try MetricResultsTable(document: document))
+        } catch let e as ResultsTableError {
+            throw ValidationError(e.description)
         }
     }
 

@@ -54,12 +54,7 @@ struct SimulateCommand: ParsableCommand {
     }
 
     func parsedRegimes() throws -> [Regime] {
-        let list = try ListParsing.regimes(
-            regimes, realFractions: ListParsing.fractions(realFraction ?? "0.5", flag: "--real-fraction"))
-        if realFraction != nil && !list.contains(where: { $0.realFraction != nil }) {
-            throw ValidationError("--real-fraction applies only to the mix and fresh-real regimes; add one to --regimes or drop --real-fraction")
-        }
-        return list
+        try ListParsing.regimes(regimes, realFraction: realFraction)
     }
 
     func run() throws {

@@ -1,0 +1,224 @@
+import Foundation
+
+extension Figure {
+    /// One panel per (model, dataset, metric) of a long-format table, in order of first
+    /// appearance, three to a row; in each, one line per regime (Okabe–Ito colours, the same in
+    /// every panel) over its 95% band, and the closed form dashed where the table has one.
+    /// A panel's y axis is logarithmic when all its drawn values are positive and span at least
+    /// two decades, linear otherwise. Non-finite values (an infinite NLL, say) are not drawn.
+    public static func metricPanels(_ table: MetricResultsTable, title: String? = nil,
+                                    panelWidth pw: Double = 250, panelHeight ph: Double = 170) throws -> String {
+        let pairs = table.ordered { "\($0.model) · \($0.dataset)" }
+        var panels: [(pair: String, metric: String, rows: [MetricRow])] = []
+        var byKey: [String: Int] = [:]
+        for r in table.rows {
+            let pair = "\(r.model) · \(r.dataset)", key = pair + "|" + r.metric
+            if let i = byKey[key] { panels[i].rows.append(r) } else {
+                byKey[key] = panels.count
+                panels.append((pair, r.metric, [r]))
+            }
+        }
+        let regimes = table.series
+        let colors = Palette.categorical(regimes.count)
+        let hasTheory = table.rows.contains { $0.theory?.isFinite == true }
+        let columns = min(3, panels.count), panelRows = (panels.count + columns - 1) / columns
+
+        // Scales first: the widest tick label sets the gap between columns.
+        let axes = panels.map { MetricAxis(rows: $0.rows, length: ph) }
+        let labelWidth = axes.map(\.labelWidth).max() ?? 0
+        let margin = 14.0, panelTitleHeight = 22.0, rowGap = 30.0
+        let colGap = labelWidth + 24
+        let left = margin + Draw.axisLabelSize + 10 + labelWidth + 8
+        let titleY = margin + Draw.titleSize, subtitleY = titleY + 18
+        let gridTop = subtitleY + 12
+        let gridWidth = Double(columns) * pw + Double(columns - 1) * colGap
+        let rowPitch = panelTitleHeight + ph + rowGap
+        let gridBottom = gridTop + Double(panelRows) * rowPitch - rowGap
+        let xLabelY = gridBottom + 7 + Draw.tickSize + 8 + Draw.axisLabelSize
+
+        var legendItems: [Draw.LegendItem] = [.heading("regime")]
+        for (i, s) in regimes.enumerated() {
+            legendItems.append(.line(label: s, color: colors[i], attributes: [("data-regime", s)]))
+        }
+        legendItems += [.gap, .monteCarlo("Monte Carlo (solid, 95% band)")]
+        if hasTheory { legendItems.append(.theory("theory (dashed)")) }
+        let legend = Draw.legendSize(legendItems)
+        let legendX = left + gridWidth + 26
+        let title = title ?? (pairs.count == 1 ? "\(pairs[0]): metrics over model-fitting iterations"
+                                               : "Metrics over model-fitting iterations")
+        let reps = Set(table.rows.compactMap(\.repeats)).sorted()
+        let r = reps.isEmpty ? "" : (reps.count == 1 ? " over R = \(reps[0]) replicates" : " over R = \(reps.first!)–\(reps.last!) replicates")
+        let subtitle = "Monte Carlo mean\(r) with its 95% confidence band; nll on real held-out data"
+        let width = max(legendX + legend.width + margin, Draw.width(title, size: Draw.titleSize) + 2 * margin,
+                        Draw.width(subtitle, size: Draw.subtitleSize) + 2 * margin)
+        let height = max(xLabelY + margin, gridTop + panelTitleHeight + legend.height + margin)
+
+        var svg = SVGWriter(width: width.rounded(.up), height: height.rounded(.up))
+        svg.element("rect", [("x", "0"), ("y", "0"), ("width", "100%"), ("height", "100%"), ("fill", "#ffffff")])
+        Draw.text(&svg, title, x: margin, y: titleY, size: Draw.titleSize, weight: "bold", cls: "title")
+        Draw.text(&svg, subtitle, x: margin, y: subtitleY, size: Draw.subtitleSize, fill: Draw.mutedText, cls: "subtitle")
+        let generations = Array(Set(table.rows.map(\.generation))).sorted()
+        for (p, panel) in panels.enumerated() {
+            let row = p / columns, column = p % columns
+            let frame = Draw.Frame(x: left + Double(column) * (pw + colGap), y: gridTop + Double(row) * rowPitch + panelTitleHeight,
+                                   width: pw, height: ph)
+            let x = Draw.generationScale(generations, range: (frame.x, frame.right))
+            let axis = axes[p].placed(frame)
+            let clipID = "clip-\(p)"
+            svg.open("g", [("class", "panel"), ("data-model", panel.rows[0].model), ("data-dataset", panel.rows[0].dataset),
+                           ("data-metric", panel.metric), ("data-scale", axis.isLog ? "log" : "linear")])
+            let panelTitle = pairs.count == 1 ? panel.metric : "\(panel.pair): \(panel.metric)"
+            Draw.text(&svg, panelTitle, x: frame.x + pw / 2, y: frame.y - 7, size: Draw.panelTitleSize, anchor: "middle",
+                      weight: "bold", cls: "panel-title")
+            Draw.clip(&svg, id: clipID, frame: frame)
+            axis.draw(&svg, frame: frame)
+            Draw.xAxis(&svg, scale: x, frame: frame, labels: row == panelRows - 1 || p + columns >= panels.count)
+            svg.open("g", [("clip-path", "url(#\(clipID))")])
+            let series = regimes.enumerated().compactMap { i, s -> ([MetricRow], String)? in
+                let g = panel.rows.filter { $0.series == s }.sorted { $0.generation < $1.generation }
+                return g.isEmpty ? nil : (g, colors[i])
+            }
+            for (g, c) in series { metricBand(&svg, g, color: c, x: x, axis: axis) }
+            for (g, c) in series { metricLine(&svg, g, value: { $0.mean }, cls: "mc", color: c, x: x, axis: axis) }
+            for (g, c) in series where g.contains(where: { $0.theory?.isFinite == true }) {
+                metricLine(&svg, g, value: { $0.theory }, cls: "theory", color: c, x: x, axis: axis)
+            }
+            svg.close()
+            if !panel.rows.contains(where: { $0.mean.isFinite }) {
+                let infinite = panel.rows.contains { $0.mean == .infinity }
+                Draw.text(&svg, infinite ? "mean is +∞ (infinite in some replicate)" : "no finite values", x: frame.x + pw / 2, y: frame.y + ph / 2, size: Draw.tickSize,
+                          anchor: "middle", fill: Draw.mutedText, cls: "no-data")
+            }
+            Draw.frameRect(&svg, frame)
+            svg.close()
+        }
+        Draw.text(&svg, "model-fitting iteration n", x: left + gridWidth / 2, y: xLabelY, size: Draw.axisLabelSize,
+                  anchor: "middle", cls: "x-label")
+        Draw.legend(&svg, legendItems, x: legendX, y: gridTop + panelTitleHeight)
+        return svg.rendered(title: title, description: subtitle,
+                            rootAttributes: [("font-family", Draw.fontFamily), ("data-view", "metrics")])
+    }
+
+    static func metricAttributes(_ r: MetricRow) -> SVGWriter.Attributes {
+        var a: SVGWriter.Attributes = [("data-regime", r.series), ("data-metric", r.metric)]
+        if let f = r.realFraction { a.append(("data-real-fraction", Draw.attribute(f))) }
+        return a
+    }
+
+    /// Runs of consecutive drawable points as path data.
+    static func metricPath(_ points: [(Int, Double?)], x: LinearScale, axis: MetricAxis) -> String {
+        var runs: [[(Double, Double)]] = [], current: [(Double, Double)] = []
+        for (g, v) in points {
+            if let v, let y = axis.map(v) { current.append((x(Double(g)), y)) } else if !current.isEmpty {
+                runs.append(current); current = []
+            }
+        }
+        if !current.isEmpty { runs.append(current) }
+        return runs.map { run in
+            let d = SVGWriter.polyline(run)
+            return run.count == 1 ? d + " h0" : d
+        }.joined(separator: " ")
+    }
+
+    static func metricLine(_ svg: inout SVGWriter, _ rows: [MetricRow], value: (MetricRow) -> Double?, cls: String,
+                           color: String, x: LinearScale, axis: MetricAxis) {
+        let d = metricPath(rows.map { ($0.generation, value($0)) }, x: x, axis: axis)
+        guard !d.isEmpty else { return }
+        let style: SVGWriter.Attributes = cls == "theory"
+            ? [("stroke", Palette.darker(color, by: 0.35)), ("stroke-width", "1.3"), ("stroke-dasharray", "5 3")]
+            : [("stroke", color), ("stroke-width", "2.2"), ("stroke-opacity", "0.6"), ("stroke-linejoin", "round"),
+               ("stroke-linecap", "round")]
+        svg.element("path", [("class", cls)] + metricAttributes(rows[0]) + [("d", d), ("fill", "none")] + style)
+    }
+
+    /// The band where mean and both ends are drawable (a log axis clips low ends at its floor).
+    static func metricBand(_ svg: inout SVGWriter, _ rows: [MetricRow], color: String, x: LinearScale, axis: MetricAxis) {
+        var runs: [[MetricRow]] = [], current: [MetricRow] = []
+        for r in rows {
+            if axis.map(r.mean) != nil, r.standardError.isFinite, axis.map(r.bandHigh) != nil { current.append(r) } else if !current.isEmpty {
+                runs.append(current); current = []
+            }
+        }
+        if !current.isEmpty { runs.append(current) }
+        let d = runs.filter { $0.count >= 2 }.map { run in
+            SVGWriter.polygon(run.map { (x(Double($0.generation)), axis.map($0.bandHigh)!) } +
+                              run.reversed().map { (x(Double($0.generation)), axis.clampedMap($0.bandLow)) })
+        }.joined(separator: " ")
+        guard !d.isEmpty else { return }
+        svg.element("path", [("class", "band")] + metricAttributes(rows[0]) +
+                        [("d", d), ("fill", color), ("fill-opacity", "0.18"), ("stroke", "none")])
+    }
+}
+
+/// The y axis of one metric panel: logarithmic (whole decades) when every drawn value is
+/// positive and they span at least two decades, else linear over nice ticks.
+struct MetricAxis {
+    var isLog: Bool
+    var log: LogScale
+    var linear: LinearScale
+    var ticks: [Double]
+    var labels: [String]
+
+    init(rows: [MetricRow], length: Double) {
+        let centres = rows.flatMap { [$0.mean, $0.theory ?? .nan] }.filter(\.isFinite)
+        let bands = rows.filter { $0.mean.isFinite && $0.standardError.isFinite }.flatMap { [$0.bandLow, $0.bandHigh] }
+        let lo = centres.min() ?? 0, hi = centres.max() ?? 1
+        isLog = lo > 0 && hi / lo >= 100
+        if isLog {
+            let floorValue = lo / 10
+            let (a, b) = LogScale.decades(covering: centres + bands.map { max($0, floorValue) })
+            log = LogScale(lower: a, upper: b, range: (length, 0))
+            linear = LinearScale(domain: (0, 1), range: (length, 0))
+            let major = log.ticks().major
+            ticks = major.map { pow(10, Double($0)) }
+            labels = major.map(PlotFormat.decade)
+        } else {
+            var a = min(lo, bands.min() ?? lo), b = max(hi, bands.max() ?? hi)
+            if b - a <= 1e-12 * max(abs(a), abs(b), 1e-300) { let pad = max(abs(a) * 0.05, 1e-9); a -= pad; b += pad }
+            let pad = (b - a) * 0.04
+            linear = LinearScale(domain: (a - pad, b + pad), range: (length, 0))
+            log = LogScale(lower: 0, upper: 1, range: (length, 0))
+            let values = linear.ticks(target: 5)
+            ticks = values
+            let step = values.count >= 2 ? values[1] - values[0] : max(abs(b - a), 1)
+            let decimals = (0...12).first { d in values.allSatisfy { abs(Double(PlotFormat.fixed($0, decimals: d))! - $0) < step * 1e-6 } } ?? 12
+            labels = values.map { abs($0) >= 1e6 ? PlotFormat.significant($0) : PlotFormat.fixed($0, decimals: decimals) }
+        }
+    }
+
+    var labelWidth: Double { labels.map { Draw.width($0, size: Draw.tickSize) }.max() ?? 0 }
+
+    /// The same axis mapped onto `frame`.
+    func placed(_ frame: Draw.Frame) -> MetricAxis {
+        var a = self
+        a.log.range = (frame.bottom, frame.y)
+        a.linear.range = (frame.bottom, frame.y)
+        return a
+    }
+
+    /// The pixel y of `v`, nil when it cannot be drawn (non-finite, or not positive on a log axis).
+    func map(_ v: Double) -> Double? {
+        guard v.isFinite else { return nil }
+        if isLog { return v > 0 ? log(v) : nil }
+        return linear(v)
+    }
+
+    /// `map`, with values below a log axis put at its floor.
+    func clampedMap(_ v: Double) -> Double {
+        if isLog { return log(v.isFinite && v > log.domain.0 ? v : log.domain.0) }
+        return linear(v.isFinite ? v : linear.domain.0)
+    }
+
+    func draw(_ svg: inout SVGWriter, frame: Draw.Frame) {
+        if isLog { Draw.logYAxis(&svg, scale: log, frame: frame, labels: true); return }
+        svg.open("g", [("class", "y-axis")])
+        for (v, label) in zip(ticks, labels) {
+            let y = linear(v)
+            Draw.line(&svg, frame.x, y, frame.right, y, stroke: Draw.gridColor, width: 0.8, cls: "grid")
+            Draw.line(&svg, frame.x - 5, y, frame.x, y, stroke: Draw.axisColor, width: 1, cls: "ytick major")
+            Draw.text(&svg, label, x: frame.x - 8, y: y + Draw.centre(Draw.tickSize), size: Draw.tickSize, anchor: "end",
+                      cls: "ytick-label")
+        }
+        svg.close()
+    }
+}

@@ -1,0 +1,117 @@
+import CollapseExport
+import Foundation
+
+/// One row of a long-format results CSV: one metric of one series at one generation.
+public struct MetricRow: Sendable, Equatable {
+    public var model: String
+    public var dataset: String
+    public var regime: String
+    public var realFraction: Double?
+    public var generation: Int
+    public var metric: String
+    public var mean: Double
+    public var standardError: Double
+    public var theory: Double?
+    public var repeats: Int?
+    public var line: Int
+
+    /// The series label: the regime, with its real fraction for mix and fresh-real.
+    public var series: String {
+        guard let realFraction else { return regime }
+        return "\(regime)(\(PlotFormat.shortest(realFraction)))"
+    }
+
+    /// The 95% band `mean ∓ 1.959964·std_error`.
+    public var bandLow: Double { mean - ResultsTable.z95 * standardError }
+    public var bandHigh: Double { mean + ResultsTable.z95 * standardError }
+}
+
+/// A long-format results CSV (written by `collapse generative`; schema in README.md): required
+/// columns `model, dataset, regime, generation, metric, mean, std_error, theory` (theory may be
+/// empty); optional `real_fraction`, `repeats`; others are ignored. No two rows may share
+/// (model, dataset, series, metric, generation).
+public struct MetricResultsTable: Sendable {
+    public static let requiredColumns = ["model", "dataset", "regime", "generation", "metric", "mean", "std_error", "theory"]
+    public static let optionalColumns = ["real_fraction", "repeats"]
+
+    public let source: String
+    public let rows: [MetricRow]
+
+    /// Whether `header` is the long format (it has a `metric` column and no `mean_test_error`).
+    public static func isLongFormat(_ header: [String]) -> Bool {
+        header.contains("metric") && !header.contains("mean_test_error")
+    }
+
+    public init(csv text: String, source: String = "<results>") throws {
+        do {
+            try self.init(document: try CSVReader.parse(text, file: source))
+        } catch let e as CSVReadError {
+            throw ResultsTableError(file: e.file, line: e.line, message: e.message)
+        }
+    }
+
+    public init(document: CSVDocument) throws {
+        let file = document.file
+        let index = try ResultsTable.columnIndex(document, required: Self.requiredColumns, optional: Self.optionalColumns)
+        var rows: [MetricRow] = []
+        var seen: [String: Int] = [:]
+        for (fields, line) in zip(document.rows, document.lines) {
+            func fail(_ c: Int, _ message: String) -> ResultsTableError {
+                ResultsTableError(file: file, line: line, column: document.header[c], value: fields[c], message: message)
+            }
+            func text(_ name: String) throws -> String {
+                let c = index[name]!
+                let s = fields[c].trimmingCharacters(in: .whitespaces)
+                guard !s.isEmpty else { throw fail(c, "empty value; expected a name") }
+                return s
+            }
+            func number(_ name: String) throws -> Double {
+                let c = index[name]!
+                let s = fields[c].trimmingCharacters(in: .whitespaces)
+                guard let v = Double(s) else { throw fail(c, s.isEmpty ? "empty value; expected a number" : "'\(fields[c])' is not a number") }
+                return v
+            }
+            func optionalNumber(_ name: String) throws -> Double? {
+                guard let c = index[name], !fields[c].trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+                return try number(name)
+            }
+            func integer(_ name: String) throws -> Int? {
+                guard let c = index[name] else { return nil }
+                let s = fields[c].trimmingCharacters(in: .whitespaces)
+                guard let v = Int(s), v >= 1 else {
+                    throw fail(c, s.isEmpty ? "empty value; expected an integer ≥ 1" : "'\(fields[c])' is not an integer ≥ 1")
+                }
+                return v
+            }
+            let fraction = try optionalNumber("real_fraction")
+            if let fraction, !(fraction.isFinite && fraction >= 0 && fraction <= 1) {
+                throw fail(index["real_fraction"]!, "\(fraction) is not a fraction in [0, 1]")
+            }
+            let row = MetricRow(model: try text("model"), dataset: try text("dataset"), regime: try text("regime"),
+                                realFraction: fraction, generation: try integer("generation")!, metric: try text("metric"),
+                                mean: try number("mean"), standardError: try number("std_error"),
+                                theory: try optionalNumber("theory"), repeats: try integer("repeats"), line: line)
+            let key = "\(row.model)|\(row.dataset)|\(row.series)|\(row.metric)|\(row.generation)"
+            if let first = seen[key] {
+                throw ResultsTableError(file: file, line: line,
+                                        message: "duplicate row for \(row.model) on \(row.dataset), \(row.series), \(row.metric), " +
+                                            "generation \(row.generation) (first at line \(first))")
+            }
+            seen[key] = line
+            rows.append(row)
+        }
+        guard !rows.isEmpty else { throw ResultsTableError(file: file, message: "no data rows (only a header)") }
+        source = file
+        self.rows = rows
+    }
+
+    /// Distinct values of `key` in order of first appearance.
+    func ordered(_ key: (MetricRow) -> String) -> [String] {
+        var seen = Set<String>(), out: [String] = []
+        for r in rows where seen.insert(key(r)).inserted { out.append(key(r)) }
+        return out
+    }
+
+    /// Series labels in order of first appearance.
+    public var series: [String] { ordered(\.series) }
+}

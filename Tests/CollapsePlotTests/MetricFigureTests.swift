@@ -1,0 +1,78 @@
+import CollapsePlot
+import Foundation
+import XCTest
+
+/// The long-format (generative) results table and its metrics figure.
+final class MetricFigureTests: XCTestCase {
+    static let header = "model,dataset,regime,real_fraction,generation,metric,mean,std_error,theory,samples,repeats"
+
+    /// A small table: 2 regimes (one a mix) × 3 metrics × 3 generations; theory only for
+    /// `total_variance` under replace; `nll` infinite for the mix; `spread` spanning 4 decades.
+    static func csv() -> String {
+        var lines = [header]
+        for (regime, fraction) in [("replace", ""), ("mix", "0.25")] {
+            for n in 1...3 {
+                let nll = regime == "mix" ? "inf" : "\(2.0 + 0.1 * Double(n))"
+                lines.append("gaussian,gaussian,\(regime),\(fraction),\(n),nll,\(nll),0.01,,300,100")
+                let theory = regime == "replace" ? "\(2 * pow(0.9, Double(n)))" : ""
+                lines.append("gaussian,gaussian,\(regime),\(fraction),\(n),total_variance,\(2 * pow(0.9, Double(n)) + 0.001),0.02,\(theory),300,100")
+                lines.append("gaussian,gaussian,\(regime),\(fraction),\(n),spread,\(pow(100, Double(n))),1,,300,100")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    func testTableParsesSeriesAndMetrics() throws {
+        let t = try MetricResultsTable(csv: Self.csv(), source: "r.csv")
+        XCTAssertEqual(t.rows.count, 18)
+        XCTAssertEqual(t.series, ["replace", "mix(0.25)"])
+        XCTAssertTrue(MetricResultsTable.isLongFormat(Self.header.split(separator: ",").map(String.init)))
+        XCTAssertFalse(MetricResultsTable.isLongFormat(["regime", "generation", "mean_test_error", "metric"]))
+        let row = try XCTUnwrap(t.rows.first { $0.metric == "total_variance" && $0.generation == 2 && $0.regime == "replace" })
+        XCTAssertEqual(row.theory!, 2 * 0.81, accuracy: 1e-15)
+        XCTAssertEqual(row.bandHigh - row.mean, 1.959964 * 0.02, accuracy: 1e-15)
+        XCTAssertNil(t.rows.first { $0.metric == "nll" }!.theory)
+    }
+
+    func testBadTablesNameFileLineAndColumn() {
+        func message(_ text: String) -> String {
+            do { _ = try MetricResultsTable(csv: text, source: "r.csv"); return "" } catch { return "\(error)" }
+        }
+        XCTAssertTrue(message("model,dataset,regime,generation,mean,std_error,theory\n").contains("missing required column 'metric'"))
+        XCTAssertEqual(message(Self.header + "\n"), "r.csv: no data rows (only a header)")
+        XCTAssertEqual(message(Self.header + "\ng,g,replace,,0,nll,1,0.1,,3,3\n"),
+                       "r.csv:2: column 'generation': '0' is not an integer ≥ 1")
+        XCTAssertEqual(message(Self.header + "\ng,g,replace,,1,nll,x,0.1,,3,3\n"), "r.csv:2: column 'mean': 'x' is not a number")
+        XCTAssertEqual(message(Self.header + "\ng,g,mix,1.5,1,nll,1,0.1,,3,3\n"), "r.csv:2: column 'real_fraction': 1.5 is not a fraction in [0, 1]")
+        XCTAssertEqual(message(Self.header + "\ng,g,replace,,1,nll,1,0.1,,3,3\ng,g,replace,,1,nll,2,0.1,,3,3\n"),
+                       "r.csv:3: duplicate row for g on g, replace, nll, generation 1 (first at line 2)")
+    }
+
+    func testOnePanelPerMetricOneLinePerRegimeTheoryDashed() throws {
+        let svg = try Figure.metricPanels(try MetricResultsTable(csv: Self.csv()))
+        let doc = try XCTUnwrap(SVGInspector.parse(svg))
+        let panels = doc.elements.filter { $0.name == "g" && $0.has(class: "panel") }
+        XCTAssertEqual(panels.map { $0.attributes["data-metric"]! }, ["nll", "total_variance", "spread"])
+        // spread spans four decades: log axis; the others linear.
+        XCTAssertEqual(panels.map { $0.attributes["data-scale"]! }, ["linear", "linear", "log"])
+        let mc = doc.elements.filter { $0.name == "path" && $0.has(class: "mc") }
+        // nll of the mix is infinite: not drawn; every other (metric, regime) has its line.
+        XCTAssertEqual(mc.map { "\($0.attributes["data-metric"]!)/\($0.attributes["data-regime"]!)" },
+                       ["nll/replace", "total_variance/replace", "total_variance/mix(0.25)", "spread/replace", "spread/mix(0.25)"])
+        let theory = doc.elements.filter { $0.name == "path" && $0.has(class: "theory") }
+        XCTAssertEqual(theory.map { $0.attributes["data-metric"]! }, ["total_variance"])
+        XCTAssertEqual(theory.first?.attributes["stroke-dasharray"], "5 3")
+        XCTAssertEqual(mc.first { $0.attributes["data-regime"] == "mix(0.25)" }?.attributes["data-real-fraction"], "0.25")
+        XCTAssertTrue(doc.elements.contains { $0.has(class: "legend-heading") && $0.text == "regime" })
+        XCTAssertTrue(doc.elements.contains { $0.has(class: "title") && $0.text.contains("gaussian · gaussian") })
+        // Deterministic.
+        XCTAssertEqual(svg, try Figure.metricPanels(try MetricResultsTable(csv: Self.csv())))
+    }
+
+    func testAnAllInfiniteMetricSaysSo() throws {
+        let text = Self.header + "\n" + (1...3).map { "c,z,replace,,\($0),nll,inf,nan,,10,10" }.joined(separator: "\n") + "\n"
+        let doc = try XCTUnwrap(SVGInspector.parse(try Figure.metricPanels(try MetricResultsTable(csv: text))))
+        XCTAssertTrue(doc.elements.contains { $0.has(class: "no-data") && $0.text.contains("+∞") })
+        XCTAssertFalse(doc.elements.contains { $0.name == "path" && $0.has(class: "mc") })
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Regenerates the generative-model figures of the README (notebooks-exports/generative/): one
+# experiment per model family under all five regimes, then `collapse plot`. PNG copies are made
+# when rsvg-convert is installed. A few minutes on two cores.
+#
+#   swift build -c release && scripts/generative-figures.sh
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+collapse=.build/release/collapse
+out=notebooks-exports/generative
+mkdir -p "$out" results
+regimes=(--regimes replace,accumulate,accumulate-subsample,mix,fresh-real --real-fraction 0.5)
+
+run() {
+    local name=$1; shift
+    echo "+ collapse generative $* ${regimes[*]} --seed 1 --output results/generative-$name --force"
+    "$collapse" generative "$@" "${regimes[@]}" --seed 1 --output "results/generative-$name" --force > /dev/null
+    "$collapse" plot "results/generative-$name/results.csv" --output "$out/$name.svg"
+    if command -v rsvg-convert > /dev/null; then rsvg-convert -o "$out/$name.png" "$out/$name.svg"; fi
+}
+
+run gaussian --model gaussian
+run kde --model kde
+run gmm --model gmm
+run categorical --model categorical
+run poisson --model poisson
+run ngram --model ngram
