@@ -148,7 +148,10 @@ public struct KernelDensityModel: GenerativeModel, Sendable {
     /// has mean `qC`, and `Cov(p̂) = Σ̂_MLE + H`, so with `H = h²I` (fixed)
     /// `E tr Cov(p̂_n) = qⁿv + d·h²·(1 − qⁿ)/(1 − q)`, and with `H = f²Σ̂_unbiased = (f²/q)Σ̂_MLE`
     /// (Scott, Silverman; `f` at `n = M`) `E Cov(p̂_n) = (q + f²)·E Cov(p̂_{n−1})`, so
-    /// `E tr Cov(p̂_n) = (q + f²)ⁿ v`: the spread grows geometrically whenever `f² > 1/M`.
+    /// `E tr Cov(p̂_n) = (q + f²)ⁿ v`: the spread grows geometrically whenever `f² > 1/M`
+    /// (which Scott and Silverman satisfy for every `M ≥ 2`, `d ≥ 1`). `n = 1` is the fit to the
+    /// real data; only finite second moments of the real data are needed. Proved in proof K1
+    /// (`proofs/K1-kde-refit-chain.md`).
     public static func expectedTotalVarianceUnderReplace(_ bandwidth: Bandwidth, generation n: Int, samples m: Int,
                                                          dimension d: Int, truthTotalVariance v: Double) -> Double {
         precondition(n >= 1 && m >= 2 && d >= 1, "need n ≥ 1, M ≥ 2, d ≥ 1")
