@@ -35,8 +35,13 @@ let package = Package(
         .target(name: "CollapsePlot", dependencies: ["CollapseExport"]),
         // Sweep definitions (config files, named experiments), durable per-cell runs, shards, merge.
         .target(name: "CollapseSweep", dependencies: ["LinearCollapse", "CollapseExport", "CollapseCore"]),
+        // Reverse-mode automatic differentiation over dense Float32 matrices (cblas_sgemm), AdamW.
+        .target(name: "Autodiff", dependencies: ["CLapack", "Randomness"]),
+        // Neural generative models (transformer LM, VAE, DDPM) on the generation scheduler.
+        .target(name: "NeuralCollapse", dependencies: ["Autodiff", "CollapseCore", "Randomness"]),
         .executableTarget(name: "collapse", dependencies: [
             "LinearCollapse", "CollapseTheory", "CollapseCore", "CollapseExport", "CollapsePlot", "CollapseSweep", "ParametricChains",
+            "NeuralCollapse", "Autodiff",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
@@ -50,5 +55,6 @@ let package = Package(
         .testTarget(name: "CollapsePlotTests", dependencies: ["CollapsePlot", "CollapseExport"]),
         .testTarget(name: "CollapseSweepTests", dependencies: ["CollapseSweep", "LinearCollapse", "CollapseExport", "CollapseCore"]),
         .testTarget(name: "CLITests", dependencies: ["collapse"]),
+        .testTarget(name: "NeuralCollapseTests", dependencies: ["NeuralCollapse", "Autodiff", "CollapseCore", "Randomness"]),
     ]
 )

@@ -1,0 +1,80 @@
+import CollapseCore
+import Foundation
+import Randomness
+
+/// Run sizes: `smoke` (seconds, for tests), `small` (the qualitative result on a 2-core CPU
+/// in minutes), `paper` (the sizes of the paper's experiments; hours to days on a CPU).
+public enum NeuralPreset: String, CaseIterable, Sendable {
+    case smoke, small, paper
+}
+
+/// What a model's run needs: its real training and held-out data, and a model factory.
+public struct NeuralTask<M: NeuralGenerativeModel> {
+    public var train: M.Data
+    public var make: () -> M
+    public var parameters: [(String, String)]
+}
+
+// MARK: Language model
+
+public enum LanguageModelTask {
+    public struct Sizes: Sendable {
+        public var config: TransformerConfig
+        public var trainStories: Int
+        public var testStories: Int
+    }
+
+    public static func sizes(_ preset: NeuralPreset) -> Sizes {
+        switch preset {
+        case .smoke:
+            return Sizes(config: TransformerConfig(context: 32, width: 32, heads: 2, layers: 1, batch: 8, steps: 30,
+                                                   learningRate: 3e-3), trainStories: 60, testStories: 20)
+        case .small:
+            return Sizes(config: TransformerConfig(context: 128, width: 128, heads: 4, layers: 2, batch: 16, steps: 600,
+                                                   learningRate: 2e-3), trainStories: 2000, testStories: 300)
+        case .paper:
+            // A GPT-2 of ≈ 9M parameters (8 layers of width 256 plus embeddings), the paper's
+            // smallest model; the paper pretrains on TinyStories (≈ 470M tokens).
+            return Sizes(config: TransformerConfig(context: 256, width: 256, heads: 8, layers: 8, batch: 32, steps: 20000,
+                                                   learningRate: 6e-4, weightDecay: 0.1), trainStories: 200_000, testStories: 5000)
+        }
+    }
+
+    /// The real corpus: the story grammar from `(seed, data)`, or the file at `path` (shuffled
+    /// with `(seed, split)` into training and held-out stories).
+    public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?, temperature: Double? = nil) throws
+        -> NeuralTask<TransformerLanguageModel> {
+        var s = sizes(preset)
+        if let temperature { s.config.temperature = temperature }
+        let train: TextCorpus, test: TextCorpus, source: String
+        if let dataPath {
+            let all = try TextCorpusLoader.load(path: dataPath)
+            let nTest = min(s.testStories, max(2, all.count / 5))
+            let nTrain = min(s.trainStories, all.count - nTest)
+            let (tr, te) = NeuralExperiment.split(count: all.count, train: nTrain, test: nTest, seed: seed)
+            train = all.subset(tr); test = all.subset(te)
+            source = "\(dataPath) (\(all.count) stories)"
+            guard test.stream.count > s.config.context else {
+                throw NeuralDataError("\(dataPath): the \(nTest) held-out stories hold \(test.stream.count) bytes, fewer than one context window of \(s.config.context + 1); supply a larger corpus")
+            }
+        } else {
+            var rng = Xoshiro256StarStar(seed: seed, stream: [NeuralStreams.data])
+            let grammar = StoryGrammar(maxLength: max(60, min(127, s.config.context - 1)))
+            train = grammar.corpus(count: s.trainStories, using: &rng)
+            test = grammar.corpus(count: s.testStories, using: &rng)
+            source = "story grammar (built in), stories ≤ \(grammar.maxLength) bytes"
+        }
+        let c = s.config
+        let params: [(String, String)] = [
+            ("data", source), ("train_stories", "\(train.count)"), ("test_stories", "\(test.count)"),
+            ("train_bytes", "\(train.stream.count)"), ("test_bytes", "\(test.stream.count)"),
+            ("architecture", "byte-level decoder-only transformer, pre-norm, GELU MLP ×4, learned positions"),
+            ("parameters", "\(c.parameterCount)"), ("context", "\(c.context)"), ("width", "\(c.width)"),
+            ("heads", "\(c.heads)"), ("layers", "\(c.layers)"), ("batch", "\(c.batch)"), ("steps", "\(c.steps)"),
+            ("learning_rate", "\(c.learningRate) (AdamW, warm-up 5 %, cosine to 10 %, clip 1)"),
+            ("weight_decay", "\(c.weightDecay)"), ("temperature", "\(c.temperature)"),
+            ("test_loss", "cross-entropy, nats per byte, on real held-out text"),
+        ]
+        return NeuralTask(train: train, make: { TransformerLanguageModel(config: c, test: test, seed: seed) }, parameters: params)
+    }
+}
