@@ -30,8 +30,8 @@ public enum LanguageModelTask {
             return Sizes(config: TransformerConfig(context: 32, width: 32, heads: 2, layers: 1, batch: 8, steps: 30,
                                                    learningRate: 3e-3), trainStories: 60, testStories: 20)
         case .small:
-            return Sizes(config: TransformerConfig(context: 128, width: 128, heads: 4, layers: 2, batch: 16, steps: 600,
-                                                   learningRate: 2e-3), trainStories: 2000, testStories: 300)
+            return Sizes(config: TransformerConfig(context: 96, width: 128, heads: 4, layers: 2, batch: 12, steps: 300,
+                                                   learningRate: 2e-3), trainStories: 1000, testStories: 200)
         case .paper:
             // A GPT-2 of ≈ 9M parameters (8 layers of width 256 plus embeddings), the paper's
             // smallest model; the paper pretrains on TinyStories (≈ 470M tokens).
