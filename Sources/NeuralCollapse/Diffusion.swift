@@ -117,21 +117,15 @@ public struct ConformerDiffusionModel: NeuralGenerativeModel {
         weights = w
         let scaled = data.coordinates.map { $0 * inv }
         var opt = AdamW(parameters: p, learningRate: config.learningRate, weightDecay: 0, clipNorm: 5)
-        let tail = max(1, config.steps / 10)
-        var tailLoss = 0.0
-        for step in 0..<config.steps {
+        let model = self
+        trainLoss = try Training.run("diffusion", fit: fits, steps: config.steps, peak: config.learningRate,
+                                     parameters: p, optimizer: &opt) { _, tape in
             var x0 = [Float](); x0.reserveCapacity(config.batch * d)
             for _ in 0..<config.batch { let i = rng.nextIndex(below: data.count); x0 += scaled[(i * d)..<((i + 1) * d)] }
             let times = (0..<config.batch).map { _ in 1 + rng.nextIndex(below: config.diffusionSteps) }
             let eps = Normal.array(count: config.batch * d, using: &rng).map(Float.init)
-            let tape = Tape()
-            let loss = denoisingLoss(tape, x0: x0, times: times, eps: eps, dimension: d)
-            guard loss.scalar.isFinite else { throw NeuralDataError("diffusion: training loss became \(loss.scalar) at step \(step + 1) of fit \(fits)") }
-            if step >= config.steps - tail { tailLoss += Double(loss.scalar) }
-            tape.backward(loss)
-            opt.update(p, learningRate: LearningRate.warmupCosine(step: step, of: config.steps, peak: config.learningRate))
+            return model.denoisingLoss(tape, x0: x0, times: times, eps: eps, dimension: d)
         }
-        trainLoss = tailLoss / Double(tail)
     }
 
     public mutating func sample<G: RandomNumberGenerator>(count: Int, using rng: inout G) -> ConformerSet {
@@ -207,10 +201,7 @@ public enum DiffusionTask {
         let train: ConformerSet, test: ConformerSet, source: String
         if let dataPath {
             let all = try XYZLoader.load(path: dataPath)
-            let nTest = min(s.testConformers, max(2, all.count / 5))
-            let nTrain = min(s.trainConformers, all.count - nTest)
-            let (tr, te) = NeuralExperiment.split(count: all.count, train: nTrain, test: nTest, seed: seed)
-            train = all.subset(tr); test = all.subset(te)
+            (train, test) = NeuralExperiment.split(all, train: s.trainConformers, test: s.testConformers, seed: seed)
             source = "\(dataPath) (\(all.count) frames of \(all.atoms) atoms, \(all.bonds.count) bonds inferred)"
         } else {
             var rng = Xoshiro256StarStar(seed: seed, stream: [NeuralStreams.data])

@@ -74,6 +74,15 @@ public enum NeuralExperiment {
         return (rows, shared.names, shared.seconds)
     }
 
+    /// Splits user data into at most `train` training and `test` held-out points: a fifth of
+    /// the points (at least 2, at most `test`) are held out, the rest (at most `train`) train.
+    public static func split<D: TrainingData>(_ all: D, train: Int, test: Int, seed: UInt64) -> (D, D) {
+        let nTest = min(test, max(2, all.count / 5))
+        let nTrain = min(train, all.count - nTest)
+        let (tr, te) = split(count: all.count, train: nTrain, test: nTest, seed: seed)
+        return (all.subset(tr), all.subset(te))
+    }
+
     /// Shuffles `count` indices with the `(seed, split)` stream and splits them into a training
     /// part of `train` and a test part of `test` indices (for user-supplied data).
     public static func split(count: Int, train: Int, test: Int, seed: UInt64) -> (train: [Int], test: [Int]) {

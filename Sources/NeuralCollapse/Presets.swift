@@ -49,13 +49,10 @@ public enum LanguageModelTask {
         let train: TextCorpus, test: TextCorpus, source: String
         if let dataPath {
             let all = try TextCorpusLoader.load(path: dataPath)
-            let nTest = min(s.testStories, max(2, all.count / 5))
-            let nTrain = min(s.trainStories, all.count - nTest)
-            let (tr, te) = NeuralExperiment.split(count: all.count, train: nTrain, test: nTest, seed: seed)
-            train = all.subset(tr); test = all.subset(te)
+            (train, test) = NeuralExperiment.split(all, train: s.trainStories, test: s.testStories, seed: seed)
             source = "\(dataPath) (\(all.count) stories)"
             guard test.stream.count > s.config.context else {
-                throw NeuralDataError("\(dataPath): the \(nTest) held-out stories hold \(test.stream.count) bytes, fewer than one context window of \(s.config.context + 1); supply a larger corpus")
+                throw NeuralDataError("\(dataPath): the \(test.count) held-out stories hold \(test.stream.count) bytes, fewer than one context window of \(s.config.context + 1); supply a larger corpus")
             }
         } else {
             var rng = Xoshiro256StarStar(seed: seed, stream: [NeuralStreams.data])

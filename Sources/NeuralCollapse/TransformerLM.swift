@@ -234,20 +234,11 @@ public struct TransformerLanguageModel: NeuralGenerativeModel {
         while stream.count < t + 1 { stream += stream.isEmpty ? [TextCorpus.separator] : stream }
         var opt = AdamW(parameters: w.parameters, learningRate: config.learningRate,
                         weightDecay: config.weightDecay, clipNorm: 1)
-        let tail = max(1, config.steps / 10)
-        var tailLoss = 0.0
-        for step in 0..<config.steps {
+        trainLoss = try Training.run("language model", fit: fits, steps: config.steps, peak: config.learningRate,
+                                     parameters: w.parameters, optimizer: &opt) { _, tape in
             let starts = (0..<config.batch).map { _ in rng.nextIndex(below: stream.count - t) }
-            let tape = Tape()
-            let loss = w.loss(tape, stream: stream, starts: starts, length: t)
-            guard loss.scalar.isFinite else {
-                throw NeuralDataError("language model: training loss became \(loss.scalar) at step \(step + 1) of fit \(fits)")
-            }
-            if step >= config.steps - tail { tailLoss += Double(loss.scalar) }
-            tape.backward(loss)
-            opt.update(w.parameters, learningRate: LearningRate.warmupCosine(step: step, of: config.steps, peak: config.learningRate))
+            return w.loss(tape, stream: stream, starts: starts, length: t)
         }
-        trainLoss = tailLoss / Double(tail)
         weights = w
     }
 
@@ -338,18 +329,6 @@ public struct TransformerLanguageModel: NeuralGenerativeModel {
 
     public func diagnostics(generation: Int) -> [(String, Double)] {
         [("train_loss", trainLoss)]
-    }
-}
-
-/// Learning-rate schedules.
-public enum LearningRate {
-    /// Linear warm-up over the first 5 % of `steps` (at least one step), then cosine decay
-    /// from `peak` to `peak/10`.
-    public static func warmupCosine(step: Int, of steps: Int, peak: Float) -> Float {
-        let warm = max(1, steps / 20)
-        if step < warm { return peak * Float(step + 1) / Float(warm) }
-        let progress = Double(step - warm) / Double(max(1, steps - warm))
-        return peak * Float(0.1 + 0.9 * 0.5 * (1 + cos(Double.pi * progress)))
     }
 }
 

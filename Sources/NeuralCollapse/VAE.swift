@@ -87,20 +87,14 @@ public struct VariationalAutoencoder: NeuralGenerativeModel {
         ]
         parameters = p
         var opt = AdamW(parameters: p, learningRate: config.learningRate, weightDecay: 0, clipNorm: 5)
-        let tail = max(1, config.steps / 10)
-        var tailLoss = 0.0
-        for step in 0..<config.steps {
+        let model = self
+        trainLoss = try Training.run("VAE", fit: fits, steps: config.steps, peak: config.learningRate,
+                                     parameters: p, optimizer: &opt) { _, tape in
             let idx = (0..<config.batch).map { _ in rng.nextIndex(below: data.count) }
             let x = Tensor(rows: idx.count, cols: d, value: data.subset(idx).pixels)
             let noise = Normal.array(count: idx.count * k, using: &rng).map(Float.init)
-            let tape = Tape()
-            let (loss, _, _) = self.loss(tape, images: x, noise: noise)
-            guard loss.scalar.isFinite else { throw NeuralDataError("VAE: training loss became \(loss.scalar) at step \(step + 1) of fit \(fits)") }
-            if step >= config.steps - tail { tailLoss += Double(loss.scalar) }
-            tape.backward(loss)
-            opt.update(p, learningRate: LearningRate.warmupCosine(step: step, of: config.steps, peak: config.learningRate))
+            return model.loss(tape, images: x, noise: noise).0
         }
-        trainLoss = tailLoss / Double(tail)
     }
 
     public mutating func sample<G: RandomNumberGenerator>(count: Int, using rng: inout G) -> ImageSet {
@@ -155,10 +149,7 @@ public enum VAETask {
         if let dataPath {
             let all = try IDXLoader.load(path: dataPath)
             guard all.count >= 10 else { throw NeuralDataError("\(dataPath): \(all.count) images; expected at least 10") }
-            let nTest = min(s.testImages, max(2, all.count / 5))
-            let nTrain = min(s.trainImages, all.count - nTest)
-            let (tr, te) = NeuralExperiment.split(count: all.count, train: nTrain, test: nTest, seed: seed)
-            train = all.subset(tr); test = all.subset(te)
+            (train, test) = NeuralExperiment.split(all, train: s.trainImages, test: s.testImages, seed: seed)
             source = "\(dataPath) (\(all.count) images)"
         } else {
             var rng = Xoshiro256StarStar(seed: seed, stream: [NeuralStreams.data])
