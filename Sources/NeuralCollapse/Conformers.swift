@@ -99,11 +99,11 @@ public enum Geometry {
 
     /// NeRF placement (Parsons et al. 2005): the atom `d` at distance `r` from `c`, with
     /// angle `b–c–d = θ` and dihedral `a–b–c–d = φ` (radians).
-    static func place(_ a: SIMD3<Double>, _ b: SIMD3<Double>, _ c: SIMD3<Double>, r: Double, theta: Double, phi: Double) -> SIMD3<Double> {
+    public static func place(_ a: SIMD3<Double>, _ b: SIMD3<Double>, _ c: SIMD3<Double>, r: Double, theta: Double, phi: Double) -> SIMD3<Double> {
         let bc = (c - b) / length(c - b)
         var n = cross(b - a, bc); n /= length(n)
         let m = cross(n, bc)
-        let d2 = SIMD3(-r * cos(theta), r * sin(theta) * cos(phi), r * sin(theta) * sin(phi))
+        let d2 = SIMD3(-r * cos(theta), r * sin(theta) * cos(phi), -r * sin(theta) * sin(phi))
         return c + bc * d2.x + m * d2.y + n * d2.z
     }
 }

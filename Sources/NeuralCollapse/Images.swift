@@ -111,7 +111,7 @@ public enum IDXLoader {
         if bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b {
             throw NeuralDataError("\(name): byte 1: gzip-compressed; decompress it first (gunzip) to the raw IDX file")
         }
-        guard bytes.count >= 16 else {
+        guard bytes.count >= 4 else {
             throw NeuralDataError("\(name): byte \(bytes.count + 1): file ends inside the 16-byte IDX header")
         }
         func u32(_ o: Int) -> Int { Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3]) }
@@ -123,6 +123,9 @@ public enum IDXLoader {
         }
         guard bytes[3] == 3 else {
             throw NeuralDataError("\(name): byte 4: \(bytes[3]) dimension(s), expected 3 (images × rows × columns; a labels file has 1)")
+        }
+        guard bytes.count >= 16 else {
+            throw NeuralDataError("\(name): byte \(bytes.count + 1): file ends inside the 16-byte IDX header")
         }
         let count = u32(4), rows = u32(8), cols = u32(12)
         guard count >= 1 else { throw NeuralDataError("\(name): byte 5: the header says 0 images") }
