@@ -53,7 +53,7 @@ public struct DiffusionConfig: Sendable, Equatable {
 public struct ConformerDiffusionModel: NeuralGenerativeModel {
     public typealias Data = ConformerSet
     public static let name = "diffusion"
-    public let config: DiffusionConfig
+    public internal(set) var config: DiffusionConfig
     public let test: ConformerSet
     public let seed: UInt64
     public private(set) var fits = 0
@@ -186,7 +186,7 @@ public enum DiffusionTask {
             return Sizes(hidden: 32, layers: 2, diffusionSteps: 20, batch: 32, steps: 40, learningRate: 2e-3,
                          trainConformers: 100, testConformers: 50, checkSamples: 50)
         case .small:
-            return Sizes(hidden: 128, layers: 3, diffusionSteps: 100, batch: 128, steps: 2000, learningRate: 1e-3,
+            return Sizes(hidden: 256, layers: 3, diffusionSteps: 100, batch: 128, steps: 4000, learningRate: 1e-3,
                          trainConformers: 2000, testConformers: 500, checkSamples: 1000)
         case .paper:
             // The paper trains a GeoDiff-style equivariant network on GEOM-Drugs conformers; an

@@ -12,6 +12,10 @@ public struct NeuralResultRow: Sendable, Equatable {
     public var generation: Int
     public var testLoss: Double
     public var metrics: [Double]
+
+    public init(model: String, regime: Regime, generation: Int, testLoss: Double, metrics: [Double]) {
+        self.model = model; self.regime = regime; self.generation = generation; self.testLoss = testLoss; self.metrics = metrics
+    }
 }
 
 /// The rows of a run (regimes in the order given, generations ascending) and what they mean.

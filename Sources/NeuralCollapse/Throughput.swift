@@ -60,8 +60,42 @@ public enum NeuralThroughput {
         return Measurement(name: "lm training step", flops: config.trainingFLOPsPerStep, medianSeconds: median(times), runs: runs)
     }
 
-    /// The training steps of every model at `preset`'s sizes.
-    public static func steps(preset: NeuralPreset, runs: Int) -> [Measurement] {
-        [languageModelStep(LanguageModelTask.sizes(preset).config, runs: runs)]
+    /// The training steps of every model at `preset`'s sizes (built-in data).
+    public static func steps(preset: NeuralPreset, runs: Int) throws -> [Measurement] {
+        BLASThreads.pinToOne()
+        let vae = try VAETask.make(preset, seed: 9, dataPath: nil)
+        let diffusion = try DiffusionTask.make(preset, seed: 9, dataPath: nil)
+        return [languageModelStep(LanguageModelTask.sizes(preset).config, runs: runs),
+                fitStep("vae training step", task: vae, runs: runs, flops: vae.make().config.trainingFLOPsPerStep(dimension: vae.train.dimension)),
+                fitStep("diffusion training step", task: diffusion, runs: runs,
+                        flops: diffusion.make().config.trainingFLOPsPerStep(dimension: diffusion.train.dimension))]
     }
+
+    /// Seconds per step of a model's whole fit (init, `steps` steps), timed over a fit of
+    /// `runs` steps with the preset's other sizes.
+    static func fitStep<M: NeuralGenerativeModel & StepBudgeted>(_ name: String, task: NeuralTask<M>, runs: Int, flops: Double) -> Measurement {
+        var model = task.make()
+        model.trainingSteps = 2
+        try? model.fit(task.train)            // warm-up
+        let times = (0..<3).map { _ -> Double in
+            model.trainingSteps = runs
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try? model.fit(task.train)
+            return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9 / Double(runs)
+        }
+        return Measurement(name: name, flops: flops, medianSeconds: median(times), runs: 3 * runs)
+    }
+}
+
+/// A model whose training budget can be set (for timing).
+protocol StepBudgeted {
+    var trainingSteps: Int { get set }
+}
+
+extension VariationalAutoencoder: StepBudgeted {
+    var trainingSteps: Int { get { config.steps } set { config.steps = newValue } }
+}
+
+extension ConformerDiffusionModel: StepBudgeted {
+    var trainingSteps: Int { get { config.steps } set { config.steps = newValue } }
 }

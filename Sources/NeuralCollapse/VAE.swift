@@ -40,7 +40,7 @@ public struct VAEConfig: Sendable, Equatable {
 public struct VariationalAutoencoder: NeuralGenerativeModel {
     public typealias Data = ImageSet
     public static let name = "vae"
-    public let config: VAEConfig
+    public internal(set) var config: VAEConfig
     public let test: ImageSet
     public let seed: UInt64
     public private(set) var fits = 0

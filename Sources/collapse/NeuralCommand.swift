@@ -17,7 +17,7 @@ struct NeuralCommand: ParsableCommand {
         and figure.svg. BLAS runs single-threaded; --threads runs regimes in parallel, and results do \
         not depend on it.
         """,
-        subcommands: [NeuralLMCommand.self, NeuralVAECommand.self, NeuralDiffusionCommand.self, NeuralBenchCommand.self])
+        subcommands: [NeuralLMCommand.self, NeuralVAECommand.self, NeuralDiffusionCommand.self, NeuralPlotCommand.self, NeuralBenchCommand.self])
 }
 
 /// Options shared by the three model commands.
@@ -192,13 +192,13 @@ struct NeuralBenchCommand: ParsableCommand {
     func run() throws {
         let p = NeuralPreset(rawValue: preset)!
         let peak = NeuralThroughput.sgemmPeak(n: sgemmSize, runs: max(5, runs))
-        let steps = NeuralThroughput.steps(preset: p, runs: runs)
+        let steps = try NeuralThroughput.steps(preset: p, runs: runs)
         print(pad("measurement", 22) + pad("GFLOP/step", 14) + pad("median ms", 12) + pad("GFLOP/s", 10) + pad("of peak", 9))
         for m in [peak] + steps {
             print(pad(m.name, 22) + pad(String(format: "%.4f", m.flops / 1e9), 14) + pad(String(format: "%.3f", m.medianSeconds * 1e3), 12) +
                   pad(String(format: "%.2f", m.flopsPerSecond / 1e9), 10) + pad(String(format: "%.1f%%", 100 * m.flopsPerSecond / peak.flopsPerSecond), 9))
         }
-        print("(medians of \(runs) steps; sgemm peak: median of \(max(5, runs)) products; one BLAS thread)")
+        print("(lm: median of \(runs) steps; vae, diffusion: median of 3 fits of \(runs) steps, per step; sgemm: median of \(max(5, runs)) products; one BLAS thread)")
     }
 }
 
@@ -232,5 +232,44 @@ struct NeuralDiffusionCommand: ParsableCommand {
 
     func run() throws {
         try options.execute(model: "diffusion") { preset, seed, data in try DiffusionTask.make(preset, seed: seed, dataPath: data) }
+    }
+}
+
+/// `collapse neural plot`: redraws figure.svg of a finished run from its results.csv.
+struct NeuralPlotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plot",
+        abstract: "Redraw figure.svg of a neural run from its results.csv (and manifest.json for the preset).")
+
+    @Option(name: .customLong("input"), parsing: .unconditional, help: "The run's output directory.")
+    var input: String
+
+    func run() throws {
+        let dir = URL(fileURLWithPath: input)
+        let csvURL = dir.appendingPathComponent("results.csv")
+        let doc: CSVDocument
+        do { doc = try CSVReader.read(contentsOf: csvURL) } catch { throw ValidationError("--input \(input): \(error)") }
+        guard Array(doc.header.prefix(4)) == ["model", "regime", "generation", "test_loss"] else {
+            throw ValidationError("--input \(csvURL.path): header \(doc.header.joined(separator: ",")) is not a neural results table (model,regime,generation,test_loss,…)")
+        }
+        var rows: [NeuralResultRow] = []
+        for (k, r) in doc.rows.enumerated() {
+            guard r.count == doc.header.count, let regime = Regime.named(r[1], realFraction: 0), let g = Int(r[2]),
+                  let values = Optional(r[3...].map { Double($0) }), values.allSatisfy({ $0 != nil }) else {
+                throw ValidationError("--input \(csvURL.path): line \(doc.lines[k]): not a neural results row")
+            }
+            rows.append(NeuralResultRow(model: r[0], regime: regime, generation: g, testLoss: values[0]!, metrics: values.dropFirst().map { $0! }))
+        }
+        guard let model = rows.first?.model else { throw ValidationError("--input \(csvURL.path): no rows") }
+        var preset = NeuralPreset.small
+        if let data = try? Data(contentsOf: dir.appendingPathComponent("manifest.json")),
+           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let parameters = object["parameters"] as? [String: Any], let p = parameters["preset"] as? String,
+           let parsed = NeuralPreset(rawValue: p) {
+            preset = parsed
+        }
+        let svg = NeuralFigure.render(rows: rows, metricNames: Array(doc.header.dropFirst(4)), title: NeuralFigure.title(model: model, preset: preset))
+        try AtomicFile.write(svg, to: dir.appendingPathComponent("figure.svg"))
+        print("wrote \(dir.appendingPathComponent("figure.svg").path)")
     }
 }

@@ -65,7 +65,7 @@ enum NeuralFigure {
                 let pts = rows.filter { $0.regime.name == regime }.sorted { $0.generation < $1.generation }
                     .compactMap { r -> (Double, Double)? in let v = values(r); return v.isFinite ? (sx(Double(r.generation)), sy(v)) : nil }
                 guard !pts.isEmpty else { continue }
-                svg.element("polyline", [("class", "series"), ("data-regime", regime), ("points", SVGWriter.polyline(pts)),
+                svg.element("path", [("class", "series"), ("data-regime", regime), ("d", SVGWriter.polyline(pts)),
                                          ("fill", "none"), ("stroke", colors[i]), ("stroke-width", "2")])
                 for p in pts {
                     svg.element("circle", [("cx", SVGWriter.number(p.0)), ("cy", SVGWriter.number(p.1)), ("r", "3"), ("fill", colors[i])])
