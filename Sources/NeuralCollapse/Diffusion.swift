@@ -196,8 +196,10 @@ public enum DiffusionTask {
         }
     }
 
-    public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?) throws -> NeuralTask<ConformerDiffusionModel> {
-        let s = sizes(preset)
+    /// `steps` overrides the preset's training steps per fit.
+    public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?, steps: Int? = nil) throws -> NeuralTask<ConformerDiffusionModel> {
+        var s = sizes(preset)
+        if let steps { s.steps = steps }
         let train: ConformerSet, test: ConformerSet, source: String
         if let dataPath {
             let all = try XYZLoader.load(path: dataPath)

@@ -40,12 +40,14 @@ public enum LanguageModelTask {
         }
     }
 
+    /// `steps` overrides the preset's training steps per fit.
     /// The real corpus: the story grammar from `(seed, data)`, or the file at `path` (shuffled
     /// with `(seed, split)` into training and held-out stories).
-    public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?, temperature: Double? = nil) throws
+    public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?, temperature: Double? = nil, steps: Int? = nil) throws
         -> NeuralTask<TransformerLanguageModel> {
         var s = sizes(preset)
         if let temperature { s.config.temperature = temperature }
+        if let steps { s.config.steps = steps }
         let train: TextCorpus, test: TextCorpus, source: String
         if let dataPath {
             let all = try TextCorpusLoader.load(path: dataPath)

@@ -143,8 +143,10 @@ public enum VAETask {
         }
     }
 
-    public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?) throws -> NeuralTask<VariationalAutoencoder> {
-        let s = sizes(preset)
+    /// `steps` overrides the preset's training steps per fit.
+    public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?, steps: Int? = nil) throws -> NeuralTask<VariationalAutoencoder> {
+        var s = sizes(preset)
+        if let steps { s.config.steps = steps }
         let train: ImageSet, test: ImageSet, source: String
         if let dataPath {
             let all = try IDXLoader.load(path: dataPath)

@@ -39,6 +39,10 @@ struct NeuralOptions: ParsableArguments {
             help: "Real data file instead of the built-in generator (lm: text, vae: MNIST IDX images, diffusion: multi-frame XYZ).")
     var data: String?
 
+    @Option(name: .customLong("steps"), parsing: .unconditional,
+            help: "Training steps per fit, overriding the preset's budget (1...10000000).")
+    var steps: Int?
+
     @OptionGroup var runOptions: RunOptions
 
     @Option(name: .customLong("output"), parsing: .unconditional,
@@ -65,6 +69,7 @@ struct NeuralOptions: ParsableArguments {
         _ = try parsedPreset()
         _ = try parsedRegimes()
         _ = try ListParsing.checked(generations, flag: "--generations", in: 1...100)
+        if let steps { _ = try ListParsing.checked(steps, flag: "--steps", in: 1...10_000_000) }
         _ = try runOptions.resolvedThreads()
         _ = try runOptions.parsedSeed()
         if let data, data.isEmpty { throw ValidationError("--data: empty path; expected a file") }
@@ -157,7 +162,7 @@ struct NeuralLMCommand: ParsableCommand {
 
     func run() throws {
         try options.execute(model: "lm") { preset, seed, data in
-            try LanguageModelTask.make(preset, seed: seed, dataPath: data, temperature: temperature)
+            try LanguageModelTask.make(preset, seed: seed, dataPath: data, temperature: temperature, steps: options.steps)
         }
     }
 }
@@ -213,7 +218,7 @@ struct NeuralVAECommand: ParsableCommand {
     func validate() throws { try options.validate(model: "vae") }
 
     func run() throws {
-        try options.execute(model: "vae") { preset, seed, data in try VAETask.make(preset, seed: seed, dataPath: data) }
+        try options.execute(model: "vae") { preset, seed, data in try VAETask.make(preset, seed: seed, dataPath: data, steps: options.steps) }
     }
 }
 
@@ -231,7 +236,7 @@ struct NeuralDiffusionCommand: ParsableCommand {
     func validate() throws { try options.validate(model: "diffusion") }
 
     func run() throws {
-        try options.execute(model: "diffusion") { preset, seed, data in try DiffusionTask.make(preset, seed: seed, dataPath: data) }
+        try options.execute(model: "diffusion") { preset, seed, data in try DiffusionTask.make(preset, seed: seed, dataPath: data, steps: options.steps) }
     }
 }
 
