@@ -343,7 +343,7 @@ public enum NeuralStreams {
 }
 
 /// A neural generative model as the experiment runner sees it.
-public protocol NeuralGenerativeModel: GenerativeModel {
+public protocol NeuralGenerativeModel: GenerativeModel, SendableMetatype {
     /// The CLI name (`lm`, `vae`, `diffusion`).
     static var name: String { get }
     /// Extra metrics of the current fit for the results table, in a fixed order. Any sampling
