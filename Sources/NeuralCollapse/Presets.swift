@@ -30,7 +30,7 @@ public enum LanguageModelTask {
             return Sizes(config: TransformerConfig(context: 32, width: 32, heads: 2, layers: 1, batch: 8, steps: 30,
                                                    learningRate: 3e-3), trainStories: 60, testStories: 20)
         case .small:
-            return Sizes(config: TransformerConfig(context: 96, width: 128, heads: 4, layers: 2, batch: 12, steps: 300,
+            return Sizes(config: TransformerConfig(context: 96, width: 128, heads: 4, layers: 2, batch: 12, steps: 600,
                                                    learningRate: 2e-3), trainStories: 1000, testStories: 200)
         case .paper:
             // A GPT-2 of ≈ 9M parameters (7 layers of width 320 on bytes: 8.9M), the size of the
