@@ -46,7 +46,7 @@ struct NeuralOptions: ParsableArguments {
     @OptionGroup var runOptions: RunOptions
 
     @Option(name: .customLong("output"), parsing: .unconditional,
-            help: "Output directory (created if missing; may hold only a previous run's outputs unless --force).")
+            help: "Output directory (default: results/neural-<model>; created if missing; may hold only a previous run's outputs unless --force).")
     var output: String?
 
     @Flag(name: .customLong("force"), help: "Write into --output even if it holds other files.")
@@ -72,6 +72,9 @@ struct NeuralOptions: ParsableArguments {
         if let steps { _ = try ListParsing.checked(steps, flag: "--steps", in: 1...10_000_000) }
         _ = try runOptions.resolvedThreads()
         _ = try runOptions.parsedSeed()
+        if runOptions.maxMemory != nil {
+            throw ValidationError("--max-memory: not supported by collapse neural (no memory estimate; the small presets peak below 300 MB)")
+        }
         if let data, data.isEmpty { throw ValidationError("--data: empty path; expected a file") }
         try OutputDirectory(path: outputPath(model)).checkContents(owned: Self.outputs, force: force)
     }
