@@ -134,8 +134,32 @@ extension Tape {
     }
 
     /// GELU, tanh form (GPT-2): `½x(1 + tanh u)`, `u = √(2/π)(x + 0.044715x³)`.
+    /// Derivative `½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)` with `t = tanh u` kept from
+    /// the forward pass (one `tanh` per element instead of two; the same values as
+    /// `Activation.gelu` and `Activation.geluDerivative`).
     public func gelu(_ x: Tensor) -> Tensor {
-        unary(x, forward: Activation.gelu, derivative: { x, _ in Activation.geluDerivative(x) })
+        let n = x.count
+        var t = [Float](repeating: 0, count: n)
+        var out = [Float](repeating: 0, count: n)
+        x.value.withUnsafeBufferPointer { px in t.withUnsafeMutableBufferPointer { pt in out.withUnsafeMutableBufferPointer { o in
+            for i in 0..<n {
+                let v = px[i]
+                let ti = Activation.geluTanh(v)
+                pt[i] = ti
+                o[i] = 0.5 * v * (1 + ti)
+            }
+        } } }
+        let y = node(rows: x.rows, cols: x.cols, value: out, inputs: [x])
+        if y.requiresGrad {
+            y.backward = { [unowned y] in
+                y.grad.withUnsafeBufferPointer { g in t.withUnsafeBufferPointer { pt in
+                    x.value.withUnsafeBufferPointer { px in x.grad.withUnsafeMutableBufferPointer { gx in
+                        for i in 0..<n { gx[i] += g[i] * Activation.geluDerivative(px[i], tanh: pt[i]) }
+                    } }
+                } }
+            }
+        }
+        return y
     }
 
     /// `σ(x) = 1/(1 + e⁻ˣ)`; `σ' = σ(1 − σ)`.
@@ -320,13 +344,22 @@ extension Tape {
 public enum Activation {
     static let geluC: Float = 0.7978845608028654    // √(2/π)
 
+    /// `tanh(√(2/π)(x + 0.044715x³))`, the gate of the GELU.
+    @inline(__always) public static func geluTanh(_ x: Float) -> Float {
+        Foundation.tanh(geluC * (x + 0.044715 * x * x * x))
+    }
+
     @inline(__always) public static func gelu(_ x: Float) -> Float {
-        0.5 * x * (1 + Foundation.tanh(geluC * (x + 0.044715 * x * x * x)))
+        0.5 * x * (1 + geluTanh(x))
     }
 
     @inline(__always) public static func geluDerivative(_ x: Float) -> Float {
-        let t = Foundation.tanh(geluC * (x + 0.044715 * x * x * x))
-        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * geluC * (1 + 3 * 0.044715 * x * x)
+        geluDerivative(x, tanh: geluTanh(x))
+    }
+
+    /// The GELU derivative given its gate `t = geluTanh(x)`.
+    @inline(__always) public static func geluDerivative(_ x: Float, tanh t: Float) -> Float {
+        0.5 * (1 + t) + 0.5 * x * (1 - t * t) * geluC * (1 + 3 * 0.044715 * x * x)
     }
 
     @inline(__always) public static func sigmoid(_ x: Float) -> Float {
