@@ -82,8 +82,7 @@ struct NeuralOptions: ParsableArguments {
     func outputPath(_ model: String) -> String { output ?? "results/neural-\(model)" }
 
     /// Runs the task's chains, then writes the CSV, manifest and figure atomically.
-    func execute<M: NeuralGenerativeModel>(model: String, extra: [(String, JSONValue)] = [],
-                                           task: (NeuralPreset, UInt64, String?) throws -> NeuralTask<M>) throws {
+    func execute<M: NeuralGenerativeModel>(model: String, task: (NeuralPreset, UInt64, String?) throws -> NeuralTask<M>) throws {
         let started = Date()
         let preset = try parsedPreset()
         let regimeList = try parsedRegimes()
@@ -114,7 +113,6 @@ struct NeuralOptions: ParsableArguments {
                 .object([("regime", .string(r.name)), ("seconds", .double((s * 100).rounded() / 100))]) })),
         ]
         parameters += t.parameters.map { ($0.0, JSONValue.string($0.1)) }
-        parameters += extra
         let manifest = RunManifest(command: "neural \(model)", arguments: CommandLine.arguments, seed: seed, threads: threads,
                                    wallSeconds: wall, startedAt: started, parameters: parameters,
                                    outputs: ["results.csv", "figure.svg"])
