@@ -16,7 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // C: LAPACKE + OpenBLAS (Debian: liblapacke-dev, libopenblas-dev). Only LinearAlgebra imports it.
+        // C: LAPACKE + OpenBLAS (Debian: liblapacke-dev, libopenblas-dev). Only LinearAlgebra (Double) and Autodiff (Float32) import it.
         .systemLibrary(name: "CLapack", path: "Sources/CLapack"),
         .target(name: "LinearAlgebra", dependencies: ["CLapack"]),
         .target(name: "Randomness"),
@@ -38,9 +38,14 @@ let package = Package(
         .target(name: "CollapsePlot", dependencies: ["CollapseExport"]),
         // Sweep definitions (config files, named experiments), durable per-cell runs, shards, merge.
         .target(name: "CollapseSweep", dependencies: ["LinearCollapse", "CollapseExport", "CollapseCore"]),
+        // Reverse-mode automatic differentiation over dense Float32 matrices (cblas_sgemm), AdamW.
+        .target(name: "Autodiff", dependencies: ["CLapack", "Randomness"]),
+        // Neural generative models (transformer LM, VAE, DDPM) on the generation scheduler.
+        .target(name: "NeuralCollapse", dependencies: ["Autodiff", "CollapseCore", "Randomness"]),
         .executableTarget(name: "collapse", dependencies: [
             "LinearCollapse", "CollapseTheory", "CollapseCore", "CollapseExport", "CollapsePlot", "CollapseSweep", "ParametricChains",
             "GenerativeChains",
+            "NeuralCollapse", "Autodiff",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
@@ -56,5 +61,6 @@ let package = Package(
         .testTarget(name: "CollapsePlotTests", dependencies: ["CollapsePlot", "CollapseExport"]),
         .testTarget(name: "CollapseSweepTests", dependencies: ["CollapseSweep", "LinearCollapse", "CollapseExport", "CollapseCore"]),
         .testTarget(name: "CLITests", dependencies: ["collapse"]),
+        .testTarget(name: "NeuralCollapseTests", dependencies: ["NeuralCollapse", "Autodiff", "CollapseCore", "Randomness"]),
     ]
 )

@@ -1,0 +1,82 @@
+import Foundation
+
+extension Tape {
+    /// Multi-head causal self-attention on packed projections.
+    ///
+    /// `qkv` is `(B·T) × 3D`: row `b·T + t` holds `[q | k | v]` of position `t` of sequence
+    /// `b`; head `h` uses columns `h·d_h ..< (h+1)·d_h` of each part (`d_h = D/H`). For every
+    /// sequence and head
+    ///
+    ///     S = Q Kᵀ/√d_h,   P = softmax(S + M) row-wise (M_ts = −∞ for s > t),   O = P V,
+    ///
+    /// and the output (`(B·T) × D`) holds `O` of head `h` in columns `h·d_h ..< (h+1)·d_h`.
+    ///
+    /// Backward (per sequence and head, `c = 1/√d_h`): `∂P = ∂O Vᵀ`, `∂V += Pᵀ ∂O`,
+    /// `∂S = P ⊙ (∂P − rowsum(∂P ⊙ P))` (zero above the diagonal since P is),
+    /// `∂Q += c ∂S K`, `∂K += c ∂Sᵀ Q`. Each product is one `cblas_sgemm` on strided blocks.
+    public func causalSelfAttention(_ qkv: Tensor, sequences b: Int, length t: Int, heads h: Int) -> Tensor {
+        let d3 = qkv.cols, d = d3 / 3
+        precondition(d3 % 3 == 0 && d % h == 0 && qkv.rows == b * t, "causalSelfAttention: bad shapes")
+        let dh = d / h
+        let c = 1 / Float(dh).squareRoot()
+        var probs = [Float](repeating: 0, count: b * h * t * t)
+        var out = [Float](repeating: 0, count: b * t * d)
+        qkv.value.withUnsafeBufferPointer { x in probs.withUnsafeMutableBufferPointer { p in out.withUnsafeMutableBufferPointer { o in
+            for s in 0..<b { for head in 0..<h {
+                let base = x.baseAddress! + s * t * d3 + head * dh
+                let pp = p.baseAddress! + (s * h + head) * t * t
+                AttentionKernel.probabilities(q: base, k: base + d, ld: d3, length: t, headDim: dh, scale: c, into: pp)
+                sgemm(transA: false, transB: false, m: t, n: dh, k: t, a: pp, lda: t, b: base + 2 * d, ldb: d3,
+                      beta: 0, c: o.baseAddress! + s * t * d + head * dh, ldc: d)
+            } }
+        } } }
+        let y = node(rows: b * t, cols: d, value: out, inputs: [qkv])
+        if y.requiresGrad {
+            y.backward = { [unowned y] in
+                var dp = [Float](repeating: 0, count: t * t)
+                y.grad.withUnsafeBufferPointer { g in qkv.value.withUnsafeBufferPointer { x in
+                    probs.withUnsafeBufferPointer { p in qkv.grad.withUnsafeMutableBufferPointer { gx in dp.withUnsafeMutableBufferPointer { dpp in
+                        for s in 0..<b { for head in 0..<h {
+                            let base = s * t * d3 + head * dh
+                            let q = x.baseAddress! + base, k = q + d, v = q + 2 * d
+                            let gq = gx.baseAddress! + base, gk = gq + d, gv = gq + 2 * d
+                            let go = g.baseAddress! + s * t * d + head * dh
+                            let pp = p.baseAddress! + (s * h + head) * t * t
+                            let ds = dpp.baseAddress!
+                            // ∂P = ∂O Vᵀ
+                            sgemm(transA: false, transB: true, m: t, n: t, k: dh, a: go, lda: d, b: v, ldb: d3, beta: 0, c: ds, ldc: t)
+                            // ∂V += Pᵀ ∂O
+                            sgemm(transA: true, transB: false, m: t, n: dh, k: t, a: pp, lda: t, b: go, ldb: d, beta: 1, c: gv, ldc: d3)
+                            // ∂S = P ⊙ (∂P − rowsum(∂P ⊙ P)), in place
+                            for i in 0..<t {
+                                var dot: Float = 0
+                                for j in 0...i { dot += ds[i * t + j] * pp[i * t + j] }
+                                for j in 0...i { ds[i * t + j] = pp[i * t + j] * (ds[i * t + j] - dot) }
+                                for j in (i + 1)..<t { ds[i * t + j] = 0 }
+                            }
+                            // ∂Q += c ∂S K,  ∂K += c ∂Sᵀ Q
+                            sgemm(transA: false, transB: false, m: t, n: dh, k: t, alpha: c, a: ds, lda: t, b: k, ldb: d3, beta: 1, c: gq, ldc: d3)
+                            sgemm(transA: true, transB: false, m: t, n: dh, k: t, alpha: c, a: ds, lda: t, b: q, ldb: d3, beta: 1, c: gk, ldc: d3)
+                        } }
+                    } } }
+                } }
+            }
+        }
+        return y
+    }
+}
+
+/// The attention-probability kernel shared by training and cached inference.
+public enum AttentionKernel {
+    /// `P = softmax(c·Q Kᵀ)` with the causal mask, for `length` queries and keys (rows with
+    /// stride `ld`), written densely (`length × length`, zeros above the diagonal).
+    public static func probabilities(q: UnsafePointer<Float>, k: UnsafePointer<Float>, ld: Int, length t: Int,
+                                     headDim dh: Int, scale c: Float, into p: UnsafeMutablePointer<Float>) {
+        sgemm(transA: false, transB: true, m: t, n: t, k: dh, alpha: c, a: q, lda: ld, b: k, ldb: ld, beta: 0, c: p, ldc: t)
+        for i in 0..<t {
+            let row = p + i * t
+            _ = Softmax.row(UnsafePointer(row), count: i + 1, into: row)
+            for j in (i + 1)..<t { row[j] = 0 }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Autodiff
+import CollapseCore
+import Dispatch
+import Foundation
+import Randomness
+
+/// One row of a neural run: the test loss after generation `generation`'s fit, and the
+/// model's extra metrics (`NeuralRun.metricNames`).
+public struct NeuralResultRow: Sendable, Equatable {
+    public var model: String
+    public var regime: Regime
+    public var generation: Int
+    public var testLoss: Double
+    public var metrics: [Double]
+
+    public init(model: String, regime: Regime, generation: Int, testLoss: Double, metrics: [Double]) {
+        self.model = model; self.regime = regime; self.generation = generation; self.testLoss = testLoss; self.metrics = metrics
+    }
+}
+
+/// The rows of a run (regimes in the order given, generations ascending) and what they mean.
+public struct NeuralRun: Sendable {
+    public var model: String
+    public var metricNames: [String]
+    public var rows: [NeuralResultRow]
+    /// Human-readable description of the data and sizes, for the manifest.
+    public var parameters: [(String, String)]
+    /// Seconds of each regime's chain (wall time inside its worker).
+    public var regimeSeconds: [Double]
+}
+
+public enum NeuralExperiment {
+    /// Runs one `GenerationScheduler` chain per regime, each on its own worker, with BLAS pinned
+    /// to one thread. Every chain gets the same real data, the same model seed and the same
+    /// sampling and subsampling streams (`(seed, sampling)`, `(seed, subsampling)`), so the
+    /// regimes share generation 1 exactly and differ only by how they pool. Results do not
+    /// depend on `threads`: each chain is single-threaded and deterministic.
+    public static func run<M: NeuralGenerativeModel>(
+        regimes: [Regime], generations: Int, threads: Int, seed: UInt64, realData: M.Data,
+        makeModel: @escaping () -> M, progress: ((String) -> Void)? = nil
+    ) throws -> (rows: [NeuralResultRow], metricNames: [String], seconds: [Double]) {
+        precondition(!regimes.isEmpty && threads >= 1)
+        BLASThreads.pinToOne()
+        let shared = RunState<M>(realData, makeModel, regimes.count, progress)
+        DispatchQueue.concurrentPerform(iterations: min(threads, regimes.count)) { _ in
+            while true {
+                shared.lock.lock(); let i = shared.next; shared.next += 1; shared.lock.unlock()
+                if i >= regimes.count { return }
+                let regime = regimes[i]
+                let started = Date()
+                let result = Result<[NeuralResultRow], Error> {
+                    var model = shared.make()
+                    var sampling = Xoshiro256StarStar(seed: seed, stream: [NeuralStreams.sampling])
+                    var subsampling = Xoshiro256StarStar(seed: seed, stream: [NeuralStreams.subsampling])
+                    var rows: [NeuralResultRow] = []
+                    var names: [String] = []
+                    let losses = try GenerationScheduler<M>(regime: regime, generations: generations).run(
+                        model: &model, realData: shared.real, sampling: &sampling, subsampling: &subsampling,
+                        observe: { n, m in
+                            let extra = m.diagnostics(generation: n)
+                            names = extra.map(\.0)
+                            rows.append(NeuralResultRow(model: M.name, regime: regime, generation: n,
+                                                        testLoss: .nan, metrics: extra.map(\.1)))
+                            shared.progress?("\(M.name) \(regime): generation \(n)/\(generations) done (\(String(format: "%.0f", Date().timeIntervalSince(started))) s)")
+                        })
+                    for k in rows.indices { rows[k].testLoss = losses[k] }
+                    shared.lock.lock(); shared.names = names; shared.lock.unlock()
+                    return rows
+                }
+                shared.lock.lock()
+                shared.results[i] = result
+                shared.seconds[i] = Date().timeIntervalSince(started)
+                shared.lock.unlock()
+            }
+        }
+        var rows: [NeuralResultRow] = []
+        for r in shared.results { rows += try r!.get() }
+        return (rows, shared.names, shared.seconds)
+    }
+
+    /// Splits user data into at most `train` training and `test` held-out points: a fifth of
+    /// the points (at least 2, at most `test`) are held out, the rest (at most `train`) train.
+    public static func split<D: TrainingData>(_ all: D, train: Int, test: Int, seed: UInt64) -> (D, D) {
+        let nTest = min(test, max(2, all.count / 5))
+        let nTrain = min(train, all.count - nTest)
+        let (tr, te) = split(count: all.count, train: nTrain, test: nTest, seed: seed)
+        return (all.subset(tr), all.subset(te))
+    }
+
+    /// Shuffles `count` indices with the `(seed, split)` stream and splits them into a training
+    /// part of `train` and a test part of `test` indices (for user-supplied data).
+    public static func split(count: Int, train: Int, test: Int, seed: UInt64) -> (train: [Int], test: [Int]) {
+        precondition(train + test <= count)
+        var rng = Xoshiro256StarStar(seed: seed, stream: [NeuralStreams.split])
+        let order = rng.sampleWithoutReplacement(count: train + test, from: count)
+        return (Array(order[..<train]), Array(order[train...]))
+    }
+}
+
+/// Shared state of the regime workers (guarded by `lock`).
+final class RunState<M: NeuralGenerativeModel>: @unchecked Sendable {
+            let real: M.Data
+            let make: () -> M
+            let progress: ((String) -> Void)?
+            var results: [Result<[NeuralResultRow], Error>?]
+            var names: [String] = []
+            var seconds: [Double]
+            var next = 0
+            let lock = NSLock()
+            init(_ real: M.Data, _ make: @escaping () -> M, _ n: Int, _ progress: ((String) -> Void)?) {
+                self.real = real; self.make = make; self.progress = progress
+                results = Array(repeating: nil, count: n); seconds = Array(repeating: 0, count: n)
+            }
+        }

@@ -1,0 +1,101 @@
+import Autodiff
+import Foundation
+import Randomness
+
+/// Achieved FLOP/s of training steps against single-thread `cblas_sgemm` on a square product,
+/// measured in the same process (BLAS pinned to one thread).
+public enum NeuralThroughput {
+    public struct Measurement: Sendable {
+        public var name: String
+        /// Analytic matrix-multiply FLOPs of one step.
+        public var flops: Double
+        /// Median seconds per step over `runs` timed steps.
+        public var medianSeconds: Double
+        public var runs: Int
+        public var flopsPerSecond: Double { flops / medianSeconds }
+    }
+
+    static func median(_ xs: [Double]) -> Double {
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
+    }
+
+    static func time(_ runs: Int, warmup: Int = 2, _ body: () -> Void) -> [Double] {
+        for _ in 0..<warmup { body() }
+        return (0..<runs).map { _ in
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            body()
+            return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+        }
+    }
+
+    /// `C = A·B` for `n × n` Float32 matrices, one BLAS thread: FLOPs `2n³`.
+    public static func sgemmPeak(n: Int = 512, runs: Int = 9) -> Measurement {
+        BLASThreads.pinToOne()
+        var rng = Xoshiro256StarStar(seed: 7)
+        let a = Normal.array(count: n * n, using: &rng).map(Float.init), b = Normal.array(count: n * n, using: &rng).map(Float.init)
+        var c = [Float](repeating: 0, count: n * n)
+        let times = time(runs) {
+            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                sgemm(transA: false, transB: false, m: n, n: n, k: n, a: pa.baseAddress!, lda: n, b: pb.baseAddress!, ldb: n,
+                      beta: 0, c: pc.baseAddress!, ldc: n)
+            } } }
+        }
+        return Measurement(name: "sgemm \(n)×\(n)×\(n)", flops: 2 * pow(Double(n), 3), medianSeconds: median(times), runs: runs)
+    }
+
+    /// One language-model training step (forward, backward, AdamW) at `config`'s sizes.
+    public static func languageModelStep(_ config: TransformerConfig, runs: Int = 10) -> Measurement {
+        BLASThreads.pinToOne()
+        var rng = Xoshiro256StarStar(seed: 8)
+        let w = TransformerWeights(config: config, using: &rng)
+        let stream = StoryGrammar(maxLength: max(60, min(127, config.context - 1))).corpus(count: 400, using: &rng).stream
+        var opt = AdamW(parameters: w.parameters, learningRate: 1e-3, weightDecay: 0.01, clipNorm: 1)
+        let times = time(runs) {
+            let starts = (0..<config.batch).map { _ in rng.nextIndex(below: stream.count - config.context) }
+            let tape = Tape()
+            tape.backward(w.loss(tape, stream: stream, starts: starts, length: config.context))
+            opt.update(w.parameters)
+        }
+        return Measurement(name: "lm training step", flops: config.trainingFLOPsPerStep, medianSeconds: median(times), runs: runs)
+    }
+
+    /// The training steps of every model at `preset`'s sizes (built-in data).
+    public static func steps(preset: NeuralPreset, runs: Int) throws -> [Measurement] {
+        BLASThreads.pinToOne()
+        let vae = try VAETask.make(preset, seed: 9, dataPath: nil)
+        let diffusion = try DiffusionTask.make(preset, seed: 9, dataPath: nil)
+        return [languageModelStep(LanguageModelTask.sizes(preset).config, runs: runs),
+                fitStep("vae training step", task: vae, runs: runs, flops: vae.make().config.trainingFLOPsPerStep(dimension: vae.train.dimension)),
+                fitStep("diffusion training step", task: diffusion, runs: runs,
+                        flops: diffusion.make().config.trainingFLOPsPerStep(dimension: diffusion.train.dimension))]
+    }
+
+    /// Seconds per step of a model's whole fit (init, `steps` steps), timed over a fit of
+    /// `runs` steps with the preset's other sizes.
+    static func fitStep<M: NeuralGenerativeModel & StepBudgeted>(_ name: String, task: NeuralTask<M>, runs: Int, flops: Double) -> Measurement {
+        var model = task.make()
+        model.trainingSteps = 2
+        try? model.fit(task.train)            // warm-up
+        let times = (0..<3).map { _ -> Double in
+            model.trainingSteps = runs
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try? model.fit(task.train)
+            return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9 / Double(runs)
+        }
+        return Measurement(name: name, flops: flops, medianSeconds: median(times), runs: 3 * runs)
+    }
+}
+
+/// A model whose training budget can be set (for timing).
+protocol StepBudgeted {
+    var trainingSteps: Int { get set }
+}
+
+extension VariationalAutoencoder: StepBudgeted {
+    var trainingSteps: Int { get { config.steps } set { config.steps = newValue } }
+}
+
+extension ConformerDiffusionModel: StepBudgeted {
+    var trainingSteps: Int { get { config.steps } set { config.steps = newValue } }
+}
