@@ -297,18 +297,22 @@ public struct GaussianMixtureModel: GenerativeModel, Sendable {
         return -passCore(test, p, factors, centre: [Double](repeating: 0, count: dimension), stats: &unused, accumulate: false)
     }
 
-    /// `tr Cov(p̂) = Σ_k w_k (tr Σ_k + ‖μ_k‖²) − ‖Σ_k w_k μ_k‖²`.
+    /// `tr Cov(p̂) = Σ_k w_k (tr Σ_k + ‖μ_k − μ̄‖²)`, `μ̄ = Σ_k w_k μ_k` (the law of total
+    /// variance). Centring on `μ̄` before squaring keeps every term non-negative: the equal
+    /// `Σ_k w_k(tr Σ_k + ‖μ_k‖²) − ‖μ̄‖²` cancels catastrophically for data far from the origin.
     public var totalVariance: Double {
         guard let p = parameters else { return .nan }
         let d = dimension
-        var overall = [Double](repeating: 0, count: d), s = 0.0
+        var overall = [Double](repeating: 0, count: d)
+        for k in 0..<components { for j in 0..<d { overall[j] += p.weights[k] * p.means[k][j] } }
+        var s = 0.0
         for k in 0..<components {
             for j in 0..<d {
-                overall[j] += p.weights[k] * p.means[k][j]
-                s += p.weights[k] * (p.covariances[k][j * d + j] + p.means[k][j] * p.means[k][j])
+                let u = p.means[k][j] - overall[j]
+                s += p.weights[k] * (p.covariances[k][j * d + j] + u * u)
             }
         }
-        return s - overall.reduce(0) { $0 + $1 * $1 }
+        return s
     }
 
     /// `min_π Σ_k ‖μ̂_π(k) − μ_k‖²` over matchings of the fitted to the true component means

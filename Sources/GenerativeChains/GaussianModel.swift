@@ -5,7 +5,13 @@ import Randomness
 
 /// A multivariate Gaussian `N(μ̂, Σ̂)` fit by moments (Shumailov et al. 2024, arXiv 2305.17493;
 /// proof G3): `μ̂ = x̄`, `Σ̂ = S/M` (MLE) or `S/(M − 1)` (unbiased), `S` the scatter matrix of the
-/// `M` training points. Samples are `μ̂ + L̂z`, `z ~ N(0, I)`, `Σ̂ = L̂L̂ᵀ`.
+/// `M` training points. Samples are `μ̂ + L̂z`, `z ~ N(0, I)`, `Σ̂ = L̂L̂ᵀ` (`L̂` the Cholesky
+/// factor, or a symmetric root when `Σ̂` is singular: see `CovarianceRoot`).
+///
+/// A singular `Σ̂` (fewer than `d + 1` distinct points in general position, or a chain that has
+/// collapsed onto a subspace) is an absorbing state of the chain, not an error: its samples stay
+/// in the subspace, `totalVariance` is reported as usual, and the held-out NLL is +∞ (the fitted
+/// law has no density).
 ///
 /// Each coordinate of the chain is exactly the 1-D chain of proof G3 (a marginal of a Gaussian
 /// fit is the 1-D fit of that coordinate), so `E Σ̂_n = r_n Σ` with the 1-D variance ratio `r_n`
@@ -22,7 +28,7 @@ public struct GaussianModel: GenerativeModel, Sendable {
     public private(set) var mean: [Double]
     /// `Σ̂`, row-major.
     public private(set) var covariance: [Double]
-    public private(set) var factor: DenseCholesky?
+    public private(set) var factor: CovarianceRoot?
 
     public init(dimension: Int, estimator: GaussianFittingTheory.Estimator, test: PointSet? = nil) {
         precondition(dimension >= 1, "dimension must be ≥ 1, got \(dimension)")
@@ -34,7 +40,7 @@ public struct GaussianModel: GenerativeModel, Sendable {
     }
 
     /// - Throws: `GenerativeFitError` when there are too few points for the estimator or `Σ̂`
-    ///   is singular (fewer than `d + 1` points in general position).
+    ///   has a non-finite entry.
     public mutating func fit(_ data: PointSet) throws {
         precondition(data.dimension == dimension, "GaussianModel: data of dimension \(data.dimension), model \(dimension)")
         let n = data.count
@@ -44,7 +50,7 @@ public struct GaussianModel: GenerativeModel, Sendable {
         let divisor = Double(estimator == .unbiased ? n - 1 : n)
         mean = m
         covariance = s.map { $0 / divisor }
-        factor = try DenseCholesky(covariance, dimension: dimension, what: "fitted covariance")
+        factor = try CovarianceRoot(covariance, dimension: dimension, what: "fitted covariance")
     }
 
     public mutating func sample<G: RandomNumberGenerator>(count: Int, using rng: inout G) -> PointSet {
@@ -60,9 +66,10 @@ public struct GaussianModel: GenerativeModel, Sendable {
         return PointSet(dimension: d, values: out)
     }
 
-    /// `log N(x; μ̂, Σ̂) = −½(d log 2π + log det Σ̂ + ‖L̂⁻¹(x − μ̂)‖²)`.
+    /// `log N(x; μ̂, Σ̂) = −½(d log 2π + log det Σ̂ + ‖L̂⁻¹(x − μ̂)‖²)`; −∞ when `Σ̂` is singular.
     public func logDensity(_ x: ArraySlice<Double>) -> Double {
-        guard let factor else { preconditionFailure("GaussianModel.logDensity before fit") }
+        guard let root = factor else { preconditionFailure("GaussianModel.logDensity before fit") }
+        guard let factor = root.cholesky else { return -.infinity }
         let d = dimension
         var c = [Double](repeating: 0, count: d), y = [Double](repeating: 0, count: d)
         var k = 0

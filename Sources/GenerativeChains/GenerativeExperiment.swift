@@ -93,7 +93,9 @@ public struct GenerativeResultRow: Sendable, Equatable {
     public var repeats: Int
 }
 
-/// A fit that failed numerically in one replicate and regime.
+/// A fit that failed numerically in one replicate and regime: non-finite numbers (NaN or ∞ in
+/// a covariance), too few points. A singular (collapsed) covariance is not a failure: it is a
+/// state of the chain, scored NLL = +∞ (see `CovarianceRoot`).
 public struct GenerativeRunError: Error, CustomStringConvertible {
     public var replicate: Int
     public var regime: Regime

@@ -11,6 +11,11 @@ import Randomness
 /// or a fixed bandwidth `h` with `H = h²I`. Sampling picks a training point uniformly and adds
 /// `N(0, H)` noise, so each refit adds `H` to the spread: the fit's covariance is
 /// `Σ̂_MLE + H` (see `totalVariance`).
+///
+/// A singular `H` (training points on a line or a single point, or a Scott/Silverman kernel
+/// whose covariance collapsed or exploded to near rank 1 along the chain) is a state of the
+/// chain, not an error: sampling uses a symmetric root of `H` (`CovarianceRoot`), the total
+/// variance is reported as usual, and the held-out NLL is +∞ (no density).
 public struct KernelDensityModel: GenerativeModel, Sendable {
     public typealias Data = PointSet
 
@@ -44,7 +49,7 @@ public struct KernelDensityModel: GenerativeModel, Sendable {
     public private(set) var points = PointSet(dimension: 1, values: [])
     /// `H`, row-major.
     public private(set) var kernelCovariance: [Double] = []
-    public private(set) var kernel: DenseCholesky?
+    public private(set) var kernel: CovarianceRoot?
     /// `L_H⁻¹xᵢ` for every training point, coordinate-major (`[j·n + i]`, so the density's
     /// loops over points are contiguous and vectorise).
     private var whitened: [Double] = []
@@ -74,9 +79,10 @@ public struct KernelDensityModel: GenerativeModel, Sendable {
         case .scott, .silverman:
             kernelCovariance = scatter.map { $0 / Double(n - 1) * f * f }
         }
-        let k = try DenseCholesky(kernelCovariance, dimension: d, what: "kernel covariance (bandwidth × data covariance)")
-        kernel = k
+        let root = try CovarianceRoot(kernelCovariance, dimension: d, what: "kernel covariance (bandwidth × data covariance)")
+        kernel = root
         points = data
+        guard let k = root.cholesky else { whitened = []; return }
         whitened = [Double](repeating: 0, count: n * d)
         var y = [Double](repeating: 0, count: d)
         data.values.withUnsafeBufferPointer { x in
@@ -102,14 +108,15 @@ public struct KernelDensityModel: GenerativeModel, Sendable {
     }
 
     /// `log p̂(x) = logΣᵢ exp(−½‖L_H⁻¹(x − xᵢ)‖²) − log n − ½(d log 2π + log det H)`, the sum by
-    /// log-sum-exp (stable when `x` is far from every training point).
+    /// log-sum-exp (stable when `x` is far from every training point); −∞ when `H` is singular.
     public func logDensity(_ x: ArraySlice<Double>) -> Double {
         var terms = [Double](repeating: 0, count: points.count)
         return logDensity(x, scratch: &terms)
     }
 
     func logDensity(_ x: ArraySlice<Double>, scratch terms: inout [Double]) -> Double {
-        guard let kernel else { preconditionFailure("KernelDensityModel.logDensity before fit") }
+        guard let root = kernel else { preconditionFailure("KernelDensityModel.logDensity before fit") }
+        guard let kernel = root.cholesky else { return -.infinity }
         let d = dimension, n = points.count
         var xs = Array(x), y = [Double](repeating: 0, count: d)
         kernel.whiten(&xs, into: &y)

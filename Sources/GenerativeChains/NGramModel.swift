@@ -10,7 +10,9 @@ import Randomness
 ///
 /// The fit's per-token quantities — its divergence from a known first-order chain, and its
 /// entropy — are computed exactly by propagating the law of the last `max(n − 1, 1)` tokens
-/// along the `L` positions: O(L · (V + 1)^max(n−1,1) · V).
+/// along the `L` positions: O(L · (V + 1)^max(n−1,1) · V). At order 1 the fit has one context,
+/// so its table is `V` counts and its entropy `H(p̂)` is O(V) (the divergences from a known
+/// chain still propagate, O(L · (V + 1) · V), for the `markov` dataset's small V).
 public struct NGramModel: GenerativeModel, Sendable {
     public typealias Data = TokenSequences
 
@@ -28,7 +30,7 @@ public struct NGramModel: GenerativeModel, Sendable {
     /// `(V + 1)^(n−1)` contexts, `(V + 1)^stateLength` states.
     let contextCount: Int, stateCount: Int
 
-    /// The largest `(V + 1)^max(n−1,1) · V` accepted (memory and exact-metric cost).
+    /// The largest `tableSize(order:vocabulary:)` accepted (memory and exact-metric cost).
     public static let maximumTableSize = 4_000_000
 
     public init(order: Int, vocabulary: Int, smoothing: Double, sequenceLength: Int, test: TokenSequences? = nil) {
@@ -36,7 +38,7 @@ public struct NGramModel: GenerativeModel, Sendable {
         precondition(smoothing >= 0 && smoothing.isFinite, "smoothing must be finite and ≥ 0, got \(smoothing)")
         let m = max(order - 1, 1)
         precondition(Self.tableSize(order: order, vocabulary: vocabulary) <= Self.maximumTableSize,
-                     "NGramModel: (V+1)^\(m)·V exceeds \(Self.maximumTableSize)")
+                     "NGramModel: the table of order \(order) over V = \(vocabulary) exceeds \(Self.maximumTableSize)")
         self.order = order
         self.vocabulary = vocabulary
         self.smoothing = smoothing
@@ -49,10 +51,11 @@ public struct NGramModel: GenerativeModel, Sendable {
         contextCounts = [Double](repeating: 0, count: contextCount)
     }
 
-    /// `(V + 1)^max(n−1,1) · V` (saturating).
+    /// The counts and propagation work per position: `V` at order 1 (one context, entropy in
+    /// O(V)), `(V + 1)^(n−1) · V` from order 2 on (saturating).
     public static func tableSize(order: Int, vocabulary: Int) -> Int {
         var s = vocabulary
-        for _ in 0..<max(order - 1, 1) {
+        for _ in 0..<(order - 1) {
             let (r, o) = s.multipliedReportingOverflow(by: vocabulary + 1)
             if o || r > maximumTableSize * 64 { return Int.max }
             s = r
@@ -135,11 +138,14 @@ public struct NGramModel: GenerativeModel, Sendable {
     /// Per-token entropy of the fit's law of `L`-token sequences:
     /// `(1/L) Σ_t Σ_c P̂(c_t = c) H(p̂(· | c))` (exact for a Markov model).
     public var entropy: Double {
-        propagate(under: nil) { c, _ in
+        func h(_ c: Int) -> Double {
             var h = 0.0
             for w in 0..<vocabulary { let p = probability(w, context: c); if p > 0 { h -= p * log(p) } }
             return h
         }
+        // Order 1: every position has the one context 0, so the average is H(p̂(· | 0)) itself.
+        if order == 1 { return h(0) }
+        return propagate(under: nil) { c, _ in h(c) }
     }
 
     /// `KL(truth ‖ fit)` per token over `L`-token sequences from `BOS`:

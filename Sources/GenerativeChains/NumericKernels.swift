@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// A numerical failure of a fit, carrying the value that caused it.
 public enum GenerativeFitError: Error, Equatable, CustomStringConvertible {
@@ -6,6 +7,8 @@ public enum GenerativeFitError: Error, Equatable, CustomStringConvertible {
     case notPositiveDefinite(what: String, pivot: Int, value: Double)
     /// The fit needs more points than it was given.
     case tooFewPoints(what: String, count: Int, needed: Int)
+    /// A covariance (or kernel) matrix has a NaN or infinite entry.
+    case nonFinite(what: String)
 
     public var description: String {
         switch self {
@@ -13,6 +16,8 @@ public enum GenerativeFitError: Error, Equatable, CustomStringConvertible {
             return "\(what) is not positive definite (Cholesky pivot \(pivot) = \(value))"
         case let .tooFewPoints(what, count, needed):
             return "\(what) needs at least \(needed) points, got \(count)"
+        case let .nonFinite(what):
+            return "\(what) has a non-finite (NaN or infinite) entry"
         }
     }
 }
@@ -73,6 +78,76 @@ public struct DenseCholesky: Sendable, Equatable {
             for i in 0..<d {
                 var s = 0.0
                 for k in 0...i { s += l[i * d + k] * z[k] }
+                y[i] = s
+            }
+        }
+    }
+}
+
+/// A square root `B` (`A = BBᵀ`) of a symmetric positive semi-definite covariance `A`, for
+/// sampling `Bz ~ N(0, A)`, `z ~ N(0, I)`, and its density where `A` is non-singular.
+///
+/// The Cholesky factor is tried first, so a positive-definite `A` takes exactly the path (and
+/// the random stream) of `DenseCholesky`. When Cholesky breaks down (a pivot ≤ 8dε times its
+/// diagonal entry, round-off included: the smallest eigenvalue of `A` is 0 up to round-off
+/// relative to the largest) `A` is singular to working
+/// precision: a fitted covariance collapsed onto a subspace, which is an absorbing state of a
+/// refit chain, not an error. Then `B = V diag(√max(λ, 0)) Vᵀ` from the symmetric eigen
+/// decomposition `A = V diag(λ) Vᵀ` (negative round-off eigenvalues clamped to 0), so `BBᵀ` is
+/// the nearest PSD matrix to `A`, and the density is singular: `log det A = −∞`, and a point has
+/// log-density −∞ (the held-out NLL is +∞). Only a non-finite `A` is an error.
+public struct CovarianceRoot: Sendable, Equatable {
+    public let dimension: Int
+    /// The Cholesky factor, or nil when `A` is singular to working precision.
+    public let cholesky: DenseCholesky?
+    /// The symmetric root `V diag(√max(λ, 0)) Vᵀ` (row-major) when `cholesky` is nil, else empty.
+    public let symmetricRoot: [Double]
+
+    /// - Throws: `GenerativeFitError.nonFinite` when `a` has a NaN or infinite entry.
+    public init(_ a: [Double], dimension d: Int, what: String = "covariance") throws {
+        precondition(d >= 1 && a.count == d * d, "CovarianceRoot needs a \(d)×\(d) matrix, got \(a.count) entries")
+        guard a.allSatisfy({ $0.isFinite }) else { throw GenerativeFitError.nonFinite(what: what) }
+        dimension = d
+        // A pivot at or below the round-off of its diagonal entry (8dε·a_jj) means the same as
+        // a failed one: `A` is singular to working precision, and its computed density is noise.
+        if let c = try? DenseCholesky(a, dimension: d, what: what),
+           (0..<d).allSatisfy({ j in c.lower[j * d + j] * c.lower[j * d + j] > 8 * Double(d) * .ulpOfOne * a[j * d + j] }) {
+            cholesky = c
+            symmetricRoot = []
+            return
+        }
+        // Symmetrise from the lower triangle (the only part DenseCholesky reads).
+        var s = [Double](repeating: 0, count: d * d)
+        for i in 0..<d { for j in 0...i { s[i * d + j] = a[i * d + j]; s[j * d + i] = a[i * d + j] } }
+        let e: SymmetricEigen
+        do { e = try SymmetricEigen(Matrix(rows: d, columns: d, columnMajor: s)) } catch {
+            throw GenerativeFitError.nonFinite(what: what)
+        }
+        var r = [Double](repeating: 0, count: d * d)
+        for k in 0..<d {
+            let root = max(e.values[k], 0).squareRoot()
+            if root == 0 { continue }
+            for i in 0..<d { for j in 0..<d { r[i * d + j] += root * e.vectors[i, k] * e.vectors[j, k] } }
+        }
+        cholesky = nil
+        symmetricRoot = r
+    }
+
+    /// Whether `A` is singular to working precision (no density).
+    public var isSingular: Bool { cholesky == nil }
+
+    /// `log det A`, −∞ when singular.
+    public var logDeterminant: Double { cholesky?.logDeterminant ?? -.infinity }
+
+    /// `y ← Bz`: maps a standard normal vector `z` to one with covariance `A`.
+    @inlinable
+    public func colour(_ z: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>) {
+        if let cholesky { cholesky.colour(z, into: y); return }
+        let d = dimension
+        symmetricRoot.withUnsafeBufferPointer { b in
+            for i in 0..<d {
+                var s = 0.0
+                for k in 0..<d { s += b[i * d + k] * z[k] }
                 y[i] = s
             }
         }

@@ -29,7 +29,9 @@ public enum UserData {
         var values: [Double] = []
         var dimension: Int?
         var first = true
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Lines end in LF, CRLF or CR: "\r\n" is one Character, so splitting on "\n" alone would
+        // leave CRLF files as one line.
+        for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -39,10 +41,10 @@ public enum UserData {
                 if numbers.allSatisfy({ $0 == nil }) { continue }     // a header
             }
             if let j = numbers.firstIndex(where: { $0 == nil }) {
-                throw UserDataError(file: file, line: i + 1, message: "field \(j + 1) '\(fields[j])' is not a number; expected comma-separated numbers")
+                throw UserDataError(file: file, line: i + 1, message: "field \(j + 1) \(quoted(fields[j])) is not a number; expected comma-separated numbers")
             }
             if let j = numbers.firstIndex(where: { !$0!.isFinite }) {
-                throw UserDataError(file: file, line: i + 1, message: "field \(j + 1) '\(fields[j])' is not finite")
+                throw UserDataError(file: file, line: i + 1, message: "field \(j + 1) \(quoted(fields[j])) is not finite")
             }
             if let d = dimension, d != fields.count {
                 throw UserDataError(file: file, line: i + 1, message: "has \(fields.count) fields, earlier lines have \(d)")
@@ -52,6 +54,18 @@ public enum UserData {
         }
         guard let d = dimension else { throw UserDataError(file: file, message: "no data lines") }
         return PointSet(dimension: d, values: values)
+    }
+
+    /// `'field'` for a message, with control characters (line breaks, tabs, …) shown as
+    /// `\u{…}` escapes and at most 40 characters kept, so a message is one line whatever the file holds.
+    static func quoted(_ field: String) -> String {
+        var out = ""
+        for (k, scalar) in field.unicodeScalars.enumerated() {
+            if k == 40 { out += "…"; break }
+            out += scalar.properties.generalCategory == .control || scalar.properties.isWhitespace && scalar != " "
+                ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
+        }
+        return "'" + out + "'"
     }
 
     /// Token sequences from a plain-text corpus: tokens split on whitespace, ids in order of

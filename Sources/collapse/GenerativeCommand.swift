@@ -21,7 +21,10 @@ struct GenerativeCommand: ParsableCommand {
         distances to it; closed forms (proofs G3, U1, W1) fill the theory column where they exist. \
         For --dataset csv/corpus the file's rows are shuffled per replicate into test, training and \
         held-back rows; fresh-real draws each generation's real part from the held-back rows and is \
-        refused when there are too few. The same --seed gives byte-identical CSV for any --threads. \
+        refused when there are too few. A fit whose covariance has collapsed to singular (a chain \
+        absorbed onto a subspace or a point) is part of the chain, not an error: it is sampled on \
+        its subspace and its nll is inf (the mean is inf, with no standard error, once any replicate \
+        has one). The same --seed gives byte-identical CSV for any --threads. \
         `collapse generative --list` shows the models and datasets.
         """)
 
@@ -125,7 +128,7 @@ struct GenerativeCommand: ParsableCommand {
     var support: Int?
     @Option(name: .customLong("exponent"), parsing: .unconditional, help: "zipf: exponent s ≥ 0 (default 1.1).")
     var exponent: Double?
-    @Option(name: .customLong("rate"), parsing: .unconditional, help: "poisson: rate λ > 0 (default 4).")
+    @Option(name: .customLong("rate"), parsing: .unconditional, help: "poisson: rate λ in (0, 1000] (default 4).")
     var rate: Double?
     @Option(name: .customLong("vocabulary"), parsing: .unconditional, help: "markov: vocabulary size V (default 10).")
     var vocabulary: Int?
@@ -242,7 +245,8 @@ struct GenerativeCommand: ParsableCommand {
             return .zipf(support: try ListParsing.checked(support ?? 20, flag: "--support", in: 1...10_000_000),
                          exponent: try positive(exponent, "--exponent", default: 1.1, allowZero: true, maximum: 100))
         case "poisson":
-            return .poisson(rate: try positive(rate, "--rate", default: 4, maximum: 1e6))
+            // The Poisson sampler (ParametricChains.Poisson) costs O(λ) per draw, so λ is capped at 1000.
+            return .poisson(rate: try positive(rate, "--rate", default: 4, maximum: 1000))
         case "markov":
             return .markov(vocabulary: try ListParsing.checked(vocabulary ?? 10, flag: "--vocabulary", in: 2...1000),
                            sequenceLength: try ListParsing.checked(sequenceLength ?? 20, flag: "--sequence-length", in: 1...100_000))
@@ -308,8 +312,19 @@ struct GenerativeCommand: ParsableCommand {
         if case let .mixture(k, _, _, _, _) = spec, t < k {
             throw ValidationError("--samples \(t): a \(k)-component mixture needs at least \(k) points per generation (--components)")
         }
-        if case let .points(p, d) = data, case .gaussian = spec, p == .gaussian, t <= d {
-            throw ValidationError("--samples \(t): the fitted covariance is singular unless T > d = \(d) (--dimension)")
+        // A Gaussian fit, or a Scott/Silverman kernel (a multiple of the sample covariance), of
+        // T ≤ d points has a singular covariance from generation 1 on: refuse it for every point
+        // dataset (a fixed bandwidth h²I is never singular).
+        var fitsCovariance = false
+        if case .gaussian = spec { fitsCovariance = true }
+        if case let .kde(b) = spec, b == .scott || b == .silverman { fitsCovariance = true }
+        if fitsCovariance, let d = Self.pointDimension(data), t <= d {
+            let source: String
+            switch data {
+            case let .points(p, _): source = p == .gaussian ? " (--dimension)" : " (--dataset \(p.rawValue) is 2-D)"
+            default: source = " (the columns of --data \(self.data ?? ""))"
+            }
+            throw ValidationError("--samples \(t): the fitted covariance of T points in d = \(d) dimensions is singular unless T > d\(source); use --samples ≥ \(d + 1)")
         }
         if case let .ngram(order, _) = spec {
             let v: Int
@@ -318,8 +333,17 @@ struct GenerativeCommand: ParsableCommand {
             case let .corpus(_, vv): v = vv
             default: v = 2
             }
-            if NGramModel.tableSize(order: order, vocabulary: v) > NGramModel.maximumTableSize {
-                throw ValidationError("--order \(order): (V+1)^\(max(order - 1, 1))·V with V = \(v) tokens exceeds \(NGramModel.maximumTableSize) n-gram counts; lower --order\(data.name == "markov" ? " or --vocabulary" : "")")
+            let size = NGramModel.tableSize(order: order, vocabulary: v), limit = NGramModel.maximumTableSize
+            if size > limit {
+                let exact = size == Int.max ? String(format: "%.3g", pow(Double(v + 1), Double(order - 1)) * Double(v)) : String(size)
+                let table = order == 1 ? "V = \(v) counts" : "(V+1)^\(order - 1)·V = \(exact) counts"
+                var advice: [String] = []
+                if order > 1 && NGramModel.tableSize(order: 1, vocabulary: v) <= limit {
+                    let lower = (1..<order).last { NGramModel.tableSize(order: $0, vocabulary: v) <= limit }!
+                    advice.append("use --order ≤ \(lower)")
+                }
+                advice.append(data.name == "markov" ? "lower --vocabulary" : "use a corpus with fewer distinct tokens")
+                throw ValidationError("--order \(order): the n-gram table over a vocabulary of V = \(v) tokens needs \(table), over the limit of \(limit); \(advice.joined(separator: " or "))")
             }
         }
         guard let rows = data.fileRows, let file = self.data else { return }
@@ -334,6 +358,15 @@ struct GenerativeCommand: ParsableCommand {
                                       "from the rows held back from test and training, but only \(held) are left (\(rows) − --test-size \(testSize) − --samples \(t)); " +
                                       "lower --test-size, --samples or --real-fraction, or drop fresh-real")
             }
+        }
+    }
+
+    /// The dimension of a point dataset's points (nil for other data).
+    static func pointDimension(_ data: GenerativeDataset) -> Int? {
+        switch data {
+        case let .points(p, d): return p == .gaussian ? d : 2
+        case let .userPoints(s): return s.dimension
+        default: return nil
         }
     }
 

@@ -25,7 +25,11 @@ extension BadInputTests {
         Case(smallGenerative + ["--model", "gmm", "--variance-floor", "0"], ["--variance-floor", "0"], output: true),
         Case(smallGenerative + ["--model", "gmm", "--samples", "2", "--components", "3"], ["--samples 2", "3-component"], output: true),
         Case(smallGenerative + ["--model", "gaussian", "--samples", "1"], ["--samples", "1", "2...10000000"], output: true),
-        Case(smallGenerative + ["--model", "gaussian", "--dimension", "5", "--samples", "5"], ["--samples 5", "T > d = 5"], output: true),
+        Case(smallGenerative + ["--model", "gaussian", "--dimension", "5", "--samples", "5"], ["--samples 5", "d = 5", "T > d", "--dimension", "--samples ≥ 6"], output: true),
+        Case(smallGenerative + ["--model", "gaussian", "--dataset", "blobs", "--samples", "2"], ["--samples 2", "d = 2", "T > d", "--dataset blobs"], output: true),
+        Case(smallGenerative + ["--model", "kde", "--samples", "2"], ["--samples 2", "d = 2", "T > d", "--dataset moons"], output: true),
+        Case(smallGenerative + ["--model", "kde", "--bandwidth", "silverman", "--dataset", "swiss-roll", "--samples", "2"], ["--samples 2", "d = 2", "T > d"], output: true),
+        Case(smallGenerative + ["--model", "poisson", "--rate", "1001"], ["--rate", "1001", "≤ 1000"], output: true),
         Case(smallGenerative + ["--model", "gaussian", "--test-size", "0"], ["--test-size", "0", "1..."], output: true),
         Case(smallGenerative + ["--model", "gaussian", "--generations", "0"], ["--generations", "0", "1...100000"], output: true),
         Case(smallGenerative + ["--model", "gaussian", "--repeats", "1"], ["--repeats", "1", "2..."], output: true),
@@ -33,7 +37,7 @@ extension BadInputTests {
         Case(smallGenerative + ["--model", "gaussian", "--real-fraction", "0.5"], ["--real-fraction applies only"], output: true),
         Case(smallGenerative + ["--model", "gaussian", "--regimes", "mix", "--real-fraction", "2"], ["--real-fraction", "'2'", "[0, 1]"], output: true),
         Case(smallGenerative + ["--model", "ngram", "--order", "9"], ["--order", "9", "1...8"], output: true),
-        Case(smallGenerative + ["--model", "ngram", "--order", "6", "--vocabulary", "100"], ["--order 6", "exceeds", "--vocabulary"], output: true),
+        Case(smallGenerative + ["--model", "ngram", "--order", "6", "--vocabulary", "100"], ["--order 6", "V = 100", "limit of 4000000", "--order ≤ 3", "--vocabulary"], output: true),
         Case(smallGenerative + ["--model", "ngram", "--vocabulary", "1"], ["--vocabulary", "1", "2...1000"], output: true),
         Case(smallGenerative + ["--model", "gaussian", "--dataset", "csv"], ["--dataset csv needs --data FILE"], output: true),
         Case(smallGenerative + ["--model", "gaussian", "--dataset", "csv", "--data", "missing.csv"], ["--data missing.csv", "no such file"], output: true),
@@ -170,6 +174,53 @@ final class GenerativeCLITests: CLITestCase {
         assertSuccess(cr, "ngram on corpus")
         let crows = try SimpleCSV(try contents("results.csv", under: c)).records
         XCTAssertEqual(Set(crows.map { $0["metric"]! }), ["nll", "entropy", "support"])
+        // A corpus of 2001 distinct tokens: a bigram table (V+1)·V = 4006002 is over the limit
+        // and the message says so and points to order 1, whose table is V and runs.
+        let wide = root.appendingPathComponent("wide.txt")
+        try (0..<2001).map { "w\($0)" }.joined(separator: " ").write(to: wide, atomically: true, encoding: .utf8)
+        let bigram = try collapse("generative", "--model", "ngram", "--dataset", "corpus", "--data", wide.path, "--sequence-length", "8",
+                                  "--samples", "20", "--test-size", "10", "--output", work.appendingPathComponent("wide2").path)
+        XCTAssertEqual(bigram.status, 64, bigram.stderr)
+        XCTAssertTrue(bigram.stderr.contains("--order 2") && bigram.stderr.contains("V = 2001") && bigram.stderr.contains("4006002")
+                      && bigram.stderr.contains("limit of 4000000") && bigram.stderr.contains("--order ≤ 1"), bigram.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("wide2").path))
+        assertSuccess(try collapse("generative", "--model", "ngram", "--order", "1", "--dataset", "corpus", "--data", wide.path,
+                                   "--sequence-length", "8", "--samples", "20", "--test-size", "10", "--generations", "2",
+                                   "--repeats", "2", "--seed", "1", "--output", work.appendingPathComponent("wide1").path), "unigram")
+    }
+
+    /// CRLF line ends are line ends; the Gaussian and Scott KDE fits need T > d for a CSV too
+    /// (d = the file's columns), a fixed bandwidth does not; a collapsed chain still writes.
+    func testCRLFCSVSingularInputsAndCollapsedChains() throws {
+        let crlf = root.appendingPathComponent("crlf.csv")
+        let rows = (0..<60).map { i in "\(Double(i) / 10),\(Double((i * 37) % 11) / 10),\(Double((i * 13) % 7))" }
+        try ("x,y,z\r\n" + rows.joined(separator: "\r\n") + "\r\n").write(to: crlf, atomically: true, encoding: .utf8)
+        let out = work.appendingPathComponent("crlf")
+        assertSuccess(try collapse("generative", "--model", "gaussian", "--dataset", "csv", "--data", crlf.path, "--samples", "20",
+                                   "--test-size", "10", "--generations", "2", "--repeats", "2", "--seed", "1", "--output", out.path), "CRLF csv")
+        let p = try XCTUnwrap(try manifest(in: out)["parameters"] as? [String: Any])
+        XCTAssertEqual((p["data_rows"] as? NSNumber)?.intValue, 60)
+        XCTAssertEqual((p["dimension"] as? NSNumber)?.intValue, 3)
+        for model in [["gaussian"], ["kde"], ["kde", "--bandwidth", "scott"]] {
+            let r = try collapse(arguments: ["generative", "--model"] + model + ["--dataset", "csv", "--data", crlf.path, "--samples", "3",
+                                 "--test-size", "10", "--output", work.appendingPathComponent("sing").path])
+            XCTAssertEqual(r.status, 64, r.stderr)
+            XCTAssertTrue(r.stderr.contains("--samples 3") && r.stderr.contains("d = 3") && r.stderr.contains("--data \(crlf.path)"), r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").filter { $0.contains("--samples 3") }.count, 1, r.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("sing").path))
+        assertSuccess(try collapse("generative", "--model", "kde", "--bandwidth", "0.5", "--dataset", "csv", "--data", crlf.path,
+                                   "--samples", "3", "--test-size", "10", "--generations", "2", "--repeats", "2", "--seed", "1",
+                                   "--output", work.appendingPathComponent("fixed").path), "fixed bandwidth, T ≤ d")
+        // The reviewer's reproduction: a Gaussian chain that collapses to a point writes its
+        // results (nll +∞ once singular) instead of aborting.
+        let collapsed = work.appendingPathComponent("collapsed")
+        let r = try collapse("generative", "--model", "gaussian", "--samples", "10", "--generations", "1000", "--regimes", "replace",
+                             "--repeats", "4", "--seed", "1", "--output", collapsed.path)
+        assertSuccess(r, "collapsed gaussian")
+        let csv = try SimpleCSV(try contents("results.csv", under: collapsed)).records
+        let last = try XCTUnwrap(csv.first { $0["metric"] == "nll" && $0["generation"] == "1000" })
+        XCTAssertEqual(Double(last["mean"]!), .infinity, "\(last)")
     }
 
     func testListAndPlotViews() throws {

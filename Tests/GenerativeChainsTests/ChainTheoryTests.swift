@@ -87,6 +87,11 @@ final class ChainTheoryTests: XCTestCase {
         XCTAssertTrue(smoothed.filter { $0.metric == "nll" || $0.metric == "kl_truth_fit" }.allSatisfy { $0.mean.isFinite })
         // Unsmoothed, a test symbol lost in some replicate makes the mean NLL +∞ (not NaN), with
         // no standard error; K = 200 symbols at M = 15 lose most of them at once.
+        // kl_truth_fit is +∞ with certainty: a fit to 15 draws has at most 15 of the 200
+        // symbols. The NLL is +∞ unless, in all 8 replicates, all 10 test symbols (drawn from
+        // their own stream, independent of training) fall in the fit's support at both
+        // generations. A support of ≤ 15 symbols has Zipf(1) mass ≤ H₁₅/H₂₀₀ = 3.3182/5.8780
+        // = 0.5645, so this fails with probability ≤ 0.5645^(8·10) ≈ 1.3e-20.
         let lost = try run(.categorical(smoothing: 0), .zipf(support: 200, exponent: 1), samples: 15, generations: 2,
                            regimes: [.replace], repeats: 8)
         for r in lost where r.metric == "nll" || r.metric == "kl_truth_fit" {

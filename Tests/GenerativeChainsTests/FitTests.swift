@@ -119,7 +119,11 @@ final class FitTests: XCTestCase {
         XCTAssertEqual(unbiased.covariance, [4.0 / 3, 0, 0, 16.0 / 3])
         // log N((2, 3); (1, 2), diag(1, 4)) = −log 2π − ½ log 4 − ½(1 + 1/4).
         XCTAssertEqual(mle.logDensity([2, 3][...]), -log(2 * Double.pi) - 0.5 * log(4) - 0.5 * 1.25, accuracy: 1e-14)
-        XCTAssertThrowsError(try mle.fit(PointSet(dimension: 2, values: [1, 1, 2, 2, 3, 3])))   // collinear: singular
+        // Collinear points: Σ̂ is singular, an absorbing state rather than an error (no density).
+        try mle.fit(PointSet(dimension: 2, values: [1, 1, 2, 2, 3, 3]))
+        XCTAssertEqual(mle.factor?.isSingular, true)
+        XCTAssertEqual(mle.logDensity([2, 2][...]), -.infinity)
+        XCTAssertThrowsError(try mle.fit(PointSet(dimension: 2, values: [1, .infinity, 2, 2, 3, 3])))   // non-finite: an error
     }
 
     /// W₂² in 1-D is (μ̂ − μ)² + (σ̂ − σ)², and for commuting covariances Σ(√λ̂ − √λ)².
@@ -135,7 +139,7 @@ final class FitTests: XCTestCase {
     /// sampling error (E Σ_k‖μ̂_k − μ_k‖² = Σ_k tr Σ_k/n_k ≈ 1.5·10⁻³; its 1 − 10⁻⁶ quantile is
     /// below 10× that, as a χ²₆ scaled by the mean has its 1 − 10⁻⁶ quantile at 6.4× the mean),
     /// weights within z·√(w(1 − w)/n), variances within z·σ²√(2/n_k), and a log-likelihood at
-    /// least the truth's (the MLE beats the truth on its own training data).
+    /// least that of its first start alone (the kept fit is the best of its starts).
     func testEMRecoversAKnownMixture() throws {
         let truth = try XCTUnwrap(SyntheticPoints.blobs.truth(dimension: 2)?.mixture)
         var rng = Xoshiro256StarStar(seed: 2024, stream: [1])
@@ -152,18 +156,15 @@ final class FitTests: XCTestCase {
             XCTAssertEqual(p.covariances[k][0], 0.25, accuracy: z * 0.25 * (2 / (Double(n) / 3)).squareRoot() + 1e-6)
             XCTAssertEqual(p.covariances[k][3], 0.25, accuracy: z * 0.25 * (2 / (Double(n) / 3)).squareRoot() + 1e-6)
         }
-        // Mean log-likelihood of the training data under the truth.
-        var truthLL = 0.0
-        for i in 0..<n {
-            let x = data.values[2 * i], y = data.values[2 * i + 1]
-            var s = 0.0
-            for k in 0..<3 {
-                let dx = x - truth.means[k][0], dy = y - truth.means[k][1]
-                s += exp(-(dx * dx + dy * dy) / (2 * 0.25)) / (2 * Double.pi * 0.25) / 3
-            }
-            truthLL += log(s)
-        }
-        XCTAssertGreaterThanOrEqual(gmm.trainingLogLikelihood, truthLL / Double(n) - 1e-9)
+        // The kept fit is the best of its starts: a model with one restart from the same
+        // initialisation stream runs EM from the first of those starts (the same k-means++
+        // draws, the same deterministic EM), so the 3-restart fit's log-likelihood is at least
+        // its own. (EM only reaches a local maximum, so no comparison with the truth's
+        // log-likelihood is guaranteed.)
+        var single = GaussianMixtureModel(dimension: 2, components: 3, restarts: 1,
+                                          initialisation: Xoshiro256StarStar(seed: 2024, stream: [2]))
+        try single.fit(data)
+        XCTAssertGreaterThanOrEqual(gmm.trainingLogLikelihood, single.trainingLogLikelihood)
         // The held-out NLL agrees with a direct computation.
         var scored = gmm
         scored.test = PointSet(dimension: 2, values: [0, 3, 1, -1])
