@@ -260,6 +260,17 @@ enum Draw {
 
     static let legendRow = 18.0, legendSwatch = 26.0
 
+    /// The legend of every results figure: a heading, one coloured line per series, then the
+    /// Monte Carlo style sample and, when any theory is drawn, the theory style sample.
+    static func seriesLegend(heading: String, series: [(label: String, color: String, attributes: SVGWriter.Attributes)],
+                             hasTheory: Bool) -> [LegendItem] {
+        var items: [LegendItem] = [.heading(heading)]
+        items += series.map { .line(label: $0.label, color: $0.color, attributes: $0.attributes) }
+        items += [.gap, .monteCarlo("Monte Carlo (solid, 95% band)")]
+        if hasTheory { items.append(.theory("theory (dashed)")) }
+        return items
+    }
+
     static func legendSize(_ items: [LegendItem]) -> (width: Double, height: Double) {
         var w = 0.0, h = 0.0
         for item in items {

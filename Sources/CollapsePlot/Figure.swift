@@ -82,13 +82,10 @@ public enum Figure {
         let gridBottom = gridTop + Double(regimes.count) * rowPitch - rowGap
         let xLabelY = gridBottom + 7 + Draw.tickSize + 8 + Draw.axisLabelSize
         let hasTheory = rows.contains { $0.theory != nil }
-        var legendItems: [Draw.LegendItem] = [.heading("noise variance σ²")]
-        for (i, s) in sigmas.enumerated() {
-            legendItems.append(.line(label: PlotFormat.shortest(s), color: colors[i],
-                                     attributes: [("data-noise-variance", Draw.attribute(s))]))
-        }
-        legendItems += [.gap, .monteCarlo("Monte Carlo (solid, 95% band)")]
-        if hasTheory { legendItems.append(.theory("theory (dashed)")) }
+        let legendItems = Draw.seriesLegend(
+            heading: "noise variance σ²",
+            series: sigmas.enumerated().map { (PlotFormat.shortest($1), colors[$0], [("data-noise-variance", Draw.attribute($1))]) },
+            hasTheory: hasTheory)
         let legend = Draw.legendSize(legendItems)
         let legendX = left + gridWidth + 26
         let title = options.title ?? "Test error over model-fitting iterations, d = \(d)\(dNote)"
@@ -185,12 +182,8 @@ public enum Figure {
         let top = subtitleY + 18
         let frame = Draw.Frame(x: left, y: top, width: pw, height: ph)
         let xLabelY = frame.bottom + 7 + Draw.tickSize + 8 + Draw.axisLabelSize
-        var legendItems: [Draw.LegendItem] = [.heading("regime")]
-        for (i, reg) in regimes.enumerated() {
-            legendItems.append(.line(label: reg, color: colors[i], attributes: [("data-regime", reg)]))
-        }
-        legendItems += [.gap, .monteCarlo("Monte Carlo (solid, 95% band)")]
-        if hasTheory { legendItems.append(.theory("theory (dashed)")) }
+        let legendItems = Draw.seriesLegend(
+            heading: "regime", series: regimes.enumerated().map { ($1, colors[$0], [("data-regime", $1)]) }, hasTheory: hasTheory)
         let legend = Draw.legendSize(legendItems)
         let legendX = frame.right + 24
         let title = title ?? "Test error vs iteration: d = \(d), T = \(t), σ² = \(PlotFormat.shortest(s))"

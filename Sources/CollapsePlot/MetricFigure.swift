@@ -36,12 +36,8 @@ extension Figure {
         let gridBottom = gridTop + Double(panelRows) * rowPitch - rowGap
         let xLabelY = gridBottom + 7 + Draw.tickSize + 8 + Draw.axisLabelSize
 
-        var legendItems: [Draw.LegendItem] = [.heading("regime")]
-        for (i, s) in regimes.enumerated() {
-            legendItems.append(.line(label: s, color: colors[i], attributes: [("data-regime", s)]))
-        }
-        legendItems += [.gap, .monteCarlo("Monte Carlo (solid, 95% band)")]
-        if hasTheory { legendItems.append(.theory("theory (dashed)")) }
+        let legendItems = Draw.seriesLegend(
+            heading: "regime", series: regimes.enumerated().map { ($1, colors[$0], [("data-regime", $1)]) }, hasTheory: hasTheory)
         let legend = Draw.legendSize(legendItems)
         let legendX = left + gridWidth + 26
         let title = title ?? (pairs.count == 1 ? "\(pairs[0]): metrics over model-fitting iterations"

@@ -34,12 +34,7 @@ struct ExactPropagationOptions: ParsableArguments {
 
     /// `--ridge` (shared with `--model ridge`): penalties on the mean squared loss; default 0.
     func ridges(_ ridge: String?) throws -> [Double] {
-        try ListParsing.items(ridge ?? "0", flag: "--ridge", expected: "a comma-separated list of numbers ≥ 0").map { item in
-            guard let v = Double(item), v.isFinite, v >= 0, v <= 1e12 else {
-                throw ValidationError("--ridge: '\(item)' is out of range; expected a number in [0, 1e12]")
-            }
-            return v
-        }
+        try RidgeTheoryOptions.penalties(ridge ?? "0", allowOptimal: false).map { $0! }
     }
 
     func discounts() throws -> [Double] {
@@ -47,11 +42,7 @@ struct ExactPropagationOptions: ParsableArguments {
         return try ListParsing.fractions(discount, flag: "--discount")
     }
 
-    func parsedSeed() throws -> UInt64 {
-        guard let seed else { return 1 }
-        guard let v = UInt64(seed) else { throw ValidationError("--seed: '\(seed)' is not an integer in 0...18446744073709551615") }
-        return v
-    }
+    func parsedSeed() throws -> UInt64 { try seed.map { try RunOptions.seed($0) } ?? 1 }
 
     /// The regimes of `--regimes`: replace, accumulate, fresh-real (expanded per real fraction).
     func schemes(_ regimes: String) throws -> [Regime] {

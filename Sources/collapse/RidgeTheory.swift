@@ -19,6 +19,27 @@ struct RidgeTheoryOptions: ParsableArguments {
     @Option(name: .customLong("ridge"), parsing: .unconditional,
             help: "Ridge penalty λ ≥ 0 on the mean squared loss, ŵ = (XᵀX/T + λI)⁻¹Xᵀy/T, comma-separated (0: min-norm OLS). --model ridge: also 'optimal' (minimises the deterministic equivalent at each generation; the default). --model exact: default 0.")
     var ridge: String?
+
+    /// The one parser of `--ridge` (for `--model ridge` and `--model exact`): distinct finite
+    /// penalties in [0, 1e12], and `optimal` (a `nil` entry) where `allowOptimal`.
+    static func penalties(_ raw: String, allowOptimal: Bool) throws -> [Double?] {
+        let expected = "comma-separated penalties λ ≥ 0 in [0, 1e12]" +
+            (allowOptimal ? " or 'optimal', e.g. 0.01,0.1,optimal" : ", e.g. 0,0.1")
+        let items = try ListParsing.items(raw, flag: "--ridge", expected: expected)
+        _ = try ListParsing.unique(items, raw: raw, flag: "--ridge", expected: expected)
+        return try items.map { s -> Double? in
+            if s == "optimal" {
+                guard allowOptimal else { throw ValidationError("--ridge: 'optimal' applies to --model ridge only; expected \(expected)") }
+                return nil
+            }
+            guard let v = Double(s) else {
+                throw ValidationError("--ridge: '\(s)' is not a number\(allowOptimal ? " or 'optimal'" : ""); expected \(expected)")
+            }
+            guard v.isFinite else { throw ValidationError("--ridge: \(ListParsing.nonFinite(s)); expected \(expected)") }
+            guard v >= 0 && v <= 1e12 else { throw ValidationError("--ridge: \(s) is out of range; expected \(expected)") }
+            return v
+        }
+    }
 }
 
 extension TheoryCommand {
@@ -31,17 +52,7 @@ extension TheoryCommand {
 
     /// `nil` entries mean 'optimal'.
     func ridgeChoices() throws -> [Double?] {
-        let expected = "comma-separated penalties λ ≥ 0 (finite) or 'optimal', e.g. 0.01,0.1,optimal"
-        let raw = ridgeOptions.ridge ?? "optimal"
-        let items = try ListParsing.items(raw, flag: "--ridge", expected: expected)
-        _ = try ListParsing.unique(items, raw: raw, flag: "--ridge", expected: expected)
-        return try items.map { s -> Double? in
-            if s == "optimal" { return nil }
-            guard let v = Double(s) else { throw ValidationError("--ridge: '\(s)' is not a number or 'optimal'; expected \(expected)") }
-            guard v.isFinite else { throw ValidationError("--ridge: \(ListParsing.nonFinite(s)); expected \(expected)") }
-            guard v >= 0 else { throw ValidationError("--ridge: \(s) is out of range; expected \(expected)") }
-            return v
-        }
+        try RidgeTheoryOptions.penalties(ridgeOptions.ridge ?? "optimal", allowOptimal: true)
     }
 
     func ridgeSpectrum(dimension d: Int) throws -> RidgeSpectrum {

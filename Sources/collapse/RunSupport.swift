@@ -33,10 +33,12 @@ struct RunOptions: ParsableArguments {
         return t
     }
 
-    func parsedSeed() throws -> UInt64? {
-        guard let seed else { return nil }
-        guard let v = UInt64(seed) else {
-            throw ValidationError("--seed: '\(seed)' is not an integer in 0...18446744073709551615")
+    func parsedSeed() throws -> UInt64? { try seed.map(Self.seed) }
+
+    /// A `--seed` value: an integer in 0...2⁶⁴−1.
+    static func seed(_ raw: String) throws -> UInt64 {
+        guard let v = UInt64(raw) else {
+            throw ValidationError("--seed: '\(raw)' is not an integer in 0...18446744073709551615")
         }
         return v
     }
