@@ -10,7 +10,8 @@ public struct DiffusionConfig: Sendable, Equatable {
     /// Diffusion steps K.
     public var diffusionSteps: Int
     public var batch: Int
-    public var steps: Int
+    /// Training length of each fit (an example is a conformer; a step sees `batch` of them).
+    public var budget: TrainingBudget
     public var learningRate: Float
     /// Coordinates are divided by this (Å) before diffusion: a fixed constant of the task (the
     /// real training data's coordinate standard deviation), the same in every generation.
@@ -20,11 +21,11 @@ public struct DiffusionConfig: Sendable, Equatable {
     /// Generated conformers scored by the structural checks after each fit.
     public var checkSamples: Int
 
-    public init(hidden: Int, layers: Int, diffusionSteps: Int, batch: Int, steps: Int, learningRate: Float,
+    public init(hidden: Int, layers: Int, diffusionSteps: Int, batch: Int, budget: TrainingBudget, learningRate: Float,
                 coordinateScale: Double, checkSamples: Int) {
-        precondition(hidden >= 1 && layers >= 1 && diffusionSteps >= 2 && batch >= 1 && steps >= 1 && coordinateScale > 0)
+        precondition(hidden >= 1 && layers >= 1 && diffusionSteps >= 2 && batch >= 1 && budget.isPositive && coordinateScale > 0)
         self.hidden = hidden; self.layers = layers; self.diffusionSteps = diffusionSteps; self.batch = batch
-        self.steps = steps; self.learningRate = learningRate; self.coordinateScale = coordinateScale; self.checkSamples = checkSamples
+        self.budget = budget; self.learningRate = learningRate; self.coordinateScale = coordinateScale; self.checkSamples = checkSamples
     }
 
     /// `β_t` for `t = 1…K`: linear from `10⁻⁴·1000/K` to `0.02·1000/K` (Ho et al.'s schedule
@@ -59,6 +60,8 @@ public struct ConformerDiffusionModel: NeuralGenerativeModel {
     public private(set) var fits = 0
     var weights: [Tensor] = []
     public private(set) var trainLoss = Double.nan
+    /// Optimiser steps of the latest fit (`config.budget` on that fit's pool).
+    public private(set) var lastSteps = 0
     let alphaBar: [Double]
 
     public init(config: DiffusionConfig, test: ConformerSet, seed: UInt64) {
@@ -118,7 +121,8 @@ public struct ConformerDiffusionModel: NeuralGenerativeModel {
         let scaled = data.coordinates.map { $0 * inv }
         var opt = AdamW(parameters: p, learningRate: config.learningRate, weightDecay: 0, clipNorm: 5)
         let model = self
-        trainLoss = try Training.run("diffusion", fit: fits, steps: config.steps, peak: config.learningRate,
+        lastSteps = config.budget.steps(examples: data.count, perStep: config.batch)
+        trainLoss = try Training.run("diffusion", fit: fits, steps: lastSteps, peak: config.learningRate,
                                      parameters: p, optimizer: &opt) { _, tape in
             var x0 = [Float](); x0.reserveCapacity(config.batch * d)
             for _ in 0..<config.batch { let i = rng.nextIndex(below: data.count); x0 += scaled[(i * d)..<((i + 1) * d)] }
@@ -170,36 +174,36 @@ public struct ConformerDiffusionModel: NeuralGenerativeModel {
         let samples = draw(count: config.checkSamples, using: &rng)
         return [("bond_length_error", ConformerStructure.bondLengthError(samples, reference: test)),
                 ("torsion_tv", ConformerStructure.torsionDistance(samples, reference: test)),
-                ("train_loss", trainLoss)]
+                ("train_loss", trainLoss), ("train_steps", Double(lastSteps))]
     }
 }
 
 public enum DiffusionTask {
     public struct Sizes: Sendable {
-        public var hidden: Int, layers: Int, diffusionSteps: Int, batch: Int, steps: Int, learningRate: Float
+        public var hidden: Int, layers: Int, diffusionSteps: Int, batch: Int, budget: TrainingBudget, learningRate: Float
         public var trainConformers: Int, testConformers: Int, checkSamples: Int
     }
 
     public static func sizes(_ preset: NeuralPreset) -> Sizes {
         switch preset {
         case .smoke:
-            return Sizes(hidden: 32, layers: 2, diffusionSteps: 20, batch: 32, steps: 40, learningRate: 2e-3,
+            return Sizes(hidden: 32, layers: 2, diffusionSteps: 20, batch: 32, budget: .epochs(13), learningRate: 2e-3,
                          trainConformers: 100, testConformers: 50, checkSamples: 50)
         case .small:
-            return Sizes(hidden: 256, layers: 3, diffusionSteps: 100, batch: 128, steps: 4000, learningRate: 1e-3,
+            return Sizes(hidden: 256, layers: 3, diffusionSteps: 100, batch: 128, budget: .steps(4000), learningRate: 1e-3,
                          trainConformers: 2000, testConformers: 500, checkSamples: 1000)
         case .paper:
             // The paper trains a GeoDiff-style equivariant network on GEOM-Drugs conformers; an
             // MLP of this size on one fixed molecule is only its scaled-down analogue.
-            return Sizes(hidden: 512, layers: 4, diffusionSteps: 1000, batch: 256, steps: 50000, learningRate: 5e-4,
+            return Sizes(hidden: 512, layers: 4, diffusionSteps: 1000, batch: 256, budget: .epochs(320), learningRate: 5e-4,
                          trainConformers: 40000, testConformers: 5000, checkSamples: 5000)
         }
     }
 
-    /// `steps` overrides the preset's training steps per fit.
-    public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?, steps: Int? = nil) throws -> NeuralTask<ConformerDiffusionModel> {
+    /// `budget` overrides the preset's training budget.
+    public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?, budget: TrainingBudget? = nil) throws -> NeuralTask<ConformerDiffusionModel> {
         var s = sizes(preset)
-        if let steps { s.steps = steps }
+        if let budget { s.budget = budget }
         let train: ConformerSet, test: ConformerSet, source: String
         if let dataPath {
             let all = try XYZLoader.load(path: dataPath)
@@ -214,7 +218,7 @@ public enum DiffusionTask {
         }
         let mean = train.coordinates.reduce(0.0) { $0 + Double($1) } / Double(train.coordinates.count)
         let scale = max(1e-3, (train.coordinates.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(train.coordinates.count)).squareRoot())
-        let c = DiffusionConfig(hidden: s.hidden, layers: s.layers, diffusionSteps: s.diffusionSteps, batch: s.batch, steps: s.steps,
+        let c = DiffusionConfig(hidden: s.hidden, layers: s.layers, diffusionSteps: s.diffusionSteps, batch: s.batch, budget: s.budget,
                                 learningRate: s.learningRate, coordinateScale: scale, checkSamples: s.checkSamples)
         let params: [(String, String)] = [
             ("data", source), ("train_conformers", "\(train.count)"), ("test_conformers", "\(test.count)"),
@@ -222,7 +226,7 @@ public enum DiffusionTask {
             ("architecture", "DDPM, MLP noise predictor [x_t, \(c.timeFeatures) time features]→\(c.hidden)×\(c.layers) SiLU→\(train.dimension)"),
             ("diffusion_steps", "\(c.diffusionSteps) (linear β from \(c.betas.first!) to \(c.betas.last!))"),
             ("coordinate_scale", "\(scale) Å (real training data's coordinate std)"),
-            ("batch", "\(c.batch)"), ("steps", "\(c.steps)"), ("learning_rate", "\(c.learningRate) (AdamW, warm-up 5 %, cosine to 10 %)"),
+            ("batch", "\(c.batch)"), ("budget", c.budget.description), ("learning_rate", "\(c.learningRate) (AdamW, warm-up 5 %, cosine to 10 %)"),
             ("test_loss", "denoising loss ‖ε − ε̂‖²/dim on real held-out conformers, 4 (t, ε) draws each"),
             ("bond_length_error", "mean |bond length − real mean for that bond| over \(c.checkSamples) generated conformers (Å)"),
             ("torsion_tv", "total variation between 10° histograms of generated and held-out torsions"),

@@ -27,27 +27,27 @@ public enum LanguageModelTask {
     public static func sizes(_ preset: NeuralPreset) -> Sizes {
         switch preset {
         case .smoke:
-            return Sizes(config: TransformerConfig(context: 32, width: 32, heads: 2, layers: 1, batch: 8, steps: 30,
+            return Sizes(config: TransformerConfig(context: 32, width: 32, heads: 2, layers: 1, batch: 8, budget: .epochs(2),
                                                    learningRate: 3e-3), trainStories: 60, testStories: 20)
         case .small:
-            return Sizes(config: TransformerConfig(context: 96, width: 128, heads: 4, layers: 2, batch: 12, steps: 600,
+            return Sizes(config: TransformerConfig(context: 96, width: 128, heads: 4, layers: 2, batch: 12, budget: .epochs(6),
                                                    learningRate: 2e-3), trainStories: 1000, testStories: 200)
         case .paper:
             // A GPT-2 of ≈ 9M parameters (7 layers of width 320 on bytes: 8.9M), the size of the
             // paper's smallest model; the paper pretrains on TinyStories (≈ 470M tokens).
-            return Sizes(config: TransformerConfig(context: 256, width: 320, heads: 8, layers: 7, batch: 32, steps: 20000,
+            return Sizes(config: TransformerConfig(context: 256, width: 320, heads: 8, layers: 7, batch: 32, budget: .epochs(10),
                                                    learningRate: 6e-4, weightDecay: 0.1), trainStories: 200_000, testStories: 5000)
         }
     }
 
-    /// `steps` overrides the preset's training steps per fit.
+    /// `budget` overrides the preset's training budget.
     /// The real corpus: the story grammar from `(seed, data)`, or the file at `path` (shuffled
     /// with `(seed, split)` into training and held-out stories).
-    public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?, temperature: Double? = nil, steps: Int? = nil) throws
+    public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?, temperature: Double? = nil, budget: TrainingBudget? = nil) throws
         -> NeuralTask<TransformerLanguageModel> {
         var s = sizes(preset)
         if let temperature { s.config.temperature = temperature }
-        if let steps { s.config.steps = steps }
+        if let budget { s.config.budget = budget }
         let train: TextCorpus, test: TextCorpus, source: String
         if let dataPath {
             let all = try TextCorpusLoader.load(path: dataPath)
@@ -69,7 +69,7 @@ public enum LanguageModelTask {
             ("train_bytes", "\(train.stream.count)"), ("test_bytes", "\(test.stream.count)"),
             ("architecture", "byte-level decoder-only transformer, pre-norm, GELU MLP ×4, learned positions"),
             ("parameters", "\(c.parameterCount)"), ("context", "\(c.context)"), ("width", "\(c.width)"),
-            ("heads", "\(c.heads)"), ("layers", "\(c.layers)"), ("batch", "\(c.batch)"), ("steps", "\(c.steps)"),
+            ("heads", "\(c.heads)"), ("layers", "\(c.layers)"), ("batch", "\(c.batch)"), ("budget", c.budget.description),
             ("learning_rate", "\(c.learningRate) (AdamW, warm-up 5 %, cosine to 10 %, clip 1)"),
             ("weight_decay", "\(c.weightDecay)"), ("temperature", "\(c.temperature)"),
             ("test_loss", "cross-entropy, nats per byte, on real held-out text"),

@@ -75,10 +75,10 @@ public enum NeuralThroughput {
     /// `runs` steps with the preset's other sizes.
     static func fitStep<M: NeuralGenerativeModel & StepBudgeted>(_ name: String, task: NeuralTask<M>, runs: Int, flops: Double) -> Measurement {
         var model = task.make()
-        model.trainingSteps = 2
+        model.setBudget(.steps(2))
         try? model.fit(task.train)            // warm-up
         let times = (0..<3).map { _ -> Double in
-            model.trainingSteps = runs
+            model.setBudget(.steps(runs))
             let t0 = DispatchTime.now().uptimeNanoseconds
             try? model.fit(task.train)
             return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9 / Double(runs)
@@ -89,13 +89,13 @@ public enum NeuralThroughput {
 
 /// A model whose training budget can be set (for timing).
 protocol StepBudgeted {
-    var trainingSteps: Int { get set }
+    mutating func setBudget(_ budget: TrainingBudget)
 }
 
 extension VariationalAutoencoder: StepBudgeted {
-    var trainingSteps: Int { get { config.steps } set { config.steps = newValue } }
+    mutating func setBudget(_ budget: TrainingBudget) { config.budget = budget }
 }
 
 extension ConformerDiffusionModel: StepBudgeted {
-    var trainingSteps: Int { get { config.steps } set { config.steps = newValue } }
+    mutating func setBudget(_ budget: TrainingBudget) { config.budget = budget }
 }

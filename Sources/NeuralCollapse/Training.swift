@@ -36,3 +36,42 @@ public enum LearningRate {
     }
 }
 
+
+/// How long each generation's fit trains.
+///
+/// The paper's deep-model experiments train every fit on its whole training set, so under
+/// accumulate the compute per fit grows with the pool (generation n trains on n datasets);
+/// its "accumulate-subsample" control holds the pool, and so the compute, at the real
+/// training set's size. `epochs` reproduces the first design; `steps` fixes the compute per
+/// fit whatever the pool, which under accumulate gives each datum fewer passes as n grows.
+public enum TrainingBudget: Sendable, Equatable, CustomStringConvertible {
+    /// The same number of optimiser steps in every fit.
+    case steps(Int)
+    /// `e` passes over the fit's training pool: `max(1, ⌈e · examples / examplesPerStep⌉)`
+    /// steps (for the language model an example is a byte and a step sees `batch · context`).
+    case epochs(Double)
+
+    /// Whether the budget trains at all (a positive step count or a positive finite epoch count).
+    public var isPositive: Bool {
+        switch self {
+        case .steps(let k): return k >= 1
+        case .epochs(let e): return e > 0 && e.isFinite
+        }
+    }
+
+    /// Optimiser steps of a fit on `examples` training examples, `perStep` seen per step.
+    public func steps(examples: Int, perStep: Int) -> Int {
+        precondition(examples >= 0 && perStep >= 1)
+        switch self {
+        case .steps(let k): return k
+        case .epochs(let e): return max(1, Int((e * Double(examples) / Double(perStep)).rounded(.up)))
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .steps(let k): return "\(k) steps per fit, whatever the pool size (fixed compute per fit)"
+        case .epochs(let e): return "\(e == e.rounded() && abs(e) < 1e9 ? String(Int(e)) : String(e)) epochs over each fit's training pool (steps grow with the pool)"
+        }
+    }
+}

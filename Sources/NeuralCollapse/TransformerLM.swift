@@ -13,8 +13,8 @@ public struct TransformerConfig: Sendable, Equatable {
     public var layers: Int
     /// Sequences per training step.
     public var batch: Int
-    /// Training steps per fit (fixed budget, whatever the training-set size).
-    public var steps: Int
+    /// Training length of each fit (an example is a byte; a step sees `batch · context` bytes).
+    public var budget: TrainingBudget
     public var learningRate: Float
     public var weightDecay: Float = 0.01
     /// Sampling temperature τ: next-byte probabilities ∝ exp(z/τ).
@@ -22,11 +22,11 @@ public struct TransformerConfig: Sendable, Equatable {
     /// Byte tokens.
     public let vocabulary = 256
 
-    public init(context: Int, width: Int, heads: Int, layers: Int, batch: Int, steps: Int, learningRate: Float,
+    public init(context: Int, width: Int, heads: Int, layers: Int, batch: Int, budget: TrainingBudget, learningRate: Float,
                 weightDecay: Float = 0.01, temperature: Double = 1) {
-        precondition(context >= 2 && width % heads == 0 && layers >= 1 && batch >= 1 && steps >= 1, "TransformerConfig: bad sizes")
+        precondition(context >= 2 && width % heads == 0 && layers >= 1 && batch >= 1 && budget.isPositive, "TransformerConfig: bad sizes")
         self.context = context; self.width = width; self.heads = heads; self.layers = layers
-        self.batch = batch; self.steps = steps; self.learningRate = learningRate
+        self.batch = batch; self.budget = budget; self.learningRate = learningRate
         self.weightDecay = weightDecay; self.temperature = temperature
     }
 
@@ -198,7 +198,7 @@ struct CachedDecoder {
 
 /// A byte-level decoder-only transformer trained from scratch at every fit.
 ///
-/// **Fit.** Fresh GPT-2-style initialisation, then `steps` AdamW steps on batches of random
+/// **Fit.** Fresh GPT-2-style initialisation, then `config.budget` AdamW steps on batches of random
 /// length-T windows of the training stream (stories joined by `\n`); learning rate: linear
 /// warm-up over the first 5 % of steps, cosine decay to 10 % of the peak. Init and batches
 /// come from the stream `(seed, lm, fit number)`, so every regime's first fit is identical.
@@ -218,6 +218,8 @@ public struct TransformerLanguageModel: NeuralGenerativeModel {
     public private(set) var weights: TransformerWeights?
     /// Mean training loss over the last 10 % of steps of the latest fit.
     public private(set) var trainLoss = Double.nan
+    /// Optimiser steps of the latest fit (`config.budget` on that fit's pool).
+    public private(set) var lastSteps = 0
 
     public init(config: TransformerConfig, test: TextCorpus, seed: UInt64) {
         self.config = config
@@ -234,7 +236,8 @@ public struct TransformerLanguageModel: NeuralGenerativeModel {
         while stream.count < t + 1 { stream += stream.isEmpty ? [TextCorpus.separator] : stream }
         var opt = AdamW(parameters: w.parameters, learningRate: config.learningRate,
                         weightDecay: config.weightDecay, clipNorm: 1)
-        trainLoss = try Training.run("language model", fit: fits, steps: config.steps, peak: config.learningRate,
+        lastSteps = config.budget.steps(examples: data.stream.count, perStep: config.batch * t)
+        trainLoss = try Training.run("language model", fit: fits, steps: lastSteps, peak: config.learningRate,
                                      parameters: w.parameters, optimizer: &opt) { _, tape in
             let starts = (0..<config.batch).map { _ in rng.nextIndex(below: stream.count - t) }
             return w.loss(tape, stream: stream, starts: starts, length: t)
@@ -328,7 +331,7 @@ public struct TransformerLanguageModel: NeuralGenerativeModel {
     }
 
     public func diagnostics(generation: Int) -> [(String, Double)] {
-        [("train_loss", trainLoss)]
+        [("train_loss", trainLoss), ("train_steps", Double(lastSteps))]
     }
 }
 

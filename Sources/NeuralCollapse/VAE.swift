@@ -7,14 +7,15 @@ public struct VAEConfig: Sendable, Equatable {
     public var hidden: Int
     public var latent: Int
     public var batch: Int
-    public var steps: Int
+    /// Training length of each fit (an example is an image; a step sees `batch` images).
+    public var budget: TrainingBudget
     public var learningRate: Float
     /// Decoder variance σ² of the Gaussian likelihood `p(x|z) = N(x̂(z), σ²I)`.
     public var decoderVariance: Double = 0.05
 
-    public init(hidden: Int, latent: Int, batch: Int, steps: Int, learningRate: Float, decoderVariance: Double = 0.05) {
-        precondition(hidden >= 1 && latent >= 1 && batch >= 1 && steps >= 1 && decoderVariance > 0)
-        self.hidden = hidden; self.latent = latent; self.batch = batch; self.steps = steps
+    public init(hidden: Int, latent: Int, batch: Int, budget: TrainingBudget, learningRate: Float, decoderVariance: Double = 0.05) {
+        precondition(hidden >= 1 && latent >= 1 && batch >= 1 && budget.isPositive && decoderVariance > 0)
+        self.hidden = hidden; self.latent = latent; self.batch = batch; self.budget = budget
         self.learningRate = learningRate; self.decoderVariance = decoderVariance
     }
 
@@ -34,7 +35,7 @@ public struct VAEConfig: Sendable, Equatable {
 ///
 ///     L = (1/D)‖x − x̂(z)‖² + (2σ²/D)·KL(q(z|x) ‖ N(0, I)).
 ///
-/// **Fit.** Fresh init, `steps` AdamW steps on random mini-batches. **Sample.** `z ~ N(0, I)`,
+/// **Fit.** Fresh init, `config.budget` AdamW steps on random mini-batches. **Sample.** `z ~ N(0, I)`,
 /// image = decoder mean `x̂(z)`. **Evaluate.** `L` on real held-out images, with `ε` from a
 /// fixed evaluation stream (the same for every generation and regime).
 public struct VariationalAutoencoder: NeuralGenerativeModel {
@@ -47,6 +48,8 @@ public struct VariationalAutoencoder: NeuralGenerativeModel {
     var weights: [Tensor] = []
     var parameters = ParameterList()
     public private(set) var trainLoss = Double.nan
+    /// Optimiser steps of the latest fit (`config.budget` on that fit's pool).
+    public private(set) var lastSteps = 0
 
     public init(config: VAEConfig, test: ImageSet, seed: UInt64) {
         self.config = config; self.test = test; self.seed = seed
@@ -88,7 +91,8 @@ public struct VariationalAutoencoder: NeuralGenerativeModel {
         parameters = p
         var opt = AdamW(parameters: p, learningRate: config.learningRate, weightDecay: 0, clipNorm: 5)
         let model = self
-        trainLoss = try Training.run("VAE", fit: fits, steps: config.steps, peak: config.learningRate,
+        lastSteps = config.budget.steps(examples: data.count, perStep: config.batch)
+        trainLoss = try Training.run("VAE", fit: fits, steps: lastSteps, peak: config.learningRate,
                                      parameters: p, optimizer: &opt) { _, tape in
             let idx = (0..<config.batch).map { _ in rng.nextIndex(below: data.count) }
             let x = Tensor(rows: idx.count, cols: d, value: data.subset(idx).pixels)
@@ -120,7 +124,7 @@ public struct VariationalAutoencoder: NeuralGenerativeModel {
 
     public func diagnostics(generation: Int) -> [(String, Double)] {
         let (_, r, k) = testTerms()
-        return [("reconstruction", r), ("kl", k), ("train_loss", trainLoss)]
+        return [("reconstruction", r), ("kl", k), ("train_loss", trainLoss), ("train_steps", Double(lastSteps))]
     }
 }
 
@@ -134,19 +138,19 @@ public enum VAETask {
     public static func sizes(_ preset: NeuralPreset) -> Sizes {
         switch preset {
         case .smoke:
-            return Sizes(config: VAEConfig(hidden: 32, latent: 4, batch: 16, steps: 30, learningRate: 2e-3), trainImages: 100, testImages: 50)
+            return Sizes(config: VAEConfig(hidden: 32, latent: 4, batch: 16, budget: .epochs(5), learningRate: 2e-3), trainImages: 100, testImages: 50)
         case .small:
-            return Sizes(config: VAEConfig(hidden: 256, latent: 16, batch: 64, steps: 1000, learningRate: 1e-3), trainImages: 2000, testImages: 500)
+            return Sizes(config: VAEConfig(hidden: 256, latent: 16, batch: 64, budget: .epochs(32), learningRate: 1e-3), trainImages: 2000, testImages: 500)
         case .paper:
             // MNIST (60 000 training images), wider MLPs, ~30 epochs per generation.
-            return Sizes(config: VAEConfig(hidden: 512, latent: 32, batch: 128, steps: 15000, learningRate: 1e-3), trainImages: 60000, testImages: 10000)
+            return Sizes(config: VAEConfig(hidden: 512, latent: 32, batch: 128, budget: .epochs(32), learningRate: 1e-3), trainImages: 60000, testImages: 10000)
         }
     }
 
-    /// `steps` overrides the preset's training steps per fit.
-    public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?, steps: Int? = nil) throws -> NeuralTask<VariationalAutoencoder> {
+    /// `budget` overrides the preset's training budget.
+    public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?, budget: TrainingBudget? = nil) throws -> NeuralTask<VariationalAutoencoder> {
         var s = sizes(preset)
-        if let steps { s.config.steps = steps }
+        if let budget { s.config.budget = budget }
         let train: ImageSet, test: ImageSet, source: String
         if let dataPath {
             let all = try IDXLoader.load(path: dataPath)
@@ -163,7 +167,7 @@ public enum VAETask {
         let params: [(String, String)] = [
             ("data", source), ("train_images", "\(train.count)"), ("test_images", "\(test.count)"),
             ("architecture", "MLP VAE \(train.dimension)→\(c.hidden)→(μ, log σ²) ∈ R^\(c.latent)→\(c.hidden)→\(train.dimension), ReLU, sigmoid output"),
-            ("batch", "\(c.batch)"), ("steps", "\(c.steps)"), ("learning_rate", "\(c.learningRate) (AdamW, warm-up 5 %, cosine to 10 %)"),
+            ("batch", "\(c.batch)"), ("budget", c.budget.description), ("learning_rate", "\(c.learningRate) (AdamW, warm-up 5 %, cosine to 10 %)"),
             ("decoder_variance", "\(c.decoderVariance)"),
             ("test_loss", "negative ELBO per pixel × 2σ², constant dropped: mean squared error + (2σ²/D)·KL, on real held-out images"),
         ]

@@ -10,7 +10,9 @@ struct NeuralCommand: ParsableCommand {
         commandName: "neural",
         abstract: "Neural generative models (transformer LM, VAE, DDPM) retrained every generation under replace/accumulate.",
         discussion: """
-        Each generation trains the model from scratch for a fixed budget on the regime's training set, \
+        Each generation trains the model from scratch on the regime's training set for the preset's \
+        budget (--epochs: passes over the pool, so accumulate's compute grows with its pool as in the \
+        paper; --steps: fixed compute per fit), \
         evaluates it on real held-out data, and samples a synthetic dataset the size of the real \
         training set for the next generation. Data are built in (story grammar, glyph images, chain-\
         molecule conformers; seeded by --seed) or read with --data. Writes results.csv, manifest.json \
@@ -40,8 +42,12 @@ struct NeuralOptions: ParsableArguments {
     var data: String?
 
     @Option(name: .customLong("steps"), parsing: .unconditional,
-            help: "Training steps per fit, overriding the preset's budget (1...10000000).")
+            help: "Train every fit for this many steps whatever its pool (fixed compute per fit), overriding the preset's budget (1...10000000).")
     var steps: Int?
+
+    @Option(name: .customLong("epochs"), parsing: .unconditional,
+            help: "Train every fit for this many passes over its training pool (compute grows with an accumulating pool, as in the paper), overriding the preset's budget (a number in (0, 100000]).")
+    var epochs: Double?
 
     @OptionGroup var runOptions: RunOptions
 
@@ -69,7 +75,7 @@ struct NeuralOptions: ParsableArguments {
         _ = try parsedPreset()
         _ = try parsedRegimes()
         _ = try ListParsing.checked(generations, flag: "--generations", in: 1...100)
-        if let steps { _ = try ListParsing.checked(steps, flag: "--steps", in: 1...10_000_000) }
+        _ = try budget()
         _ = try runOptions.resolvedThreads()
         _ = try runOptions.parsedSeed()
         if runOptions.maxMemory != nil {
@@ -77,6 +83,20 @@ struct NeuralOptions: ParsableArguments {
         }
         if let data, data.isEmpty { throw ValidationError("--data: empty path; expected a file") }
         try OutputDirectory(path: outputPath(model)).checkContents(owned: Self.outputs, force: force)
+    }
+
+    /// The `--steps`/`--epochs` override of the preset's budget (nil: the preset's).
+    func budget() throws -> TrainingBudget? {
+        switch (steps, epochs) {
+        case (nil, nil): return nil
+        case (.some, .some): throw ValidationError("--steps and --epochs: give at most one training budget")
+        case (let k?, nil): return .steps(try ListParsing.checked(k, flag: "--steps", in: 1...10_000_000))
+        case (nil, let e?):
+            guard e > 0 && e <= 100_000 else {
+                throw ValidationError("--epochs: \(e) is out of range; expected a number in (0, 100000]")
+            }
+            return .epochs(e)
+        }
     }
 
     func outputPath(_ model: String) -> String { output ?? "results/neural-\(model)" }
@@ -163,7 +183,7 @@ struct NeuralLMCommand: ParsableCommand {
 
     func run() throws {
         try options.execute(model: "lm") { preset, seed, data in
-            try LanguageModelTask.make(preset, seed: seed, dataPath: data, temperature: temperature, steps: options.steps)
+            try LanguageModelTask.make(preset, seed: seed, dataPath: data, temperature: temperature, budget: options.budget())
         }
     }
 }
@@ -219,7 +239,7 @@ struct NeuralVAECommand: ParsableCommand {
     func validate() throws { try options.validate(model: "vae") }
 
     func run() throws {
-        try options.execute(model: "vae") { preset, seed, data in try VAETask.make(preset, seed: seed, dataPath: data, steps: options.steps) }
+        try options.execute(model: "vae") { preset, seed, data in try VAETask.make(preset, seed: seed, dataPath: data, budget: options.budget()) }
     }
 }
 
@@ -237,7 +257,7 @@ struct NeuralDiffusionCommand: ParsableCommand {
     func validate() throws { try options.validate(model: "diffusion") }
 
     func run() throws {
-        try options.execute(model: "diffusion") { preset, seed, data in try DiffusionTask.make(preset, seed: seed, dataPath: data, steps: options.steps) }
+        try options.execute(model: "diffusion") { preset, seed, data in try DiffusionTask.make(preset, seed: seed, dataPath: data, budget: options.budget()) }
     }
 }
 

@@ -12,7 +12,7 @@ enum NeuralFigure {
     }
 
     static let labels = [
-        "test_loss": "test loss (real held-out data)", "train_loss": "training loss",
+        "test_loss": "test loss (real held-out data)", "train_loss": "training loss", "train_steps": "training steps of the fit",
         "reconstruction": "test reconstruction term", "kl": "test KL term",
         "bond_length_error": "bond-length error of samples (Å)", "torsion_tv": "torsion TV distance (samples vs real)",
         "synthetic_pixel_mean": "mean pixel of samples",

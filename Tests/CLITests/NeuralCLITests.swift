@@ -83,6 +83,9 @@ final class NeuralCLITests: CLITestCase {
         try assertRejected(base + ["--temperature", "0"], needles: ["--temperature", "(0, 10]"])
         try assertRejected(base + ["--threads", "0"], needles: ["--threads", "0"])
         try assertRejected(base + ["--steps", "0"], needles: ["--steps", "0", "1...10000000"])
+        try assertRejected(base + ["--epochs", "0"], needles: ["--epochs", "0", "(0, 100000]"])
+        try assertRejected(base + ["--epochs", "nan"], needles: ["--epochs", "(0, 100000]"])
+        try assertRejected(base + ["--steps", "5", "--epochs", "2"], needles: ["--steps and --epochs", "at most one"])
         try assertRejected(base + ["--max-memory", "1G"], needles: ["--max-memory", "not supported"])
         try assertRejected(["neural", "diffusion", "--preset", "smoke", "--data", root.appendingPathComponent("missing.xyz").path],
                            needles: ["--data", "missing.xyz", "no such file"])

@@ -64,7 +64,7 @@ final class ModelTests: XCTestCase {
             XCTAssertEqual(sum, 0, accuracy: 1e-3)
         } }
         let names = model.diagnostics(generation: 1).map(\.0)
-        XCTAssertEqual(names, ["bond_length_error", "torsion_tv", "train_loss"])
+        XCTAssertEqual(names, ["bond_length_error", "torsion_tv", "train_loss", "train_steps"])
     }
 
     /// The runner is the scheduler: its rows are exactly the scheduler's evaluate() sequence
@@ -83,5 +83,37 @@ final class ModelTests: XCTestCase {
                 .run(model: &model, realData: task.train, sampling: &sampling, subsampling: &subsampling)
             XCTAssertEqual(a.rows[(3 * k)..<(3 * k + 3)].map(\.testLoss), direct)
         }
+    }
+
+    /// `TrainingBudget`: `steps(k)` ignores the pool; `epochs(e)` is `⌈e·examples/perStep⌉`, at
+    /// least one step.
+    func testTrainingBudgetSteps() {
+        XCTAssertEqual(TrainingBudget.steps(7).steps(examples: 1_000_000, perStep: 3), 7)
+        XCTAssertEqual(TrainingBudget.epochs(5).steps(examples: 100, perStep: 16), 32)      // ⌈31.25⌉
+        XCTAssertEqual(TrainingBudget.epochs(5).steps(examples: 160, perStep: 16), 50)      // exact
+        XCTAssertEqual(TrainingBudget.epochs(0.01).steps(examples: 10, perStep: 16), 1)     // at least one
+        XCTAssertFalse(TrainingBudget.epochs(0).isPositive)
+        XCTAssertFalse(TrainingBudget.epochs(.nan).isPositive)
+        XCTAssertFalse(TrainingBudget.steps(0).isPositive)
+    }
+
+    /// Under an epoch budget the compute follows the pool: generation n of accumulate trains on
+    /// n·T images and so for `⌈e·n·T/B⌉` steps, while replace and accumulate-subsample (pool T)
+    /// keep generation 1's count; under a step budget every fit gets the same count.
+    func testEpochBudgetFollowsThePool() throws {
+        let task = try VAETask.make(.smoke, seed: 8, dataPath: nil)   // T = 100 images, B = 16, 5 epochs
+        let t = task.train.count, b = task.make().config.batch
+        XCTAssertEqual(task.make().config.budget, .epochs(5))
+        let regimes: [Regime] = [.replace, .accumulate, .accumulateSubsample]
+        let run = try NeuralExperiment.run(regimes: regimes, generations: 3, threads: 2, seed: 8, realData: task.train, makeModel: task.make)
+        let column = try XCTUnwrap(run.metricNames.firstIndex(of: "train_steps"))
+        for row in run.rows {
+            let pool = row.regime == .accumulate ? row.generation * t : t
+            XCTAssertEqual(row.metrics[column], Double((5 * pool + b - 1) / b), "\(row.regime) generation \(row.generation)")
+        }
+        let fixed = try VAETask.make(.smoke, seed: 8, dataPath: nil, budget: .steps(9))
+        let fixedRun = try NeuralExperiment.run(regimes: [.accumulate], generations: 3, threads: 1, seed: 8,
+                                                realData: fixed.train, makeModel: fixed.make)
+        XCTAssertEqual(fixedRun.rows.map { $0.metrics[column] }, [9, 9, 9])
     }
 }
