@@ -190,7 +190,7 @@ public enum DiffusionTask {
             return Sizes(hidden: 32, layers: 2, diffusionSteps: 20, batch: 32, budget: .epochs(13), learningRate: 2e-3,
                          trainConformers: 100, testConformers: 50, checkSamples: 50)
         case .small:
-            return Sizes(hidden: 256, layers: 3, diffusionSteps: 100, batch: 128, budget: .steps(4000), learningRate: 1e-3,
+            return Sizes(hidden: 256, layers: 3, diffusionSteps: 100, batch: 128, budget: .epochs(128), learningRate: 1e-3,
                          trainConformers: 2000, testConformers: 500, checkSamples: 1000)
         case .paper:
             // The paper trains a GeoDiff-style equivariant network on GEOM-Drugs conformers; an
