@@ -30,13 +30,14 @@ public struct GenerationScheduler<Model: GenerativeModel> {
     }
 
     /// Runs the chain and returns `evaluate()` after each generation's fit (index 0 is
-    /// generation 1). `observe` sees the model after every fit. `freshReal(n)` must return a
+    /// generation 1). `observe` sees the generation, the model and its `evaluate()` after every
+    /// fit; an error it throws ends the chain there and propagates. `freshReal(n)` must return a
     /// new real dataset of `realData.count` points for generation `n`; only `fresh-real` calls it.
     public func run<G: RandomNumberGenerator, H: RandomNumberGenerator>(
         model: inout Model, realData: Model.Data,
         sampling: inout G, subsampling: inout H,
         freshReal: ((_ generation: Int) throws -> Model.Data)? = nil,
-        observe: (_ generation: Int, _ model: Model) -> Void = { _, _ in }
+        observe: (_ generation: Int, _ model: Model, _ metric: Double) throws -> Void = { _, _, _ in }
     ) throws -> [Double] {
         if case .freshReal = regime, freshReal == nil {
             preconditionFailure("the fresh-real regime needs a freshReal data source")
@@ -47,7 +48,7 @@ public struct GenerationScheduler<Model: GenerativeModel> {
         metrics.reserveCapacity(generations)
         try model.fit(realData)
         metrics.append(model.evaluate())
-        observe(1, model)
+        try observe(1, model, metrics[0])
         if generations == 1 { return metrics }
         for n in 2...generations {
             let synthetic = model.sample(count: t, using: &sampling)
@@ -75,7 +76,7 @@ public struct GenerationScheduler<Model: GenerativeModel> {
             }
             try model.fit(training)
             metrics.append(model.evaluate())
-            observe(n, model)
+            try observe(n, model, metrics[n - 1])
         }
         return metrics
     }

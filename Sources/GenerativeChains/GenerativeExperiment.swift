@@ -395,7 +395,7 @@ public struct GenerativeExperiment: Sendable {
                     let nll = try GenerationScheduler<Model>(regime: regime, generations: g).run(
                         model: &fitted, realData: replicate.real, sampling: &sampling, subsampling: &subsampling,
                         freshReal: fresh,
-                        observe: { n, m in
+                        observe: { n, m, _ in
                             observe(m, &extra)
                             for k in 1..<max(metrics.count, 1) { out[base + k * g + n - 1] = extra[k - 1] }
                         })

@@ -35,10 +35,15 @@ public enum NeuralExperiment {
     /// sampling and subsampling streams (`(seed, sampling)`, `(seed, subsampling)`), so the
     /// regimes share generation 1 exactly and differ only by how they pool. Results do not
     /// depend on `threads`: each chain is single-threaded and deterministic.
+    ///
+    /// **Interruption.** When `NeuralCancellation` is requested, the fit in progress stops
+    /// within a step, no further regime starts, and the rows of every generation already
+    /// evaluated are returned with `interrupted = true` (a prefix of each regime's chain, so
+    /// they equal the first rows of an uninterrupted run).
     public static func run<M: NeuralGenerativeModel>(
         regimes: [Regime], generations: Int, threads: Int, seed: UInt64, realData: M.Data,
         makeModel: @escaping () -> M, progress: ((String) -> Void)? = nil
-    ) throws -> (rows: [NeuralResultRow], metricNames: [String], seconds: [Double]) {
+    ) throws -> (rows: [NeuralResultRow], metricNames: [String], seconds: [Double], interrupted: Bool) {
         precondition(!regimes.isEmpty && threads >= 1)
         BLASThreads.pinToOne()
         let shared = RunState<M>(realData, makeModel, regimes.count, progress)
@@ -49,22 +54,25 @@ public enum NeuralExperiment {
                 let regime = regimes[i]
                 let started = Date()
                 let result = Result<[NeuralResultRow], Error> {
+                    var rows: [NeuralResultRow] = []
+                    if NeuralCancellation.isRequested { throw NeuralInterrupted() }
                     var model = shared.make()
                     var sampling = Xoshiro256StarStar(seed: seed, stream: [NeuralStreams.sampling])
                     var subsampling = Xoshiro256StarStar(seed: seed, stream: [NeuralStreams.subsampling])
-                    var rows: [NeuralResultRow] = []
-                    var names: [String] = []
-                    let losses = try GenerationScheduler<M>(regime: regime, generations: generations).run(
-                        model: &model, realData: shared.real, sampling: &sampling, subsampling: &subsampling,
-                        observe: { n, m in
-                            let extra = m.diagnostics(generation: n)
-                            names = extra.map(\.0)
-                            rows.append(NeuralResultRow(model: M.name, regime: regime, generation: n,
-                                                        testLoss: .nan, metrics: extra.map(\.1)))
-                            shared.progress?("\(M.name) \(regime): generation \(n)/\(generations) done (\(String(format: "%.0f", Date().timeIntervalSince(started))) s)")
-                        })
-                    for k in rows.indices { rows[k].testLoss = losses[k] }
-                    shared.lock.lock(); shared.names = names; shared.lock.unlock()
+                    do {
+                        _ = try GenerationScheduler<M>(regime: regime, generations: generations).run(
+                            model: &model, realData: shared.real, sampling: &sampling, subsampling: &subsampling,
+                            observe: { n, m, loss in
+                                let extra = m.diagnostics(generation: n)
+                                shared.lock.lock(); shared.names = extra.map(\.0); shared.lock.unlock()
+                                rows.append(NeuralResultRow(model: M.name, regime: regime, generation: n,
+                                                            testLoss: loss, metrics: extra.map(\.1)))
+                                shared.progress?("\(M.name) \(regime): generation \(n)/\(generations) done (\(String(format: "%.0f", Date().timeIntervalSince(started))) s)")
+                            })
+                    } catch is NeuralInterrupted {
+                        shared.lock.lock(); shared.partial[i] = rows; shared.lock.unlock()
+                        throw NeuralInterrupted()
+                    }
                     return rows
                 }
                 shared.lock.lock()
@@ -74,8 +82,17 @@ public enum NeuralExperiment {
             }
         }
         var rows: [NeuralResultRow] = []
-        for r in shared.results { rows += try r!.get() }
-        return (rows, shared.names, shared.seconds)
+        var interrupted = false
+        for (i, r) in shared.results.enumerated() {
+            switch r! {
+            case .success(let done): rows += done
+            case .failure(let error) where error is NeuralInterrupted:
+                interrupted = true
+                rows += shared.partial[i]
+            case .failure(let error): throw error
+            }
+        }
+        return (rows, shared.names, shared.seconds, interrupted)
     }
 
     /// Splits user data into at most `train` training and `test` held-out points: a fifth of
@@ -103,6 +120,8 @@ final class RunState<M: NeuralGenerativeModel>: @unchecked Sendable {
             let make: () -> M
             let progress: ((String) -> Void)?
             var results: [Result<[NeuralResultRow], Error>?]
+            /// Rows of the generations a regime finished before it was interrupted.
+            var partial: [[NeuralResultRow]]
             var names: [String] = []
             var seconds: [Double]
             var next = 0
@@ -110,5 +129,6 @@ final class RunState<M: NeuralGenerativeModel>: @unchecked Sendable {
             init(_ real: M.Data, _ make: @escaping () -> M, _ n: Int, _ progress: ((String) -> Void)?) {
                 self.real = real; self.make = make; self.progress = progress
                 results = Array(repeating: nil, count: n); seconds = Array(repeating: 0, count: n)
+                partial = Array(repeating: [], count: n)
             }
         }

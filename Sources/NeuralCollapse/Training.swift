@@ -1,5 +1,6 @@
 import Autodiff
 import Foundation
+import Synchronization
 
 /// The training loop shared by the three models.
 enum Training {
@@ -11,6 +12,7 @@ enum Training {
         let tail = max(1, steps / 10)
         var tailLoss = 0.0
         for step in 0..<steps {
+            if NeuralCancellation.isRequested { throw NeuralInterrupted() }
             let tape = Tape()
             let l = loss(step, tape)
             guard l.scalar.isFinite else {
@@ -22,6 +24,27 @@ enum Training {
         }
         return tailLoss / Double(tail)
     }
+}
+
+/// Cooperative cancellation of neural runs (SIGINT/SIGTERM in the CLI): training loops poll
+/// the flag before every step and throw `NeuralInterrupted`, so a fit in progress stops within
+/// one step, and `NeuralExperiment.run` keeps every generation already evaluated.
+public enum NeuralCancellation {
+    static let flag = Atomic<Bool>(false)
+
+    /// Asks running fits to stop (a relaxed atomic store: safe from a signal handler).
+    public static func request() { flag.store(true, ordering: .relaxed) }
+
+    /// Clears a request (before a new run).
+    public static func reset() { flag.store(false, ordering: .relaxed) }
+
+    public static var isRequested: Bool { flag.load(ordering: .relaxed) }
+}
+
+/// Thrown by a fit that stopped because `NeuralCancellation` was requested.
+public struct NeuralInterrupted: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "interrupted" }
 }
 
 /// Learning-rate schedules.

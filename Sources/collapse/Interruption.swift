@@ -1,9 +1,11 @@
 import Foundation
+import NeuralCollapse
 import Synchronization
 
-/// SIGINT/SIGTERM handling: the first signal sets a flag that long runs poll between replicate
-/// blocks, so the current cell is abandoned cleanly, finished work stays on disk, and the command
-/// exits with status 130. A second signal exits at once.
+/// SIGINT/SIGTERM handling: the first signal sets a flag that long runs poll (sweeps between
+/// replicate blocks, neural fits before every step, through `NeuralCancellation`), so the
+/// current cell or fit is abandoned cleanly, finished work is written, and the command exits
+/// with status 130. A second signal exits at once.
 enum Interruption {
     static let flag = Atomic<Int>(0)
 
@@ -12,6 +14,7 @@ enum Interruption {
     static func install() {
         for sig in [SIGINT, SIGTERM] {
             signal(sig) { _ in
+                NeuralCancellation.request()
                 if Interruption.flag.add(1, ordering: .relaxed).newValue > 1 { _exit(130) }
             }
         }

@@ -17,7 +17,8 @@ struct NeuralCommand: ParsableCommand {
         training set for the next generation. Data are built in (story grammar, glyph images, chain-\
         molecule conformers; seeded by --seed) or read with --data. Writes results.csv, manifest.json \
         and figure.svg. BLAS runs single-threaded; --threads runs regimes in parallel, and results do \
-        not depend on it.
+        not depend on it. Ctrl-C (or SIGTERM) stops the fit in progress within one training step and \
+        writes the generations already finished (manifest status "interrupted", exit status 130).
         """,
         subcommands: [NeuralLMCommand.self, NeuralVAECommand.self, NeuralDiffusionCommand.self, NeuralPlotCommand.self, NeuralBenchCommand.self])
 }
@@ -118,10 +119,16 @@ struct NeuralOptions: ParsableArguments {
         if preset == .paper {
             Console.note("note: --preset paper uses the paper's sizes; on a CPU this runs for days (see README)")
         }
+        NeuralCancellation.reset()
+        Interruption.install()
         let result = try NeuralExperiment.run(
             regimes: regimeList, generations: generations, threads: threads, seed: seed, realData: t.train,
             makeModel: t.make, progress: { Console.note($0) })
         let wall = Date().timeIntervalSince(started)
+        if result.interrupted && result.rows.isEmpty {
+            Console.note("interrupted before any generation finished; nothing written")
+            throw ExitCode(130)
+        }
         let table = NeuralResults.table(result.rows, metricNames: result.metricNames)
         let title = NeuralFigure.title(model: model, preset: preset)
         let svg = NeuralFigure.render(rows: result.rows, metricNames: result.metricNames, title: title)
@@ -135,9 +142,14 @@ struct NeuralOptions: ParsableArguments {
         parameters += t.parameters.map { ($0.0, JSONValue.string($0.1)) }
         let manifest = RunManifest(command: "neural \(model)", arguments: CommandLine.arguments, seed: seed, threads: threads,
                                    wallSeconds: wall, startedAt: started, parameters: parameters,
-                                   outputs: ["results.csv", "figure.svg"])
+                                   outputs: ["results.csv", "figure.svg"], status: result.interrupted ? "interrupted" : "complete")
         try out.write([("results.csv", table.rendered()), ("figure.svg", svg),
                        ("manifest.json", manifest.json().rendered() + "\n")])
+        if result.interrupted {
+            Console.note("interrupted: kept the \(result.rows.count) generation(s) finished before the signal in " +
+                         "\(out.url.path)/results.csv (manifest status \"interrupted\"); the fit in progress was abandoned")
+            throw ExitCode(130)
+        }
         printSummary(result.rows, metricNames: result.metricNames)
         print("wrote \(result.rows.count) rows to \(out.url.appendingPathComponent("results.csv").path) " +
               "(manifest.json and figure.svg beside it) in \(String(format: "%.1f", wall)) s")

@@ -52,6 +52,40 @@ final class NeuralCLITests: CLITestCase {
         }
     }
 
+    /// SIGINT part-way: the generations finished before the signal are written (a prefix of
+    /// the uninterrupted run, byte for byte), the manifest says "interrupted", exit status 130.
+    func testInterruptKeepsFinishedGenerations() throws {
+        let args = ["neural", "vae", "--preset", "smoke", "--regimes", "replace", "--seed", "3", "--threads", "1"]
+        let p = Process()
+        p.executableURL = try CLIHarness.binary()
+        p.arguments = args + ["--generations", "100", "--output", "cut"]
+        p.currentDirectoryURL = work
+        p.standardOutput = FileHandle.nullDevice
+        let pipe = Pipe()
+        p.standardError = pipe
+        try p.run()
+        // Signal once generation 2 is reported, so at least two rows exist.
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("generation 2/100") {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += chunk
+        }
+        kill(p.processIdentifier, SIGINT)
+        _ = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationReason, .exit)
+        XCTAssertEqual(p.terminationStatus, 130)
+        let dir = work.appendingPathComponent("cut")
+        XCTAssertEqual(try manifest(in: dir)["status"] as? String, "interrupted")
+        let cut = try contents("results.csv", under: dir)
+        let kept = try SimpleCSV(cut).rows.count
+        XCTAssertTrue(kept >= 2 && kept < 100, "kept \(kept) generations")
+        let full = try collapse(arguments: args + ["--generations", String(kept), "--output", "full"])
+        assertSuccess(full, "uninterrupted run")
+        XCTAssertEqual(cut, try contents("results.csv", under: work.appendingPathComponent("full")))
+    }
+
     // MARK: Bad input
 
     func write(_ name: String, _ bytes: [UInt8]) throws -> String {

@@ -116,4 +116,21 @@ final class ModelTests: XCTestCase {
                                                 realData: fixed.train, makeModel: fixed.make)
         XCTAssertEqual(fixedRun.rows.map { $0.metrics[column] }, [9, 9, 9])
     }
+
+    /// A cancellation request stops the fit in progress and keeps what was evaluated: here it
+    /// arrives after replace's generation 2, so the run returns exactly the first two rows of
+    /// an uninterrupted run, and accumulate (not yet started on one thread) does not start.
+    func testCancellationKeepsFinishedGenerations() throws {
+        let task = try VAETask.make(.smoke, seed: 9, dataPath: nil)
+        let full = try NeuralExperiment.run(regimes: [.replace], generations: 2, threads: 1, seed: 9,
+                                            realData: task.train, makeModel: task.make)
+        XCTAssertFalse(full.interrupted)
+        NeuralCancellation.reset()
+        defer { NeuralCancellation.reset() }
+        let cut = try NeuralExperiment.run(
+            regimes: [.replace, .accumulate], generations: 5, threads: 1, seed: 9, realData: task.train, makeModel: task.make,
+            progress: { if $0.contains("generation 2/5") { NeuralCancellation.request() } })
+        XCTAssertTrue(cut.interrupted)
+        XCTAssertEqual(cut.rows, full.rows)
+    }
 }
