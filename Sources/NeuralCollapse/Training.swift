@@ -61,11 +61,11 @@ public enum LearningRate {
 
 /// How long each generation's fit trains.
 ///
-/// In the paper's deep-model experiments the accumulate models train on all the accumulated
-/// data, so the compute per fit grows with the pool (generation n trains on n datasets); its
-/// accumulate-subsample control holds the pool, and so the compute, at the real training
-/// set's size. `epochs` reproduces the first design; `steps` fixes the compute per
-/// fit whatever the pool, which under accumulate gives each datum fewer passes as n grows.
+/// Under accumulate each model trains on all real and synthetic data so far (Gerstgrasser et
+/// al. 2024), so the compute per fit grows with the pool (generation n trains on n datasets);
+/// accumulate-subsample (Kazdan et al. 2024) holds the pool, and so the compute, at the real
+/// training set's size. `epochs` gives the first design; `steps` fixes the compute per fit
+/// whatever the pool, which under accumulate gives each datum fewer passes as n grows.
 public enum TrainingBudget: Sendable, Equatable, CustomStringConvertible {
     /// The same number of optimiser steps in every fit.
     case steps(Int)
