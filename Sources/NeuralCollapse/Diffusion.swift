@@ -141,7 +141,7 @@ public struct ConformerDiffusionModel: NeuralGenerativeModel {
         let d = test.dimension
         let betas = config.betas
         var x = Normal.array(count: count * d, using: &rng).map(Float.init)
-        for t in stride(from: config.diffusionSteps, through: 1, by: -1) {
+        for t in stride(from: config.diffusionSteps, through: 1, by: -1) where !NeuralCancellation.isRequested {
             let inp = Tensor(rows: count, cols: d + config.timeFeatures,
                              value: input(x, times: Array(repeating: t, count: count), dimension: d))
             let eps = predictNoise(Tape(recording: false), inp).value

@@ -36,10 +36,11 @@ public enum NeuralExperiment {
     /// regimes share generation 1 exactly and differ only by how they pool. Results do not
     /// depend on `threads`: each chain is single-threaded and deterministic.
     ///
-    /// **Interruption.** When `NeuralCancellation` is requested, the fit in progress stops
-    /// within a step, no further regime starts, and the rows of every generation already
-    /// evaluated are returned with `interrupted = true` (a prefix of each regime's chain, so
-    /// they equal the first rows of an uninterrupted run).
+    /// **Interruption.** When `NeuralCancellation` is requested, the fit or sampling in progress
+    /// stops within a step, no further regime starts, and the rows of every generation already
+    /// evaluated are returned with `interrupted = true`: a prefix of each started regime's chain,
+    /// so they equal the first rows of an uninterrupted run (regimes not started have no rows).
+    /// The caller clears the flag (`NeuralCancellation.reset()`) before the run.
     public static func run<M: NeuralGenerativeModel>(
         regimes: [Regime], generations: Int, threads: Int, seed: UInt64, realData: M.Data,
         makeModel: @escaping () -> M, progress: ((String) -> Void)? = nil
@@ -64,6 +65,9 @@ public enum NeuralExperiment {
                             model: &model, realData: shared.real, sampling: &sampling, subsampling: &subsampling,
                             observe: { n, m, loss in
                                 let extra = m.diagnostics(generation: n)
+                                // Diagnostics that sample (the DDPM's structural checks) stop
+                                // early on a request; such a row would be wrong, so drop it.
+                                if NeuralCancellation.isRequested { throw NeuralInterrupted() }
                                 shared.lock.lock(); shared.names = extra.map(\.0); shared.lock.unlock()
                                 rows.append(NeuralResultRow(model: M.name, regime: regime, generation: n,
                                                             testLoss: loss, metrics: extra.map(\.1)))

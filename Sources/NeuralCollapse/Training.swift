@@ -26,9 +26,13 @@ enum Training {
     }
 }
 
-/// Cooperative cancellation of neural runs (SIGINT/SIGTERM in the CLI): training loops poll
-/// the flag before every step and throw `NeuralInterrupted`, so a fit in progress stops within
-/// one step, and `NeuralExperiment.run` keeps every generation already evaluated.
+/// Cooperative cancellation of neural runs (SIGINT/SIGTERM in the CLI). Training loops poll
+/// the flag before every step and throw `NeuralInterrupted`; the language model's and the
+/// DDPM's samplers poll it per token position or diffusion step and stop early (their truncated
+/// output is never used: the next fit throws at its first step, and `NeuralExperiment.run`
+/// drops a generation whose diagnostics ran while the flag was set). So a run stops within one
+/// step of training or sampling and keeps every generation evaluated before the request. The
+/// flag is process-wide; callers clear it with `reset()` before a run.
 public enum NeuralCancellation {
     static let flag = Atomic<Bool>(false)
 
@@ -86,7 +90,11 @@ public enum TrainingBudget: Sendable, Equatable, CustomStringConvertible {
         precondition(examples >= 0 && perStep >= 1)
         switch self {
         case .steps(let k): return k
-        case .epochs(let e): return max(1, Int((e * Double(examples) / Double(perStep)).rounded(.up)))
+        case .epochs(let e):
+            // The quotient is rounded to 9 decimals first, so that 0.3 · 10 / 1 gives 3 steps,
+            // not the 4 that its binary round-off (3.0000000000000004) would.
+            let quotient = ((e * Double(examples) / Double(perStep)) * 1e9).rounded() / 1e9
+            return max(1, Int(quotient.rounded(.up)))
         }
     }
 

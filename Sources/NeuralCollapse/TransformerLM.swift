@@ -257,13 +257,13 @@ public struct TransformerLanguageModel: NeuralGenerativeModel {
         stories.reserveCapacity(count)
         var probs = [Double](repeating: 0, count: v)
         var start = 0
-        while start < count {
+        while start < count && !NeuralCancellation.isRequested {
             let nb = min(64, count - start)
             var decoder = CachedDecoder(weights: w, batch: nb)
             var ids = [Int32](repeating: Int32(TextCorpus.separator), count: nb)
             var out = [[UInt8]](repeating: [], count: nb)
             var done = [Bool](repeating: false, count: nb)
-            for p in 0..<(t - 1) {
+            for p in 0..<(t - 1) where !NeuralCancellation.isRequested {
                 let logits = decoder.step(ids, position: p)
                 for s in 0..<nb where !done[s] {
                     let next = Self.drawToken(logits, offset: s * v, count: v, temperature: config.temperature,

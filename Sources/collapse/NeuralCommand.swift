@@ -17,7 +17,7 @@ struct NeuralCommand: ParsableCommand {
         training set for the next generation. Data are built in (story grammar, glyph images, chain-\
         molecule conformers; seeded by --seed) or read with --data. Writes results.csv, manifest.json \
         and figure.svg. BLAS runs single-threaded; --threads runs regimes in parallel, and results do \
-        not depend on it. Ctrl-C (or SIGTERM) stops the fit in progress within one training step and \
+        not depend on it. Ctrl-C (or SIGTERM) stops within one training or sampling step and \
         writes the generations already finished (manifest status "interrupted", exit status 130).
         """,
         subcommands: [NeuralLMCommand.self, NeuralVAECommand.self, NeuralDiffusionCommand.self, NeuralPlotCommand.self, NeuralBenchCommand.self])
@@ -146,8 +146,8 @@ struct NeuralOptions: ParsableArguments {
         try out.write([("results.csv", table.rendered()), ("figure.svg", svg),
                        ("manifest.json", manifest.json().rendered() + "\n")])
         if result.interrupted {
-            Console.note("interrupted: kept the \(result.rows.count) generation(s) finished before the signal in " +
-                         "\(out.url.path)/results.csv (manifest status \"interrupted\"); the fit in progress was abandoned")
+            Console.note("interrupted: kept \(result.rows.count) row(s), the generations finished before the signal, in " +
+                         "\(out.url.path)/results.csv (manifest status \"interrupted\"); the generation in progress was abandoned")
             throw ExitCode(130)
         }
         printSummary(result.rows, metricNames: result.metricNames)

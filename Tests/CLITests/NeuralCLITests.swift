@@ -54,8 +54,10 @@ final class NeuralCLITests: CLITestCase {
 
     /// SIGINT part-way: the generations finished before the signal are written (a prefix of
     /// the uninterrupted run, byte for byte), the manifest says "interrupted", exit status 130.
+    /// `--epochs 100` (640 steps per fit) stretches the 100 generations to tens of seconds, so
+    /// the signal, sent once generation 2 is reported, lands long before the run could end.
     func testInterruptKeepsFinishedGenerations() throws {
-        let args = ["neural", "vae", "--preset", "smoke", "--regimes", "replace", "--seed", "3", "--threads", "1"]
+        let args = ["neural", "vae", "--preset", "smoke", "--epochs", "100", "--regimes", "replace", "--seed", "3", "--threads", "1"]
         let p = Process()
         p.executableURL = try CLIHarness.binary()
         p.arguments = args + ["--generations", "100", "--output", "cut"]

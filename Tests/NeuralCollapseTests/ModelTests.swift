@@ -92,6 +92,7 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(TrainingBudget.epochs(5).steps(examples: 100, perStep: 16), 32)      // ⌈31.25⌉
         XCTAssertEqual(TrainingBudget.epochs(5).steps(examples: 160, perStep: 16), 50)      // exact
         XCTAssertEqual(TrainingBudget.epochs(0.01).steps(examples: 10, perStep: 16), 1)     // at least one
+        XCTAssertEqual(TrainingBudget.epochs(0.3).steps(examples: 10, perStep: 1), 3)       // not ⌈3.0000000000000004⌉
         XCTAssertFalse(TrainingBudget.epochs(0).isPositive)
         XCTAssertFalse(TrainingBudget.epochs(.nan).isPositive)
         XCTAssertFalse(TrainingBudget.steps(0).isPositive)
