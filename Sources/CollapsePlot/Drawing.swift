@@ -15,6 +15,22 @@ enum Draw {
         tickSize = 11.0, legendSize = 11.5, cellSize = 12.0
     static let axisColor = "#333333", gridColor = "#e6e6e6", mutedText = "#555555"
 
+    /// The header of the results figures: a `margin` all round, the bold title's baseline at
+    /// `titleY`, the muted subtitle's at `subtitleY`, and the panel grid from `gridTop`.
+    static let margin = 14.0, titleY = margin + titleSize, subtitleY = titleY + 18, gridTop = subtitleY + 12
+
+    /// A white canvas for a results figure whose content, margin included, reaches `contentRight`
+    /// and `contentBottom`: widened when the title or subtitle line is longer, with both drawn.
+    static func canvas(title: String, subtitle: String, contentRight: Double, contentBottom: Double) -> SVGWriter {
+        let width = max(contentRight, Draw.width(title, size: titleSize) + 2 * margin,
+                        Draw.width(subtitle, size: subtitleSize) + 2 * margin)
+        var svg = SVGWriter(width: width.rounded(.up), height: contentBottom.rounded(.up))
+        svg.element("rect", [("x", "0"), ("y", "0"), ("width", "100%"), ("height", "100%"), ("fill", "#ffffff")])
+        text(&svg, title, x: margin, y: titleY, size: titleSize, weight: "bold", cls: "title")
+        text(&svg, subtitle, x: margin, y: subtitleY, size: subtitleSize, fill: mutedText, cls: "subtitle")
+        return svg
+    }
+
     /// Approximate advance width of `text` in DejaVu Sans at `size` px (for layout only).
     static func width(_ text: String, size: Double) -> Double {
         var em = 0.0

@@ -72,11 +72,8 @@ public enum Figure {
         let tickLabelWidth = scales.map(Draw.logLabelWidth).max() ?? 0
 
         // Layout.
-        let margin = 14.0, panelTitleHeight = 22.0, colGap = 26.0, rowGap = 14.0
+        let margin = Draw.margin, gridTop = Draw.gridTop, panelTitleHeight = 22.0, colGap = 26.0, rowGap = 14.0
         let left = margin + Draw.axisLabelSize + 10 + tickLabelWidth + 8
-        let titleY = margin + Draw.titleSize
-        let subtitleY = titleY + 18
-        let gridTop = subtitleY + 12
         let gridWidth = Double(samples.count) * pw + Double(max(samples.count - 1, 0)) * colGap
         let rowPitch = panelTitleHeight + ph + rowGap
         let gridBottom = gridTop + Double(regimes.count) * rowPitch - rowGap
@@ -91,15 +88,8 @@ public enum Figure {
         let title = options.title ?? "Test error over model-fitting iterations, d = \(d)\(dNote)"
         let clipped = regimes.indices.contains { i in Draw.bandsClipped(rows.filter { $0.series == regimes[i] }, scale: scales[i]) }
         let subtitle = subtitleText(sub) + (clipped ? "; band ends below the axis are clipped" : "")
-        let width = max(legendX + legend.width + margin,
-                        Draw.width(title, size: Draw.titleSize) + 2 * margin,
-                        Draw.width(subtitle, size: Draw.subtitleSize) + 2 * margin)
-        let height = max(xLabelY + margin, gridTop + panelTitleHeight + legend.height + margin)
-
-        var svg = SVGWriter(width: width.rounded(.up), height: height.rounded(.up))
-        svg.element("rect", [("x", "0"), ("y", "0"), ("width", "100%"), ("height", "100%"), ("fill", "#ffffff")])
-        Draw.text(&svg, title, x: margin, y: titleY, size: Draw.titleSize, weight: "bold", cls: "title")
-        Draw.text(&svg, subtitle, x: margin, y: subtitleY, size: Draw.subtitleSize, fill: Draw.mutedText, cls: "subtitle")
+        var svg = Draw.canvas(title: title, subtitle: subtitle, contentRight: legendX + legend.width + margin,
+                              contentBottom: max(xLabelY + margin, gridTop + panelTitleHeight + legend.height + margin))
 
         let xRangeScale = Draw.generationScale(sub.generations, range: (0, pw))
         for (i, regime) in regimes.enumerated() {
@@ -176,10 +166,9 @@ public enum Figure {
         let pw = 460.0, ph = 300.0
         let (lo, hi) = LogScale.decades(covering: Draw.yValues(rows))
         let probe = LogScale(lower: lo, upper: hi, range: (ph, 0))
-        let margin = 14.0
+        let margin = Draw.margin
         let left = margin + Draw.axisLabelSize + 10 + Draw.logLabelWidth(probe) + 8
-        let titleY = margin + Draw.titleSize, subtitleY = titleY + 18
-        let top = subtitleY + 18
+        let top = Draw.subtitleY + 18
         let frame = Draw.Frame(x: left, y: top, width: pw, height: ph)
         let xLabelY = frame.bottom + 7 + Draw.tickSize + 8 + Draw.axisLabelSize
         let legendItems = Draw.seriesLegend(
@@ -191,14 +180,8 @@ public enum Figure {
         let clipped = Draw.bandsClipped(rows, scale: probe)
         let subtitle = subtitleText(sub) + (clipped ? "; band ends below the axis are clipped" : "") +
             (notes.isEmpty ? "" : "; " + notes.joined(separator: "; "))
-        let width = max(legendX + legend.width + margin, Draw.width(title, size: Draw.titleSize) + 2 * margin,
-                        Draw.width(subtitle, size: Draw.subtitleSize) + 2 * margin)
-        let height = max(xLabelY + margin, top + legend.height + margin)
-
-        var svg = SVGWriter(width: width.rounded(.up), height: height.rounded(.up))
-        svg.element("rect", [("x", "0"), ("y", "0"), ("width", "100%"), ("height", "100%"), ("fill", "#ffffff")])
-        Draw.text(&svg, title, x: margin, y: titleY, size: Draw.titleSize, weight: "bold", cls: "title")
-        Draw.text(&svg, subtitle, x: margin, y: subtitleY, size: Draw.subtitleSize, fill: Draw.mutedText, cls: "subtitle")
+        var svg = Draw.canvas(title: title, subtitle: subtitle, contentRight: legendX + legend.width + margin,
+                              contentBottom: max(xLabelY + margin, top + legend.height + margin))
         let x = Draw.generationScale(sub.generations, range: (frame.x, frame.right))
         let y = LogScale(lower: lo, upper: hi, range: (frame.bottom, frame.y))
         svg.open("g", [("class", "panel"), ("data-dimension", String(d)), ("data-samples", String(t)),
@@ -269,15 +252,14 @@ public enum Figure {
         func colorParameter(_ l: Double) -> Double { l < 0 ? 0.5 - 0.5 * l / lower : 0.5 + 0.5 * l / upper }
 
         // Layout.
-        let margin = 14.0
+        let margin = Draw.margin
         // Cells large enough for the axis labels to fit along the grid.
         let cellW = max(84, (Draw.width("samples per generation T", size: Draw.axisLabelSize) + 12) / Double(max(ts.count, 1)))
         let cellH = max(52, (Draw.width("dimension d", size: Draw.axisLabelSize) + 24) / Double(max(ds.count, 1)))
         let rowLabels = ds.map(String.init), colLabels = ts.map(String.init)
         let rowLabelWidth = rowLabels.map { Draw.width($0, size: Draw.tickSize) }.max() ?? 0
         let left = margin + Draw.axisLabelSize + 12 + rowLabelWidth + 8
-        let titleY = margin + Draw.titleSize, subtitleY = titleY + 18
-        let top = subtitleY + 24
+        let top = Draw.subtitleY + 24
         let gridW = Double(ts.count) * cellW, gridH = Double(ds.count) * cellH
         let barH = max(gridH, 160), barW = 16.0
         let barX = left + gridW + 30, barY = top
@@ -289,15 +271,8 @@ public enum Figure {
         let title = title ?? "Test error ratio accumulate / replace at iteration n = \(n)"
         let subtitle = "σ² = \(PlotFormat.shortest(s))\(sNote); Monte Carlo means; " +
             "below 1 (blue): accumulating real and synthetic data beats replacing"
-        let width = max(barTitleX + 4 + margin,
-                        Draw.width(title, size: Draw.titleSize) + 2 * margin,
-                        Draw.width(subtitle, size: Draw.subtitleSize) + 2 * margin)
-        let height = max(xLabelY, barY + barH + 10 + Draw.tickSize) + margin
-
-        var svg = SVGWriter(width: width.rounded(.up), height: height.rounded(.up))
-        svg.element("rect", [("x", "0"), ("y", "0"), ("width", "100%"), ("height", "100%"), ("fill", "#ffffff")])
-        Draw.text(&svg, title, x: margin, y: titleY, size: Draw.titleSize, weight: "bold", cls: "title")
-        Draw.text(&svg, subtitle, x: margin, y: subtitleY, size: Draw.subtitleSize, fill: Draw.mutedText, cls: "subtitle")
+        var svg = Draw.canvas(title: title, subtitle: subtitle, contentRight: barTitleX + 4 + margin,
+                              contentBottom: max(xLabelY, barY + barH + 10 + Draw.tickSize) + margin)
 
         func color(_ r: Double) -> String { Palette.blueRed(colorParameter(log10(r))) }
         svg.open("g", [("class", "heatmap"), ("data-generation", String(n)), ("data-noise-variance", Draw.attribute(s))])

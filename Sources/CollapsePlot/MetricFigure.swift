@@ -26,11 +26,9 @@ extension Figure {
         // Scales first: the widest tick label sets the gap between columns.
         let axes = panels.map { MetricAxis(rows: $0.rows, length: ph) }
         let labelWidth = axes.map(\.labelWidth).max() ?? 0
-        let margin = 14.0, panelTitleHeight = 22.0, rowGap = 30.0
+        let margin = Draw.margin, gridTop = Draw.gridTop, panelTitleHeight = 22.0, rowGap = 30.0
         let colGap = labelWidth + 24
         let left = margin + Draw.axisLabelSize + 10 + labelWidth + 8
-        let titleY = margin + Draw.titleSize, subtitleY = titleY + 18
-        let gridTop = subtitleY + 12
         let gridWidth = Double(columns) * pw + Double(columns - 1) * colGap
         let rowPitch = panelTitleHeight + ph + rowGap
         let gridBottom = gridTop + Double(panelRows) * rowPitch - rowGap
@@ -45,14 +43,8 @@ extension Figure {
         let reps = Set(table.rows.compactMap(\.repeats)).sorted()
         let r = reps.isEmpty ? "" : (reps.count == 1 ? " over R = \(reps[0]) replicates" : " over R = \(reps.first!)–\(reps.last!) replicates")
         let subtitle = "Monte Carlo mean\(r) with its 95% confidence band; nll on real held-out data"
-        let width = max(legendX + legend.width + margin, Draw.width(title, size: Draw.titleSize) + 2 * margin,
-                        Draw.width(subtitle, size: Draw.subtitleSize) + 2 * margin)
-        let height = max(xLabelY + margin, gridTop + panelTitleHeight + legend.height + margin)
-
-        var svg = SVGWriter(width: width.rounded(.up), height: height.rounded(.up))
-        svg.element("rect", [("x", "0"), ("y", "0"), ("width", "100%"), ("height", "100%"), ("fill", "#ffffff")])
-        Draw.text(&svg, title, x: margin, y: titleY, size: Draw.titleSize, weight: "bold", cls: "title")
-        Draw.text(&svg, subtitle, x: margin, y: subtitleY, size: Draw.subtitleSize, fill: Draw.mutedText, cls: "subtitle")
+        var svg = Draw.canvas(title: title, subtitle: subtitle, contentRight: legendX + legend.width + margin,
+                              contentBottom: max(xLabelY + margin, gridTop + panelTitleHeight + legend.height + margin))
         let generations = Array(Set(table.rows.map(\.generation))).sorted()
         for (p, panel) in panels.enumerated() {
             let row = p / columns, column = p % columns
