@@ -33,13 +33,13 @@ public struct CholeskyFactor: Sendable {
         traceOfInverseSquared = t2
     }
 
-    /// `x ← Lx` (or `Lᵀx`), in place (`dtrmv`).
+    /// `x ← Lx` (or `Lᵀx`), in place (`Triangular`, no BLAS lock).
     @inlinable
     public func multiply(_ x: UnsafeMutablePointer<Double>, transpose: Bool) {
         lowerMultiply(x, transpose)
     }
 
-    /// `x ← L⁻¹x` (or `L⁻ᵀx`), in place (`dtrsv`).
+    /// `x ← L⁻¹x` (or `L⁻ᵀx`), in place (`Triangular`, no BLAS lock).
     @inlinable
     public func solve(_ x: UnsafeMutablePointer<Double>, transpose: Bool) {
         lowerSolve(x, transpose)
@@ -83,16 +83,22 @@ public struct CholeskyFactor: Sendable {
     @usableFromInline
     func lowerMultiply(_ x: UnsafeMutablePointer<Double>, _ transpose: Bool) {
         lower.withUnsafeBufferPointer { lp in
-            cblas_dtrmv(CblasColMajor, CblasLower, transpose ? CblasTrans : CblasNoTrans, CblasNonUnit,
-                        Int32(dimension), lp.baseAddress!, Int32(dimension), x, 1)
+            if transpose {
+                Triangular.lowerTransposeMultiply(lp.baseAddress!, dimension: dimension, x)
+            } else {
+                Triangular.lowerMultiply(lp.baseAddress!, dimension: dimension, x)
+            }
         }
     }
 
     @usableFromInline
     func lowerSolve(_ x: UnsafeMutablePointer<Double>, _ transpose: Bool) {
         lower.withUnsafeBufferPointer { lp in
-            cblas_dtrsv(CblasColMajor, CblasLower, transpose ? CblasTrans : CblasNoTrans, CblasNonUnit,
-                        Int32(dimension), lp.baseAddress!, Int32(dimension), x, 1)
+            if transpose {
+                Triangular.lowerTransposeSolve(lp.baseAddress!, dimension: dimension, x)
+            } else {
+                Triangular.lowerSolve(lp.baseAddress!, dimension: dimension, x)
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ import CLapack
 ///
 /// **Method.** By default the Gram matrix `G = XᵀX` is formed with `dsyrk` and factorised by
 /// Cholesky (`dpotrf`, `G = UᵀU`); each solve is then one `Xᵀy` and two triangular solves,
-/// O(Td + d²). Cholesky does not reliably detect rank deficiency and squares the condition
+/// O(Td + d²) (the triangular solves in Swift, see `Triangular`). Cholesky does not reliably detect rank deficiency and squares the condition
 /// number, so the factorisation falls back to a rank-revealing SVD (`dgesdd`) when
 /// `T < d`, when `dpotrf` fails, or when LAPACK's estimate of `rcond(G)` (`dpocon`) is below
 /// `choleskyRcondThreshold`. The SVD path computes `X⁺y = V_r S_r⁻¹ U_rᵀ y` with the numerical
@@ -112,10 +112,8 @@ public struct LeastSquaresSolver: Sendable {
                     // w = Xᵀy, then Uᵀz = w, U w = z.
                     cblas_dgemv(CblasColMajor, CblasTrans, t, d, 1, xp.baseAddress!, t,
                                 y.baseAddress!, 1, 0, w.baseAddress!, 1)
-                    cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, d,
-                                up.baseAddress!, d, w.baseAddress!, 1)
-                    cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, d,
-                                up.baseAddress!, d, w.baseAddress!, 1)
+                    Triangular.upperTransposeSolve(up.baseAddress!, dimension: columns, w.baseAddress!)
+                    Triangular.upperSolve(up.baseAddress!, dimension: columns, w.baseAddress!)
                 case .svd:
                     let r = Int32(rank)
                     if r == 0 {
@@ -164,8 +162,8 @@ public struct LeastSquaresSolver: Sendable {
             switch method {
             case .cholesky:
                 h.update(from: w, count: d)
-                cblas_dtrmv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(d), up.baseAddress!, Int32(d), h, 1)
-                cblas_dtrmv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, Int32(d), up.baseAddress!, Int32(d), h, 1)
+                Triangular.upperMultiply(up.baseAddress!, dimension: d, h)
+                Triangular.upperTransposeMultiply(up.baseAddress!, dimension: d, h)
             case .svd:
                 let r = rank
                 guard r > 0 else { return }
@@ -184,8 +182,8 @@ public struct LeastSquaresSolver: Sendable {
             switch method {
             case .cholesky:
                 w.update(from: h, count: d)
-                cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, Int32(d), up.baseAddress!, Int32(d), w, 1)
-                cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(d), up.baseAddress!, Int32(d), w, 1)
+                Triangular.upperTransposeSolve(up.baseAddress!, dimension: d, w)
+                Triangular.upperSolve(up.baseAddress!, dimension: d, w)
             case .svd:
                 let r = rank
                 guard r > 0 else { for j in 0..<d { w[j] = 0 }; return }
@@ -225,6 +223,7 @@ public struct LeastSquaresSolver: Sendable {
                             xp.baseAddress!, Int32(design.rows), 0, gp.baseAddress!, n)
             }
         }
+        if d <= smallFactorisationLimit { return smallCholesky(gram: g, dimension: d) }
         let upper = CChar(UInt8(ascii: "U"))
         let norm1 = LAPACKE_dlansy(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "1")), upper, n, g, n)
         guard LAPACKE_dpotrf(LAPACK_COL_MAJOR, upper, n, &g, n) == 0 else { return nil }
@@ -244,6 +243,76 @@ public struct LeastSquaresSolver: Sendable {
             }
         }
         return CholeskyResult(factor: g, traceInverse: t1, traceInverseSquared: t2)
+    }
+
+    /// Up to this dimension the O(d³) steps of the Cholesky path (factor, inverse, condition
+    /// number) run in Swift: LAPACK's `dpotrf`, `dpocon` (about ten `dtrsv` calls inside) and
+    /// `dpotri` each take OpenBLAS's global buffer lock (see `Triangular`), which parallel
+    /// replicates of small problems queue on. Above it LAPACK's blocked code is faster.
+    public static let smallFactorisationLimit = 128
+
+    /// The Cholesky path in Swift for `d ≤ smallFactorisationLimit`: `G = UᵀU` by the
+    /// column-oriented (Cholesky–Banachiewicz) recurrence
+    /// `U_jj = √(G_jj − Σ_{k<j} U_kj²)`, `U_ji = (G_ji − Σ_{k<j} U_kj U_ki)/U_jj`,
+    /// then `U⁻¹` by back substitution and `G⁻¹ = U⁻¹U⁻ᵀ`. The condition test uses the exact
+    /// `rcond₁(G) = 1/(‖G‖₁‖G⁻¹‖₁)` (LAPACK's `dpocon` estimates the same quantity from above).
+    /// `gram` holds `G`'s upper triangle (column-major, as `dsyrk` leaves it).
+    private static func smallCholesky(gram g: [Double], dimension d: Int) -> CholeskyResult? {
+        var u = [Double](repeating: 0, count: d * d)
+        var norm1 = 0.0
+        for j in 0..<d {
+            var column = 0.0
+            for i in 0..<d { column += abs(i <= j ? g[i + j * d] : g[j + i * d]) }
+            norm1 = max(norm1, column)
+        }
+        for j in 0..<d {
+            var s = g[j + j * d]
+            for k in 0..<j { s -= u[k + j * d] * u[k + j * d] }
+            guard s > 0, s.isFinite else { return nil }
+            let ujj = s.squareRoot()
+            u[j + j * d] = ujj
+            for i in (j + 1)..<d {
+                var t = g[j + i * d]
+                for k in 0..<j { t -= u[k + j * d] * u[k + i * d] }
+                u[j + i * d] = t / ujj
+            }
+        }
+        // V = U⁻¹ (upper triangular), column by column: U v_j = e_j.
+        var v = [Double](repeating: 0, count: d * d)
+        for j in 0..<d {
+            v[j + j * d] = 1 / u[j + j * d]
+            var i = j - 1
+            while i >= 0 {
+                var s = 0.0
+                for k in (i + 1)...j { s += u[i + k * d] * v[k + j * d] }
+                v[i + j * d] = -s / u[i + i * d]
+                i -= 1
+            }
+        }
+        // G⁻¹ = V Vᵀ: (G⁻¹)_ij = Σ_{k ≥ max(i,j)} V_ik V_jk.
+        var inv = [Double](repeating: 0, count: d * d)
+        for j in 0..<d {
+            for i in 0...j {
+                var s = 0.0
+                for k in j..<d { s += v[i + k * d] * v[j + k * d] }
+                inv[i + j * d] = s
+                inv[j + i * d] = s
+            }
+        }
+        var inverseNorm1 = 0.0, t1 = 0.0, t2 = 0.0
+        for j in 0..<d {
+            var column = 0.0
+            for i in 0..<d {
+                let a = inv[i + j * d]
+                column += abs(a)
+                t2 += a * a
+            }
+            t1 += inv[j + j * d]
+            inverseNorm1 = max(inverseNorm1, column)
+        }
+        let rcond = 1 / (norm1 * inverseNorm1)
+        guard rcond.isFinite, rcond >= choleskyRcondThreshold else { return nil }
+        return CholeskyResult(factor: u, traceInverse: t1, traceInverseSquared: t2)
     }
 
     private struct SVDResult { var u: [Double]; var vt: [Double]; var inverseSingular: [Double]; var rank: Int }

@@ -1,0 +1,65 @@
+import LinearAlgebra
+import XCTest
+
+/// `Triangular`'s products and solves against the dense reference of `ReferenceLinearAlgebra`
+/// (round-off tolerance: these are O(d²) sums of well-scaled terms, 1e-12 relative).
+final class TriangularTests: XCTestCase {
+    /// A well-conditioned triangular factor (diagonal 2 + |N(0,1)|, off-diagonal N(0,1)/√d),
+    /// column-major, the other triangle zero.
+    func factor(_ d: Int, upper: Bool, seed: UInt64) -> [Double] {
+        let g = gaussianVector(d * d, seed: seed)
+        var a = [Double](repeating: 0, count: d * d)
+        for j in 0..<d {
+            for i in 0..<d where upper ? i <= j : i >= j {
+                a[i + j * d] = i == j ? 2 + abs(g[i + j * d]) : g[i + j * d] / Double(d).squareRoot()
+            }
+        }
+        return a
+    }
+
+    func testProductsAndSolvesMatchTheDenseReference() {
+        for (k, d) in [1, 2, 5, 17, 64].enumerated() {
+            for upper in [true, false] {
+                let a = factor(d, upper: upper, seed: 10 + UInt64(k))
+                let m = dense(Matrix(rows: d, columns: d, columnMajor: a))
+                let mt = transpose(m)
+                let x = gaussianVector(d, seed: 50 + UInt64(k))
+                func apply(_ f: (UnsafePointer<Double>, Int, UnsafeMutablePointer<Double>) -> Void) -> [Double] {
+                    var v = x
+                    a.withUnsafeBufferPointer { ap in v.withUnsafeMutableBufferPointer { f(ap.baseAddress!, d, $0.baseAddress!) } }
+                    return v
+                }
+                let label = "\(upper ? "upper" : "lower") d = \(d)"
+                if upper {
+                    assertRelativelyClose(apply { Triangular.upperMultiply($0, dimension: $1, $2) }, multiply(m, x), 1e-12, "U x \(label)")
+                    assertRelativelyClose(apply { Triangular.upperTransposeMultiply($0, dimension: $1, $2) }, multiply(mt, x), 1e-12, "Uᵀx \(label)")
+                    assertRelativelyClose(multiply(m, apply { Triangular.upperSolve($0, dimension: $1, $2) }), x, 1e-12, "U U⁻¹x \(label)")
+                    assertRelativelyClose(multiply(mt, apply { Triangular.upperTransposeSolve($0, dimension: $1, $2) }), x, 1e-12, "Uᵀ U⁻ᵀx \(label)")
+                } else {
+                    assertRelativelyClose(apply { Triangular.lowerMultiply($0, dimension: $1, $2) }, multiply(m, x), 1e-12, "L x \(label)")
+                    assertRelativelyClose(apply { Triangular.lowerTransposeMultiply($0, dimension: $1, $2) }, multiply(mt, x), 1e-12, "Lᵀx \(label)")
+                    assertRelativelyClose(multiply(m, apply { Triangular.lowerSolve($0, dimension: $1, $2) }), x, 1e-12, "L L⁻¹x \(label)")
+                    assertRelativelyClose(multiply(mt, apply { Triangular.lowerTransposeSolve($0, dimension: $1, $2) }), x, 1e-12, "Lᵀ L⁻ᵀx \(label)")
+                }
+            }
+        }
+    }
+
+    /// Both sides of `smallFactorisationLimit` (Swift below, LAPACK above) solve the normal
+    /// equations and give tr(G⁻¹) to round-off.
+    func testCholeskyPathOnBothSidesOfTheSwiftLimit() throws {
+        let limit = LeastSquaresSolver.smallFactorisationLimit
+        for (k, d) in [limit, limit + 3].enumerated() {
+            let t = 3 * d
+            let x = gaussianMatrix(rows: t, columns: d, seed: 400 + UInt64(k))
+            let y = gaussianVector(t, seed: 500 + UInt64(k))
+            let solver = try LeastSquaresSolver(design: x)
+            XCTAssertEqual(solver.method, .cholesky, "d = \(d)")
+            let xd = dense(x)
+            let g = multiply(transpose(xd), xd)
+            let reference = solve(g, multiply(transpose(xd), y).map { [$0] }).map { $0[0] }
+            assertRelativelyClose(solver.solve(y), reference, 1e-10, "solution d = \(d)")
+            assertRelativelyClose(solver.traceOfGramPseudoInverse, trace(inverse(g)), 1e-10, "tr(G⁻¹) d = \(d)")
+        }
+    }
+}
