@@ -13,4 +13,9 @@ void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
 char *openblas_get_corename(void);
 char *openblas_get_config(void);
+int openblas_get_parallel(void);
+// glibc's allocator settings (mallopt), used by LinearAlgebra's ProcessResources.
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #endif

@@ -10,12 +10,14 @@ public enum BLAS {
         openblas_set_num_threads(Int32(n))
     }
 
-    /// OpenBLAS's kernel family for this CPU (e.g. "Haswell", "Cooperlake") and build
-    /// configuration: results are bit-identical only for the same kernels, so manifests record it.
+    /// OpenBLAS's kernel family for this CPU (e.g. "Haswell", "Cooperlake"), build configuration
+    /// and threading model (`openblas_get_parallel`: sequential, pthreads or OpenMP): results are
+    /// bit-identical only for the same kernels, so manifests record which library ran.
     public static var implementation: String {
         let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
         let config = openblas_get_config().map { String(cString: $0) } ?? ""
-        return "OpenBLAS \(core) (\(config.trimmingCharacters(in: .whitespaces)))"
+        let threading = ["sequential", "pthreads", "OpenMP"][safe: Int(openblas_get_parallel())] ?? "unknown"
+        return "OpenBLAS \(core) (\(config.trimmingCharacters(in: .whitespaces)); \(threading) build)"
     }
 
     /// OpenBLAS's current thread count.
@@ -94,4 +96,8 @@ public enum BLAS {
     public static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
         cblas_ddot(Int32(count), x, 1, y, 1)
     }
+}
+
+extension Array {
+    fileprivate subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LinearAlgebra
 
 @main
 struct Collapse: ParsableCommand {
@@ -13,4 +14,9 @@ struct Collapse: ParsableCommand {
         version: "0.1.0",
         subcommands: [TheoryCommand.self, SimulateCommand.self, SweepCommand.self, MergeCommand.self, PlotCommand.self, VerifyCommand.self, ReproduceCommand.self, GenerativeCommand.self, NeuralCommand.self]
     )
+
+    static func main() {
+        AllocatorTuning.configureForLongRuns()
+        main(nil)
+    }
 }
