@@ -2,6 +2,7 @@
 """Measures how the simulator's cost scales and writes the README's scaling table.
 
     scripts/scaling.py [--binary .build/release/collapse] [--runs 3] [--no-readme]
+    scripts/scaling.py --threads [--max-threads N] [--runs 3] [--binary B] [--json FILE]
 
 For each setting it runs `collapse simulate` `--runs` times and takes the median of the wall
 time recorded in manifest.json (compute plus CSV writing; process start-up excluded). Reported:
@@ -13,6 +14,15 @@ time recorded in manifest.json (compute plus CSV writing; process start-up exclu
 
 The table goes to stdout and, unless --no-readme, replaces the text between the markers
 `<!-- scaling:begin -->` and `<!-- scaling:end -->` in README.md.
+
+With --threads it measures parallel efficiency instead: each workload (the linear chain at
+d = 4 and at d = 32, the sufficient engine, a generative chain) at 1, 2, 4, ... threads up to
+--max-threads (default: all cores), `--runs` runs each, and reports the medians of the process's
+wall, user and system time (from wait4), the manifest's wall time (compute and writing, no
+process start-up), the efficiency t(1) / (p t(p)) of both, and whether results.csv is
+byte-identical across thread counts. Environment variables pass through unchanged: set
+OPENBLAS_CORETYPE where the machine needs it, never OPENBLAS_NUM_THREADS (the tool must not
+need it).
 """
 import argparse
 import json
@@ -45,16 +55,101 @@ def sim_args(d, t, n, regime, repeats, engine, threads=1):
             "--repeats", str(repeats), "--engine", engine, "--threads", str(threads)]
 
 
+THREAD_WORKLOADS = [
+    # name, arguments after the binary
+    ("simulate d=4 T=50 N=50 R=40000",
+     ["simulate", "--dimension", "4", "--samples", "50", "--generations", "50", "--repeats", "40000", "--seed", "1"]),
+    ("simulate d=32 T=1000 N=50 R=400",
+     ["simulate", "--dimension", "32", "--samples", "1000", "--generations", "50", "--repeats", "400", "--seed", "1"]),
+    ("reproduce (literal, d=32)", ["reproduce"]),
+    ("reproduce --engine sufficient", ["reproduce", "--engine", "sufficient"]),
+    ("generative poisson R=2000", ["generative", "--model", "poisson", "--repeats", "2000", "--seed", "1"]),
+]
+
+
+def timed(cmd):
+    """(wall, user, sys) seconds of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"scaling: `{' '.join(cmd)}` failed with status {os.waitstatus_to_exitcode(status)}")
+    return wall, usage.ru_utime, usage.ru_stime
+
+
+def thread_scaling(a):
+    counts = []
+    p = 1
+    while p <= a.max_threads:
+        counts.append(p)
+        p *= 2
+    if counts[-1] != a.max_threads:
+        counts.append(a.max_threads)
+    report = []
+    print(f"threads: {counts}; {a.runs} run(s) each; binary {a.binary}", file=sys.stderr)
+    lines = ["| workload | threads | wall s | user s | sys s | sys/user | efficiency | compute s | compute efficiency | CSV identical |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    workloads = THREAD_WORKLOADS
+    if a.workloads:
+        keep = [int(i) for i in a.workloads.split(",")]
+        workloads = [THREAD_WORKLOADS[i] for i in keep]
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, args in workloads:
+            base = None
+            reference = None
+            for p in counts:
+                walls, users, syss, computes = [], [], [], []
+                identical = True
+                for i in range(a.runs):
+                    out = os.path.join(tmp, f"w{len(report)}-{p}-{i}")
+                    wall, user, sys_ = timed([a.binary, *args, "--threads", str(p), "--output", out])
+                    with open(os.path.join(out, "manifest.json")) as f:
+                        computes.append(json.load(f)["wall_seconds"])
+                    with open(os.path.join(out, "results.csv"), "rb") as f:
+                        data = f.read()
+                    if reference is None:
+                        reference = data
+                    identical = identical and data == reference
+                    walls.append(wall); users.append(user); syss.append(sys_)
+                row = {"workload": name, "threads": p, "wall": statistics.median(walls),
+                       "user": statistics.median(users), "sys": statistics.median(syss),
+                       "compute": statistics.median(computes), "identical": identical, "runs": a.runs}
+                if base is None:
+                    base = row
+                row["efficiency"] = base["wall"] / (p * row["wall"])
+                row["compute_efficiency"] = base["compute"] / (p * row["compute"])
+                report.append(row)
+                line = (f"| {name} | {p} | {row['wall']:.3f} | {row['user']:.2f} | {row['sys']:.2f} | "
+                        f"{row['sys'] / max(row['user'], 1e-9):.1%} | {row['efficiency']:.0%} | {row['compute']:.3f} | "
+                        f"{row['compute_efficiency']:.0%} | {'yes' if identical else 'NO'} |")
+                lines.append(line)
+                print(line, flush=True)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(report, f, indent=1)
+    print("\n".join(lines))
+    if not all(r["identical"] for r in report):
+        sys.exit("scaling: results.csv differed between thread counts")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default=os.path.join(ROOT, ".build/release/collapse"))
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-readme", action="store_true")
+    ap.add_argument("--threads", action="store_true", help="measure parallel efficiency instead")
+    ap.add_argument("--max-threads", type=int, default=os.cpu_count())
+    ap.add_argument("--json", help="with --threads: also write the rows as JSON")
+    ap.add_argument("--workloads", help="with --threads: indices of the workloads to run, e.g. 0,2 (default: all)")
     a = ap.parse_args()
     if not os.access(a.binary, os.X_OK):
         sys.exit(f"scaling: no collapse binary at {a.binary}; run `swift build -c release` first")
     if a.runs < 1:
         sys.exit("scaling: --runs must be >= 1")
+    if a.threads:
+        thread_scaling(a)
+        return
     started = time.time()
     lines = []
     emit = lines.append
