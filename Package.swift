@@ -16,7 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // C: LAPACKE + OpenBLAS (Debian: liblapacke-dev, libopenblas-dev). Only LinearAlgebra (Double) and Autodiff (Float32) import it.
+        // C: LAPACKE + OpenBLAS (Debian: liblapacke-dev, libopenblas-dev), and glibc's mallopt. Only LinearAlgebra imports it.
         .systemLibrary(name: "CLapack", path: "Sources/CLapack"),
         .target(name: "LinearAlgebra", dependencies: ["CLapack"]),
         .target(name: "Randomness"),
@@ -26,26 +26,26 @@ let package = Package(
         .target(name: "CollapseCore", dependencies: ["Randomness"]),
         // The linear-regression collapse simulator, Monte Carlo runner and verification battery.
         .target(name: "LinearCollapse",
-                dependencies: ["LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore"]),
-        // Tidy CSV, JSON manifests, atomic file output.
-        .target(name: "CollapseExport", dependencies: ["LinearCollapse", "CollapseCore", "LinearAlgebra"]),
+                dependencies: ["LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore", "CollapseExport"]),
+        // Tidy CSV, JSON manifests, atomic file output: Foundation only.
+        .target(name: "CollapseExport"),
         // Exactly solvable parametric chains (Poisson, Gaussian mean, real/synthetic mixing).
         .target(name: "ParametricChains", dependencies: ["CollapseCore", "CollapseTheory", "Randomness", "LinearAlgebra"]),
         // Classic generative models (Gaussian, KDE, mixture, categorical, Poisson, n-gram) on the scheduler.
         .target(name: "GenerativeChains",
-                dependencies: ["CollapseCore", "CollapseTheory", "Randomness", "LinearAlgebra", "ParametricChains"]),
+                dependencies: ["CollapseCore", "CollapseTheory", "Randomness", "LinearAlgebra"]),
         // SVG figures from results CSV files (pure Swift).
         .target(name: "CollapsePlot", dependencies: ["CollapseExport"]),
         // Sweep definitions (config files, named experiments), durable per-cell runs, shards, merge.
         .target(name: "CollapseSweep", dependencies: ["LinearCollapse", "CollapseExport", "CollapseCore"]),
         // Reverse-mode automatic differentiation over dense Float32 matrices (cblas_sgemm), AdamW.
-        .target(name: "Autodiff", dependencies: ["CLapack", "Randomness"]),
+        .target(name: "Autodiff", dependencies: ["LinearAlgebra", "Randomness"]),
         // Neural generative models (transformer LM, VAE, DDPM) on the generation scheduler.
-        .target(name: "NeuralCollapse", dependencies: ["Autodiff", "CollapseCore", "Randomness"]),
+        .target(name: "NeuralCollapse", dependencies: ["Autodiff", "CollapseCore", "Randomness", "LinearAlgebra"]),
         .executableTarget(name: "collapse", dependencies: [
             "LinearCollapse", "CollapseTheory", "CollapseCore", "CollapseExport", "CollapsePlot", "CollapseSweep", "ParametricChains",
             "GenerativeChains",
-            "NeuralCollapse", "Autodiff",
+            "NeuralCollapse", "LinearAlgebra", "Randomness",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
@@ -53,8 +53,8 @@ let package = Package(
         .testTarget(name: "CollapseTheoryTests", dependencies: ["CollapseTheory"]),
         .testTarget(name: "CollapseCoreTests", dependencies: ["CollapseCore", "Randomness"]),
         .testTarget(name: "LinearCollapseTests",
-                    dependencies: ["LinearCollapse", "LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore"]),
-        .testTarget(name: "CollapseExportTests", dependencies: ["CollapseExport", "LinearCollapse", "CollapseCore"]),
+                    dependencies: ["LinearCollapse", "LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore", "CollapseExport"]),
+        .testTarget(name: "CollapseExportTests", dependencies: ["CollapseExport"]),
         .testTarget(name: "ParametricChainsTests", dependencies: ["ParametricChains", "CollapseTheory", "CollapseCore", "Randomness"]),
         .testTarget(name: "GenerativeChainsTests",
                     dependencies: ["GenerativeChains", "CollapseTheory", "CollapseCore", "Randomness", "ParametricChains"]),

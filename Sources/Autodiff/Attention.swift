@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 extension Tape {
     /// Multi-head causal self-attention on packed projections.
@@ -26,7 +27,7 @@ extension Tape {
                 let base = x.baseAddress! + s * t * d3 + head * dh
                 let pp = p.baseAddress! + (s * h + head) * t * t
                 AttentionKernel.probabilities(q: base, k: base + d, ld: d3, length: t, headDim: dh, scale: c, into: pp)
-                sgemm(transA: false, transB: false, m: t, n: dh, k: t, a: pp, lda: t, b: base + 2 * d, ldb: d3,
+                BLAS.sgemm(transA: false, transB: false, m: t, n: dh, k: t, a: pp, lda: t, b: base + 2 * d, ldb: d3,
                       beta: 0, c: o.baseAddress! + s * t * d + head * dh, ldc: d)
             } }
         } } }
@@ -44,9 +45,9 @@ extension Tape {
                             let pp = p.baseAddress! + (s * h + head) * t * t
                             let ds = dpp.baseAddress!
                             // ∂P = ∂O Vᵀ
-                            sgemm(transA: false, transB: true, m: t, n: t, k: dh, a: go, lda: d, b: v, ldb: d3, beta: 0, c: ds, ldc: t)
+                            BLAS.sgemm(transA: false, transB: true, m: t, n: t, k: dh, a: go, lda: d, b: v, ldb: d3, beta: 0, c: ds, ldc: t)
                             // ∂V += Pᵀ ∂O
-                            sgemm(transA: true, transB: false, m: t, n: dh, k: t, a: pp, lda: t, b: go, ldb: d, beta: 1, c: gv, ldc: d3)
+                            BLAS.sgemm(transA: true, transB: false, m: t, n: dh, k: t, a: pp, lda: t, b: go, ldb: d, beta: 1, c: gv, ldc: d3)
                             // ∂S = P ⊙ (∂P − rowsum(∂P ⊙ P)), in place
                             for i in 0..<t {
                                 var dot: Float = 0
@@ -55,8 +56,8 @@ extension Tape {
                                 for j in (i + 1)..<t { ds[i * t + j] = 0 }
                             }
                             // ∂Q += c ∂S K,  ∂K += c ∂Sᵀ Q
-                            sgemm(transA: false, transB: false, m: t, n: dh, k: t, alpha: c, a: ds, lda: t, b: k, ldb: d3, beta: 1, c: gq, ldc: d3)
-                            sgemm(transA: true, transB: false, m: t, n: dh, k: t, alpha: c, a: ds, lda: t, b: q, ldb: d3, beta: 1, c: gk, ldc: d3)
+                            BLAS.sgemm(transA: false, transB: false, m: t, n: dh, k: t, alpha: c, a: ds, lda: t, b: k, ldb: d3, beta: 1, c: gq, ldc: d3)
+                            BLAS.sgemm(transA: true, transB: false, m: t, n: dh, k: t, alpha: c, a: ds, lda: t, b: q, ldb: d3, beta: 1, c: gk, ldc: d3)
                         } }
                     } } }
                 } }
@@ -72,7 +73,7 @@ public enum AttentionKernel {
     /// stride `ld`), written densely (`length × length`, zeros above the diagonal).
     public static func probabilities(q: UnsafePointer<Float>, k: UnsafePointer<Float>, ld: Int, length t: Int,
                                      headDim dh: Int, scale c: Float, into p: UnsafeMutablePointer<Float>) {
-        sgemm(transA: false, transB: true, m: t, n: t, k: dh, alpha: c, a: q, lda: ld, b: k, ldb: ld, beta: 0, c: p, ldc: t)
+        BLAS.sgemm(transA: false, transB: true, m: t, n: t, k: dh, alpha: c, a: q, lda: ld, b: k, ldb: ld, beta: 0, c: p, ldc: t)
         for i in 0..<t {
             let row = p + i * t
             _ = Softmax.row(UnsafePointer(row), count: i + 1, into: row)

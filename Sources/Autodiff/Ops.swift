@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 // The differentiable operations. Each op computes its value, and (when the tape records and an
 // input needs a gradient) registers a closure that adds the vector–Jacobian product of the
@@ -16,7 +17,7 @@ extension Tape {
         let m = a.rows, k = a.cols, n = b.cols
         var out = [Float](repeating: 0, count: m * n)
         a.value.withUnsafeBufferPointer { pa in b.value.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { pc in
-            sgemm(transA: false, transB: false, m: m, n: n, k: k, a: pa.baseAddress!, lda: k,
+            BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: pa.baseAddress!, lda: k,
                   b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n)
         } } }
         let c = node(rows: m, cols: n, value: out, inputs: [a, b])
@@ -25,13 +26,13 @@ extension Tape {
                 c.grad.withUnsafeBufferPointer { g in
                     if a.requiresGrad {
                         b.value.withUnsafeBufferPointer { pb in a.grad.withUnsafeMutableBufferPointer { ga in
-                            sgemm(transA: false, transB: true, m: m, n: k, k: n, a: g.baseAddress!, lda: n,
+                            BLAS.sgemm(transA: false, transB: true, m: m, n: k, k: n, a: g.baseAddress!, lda: n,
                                   b: pb.baseAddress!, ldb: n, beta: 1, c: ga.baseAddress!, ldc: k)
                         } }
                     }
                     if b.requiresGrad {
                         a.value.withUnsafeBufferPointer { pa in b.grad.withUnsafeMutableBufferPointer { gb in
-                            sgemm(transA: true, transB: false, m: k, n: n, k: m, a: pa.baseAddress!, lda: k,
+                            BLAS.sgemm(transA: true, transB: false, m: k, n: n, k: m, a: pa.baseAddress!, lda: k,
                                   b: g.baseAddress!, ldb: n, beta: 1, c: gb.baseAddress!, ldc: n)
                         } }
                     }

@@ -1,4 +1,4 @@
-import CLapack
+import LinearAlgebra
 
 /// A dense row-major `rows × cols` Float32 matrix that is a node of a `Tape`.
 ///
@@ -87,21 +87,4 @@ public final class Tape {
         for node in nodes.reversed() { node.backward?() }
         nodes.removeAll()
     }
-}
-
-/// Row-major single-precision GEMM, `C ← α·op(A)·op(B) + β·C`, on raw pointers with leading
-/// dimensions (so sub-blocks such as one attention head can be used in place).
-@inline(__always)
-public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
-                  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-}
-
-/// OpenBLAS thread control. Training pins BLAS to one thread: results are then independent of
-/// the machine's core count, and parallelism comes from independent runs instead.
-public enum BLASThreads {
-    public static func pinToOne() { openblas_set_num_threads(1) }
-    public static var current: Int { Int(openblas_get_num_threads()) }
 }

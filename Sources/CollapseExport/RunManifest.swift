@@ -1,5 +1,4 @@
 import Foundation
-import LinearAlgebra
 
 /// The JSON manifest written beside every result file: enough to rerun and audit a run.
 public struct RunManifest: Sendable {
@@ -12,9 +11,14 @@ public struct RunManifest: Sendable {
     public var parameters: [(String, JSONValue)]
     public var outputs: [String]
     public var status: String
+    /// What ran the numbers, beyond this tool's version (e.g. `("blas", "OpenBLAS Haswell …")`),
+    /// written after `git_commit`. The I/O layer does not know the numerical libraries, so the
+    /// caller supplies them (`RunEnvironment.entries` in LinearCollapse).
+    public var environment: [(String, JSONValue)]
 
     public init(command: String, arguments: [String], seed: UInt64, threads: Int, wallSeconds: Double,
-                startedAt: Date, parameters: [(String, JSONValue)], outputs: [String], status: String = "complete") {
+                startedAt: Date, parameters: [(String, JSONValue)], outputs: [String], status: String = "complete",
+                environment: [(String, JSONValue)] = []) {
         self.command = command
         self.arguments = arguments
         self.seed = seed
@@ -24,6 +28,7 @@ public struct RunManifest: Sendable {
         self.parameters = parameters
         self.outputs = outputs
         self.status = status
+        self.environment = environment
     }
 
     /// The manifest as JSON. `seed` is written as a string too, since JSON readers may lose
@@ -35,7 +40,7 @@ public struct RunManifest: Sendable {
             ("tool", "collapse"),
             ("version", .string(ToolVersion.version)),
             ("git_commit", .string(ToolVersion.gitCommit)),
-            ("blas", .string(BLAS.implementation)),
+        ] + environment + [
             ("command", .string(command)),
             ("arguments", .array(arguments.map(JSONValue.string))),
             ("seed", .string(String(seed))),

@@ -258,7 +258,7 @@ public struct SweepRunner: Sendable {
                                    threads: options.threads, wallSeconds: wall, startedAt: started,
                                    parameters: parameters,
                                    outputs: resultsURL == nil ? [Self.cellsDirectory] : ["results.csv", Self.cellsDirectory],
-                                   status: status.rawValue)
+                                   status: status.rawValue, environment: RunEnvironment.entries)
         try AtomicFile.write(manifest.json().rendered() + "\n", to: dir.appendingPathComponent("manifest.json"))
         return Outcome(status: status, cellsRun: ran, cellsReused: done.count, rows: rowCount,
                        wallSeconds: wall, resultsFile: resultsURL)

@@ -1,7 +1,6 @@
 import CollapseCore
 import CollapseTheory
 import Foundation
-import ParametricChains
 import Randomness
 
 /// A generative model of the experiment, with its hyper-parameters.

@@ -1,6 +1,5 @@
 import CollapseCore
 import Foundation
-import ParametricChains
 import Randomness
 
 /// A Poisson law fit by its MLE rate `λ̂ = x̄` (proof U1; Dey & Donoho 2024, arXiv 2410.22812).

@@ -3,6 +3,7 @@ import CollapseCore
 import Dispatch
 import Foundation
 import Randomness
+import LinearAlgebra
 
 /// One row of a neural run: the test loss after generation `generation`'s fit, and the
 /// model's extra metrics (`NeuralRun.metricNames`).
@@ -46,7 +47,7 @@ public enum NeuralExperiment {
         makeModel: @escaping () -> M, progress: ((String) -> Void)? = nil
     ) throws -> (rows: [NeuralResultRow], metricNames: [String], seconds: [Double], interrupted: Bool) {
         precondition(!regimes.isEmpty && threads >= 1)
-        BLASThreads.pinToOne()
+        BLAS.setThreadCount(1)
         let shared = RunState<M>(realData, makeModel, regimes.count, progress)
         DispatchQueue.concurrentPerform(iterations: min(threads, regimes.count)) { _ in
             while true {

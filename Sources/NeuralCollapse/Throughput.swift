@@ -1,6 +1,7 @@
 import Autodiff
 import Foundation
 import Randomness
+import LinearAlgebra
 
 /// Achieved FLOP/s of training steps against single-thread `cblas_sgemm` on a square product,
 /// measured in the same process (BLAS pinned to one thread).
@@ -31,13 +32,13 @@ public enum NeuralThroughput {
 
     /// `C = A·B` for `n × n` Float32 matrices, one BLAS thread: FLOPs `2n³`.
     public static func sgemmPeak(n: Int = 512, runs: Int = 9) -> Measurement {
-        BLASThreads.pinToOne()
+        BLAS.setThreadCount(1)
         var rng = Xoshiro256StarStar(seed: 7)
         let a = Normal.array(count: n * n, using: &rng).map(Float.init), b = Normal.array(count: n * n, using: &rng).map(Float.init)
         var c = [Float](repeating: 0, count: n * n)
         let times = time(runs) {
             a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
-                sgemm(transA: false, transB: false, m: n, n: n, k: n, a: pa.baseAddress!, lda: n, b: pb.baseAddress!, ldb: n,
+                BLAS.sgemm(transA: false, transB: false, m: n, n: n, k: n, a: pa.baseAddress!, lda: n, b: pb.baseAddress!, ldb: n,
                       beta: 0, c: pc.baseAddress!, ldc: n)
             } } }
         }
@@ -46,7 +47,7 @@ public enum NeuralThroughput {
 
     /// One language-model training step (forward, backward, AdamW) at `config`'s sizes.
     public static func languageModelStep(_ config: TransformerConfig, runs: Int = 10) -> Measurement {
-        BLASThreads.pinToOne()
+        BLAS.setThreadCount(1)
         var rng = Xoshiro256StarStar(seed: 8)
         let w = TransformerWeights(config: config, using: &rng)
         let stream = StoryGrammar(maxLength: max(60, min(127, config.context - 1))).corpus(count: 400, using: &rng).stream
@@ -62,7 +63,7 @@ public enum NeuralThroughput {
 
     /// The training steps of every model at `preset`'s sizes (built-in data).
     public static func steps(preset: NeuralPreset, runs: Int) throws -> [Measurement] {
-        BLASThreads.pinToOne()
+        BLAS.setThreadCount(1)
         let vae = try VAETask.make(preset, seed: 9, dataPath: nil)
         let diffusion = try DiffusionTask.make(preset, seed: 9, dataPath: nil)
         return [languageModelStep(LanguageModelTask.sizes(preset).config, runs: runs),

@@ -2,6 +2,7 @@ import Autodiff
 import CollapseCore
 import Foundation
 import Randomness
+import LinearAlgebra
 
 /// Sizes and training budget of the byte-level transformer language model.
 public struct TransformerConfig: Sendable, Equatable {
@@ -180,7 +181,7 @@ struct CachedDecoder {
     /// `out ← a·W + b + β·out`.
     static func linear(_ a: [Float], _ wt: [Float], _ b: [Float], m: Int, k: Int, n: Int, into out: inout [Float], beta: Float) {
         a.withUnsafeBufferPointer { pa in wt.withUnsafeBufferPointer { pw in out.withUnsafeMutableBufferPointer { po in
-            sgemm(transA: false, transB: false, m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pw.baseAddress!, ldb: n,
+            BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pw.baseAddress!, ldb: n,
                   beta: beta, c: po.baseAddress!, ldc: n)
             for i in 0..<m { for j in 0..<n { po[i * n + j] += b[j] } }
         } } }

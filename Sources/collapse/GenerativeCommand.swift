@@ -4,6 +4,7 @@ import CollapseExport
 import CollapseSweep
 import CollapseTheory
 import Foundation
+import LinearCollapse
 import GenerativeChains
 
 /// `collapse generative`: replace / accumulate / accumulate-subsample / mix / fresh-real chains of
@@ -425,7 +426,7 @@ struct GenerativeCommand: ParsableCommand {
         parameters.append(("rows", .int(rows.count)))
         let manifest = RunManifest(command: "generative", arguments: CommandLine.arguments, seed: experiment.seed,
                                    threads: experiment.threads, wallSeconds: wall, startedAt: started,
-                                   parameters: parameters, outputs: ["results.csv"])
+                                   parameters: parameters, outputs: ["results.csv"], environment: RunEnvironment.entries)
         try out.write([("results.csv", GenerativeResultsCSV.table(rows).rendered()),
                        ("manifest.json", manifest.json().rendered() + "\n")])
         printSummary(rows, generations: experiment.generations)

@@ -2,6 +2,7 @@ import ArgumentParser
 import CollapseCore
 import CollapseExport
 import Foundation
+import LinearCollapse
 import NeuralCollapse
 
 /// `collapse neural`: deep generative models on the generation scheduler.
@@ -142,7 +143,7 @@ struct NeuralOptions: ParsableArguments {
         parameters += t.parameters.map { ($0.0, JSONValue.string($0.1)) }
         let manifest = RunManifest(command: "neural \(model)", arguments: CommandLine.arguments, seed: seed, threads: threads,
                                    wallSeconds: wall, startedAt: started, parameters: parameters,
-                                   outputs: ["results.csv", "figure.svg"], status: result.interrupted ? "interrupted" : "complete")
+                                   outputs: ["results.csv", "figure.svg"], status: result.interrupted ? "interrupted" : "complete", environment: RunEnvironment.entries)
         try out.write([("results.csv", table.rendered()), ("figure.svg", svg),
                        ("manifest.json", manifest.json().rendered() + "\n")])
         if result.interrupted {

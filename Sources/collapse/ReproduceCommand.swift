@@ -88,7 +88,7 @@ struct ReproduceCommand: ParsableCommand {
                 ("family_false_alarm", .double(falseAlarm)),
                 ("agrees_with_theory", .bool(agrees)),
             ],
-            outputs: ["results.csv"])
+            outputs: ["results.csv"], environment: RunEnvironment.entries)
         try out.write([("results.csv", LinearResultsCSV.table(rows).rendered()),
                        ("manifest.json", manifest.json().rendered() + "\n")])
 

@@ -89,7 +89,7 @@ struct SimulateCommand: ParsableCommand {
                 ("design_entries", "i.i.d. N(0,1) (Σ = I)"),
                 ("rows", .int(rows.count)),
             ],
-            outputs: ["results.csv"])
+            outputs: ["results.csv"], environment: RunEnvironment.entries)
         try out.write([("results.csv", LinearResultsCSV.table(rows).rendered()),
                        ("manifest.json", manifest.json().rendered() + "\n")])
         printSummary(rows, settings: settings)

@@ -232,7 +232,7 @@ struct MergeCommand: ParsableCommand {
                                    threads: 1, wallSeconds: Date().timeIntervalSince(started), startedAt: started,
                                    parameters: [("inputs", .array(directories.map(JSONValue.string))),
                                                 ("name", .string(merged.spec.name)), ("rows", .int(merged.rows))],
-                                   outputs: ["results.csv"])
+                                   outputs: ["results.csv"], environment: RunEnvironment.entries)
         try AtomicFile.write(manifest.json().rendered() + "\n", to: out.url.appendingPathComponent("manifest.json"))
         print("merged \(directories.count) director\(directories.count == 1 ? "y" : "ies"): \(merged.rows) rows → \(out.url.appendingPathComponent("results.csv").path)")
     }

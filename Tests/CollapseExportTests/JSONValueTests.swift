@@ -127,12 +127,13 @@ final class JSONValueTests: XCTestCase {
             command: "simulate", arguments: ["collapse", "simulate", "--seed", "18446744073709551615"],
             seed: .max, threads: 3, wallSeconds: 1.25, startedAt: Date(timeIntervalSince1970: 1_700_000_000.5),
             parameters: [("dimension", .array([.int(3), .int(5)])), ("regimes", ["replace", "accumulate"])],
-            outputs: ["results.csv"])
+            outputs: ["results.csv"], environment: [("blas", .string("OpenBLAS Test (injected)"))])
         let text = manifest.json().rendered()
         let parsed = try XCTUnwrap(try parse(text) as? [String: Any])
         XCTAssertEqual(Set(parsed.keys), ["tool", "version", "git_commit", "blas", "command", "arguments", "seed", "threads",
                                           "started_at", "wall_seconds", "status", "parameters", "outputs"])
-        XCTAssertTrue((parsed["blas"] as? String)?.hasPrefix("OpenBLAS ") == true)
+        XCTAssertEqual(parsed["blas"] as? String, "OpenBLAS Test (injected)", "environment entries are written as given")
+        XCTAssertLessThan(try XCTUnwrap(text.range(of: "\"git_commit\"")).lowerBound, try XCTUnwrap(text.range(of: "\"blas\"")).lowerBound)
         XCTAssertEqual(parsed["tool"] as? String, "collapse")
         XCTAssertEqual(parsed["version"] as? String, ToolVersion.version)
         XCTAssertEqual(parsed["git_commit"] as? String, ToolVersion.gitCommit)

@@ -1,5 +1,5 @@
 import CollapseCore
-import LinearCollapse
+import CollapseExport
 
 /// The CSV schema of linear-chain Monte Carlo results: one row per
 /// (grid cell, regime, generation). Column meanings are documented in README.md.

@@ -1,5 +1,4 @@
 import Foundation
-import Randomness
 
 /// Poisson variates, exact: Knuth's multiplication method on pieces of mean ≤ 16 (a Poisson(μ)
 /// is the sum of independent Poisson pieces whose means add to μ). O(μ) uniforms per draw,

@@ -5,6 +5,12 @@ import LinearCollapse
 import XCTest
 
 final class LinearResultsCSVTests: XCTestCase {
+    func testRunEnvironmentNamesTheBLASThatRan() throws {
+        let blas = try XCTUnwrap(RunEnvironment.entries.first { $0.0 == "blas" }?.1)
+        XCTAssertTrue(blas.rendered().hasPrefix("\"OpenBLAS "), blas.rendered())
+        XCTAssertTrue(blas.rendered().contains("build)"), "names the threading model: \(blas.rendered())")
+    }
+
     static let coreHeader = ["regime", "generation", "dimension", "samples", "noise_variance", "repeats",
                              "mean_test_error", "std_error", "theory_test_error"]
 
