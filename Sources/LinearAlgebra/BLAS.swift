@@ -3,12 +3,25 @@ import CLapack
 
 /// Thin, shape-checked wrappers over the CBLAS routines the simulator needs.
 public enum BLAS {
-    /// Sets OpenBLAS's (process-global) thread count. Call from the main thread before starting
-    /// parallel work, never from inside it: threaded BLAS within parallel workers is 3–5× slower.
-    public static func setThreadCount(_ n: Int) {
-        precondition(n >= 1, "BLAS thread count must be ≥ 1, got \(n)")
-        openblas_set_num_threads(Int32(n))
-    }
+    /// The process's one BLAS thread setting: every BLAS call runs on the thread that makes it.
+    ///
+    /// The toolkit parallelises itself (replicates, regimes, independent fits), so BLAS must not:
+    /// threaded BLAS inside parallel workers is 3–5× slower, and results would depend on the
+    /// machine. OpenBLAS (pthreads build) starts a pool of `cores − 1` workers when it loads;
+    /// idle, they spin on `sched_yield` before sleeping, which cost about 1.5 s of system time
+    /// per process on a 16-core machine (measured: 1.58 s system against 1.6 s user for a
+    /// one-thread run that made a few hundred BLAS calls; 0.01 s with the pool never started).
+    /// So this sets one thread and shuts the pool down (`blas_thread_shutdown_`).
+    ///
+    /// Idempotent and process-global: call it from the main thread before starting parallel
+    /// work (the CLI does at start-up; `MonteCarlo` and the neural trainer do before their
+    /// workers), never from inside it.
+    public static func useCallingThreadOnly() { _ = callingThreadOnly }
+
+    private static let callingThreadOnly: Void = {
+        openblas_set_num_threads(1)
+        if openblas_get_parallel() == 1 { _ = blas_thread_shutdown_() }
+    }()
 
     /// OpenBLAS's kernel family for this CPU (e.g. "Haswell", "Cooperlake"), build configuration
     /// and threading model (`openblas_get_parallel`: sequential, pthreads or OpenMP): results are

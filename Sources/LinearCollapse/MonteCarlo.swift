@@ -109,10 +109,8 @@ public enum MonteCarlo {
     /// few hundred).
     public static let blockSize = 16
 
-    /// Sets OpenBLAS to one thread once per process (the simulator parallelises over
-    /// replicates; threaded BLAS inside parallel workers is several times slower).
-    public static func configureBLASForParallelReplicates() { _ = singleThreadedBLAS }
-    private static let singleThreadedBLAS: Void = { BLAS.setThreadCount(1) }()
+    /// One BLAS thread, the caller's (the simulator parallelises over replicates).
+    public static func configureBLASForParallelReplicates() { BLAS.useCallingThreadOnly() }
 
     /// Runs `settings.repeats` replicates of `cell` and returns one summary per
     /// (regime, generation), regimes in the order given, generations ascending.

@@ -47,7 +47,7 @@ public enum NeuralExperiment {
         makeModel: @escaping () -> M, progress: ((String) -> Void)? = nil
     ) throws -> (rows: [NeuralResultRow], metricNames: [String], seconds: [Double], interrupted: Bool) {
         precondition(!regimes.isEmpty && threads >= 1)
-        BLAS.setThreadCount(1)
+        BLAS.useCallingThreadOnly()
         let shared = RunState<M>(realData, makeModel, regimes.count, progress)
         DispatchQueue.concurrentPerform(iterations: min(threads, regimes.count)) { _ in
             while true {

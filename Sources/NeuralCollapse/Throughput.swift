@@ -32,7 +32,7 @@ public enum NeuralThroughput {
 
     /// `C = A·B` for `n × n` Float32 matrices, one BLAS thread: FLOPs `2n³`.
     public static func sgemmPeak(n: Int = 512, runs: Int = 9) -> Measurement {
-        BLAS.setThreadCount(1)
+        BLAS.useCallingThreadOnly()
         var rng = Xoshiro256StarStar(seed: 7)
         let a = Normal.array(count: n * n, using: &rng).map(Float.init), b = Normal.array(count: n * n, using: &rng).map(Float.init)
         var c = [Float](repeating: 0, count: n * n)
@@ -47,7 +47,7 @@ public enum NeuralThroughput {
 
     /// One language-model training step (forward, backward, AdamW) at `config`'s sizes.
     public static func languageModelStep(_ config: TransformerConfig, runs: Int = 10) -> Measurement {
-        BLAS.setThreadCount(1)
+        BLAS.useCallingThreadOnly()
         var rng = Xoshiro256StarStar(seed: 8)
         let w = TransformerWeights(config: config, using: &rng)
         let stream = StoryGrammar(maxLength: max(60, min(127, config.context - 1))).corpus(count: 400, using: &rng).stream
@@ -63,7 +63,7 @@ public enum NeuralThroughput {
 
     /// The training steps of every model at `preset`'s sizes (built-in data).
     public static func steps(preset: NeuralPreset, runs: Int) throws -> [Measurement] {
-        BLAS.setThreadCount(1)
+        BLAS.useCallingThreadOnly()
         let vae = try VAETask.make(preset, seed: 9, dataPath: nil)
         let diffusion = try DiffusionTask.make(preset, seed: 9, dataPath: nil)
         return [languageModelStep(LanguageModelTask.sizes(preset).config, runs: runs),

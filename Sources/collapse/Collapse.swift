@@ -17,6 +17,7 @@ struct Collapse: ParsableCommand {
 
     static func main() {
         AllocatorTuning.configureForLongRuns()
+        BLAS.useCallingThreadOnly()
         main(nil)
     }
 }

@@ -63,7 +63,7 @@ final class GoldenOutputTests: CLITestCase {
         Case(name: "theory-linear", steps: [["theory", "--model", "linear", "--format", "csv"]], product: .stdout,
              sha256: "340adec750aa000e6a9c63302b786714b3ac7a1ea52aa020616e7dde68cb542c"),
         Case(name: "theory-exact", steps: [["theory", "--model", "exact", "--format", "csv"]], product: .stdout,
-             sha256: "1499a07b1796d4123bdaa63525ecbccfd2d9b788d64eec43e0235416f7d11764"),
+             sha256: "f8bb78fe19ab27b75fe5c4862be87a1e5ef91a06d6d22cdf522daf2ba5d016f4"),
         Case(name: "theory-fresh-design", steps: [["theory", "--model", "fresh-design", "--format", "csv"]], product: .stdout,
              sha256: "365a59f2ecba8fb7ce6eae4aa1204f05abd48eaf0c310dc168865d6724450118"),
         Case(name: "theory-ridge", steps: [["theory", "--model", "ridge", "--format", "csv"]], product: .stdout,

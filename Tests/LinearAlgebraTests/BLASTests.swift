@@ -142,12 +142,19 @@ final class BLASTests: XCTestCase {
         XCTAssertEqual(got, ref, accuracy: 2 * 1000 * Double.ulpOfOne * bound)
     }
 
-    func testThreadCount() {
-        let before = BLAS.threadCount
-        XCTAssertGreaterThanOrEqual(before, 1)
-        BLAS.setThreadCount(1)
+    /// After `useCallingThreadOnly` (idempotent) BLAS has one thread and its worker pool is gone,
+    /// and large products, which would otherwise be split across that pool, still compute.
+    func testCallingThreadOnly() {
+        BLAS.useCallingThreadOnly()
+        BLAS.useCallingThreadOnly()
         XCTAssertEqual(BLAS.threadCount, 1)
-        BLAS.setThreadCount(before)
-        XCTAssertEqual(BLAS.threadCount, before)
+        let a = gaussianMatrix(rows: 300, columns: 200, seed: 71), b = gaussianMatrix(rows: 200, columns: 250, seed: 72)
+        let c = BLAS.multiply(a, b)
+        let ad = dense(a), bd = dense(b)
+        for (i, j) in [(0, 0), (299, 249), (123, 77)] {
+            var ref = 0.0, bound = 0.0
+            for k in 0..<200 { ref += ad[i][k] * bd[k][j]; bound += abs(ad[i][k] * bd[k][j]) }
+            XCTAssertEqual(c.storage[i + j * 300], ref, accuracy: 2 * 200 * Double.ulpOfOne * bound)
+        }
     }
 }
