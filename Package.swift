@@ -33,11 +33,14 @@ let package = Package(
         .target(name: "ParametricChains", dependencies: ["CollapseCore", "CollapseTheory", "Randomness", "LinearAlgebra"]),
         // Classic generative models (Gaussian, KDE, mixture, categorical, Poisson, n-gram) on the scheduler.
         .target(name: "GenerativeChains",
-                dependencies: ["CollapseCore", "CollapseTheory", "Randomness", "LinearAlgebra"]),
+                dependencies: ["CollapseCore", "CollapseTheory", "Randomness", "LinearAlgebra", "CollapseExport", "ExperimentEngine"]),
         // SVG figures from results CSV files (pure Swift).
         .target(name: "CollapsePlot", dependencies: ["CollapseExport"]),
+        // The experiment engine: family parameters, specs from flags and config files, and one
+        // runner for every family (grid, durable cells, resume, shards, merge, progress, lock).
+        .target(name: "ExperimentEngine", dependencies: ["CollapseExport"]),
         // Sweep definitions (config files, named experiments), durable per-cell runs, shards, merge.
-        .target(name: "CollapseSweep", dependencies: ["LinearCollapse", "CollapseExport", "CollapseCore"]),
+        .target(name: "CollapseSweep", dependencies: ["LinearCollapse", "CollapseExport", "CollapseCore", "ExperimentEngine"]),
         // Reverse-mode automatic differentiation over dense Float32 matrices (cblas_sgemm), AdamW.
         .target(name: "Autodiff", dependencies: ["LinearAlgebra", "Randomness"]),
         // Neural generative models (transformer LM, VAE, DDPM) on the generation scheduler.
@@ -45,7 +48,7 @@ let package = Package(
         .executableTarget(name: "collapse", dependencies: [
             "LinearCollapse", "CollapseTheory", "CollapseCore", "CollapseExport", "CollapsePlot", "CollapseSweep", "ParametricChains",
             "GenerativeChains",
-            "NeuralCollapse", "LinearAlgebra", "Randomness",
+            "NeuralCollapse", "LinearAlgebra", "Randomness", "ExperimentEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
@@ -59,7 +62,8 @@ let package = Package(
         .testTarget(name: "GenerativeChainsTests",
                     dependencies: ["GenerativeChains", "CollapseTheory", "CollapseCore", "Randomness", "ParametricChains"]),
         .testTarget(name: "CollapsePlotTests", dependencies: ["CollapsePlot", "CollapseExport"]),
-        .testTarget(name: "CollapseSweepTests", dependencies: ["CollapseSweep", "LinearCollapse", "CollapseExport", "CollapseCore"]),
+        .testTarget(name: "CollapseSweepTests", dependencies: ["CollapseSweep", "LinearCollapse", "CollapseExport", "CollapseCore", "ExperimentEngine"]),
+        .testTarget(name: "ExperimentEngineTests", dependencies: ["ExperimentEngine", "CollapseExport"]),
         .testTarget(name: "CLITests", dependencies: ["collapse"]),
         .testTarget(name: "NeuralCollapseTests", dependencies: ["NeuralCollapse", "Autodiff", "CollapseCore", "Randomness"]),
     ]

@@ -1,41 +1,11 @@
 import CollapseCore
 import CollapseExport
+import ExperimentEngine
 import Foundation
 import LinearCollapse
 
-/// A deterministic slice of a grid: cell `i` (in grid order) belongs to shard `i mod count`.
-public struct Shard: Equatable, Sendable, CustomStringConvertible {
-    public var index: Int
-    public var count: Int
-
-    public init(index: Int, count: Int) {
-        precondition(count >= 1 && index >= 0 && index < count, "shard must satisfy 0 ≤ index < count, got \(index)/\(count)")
-        self.index = index
-        self.count = count
-    }
-
-    /// Parses `I/N`.
-    public init?(parsing text: String) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 0, i < n else { return nil }
-        self.init(index: i, count: n)
-    }
-
-    public func contains(cell index: Int) -> Bool { index % count == self.index }
-    public var description: String { "\(index)/\(count)" }
-}
-
-/// Receives progress of a sweep (called from worker threads).
-public protocol SweepProgress: Sendable {
-    /// The sweep is about to run `cells` cells worth `totalWork` work units.
-    func begin(cells: Int, totalWork: Double)
-    /// `replicates` replicates worth `work` work units finished.
-    func advance(replicates: Int, work: Double)
-    /// One cell finished.
-    func cellFinished()
-    /// The sweep ended (successfully or not).
-    func end()
-}
+/// The sweep's progress receiver is the engine's.
+public typealias SweepProgress = RunProgress
 
 /// Runs a sweep into an output directory, one durable file per finished cell:
 ///

@@ -1,3 +1,4 @@
+import ExperimentEngine
 import Foundation
 import CollapseCore
 import LinearCollapse

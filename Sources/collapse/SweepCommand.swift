@@ -1,3 +1,4 @@
+import ExperimentEngine
 import ArgumentParser
 import CollapseExport
 import CollapsePlot

@@ -1,3 +1,4 @@
+import ExperimentEngine
 import CollapseSweep
 import Foundation
 import Synchronization

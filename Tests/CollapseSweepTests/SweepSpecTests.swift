@@ -1,3 +1,4 @@
+import ExperimentEngine
 import CollapseCore
 import CollapseSweep
 import XCTest

@@ -1,0 +1,63 @@
+import Foundation
+
+/// What a family's cell run receives: the seed, the worker threads, and hooks for progress and
+/// cancellation.
+public struct CellContext: Sendable {
+    public var seed: UInt64
+    public var threads: Int
+    /// Polled by the family where it can stop early; when it returns true, throw `CellCancelled`.
+    public var isCancelled: @Sendable () -> Bool
+    /// Reports finished replicates (called from any thread).
+    public var advance: @Sendable (_ replicates: Int) -> Void
+
+    public init(seed: UInt64, threads: Int, isCancelled: @escaping @Sendable () -> Bool = { false },
+                advance: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.seed = seed
+        self.threads = threads
+        self.isCancelled = isCancelled
+        self.advance = advance
+    }
+}
+
+/// Thrown by a family when `CellContext.isCancelled` fired: the cell is abandoned, not written.
+public struct CellCancelled: Error {
+    public init() {}
+}
+
+/// A model family of the experiment engine: it declares its parameters, checks combinations,
+/// estimates memory, names its results columns, and runs one grid cell. The runner does the
+/// rest (grid, durable cells, resume, shards, merge, progress, interruption, output safety), so
+/// a new family gets all of it by conforming.
+public protocol ExperimentFamily: Sendable {
+    /// The name configs use (`family = "generative"`).
+    var name: String { get }
+    /// Every parameter, in the order of the results columns and the grid (first axis outermost).
+    var parameters: [Parameter] { get }
+    /// Checks what single-parameter checks cannot (combinations, files, sizes); throws
+    /// `ParameterError` naming the key whose value is at fault.
+    func validate(_ spec: ExperimentSpec) throws
+    /// Estimated peak working memory of one cell on `threads` workers, in bytes, from every
+    /// parameter that scales it.
+    func estimatedBytes(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, threads: Int) -> Double
+    /// Relative cost of one replicate of `cell` (for the progress bar's ETA).
+    func work(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell) -> Double
+    /// The number of replicates of each cell (for progress).
+    func replicates(_ spec: ExperimentSpec) -> Int
+    /// The results header.
+    func header(_ spec: ExperimentSpec) -> [String]
+    /// Runs one cell and returns its CSV rows (no header, each line ending in `\n`). The rows
+    /// must depend only on the spec, the cell and the seed.
+    func run(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> String
+}
+
+/// A family's spec from defaults, an optional config file and command-line values, with the
+/// family's own checks applied.
+public func resolveSpec(_ family: any ExperimentFamily, config: (text: String, file: String)?, flags: [String: String],
+                        seed: UInt64?) throws -> ExperimentSpec {
+    var spec = ExperimentSpec(family: family)
+    if let config { try spec.apply(config: config.text, file: config.file, family: family) }
+    try spec.apply(flags: flags, family: family)
+    if let seed { spec.seed = seed }
+    do { try family.validate(spec) } catch let e as ParameterError { throw spec.located(e) }
+    return spec
+}

@@ -1,0 +1,366 @@
+import CollapseExport
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A deterministic slice of a grid: cell `i` (in grid order) belongs to shard `i mod count`.
+public struct Shard: Equatable, Sendable, CustomStringConvertible {
+    public var index: Int
+    public var count: Int
+
+    public init(index: Int, count: Int) {
+        precondition(count >= 1 && index >= 0 && index < count, "shard must satisfy 0 ≤ index < count, got \(index)/\(count)")
+        self.index = index
+        self.count = count
+    }
+
+    /// Parses `I/N`.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 0, i < n else { return nil }
+        self.init(index: i, count: n)
+    }
+
+    public func contains(cell index: Int) -> Bool { index % count == self.index }
+    public var description: String { "\(index)/\(count)" }
+}
+
+/// Receives the progress of a run (called from worker threads).
+public protocol RunProgress: Sendable {
+    /// The run is about to compute `cells` cells worth `totalWork` work units.
+    func begin(cells: Int, totalWork: Double)
+    /// `replicates` replicates worth `work` work units finished.
+    func advance(replicates: Int, work: Double)
+    /// One cell finished.
+    func cellFinished()
+    /// The run ended (successfully or not).
+    func end()
+}
+
+/// An error of the runner (output directory, resume, merge, a damaged cell file).
+public struct RunnerError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+/// Holds an exclusive lock on an output directory for the life of a run: a second writer
+/// fails at once and is told the holder's pid. The lock is `flock` on `DIR/.lock`, released
+/// by the kernel when its process ends, so a crashed run leaves no stale lock.
+public final class OutputLock: @unchecked Sendable {
+    private let fd: Int32
+
+    public init(directory: URL) throws {
+        let path = directory.appendingPathComponent(".lock").path
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw RunnerError("\(directory.path): cannot create its lock file (\(String(cString: strerror(errno))))") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let n = pread(fd, &buffer, 31, 0)
+            let holder = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
+            close(fd)
+            throw RunnerError("\(directory.path): another run (pid \(holder)) is writing there; wait for it or choose another --output")
+        }
+        let pid = "\(getpid())\n"
+        _ = ftruncate(fd, 0)
+        _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+    }
+
+    deinit { close(fd) }
+}
+
+/// Available memory and the memory guard shared by every family.
+public enum MemoryGuard {
+    /// `MemAvailable` from /proc/meminfo, in bytes.
+    public static func availableBytes() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+            let parts = line.split(separator: " ")
+            if parts.count >= 2, let kb = Double(parts[1]) { return kb * 1024 }
+        }
+        return nil
+    }
+
+    /// Refuses `need` bytes above `maxMemory` (when given) or 80 % of the memory available now.
+    public static func check(need: Double, maxMemory: Double?, advice: String) throws {
+        if let maxMemory, need > maxMemory {
+            throw SpecError(String(format: "--max-memory %.3g GB: the run needs about %.3g GB; %@", maxMemory / 1e9, need / 1e9, advice))
+        }
+        if let available = availableBytes(), need > 0.8 * available {
+            throw SpecError(String(format: "the run needs about %.1f GB of working memory but only %.1f GB is available; %@",
+                                   need / 1e9, available / 1e9, advice))
+        }
+    }
+}
+
+/// Runs any family's grid into an output directory, one durable file per finished cell:
+///
+/// ```
+/// DIR/experiment.toml       the resolved run (family, every parameter, seed): what --resume and merge check
+/// DIR/cells/cell-NNNNN.csv  the rows of grid cell NNNNN, written atomically when it finishes
+/// DIR/results.csv           every cell of this run (or shard) in grid order, when all are done
+/// DIR/manifest.json         command, seed, version, threads, wall time, status
+/// ```
+///
+/// A cell's rows depend only on the spec, the cell and the seed, so an interrupted run resumed
+/// with `resume`, a sharded run merged with `ExperimentMerge`, and an uninterrupted run give the
+/// same `results.csv` bytes.
+public struct ExperimentRunner: Sendable {
+    public struct Options: Sendable {
+        public var family: any ExperimentFamily
+        /// The resolved spec; its seed must be set.
+        public var spec: ExperimentSpec
+        public var threads: Int
+        public var shard: Shard?
+        public var output: URL
+        public var resume: Bool
+        public var force: Bool
+        public var command: String
+        public var arguments: [String]
+        public var environment: [(String, JSONValue)]
+        public var maxMemory: Double?
+
+        public init(family: any ExperimentFamily, spec: ExperimentSpec, threads: Int, shard: Shard? = nil, output: URL,
+                    resume: Bool = false, force: Bool = false, command: String, arguments: [String],
+                    environment: [(String, JSONValue)] = [], maxMemory: Double? = nil) {
+            precondition(spec.seed != nil, "ExperimentRunner needs a spec with its seed resolved")
+            self.family = family
+            self.spec = spec
+            self.threads = threads
+            self.shard = shard
+            self.output = output
+            self.resume = resume
+            self.force = force
+            self.command = command
+            self.arguments = arguments
+            self.environment = environment
+            self.maxMemory = maxMemory
+        }
+    }
+
+    public enum Status: String, Sendable { case complete, interrupted }
+
+    public struct Outcome: Sendable {
+        public var status: Status
+        public var cellsRun: Int
+        public var cellsReused: Int
+        public var rows: Int
+        public var wallSeconds: Double
+        public var resultsFile: URL?
+    }
+
+    public let options: Options
+    public init(options: Options) { self.options = options }
+
+    public static let specFile = "experiment.toml"
+    public static let cellsDirectory = "cells"
+    /// Files a run writes (and `--force` may remove).
+    public static let ownedFiles = ["experiment.toml", "results.csv", "manifest.json"]
+
+    public static func cellFileName(_ index: Int) -> String { String(format: "cell-%05d.csv", index) }
+
+    /// The cells of this run (all, or this shard's), as grid indices.
+    public var cellIndices: [Int] {
+        let all = options.spec.cells.indices
+        return all.filter { options.shard?.contains(cell: $0) ?? true }
+    }
+
+    /// Checks memory and the output directory before any computation: fresh (missing or
+    /// empty), resumable (the same run recorded), or overwritable with `force` (only the files a
+    /// run writes are removed). Throws a clear error otherwise.
+    public func prepare() throws {
+        let spec = options.spec, family = options.family
+        let need = cellIndices.map { family.estimatedBytes(spec, cell: spec.cells[$0], threads: options.threads) }.max() ?? 0
+        try MemoryGuard.check(need: need, maxMemory: options.maxMemory, advice: "reduce the sizes or --threads")
+        let fm = FileManager.default
+        let dir = options.output
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: dir.path, isDirectory: &isDir) else { return }
+        guard isDir.boolValue else { throw RunnerError("--output \(dir.path): exists and is not a directory") }
+        let contents = try fm.contentsOfDirectory(atPath: dir.path).filter { $0 != ".lock" }
+        if contents.isEmpty { return }
+        if options.resume {
+            guard let recorded = try Self.recordedSpec(in: dir, family: family) else {
+                throw RunnerError("--resume: \(dir.path) is not empty but holds no \(Self.specFile); it is not a run directory of this tool")
+            }
+            let diff = ExperimentSpec.differences(recorded, spec)
+            guard diff.isEmpty else {
+                throw RunnerError("--resume: \(dir.path) holds a different run (\(diff.joined(separator: "; "))); use another --output, or --force to start over")
+            }
+            return
+        }
+        if options.force {
+            for name in Self.ownedFiles where contents.contains(name) { try fm.removeItem(at: dir.appendingPathComponent(name)) }
+            let cells = dir.appendingPathComponent(Self.cellsDirectory)
+            if fm.fileExists(atPath: cells.path) { try fm.removeItem(at: cells) }
+            return
+        }
+        throw RunnerError("--output \(dir.path) is not empty; pass --resume to continue the run there, or --force to overwrite it")
+    }
+
+    /// The run recorded in `directory`, if any.
+    public static func recordedSpec(in directory: URL, family: any ExperimentFamily) throws -> ExperimentSpec? {
+        let url = directory.appendingPathComponent(specFile)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var spec = ExperimentSpec(family: family)
+        try spec.apply(config: text, file: url.path, family: family)
+        return spec
+    }
+
+    /// Runs the grid. `isCancelled` is polled between cells and by the family inside a cell;
+    /// when it fires, finished cells stay on disk, the manifest says `interrupted` and the
+    /// outcome's status is `.interrupted`.
+    public func run(progress: (any RunProgress)? = nil, isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> Outcome {
+        let started = Date()
+        let fm = FileManager.default
+        let spec = options.spec, family = options.family
+        let dir = options.output
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        let lock = try OutputLock(directory: dir)
+        defer { withExtendedLifetime(lock) {} }
+        let cellsDir = dir.appendingPathComponent(Self.cellsDirectory)
+        try fm.createDirectory(at: cellsDir, withIntermediateDirectories: true)
+        // Temporary files of writes cut short by a kill (AtomicFile names them ".NAME.tmp-PID").
+        for name in (try? fm.contentsOfDirectory(atPath: cellsDir.path)) ?? [] where name.hasPrefix(".") && name.contains(".tmp-") {
+            try? fm.removeItem(at: cellsDir.appendingPathComponent(name))
+        }
+        let specURL = dir.appendingPathComponent(Self.specFile)
+        if !fm.fileExists(atPath: specURL.path) { try AtomicFile.write(spec.tomlText(), to: specURL) }
+
+        let grid = spec.cells
+        let mine = cellIndices
+        let header = family.header(spec)
+        let done = Set(mine.filter { fm.fileExists(atPath: cellsDir.appendingPathComponent(Self.cellFileName($0)).path) })
+        for index in done.sorted() {
+            do { _ = try Self.assemble(cells: [index], header: header, from: [dir]) } catch let e as RunnerError {
+                throw RunnerError("\(e.description); delete that file and rerun with --resume to recompute the cell")
+            }
+        }
+        let todo = mine.filter { !done.contains($0) }
+        let replicates = family.replicates(spec)
+        progress?.begin(cells: todo.count, totalWork: todo.reduce(0) { $0 + Double(replicates) * family.work(spec, cell: grid[$1]) })
+        defer { progress?.end() }
+
+        var status = Status.complete
+        var ran = 0
+        for index in todo {
+            if isCancelled() { status = .interrupted; break }
+            let cell = grid[index]
+            let unit = family.work(spec, cell: cell)
+            let context = CellContext(seed: spec.seed!, threads: options.threads, isCancelled: isCancelled,
+                                      advance: { n in progress?.advance(replicates: n, work: Double(n) * unit) })
+            let rows: String
+            do {
+                rows = try family.run(spec, cell: cell, context: context)
+            } catch is CellCancelled {
+                status = .interrupted
+                break
+            }
+            try AtomicFile.write(header.joined(separator: ",") + "\n" + rows, to: cellsDir.appendingPathComponent(Self.cellFileName(index)))
+            ran += 1
+            progress?.cellFinished()
+        }
+
+        var resultsURL: URL?
+        var rowCount = 0
+        if status == .complete {
+            let text = try Self.assemble(cells: mine, header: header, from: [dir])
+            rowCount = text.rowCount
+            resultsURL = dir.appendingPathComponent("results.csv")
+            try AtomicFile.write(text.csv, to: resultsURL!)
+        }
+        let wall = Date().timeIntervalSince(started)
+        var parameters: [(String, JSONValue)] = [("family", .string(spec.family))]
+        for key in spec.keys {
+            guard let vs = spec.values[key] else { continue }
+            let json = vs.map { v -> JSONValue in
+                switch v {
+                case let .integer(i): return .int(i)
+                case let .real(x): return .double(x)
+                case let .text(s): return .string(s)
+                }
+            }
+            parameters.append((key, json.count == 1 && !spec.axisKeys.contains(key) ? json[0] : .array(json)))
+        }
+        parameters += [("cells_total", .int(grid.count)), ("cells_in_run", .int(mine.count)),
+                       ("cells_run_now", .int(ran)), ("cells_reused", .int(done.count))]
+        if let shard = options.shard { parameters.append(("shard", .string(shard.description))) }
+        if resultsURL != nil { parameters.append(("rows", .int(rowCount))) }
+        let manifest = RunManifest(command: options.command, arguments: options.arguments, seed: spec.seed!,
+                                   threads: options.threads, wallSeconds: wall, startedAt: started, parameters: parameters,
+                                   outputs: resultsURL == nil ? [Self.cellsDirectory] : ["results.csv", Self.cellsDirectory],
+                                   status: status.rawValue, environment: options.environment)
+        try AtomicFile.write(manifest.json().rendered() + "\n", to: dir.appendingPathComponent("manifest.json"))
+        return Outcome(status: status, cellsRun: ran, cellsReused: done.count, rows: rowCount, wallSeconds: wall, resultsFile: resultsURL)
+    }
+
+    /// Concatenates the cell files `cells` (grid indices, ascending), looked up in `directories`,
+    /// under one header. Throws if a cell is missing, its header differs, a row has the wrong
+    /// number of fields, or it does not end in a newline (truncated).
+    public static func assemble(cells: [Int], header: [String], from directories: [URL]) throws -> (csv: String, rowCount: Int) {
+        let head = header.joined(separator: ",")
+        var out = head + "\n"
+        var rows = 0
+        for index in cells {
+            let name = cellFileName(index)
+            guard let url = directories.lazy.map({ $0.appendingPathComponent(cellsDirectory).appendingPathComponent(name) })
+                .first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+                throw RunnerError("cell \(index) (\(name)) is missing from \(directories.map(\.path).joined(separator: ", "))")
+            }
+            guard let data = FileManager.default.contents(atPath: url.path), data.count <= 1 << 30,
+                  let text = String(data: data, encoding: .utf8) else {
+                throw RunnerError("\(url.path): unreadable, larger than 1 GiB or not UTF-8 text")
+            }
+            guard text.hasPrefix(head + "\n") else { throw RunnerError("\(url.path):1: unexpected header; not a cell file of this run") }
+            let body = text.dropFirst(head.count + 1)
+            guard body.isEmpty || body.hasSuffix("\n") else { throw RunnerError("\(url.path): does not end with a newline (truncated?)") }
+            for (k, line) in body.split(separator: "\n").enumerated() {
+                let fields = line.split(separator: ",", omittingEmptySubsequences: false).count
+                guard fields == header.count else {
+                    throw RunnerError("\(url.path):\(k + 2): \(fields) fields, expected \(header.count)")
+                }
+                rows += 1
+            }
+            out += body
+        }
+        return (out, rows)
+    }
+}
+
+/// Combines the cell files of several run directories (shards) into the CSV an unsharded run
+/// writes, byte for byte.
+public enum ExperimentMerge {
+    /// Checks that every directory records the same run of `family` and that every cell is
+    /// present, then writes `output/results.csv` and `output/experiment.toml`. Returns the row count.
+    public static func merge(_ directories: [URL], into output: URL, family: any ExperimentFamily) throws -> (rows: Int, spec: ExperimentSpec) {
+        guard let first = directories.first else { throw RunnerError("merge: give at least one directory") }
+        var spec: ExperimentSpec?
+        for dir in directories {
+            guard let s = try ExperimentRunner.recordedSpec(in: dir, family: family) else {
+                throw RunnerError("merge: \(dir.path) holds no \(ExperimentRunner.specFile); not a run directory")
+            }
+            if let spec {
+                let diff = ExperimentSpec.differences(spec, s)
+                guard diff.isEmpty else {
+                    throw RunnerError("merge: \(dir.path) holds a different run than \(first.path) (\(diff.joined(separator: "; ")))")
+                }
+            } else { spec = s }
+        }
+        let resolved = spec!
+        let assembled = try ExperimentRunner.assemble(cells: Array(resolved.cells.indices), header: family.header(resolved), from: directories)
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        try AtomicFile.write(assembled.csv, to: output.appendingPathComponent("results.csv"))
+        try AtomicFile.write(resolved.tomlText(), to: output.appendingPathComponent(ExperimentRunner.specFile))
+        return (assembled.rowCount, resolved)
+    }
+
+    /// The family named in a run directory's `experiment.toml`.
+    public static func familyName(in directory: URL) throws -> String? {
+        let url = directory.appendingPathComponent(ExperimentRunner.specFile)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let entries = try FlatTOML.parse(try String(contentsOf: url, encoding: .utf8), file: url.path)
+        guard let e = entries.first(where: { $0.key == "family" }), case let .string(name) = e.value else { return nil }
+        return name
+    }
+}
