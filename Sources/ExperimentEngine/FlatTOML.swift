@@ -50,8 +50,15 @@ public enum FlatTOML {
     public static func parse(_ text: String, file: String) throws -> [Entry] {
         var entries: [Entry] = []
         var seen: [String: Int] = [:]
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+        // Lines end in LF or CRLF. Split on the scalar: Swift's String treats "\r\n" as one
+        // Character, so splitting Characters on "\n" would leave a CRLF file as one line (and
+        // a first-line comment would then swallow the whole file).
+        var text = Substring(text)
+        if text.hasPrefix("\u{FEFF}") { text = text.dropFirst() }   // a UTF-8 byte-order mark
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            var s = String(String.UnicodeScalarView(line))
+            if s.unicodeScalars.last == "\r" { s.unicodeScalars.removeLast() }
+            return s
         }
         var i = 0
         while i < lines.count {

@@ -53,3 +53,19 @@ final class FlatTOMLTests: XCTestCase {
         }
     }
 }
+
+/// Regression (issue "Reliability…"): a CRLF config whose first line is a comment was read as
+/// one comment line and silently ignored; a UTF-8 BOM was refused.
+final class FlatTOMLLineEndingTests: XCTestCase {
+    func testCRLFAndBOMConfigsParseLineByLine() throws {
+        let entries = try FlatTOML.parse("# my sweep\r\ngenerations = 5\r\nrepeats = 20\r\n", file: "c.toml")
+        XCTAssertEqual(entries.map(\.key), ["generations", "repeats"])
+        XCTAssertEqual(entries.map(\.line), [2, 3])
+        XCTAssertEqual(entries.first?.value, .integer(5))
+        let bom = try FlatTOML.parse("\u{FEFF}generations = 7\n", file: "c.toml")
+        XCTAssertEqual(bom.first?.value, .integer(7))
+        XCTAssertThrowsError(try FlatTOML.parse("a = 1\r\nb = \r\n", file: "c.toml")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("c.toml:2:"), "\(error)")
+        }
+    }
+}
