@@ -1,3 +1,4 @@
+import CollapseExport
 import Foundation
 
 /// What a family's cell run receives: the seed, the worker threads, and hooks for progress and
@@ -45,6 +46,8 @@ public protocol ExperimentFamily: Sendable {
     func replicates(_ spec: ExperimentSpec) -> Int
     /// The results header.
     func header(_ spec: ExperimentSpec) -> [String]
+    /// Facts the manifest records beyond the parameters (derived defaults, metrics, data sizes).
+    func manifestEntries(_ spec: ExperimentSpec) -> [(String, JSONValue)]
     /// Runs one cell and returns its CSV rows (no header, each line ending in `\n`). The rows
     /// must depend only on the spec, the cell and the seed.
     func run(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> String
@@ -60,4 +63,8 @@ public func resolveSpec(_ family: any ExperimentFamily, config: (text: String, f
     if let seed { spec.seed = seed }
     do { try family.validate(spec) } catch let e as ParameterError { throw spec.located(e) }
     return spec
+}
+
+extension ExperimentFamily {
+    public func manifestEntries(_ spec: ExperimentSpec) -> [(String, JSONValue)] { [] }
 }

@@ -281,7 +281,10 @@ public struct ExperimentRunner: Sendable {
                 case let .text(s): return .string(s)
                 }
             }
-            parameters.append((key, json.count == 1 && !spec.axisKeys.contains(key) ? json[0] : .array(json)))
+            parameters.append((key, spec.role(of: key) == .single ? json[0] : .array(json)))
+        }
+        for (key, value) in family.manifestEntries(spec) where !parameters.contains(where: { $0.0 == key }) {
+            parameters.append((key, value))
         }
         parameters += [("cells_total", .int(grid.count)), ("cells_in_run", .int(mine.count)),
                        ("cells_run_now", .int(ran)), ("cells_reused", .int(done.count))]

@@ -43,6 +43,9 @@ public struct ExperimentSpec: Equatable, Sendable {
         }
     }
 
+    /// How `key` enters the grid.
+    public func role(of key: String) -> Parameter.Role? { roles[key] }
+
     /// The values of `key` (empty when unset).
     public subscript(key: String) -> [ParameterValue] { values[key] ?? [] }
 
@@ -68,7 +71,8 @@ public struct ExperimentSpec: Equatable, Sendable {
     /// A `SpecError` for `error`, located where its key's value came from.
     public func located(_ error: ParameterError) -> SpecError {
         guard let key = error.key else { return SpecError(error.message) }
-        return SpecError("\(location(of: key)): \(error.message)")
+        let value = error.value.map { " \($0)" } ?? ""
+        return SpecError("\(location(of: key))\(value)" + (error.message.isEmpty ? "" : ": \(error.message)"))
     }
 
     public mutating func set(_ key: String, _ v: [ParameterValue], origin: ValueOrigin) {

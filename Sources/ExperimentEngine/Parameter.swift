@@ -76,7 +76,7 @@ public struct Parameter: Sendable {
         switch kind {
         case let .integer(r): return "an integer in \(r.lowerBound)...\(r.upperBound)"
         case let .real(lo, hi, open):
-            return "a finite number \(open ? ">" : "≥") \(Self.short(lo)) and ≤ \(Self.short(hi))"
+            return "a finite number in \(open ? "(" : "[")\(Self.short(lo)), \(Self.short(hi))]"
         case let .choice(names): return "one of " + names.joined(separator: ", ")
         case .text: return "text"
         }
@@ -90,8 +90,10 @@ public struct Parameter: Sendable {
             guard let i = Int(s), r.contains(i) else { return .failure(.init(key: key, message: "'\(raw)' is not \(allowed)")) }
             return .success(.integer(i))
         case .real:
-            guard let x = Double(s) else { return .failure(.init(key: key, message: "'\(raw)' is not \(allowed)")) }
-            return check(.real(x))
+            guard let x = Double(s), case .success = check(.real(x)) else {
+                return .failure(.init(key: key, message: "'\(raw)' is not \(allowed)"))
+            }
+            return .success(.real(x))
         case .choice, .text:
             return check(.text(s))
         }
@@ -125,13 +127,19 @@ public struct Parameter: Sendable {
 }
 
 /// A problem with one parameter's value, or with a combination (key nil). Front ends say where
-/// the value came from (`--flag` or `file:line: key`).
+/// the value came from: `--samples 2: message` (with `value`), `--bandwidth: message`, or
+/// `file:line: key 'samples': message`.
 public struct ParameterError: Error, Equatable, CustomStringConvertible {
     public var key: String?
+    /// The offending value as the user wrote it, shown right after the flag.
+    public var value: String?
     public var message: String
-    public init(key: String?, message: String) {
+    public init(key: String?, value: String? = nil, message: String) {
         self.key = key
+        self.value = value
         self.message = message
     }
-    public var description: String { (key.map { "\($0): " } ?? "") + message }
+    public var description: String {
+        (key.map { "\($0)" + (value.map { " \($0)" } ?? "") + (message.isEmpty ? "" : ": ") } ?? "") + message
+    }
 }

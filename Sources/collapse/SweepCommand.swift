@@ -4,6 +4,7 @@ import CollapseExport
 import CollapsePlot
 import CollapseSweep
 import Foundation
+import GenerativeChains
 import LinearCollapse
 
 /// `collapse sweep`: a grid from a config file or a named experiment, with flags overriding,
@@ -201,7 +202,7 @@ func writeDefaultFigures(results: URL, into dir: URL) {
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Combine sweep shard directories into one results.csv, identical to an unsharded run.")
+        abstract: "Combine shard directories (of sweep or of any engine family, e.g. generative) into one results.csv, identical to an unsharded run.")
 
     @Argument(help: "Sweep directories (shards) to combine.")
     var directories: [String]
@@ -218,9 +219,34 @@ struct MergeCommand: ParsableCommand {
         _ = try OutputDirectory(path: output)
     }
 
+    /// The engine's families by name (what `experiment.toml` records).
+    static let families: [any ExperimentFamily] = [GenerativeFamily()]
+
     func run() throws {
         let started = Date()
         let out = try OutputDirectory(path: output)
+        let urls = directories.map { URL(fileURLWithPath: $0) }
+        if let first = urls.first, let name = try ExperimentMerge.familyName(in: first) {
+            guard let family = Self.families.first(where: { $0.name == name }) else {
+                throw CLIError("\(first.path)/\(ExperimentRunner.specFile): unknown family '\(name)'")
+            }
+            let merged: (rows: Int, spec: ExperimentSpec)
+            do {
+                merged = try ExperimentMerge.merge(urls, into: out.url, family: family)
+            } catch let e as RunnerError {
+                throw CLIError(e.description)
+            } catch let e as SpecError {
+                throw CLIError(e.description)
+            }
+            let manifest = RunManifest(command: "merge", arguments: CommandLine.arguments, seed: merged.spec.seed ?? 0,
+                                       threads: 1, wallSeconds: Date().timeIntervalSince(started), startedAt: started,
+                                       parameters: [("inputs", .array(directories.map(JSONValue.string))),
+                                                    ("family", .string(family.name)), ("rows", .int(merged.rows))],
+                                       outputs: ["results.csv"], environment: RunEnvironment.entries)
+            try AtomicFile.write(manifest.json().rendered() + "\n", to: out.url.appendingPathComponent("manifest.json"))
+            print("merged \(directories.count) director\(directories.count == 1 ? "y" : "ies"): \(merged.rows) rows → \(out.url.appendingPathComponent("results.csv").path)")
+            return
+        }
         let merged: (rows: Int, spec: SweepSpec)
         do {
             merged = try SweepMerge.merge(directories.map { URL(fileURLWithPath: $0) }, into: out.url)

@@ -56,7 +56,7 @@ final class ExperimentSpecTests: XCTestCase {
             do { _ = try resolveSpec(family, config: nil, flags: flags, seed: 1); return "" } catch { return "\(error)" }
         }
         XCTAssertEqual(message(["size": "0"]), "--size: '0' is not an integer in 1...1000")
-        XCTAssertEqual(message(["scale": "0"]), "--scale: 0.0 is out of range; expected a finite number > 0 and ≤ 10")
+        XCTAssertEqual(message(["scale": "0"]), "--scale: '0' is not a finite number in (0, 10]")
         XCTAssertEqual(message(["kind": "c"]), "--kind: unknown value 'c'; allowed: a, b")
         XCTAssertEqual(message(["size": "2,2"]), "--size: the value 2 is listed twice")
         XCTAssertEqual(message(["size": "2,"]), "--size: empty value in '2,'; expected comma-separated values, each an integer in 1...1000")

@@ -1,0 +1,376 @@
+import CollapseCore
+import CollapseExport
+import CollapseTheory
+import ExperimentEngine
+import Foundation
+
+/// The classic generative models as a family of the experiment engine: the catalogue of models
+/// and datasets, every parameter with its default and range, the rules that tie them together,
+/// the memory model, and one cell's run (a `GenerativeExperiment`).
+public struct GenerativeFamily: ExperimentFamily {
+    public init() {}
+
+    public var name: String { "generative" }
+
+    /// A model of the catalogue: the data it fits, its default dataset, and its own parameters.
+    public struct ModelInfo: Sendable {
+        public var name: String, kind: DataKind, defaultDataset: String, summary: String, options: [String]
+    }
+
+    public static let models: [ModelInfo] = [
+        .init(name: "gaussian", kind: .points, defaultDataset: "gaussian",
+              summary: "multivariate Gaussian, moments fit (MLE or unbiased covariance; proof G3)", options: ["covariance"]),
+        .init(name: "kde", kind: .points, defaultDataset: "moons",
+              summary: "Gaussian kernel density estimate (bandwidth Scott, Silverman or fixed)", options: ["bandwidth"]),
+        .init(name: "gmm", kind: .points, defaultDataset: "blobs",
+              summary: "Gaussian mixture by EM (k-means++ starts, restarts, variance floor)",
+              options: ["components", "restarts", "max_iterations", "variance_floor"]),
+        .init(name: "categorical", kind: .symbols, defaultDataset: "zipf",
+              summary: "categorical distribution, add-α frequencies (α = 0: Wright–Fisher; proof W1)", options: ["smoothing"]),
+        .init(name: "poisson", kind: .counts, defaultDataset: "poisson",
+              summary: "Poisson rate, MLE (proof U1)", options: []),
+        .init(name: "ngram", kind: .sequences, defaultDataset: "markov",
+              summary: "n-gram token model with add-k smoothing", options: ["order", "smoothing"]),
+    ]
+
+    /// A dataset of the catalogue: the kind of data and its own parameters.
+    public struct DatasetInfo: Sendable {
+        public var name: String, kind: DataKind, summary: String, options: [String]
+    }
+
+    public static let datasets: [DatasetInfo] = [
+        .init(name: "gaussian", kind: .points, summary: "N(0, Σ) in d dimensions, Σ_ij = 0.5^|i−j| (truth known)", options: ["dimension"]),
+        .init(name: "blobs", kind: .points, summary: "3 Gaussian blobs in 2-D, σ = 0.5, centres on a circle of radius 3 (truth known)", options: []),
+        .init(name: "circles", kind: .points, summary: "2 concentric circles in 2-D, radii 1 and 0.5, noise 0.05 (moments known)", options: []),
+        .init(name: "moons", kind: .points, summary: "two moons in 2-D, noise 0.1 (moments known)", options: []),
+        .init(name: "swiss-roll", kind: .points, summary: "2-D Swiss roll spiral, noise 0.1", options: []),
+        .init(name: "csv", kind: .points, summary: "your CSV of points (--data FILE): one point per line, optional header", options: ["data"]),
+        .init(name: "zipf", kind: .symbols, summary: "Zipf law p_i ∝ i^−s on K symbols (truth known)", options: ["support", "exponent"]),
+        .init(name: "poisson", kind: .counts, summary: "Poisson(λ) counts (truth known)", options: ["rate"]),
+        .init(name: "markov", kind: .sequences, summary: "sequences of a fixed first-order Markov chain on V tokens (truth known)",
+              options: ["vocabulary", "sequence_length"]),
+        .init(name: "corpus", kind: .sequences, summary: "your plain-text corpus (--data FILE), whitespace tokens cut into sequences",
+              options: ["data", "sequence_length"]),
+    ]
+
+    public var parameters: [Parameter] {
+        [
+            Parameter("model", .choice(Self.models.map(\.name)), help: "gaussian, kde, gmm, categorical, poisson or ngram."),
+            Parameter("dataset", .choice(Self.datasets.map(\.name)), help: "Real data (default: the model's own; see --list)."),
+            Parameter("samples", .integer(2...10_000_000), role: .axis, default: [.integer(300)],
+                      help: "Points (or sequences) per generation T, comma-separated for a grid."),
+            Parameter("test_size", .integer(1...10_000_000), role: .axis, default: [.integer(100)],
+                      help: "Held-out real test points per replicate."),
+            Parameter("generations", .integer(1...100_000), default: [.integer(100)], help: "Number of fits N (generation 1 fits the real data)."),
+            Parameter("regimes", .choice(Regime.names), role: .list, default: [.text("replace"), .text("accumulate")],
+                      help: "Comma-separated regimes: replace, accumulate, accumulate-subsample, mix, fresh-real."),
+            Parameter("real_fraction", .real(lower: 0, upper: 1, lowerOpen: false), role: .list,
+                      help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5)."),
+            Parameter("repeats", .integer(2...100_000_000), default: [.integer(100)], help: "Replicates R (≥ 2)."),
+            Parameter("covariance", .choice(["mle", "unbiased"]), help: "gaussian: mle (divide by T, the default) or unbiased (T − 1)."),
+            Parameter("bandwidth", .text, help: "kde: scott (default), silverman, or a fixed bandwidth h > 0 (kernel h²I)."),
+            Parameter("components", .integer(1...100), role: .axis, help: "gmm: mixture components K (default 3)."),
+            Parameter("restarts", .integer(1...100), help: "gmm: k-means++ starts per fit (default 1; the previous fit is also tried as a start)."),
+            Parameter("max_iterations", .integer(1...100_000), help: "gmm: EM iterations per start at most (default 200)."),
+            Parameter("variance_floor", .real(lower: 0, upper: 1e6, lowerOpen: true), help: "gmm: added to every covariance diagonal (default 1e-6)."),
+            Parameter("smoothing", .real(lower: 0, upper: 1e6, lowerOpen: false), role: .axis,
+                      help: "categorical (default 0) and ngram (default 0.1): add-k pseudo-count ≥ 0."),
+            Parameter("order", .integer(1...8), role: .axis, help: "ngram: n (default 2, a bigram model)."),
+            Parameter("dimension", .integer(1...100), role: .axis, help: "gaussian dataset: dimension d (default 2)."),
+            Parameter("support", .integer(1...10_000_000), role: .axis, help: "zipf: number of symbols K (default 20)."),
+            Parameter("exponent", .real(lower: 0, upper: 100, lowerOpen: false), role: .axis, help: "zipf: exponent s ≥ 0 (default 1.1)."),
+            Parameter("rate", .real(lower: 0, upper: 1000, lowerOpen: true), role: .axis, help: "poisson: rate λ in (0, 1000] (default 4)."),
+            Parameter("vocabulary", .integer(2...1000), role: .axis, help: "markov: vocabulary size V (default 10)."),
+            Parameter("sequence_length", .integer(1...100_000), role: .axis, help: "markov, corpus: tokens per sequence L (default 20)."),
+            Parameter("data", .text, help: "csv, corpus: the data file."),
+        ]
+    }
+
+    // MARK: - Resolution
+
+    func modelInfo(_ spec: ExperimentSpec) throws -> ModelInfo {
+        guard let name = spec.one("model")?.textValue else {
+            throw ParameterError(key: nil, message: "--model is required; allowed: \(Self.models.map(\.name).joined(separator: ", ")) (see --list)")
+        }
+        return Self.models.first { $0.name == name }!
+    }
+
+    func datasetInfo(_ spec: ExperimentSpec, _ m: ModelInfo) throws -> DatasetInfo {
+        let name = spec.one("dataset")?.textValue ?? m.defaultDataset
+        let d = Self.datasets.first { $0.name == name }!
+        guard d.kind == m.kind else {
+            let fitting = Self.datasets.filter { $0.kind == m.kind }.map(\.name)
+            throw ParameterError(key: "dataset", value: name, message: "the \(m.name) model cannot fit it (\(d.kind.rawValue) data); datasets for \(m.name): \(fitting.joined(separator: ", "))")
+        }
+        return d
+    }
+
+    /// The regimes, `mix` and `fresh-real` expanded over the real fractions (default 0.5).
+    public func regimes(_ spec: ExperimentSpec) -> [Regime] {
+        let fractions = spec["real_fraction"].isEmpty ? [0.5] : spec["real_fraction"].compactMap(\.doubleValue)
+        return spec["regimes"].compactMap(\.textValue).flatMap { name -> [Regime] in
+            switch name {
+            case "mix", "fresh-real": return fractions.map { Regime.named(name, realFraction: $0)! }
+            default: return [Regime.named(name, realFraction: 0)!]
+            }
+        }
+    }
+
+    func int(_ spec: ExperimentSpec, _ key: String, _ fallback: Int) -> Int { spec.one(key)?.intValue ?? fallback }
+    func real(_ spec: ExperimentSpec, _ key: String, _ fallback: Double) -> Double { spec.one(key)?.doubleValue ?? fallback }
+
+    func modelSpec(_ spec: ExperimentSpec, _ m: ModelInfo) throws -> GenerativeModelSpec {
+        switch m.name {
+        case "gaussian":
+            return .gaussian(GaussianFittingTheory.Estimator(rawValue: spec.one("covariance")?.textValue ?? "mle")!)
+        case "kde":
+            let raw = spec.one("bandwidth")?.textValue ?? "scott"
+            switch raw {
+            case "scott": return .kde(.scott)
+            case "silverman": return .kde(.silverman)
+            default:
+                guard let h = Double(raw), h.isFinite, h > 0, h <= 1e6 else {
+                    throw ParameterError(key: "bandwidth", message: "'\(raw)' is not scott, silverman or a number in (0, 1e6]")
+                }
+                return .kde(.fixed(h))
+            }
+        case "gmm":
+            return .mixture(components: int(spec, "components", 3), restarts: int(spec, "restarts", 1),
+                            maxIterations: int(spec, "max_iterations", 200), tolerance: 1e-5,
+                            varianceFloor: real(spec, "variance_floor", 1e-6))
+        case "categorical":
+            return .categorical(smoothing: real(spec, "smoothing", 0))
+        case "poisson":
+            return .poisson
+        default:
+            return .ngram(order: int(spec, "order", 2), smoothing: real(spec, "smoothing", 0.1))
+        }
+    }
+
+    func dataText(_ spec: ExperimentSpec, _ d: DatasetInfo) throws -> (text: String, path: String) {
+        guard let path = spec.one("data")?.textValue else {
+            throw ParameterError(key: nil, message: "--dataset \(d.name) needs --data FILE (\(d.summary))")
+        }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw ParameterError(key: "data", value: path, message: "no such file")
+        }
+        if isDir.boolValue { throw ParameterError(key: "data", value: path, message: "is a directory; expected a file") }
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw ParameterError(key: "data", value: path, message: "cannot read the file")
+        }
+        guard let text = String(data: bytes, encoding: .utf8) else { throw ParameterError(key: "data", value: path, message: "not UTF-8 text") }
+        return (text, path)
+    }
+
+    func datasetSpec(_ spec: ExperimentSpec, _ d: DatasetInfo) throws -> GenerativeDataset {
+        switch d.name {
+        case "gaussian": return .points(.gaussian, dimension: int(spec, "dimension", 2))
+        case "blobs": return .points(.blobs, dimension: 2)
+        case "circles": return .points(.circles, dimension: 2)
+        case "moons": return .points(.moons, dimension: 2)
+        case "swiss-roll": return .points(.swissRoll, dimension: 2)
+        case "zipf": return .zipf(support: int(spec, "support", 20), exponent: real(spec, "exponent", 1.1))
+        // The Poisson sampler costs O(λ) per draw, so λ is capped at 1000.
+        case "poisson": return .poisson(rate: real(spec, "rate", 4))
+        case "markov": return .markov(vocabulary: int(spec, "vocabulary", 10), sequenceLength: int(spec, "sequence_length", 20))
+        case "csv":
+            let (text, path) = try dataText(spec, d)
+            do { return .userPoints(try UserData.points(csv: text, file: path)) } catch let e as UserDataError {
+                throw ParameterError(key: "data", value: e.description, message: "")
+            }
+        default:
+            let (text, path) = try dataText(spec, d)
+            do {
+                let (sequences, vocabulary) = try UserData.corpus(text, length: int(spec, "sequence_length", 20), file: path)
+                guard vocabulary.count >= 2 else {
+                    throw ParameterError(key: "data", value: path, message: "the corpus has \(vocabulary.count) distinct token(s); an n-gram model needs at least 2")
+                }
+                return .corpus(sequences, vocabulary: vocabulary.count)
+            } catch let e as UserDataError {
+                throw ParameterError(key: "data", value: e.description, message: "")
+            }
+        }
+    }
+
+    /// The experiment of one cell, fully checked.
+    public func experiment(_ spec: ExperimentSpec, seed: UInt64, threads: Int) throws -> GenerativeExperiment {
+        let m = try modelInfo(spec)
+        let d = try datasetInfo(spec, m)
+        let model = try modelSpec(spec, m)
+        let data = try datasetSpec(spec, d)
+        let t = int(spec, "samples", 300), test = int(spec, "test_size", 100)
+        try checkSizes(spec, model, data, samples: t, testSize: test)
+        return GenerativeExperiment(model: model, dataset: data, samples: t, testSize: test, generations: int(spec, "generations", 100),
+                                    regimes: regimes(spec), repeats: int(spec, "repeats", 100), seed: seed, threads: threads)
+    }
+
+    // MARK: - Rules
+
+    public func validate(_ spec: ExperimentSpec) throws {
+        let m = try modelInfo(spec)
+        let d = try datasetInfo(spec, m)
+        // Model and dataset parameters that do not apply to the chosen pair are refused.
+        for p in parameters where spec.isGiven(p.key) {
+            let owners = Self.models.filter { $0.options.contains(p.key) }.map { "--model \($0.name)" } +
+                Self.datasets.filter { $0.options.contains(p.key) }.map { "--dataset \($0.name)" }
+            if !owners.isEmpty && !m.options.contains(p.key) && !d.options.contains(p.key) {
+                throw ParameterError(key: p.key, message: "does not apply to --model \(m.name) --dataset \(d.name); it applies to \(owners.joined(separator: ", "))")
+            }
+        }
+        if spec.isGiven("real_fraction") && !regimes(spec).contains(where: { $0.realFraction != nil }) {
+            throw ParameterError(key: "real_fraction", message: "applies only to the mix and fresh-real regimes; add one to --regimes or drop --real-fraction")
+        }
+        for cell in spec.cells { _ = try experiment(spec.restricted(to: cell), seed: 0, threads: 1) }
+    }
+
+    func checkSizes(_ spec: ExperimentSpec, _ model: GenerativeModelSpec, _ data: GenerativeDataset, samples t: Int, testSize: Int) throws {
+        if case let .mixture(k, _, _, _, _) = model, t < k {
+            throw ParameterError(key: "samples", value: String(t), message: "a \(k)-component mixture needs at least \(k) points per generation (--components)")
+        }
+        // A Gaussian fit, or a Scott/Silverman kernel (a multiple of the sample covariance), of
+        // T ≤ d points has a singular covariance from generation 1 on (a fixed bandwidth h²I is
+        // never singular).
+        var fitsCovariance = false
+        if case .gaussian = model { fitsCovariance = true }
+        if case let .kde(b) = model, b == .scott || b == .silverman { fitsCovariance = true }
+        if fitsCovariance, let d = Self.pointDimension(data), t <= d {
+            let source: String
+            switch data {
+            case let .points(p, _): source = p == .gaussian ? " (--dimension)" : " (--dataset \(p.rawValue) is 2-D)"
+            default: source = " (the columns of --data \(spec.one("data")?.textValue ?? ""))"
+            }
+            throw ParameterError(key: "samples", value: String(t), message: "the fitted covariance of T points in d = \(d) dimensions is singular unless T > d\(source); use --samples ≥ \(d + 1)")
+        }
+        if case let .ngram(order, _) = model {
+            let v: Int
+            switch data {
+            case let .markov(vv, _): v = vv
+            case let .corpus(_, vv): v = vv
+            default: v = 2
+            }
+            let size = NGramModel.tableSize(order: order, vocabulary: v), limit = NGramModel.maximumTableSize
+            if size > limit {
+                let exact = size == Int.max ? String(format: "%.3g", pow(Double(v + 1), Double(order - 1)) * Double(v)) : String(size)
+                let table = order == 1 ? "V = \(v) counts" : "(V+1)^\(order - 1)·V = \(exact) counts"
+                var advice: [String] = []
+                if order > 1 && NGramModel.tableSize(order: 1, vocabulary: v) <= limit {
+                    let lower = (1..<order).last { NGramModel.tableSize(order: $0, vocabulary: v) <= limit }!
+                    advice.append("use --order ≤ \(lower)")
+                }
+                advice.append(data.name == "markov" ? "lower --vocabulary" : "use a corpus with fewer distinct tokens")
+                throw ParameterError(key: "order", value: String(order), message: "the n-gram table over a vocabulary of V = \(v) tokens needs \(table), over the limit of \(limit); \(advice.joined(separator: " or "))")
+            }
+        }
+        guard let rows = data.fileRows, let file = spec.one("data")?.textValue else { return }
+        let held = rows - testSize - t
+        guard held >= 0 else {
+            throw ParameterError(key: "data", value: file, message: "\(rows) \(data.name == "corpus" ? "sequences" : "rows"), fewer than --test-size \(testSize) + --samples \(t) = \(testSize + t)")
+        }
+        for regime in regimes(spec) where regime.name == "fresh-real" {
+            let m = Regime.realCount(fraction: regime.realFraction!, of: t)
+            if m > held {
+                throw ParameterError(key: "regimes", value: "fresh-real(\(regime.realFraction!))", message: "with --data \(file): needs \(m) fresh real rows per generation " +
+                                     "from the rows held back from test and training, but only \(held) are left (\(rows) − --test-size \(testSize) − --samples \(t)); " +
+                                     "lower --test-size, --samples or --real-fraction, or drop fresh-real")
+            }
+        }
+    }
+
+    /// The dimension of a point dataset's points (nil for other data).
+    public static func pointDimension(_ data: GenerativeDataset) -> Int? {
+        switch data {
+        case let .points(p, d): return p == .gaussian ? d : 2
+        case let .userPoints(s): return s.dimension
+        default: return nil
+        }
+    }
+
+    // MARK: - Memory, work, schema
+
+    /// The accumulate pools (the pool, its stacked copy and the model's own copy, ×4 for
+    /// slack) of every worker, plus the held-out test set of every worker.
+    public func estimatedBytes(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, threads: Int) -> Double {
+        let s = spec.restricted(to: cell)
+        guard let m = try? modelInfo(s), let d = try? datasetInfo(s, m) else { return 0 }
+        let perPoint: Double
+        switch d.name {
+        case "gaussian": perPoint = 8 * Double(int(s, "dimension", 2))
+        case "blobs", "circles", "moons", "swiss-roll": perPoint = 16
+        case "csv": perPoint = 8 * 100   // the file's columns are unknown until it is read; 100 is generous
+        case "markov", "corpus": perPoint = 4 * Double(int(s, "sequence_length", 20))
+        default: perPoint = 8
+        }
+        let t = Double(int(s, "samples", 300)), n = Double(int(s, "generations", 100))
+        let pooled = regimes(s).contains { $0 == .accumulate || $0 == .accumulateSubsample }
+        let points = t * (pooled ? n : 2) + Double(int(s, "test_size", 100))
+        var tables = 0.0
+        if m.name == "categorical" { tables = 8 * 4 * Double(int(s, "support", 20)) }
+        return (4 * points * perPoint + tables) * Double(threads)
+    }
+
+    public func work(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell) -> Double {
+        let s = spec.restricted(to: cell)
+        return Double(int(s, "samples", 300)) * Double(int(s, "generations", 100)) * Double(max(regimes(s).count, 1))
+    }
+
+    public func replicates(_ spec: ExperimentSpec) -> Int { int(spec, "repeats", 100) }
+
+    /// The dataset (also when defaulted), the model's effective settings, the metrics, and
+    /// what was read from a user's file.
+    public func manifestEntries(_ spec: ExperimentSpec) -> [(String, JSONValue)] {
+        guard let cell = spec.cells.first, let e = try? experiment(spec.restricted(to: cell), seed: 0, threads: 1) else { return [] }
+        var out: [(String, JSONValue)] = [("dataset", .string(e.dataset.name)),
+                                          ("metrics", .array(e.metricNames.map(JSONValue.string)))]
+        switch e.model {
+        case let .gaussian(estimator): out.append(("covariance", .string(estimator.rawValue)))
+        case let .kde(b):
+            if case let .fixed(h) = b { out.append(("bandwidth", .double(h))) } else { out.append(("bandwidth", .string(b.name))) }
+        case let .mixture(k, r, it, tol, floor):
+            out += [("components", .int(k)), ("restarts", .int(r)), ("max_iterations", .int(it)), ("tolerance", .double(tol)),
+                    ("variance_floor", .double(floor))]
+        case let .categorical(smoothing): out.append(("smoothing", .double(smoothing)))
+        case .poisson: break
+        case let .ngram(order, smoothing): out += [("order", .int(order)), ("smoothing", .double(smoothing))]
+        }
+        switch e.dataset {
+        case let .points(p, d): if p == .gaussian { out.append(("dimension", .int(d))) }
+        case let .zipf(k, s): out += [("support", .int(k)), ("exponent", .double(s))]
+        case let .poisson(l): out.append(("rate", .double(l)))
+        case let .markov(v, l): out += [("vocabulary", .int(v)), ("sequence_length", .int(l))]
+        case let .userPoints(s): out += [("data_rows", .int(s.count)), ("dimension", .int(s.dimension))]
+        case let .corpus(s, v): out += [("sequences", .int(s.count)), ("vocabulary", .int(v)), ("sequence_length", .int(s.length))]
+        }
+        return out
+    }
+
+    /// The long-format columns; every axis swept over more than one value gets a column of its
+    /// own after these (so rows of different cells stay apart).
+    public static let baseHeader = ["model", "dataset", "regime", "real_fraction", "generation", "metric", "mean", "std_error",
+                                    "theory", "samples", "repeats"]
+
+    func extraAxes(_ spec: ExperimentSpec) -> [String] {
+        spec.axisKeys.filter { $0 != "samples" && spec[$0].count > 1 }
+    }
+
+    public func header(_ spec: ExperimentSpec) -> [String] { Self.baseHeader + extraAxes(spec) }
+
+    public func run(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> String {
+        let s = spec.restricted(to: cell)
+        let experiment = try self.experiment(s, seed: context.seed, threads: context.threads)
+        if context.isCancelled() { throw CellCancelled() }
+        let rows = try experiment.run()
+        context.advance(experiment.repeats)
+        let extra = extraAxes(spec).map { cell[$0].map { v -> String in
+            if case let .real(x) = v { return CSVField.number(x) }
+            return v.description
+        } ?? "" }
+        var out = ""
+        for r in rows {
+            out += ([r.model, r.dataset, r.regime.name, CSVField.number(r.regime.realFraction), String(r.generation), r.metric,
+                     CSVField.number(r.mean), CSVField.number(r.standardError), CSVField.number(r.theory),
+                     String(r.samples), String(r.repeats)] + extra).joined(separator: ",") + "\n"
+        }
+        return out
+    }
+}

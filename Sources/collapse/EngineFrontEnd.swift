@@ -1,0 +1,103 @@
+import ArgumentParser
+import CollapseExport
+import ExperimentEngine
+import Foundation
+import LinearCollapse
+
+/// Options every command on the experiment engine shares: a config file, resume, shards and
+/// progress.
+struct EngineRunOptions: ParsableArguments {
+    @Option(name: .customLong("config"), parsing: .unconditional,
+            help: "A config file (flat TOML: family = \"…\" and any parameter by its flag name with _ for -); flags override it.")
+    var config: String?
+
+    @Flag(name: .customLong("resume"), help: "Continue the run recorded in --output, reusing its finished cells.")
+    var resume = false
+
+    @Option(name: .customLong("shard"), parsing: .unconditional, help: "Run only shard I of N (I/N, 0 ≤ I < N); combine shards with `collapse merge`.")
+    var shard: String?
+
+    @Flag(name: .customLong("progress"), help: "Show the progress bar even when stderr is not a terminal.")
+    var progress = false
+
+    @Flag(name: .customLong("quiet"), help: "No progress bar.")
+    var quiet = false
+
+    /// The resolved spec and output of a run of `family`, checked before anything is computed.
+    func frontEnd(family: any ExperimentFamily, flags: [String: String], runOptions: RunOptions, output: String,
+                  force: Bool) throws -> EngineFrontEnd {
+        let configFile = try config.map { (text: try readTextFile($0, flag: "--config"), file: $0) }
+        let spec: ExperimentSpec
+        do {
+            spec = try resolveSpec(family, config: configFile, flags: flags, seed: try runOptions.parsedSeed())
+        } catch let e as SpecError {
+            throw ValidationError(e.description)
+        }
+        var parsedShard: Shard?
+        if let shard {
+            guard let s = Shard(parsing: shard) else { throw ValidationError("--shard: '\(shard)' is not I/N with 0 ≤ I < N") }
+            parsedShard = s
+        }
+        if resume && force { throw ValidationError("--resume and --force exclude each other") }
+        return EngineFrontEnd(family: family, spec: spec, threads: try runOptions.resolvedThreads(), shard: parsedShard,
+                              output: try OutputDirectory(path: output), resume: resume, force: force,
+                              maxMemory: try runOptions.parsedMaxMemory(), runOptions: runOptions,
+                              showProgress: !quiet && (progress || isatty(STDERR_FILENO) == 1))
+    }
+}
+
+/// Runs a family's spec through the engine's runner and reports the outcome: `collapse
+/// generative` (and later every command) is this plus its own printing.
+struct EngineFrontEnd {
+    var family: any ExperimentFamily
+    var spec: ExperimentSpec
+    var threads: Int
+    var shard: Shard?
+    var output: OutputDirectory
+    var resume: Bool
+    var force: Bool
+    var maxMemory: Double?
+    var runOptions: RunOptions
+    var showProgress: Bool
+
+    /// Runs; returns the results file when complete, nil for a finished shard or an
+    /// interrupted run (which exits 130 after saying what was kept).
+    func run(command: String) throws -> URL? {
+        var spec = self.spec
+        if spec.seed == nil, resume, let recorded = try? ExperimentRunner.recordedSpec(in: output.url, family: family) {
+            spec.seed = recorded.seed
+        }
+        if spec.seed == nil {
+            if shard != nil {
+                throw ValidationError("--shard needs a fixed seed (give --seed or set seed in the config) so that every shard runs the same grid")
+            }
+            spec.seed = try runOptions.resolvedSeed()
+        }
+        let runner = ExperimentRunner(options: .init(
+            family: family, spec: spec, threads: threads, shard: shard, output: output.url, resume: resume, force: force,
+            command: command, arguments: CommandLine.arguments, environment: RunEnvironment.entries, maxMemory: maxMemory))
+        do { try runner.prepare() } catch let e as RunnerError { throw ValidationError(e.description) } catch let e as SpecError {
+            throw ValidationError(e.description)
+        }
+        Interruption.install()
+        let outcome: ExperimentRunner.Outcome
+        do {
+            outcome = try runner.run(progress: showProgress ? TerminalProgress() : nil, isCancelled: { Interruption.requested })
+        } catch let e as RunnerError {
+            throw CLIError(e.description)
+        }
+        switch outcome.status {
+        case .interrupted:
+            Console.note("interrupted: \(outcome.cellsRun) cell(s) finished and kept in \(output.url.path)/cells; " +
+                         "rerun with --resume to complete the run")
+            throw ExitCode(130)
+        case .complete:
+            let shardNote = shard.map { " (shard \($0); combine shards with `collapse merge`)" } ?? ""
+            print("\(command): \(outcome.cellsRun) cell(s) run, \(outcome.cellsReused) reused, seed \(spec.seed!)\(shardNote)")
+            if let url = outcome.resultsFile {
+                print("wrote \(outcome.rows) rows to \(url.path) (manifest.json beside it) in \(String(format: "%.2f", outcome.wallSeconds)) s")
+            }
+            return outcome.resultsFile
+        }
+    }
+}

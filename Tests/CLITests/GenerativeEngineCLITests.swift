@@ -1,0 +1,82 @@
+import Foundation
+import XCTest
+
+/// `collapse generative` on the experiment engine: lists on the command line and in a config
+/// file give a grid; shards merge to the unsharded bytes; Ctrl-C keeps finished cells and
+/// `--resume` completes to the uninterrupted bytes.
+final class GenerativeEngineCLITests: CLITestCase {
+    let small = ["generative", "--model", "gaussian", "--generations", "3", "--repeats", "4", "--seed", "9", "--threads", "2", "--quiet"]
+
+    func bytes(_ dir: String) throws -> Data { try Data(contentsOf: work.appendingPathComponent(dir).appendingPathComponent("results.csv")) }
+
+    func testListsOnTheCommandLineAndInAConfigFileGiveTheSameGrid() throws {
+        assertSuccess(try collapse(arguments: small + ["--samples", "20,40", "--dimension", "2,3", "--output", "flags"]), "flags")
+        let config = work.appendingPathComponent("g.toml")
+        try "# a generative grid\r\nfamily = \"generative\"\r\nmodel = \"gaussian\"\r\nsamples = [20, 40]\r\ndimension = [2, 3]\r\ngenerations = 3\r\nrepeats = 4\r\nseed = 9\r\n"
+            .write(to: config, atomically: true, encoding: .utf8)
+        assertSuccess(try collapse("generative", "--config", config.path, "--threads", "1", "--quiet", "--output", "config"), "config")
+        XCTAssertEqual(try bytes("flags"), try bytes("config"), "same grid, same seed ⇒ same bytes for any --threads")
+        let csv = try SimpleCSV(String(decoding: try bytes("flags"), as: UTF8.self))
+        XCTAssertEqual(csv.header.last, "dimension", "a swept axis gets a column")
+        let cells = Set(csv.records.map { "\($0["samples"]!)/\($0["dimension"]!)" })
+        XCTAssertEqual(cells, ["20/2", "20/3", "40/2", "40/3"])
+        let recorded = try contents("experiment.toml", under: work.appendingPathComponent("flags"))
+        XCTAssertTrue(recorded.contains("family = \"generative\"") && recorded.contains("samples = [20, 40]"), recorded)
+        // A single cell keeps the pre-engine layout of the rows (no extra column).
+        assertSuccess(try collapse(arguments: small + ["--samples", "20", "--output", "one"]), "one cell")
+        XCTAssertEqual(try SimpleCSV(String(decoding: try bytes("one"), as: UTF8.self)).header.count, 11)
+    }
+
+    func testConfigErrorsNameFileLineAndKey() throws {
+        let config = work.appendingPathComponent("bad.toml")
+        try "family = \"generative\"\nmodel = \"kde\"\nrate = 3\n".write(to: config, atomically: true, encoding: .utf8)
+        let r = try collapse("generative", "--config", config.path, "--output", "bad")
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.stderr.contains("\(config.path):3: key 'rate': does not apply to --model kde"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("bad").path), "nothing written")
+    }
+
+    func testShardsMergeToTheUnshardedBytes() throws {
+        let grid = small + ["--samples", "20,30,40", "--dimension", "2,3"]
+        assertSuccess(try collapse(arguments: grid + ["--output", "full"]), "full")
+        assertSuccess(try collapse(arguments: grid + ["--shard", "0/2", "--output", "s0"]), "shard 0")
+        assertSuccess(try collapse(arguments: grid + ["--shard", "1/2", "--output", "s1"]), "shard 1")
+        assertSuccess(try collapse("merge", "s0", "s1", "--output", "merged"), "merge")
+        XCTAssertEqual(try bytes("merged"), try bytes("full"))
+        let partial = try collapse("merge", "s0", "--output", "partial")
+        XCTAssertNotEqual(partial.status, 0)
+        XCTAssertTrue(partial.stderr.contains("is missing"), partial.stderr)
+    }
+
+    func testCtrlCKeepsFinishedCellsAndResumeCompletesToIdenticalBytes() throws {
+        let grid = ["generative", "--model", "kde", "--samples", "100,120,140,160,180,200", "--generations", "6", "--repeats", "120",
+                    "--seed", "4", "--threads", "1", "--quiet"]
+        assertSuccess(try collapse(arguments: grid + ["--output", "full"], timeout: 300), "uninterrupted")
+        let p = Process()
+        p.executableURL = try CLIHarness.binary()
+        p.arguments = grid + ["--output", "cut"]
+        p.currentDirectoryURL = work
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let cells = work.appendingPathComponent("cut/cells")
+        let deadline = Date().addingTimeInterval(120)
+        while p.isRunning && Date() < deadline {
+            let done = (try? FileManager.default.contentsOfDirectory(atPath: cells.path).filter { $0.hasPrefix("cell-") }.count) ?? 0
+            if done >= 1 { break }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        XCTAssertTrue(p.isRunning, "the run finished before the signal; make the grid longer")
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130)
+        XCTAssertEqual(try manifest(in: work.appendingPathComponent("cut"))["status"] as? String, "interrupted")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("cut/results.csv").path))
+        let refused = try collapse(arguments: grid + ["--output", "cut"])
+        XCTAssertEqual(refused.status, 64, "not empty without --resume")
+        let resumed = try collapse(arguments: grid + ["--output", "cut", "--resume"], timeout: 300)
+        assertSuccess(resumed, "resume")
+        XCTAssertTrue(resumed.stdout.contains("reused"), resumed.stdout)
+        XCTAssertEqual(try bytes("cut"), try bytes("full"))
+    }
+}
