@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "CollapseCore", dependencies: ["Randomness"]),
         // The linear-regression collapse simulator, Monte Carlo runner and verification battery.
         .target(name: "LinearCollapse",
-                dependencies: ["LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore", "CollapseExport"]),
+                dependencies: ["LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore", "CollapseExport", "ExperimentEngine"]),
         // Tidy CSV, JSON manifests, atomic file output: Foundation only.
         .target(name: "CollapseExport"),
         // Exactly solvable parametric chains (Poisson, Gaussian mean, real/synthetic mixing).
@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "CollapseTheoryTests", dependencies: ["CollapseTheory"]),
         .testTarget(name: "CollapseCoreTests", dependencies: ["CollapseCore", "Randomness"]),
         .testTarget(name: "LinearCollapseTests",
-                    dependencies: ["LinearCollapse", "LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore", "CollapseExport"]),
+                    dependencies: ["LinearCollapse", "LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore", "CollapseExport", "ExperimentEngine"]),
         .testTarget(name: "CollapseExportTests", dependencies: ["CollapseExport"]),
         .testTarget(name: "ParametricChainsTests", dependencies: ["ParametricChains", "CollapseTheory", "CollapseCore", "Randomness"]),
         .testTarget(name: "GenerativeChainsTests",

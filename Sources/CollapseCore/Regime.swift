@@ -57,6 +57,17 @@ public enum Regime: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The regimes called `names`, with `mix` and `fresh-real` expanded at their position into
+    /// one regime per real fraction (the one list every command and config file means).
+    public static func expand(names: [String], realFractions: [Double]) -> [Regime] {
+        names.flatMap { name -> [Regime] in
+            switch name {
+            case "mix", "fresh-real": return realFractions.map { Regime.named(name, realFraction: $0)! }
+            default: return Regime.named(name, realFraction: 0).map { [$0] } ?? []
+            }
+        }
+    }
+
     /// Number of real points a `mix` training set keeps out of `t`.
     public static func realCount(fraction: Double, of t: Int) -> Int {
         precondition(fraction >= 0 && fraction <= 1, "mix fraction must be in [0, 1], got \(fraction)")

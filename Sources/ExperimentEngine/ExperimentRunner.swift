@@ -169,9 +169,8 @@ public struct ExperimentRunner: Sendable {
     /// empty), resumable (the same run recorded), or overwritable with `force` (only the files a
     /// run writes are removed). Throws a clear error otherwise.
     public func prepare() throws {
-        let spec = options.spec, family = options.family
-        let need = cellIndices.map { family.estimatedBytes(spec, cell: spec.cells[$0], threads: options.threads) }.max() ?? 0
-        try MemoryGuard.check(need: need, maxMemory: options.maxMemory, advice: "reduce the sizes or --threads")
+        try Self.checkMemory(family: options.family, spec: options.spec, cells: cellIndices, threads: options.threads,
+                             maxMemory: options.maxMemory)
         let fm = FileManager.default
         let dir = options.output
         var isDir: ObjCBool = false
@@ -180,22 +179,44 @@ public struct ExperimentRunner: Sendable {
         let contents = try fm.contentsOfDirectory(atPath: dir.path).filter { $0 != ".lock" }
         if contents.isEmpty { return }
         if options.resume {
-            guard let recorded = try Self.recordedSpec(in: dir, family: family) else {
+            guard let recorded = try Self.recordedSpec(in: dir, family: options.family) else {
                 throw RunnerError("--resume: \(dir.path) is not empty but holds no \(Self.specFile); it is not a run directory of this tool")
             }
-            let diff = ExperimentSpec.differences(recorded, spec)
+            let diff = ExperimentSpec.differences(recorded, options.spec)
             guard diff.isEmpty else {
                 throw RunnerError("--resume: \(dir.path) holds a different run (\(diff.joined(separator: "; "))); use another --output, or --force to start over")
             }
             return
         }
         if options.force {
+            // Only what a run writes, and only as regular files: a directory or device named
+            // results.csv is someone else's and is never removed.
+            for name in Self.ownedFiles where contents.contains(name) {
+                var isDirectory: ObjCBool = false
+                let url = dir.appendingPathComponent(name)
+                let attributes = try? fm.attributesOfItem(atPath: url.path)
+                guard fm.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                      attributes?[.type] as? FileAttributeType == .typeRegular else {
+                    throw RunnerError("--force: \(url.path) is not a regular file; it is not a run's output, so it is left alone: move it or choose another --output")
+                }
+            }
             for name in Self.ownedFiles where contents.contains(name) { try fm.removeItem(at: dir.appendingPathComponent(name)) }
             let cells = dir.appendingPathComponent(Self.cellsDirectory)
             if fm.fileExists(atPath: cells.path) { try fm.removeItem(at: cells) }
             return
         }
-        throw RunnerError("--output \(dir.path) is not empty; pass --resume to continue the run there, or --force to overwrite it")
+        let shown = contents.sorted().prefix(3).joined(separator: ", ") + (contents.count > 3 ? ", …" : "")
+        throw RunnerError("--output \(dir.path) is not empty (holds \(shown)); pass --resume to continue the run there, " +
+                          "or --force to overwrite the run's files (others are kept)")
+    }
+
+    /// Refuses a run whose largest cell's estimated working memory exceeds `maxMemory` or 80 %
+    /// of the memory available now.
+    public static func checkMemory(family: any ExperimentFamily, spec: ExperimentSpec, cells: [Int]? = nil, threads: Int,
+                                   maxMemory: Double?) throws {
+        let grid = spec.cells
+        let need = (cells ?? Array(grid.indices)).map { family.estimatedBytes(spec, cell: grid[$0], threads: threads) }.max() ?? 0
+        try MemoryGuard.check(need: need, maxMemory: maxMemory, advice: "reduce the sizes, the grid's largest cell or --threads")
     }
 
     /// The run recorded in `directory`, if any.
@@ -218,7 +239,11 @@ public struct ExperimentRunner: Sendable {
         let dir = options.output
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
         let lock = try OutputLock(directory: dir)
-        defer { withExtendedLifetime(lock) {} }
+        defer {
+            // Unlinked while still held, so the directory keeps only the run's files.
+            unlink(dir.appendingPathComponent(".lock").path)
+            withExtendedLifetime(lock) {}
+        }
         let cellsDir = dir.appendingPathComponent(Self.cellsDirectory)
         try fm.createDirectory(at: cellsDir, withIntermediateDirectories: true)
         // Temporary files of writes cut short by a kill (AtomicFile names them ".NAME.tmp-PID").

@@ -143,17 +143,21 @@ public struct ExperimentSpec: Equatable, Sendable {
         for p in family.parameters {
             guard let text = raw[p.key] else { continue }
             let items = p.takesList ? text.split(separator: ",", omittingEmptySubsequences: false).map(String.init) : [text]
+            let expected = (p.takesList ? "comma-separated values, each " : "") + p.allowed
+            if text.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw SpecError("\(p.flag): empty \(p.takesList ? "list" : "value") '\(text)'; expected \(expected)")
+            }
             var out: [ParameterValue] = []
-            for item in items {
+            for (k, item) in items.enumerated() {
                 guard !item.trimmingCharacters(in: .whitespaces).isEmpty else {
-                    throw SpecError("\(p.flag): empty value in '\(text)'; expected \(p.takesList ? "comma-separated values, each " : "")\(p.allowed)")
+                    throw SpecError("\(p.flag): '\(text)': item \(k + 1) is empty; expected \(expected)")
                 }
                 switch p.value(parsing: item) {
                 case let .success(v): out.append(v)
                 case let .failure(e): throw SpecError("\(p.flag): \(e.message)")
                 }
             }
-            if let dup = Self.firstDuplicate(out) { throw SpecError("\(p.flag): the value \(dup) is listed twice") }
+            if let dup = Self.firstDuplicate(out) { throw SpecError("\(p.flag): '\(text)': the value \(dup) is listed twice") }
             set(p.key, out, origin: .flag)
         }
     }

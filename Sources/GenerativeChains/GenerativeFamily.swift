@@ -108,12 +108,7 @@ public struct GenerativeFamily: ExperimentFamily {
     /// The regimes, `mix` and `fresh-real` expanded over the real fractions (default 0.5).
     public func regimes(_ spec: ExperimentSpec) -> [Regime] {
         let fractions = spec["real_fraction"].isEmpty ? [0.5] : spec["real_fraction"].compactMap(\.doubleValue)
-        return spec["regimes"].compactMap(\.textValue).flatMap { name -> [Regime] in
-            switch name {
-            case "mix", "fresh-real": return fractions.map { Regime.named(name, realFraction: $0)! }
-            default: return [Regime.named(name, realFraction: 0)!]
-            }
-        }
+        return Regime.expand(names: spec["regimes"].compactMap(\.textValue), realFractions: fractions)
     }
 
     func int(_ spec: ExperimentSpec, _ key: String, _ fallback: Int) -> Int { spec.one(key)?.intValue ?? fallback }

@@ -39,6 +39,12 @@ struct EngineRunOptions: ParsableArguments {
             parsedShard = s
         }
         if resume && force { throw ValidationError("--resume and --force exclude each other") }
+        do {
+            try ExperimentRunner.checkMemory(family: family, spec: spec, threads: try runOptions.resolvedThreads(),
+                                             maxMemory: try runOptions.parsedMaxMemory())
+        } catch let e as SpecError {
+            throw ValidationError(e.description)
+        }
         return EngineFrontEnd(family: family, spec: spec, threads: try runOptions.resolvedThreads(), shard: parsedShard,
                               output: try OutputDirectory(path: output), resume: resume, force: force,
                               maxMemory: try runOptions.parsedMaxMemory(), runOptions: runOptions,

@@ -1,11 +1,12 @@
 import ArgumentParser
 import CollapseCore
 import CollapseExport
-import CollapseSweep
+import ExperimentEngine
 import Foundation
 import LinearCollapse
 
-/// `collapse simulate`: Monte Carlo of the linear chain over a parameter grid.
+/// `collapse simulate`: Monte Carlo of the linear chain over a parameter grid, on the
+/// experiment engine (`LinearFamily`).
 struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
@@ -14,87 +15,71 @@ struct SimulateCommand: ParsableCommand {
         Every replicate draws a design X (T×d, N(0,1) entries), w* ~ N(0, I), and fresh noise each \
         generation, then literally refits under each regime. Regimes of one replicate share its draws. \
         For T < d the fits are minimum-norm least squares. The same --seed gives byte-identical CSV \
-        for any --threads.
+        for any --threads. Every grid cell is written to --output/cells/ when it finishes: Ctrl-C keeps \
+        the finished cells (exit 130) and --resume completes the run; --shard I/N runs a slice that \
+        `collapse merge` combines.
         """)
 
-    @OptionGroup var grid: GridOptions
+    @Option(name: .customLong("dimension"), parsing: .unconditional, help: "Feature dimension(s) d, comma-separated (d ≥ 1; default 10).")
+    var dimension: String?
+
+    @Option(name: .customLong("samples"), parsing: .unconditional, help: "Samples per generation T, comma-separated (T ≥ 1; default 100).")
+    var samples: String?
+
+    @Option(name: .customLong("noise-variance"), parsing: .unconditional, help: "Label-noise variance(s) σ², comma-separated (> 0; default 1).")
+    var noiseVariance: String?
+
+    @Option(name: .customLong("generations"), parsing: .unconditional, help: "Number of model fits N (generation 1 fits the real data; default 10).")
+    var generations: String?
 
     @Option(name: .customLong("regimes"), parsing: .unconditional,
-            help: "Comma-separated regimes: replace, accumulate, accumulate-subsample, mix.")
-    var regimes = "replace,accumulate"
+            help: "Comma-separated regimes: replace, accumulate, accumulate-subsample, mix, fresh-real (default replace,accumulate).")
+    var regimes: String?
 
     @Option(name: .customLong("real-fraction"), parsing: .unconditional, help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5).")
     var realFraction: String?
 
-    @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Monte Carlo replicates R per cell (≥ 2).")
-    var repeats = 1000
+    @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Monte Carlo replicates R per cell (≥ 2; default 1000).")
+    var repeats: String?
+
+    @Option(name: .customLong("engine"), parsing: .unconditional,
+            help: "Simulator: literal (draws every design entry and label; the reference) or sufficient (draws XᵀX and XᵀE; O(d²) per generation; replace/accumulate with T ≥ d).")
+    var engine: String?
+
+    @Option(name: .customLong("design"), parsing: .unconditional,
+            help: "fixed (one design per replicate, the default) or fresh (a new design every generation; replace/accumulate, literal engine).")
+    var design: String?
 
     @OptionGroup var runOptions: RunOptions
-    @OptionGroup var engineOption: EngineOption
-    @OptionGroup var designOption: DesignOption
 
-    @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (created if missing; may hold only a previous run's results.csv and manifest.json unless --force).")
+    @Option(name: .customLong("output"), parsing: .unconditional,
+            help: "Output directory (created if missing; must be empty unless --resume or --force). Holds experiment.toml, cells/, results.csv, manifest.json.")
     var output = "results/simulate"
 
-    @Flag(name: .customLong("force"), help: "Write into --output even if it holds other files.")
+    @Flag(name: .customLong("force"), help: "Overwrite the run files in a non-empty --output.")
     var force = false
 
-    func validate() throws {
-        try grid.validateGenerations()
-        _ = try grid.cells()
-        _ = try parsedRegimes()
-        _ = try ListParsing.checked(repeats, flag: "--repeats", in: SweepSpec.Limits.repeats,
-                                    why: " (a standard error needs at least 2 replicates)")
-        _ = try runOptions.resolvedThreads()
-        _ = try runOptions.parsedSeed()
-        _ = try runOptions.parsedMaxMemory()
-        try OutputDirectory(path: output).checkContents(owned: ["results.csv", "manifest.json"], force: force)
-        try EngineOption.check(try engineOption.parsed() ?? .literal, cells: try grid.cells(), regimes: try parsedRegimes())
-        try DesignOption.check(try designOption.parsed() ?? .fixed, engine: try engineOption.parsed() ?? .literal, regimes: try parsedRegimes())
+    @OptionGroup var engineOptions: EngineRunOptions
+
+    static let family = LinearFamily()
+
+    func flags() -> [String: String] {
+        let given: [(String, String?)] = [
+            ("dimension", dimension), ("samples", samples), ("noise_variance", noiseVariance), ("generations", generations),
+            ("regimes", regimes), ("real_fraction", realFraction), ("repeats", repeats), ("engine", engine), ("design", design),
+        ]
+        return Dictionary(uniqueKeysWithValues: given.compactMap { k, v in v.map { (k, $0) } })
     }
 
-    func parsedRegimes() throws -> [Regime] {
-        try ListParsing.regimes(regimes, realFraction: realFraction)
+    func validate() throws {
+        _ = try engineOptions.frontEnd(family: Self.family, flags: flags(), runOptions: runOptions, output: output, force: force)
     }
 
     func run() throws {
-        let started = Date()
-        let cells = try grid.cells()
-        let regimeList = try parsedRegimes()
-        let threads = try runOptions.resolvedThreads()
-        let out = try OutputDirectory(path: output)
-        try checkMemory(cells: cells, regimes: regimeList, generations: grid.generations, threads: threads,
-                        maxMemory: try runOptions.parsedMaxMemory())
-        let seed = try runOptions.resolvedSeed()
-        noteUnusualCells(cells)
-
-        let engine = try engineOption.parsed() ?? .literal
-        let settings = MonteCarloSettings(repeats: repeats, generations: grid.generations,
-                                          regimes: regimeList, seed: seed, threads: threads, engine: engine,
-                                          design: try designOption.parsed() ?? .fixed)
-        let rows = try runGrid(cells: cells, settings: settings)
-        let wall = Date().timeIntervalSince(started)
-        let manifest = RunManifest(
-            command: "simulate", arguments: CommandLine.arguments, seed: seed, threads: threads,
-            wallSeconds: wall, startedAt: started,
-            parameters: [
-                ("dimension", .array(try grid.dimensions().map(JSONValue.int))),
-                ("samples", .array(try grid.sampleSizes().map(JSONValue.int))),
-                ("noise_variance", .array(try grid.noiseVariances().map(JSONValue.double))),
-                ("generations", .int(grid.generations)),
-                ("repeats", .int(repeats)),
-                ("regimes", regimeJSON(regimeList)),
-                ("engine", .string(engine.rawValue)),
-                ("design", .string((try designOption.parsed() ?? .fixed).rawValue)),
-                ("design_entries", "i.i.d. N(0,1) (Σ = I)"),
-                ("rows", .int(rows.count)),
-            ],
-            outputs: ["results.csv"], environment: RunEnvironment.entries)
-        try out.write([("results.csv", LinearResultsCSV.table(rows).rendered()),
-                       ("manifest.json", manifest.json().rendered() + "\n")])
-        printSummary(rows, settings: settings)
-        print("wrote \(rows.count) rows to \(out.url.appendingPathComponent("results.csv").path) " +
-              "(manifest.json beside it) in \(String(format: "%.2f", wall)) s")
+        let frontEnd = try engineOptions.frontEnd(family: Self.family, flags: flags(), runOptions: runOptions, output: output, force: force)
+        noteUnusualCells(frontEnd.spec.cells.map(Self.family.cell))
+        guard let results = try frontEnd.run(command: "simulate") else { return }
+        printSummary(try CSVReader.read(contentsOf: results), generations: frontEnd.spec.one("generations")?.intValue ?? 10)
     }
 
     /// Says once per kind which cells fit min-norm OLS or lack a closed form.
@@ -111,14 +96,17 @@ struct SimulateCommand: ParsableCommand {
         }
     }
 
-    func printSummary(_ rows: [GenerationSummary], settings: MonteCarloSettings) {
+    /// The first and last generation of every regime and cell.
+    func printSummary(_ table: CSVDocument, generations n: Int) {
+        let col = { (name: String) in table.header.firstIndex(of: name)! }
         print(pad("regime", 22) + pad("d", 6) + pad("T", 8) + pad("σ²", 10) + pad("gen", 6) +
               pad("mean", 13) + pad("± SE", 12) + pad("theory", 13) + pad("z", 8))
-        for r in rows where r.generation == 1 || r.generation == settings.generations {
-            print(pad(r.regime.description, 22) + pad(String(r.cell.dimension), 6) + pad(String(r.cell.samples), 8) +
-                  pad(fmt(r.cell.noiseVariance), 10) + pad(String(r.generation), 6) + pad(fmt(r.mean), 13) +
-                  pad(fmt(r.standardError), 12) + pad(r.theory.map(fmt) ?? "—", 13) +
-                  pad(r.zScore.map { String(format: "%.2f", $0) } ?? "—", 8))
+        for r in table.rows where r[col("generation")] == "1" || r[col("generation")] == String(n) {
+            let regime = r[col("real_fraction")].isEmpty ? r[col("regime")] : "\(r[col("regime")])(\(r[col("real_fraction")]))"
+            let number = { (s: String) in Double(s).map(fmt) ?? "—" }
+            print(pad(regime, 22) + pad(r[col("dimension")], 6) + pad(r[col("samples")], 8) + pad(number(r[col("noise_variance")]), 10) +
+                  pad(r[col("generation")], 6) + pad(number(r[col("mean_test_error")]), 13) + pad(number(r[col("std_error")]), 12) +
+                  pad(number(r[col("theory_test_error")]), 13) + pad(Double(r[col("z_score")]).map { String(format: "%.2f", $0) } ?? "—", 8))
         }
     }
 }

@@ -220,7 +220,7 @@ struct MergeCommand: ParsableCommand {
     }
 
     /// The engine's families by name (what `experiment.toml` records).
-    static let families: [any ExperimentFamily] = [GenerativeFamily()]
+    static let families: [any ExperimentFamily] = [LinearFamily(), GenerativeFamily()]
 
     func run() throws {
         let started = Date()

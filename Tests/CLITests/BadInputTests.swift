@@ -141,7 +141,7 @@ final class BadInputTests: CLITestCase {
         let r = try collapse("simulate", "--dimension", "0", "--output", work.appendingPathComponent("out").path)
         XCTAssertEqual(r.status, 64, r.stderr)
         XCTAssertEqual(r.stderr.split(separator: "\n").first.map(String.init),
-                       "Error: --dimension: 0 is out of range; expected comma-separated integers in 1...100000, e.g. 1,10")
+                       "Error: --dimension: '0' is not an integer in 1...100000")
     }
 
     func testOutputPointingAtRegularFileIsRejectedBeforeComputing() throws {
@@ -165,15 +165,22 @@ final class BadInputTests: CLITestCase {
     }
 
     func testUnwritableOutputFailsWithoutStackTrace() throws {
-        // results.csv exists as a directory: computing succeeds, writing fails.
+        // results.csv exists as a directory: the run refuses before computing, and --force
+        // does not remove it (it is not a run's output).
         let out = work.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: out.appendingPathComponent("results.csv"),
                                                 withIntermediateDirectories: true)
         let r = try collapse(arguments: Self.smallSim + ["--dimension", "2", "--samples", "5", "--output", out.path])
-        XCTAssertEqual(r.status, 1, r.stderr)
-        assertNoCrashReport(r, "unwritable output")
-        XCTAssertTrue(r.stderr.hasPrefix("Error: cannot write "), r.stderr)
-        XCTAssertTrue(r.stderr.contains("results.csv"), r.stderr)
+        XCTAssertEqual(r.status, 64, r.stderr)
+        assertNoCrashReport(r, "non-empty output")
+        XCTAssertTrue(r.stderr.hasPrefix("Error: --output ") && r.stderr.contains("holds results.csv"), r.stderr)
+        let forced = try collapse(arguments: Self.smallSim + ["--dimension", "2", "--samples", "5", "--output", out.path, "--force"])
+        XCTAssertEqual(forced.status, 64, forced.stderr)
+        assertNoCrashReport(forced, "forced")
+        XCTAssertTrue(forced.stderr.contains("results.csv is not a regular file"), forced.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), ["results.csv"])
+        var isDirectory: ObjCBool = false
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("results.csv").path, isDirectory: &isDirectory)
+                      && isDirectory.boolValue)
     }
 }

@@ -80,3 +80,51 @@ final class GenerativeEngineCLITests: CLITestCase {
         XCTAssertEqual(try bytes("cut"), try bytes("full"))
     }
 }
+
+/// `collapse simulate` on the experiment engine: Ctrl-C keeps finished cells and `--resume`
+/// completes to the uninterrupted bytes; shards merge to the unsharded bytes; a config file
+/// names the family.
+final class SimulateEngineCLITests: CLITestCase {
+    let grid = ["simulate", "--dimension", "10,20", "--samples", "200,400", "--noise-variance", "1,3", "--generations", "30",
+                "--regimes", "replace,accumulate,mix", "--repeats", "1500", "--seed", "5", "--threads", "2", "--quiet"]
+
+    func bytes(_ dir: String) throws -> Data { try Data(contentsOf: work.appendingPathComponent(dir).appendingPathComponent("results.csv")) }
+
+    func testCtrlCThenResumeGivesTheUninterruptedBytes() throws {
+        assertSuccess(try collapse(arguments: grid + ["--output", "full"], timeout: 300), "uninterrupted")
+        let p = Process()
+        p.executableURL = try CLIHarness.binary()
+        p.arguments = grid + ["--output", "cut"]
+        p.currentDirectoryURL = work
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let cells = work.appendingPathComponent("cut/cells")
+        let deadline = Date().addingTimeInterval(120)
+        while p.isRunning && Date() < deadline {
+            if ((try? FileManager.default.contentsOfDirectory(atPath: cells.path).filter { $0.hasPrefix("cell-") }.count) ?? 0) >= 1 { break }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        XCTAssertTrue(p.isRunning, "the run finished before the signal; make the grid longer")
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130)
+        XCTAssertEqual(try manifest(in: work.appendingPathComponent("cut"))["status"] as? String, "interrupted")
+        assertSuccess(try collapse(arguments: grid + ["--output", "cut", "--resume"], timeout: 300), "resume")
+        XCTAssertEqual(try bytes("cut"), try bytes("full"))
+    }
+
+    func testShardsAndAConfigFile() throws {
+        let small = ["simulate", "--dimension", "2,3,4", "--samples", "12", "--generations", "3", "--repeats", "20", "--seed", "8", "--quiet"]
+        assertSuccess(try collapse(arguments: small + ["--output", "full"]), "full")
+        assertSuccess(try collapse(arguments: small + ["--shard", "0/2", "--output", "s0"]), "shard 0")
+        assertSuccess(try collapse(arguments: small + ["--shard", "1/2", "--output", "s1"]), "shard 1")
+        assertSuccess(try collapse("merge", "s0", "s1", "--output", "merged"), "merge")
+        XCTAssertEqual(try bytes("merged"), try bytes("full"))
+        let config = work.appendingPathComponent("lin.toml")
+        try "family = \"linear\"\ndimension = [2, 3, 4]\nsamples = 12\ngenerations = 3\nrepeats = 20\nseed = 8\n"
+            .write(to: config, atomically: true, encoding: .utf8)
+        assertSuccess(try collapse("simulate", "--config", config.path, "--quiet", "--output", "config"), "config")
+        XCTAssertEqual(try bytes("config"), try bytes("full"))
+    }
+}

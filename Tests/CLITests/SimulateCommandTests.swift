@@ -26,7 +26,7 @@ final class SimulateCommandTests: CLITestCase {
         assertSuccess(r, "simulate grid")
         XCTAssertEqual(r.stderr, "", "no notes expected for T ≥ d + 2 with a given seed")
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: out.path)),
-                       ["results.csv", "manifest.json"])
+                       ["results.csv", "manifest.json", "experiment.toml", "cells"])
         XCTAssertTrue(r.stdout.contains("wrote 80 rows to \(out.appendingPathComponent("results.csv").path)"), r.stdout)
 
         let text = try contents("results.csv", under: out)
@@ -109,7 +109,7 @@ final class SimulateCommandTests: CLITestCase {
         XCTAssertEqual(m["seed"] as? String, "7")
         XCTAssertEqual((m["threads"] as? NSNumber)?.intValue, 2)
         XCTAssertEqual(m["status"] as? String, "complete")
-        XCTAssertEqual(m["outputs"] as? [String], ["results.csv"])
+        XCTAssertEqual(m["outputs"] as? [String], ["results.csv", "cells"])
         XCTAssertFalse((m["git_commit"] as? String ?? "").isEmpty)
         XCTAssertGreaterThanOrEqual((m["wall_seconds"] as? NSNumber)?.doubleValue ?? -1, 0)
         let arguments = try XCTUnwrap(m["arguments"] as? [String])
@@ -121,12 +121,9 @@ final class SimulateCommandTests: CLITestCase {
         XCTAssertEqual((p["generations"] as? NSNumber)?.intValue, 4)
         XCTAssertEqual((p["repeats"] as? NSNumber)?.intValue, 50)
         XCTAssertEqual((p["rows"] as? NSNumber)?.intValue, 80)
-        let regimeJSON = try XCTUnwrap(p["regimes"] as? [Any])
-        XCTAssertEqual(regimeJSON.count, 5)
-        XCTAssertEqual(regimeJSON.prefix(3).compactMap { $0 as? String }, ["replace", "accumulate", "accumulate-subsample"])
-        let mixes = regimeJSON.suffix(2).compactMap { $0 as? [String: Any] }
-        XCTAssertEqual(mixes.compactMap { $0["name"] as? String }, ["mix", "mix"])
-        XCTAssertEqual(mixes.compactMap { ($0["real_fraction"] as? NSNumber)?.doubleValue }, [0.25, 0.75])
+        XCTAssertEqual(p["regimes"] as? [String], ["replace", "accumulate", "accumulate-subsample", "mix"])
+        XCTAssertEqual((p["real_fraction"] as? [NSNumber])?.map(\.doubleValue), [0.25, 0.75])
+        XCTAssertEqual(p["family"] as? String, "linear")
     }
 
     func testSameSeedIsByteIdenticalForAnyThreadCount() throws {

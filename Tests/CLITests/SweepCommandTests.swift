@@ -176,14 +176,21 @@ final class OutputPolicyTests: CLITestCase {
         for command in [["simulate", "--repeats", "10", "--seed", "1"], ["reproduce", "--repeats", "10"]] {
             let refused = try collapse(arguments: command + ["--output", "out"])
             XCTAssertEqual(refused.status, 64, refused.stderr)
-            XCTAssertTrue(refused.stderr.contains("not empty (holds notes.txt)") && refused.stderr.contains("--force"), refused.stderr)
+            XCTAssertTrue(refused.stderr.contains("not empty (holds notes.txt") && refused.stderr.contains("--force"), refused.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("results.csv").path))
         }
         assertSuccess(try collapse("simulate", "--repeats", "10", "--seed", "1", "--output", "out", "--force"), "--force")
         XCTAssertEqual(try String(contentsOf: dir.appendingPathComponent("notes.txt"), encoding: .utf8), "mine")
-        // A previous run's own outputs are simply replaced.
+        // A previous run's directory is never silently replaced: --resume continues it (the
+        // same run only), --force overwrites its files.
         assertSuccess(try collapse("simulate", "--repeats", "10", "--seed", "1", "--output", "again"), "first run")
-        assertSuccess(try collapse("simulate", "--repeats", "10", "--seed", "2", "--output", "again"), "second run")
+        let rerun = try collapse("simulate", "--repeats", "10", "--seed", "2", "--output", "again")
+        XCTAssertEqual(rerun.status, 64, rerun.stderr)
+        XCTAssertTrue(rerun.stderr.contains("--resume") && rerun.stderr.contains("--force"), rerun.stderr)
+        let differentResume = try collapse("simulate", "--repeats", "10", "--seed", "2", "--output", "again", "--resume")
+        XCTAssertTrue(differentResume.stderr.contains("different run") && differentResume.stderr.contains("seed: 1 vs 2"), differentResume.stderr)
+        assertSuccess(try collapse("simulate", "--repeats", "10", "--seed", "1", "--output", "again", "--resume"), "resume finished run")
+        assertSuccess(try collapse("simulate", "--repeats", "10", "--seed", "2", "--output", "again", "--force"), "second run, --force")
     }
 }
 

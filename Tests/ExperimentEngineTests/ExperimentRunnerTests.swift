@@ -58,8 +58,9 @@ final class ExperimentSpecTests: XCTestCase {
         XCTAssertEqual(message(["size": "0"]), "--size: '0' is not an integer in 1...1000")
         XCTAssertEqual(message(["scale": "0"]), "--scale: '0' is not a finite number in (0, 10]")
         XCTAssertEqual(message(["kind": "c"]), "--kind: unknown value 'c'; allowed: a, b")
-        XCTAssertEqual(message(["size": "2,2"]), "--size: the value 2 is listed twice")
-        XCTAssertEqual(message(["size": "2,"]), "--size: empty value in '2,'; expected comma-separated values, each an integer in 1...1000")
+        XCTAssertEqual(message(["size": "2,2"]), "--size: '2,2': the value 2 is listed twice")
+        XCTAssertEqual(message(["size": "2,"]), "--size: '2,': item 2 is empty; expected comma-separated values, each an integer in 1...1000")
+        XCTAssertEqual(message(["size": ""]), "--size: empty list ''; expected comma-separated values, each an integer in 1...1000")
         XCTAssertEqual(message(["repeats": "3,4"]), "--repeats: '3,4' is not an integer in 2...100")
         XCTAssertEqual(message(["size": "13"]), "--size: 13 is unlucky", "family checks are located too")
     }

@@ -1,0 +1,109 @@
+import CollapseCore
+import ExperimentEngine
+
+/// The linear-regression chain as a family of the experiment engine: the grid d × T × σ², the
+/// regimes, the Monte Carlo settings (engine, design, replicates), the rules that tie them
+/// together, the memory model of the simulator, and one cell's Monte Carlo run.
+public struct LinearFamily: ExperimentFamily {
+    public init() {}
+
+    public var name: String { "linear" }
+
+    public var parameters: [Parameter] {
+        [
+            Parameter("dimension", .integer(1...100_000), role: .axis, default: [.integer(10)], help: "Feature dimension(s) d, comma-separated (d ≥ 1)."),
+            Parameter("samples", .integer(1...100_000_000), role: .axis, default: [.integer(100)], help: "Samples per generation T, comma-separated (T ≥ 1)."),
+            Parameter("noise_variance", .real(lower: 0, upper: 1e12, lowerOpen: true), role: .axis, default: [.real(1)],
+                      help: "Label-noise variance(s) σ², comma-separated (> 0)."),
+            Parameter("generations", .integer(1...100_000), default: [.integer(10)], help: "Number of model fits N (generation 1 fits the real data)."),
+            Parameter("regimes", .choice(Regime.names), role: .list, default: [.text("replace"), .text("accumulate")],
+                      help: "Comma-separated regimes: replace, accumulate, accumulate-subsample, mix, fresh-real."),
+            Parameter("real_fraction", .real(lower: 0, upper: 1, lowerOpen: false), role: .list,
+                      help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5)."),
+            Parameter("repeats", .integer(2...100_000_000), default: [.integer(1000)], help: "Monte Carlo replicates R per cell (≥ 2)."),
+            Parameter("engine", .choice(Engine.allCases.map(\.rawValue)), default: [.text("literal")],
+                      help: "Simulator: literal (draws every design entry and label; the reference) or sufficient (draws XᵀX and XᵀE; O(d²) per generation; replace/accumulate with T ≥ d)."),
+            Parameter("design", .choice(DesignMode.allCases.map(\.rawValue)), default: [.text("fixed")],
+                      help: "fixed (one design per replicate, the default) or fresh (a new design every generation; replace/accumulate, literal engine)."),
+        ]
+    }
+
+    public func regimes(_ spec: ExperimentSpec) -> [Regime] {
+        let fractions = spec["real_fraction"].isEmpty ? [0.5] : spec["real_fraction"].compactMap(\.doubleValue)
+        return Regime.expand(names: spec["regimes"].compactMap(\.textValue), realFractions: fractions)
+    }
+
+    public func cell(_ cell: ExperimentSpec.Cell) -> LinearCell {
+        LinearCell(dimension: cell["dimension"]!.intValue!, samples: cell["samples"]!.intValue!,
+                   noiseVariance: cell["noise_variance"]!.doubleValue!)
+    }
+
+    public func engine(_ spec: ExperimentSpec) -> Engine { Engine(rawValue: spec.one("engine")?.textValue ?? "literal")! }
+    public func design(_ spec: ExperimentSpec) -> DesignMode { DesignMode(rawValue: spec.one("design")?.textValue ?? "fixed")! }
+
+    public func settings(_ spec: ExperimentSpec, seed: UInt64, threads: Int) -> MonteCarloSettings {
+        MonteCarloSettings(repeats: replicates(spec), generations: spec.one("generations")?.intValue ?? 10, regimes: regimes(spec),
+                           seed: seed, threads: threads, engine: engine(spec), design: design(spec))
+    }
+
+    public func validate(_ spec: ExperimentSpec) throws {
+        let regimes = self.regimes(spec)
+        if spec.isGiven("real_fraction") && !regimes.contains(where: { $0.realFraction != nil }) {
+            throw ParameterError(key: "real_fraction", message: "applies only to the mix and fresh-real regimes; add one to --regimes or drop --real-fraction")
+        }
+        let engine = self.engine(spec), design = self.design(spec)
+        if engine == .sufficient {
+            for c in spec.cells {
+                if let reason = SufficientStatisticSimulator.unsupportedReason(cell: cell(c), regimes: regimes) {
+                    throw ParameterError(key: "engine", value: "sufficient", message: "\(reason); use --engine literal")
+                }
+            }
+        }
+        if design == .fresh {
+            if engine == .sufficient {
+                throw ParameterError(key: "design", value: "fresh", message: "needs --engine literal (the sufficient engine draws one Gram matrix per replicate)")
+            }
+            if let reason = FreshDesignSimulator.unsupportedReason(regimes: regimes) {
+                throw ParameterError(key: "design", value: "fresh", message: reason)
+            }
+        }
+    }
+
+    public func estimatedBytes(_ spec: ExperimentSpec, cell c: ExperimentSpec.Cell, threads: Int) -> Double {
+        LinearChainSimulator.estimatedBytesPerWorker(cell: cell(c), regimes: regimes(spec), generations: spec.one("generations")?.intValue ?? 10)
+            * Double(threads)
+    }
+
+    /// Design and Gram (T d²), then T(d + 4) per generation and regime; accumulate-subsample
+    /// refactorises every generation.
+    public func work(_ spec: ExperimentSpec, cell c: ExperimentSpec.Cell) -> Double {
+        let l = cell(c)
+        let t = Double(l.samples), d = Double(l.dimension), n = Double(spec.one("generations")?.intValue ?? 10)
+        let regimes = self.regimes(spec)
+        var w = t * d * d + n * t * (d + 4) * Double(regimes.count)
+        if regimes.contains(.accumulateSubsample) { w += n * t * d * d }
+        return w
+    }
+
+    public func replicates(_ spec: ExperimentSpec) -> Int { spec.one("repeats")?.intValue ?? 1000 }
+
+    public func header(_ spec: ExperimentSpec) -> [String] { LinearResultsCSV.header }
+
+    public func run(_ spec: ExperimentSpec, cell c: ExperimentSpec.Cell, context: CellContext) throws -> String {
+        let rows: [GenerationSummary]
+        do {
+            rows = try MonteCarlo.run(cell: cell(c), settings: settings(spec, seed: context.seed, threads: context.threads),
+                                      progress: context.advance, isCancelled: context.isCancelled)
+        } catch is MonteCarloCancelled {
+            throw CellCancelled()
+        } catch {
+            throw LinearFamilyError(description: "numerical failure at \(cell(c)): \(error)")
+        }
+        let text = LinearResultsCSV.table(rows).rendered()
+        return String(text[text.index(after: text.firstIndex(of: "\n")!)...])
+    }
+}
+
+public struct LinearFamilyError: Error, CustomStringConvertible {
+    public var description: String
+}
