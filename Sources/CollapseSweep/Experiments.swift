@@ -38,4 +38,49 @@ public enum Experiments {
     ]
 
     public static func named(_ name: String) -> Experiment? { all.first { $0.name == name } }
+
+    /// A named experiment of another family of the experiment engine: its config names the family.
+    public struct EngineExperiment: Sendable {
+        public var name: String
+        public var family: String
+        public var description: String
+        public var toml: String
+    }
+
+    /// Named experiments of the other families (`collapse sweep --experiment NAME`).
+    public static let engine: [EngineExperiment] = [
+        EngineExperiment(name: "kde-moons-samples", family: "generative",
+                         description: "KDE refit on two moons: T in {100, 300, 1000}, 50 generations, replace / accumulate / accumulate-subsample",
+                         toml: """
+            # A kernel density estimate refit to its own samples (Scott's rule), two moons in 2-D:
+            # replace lets the spread grow (proof K1), accumulate holds the held-out nll.
+            family = "generative"
+            model = "kde"
+            dataset = "moons"
+            samples = [100, 300, 1000]
+            test_size = 200
+            generations = 50
+            regimes = ["replace", "accumulate", "accumulate-subsample"]
+            repeats = 100
+            seed = 20241204
+
+            """),
+        EngineExperiment(name: "categorical-zipf-support", family: "generative",
+                         description: "Wright–Fisher categorical refits of a Zipf law: K in {20, 200}, T in {100, 1000}, 100 generations",
+                         toml: """
+            # Categorical refits (add-0 frequencies) of Zipf(K, 1.1): under replace symbols are lost
+            # for good (proof W1), under accumulate the collision probability stays bounded.
+            family = "generative"
+            model = "categorical"
+            samples = [100, 1000]
+            support = [20, 200]
+            generations = 100
+            regimes = ["replace", "accumulate"]
+            repeats = 200
+            seed = 20241205
+
+            """),
+    ]
+
+    public static func engineNamed(_ name: String) -> EngineExperiment? { engine.first { $0.name == name } }
 }

@@ -106,6 +106,9 @@ public struct SweepSpec: Equatable, Sendable {
             }
             let v = entry.value
             switch entry.key {
+            case "family":
+                // Sweep files are the linear family's configs; other families run on the engine.
+                guard case .string("linear") = v else { throw fail("expected \"linear\" here, got \(v)") }
             case "name":
                 guard case let .string(s) = v, !s.isEmpty else { throw fail("expected a non-empty string, got \(v)") }
                 spec.name = s

@@ -27,9 +27,20 @@ struct EngineRunOptions: ParsableArguments {
     func frontEnd(family: any ExperimentFamily, flags: [String: String], runOptions: RunOptions, output: String,
                   force: Bool) throws -> EngineFrontEnd {
         let configFile = try config.map { (text: try readTextFile($0, flag: "--config"), file: $0) }
+        return try EngineFrontEnd.make(family: family, config: configFile, flags: flags, runOptions: runOptions, output: output,
+                                       force: force, resume: resume, shard: shard, progress: progress, quiet: quiet)
+    }
+}
+
+extension EngineFrontEnd {
+    /// Defaults ← config ← flags, the family's checks, the shard, the memory guard: everything
+    /// that can be refused before anything is written.
+    static func make(family: any ExperimentFamily, config: (text: String, file: String)?, flags: [String: String],
+                     runOptions: RunOptions, output: String, force: Bool, resume: Bool, shard: String?,
+                     progress: Bool, quiet: Bool) throws -> EngineFrontEnd {
         let spec: ExperimentSpec
         do {
-            spec = try resolveSpec(family, config: configFile, flags: flags, seed: try runOptions.parsedSeed())
+            spec = try resolveSpec(family, config: config, flags: flags, seed: try runOptions.parsedSeed())
         } catch let e as SpecError {
             throw ValidationError(e.description)
         }

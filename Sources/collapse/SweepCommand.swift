@@ -72,8 +72,57 @@ struct SweepCommand: ParsableCommand {
     @Flag(name: .customLong("quiet"), help: "No progress bar.")
     var quiet = false
 
+    /// The engine family and config of a non-linear sweep (a named engine experiment, or a config
+    /// file naming `family = "…"` other than "linear"); nil for the linear sweep.
+    func engineRun() throws -> (family: any ExperimentFamily, config: (text: String, file: String), name: String)? {
+        if let experiment, let e = Experiments.engineNamed(experiment) {
+            return (MergeCommand.families.first { $0.name == e.family }!, (e.toml, "experiment \(e.name)"), e.name)
+        }
+        guard let config else { return nil }
+        let text = try readTextFile(config, flag: "--config")
+        let entries: [FlatTOML.Entry]
+        do { entries = try FlatTOML.parse(text, file: config) } catch let e as FlatTOML.ParseError { throw ValidationError("--config: \(e)") }
+        guard let entry = entries.first(where: { $0.key == "family" }), case let .string(name) = entry.value, name != "linear" else { return nil }
+        guard let family = MergeCommand.families.first(where: { $0.name == name }) else {
+            throw ValidationError("\(config):\(entry.line): key 'family': unknown family '\(name)'; allowed: \(MergeCommand.families.map(\.name).joined(separator: ", "))")
+        }
+        return (family, (text, config), URL(fileURLWithPath: config).deletingPathExtension().lastPathComponent)
+    }
+
+    /// The sweep's flags that the engine family declares; the others are refused.
+    func engineFlags(_ family: any ExperimentFamily) throws -> [String: String] {
+        let given: [(String, String?)] = [
+            ("dimension", dimension), ("samples", samples), ("noise_variance", noiseVariance), ("generations", generations.map(String.init)),
+            ("repeats", repeats.map(String.init)), ("regimes", regimes), ("real_fraction", realFraction),
+            ("engine", engineOption.engine), ("design", designOption.design),
+        ]
+        let keys = Set(family.parameters.map(\.key))
+        var out: [String: String] = [:]
+        for (key, value) in given {
+            guard let value else { continue }
+            guard keys.contains(key) else {
+                throw ValidationError("--\(key.replacingOccurrences(of: "_", with: "-")) does not apply to the \(family.name) family")
+            }
+            out[key] = value
+        }
+        return out
+    }
+
+    func engineFrontEnd(_ run: (family: any ExperimentFamily, config: (text: String, file: String), name: String)) throws -> EngineFrontEnd {
+        try EngineFrontEnd.make(family: run.family, config: run.config, flags: try engineFlags(run.family), runOptions: runOptions,
+                                output: output ?? "results/\(run.name)", force: force, resume: resume, shard: shard,
+                                progress: progress, quiet: quiet)
+    }
+
     func validate() throws {
         if list || show != nil { return }
+        if let run = try engineRun() {
+            guard !(config != nil && experiment != nil) else {
+                throw ValidationError("--config and --experiment are exclusive; give one (flags override either)")
+            }
+            _ = try engineFrontEnd(run)
+            return
+        }
         guard !(config != nil && experiment != nil) else {
             throw ValidationError("--config and --experiment are exclusive; give one (flags override either)")
         }
@@ -93,7 +142,7 @@ struct SweepCommand: ParsableCommand {
         var spec = SweepSpec.defaults
         if let experiment {
             guard let e = Experiments.named(experiment) else {
-                throw ValidationError("--experiment: unknown experiment '\(experiment)'; available: \(Experiments.all.map(\.name).joined(separator: ", "))")
+                throw ValidationError("--experiment: unknown experiment '\(experiment)'; available: \((Experiments.all.map(\.name) + Experiments.engine.map(\.name)).joined(separator: ", "))")
             }
             spec = try e.spec()
         } else if let config {
@@ -121,16 +170,27 @@ struct SweepCommand: ParsableCommand {
     }
 
     func run() throws {
+        if !list, show == nil, let run = try engineRun() {
+            _ = try engineFrontEnd(run).run(command: "sweep")
+            return
+        }
         if list {
+            for e in Experiments.engine {
+                print("\(e.name.padding(toLength: 28, withPad: " ", startingAt: 0)) [\(e.family)] \(e.description)")
+            }
             for e in Experiments.all {
                 let s = try e.spec()
                 print("\(e.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(s.cells.count) cells × \(s.regimes.count) regimes × \(s.generations) generations, \(s.repeats) replicates — \(s.description)")
             }
             return
         }
+        if let show, let e = Experiments.engineNamed(show) {
+            print(e.toml, terminator: "")
+            return
+        }
         if let show {
             guard let e = Experiments.named(show) else {
-                throw ValidationError("--show: unknown experiment '\(show)'; available: \(Experiments.all.map(\.name).joined(separator: ", "))")
+                throw ValidationError("--show: unknown experiment '\(show)'; available: \((Experiments.all.map(\.name) + Experiments.engine.map(\.name)).joined(separator: ", "))")
             }
             print(e.toml, terminator: "")
             return

@@ -128,3 +128,28 @@ final class SimulateEngineCLITests: CLITestCase {
         XCTAssertEqual(try bytes("config"), try bytes("full"))
     }
 }
+
+/// `collapse sweep` runs any family: a config naming `family = "generative"` and the named
+/// generative experiments go through the engine.
+final class SweepFamilyCLITests: CLITestCase {
+    func testGenerativeConfigAndNamedExperimentThroughSweep() throws {
+        let config = work.appendingPathComponent("g.toml")
+        try "family = \"generative\"\nmodel = \"poisson\"\nsamples = [10, 20]\ngenerations = 3\nrepeats = 5\nseed = 2\n"
+            .write(to: config, atomically: true, encoding: .utf8)
+        assertSuccess(try collapse("sweep", "--config", config.path, "--output", "sw", "--quiet"), "sweep generative config")
+        assertSuccess(try collapse("generative", "--config", config.path, "--output", "gen", "--quiet"), "generative config")
+        XCTAssertEqual(try Data(contentsOf: work.appendingPathComponent("sw/results.csv")),
+                       try Data(contentsOf: work.appendingPathComponent("gen/results.csv")))
+        let refused = try collapse("sweep", "--config", config.path, "--noise-variance", "2", "--output", "x")
+        XCTAssertEqual(refused.status, 64)
+        XCTAssertTrue(refused.stderr.contains("--noise-variance does not apply to the generative family"), refused.stderr)
+        let list = try collapse("sweep", "--list")
+        XCTAssertTrue(list.stdout.contains("kde-moons-samples") && list.stdout.contains("[generative]"), list.stdout)
+        let show = try collapse("sweep", "--show", "kde-moons-samples")
+        XCTAssertTrue(show.stdout.contains("family = \"generative\""), show.stdout)
+        assertSuccess(try collapse("sweep", "--experiment", "categorical-zipf-support", "--repeats", "3", "--generations", "2",
+                                   "--output", "named", "--quiet"), "named generative experiment")
+        let csv = try SimpleCSV(try contents("results.csv", under: work.appendingPathComponent("named")))
+        XCTAssertEqual(Set(csv.records.map { "\($0["samples"]!)/\($0["support"]!)" }), ["100/20", "100/200", "1000/20", "1000/200"])
+    }
+}
