@@ -28,7 +28,9 @@ let package = Package(
         .target(name: "LinearCollapse",
                 dependencies: ["LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore", "CollapseExport", "ExperimentEngine"]),
         // Tidy CSV, JSON manifests, atomic file output: Foundation only.
-        .target(name: "CollapseExport"),
+        .target(name: "CollapseExport", plugins: ["BuildProvenance"]),
+        // Embeds the git commit a build was made from (manifests name the binary's own source).
+        .plugin(name: "BuildProvenance", capability: .buildTool()),
         // Exactly solvable parametric chains (Poisson, Gaussian mean, real/synthetic mixing).
         .target(name: "ParametricChains", dependencies: ["CollapseCore", "CollapseTheory", "Randomness", "LinearAlgebra"]),
         // Classic generative models (Gaussian, KDE, mixture, categorical, Poisson, n-gram) on the scheduler.

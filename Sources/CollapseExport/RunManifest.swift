@@ -58,30 +58,9 @@ public struct RunManifest: Sendable {
 public enum ToolVersion {
     public static let version = "0.1.0"
 
-    /// `git rev-parse HEAD` of the source checkout this binary was compiled from (located via
-    /// this file's compile-time path), with `-dirty` when tracked files differ; `unknown` when
-    /// git or the checkout is unavailable.
-    public static let gitCommit: String = {
-        let sourceRoot = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        guard let head = run(["git", "-C", sourceRoot.path, "rev-parse", "HEAD"]), !head.isEmpty else {
-            return "unknown"
-        }
-        let dirty = run(["git", "-C", sourceRoot.path, "status", "--porcelain", "--untracked-files=no"]) ?? ""
-        return dirty.isEmpty ? head : head + "-dirty"
-    }()
-
-    private static func run(_ argv: [String]) -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    /// `git rev-parse HEAD` of the checkout this binary was built from, with `-dirty` when its
+    /// tracked files differed from that commit, embedded at build time (the BuildProvenance
+    /// plugin); `unknown` when it was built outside a git checkout. A binary never reads the
+    /// checkout at run time, so an old binary does not claim a newer commit.
+    public static let gitCommit: String = BuildProvenance.gitCommit
 }

@@ -116,10 +116,10 @@ struct SweepCommand: ParsableCommand {
 
     func validate() throws {
         if list || show != nil { return }
+        guard !(config != nil && experiment != nil) else {
+            throw ValidationError("--config and --experiment are exclusive; give one (flags override either)")
+        }
         if let run = try engineRun() {
-            guard !(config != nil && experiment != nil) else {
-                throw ValidationError("--config and --experiment are exclusive; give one (flags override either)")
-            }
             _ = try engineFrontEnd(run)
             return
         }

@@ -138,6 +138,10 @@ final class JSONValueTests: XCTestCase {
         XCTAssertEqual(parsed["version"] as? String, ToolVersion.version)
         XCTAssertEqual(parsed["git_commit"] as? String, ToolVersion.gitCommit)
         XCTAssertFalse(ToolVersion.gitCommit.isEmpty)
+        // Embedded at build time: a full commit hash (with -dirty when tracked files differed),
+        // or "unknown" for a build outside a git checkout.
+        XCTAssertNotNil(ToolVersion.gitCommit.range(of: #"^([0-9a-f]{40}(-dirty)?|unknown)$"#, options: .regularExpression),
+                        ToolVersion.gitCommit)
         XCTAssertEqual(parsed["seed"] as? String, "18446744073709551615", "the seed is a string: exact above 2^53")
         XCTAssertEqual((parsed["threads"] as? NSNumber)?.intValue, 3)
         XCTAssertEqual((parsed["wall_seconds"] as? NSNumber)?.doubleValue, 1.25)
