@@ -30,7 +30,7 @@ let package = Package(
         // Tidy CSV, JSON manifests, atomic file output: Foundation only.
         .target(name: "CollapseExport", plugins: ["BuildProvenance"]),
         // Embeds the git commit a build was made from (manifests name the binary's own source).
-        .plugin(name: "BuildProvenance", capability: .buildTool()),
+        .plugin(name: "BuildProvenance", capability: .buildTool(), path: "Sources/BuildProvenancePlugin"),
         // Exactly solvable parametric chains (Poisson, Gaussian mean, real/synthetic mixing).
         .target(name: "ParametricChains", dependencies: ["CollapseCore", "CollapseTheory", "Randomness", "LinearAlgebra"]),
         // Classic generative models (Gaussian, KDE, mixture, categorical, Poisson, n-gram) on the scheduler.
