@@ -1,6 +1,33 @@
 import Foundation
 import XCTest
 
+extension CLITestCase {
+    /// Starts `collapse args`, waits until it has written its first cell file to `dir/cells`,
+    /// sends SIGINT and waits: the run must stop with status 130 and an "interrupted" manifest.
+    func interruptAfterFirstCell(_ args: [String], dir: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let p = Process()
+        p.executableURL = try CLIHarness.binary()
+        p.arguments = args + ["--output", dir]
+        p.currentDirectoryURL = work
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let cells = work.appendingPathComponent(dir).appendingPathComponent("cells")
+        let deadline = Date().addingTimeInterval(120)
+        while p.isRunning && Date() < deadline {
+            if ((try? FileManager.default.contentsOfDirectory(atPath: cells.path).filter { $0.hasPrefix("cell-") }.count) ?? 0) >= 1 { break }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        XCTAssertTrue(p.isRunning, "the run finished before the signal; make the grid longer", file: file, line: line)
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130, file: file, line: line)
+        XCTAssertEqual(try manifest(in: work.appendingPathComponent(dir))["status"] as? String, "interrupted", file: file, line: line)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent(dir).appendingPathComponent("results.csv").path),
+                       file: file, line: line)
+    }
+}
+
 /// `collapse generative` on the experiment engine: lists on the command line and in a config
 /// file give a grid; shards merge to the unsharded bytes; Ctrl-C keeps finished cells and
 /// `--resume` completes to the uninterrupted bytes.
@@ -52,26 +79,7 @@ final class GenerativeEngineCLITests: CLITestCase {
         let grid = ["generative", "--model", "kde", "--samples", "100,120,140,160,180,200", "--generations", "6", "--repeats", "120",
                     "--seed", "4", "--threads", "1", "--quiet"]
         assertSuccess(try collapse(arguments: grid + ["--output", "full"], timeout: 300), "uninterrupted")
-        let p = Process()
-        p.executableURL = try CLIHarness.binary()
-        p.arguments = grid + ["--output", "cut"]
-        p.currentDirectoryURL = work
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let cells = work.appendingPathComponent("cut/cells")
-        let deadline = Date().addingTimeInterval(120)
-        while p.isRunning && Date() < deadline {
-            let done = (try? FileManager.default.contentsOfDirectory(atPath: cells.path).filter { $0.hasPrefix("cell-") }.count) ?? 0
-            if done >= 1 { break }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        XCTAssertTrue(p.isRunning, "the run finished before the signal; make the grid longer")
-        kill(p.processIdentifier, SIGINT)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 130)
-        XCTAssertEqual(try manifest(in: work.appendingPathComponent("cut"))["status"] as? String, "interrupted")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("cut/results.csv").path))
+        try interruptAfterFirstCell(grid, dir: "cut")
         let refused = try collapse(arguments: grid + ["--output", "cut"])
         XCTAssertEqual(refused.status, 64, "not empty without --resume")
         let resumed = try collapse(arguments: grid + ["--output", "cut", "--resume"], timeout: 300)
@@ -92,24 +100,7 @@ final class SimulateEngineCLITests: CLITestCase {
 
     func testCtrlCThenResumeGivesTheUninterruptedBytes() throws {
         assertSuccess(try collapse(arguments: grid + ["--output", "full"], timeout: 300), "uninterrupted")
-        let p = Process()
-        p.executableURL = try CLIHarness.binary()
-        p.arguments = grid + ["--output", "cut"]
-        p.currentDirectoryURL = work
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let cells = work.appendingPathComponent("cut/cells")
-        let deadline = Date().addingTimeInterval(120)
-        while p.isRunning && Date() < deadline {
-            if ((try? FileManager.default.contentsOfDirectory(atPath: cells.path).filter { $0.hasPrefix("cell-") }.count) ?? 0) >= 1 { break }
-            Thread.sleep(forTimeInterval: 0.005)
-        }
-        XCTAssertTrue(p.isRunning, "the run finished before the signal; make the grid longer")
-        kill(p.processIdentifier, SIGINT)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 130)
-        XCTAssertEqual(try manifest(in: work.appendingPathComponent("cut"))["status"] as? String, "interrupted")
+        try interruptAfterFirstCell(grid, dir: "cut")
         assertSuccess(try collapse(arguments: grid + ["--output", "cut", "--resume"], timeout: 300), "resume")
         XCTAssertEqual(try bytes("cut"), try bytes("full"))
     }
