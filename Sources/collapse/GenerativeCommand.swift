@@ -160,10 +160,3 @@ struct GenerativeCommand: ParsableCommand {
         }
     }
 }
-
-/// The shortest decimal of `x` without a trailing `.0` (for messages).
-func shortestDecimal(_ x: Double) -> String {
-    var s = x.description
-    if s.hasSuffix(".0") { s.removeLast(2) }
-    return s
-}

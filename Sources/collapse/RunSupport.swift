@@ -1,5 +1,6 @@
 import ArgumentParser
 import CollapseExport
+import ExperimentEngine
 import Foundation
 import LinearCollapse
 
@@ -206,7 +207,7 @@ func checkMemory(cells: [LinearCell], regimes: [Regime], generations: Int, threa
         throw ValidationError(String(format: "--max-memory %.3g GB: the run needs about %.3g GB (%d thread(s) × %.3g GB for the largest cell); %@",
                                      maxMemory / 1e9, total / 1e9, threads, need / 1e9, advice))
     }
-    guard let available = MemoryInfo.availableBytes() else { return }
+    guard let available = MemoryGuard.availableBytes() else { return }
     if total > 0.8 * available {
         throw ValidationError(String(format: "the run needs about %.1f GB of working memory (%d thread(s) × %.1f GB for the largest cell) " +
             "but only %.1f GB is available; %@", total / 1e9, threads, need / 1e9, available / 1e9, advice))
@@ -229,17 +230,6 @@ func parseMemorySize(_ text: String, flag: String) throws -> Double {
     return v * scale
 }
 
-enum MemoryInfo {
-    /// `MemAvailable` from /proc/meminfo, in bytes.
-    static func availableBytes() -> Double? {
-        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
-            let parts = line.split(separator: " ")
-            if parts.count >= 2, let kb = Double(parts[1]) { return kb * 1024 }
-        }
-        return nil
-    }
-}
 
 /// Runs every cell and returns the rows in grid order.
 func runGrid(cells: [LinearCell], settings: MonteCarloSettings) throws -> [GenerationSummary] {
