@@ -42,7 +42,7 @@ let package = Package(
         // runner for every family (grid, durable cells, resume, shards, merge, progress, lock).
         .target(name: "ExperimentEngine", dependencies: ["CollapseExport"]),
         // Sweep definitions (config files, named experiments), durable per-cell runs, shards, merge.
-        .target(name: "CollapseSweep", dependencies: ["LinearCollapse", "CollapseExport", "CollapseCore", "ExperimentEngine"]),
+        .target(name: "CollapseSweep", dependencies: ["LinearCollapse", "GenerativeChains", "ExperimentEngine"]),
         // Reverse-mode automatic differentiation over dense Float32 matrices (cblas_sgemm), AdamW.
         .target(name: "Autodiff", dependencies: ["LinearAlgebra", "Randomness"]),
         // Neural generative models (transformer LM, VAE, DDPM) on the generation scheduler.
@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "GenerativeChainsTests",
                     dependencies: ["GenerativeChains", "CollapseTheory", "CollapseCore", "Randomness", "ParametricChains"]),
         .testTarget(name: "CollapsePlotTests", dependencies: ["CollapsePlot", "CollapseExport"]),
-        .testTarget(name: "CollapseSweepTests", dependencies: ["CollapseSweep", "LinearCollapse", "CollapseExport", "CollapseCore", "ExperimentEngine"]),
+        .testTarget(name: "CollapseSweepTests", dependencies: ["CollapseSweep", "LinearCollapse", "CollapseCore", "ExperimentEngine"]),
         .testTarget(name: "ExperimentEngineTests", dependencies: ["ExperimentEngine", "CollapseExport"]),
         .testTarget(name: "CLITests", dependencies: ["collapse"]),
         .testTarget(name: "NeuralCollapseTests", dependencies: ["NeuralCollapse", "Autodiff", "CollapseCore", "Randomness"]),

@@ -1,15 +1,55 @@
-/// Named experiments shipped with the tool (`collapse sweep --experiment NAME`).
-/// `collapse sweep --show NAME` prints one as a config file to copy and edit.
+import ExperimentEngine
+import GenerativeChains
+import LinearCollapse
+
+/// The families of the experiment engine, by the name configs and `experiment.toml` use.
+public enum Families {
+    public static let all: [any ExperimentFamily] = [LinearFamily(), GenerativeFamily()]
+
+    public static func named(_ name: String) -> (any ExperimentFamily)? { all.first { $0.name == name } }
+
+    /// The family a config file names with `family = "…"` (the linear chain when it names none);
+    /// errors give `file:line`.
+    public static func family(ofConfig text: String, file: String) throws -> any ExperimentFamily {
+        let entries: [FlatTOML.Entry]
+        do { entries = try FlatTOML.parse(text, file: file) } catch let e as FlatTOML.ParseError { throw SpecError(e.description) }
+        guard let entry = entries.first(where: { $0.key == "family" }) else { return LinearFamily() }
+        guard case let .string(name) = entry.value, let family = named(name) else {
+            throw SpecError("\(file):\(entry.line): key 'family': unknown family \(entry.value); allowed: " +
+                            all.map { "\"\($0.name)\"" }.joined(separator: ", "))
+        }
+        return family
+    }
+}
+
+/// Named experiments shipped with the tool (`collapse sweep --experiment NAME`), of any
+/// family: each is a config file (`collapse sweep --show NAME` prints it to copy and edit).
 public enum Experiments {
     public struct Experiment: Sendable {
         public var name: String
         public var toml: String
-        public func spec() throws -> SweepSpec { try SweepSpec.parse(toml, file: "experiment \(name)") }
+
+        /// The config's value of a string key.
+        func string(_ key: String) -> String? {
+            guard let entries = try? FlatTOML.parse(toml, file: "experiment \(name)"),
+                  let e = entries.first(where: { $0.key == key }), case let .string(s) = e.value else { return nil }
+            return s
+        }
+
+        public var familyName: String { string("family") ?? "linear" }
+        public var description: String { string("description") ?? "" }
+        public var family: any ExperimentFamily { Families.named(familyName)! }
+
+        /// The resolved spec (defaults ← this config).
+        public func spec() throws -> ExperimentSpec {
+            try resolveSpec(family, config: (toml, "experiment \(name)"), flags: [:], seed: nil)
+        }
     }
 
     public static let all: [Experiment] = [
         Experiment(name: "paper-linear", toml: """
             # The linear figure of Gerstgrasser et al. (2024), arXiv 2404.01413.
+            family = "linear"
             name = "paper-linear"
             description = "Paper's linear figure: d = 32, T in {100, 316, 1000}, five noise levels, 50 generations"
             dimension = 32
@@ -24,6 +64,7 @@ public enum Experiments {
         Experiment(name: "collapse-or-thrive-linear", toml: """
             # The linear-regression grid of Kazdan et al. (2024), arXiv 2410.16713. Cells with
             # T <= d + 1 simulate min-norm fits and have an empty theory column.
+            family = "linear"
             name = "collapse-or-thrive-linear"
             description = "Collapse-or-Thrive grid: d x T x noise, 100 generations, three regimes"
             dimension = [1, 3, 10, 32, 100]
@@ -35,26 +76,12 @@ public enum Experiments {
             seed = 20241021
 
             """),
-    ]
-
-    public static func named(_ name: String) -> Experiment? { all.first { $0.name == name } }
-
-    /// A named experiment of another family of the experiment engine: its config names the family.
-    public struct EngineExperiment: Sendable {
-        public var name: String
-        public var family: String
-        public var description: String
-        public var toml: String
-    }
-
-    /// Named experiments of the other families (`collapse sweep --experiment NAME`).
-    public static let engine: [EngineExperiment] = [
-        EngineExperiment(name: "kde-moons-samples", family: "generative",
-                         description: "KDE refit on two moons: T in {100, 300, 1000}, 50 generations, replace / accumulate / accumulate-subsample",
-                         toml: """
+        Experiment(name: "kde-moons-samples", toml: """
             # A kernel density estimate refit to its own samples (Scott's rule), two moons in 2-D:
             # replace lets the spread grow (proof K1), accumulate holds the held-out nll.
             family = "generative"
+            name = "kde-moons-samples"
+            description = "KDE refit on two moons: T in {100, 300, 1000}, 50 generations, replace / accumulate / accumulate-subsample"
             model = "kde"
             dataset = "moons"
             samples = [100, 300, 1000]
@@ -65,12 +92,12 @@ public enum Experiments {
             seed = 20241204
 
             """),
-        EngineExperiment(name: "categorical-zipf-support", family: "generative",
-                         description: "Wright–Fisher categorical refits of a Zipf law: K in {20, 200}, T in {100, 1000}, 100 generations",
-                         toml: """
+        Experiment(name: "categorical-zipf-support", toml: """
             # Categorical refits (add-0 frequencies) of Zipf(K, 1.1): under replace symbols are lost
             # for good (proof W1), under accumulate the collision probability stays bounded.
             family = "generative"
+            name = "categorical-zipf-support"
+            description = "Wright–Fisher categorical refits of a Zipf law: K in {20, 200}, T in {100, 1000}, 100 generations"
             model = "categorical"
             samples = [100, 1000]
             support = [20, 200]
@@ -82,5 +109,5 @@ public enum Experiments {
             """),
     ]
 
-    public static func engineNamed(_ name: String) -> EngineExperiment? { engine.first { $0.name == name } }
+    public static func named(_ name: String) -> Experiment? { all.first { $0.name == name } }
 }

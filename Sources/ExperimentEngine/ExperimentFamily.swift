@@ -48,6 +48,12 @@ public protocol ExperimentFamily: Sendable {
     func header(_ spec: ExperimentSpec) -> [String]
     /// Facts the manifest records beyond the parameters (derived defaults, metrics, data sizes).
     func manifestEntries(_ spec: ExperimentSpec) -> [(String, JSONValue)]
+    /// Notes for the user about a valid but unusual spec (printed before the run).
+    func notes(_ spec: ExperimentSpec) -> [String]
+    /// Checks a finished cell's rows (no header) beyond their field count, before resume or
+    /// merge reuses them: returns the 1-based row number and the problem, or nil. Guards against
+    /// truncated, edited or foreign files.
+    func checkRows(_ rows: Substring, spec: ExperimentSpec, cell: ExperimentSpec.Cell) -> (row: Int, problem: String)?
     /// Runs one cell and returns its CSV rows (no header, each line ending in `\n`). The rows
     /// must depend only on the spec, the cell and the seed.
     func run(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> String
@@ -67,4 +73,6 @@ public func resolveSpec(_ family: any ExperimentFamily, config: (text: String, f
 
 extension ExperimentFamily {
     public func manifestEntries(_ spec: ExperimentSpec) -> [(String, JSONValue)] { [] }
+    public func notes(_ spec: ExperimentSpec) -> [String] { [] }
+    public func checkRows(_ rows: Substring, spec: ExperimentSpec, cell: ExperimentSpec.Cell) -> (row: Int, problem: String)? { nil }
 }

@@ -119,6 +119,9 @@ public struct ExperimentRunner: Sendable {
         public var arguments: [String]
         public var environment: [(String, JSONValue)]
         public var maxMemory: Double?
+        /// Facts about the complete results the manifest should record (a verdict, a maximum),
+        /// computed from `results.csv` once it is written.
+        public var summarize: (@Sendable (URL) throws -> [(String, JSONValue)])?
 
         public init(family: any ExperimentFamily, spec: ExperimentSpec, threads: Int, shard: Shard? = nil, output: URL,
                     resume: Bool = false, force: Bool = false, command: String, arguments: [String],
@@ -135,6 +138,7 @@ public struct ExperimentRunner: Sendable {
             self.arguments = arguments
             self.environment = environment
             self.maxMemory = maxMemory
+            self.summarize = nil
         }
     }
 
@@ -154,8 +158,15 @@ public struct ExperimentRunner: Sendable {
 
     public static let specFile = "experiment.toml"
     public static let cellsDirectory = "cells"
-    /// Files a run writes (and `--force` may remove).
-    public static let ownedFiles = ["experiment.toml", "results.csv", "manifest.json"]
+    /// Files a run writes, its figures included (and `--force` may remove).
+    public static let ownedFiles = ["experiment.toml", "results.csv", "manifest.json", "figure.svg", "figure-ratio.svg"]
+
+    /// Whether `directory` holds nothing but a run's files (or nothing): a command that by
+    /// design reruns into one directory (`reproduce`) may replace such a run without `--force`.
+    public static func holdsOnlyRunFiles(_ directory: URL) -> Bool {
+        let contents = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return contents.allSatisfy { ownedFiles.contains($0) || $0 == cellsDirectory || $0 == ".lock" }
+    }
 
     public static func cellFileName(_ index: Int) -> String { String(format: "cell-%05d.csv", index) }
 
@@ -258,7 +269,7 @@ public struct ExperimentRunner: Sendable {
         let header = family.header(spec)
         let done = Set(mine.filter { fm.fileExists(atPath: cellsDir.appendingPathComponent(Self.cellFileName($0)).path) })
         for index in done.sorted() {
-            do { _ = try Self.assemble(cells: [index], header: header, from: [dir]) } catch let e as RunnerError {
+            do { _ = try Self.assemble(cells: [index], header: header, from: [dir], check: (family, spec)) } catch let e as RunnerError {
                 throw RunnerError("\(e.description); delete that file and rerun with --resume to recompute the cell")
             }
         }
@@ -290,13 +301,14 @@ public struct ExperimentRunner: Sendable {
         var resultsURL: URL?
         var rowCount = 0
         if status == .complete {
-            let text = try Self.assemble(cells: mine, header: header, from: [dir])
+            let text = try Self.assemble(cells: mine, header: header, from: [dir], check: (family, spec))
             rowCount = text.rowCount
             resultsURL = dir.appendingPathComponent("results.csv")
             try AtomicFile.write(text.csv, to: resultsURL!)
         }
         let wall = Date().timeIntervalSince(started)
         var parameters: [(String, JSONValue)] = [("family", .string(spec.family))]
+        if let name = spec.name { parameters.append(("name", .string(name))) }
         for key in spec.keys {
             guard let vs = spec.values[key] else { continue }
             let json = vs.map { v -> JSONValue in
@@ -314,7 +326,10 @@ public struct ExperimentRunner: Sendable {
         parameters += [("cells_total", .int(grid.count)), ("cells_in_run", .int(mine.count)),
                        ("cells_run_now", .int(ran)), ("cells_reused", .int(done.count))]
         if let shard = options.shard { parameters.append(("shard", .string(shard.description))) }
-        if resultsURL != nil { parameters.append(("rows", .int(rowCount))) }
+        if let resultsURL {
+            parameters.append(("rows", .int(rowCount)))
+            if let summarize = options.summarize { parameters += try summarize(resultsURL) }
+        }
         let manifest = RunManifest(command: options.command, arguments: options.arguments, seed: spec.seed!,
                                    threads: options.threads, wallSeconds: wall, startedAt: started, parameters: parameters,
                                    outputs: resultsURL == nil ? [Self.cellsDirectory] : ["results.csv", Self.cellsDirectory],
@@ -325,8 +340,11 @@ public struct ExperimentRunner: Sendable {
 
     /// Concatenates the cell files `cells` (grid indices, ascending), looked up in `directories`,
     /// under one header. Throws if a cell is missing, its header differs, a row has the wrong
-    /// number of fields, or it does not end in a newline (truncated).
-    public static func assemble(cells: [Int], header: [String], from directories: [URL]) throws -> (csv: String, rowCount: Int) {
+    /// number of fields, it does not end in a newline (truncated), or the family's `checkRows`
+    /// (when `check` is given) finds a row that does not belong to the cell.
+    public static func assemble(cells: [Int], header: [String], from directories: [URL],
+                                check: (family: any ExperimentFamily, spec: ExperimentSpec)? = nil) throws -> (csv: String, rowCount: Int) {
+        let grid = check?.spec.cells
         let head = header.joined(separator: ",")
         var out = head + "\n"
         var rows = 0
@@ -349,6 +367,9 @@ public struct ExperimentRunner: Sendable {
                     throw RunnerError("\(url.path):\(k + 2): \(fields) fields, expected \(header.count)")
                 }
                 rows += 1
+            }
+            if let check, let grid, let (row, problem) = check.family.checkRows(body, spec: check.spec, cell: grid[index]) {
+                throw RunnerError("\(url.path):\(row + 1): \(problem)")
             }
             out += body
         }
@@ -376,7 +397,8 @@ public enum ExperimentMerge {
             } else { spec = s }
         }
         let resolved = spec!
-        let assembled = try ExperimentRunner.assemble(cells: Array(resolved.cells.indices), header: family.header(resolved), from: directories)
+        let assembled = try ExperimentRunner.assemble(cells: Array(resolved.cells.indices), header: family.header(resolved),
+                                                      from: directories, check: (family, resolved))
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         try AtomicFile.write(assembled.csv, to: output.appendingPathComponent("results.csv"))
         try AtomicFile.write(resolved.tomlText(), to: output.appendingPathComponent(ExperimentRunner.specFile))

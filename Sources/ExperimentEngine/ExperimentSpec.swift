@@ -25,9 +25,14 @@ public struct ExperimentSpec: Equatable, Sendable {
     let roles: [String: Parameter.Role]
     let flags: [String: String]
     public var seed: UInt64?
+    /// A short name for the run (named experiments and configs carry one; the default output
+    /// directory is `results/NAME`). Recorded, and compared on resume and merge.
+    public var name: String?
+    /// What the run is for, in one line (recorded, not compared).
+    public var description: String?
 
     public static func == (a: ExperimentSpec, b: ExperimentSpec) -> Bool {
-        a.family == b.family && a.values == b.values && a.seed == b.seed
+        a.family == b.family && a.values == b.values && a.seed == b.seed && a.name == b.name
     }
 
     /// The family's defaults.
@@ -80,6 +85,9 @@ public struct ExperimentSpec: Equatable, Sendable {
         origins[key] = origin
     }
 
+    /// Keys every config may hold besides the family's parameters.
+    public static let metadataKeys = ["family", "name", "description", "seed"]
+
     // MARK: - Reading
 
     /// Applies `text` (a flat TOML config naming `family = "…"`) on top of the defaults.
@@ -104,10 +112,20 @@ public struct ExperimentSpec: Equatable, Sendable {
                 default: throw fail("expected an integer in 0...18446744073709551615 (quote seeds above 2⁶³ − 1), got \(entry.value)")
                 }
                 continue
+            case "name":
+                guard case let .string(s) = entry.value, !s.isEmpty, !s.contains("/") else {
+                    throw fail("expected a non-empty string without '/', got \(entry.value)")
+                }
+                name = s
+                continue
+            case "description":
+                guard case let .string(s) = entry.value else { throw fail("expected a string, got \(entry.value)") }
+                description = s
+                continue
             default: break
             }
             guard let p = byKey[entry.key] else {
-                let all = ["family", "seed"] + family.parameters.map(\.key)
+                let all = Self.metadataKeys + family.parameters.map(\.key)
                 let hint = Self.closest(entry.key, in: all).map { " (did you mean '\($0)'?)" } ?? ""
                 throw fail("unknown key\(hint); allowed keys: \(all.joined(separator: ", "))")
             }
@@ -234,6 +252,8 @@ public struct ExperimentSpec: Equatable, Sendable {
             }
         }
         var lines = ["family = \(quoted(family))"]
+        if let name { lines.append("name = \(quoted(name))") }
+        if let description { lines.append("description = \(quoted(description))") }
         for key in keys {
             guard let vs = values[key] else { continue }
             lines.append("\(key) = " + (roles[key] == .single ? render(vs[0]) : "[" + vs.map(render).joined(separator: ", ") + "]"))
@@ -246,6 +266,7 @@ public struct ExperimentSpec: Equatable, Sendable {
     public static func differences(_ a: ExperimentSpec, _ b: ExperimentSpec) -> [String] {
         var out: [String] = []
         if a.family != b.family { out.append("family: \(a.family) vs \(b.family)") }
+        if a.name != b.name { out.append("name: \(a.name ?? "none") vs \(b.name ?? "none")") }
         for key in Array(Set(a.values.keys).union(b.values.keys)).sorted() where a.values[key] != b.values[key] {
             func show(_ v: [ParameterValue]?) -> String { v.map { $0.map(\.description).joined(separator: ", ") } ?? "unset" }
             out.append("\(key): \(show(a.values[key])) vs \(show(b.values[key]))")

@@ -1,4 +1,5 @@
 import CollapseCore
+import CollapseExport
 import ExperimentEngine
 
 /// The linear-regression chain as a family of the experiment engine: the grid d × T × σ², the
@@ -9,18 +10,27 @@ public struct LinearFamily: ExperimentFamily {
 
     public var name: String { "linear" }
 
+    /// Allowed ranges, shared by every command that takes these values.
+    public enum Limits {
+        public static let dimension = 1...100_000
+        public static let samples = 1...100_000_000
+        public static let maximumNoiseVariance = 1e12
+        public static let generations = 1...100_000
+        public static let repeats = 2...100_000_000
+    }
+
     public var parameters: [Parameter] {
         [
-            Parameter("dimension", .integer(1...100_000), role: .axis, default: [.integer(10)], help: "Feature dimension(s) d, comma-separated (d ≥ 1)."),
-            Parameter("samples", .integer(1...100_000_000), role: .axis, default: [.integer(100)], help: "Samples per generation T, comma-separated (T ≥ 1)."),
-            Parameter("noise_variance", .real(lower: 0, upper: 1e12, lowerOpen: true), role: .axis, default: [.real(1)],
+            Parameter("dimension", .integer(Limits.dimension), role: .axis, default: [.integer(10)], help: "Feature dimension(s) d, comma-separated (d ≥ 1)."),
+            Parameter("samples", .integer(Limits.samples), role: .axis, default: [.integer(100)], help: "Samples per generation T, comma-separated (T ≥ 1)."),
+            Parameter("noise_variance", .real(lower: 0, upper: Limits.maximumNoiseVariance, lowerOpen: true), role: .axis, default: [.real(1)],
                       help: "Label-noise variance(s) σ², comma-separated (> 0)."),
-            Parameter("generations", .integer(1...100_000), default: [.integer(10)], help: "Number of model fits N (generation 1 fits the real data)."),
+            Parameter("generations", .integer(Limits.generations), default: [.integer(10)], help: "Number of model fits N (generation 1 fits the real data)."),
             Parameter("regimes", .choice(Regime.names), role: .list, default: [.text("replace"), .text("accumulate")],
                       help: "Comma-separated regimes: replace, accumulate, accumulate-subsample, mix, fresh-real."),
             Parameter("real_fraction", .real(lower: 0, upper: 1, lowerOpen: false), role: .list,
                       help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5)."),
-            Parameter("repeats", .integer(2...100_000_000), default: [.integer(1000)], help: "Monte Carlo replicates R per cell (≥ 2)."),
+            Parameter("repeats", .integer(Limits.repeats), default: [.integer(1000)], help: "Monte Carlo replicates R per cell (≥ 2)."),
             Parameter("engine", .choice(Engine.allCases.map(\.rawValue)), default: [.text("literal")],
                       help: "Simulator: literal (draws every design entry and label; the reference) or sufficient (draws XᵀX and XᵀE; O(d²) per generation; replace/accumulate with T ≥ d)."),
             Parameter("design", .choice(DesignMode.allCases.map(\.rawValue)), default: [.text("fixed")],
@@ -88,6 +98,49 @@ public struct LinearFamily: ExperimentFamily {
     public func replicates(_ spec: ExperimentSpec) -> Int { spec.one("repeats")?.intValue ?? 1000 }
 
     public func header(_ spec: ExperimentSpec) -> [String] { LinearResultsCSV.header }
+
+    /// Which cells fit minimum-norm OLS (T < d) or have no Gaussian-design expectation
+    /// (T < d + 2, proof L1), once per kind.
+    public func notes(_ spec: ExperimentSpec) -> [String] {
+        let cells = spec.cells.map(cell)
+        var out: [String] = []
+        let over = cells.filter(\.isOverParameterised)
+        if !over.isEmpty {
+            out.append("note: T < d in \(over.count) cell(s) (\(over.prefix(4).map(\.description).joined(separator: "; "))\(over.count > 4 ? "; …" : "")): " +
+                       "fitting minimum-norm least squares; theory_test_error is empty there")
+        }
+        let boundary = cells.filter { !$0.isOverParameterised && $0.samples < $0.dimension + 2 }
+        if !boundary.isEmpty {
+            out.append("note: T < d + 2 in \(boundary.count) cell(s): the Gaussian-design expectation is infinite; " +
+                       "theory_test_error is empty there (theory_given_design still applies)")
+        }
+        return out
+    }
+
+    /// One row per (regime, generation) in order, carrying the cell's d, T, σ², R and the
+    /// regime's λ, with numbers where numbers belong (a changed digit in a mean cannot be caught).
+    public func checkRows(_ rows: Substring, spec: ExperimentSpec, cell c: ExperimentSpec.Cell) -> (row: Int, problem: String)? {
+        let regimes = self.regimes(spec), l = cell(c), n = spec.one("generations")?.intValue ?? 10, r = replicates(spec)
+        let lines = rows.split(separator: "\n")
+        guard lines.count == regimes.count * n else {
+            return (max(lines.count, 1), "\(lines.count) rows, expected \(regimes.count * n) (\(regimes.count) regimes × \(n) generations)")
+        }
+        let header = LinearResultsCSV.header
+        for (k, line) in lines.enumerated() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            let regime = regimes[k / n], generation = k % n + 1
+            guard f.count == header.count else { return (k + 1, "\(f.count) fields, expected \(header.count)") }
+            guard f[0] == regime.name, f[1] == String(generation), f[2] == String(l.dimension), f[3] == String(l.samples),
+                  f[4] == CSVField.number(l.noiseVariance), f[5] == String(r), f[9] == CSVField.number(regime.realFraction) else {
+                return (k + 1, "row does not belong to \(regime) generation \(generation) of \(l) with \(r) replicates")
+            }
+            for i in 6..<header.count where i != 9 && !f[i].isEmpty && Double(f[i]) == nil {
+                return (k + 1, "column '\(header[i])': '\(f[i])' is not a number")
+            }
+            if Double(f[6]) == nil { return (k + 1, "mean_test_error is empty") }
+        }
+        return nil
+    }
 
     public func run(_ spec: ExperimentSpec, cell c: ExperimentSpec.Cell, context: CellContext) throws -> String {
         let rows: [GenerationSummary]

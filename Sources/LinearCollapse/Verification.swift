@@ -1,4 +1,5 @@
 import CollapseCore
+import CollapseExport
 import CollapseTheory
 import LinearAlgebra
 import Randomness
@@ -295,5 +296,39 @@ public enum Verification {
             return c
         }
         return Report(checks: checks, threshold: zStar, familyFalseAlarm: alpha)
+    }
+}
+
+extension Verification {
+    /// The agreement of a linear results file with theory: the largest |z| of each statistic
+    /// (`z_score`, design-averaged; `z_given_design`) against the Bonferroni threshold
+    /// `z* = Φ⁻¹(1 − α/(2K))` over the K statistics present.
+    public struct Agreement: Sendable {
+        public var maxDesignAveraged: Double?
+        public var maxGivenDesign: Double?
+        public var statistics: Int
+        public var threshold: Double
+        public var familyFalseAlarm: Double
+        public var agrees: Bool { (maxDesignAveraged ?? 0) <= threshold && (maxGivenDesign ?? 0) <= threshold }
+
+        /// The manifest's record of the verdict.
+        public var manifestEntries: [(String, JSONValue)] {
+            [("max_abs_z_score", maxDesignAveraged.map(JSONValue.double) ?? .null),
+             ("max_abs_z_given_design", maxGivenDesign.map(JSONValue.double) ?? .null),
+             ("z_threshold", .double(threshold)), ("family_false_alarm", .double(familyFalseAlarm)),
+             ("agrees_with_theory", .bool(agrees))]
+        }
+    }
+
+    /// The agreement of `results` (the linear results schema) at family-wise false alarm `alpha`.
+    public static func agreement(_ results: CSVDocument, familyFalseAlarm alpha: Double) -> Agreement {
+        func column(_ name: String) -> [Double] {
+            guard let i = results.columnIndex(name) else { return [] }
+            return results.rows.compactMap { Double($0[i]) }.map(abs)
+        }
+        let a = column("z_score"), g = column("z_given_design")
+        let k = max(a.count + g.count, 1)
+        return Agreement(maxDesignAveraged: a.max(), maxGivenDesign: g.max(), statistics: k,
+                         threshold: threshold(familyFalseAlarm: alpha, statistics: k), familyFalseAlarm: alpha)
     }
 }

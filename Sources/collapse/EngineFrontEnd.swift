@@ -4,31 +4,36 @@ import ExperimentEngine
 import Foundation
 import LinearCollapse
 
-/// Options every command on the experiment engine shares: a config file, resume, shards and
-/// progress.
-struct EngineRunOptions: ParsableArguments {
-    @Option(name: .customLong("config"), parsing: .unconditional,
-            help: "A config file (flat TOML: family = \"…\" and any parameter by its flag name with _ for -); flags override it.")
-    var config: String?
-
+/// Resume and progress: what every command on the experiment engine offers.
+struct RunControlOptions: ParsableArguments {
     @Flag(name: .customLong("resume"), help: "Continue the run recorded in --output, reusing its finished cells.")
     var resume = false
-
-    @Option(name: .customLong("shard"), parsing: .unconditional, help: "Run only shard I of N (I/N, 0 ≤ I < N); combine shards with `collapse merge`.")
-    var shard: String?
 
     @Flag(name: .customLong("progress"), help: "Show the progress bar even when stderr is not a terminal.")
     var progress = false
 
     @Flag(name: .customLong("quiet"), help: "No progress bar.")
     var quiet = false
+}
+
+/// Options every grid command on the experiment engine shares: a config file, shards, resume
+/// and progress.
+struct EngineRunOptions: ParsableArguments {
+    @Option(name: .customLong("config"), parsing: .unconditional,
+            help: "A config file (flat TOML: family = \"…\" and any parameter by its flag name with _ for -); flags override it.")
+    var config: String?
+
+    @Option(name: .customLong("shard"), parsing: .unconditional, help: "Run only shard I of N (I/N, 0 ≤ I < N); combine shards with `collapse merge`.")
+    var shard: String?
+
+    @OptionGroup var control: RunControlOptions
 
     /// The resolved spec and output of a run of `family`, checked before anything is computed.
     func frontEnd(family: any ExperimentFamily, flags: [String: String], runOptions: RunOptions, output: String,
                   force: Bool) throws -> EngineFrontEnd {
         let configFile = try config.map { (text: try readTextFile($0, flag: "--config"), file: $0) }
         return try EngineFrontEnd.make(family: family, config: configFile, flags: flags, runOptions: runOptions, output: output,
-                                       force: force, resume: resume, shard: shard, progress: progress, quiet: quiet)
+                                       force: force, shard: shard, control: control)
     }
 }
 
@@ -36,8 +41,9 @@ extension EngineFrontEnd {
     /// Defaults ← config ← flags, the family's checks, the shard, the memory guard: everything
     /// that can be refused before anything is written.
     static func make(family: any ExperimentFamily, config: (text: String, file: String)?, flags: [String: String],
-                     runOptions: RunOptions, output: String, force: Bool, resume: Bool, shard: String?,
-                     progress: Bool, quiet: Bool) throws -> EngineFrontEnd {
+                     runOptions: RunOptions, output: String, force: Bool, shard: String?,
+                     control: RunControlOptions) throws -> EngineFrontEnd {
+        let resume = control.resume
         let spec: ExperimentSpec
         do {
             spec = try resolveSpec(family, config: config, flags: flags, seed: try runOptions.parsedSeed())
@@ -49,7 +55,8 @@ extension EngineFrontEnd {
             guard let s = Shard(parsing: shard) else { throw ValidationError("--shard: '\(shard)' is not I/N with 0 ≤ I < N") }
             parsedShard = s
         }
-        if resume && force { throw ValidationError("--resume and --force exclude each other") }
+        if resume && force { throw ValidationError("--resume and --force are exclusive") }
+        if control.progress && control.quiet { throw ValidationError("--progress and --quiet are exclusive") }
         do {
             try ExperimentRunner.checkMemory(family: family, spec: spec, threads: try runOptions.resolvedThreads(),
                                              maxMemory: try runOptions.parsedMaxMemory())
@@ -59,7 +66,7 @@ extension EngineFrontEnd {
         return EngineFrontEnd(family: family, spec: spec, threads: try runOptions.resolvedThreads(), shard: parsedShard,
                               output: try OutputDirectory(path: output), resume: resume, force: force,
                               maxMemory: try runOptions.parsedMaxMemory(), runOptions: runOptions,
-                              showProgress: !quiet && (progress || isatty(STDERR_FILENO) == 1))
+                              showProgress: !control.quiet && (control.progress || isatty(STDERR_FILENO) == 1))
     }
 }
 
@@ -78,8 +85,9 @@ struct EngineFrontEnd {
     var showProgress: Bool
 
     /// Runs; returns the results file when complete, nil for a finished shard or an
-    /// interrupted run (which exits 130 after saying what was kept).
-    func run(command: String) throws -> URL? {
+    /// interrupted run (which exits 130 after saying what was kept). `summarize` adds facts
+    /// about the complete results to the manifest.
+    func run(command: String, summarize: (@Sendable (URL) throws -> [(String, JSONValue)])? = nil) throws -> URL? {
         var spec = self.spec
         if spec.seed == nil, resume, let recorded = try? ExperimentRunner.recordedSpec(in: output.url, family: family) {
             spec.seed = recorded.seed
@@ -90,12 +98,15 @@ struct EngineFrontEnd {
             }
             spec.seed = try runOptions.resolvedSeed()
         }
-        let runner = ExperimentRunner(options: .init(
+        var options = ExperimentRunner.Options(
             family: family, spec: spec, threads: threads, shard: shard, output: output.url, resume: resume, force: force,
-            command: command, arguments: CommandLine.arguments, environment: RunEnvironment.entries, maxMemory: maxMemory))
+            command: command, arguments: CommandLine.arguments, environment: RunEnvironment.entries, maxMemory: maxMemory)
+        options.summarize = summarize
+        let runner = ExperimentRunner(options: options)
         do { try runner.prepare() } catch let e as RunnerError { throw ValidationError(e.description) } catch let e as SpecError {
             throw ValidationError(e.description)
         }
+        for note in family.notes(spec) { Console.note(note) }
         Interruption.install()
         let outcome: ExperimentRunner.Outcome
         do {

@@ -1,5 +1,4 @@
 import ArgumentParser
-import CollapseSweep
 import LinearCollapse
 
 /// The parameter grid flags shared by `theory` and `simulate`: each takes a comma-separated
@@ -18,15 +17,15 @@ struct GridOptions: ParsableArguments {
     var generations = 10
 
     func dimensions() throws -> [Int] {
-        try ListParsing.integers(dimension, flag: "--dimension", minimum: 1, maximum: SweepSpec.Limits.dimension.upperBound)
+        try ListParsing.integers(dimension, flag: "--dimension", minimum: 1, maximum: LinearFamily.Limits.dimension.upperBound)
     }
     func sampleSizes() throws -> [Int] {
-        try ListParsing.integers(samples, flag: "--samples", minimum: 1, maximum: SweepSpec.Limits.samples.upperBound)
+        try ListParsing.integers(samples, flag: "--samples", minimum: 1, maximum: LinearFamily.Limits.samples.upperBound)
     }
     func noiseVariances() throws -> [Double] { try ListParsing.positiveDoubles(noiseVariance, flag: "--noise-variance") }
 
     func validateGenerations() throws {
-        _ = try ListParsing.checked(generations, flag: "--generations", in: SweepSpec.Limits.generations)
+        _ = try ListParsing.checked(generations, flag: "--generations", in: LinearFamily.Limits.generations)
     }
 
     /// The grid cells in output order.

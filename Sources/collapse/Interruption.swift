@@ -27,7 +27,7 @@ enum Interruption {
 }
 
 /// A progress bar on stderr: cells done / total, replicates per second and ETA by work units.
-final class TerminalProgress: SweepProgressSink, @unchecked Sendable {
+final class TerminalProgress: RunProgress, @unchecked Sendable {
     private let lock = NSLock()
     private var cells = 0, cellsDone = 0
     private var totalWork = 0.0, work = 0.0
@@ -79,5 +79,3 @@ final class TerminalProgress: SweepProgressSink, @unchecked Sendable {
     }
 }
 
-import CollapseSweep
-typealias SweepProgressSink = SweepProgress

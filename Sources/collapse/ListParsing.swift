@@ -1,7 +1,7 @@
 import Foundation
 import ArgumentParser
 import CollapseCore
-import CollapseSweep
+import LinearCollapse
 
 /// Parsing of the comma-separated list flags, with messages that name the flag, the value and
 /// what is allowed.
@@ -47,7 +47,7 @@ enum ListParsing {
         return try unique(values, raw: raw, flag: flag, expected: expected)
     }
 
-    /// A scalar integer flag within `range` (the shared limits of `SweepSpec.Limits`).
+    /// A scalar integer flag within `range` (the shared limits of `LinearFamily.Limits`).
     static func checked(_ value: Int, flag: String, in range: ClosedRange<Int>, why: String = "") throws -> Int {
         guard range.contains(value) else {
             throw ValidationError("\(flag): \(value) is out of range; expected an integer in \(range.lowerBound)...\(range.upperBound)\(why)")
@@ -55,7 +55,7 @@ enum ListParsing {
         return value
     }
 
-    static func positiveDoubles(_ raw: String, flag: String, maximum: Double = SweepSpec.Limits.maximumNoiseVariance) throws -> [Double] {
+    static func positiveDoubles(_ raw: String, flag: String, maximum: Double = LinearFamily.Limits.maximumNoiseVariance) throws -> [Double] {
         let expected = "comma-separated finite numbers > 0 and ≤ \(maximum), e.g. 0.1,1,10"
         let values = try items(raw, flag: flag, expected: expected).map { s in
             guard let v = Double(s) else { throw ValidationError("\(flag): '\(s)' is not a number; expected \(expected)") }

@@ -1,111 +1,83 @@
 import ArgumentParser
-import CollapseCore
 import CollapseExport
 import CollapseSweep
+import ExperimentEngine
 import Foundation
 import LinearCollapse
 
-/// `collapse reproduce`: the paper's linear figure (Gerstgrasser et al. 2024, Fig. 2 setting).
+/// `collapse reproduce`: the paper's linear figure (Gerstgrasser et al. 2024, Fig. 2 setting),
+/// the `paper-linear` experiment on the engine, with its agreement with theory.
 struct ReproduceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reproduce",
         abstract: "Reproduce the paper's linear figure: d = 32, T ∈ {100, 316, 1000}, σ² ∈ {0.01, …, 100}, 50 generations.",
         discussion: """
-        Replace and accumulate, 1000 replicates by default, seed 20240402 unless --seed is given. Writes \
-        results.csv and manifest.json to --output and prints rows, the largest |z| of Monte Carlo against \
-        theory (both statistics, as in `collapse verify`) with its Bonferroni threshold, and the wall time.
+        The paper-linear experiment (`collapse sweep --show paper-linear`): replace and accumulate, \
+        1000 replicates by default, seed 20240402 unless --seed is given. Writes results.csv, \
+        figure.svg and manifest.json to --output (replacing a previous run there) and prints the \
+        last generation at σ² = 1, the largest |z| of Monte Carlo against theory (both statistics, \
+        as in `collapse verify`) with its Bonferroni threshold, and the wall time. Ctrl-C keeps the \
+        finished cells (exit 130); --resume completes the run.
         """)
 
-    static let dimension = 32
-    static let samples = [100, 316, 1000]
-    static let noiseVariances = [0.01, 0.1, 1, 10, 100]
-    static let generations = 50
-    static let defaultSeed: UInt64 = 20240402
+    static let experiment = Experiments.named("paper-linear")!
 
     @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Replicates per cell (≥ 1000 for the paper's precision; ≥ 2 allowed).")
-    var repeats = 1000
+    var repeats: String?
+
+    @Option(name: .customLong("engine"), parsing: .unconditional, help: "Simulator: literal (the reference) or sufficient (draws XᵀX and XᵀE).")
+    var engine: String?
 
     @OptionGroup var runOptions: RunOptions
-    @OptionGroup var engineOption: EngineOption
 
-    @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (created if missing; may hold only a previous run's results.csv and manifest.json unless --force).")
+    @Option(name: .customLong("output"), parsing: .unconditional,
+            help: "Output directory (created if missing; a previous run there is replaced; other files need --force).")
     var output = "results/linear"
 
-    @Flag(name: .customLong("force"), help: "Write into --output even if it holds other files.")
+    @Flag(name: .customLong("force"), help: "Write into --output even if it holds other files (they are kept).")
     var force = false
 
     @Option(name: .customLong("false-alarm"), parsing: .unconditional, help: "Family-wise false-alarm probability α for the agreement verdict.")
     var falseAlarm = 1e-3
 
-    func validate() throws {
-        _ = try ListParsing.checked(repeats, flag: "--repeats", in: SweepSpec.Limits.repeats,
-                                    why: " (a standard error needs at least 2 replicates)")
+    @OptionGroup var control: RunControlOptions
+
+    func frontEnd() throws -> EngineFrontEnd {
         guard falseAlarm.isFinite && falseAlarm > 0 && falseAlarm < 0.5 else {
             throw ValidationError("--false-alarm: \(falseAlarm) is out of range; expected a probability in (0, 0.5)")
         }
-        _ = try runOptions.resolvedThreads()
-        _ = try runOptions.parsedSeed()
-        _ = try runOptions.parsedMaxMemory()
-        try OutputDirectory(path: output).checkContents(owned: ["results.csv", "manifest.json"], force: force)
-        _ = try engineOption.parsed()
+        let flags = [("repeats", repeats), ("engine", engine)].reduce(into: [String: String]()) { $0[$1.0] = $1.1 }
+        // Reproducing again replaces the previous run (nothing else is touched without --force).
+        let replaces = !control.resume && ExperimentRunner.holdsOnlyRunFiles(URL(fileURLWithPath: output))
+        return try EngineFrontEnd.make(family: Self.experiment.family, config: (Self.experiment.toml, "experiment paper-linear"),
+                                       flags: flags, runOptions: runOptions, output: output, force: force || replaces,
+                                       shard: nil, control: control)
     }
 
-    func run() throws {
-        let started = Date()
-        let threads = try runOptions.resolvedThreads()
-        let seed = try runOptions.resolvedSeed(default: Self.defaultSeed)
-        let out = try OutputDirectory(path: output)
-        let cells = Self.samples.flatMap { t in
-            Self.noiseVariances.map { LinearCell(dimension: Self.dimension, samples: t, noiseVariance: $0) }
-        }
-        let engine = try engineOption.parsed() ?? .literal
-        try checkMemory(cells: cells, regimes: [.replace, .accumulate], generations: Self.generations, threads: threads,
-                        maxMemory: try runOptions.parsedMaxMemory())
-        let settings = MonteCarloSettings(repeats: repeats, generations: Self.generations,
-                                          regimes: [.replace, .accumulate], seed: seed, threads: threads, engine: engine)
-        let rows = try runGrid(cells: cells, settings: settings)
-        let wall = Date().timeIntervalSince(started)
-        let statistics = rows.reduce(0) { $0 + ($1.zScore == nil ? 0 : 1) + ($1.zGivenDesign == nil ? 0 : 1) }
-        let zStar = Verification.threshold(familyFalseAlarm: falseAlarm, statistics: max(statistics, 1))
-        let (za, zg) = maxAbsZ(rows)
-        let agrees = (za ?? 0) <= zStar && (zg ?? 0) <= zStar
-        let manifest = RunManifest(
-            command: "reproduce", arguments: CommandLine.arguments, seed: seed, threads: threads,
-            wallSeconds: wall, startedAt: started,
-            parameters: [
-                ("dimension", .array([.int(Self.dimension)])),
-                ("samples", .array(Self.samples.map(JSONValue.int))),
-                ("noise_variance", .array(Self.noiseVariances.map(JSONValue.double))),
-                ("generations", .int(Self.generations)),
-                ("repeats", .int(repeats)),
-                ("regimes", regimeJSON(settings.regimes)),
-                ("engine", .string(engine.rawValue)),
-                ("design", "fixed, i.i.d. N(0,1) entries (Σ = I)"),
-                ("rows", .int(rows.count)),
-                ("max_abs_z_score", za.map(JSONValue.double) ?? .null),
-                ("max_abs_z_given_design", zg.map(JSONValue.double) ?? .null),
-                ("z_threshold", .double(zStar)),
-                ("family_false_alarm", .double(falseAlarm)),
-                ("agrees_with_theory", .bool(agrees)),
-            ],
-            outputs: ["results.csv"], environment: RunEnvironment.entries)
-        try out.write([("results.csv", LinearResultsCSV.table(rows).rendered()),
-                       ("manifest.json", manifest.json().rendered() + "\n")])
+    func validate() throws { _ = try frontEnd() }
 
+    func run() throws {
+        let frontEnd = try frontEnd()
+        let spec = frontEnd.spec
         print("collapse reproduce: d = 32, T ∈ {100, 316, 1000}, σ² ∈ {0.01, 0.1, 1, 10, 100}, 50 generations, " +
-              "\(repeats) replicates, seed \(seed), \(threads) thread(s), \(engine.rawValue) engine")
-        for t in Self.samples {
-            let last = rows.filter { $0.cell.samples == t && $0.cell.noiseVariance == 1 && $0.generation == Self.generations }
-            for r in last {
-                print("  T = \(String(t).padding(toLength: 4, withPad: " ", startingAt: 0)) σ² = 1, n = 50, \(r.regime.name.padding(toLength: 10, withPad: " ", startingAt: 0)): MC \(fmt(r.mean)) ± \(fmt(r.standardError))" +
-                      "   theory \(r.theory.map(fmt) ?? "—")")
-            }
+              "\(spec.one("repeats")!) replicates, seed \(spec.seed!), \(frontEnd.threads) thread(s), \(spec.one("engine")!) engine")
+        let alpha = falseAlarm
+        guard let url = try frontEnd.run(command: "reproduce", summarize: { url in
+            Verification.agreement(try CSVReader.read(contentsOf: url), familyFalseAlarm: alpha).manifestEntries
+        }) else { return }
+        let results = try CSVReader.read(contentsOf: url)
+        let col = { (name: String) in results.columnIndex(name)! }
+        for r in results.rows where r[col("noise_variance")] == "1" && r[col("generation")] == "50" {
+            let number = { (s: String) in Double(s).map(fmt) ?? "—" }
+            print("  T = \(r[col("samples")].padding(toLength: 4, withPad: " ", startingAt: 0)) σ² = 1, n = 50, " +
+                  "\(r[col("regime")].padding(toLength: 10, withPad: " ", startingAt: 0)): MC \(number(r[col("mean_test_error")])) ± " +
+                  "\(number(r[col("std_error")]))   theory \(number(r[col("theory_test_error")]))")
         }
-        print("rows: \(rows.count)")
-        print("max |z| vs theory: design-averaged \(za.map { String(format: "%.2f", $0) } ?? "—"), " +
-              "given-design \(zg.map { String(format: "%.2f", $0) } ?? "—"); threshold \(String(format: "%.2f", zStar)) " +
-              "(family-wise false alarm \(falseAlarm), Bonferroni over \(statistics)): \(agrees ? "agrees with theory" : "DISAGREES with theory")")
-        print("wall time: \(String(format: "%.2f", wall)) s")
-        print("wrote \(out.url.appendingPathComponent("results.csv").path) and manifest.json")
+        let a = Verification.agreement(results, familyFalseAlarm: alpha)
+        let z = { (x: Double?) in x.map { String(format: "%.2f", $0) } ?? "—" }
+        print("max |z| vs theory: design-averaged \(z(a.maxDesignAveraged)), given-design \(z(a.maxGivenDesign)); " +
+              "threshold \(String(format: "%.2f", a.threshold)) (family-wise false alarm \(alpha), Bonferroni over \(a.statistics)): " +
+              (a.agrees ? "agrees with theory" : "DISAGREES with theory"))
+        writeDefaultFigures(results: url, into: frontEnd.output.url)
     }
 }

@@ -55,52 +55,6 @@ struct RunOptions: ParsableArguments {
     }
 }
 
-/// `--engine`: which simulator draws the replicates.
-struct EngineOption: ParsableArguments {
-    @Option(name: .customLong("engine"), parsing: .unconditional,
-            help: "Simulator: literal (draws every design entry and label; the reference) or sufficient (draws XᵀX and XᵀE; O(d²) per generation; replace/accumulate with T ≥ d).")
-    var engine: String?
-
-    func parsed() throws -> Engine? {
-        guard let engine else { return nil }
-        guard let e = Engine(rawValue: engine) else {
-            throw ValidationError("--engine: unknown engine '\(engine)'; allowed: \(Engine.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return e
-    }
-
-    /// Refuses cells or regimes the engine cannot simulate.
-    static func check(_ engine: Engine, cells: [LinearCell], regimes: [Regime]) throws {
-        guard engine == .sufficient else { return }
-        for cell in cells {
-            if let reason = SufficientStatisticSimulator.unsupportedReason(cell: cell, regimes: regimes) {
-                throw ValidationError("--engine sufficient \(reason); use --engine literal")
-            }
-        }
-    }
-}
-
-/// `--design`: one design per replicate or a fresh one every generation.
-struct DesignOption: ParsableArguments {
-    @Option(name: .customLong("design"), parsing: .unconditional,
-            help: "fixed (one design per replicate, the default) or fresh (a new design every generation; replace/accumulate, literal engine).")
-    var design: String?
-
-    func parsed() throws -> DesignMode? {
-        guard let design else { return nil }
-        guard let d = DesignMode(rawValue: design) else {
-            throw ValidationError("--design: unknown design '\(design)'; allowed: \(DesignMode.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return d
-    }
-
-    static func check(_ design: DesignMode, engine: Engine, regimes: [Regime]) throws {
-        guard design == .fresh else { return }
-        if engine == .sufficient { throw ValidationError("--design fresh needs --engine literal (the sufficient engine draws one Gram matrix per replicate)") }
-        if let reason = FreshDesignSimulator.unsupportedReason(regimes: regimes) { throw ValidationError("--design fresh \(reason)") }
-    }
-}
-
 /// Output directory handling: checked before any computation, written atomically after.
 struct OutputDirectory {
     let url: URL
@@ -194,26 +148,6 @@ enum Console {
     }
 }
 
-/// Refuses a run whose estimated working memory exceeds 80 % of the memory available now, or
-/// `--max-memory` when given.
-func checkMemory(cells: [LinearCell], regimes: [Regime], generations: Int, threads: Int, maxMemory: Double? = nil) throws {
-    let need = cells.map {
-        LinearChainSimulator.estimatedBytesPerWorker(cell: $0, regimes: regimes, generations: generations)
-    }.max() ?? 0
-    let total = need * Double(threads)
-    let advice = "reduce --samples/--dimension" +
-        (regimes.contains(.accumulateSubsample) ? ", --generations (the accumulate-subsample pool grows with them)" : "") + " or --threads"
-    if let maxMemory, total > maxMemory {
-        throw ValidationError(String(format: "--max-memory %.3g GB: the run needs about %.3g GB (%d thread(s) × %.3g GB for the largest cell); %@",
-                                     maxMemory / 1e9, total / 1e9, threads, need / 1e9, advice))
-    }
-    guard let available = MemoryGuard.availableBytes() else { return }
-    if total > 0.8 * available {
-        throw ValidationError(String(format: "the run needs about %.1f GB of working memory (%d thread(s) × %.1f GB for the largest cell) " +
-            "but only %.1f GB is available; %@", total / 1e9, threads, need / 1e9, available / 1e9, advice))
-    }
-}
-
 /// Parses a memory size: bytes, or a number with K, M, G or T (powers of 1024; an optional
 /// trailing B or iB).
 func parseMemorySize(_ text: String, flag: String) throws -> Double {
@@ -231,32 +165,12 @@ func parseMemorySize(_ text: String, flag: String) throws -> Double {
 }
 
 
-/// Runs every cell and returns the rows in grid order.
-func runGrid(cells: [LinearCell], settings: MonteCarloSettings) throws -> [GenerationSummary] {
-    var rows: [GenerationSummary] = []
-    for cell in cells {
-        do {
-            rows += try MonteCarlo.run(cell: cell, settings: settings)
-        } catch {
-            throw CLIError("numerical failure at \(cell): \(error)")
-        }
-    }
-    return rows
-}
-
 /// The manifest's view of a regime list.
 func regimeJSON(_ regimes: [Regime]) -> JSONValue {
     .array(regimes.map { r in
         if let f = r.realFraction { return .object([("name", .string(r.name)), ("real_fraction", .double(f))]) }
         return .string(r.name)
     })
-}
-
-/// The largest |z| among rows, per statistic.
-func maxAbsZ(_ rows: [GenerationSummary]) -> (designAveraged: Double?, givenDesign: Double?) {
-    let a = rows.compactMap(\.zScore).map(abs).max()
-    let g = rows.compactMap(\.zGivenDesign).map(abs).max()
-    return (a, g)
 }
 
 import CollapseCore

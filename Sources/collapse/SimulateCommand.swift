@@ -77,23 +77,8 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         let frontEnd = try engineOptions.frontEnd(family: Self.family, flags: flags(), runOptions: runOptions, output: output, force: force)
-        noteUnusualCells(frontEnd.spec.cells.map(Self.family.cell))
         guard let results = try frontEnd.run(command: "simulate") else { return }
         printSummary(try CSVReader.read(contentsOf: results), generations: frontEnd.spec.one("generations")?.intValue ?? 10)
-    }
-
-    /// Says once per kind which cells fit min-norm OLS or lack a closed form.
-    func noteUnusualCells(_ cells: [LinearCell]) {
-        let over = cells.filter(\.isOverParameterised)
-        if !over.isEmpty {
-            Console.note("note: T < d in \(over.count) cell(s) (\(over.map(\.description).joined(separator: "; "))): " +
-                         "fitting minimum-norm least squares; theory_test_error is empty there")
-        }
-        let boundary = cells.filter { !$0.isOverParameterised && $0.samples < $0.dimension + 2 }
-        if !boundary.isEmpty {
-            Console.note("note: T < d + 2 in \(boundary.count) cell(s): the Gaussian-design expectation is infinite; " +
-                         "theory_test_error is empty there (theory_given_design still applies)")
-        }
     }
 
     /// The first and last generation of every regime and cell.

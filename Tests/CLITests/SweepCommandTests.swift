@@ -46,8 +46,12 @@ final class SweepCommandTests: CLITestCase {
         assertSuccess(r, "sweep --config")
         let csv = try SimpleCSV(contents("results.csv", under: work.appendingPathComponent("out")))
         XCTAssertEqual(csv.rows.count, 8 * 3 * 3, "8 cells × 3 regimes × 3 generations")
-        let recorded = try contents("sweep.toml", under: work.appendingPathComponent("out"))
-        XCTAssertTrue(recorded.contains("repeats = 20") && recorded.contains("generations = 3"), recorded)
+        let recorded = try contents("experiment.toml", under: work.appendingPathComponent("out"))
+        XCTAssertTrue(recorded.contains("family = \"linear\"") && recorded.contains("name = \"kill-test\"") &&
+                      recorded.contains("repeats = 20") && recorded.contains("generations = 3"), recorded)
+        // Without --output, the directory is results/NAME (the config's name).
+        assertSuccess(try collapse("sweep", "--config", path, "--repeats", "2", "--generations", "1", "--quiet"), "default output")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("results/kill-test/results.csv").path))
         let m = try manifest(in: work.appendingPathComponent("out"))
         XCTAssertEqual(m["status"] as? String, "complete")
         XCTAssertEqual(m["seed"] as? String, "5")
@@ -70,7 +74,8 @@ final class SweepCommandTests: CLITestCase {
     func testBadConfigsNameFileLineAndKeyAndWriteNothing() throws {
         let cases: [(String, String)] = [
             ("samples = 100\nsampels = 3\n", ":2: key 'sampels': unknown key (did you mean 'samples'?)"),
-            ("dimension = \"ten\"\n", ":1: key 'dimension': expected integers"),
+            ("dimension = \"ten\"\n", ":1: key 'dimension': ten is not an integer in 1...100000"),
+            ("family = \"quantum\"\n", ":1: key 'family': unknown family \"quantum\""),
             ("noise_variance = [1, -2]\n", ":1: key 'noise_variance'"),
             ("regimes = [\"replace\"\n", ":1: key 'regimes': unterminated array"),
             ("[grid]\nsamples = 3\n", ":1: tables"),
@@ -180,6 +185,10 @@ final class OutputPolicyTests: CLITestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("results.csv").path))
         }
         assertSuccess(try collapse("simulate", "--repeats", "10", "--seed", "1", "--output", "out", "--force"), "--force")
+        // reproduce replaces its own previous run (same or other settings) without --force.
+        assertSuccess(try collapse("reproduce", "--repeats", "4", "--output", "rep"), "reproduce")
+        assertSuccess(try collapse("reproduce", "--repeats", "5", "--output", "rep"), "reproduce again")
+        XCTAssertTrue(try contents("results.csv", under: work.appendingPathComponent("rep")).contains(",5,"))
         XCTAssertEqual(try String(contentsOf: dir.appendingPathComponent("notes.txt"), encoding: .utf8), "mine")
         // A previous run's directory is never silently replaced: --resume continues it (the
         // same run only), --force overwrites its files.

@@ -65,12 +65,12 @@ final class ReproduceCommandTests: CLITestCase {
         let r = try collapse("reproduce", "--repeats", "50", "--threads", "2", "--output", out.path)
         assertSuccess(r, "reproduce --repeats 50")
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        XCTAssertTrue(lines.contains("rows: 1500"), r.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("wrote 1500 rows to ") }, r.stdout)
         XCTAssertTrue(r.stdout.contains("agrees with theory"), r.stdout)
         XCTAssertFalse(r.stdout.contains("DISAGREES"), r.stdout)
         XCTAssertTrue(r.stdout.contains("seed 20240402"), r.stdout)
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: out.path)),
-                       ["results.csv", "manifest.json"])
+                       ["results.csv", "manifest.json", "experiment.toml", "cells", "figure.svg", "figure-ratio.svg"])
 
         let csv = try SimpleCSV(try contents("results.csv", under: out))
         XCTAssertEqual(Array(csv.header.prefix(9)), SimulateCommandTests.coreHeader)
@@ -95,6 +95,7 @@ final class ReproduceCommandTests: CLITestCase {
         XCTAssertEqual((p["repeats"] as? NSNumber)?.intValue, 50)
         XCTAssertEqual((p["rows"] as? NSNumber)?.intValue, 1500)
         XCTAssertEqual(p["agrees_with_theory"] as? Bool, true)
+        XCTAssertEqual(p["name"] as? String, "paper-linear")
         let zStar = try XCTUnwrap((p["z_threshold"] as? NSNumber)?.doubleValue)
         XCTAssertLessThanOrEqual(try XCTUnwrap((p["max_abs_z_score"] as? NSNumber)?.doubleValue), zStar)
         XCTAssertLessThanOrEqual(try XCTUnwrap((p["max_abs_z_given_design"] as? NSNumber)?.doubleValue), zStar)

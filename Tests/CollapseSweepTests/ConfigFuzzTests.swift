@@ -1,4 +1,6 @@
 import CollapseSweep
+import ExperimentEngine
+import LinearCollapse
 import Foundation
 import XCTest
 
@@ -53,9 +55,12 @@ enum Fuzz {
 
 final class ConfigFuzzTests: XCTestCase {
     func testMutatedConfigsParseOrFailWithALocatedError() throws {
-        let seeds = try Experiments.all.map { $0.toml } + [
-            SweepSpec.parse("regimes = [\"mix\"]\nreal_fraction = [0.1, 0.9]\nseed = \"123\"\nengine = \"sufficient\"\n", file: "x").tomlText(),
+        let linear = Experiments.all.filter { $0.familyName == "linear" }
+        let seeds = try linear.map { $0.toml } + [
+            linearSpec("regimes = [\"mix\"]\nreal_fraction = [0.1, 0.9]\nseed = \"123\"\n", file: "x").tomlText(),
+            linearSpec("regimes = [\"replace\"]\nengine = \"sufficient\"\nsamples = [40, 50]\n", file: "y").tomlText(),
         ]
+        let family = LinearFamily()
         var rng = Fuzz.SplitMix(state: 20241125)
         var accepted = 0, rejected = 0
         let started = Date()
@@ -63,14 +68,15 @@ final class ConfigFuzzTests: XCTestCase {
             let text = Fuzz.mutate(seeds[i % seeds.count], &rng)
             let t0 = Date()
             do {
-                let spec = try SweepSpec.parse(text, file: "fuzz.toml")
+                let spec = try linearSpec(text, file: "fuzz.toml")
                 // Whatever parses must satisfy the documented limits.
-                XCTAssertFalse(spec.dimensions.isEmpty || spec.samples.isEmpty || spec.noiseVariances.isEmpty)
-                XCTAssertTrue(spec.dimensions.allSatisfy { SweepSpec.Limits.dimension.contains($0) })
-                XCTAssertTrue(spec.noiseVariances.allSatisfy { $0 > 0 && $0.isFinite })
-                XCTAssertTrue(SweepSpec.Limits.repeats.contains(spec.repeats))
+                let cells = spec.cells.map(family.cell)
+                XCTAssertFalse(cells.isEmpty)
+                XCTAssertTrue(cells.allSatisfy { LinearFamily.Limits.dimension.contains($0.dimension) })
+                XCTAssertTrue(cells.allSatisfy { $0.noiseVariance > 0 && $0.noiseVariance.isFinite })
+                XCTAssertTrue(LinearFamily.Limits.repeats.contains(family.replicates(spec)))
                 accepted += 1
-            } catch let e as SweepSpec.ConfigError {
+            } catch let e as SpecError {
                 XCTAssertTrue(e.description.hasPrefix("fuzz.toml:"), e.description)
                 rejected += 1
             }
@@ -88,10 +94,10 @@ final class CellFileFuzzTests: XCTestCase {
     func testMutatedCellFilesMergeOrFailCleanly() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("cellfuzz-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
-        let spec = try SweepSpec.parse("dimension = 2\nsamples = 8\ngenerations = 3\nregimes = [\"replace\", \"accumulate\"]\nrepeats = 10\n", file: "x")
+        let spec = try linearSpec("dimension = 2\nsamples = 8\ngenerations = 3\nregimes = [\"replace\", \"accumulate\"]\nrepeats = 10\n", seed: 1)
         let dir = root.appendingPathComponent("a")
-        _ = try SweepRunner(options: .init(spec: spec, seed: 1, threads: 1, shard: nil, output: dir, resume: false,
-                                           force: false, arguments: [])).run()
+        _ = try ExperimentRunner(options: .init(family: LinearFamily(), spec: spec, threads: 1, output: dir, command: "test",
+                                                arguments: [])).run()
         let cell = dir.appendingPathComponent("cells/cell-00000.csv")
         let original = try String(contentsOf: cell, encoding: .utf8)
         var rng = Fuzz.SplitMix(state: 42)
@@ -99,9 +105,9 @@ final class CellFileFuzzTests: XCTestCase {
         for _ in 0..<min(Fuzz.iterations / 4, 1000) {
             try Fuzz.mutate(original, &rng).write(to: cell, atomically: true, encoding: .utf8)
             do {
-                _ = try SweepMerge.merge([dir], into: root.appendingPathComponent("m"))
+                _ = try ExperimentMerge.merge([dir], into: root.appendingPathComponent("m"), family: LinearFamily())
                 merged += 1
-            } catch let e as SweepRunner.SweepError {
+            } catch let e as RunnerError {
                 XCTAssertTrue(e.description.contains("cell-00000.csv"), e.description)
                 rejected += 1
             }

@@ -70,7 +70,7 @@ final class ExperimentSpecTests: XCTestCase {
             do { _ = try resolveSpec(family, config: (text, "c.toml"), flags: [:], seed: 1); return "" } catch { return "\(error)" }
         }
         XCTAssertEqual(message("family = \"toy\"\nsise = 3\n"),
-                       "c.toml:2: key 'sise': unknown key (did you mean 'size'?); allowed keys: family, seed, size, scale, kind, repeats")
+                       "c.toml:2: key 'sise': unknown key (did you mean 'size'?); allowed keys: family, name, description, seed, size, scale, kind, repeats")
         XCTAssertEqual(message("family = \"other\"\n"), "c.toml:1: key 'family': this file is for family \"other\", not \"toy\"")
         XCTAssertEqual(message("# c\nrepeats = [2, 3]\n"), "c.toml:2: key 'repeats': takes one value, got an array")
         XCTAssertEqual(message("size = [1, 2000]\n"), "c.toml:1: key 'size': 2000 is out of range; expected an integer in 1...1000")
