@@ -81,12 +81,15 @@ public enum FlatTOML {
                 throw fail("key '\(key)' is defined twice (first on line \(first))")
             }
             // Gather the value text; an array may continue on later lines until brackets balance.
+            // The bracket count is carried from line to line, so parsing stays linear in the
+            // file's length however long the array.
             var valueText = String(stripped[stripped.index(after: eq)...])
-            var scanner = Scanner(valueText)
-            while scanner.openBrackets() > 0 && i < lines.count {
+            var brackets = BracketCount()
+            brackets.feed(line: valueText)
+            while brackets.depth > 0 && i < lines.count {
                 valueText += "\n" + lines[i]
+                brackets.feed(line: lines[i])
                 i += 1
-                scanner = Scanner(valueText)
             }
             var s = Scanner(valueText)
             let value: Value
@@ -103,35 +106,43 @@ public enum FlatTOML {
         return entries
     }
 
-    /// A cursor over a value's text.
-    struct Scanner {
-        struct Failure: Error { var message: String; init(_ m: String) { message = m } }
-        let chars: [Character]
-        var pos = 0
-        init(_ text: String) { chars = Array(text) }
+    /// `[` minus `]` outside strings and comments, fed one line at a time (a comment ends with
+    /// its line; a string cannot span lines).
+    struct BracketCount {
+        var depth = 0
 
-        var atEnd: Bool { pos >= chars.count }
-        var rest: String { String(chars[min(pos, chars.count)...]) }
-
-        /// `[` minus `]` outside strings and comments (to know whether an array continues).
-        func openBrackets() -> Int {
-            var depth = 0, inString = false, escaped = false, inComment = false
-            for c in chars {
-                if inComment { if c == "\n" { inComment = false }; continue }
+        mutating func feed(line: String) {
+            var inString = false, escaped = false
+            for c in line.unicodeScalars {
                 if inString {
                     if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
                     continue
                 }
                 switch c {
                 case "\"": inString = true
-                case "#": inComment = true
+                case "#": return
                 case "[": depth += 1
                 case "]": depth -= 1
                 default: break
                 }
             }
-            return depth
         }
+    }
+
+    /// Arrays nest at most this deep (a config needs one level; the bound keeps the recursive
+    /// parser's stack small whatever the input).
+    static let maximumNesting = 8
+
+    /// A cursor over a value's text.
+    struct Scanner {
+        struct Failure: Error { var message: String; init(_ m: String) { message = m } }
+        let chars: [Character]
+        var pos = 0
+        var nesting = 0
+        init(_ text: String) { chars = Array(text) }
+
+        var atEnd: Bool { pos >= chars.count }
+        var rest: String { String(chars[min(pos, chars.count)...]) }
 
         mutating func skipSpaceAndComment(newlines: Bool = false) {
             while pos < chars.count {
@@ -190,6 +201,11 @@ public enum FlatTOML {
 
         mutating func array() throws -> Value {
             pos += 1
+            nesting += 1
+            defer { nesting -= 1 }
+            guard nesting <= FlatTOML.maximumNesting else {
+                throw Failure("arrays nested deeper than \(FlatTOML.maximumNesting) levels are not supported")
+            }
             var items: [Value] = []
             while true {
                 skipSpaceAndComment(newlines: true)

@@ -27,6 +27,13 @@ public struct ExactPropagation: Sendable {
     public let noiseVariance: Double
     public let ridge: Double
 
+    /// Peak working memory, in bytes, of the exact propagation of a `samples × dimension` design
+    /// with the fresh-real scheme (the larger): the design, and about eight `d × d` matrices
+    /// (Gram matrices, eigenvectors, the projected blocks and their products).
+    public static func estimatedBytes(dimension d: Int, samples t: Int) -> Double {
+        8 * (Double(t) * Double(d) + 8 * Double(d) * Double(d))
+    }
+
     /// Eigenvalues of `G` below `max(T, d)·ε·max g` are treated as 0 (the min-norm null space).
     public init(design: Matrix, truth: [Double], noiseVariance: Double, ridge: Double) throws {
         precondition(truth.count == design.columns, "truth has \(truth.count) entries, design \(design.columns) columns")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CollapseCore
 import CollapseExport
+import ExperimentEngine
 import Foundation
 import LinearAlgebra
 import LinearCollapse
@@ -78,11 +79,18 @@ struct ExactPropagationOptions: ParsableArguments {
     /// for every noise variance.
     func problems(grid: GridOptions) throws -> [(design: Matrix, truth: [Double], noiseVariance: Double)] {
         let seed = try parsedSeed()
+        func guardMemory(_ d: Int, _ t: Int) throws {
+            do {
+                try MemoryGuard.check(need: ExactPropagation.estimatedBytes(dimension: d, samples: t), maxMemory: nil,
+                                      advice: "reduce --dimension/--samples (the propagation holds several d × d matrices)")
+            } catch let e as SpecError { throw ValidationError("--model exact at d = \(d), T = \(t): \(e.description)") }
+        }
         if let designFile {
             let rows = try Self.readMatrix(designFile, flag: "--design-file")
             guard rows.allSatisfy({ $0.count == rows[0].count }) else {
                 throw CLIError("--design-file: \(designFile): rows have different numbers of columns")
             }
+            try guardMemory(rows[0].count, rows.count)
             let x = Matrix(rowsOf: rows)
             let truth: [Double]
             if let truthFile {
@@ -98,6 +106,7 @@ struct ExactPropagationOptions: ParsableArguments {
             }
             return try grid.noiseVariances().map { (x, truth, $0) }
         }
+        for cell in try grid.cells() { try guardMemory(cell.dimension, cell.samples) }
         return try grid.cells().map { cell in
             var rng = cell.stream(seed: seed, replicate: replicate, purpose: .data)
             let real = LinearRealData.draw(cell: cell, using: &rng)

@@ -114,14 +114,20 @@ struct OutputDirectory {
 
 /// Reads a UTF-8 text file named by `flag`, with a clear message when it cannot.
 func readTextFile(_ path: String, flag: String) throws -> String {
-    let fd = open(path, O_RDONLY)
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files are read.
+    let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
     guard fd >= 0 else {
         throw ValidationError("\(flag) \(path): cannot read the file (\(String(cString: strerror(errno))))")
     }
     defer { close(fd) }
     var st = stat()
-    if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
-        throw ValidationError("\(flag) \(path): cannot read the file (it is a directory)")
+    guard fstat(fd, &st) == 0 else {
+        throw ValidationError("\(flag) \(path): cannot read the file (\(String(cString: strerror(errno))))")
+    }
+    switch st.st_mode & S_IFMT {
+    case S_IFREG: break
+    case S_IFDIR: throw ValidationError("\(flag) \(path): cannot read the file (it is a directory)")
+    default: throw ValidationError("\(flag) \(path): not a regular file (a pipe, socket or device); give a file")
     }
     var data = Data()
     var buffer = [UInt8](repeating: 0, count: 65536)

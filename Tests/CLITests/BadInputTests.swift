@@ -38,6 +38,8 @@ final class BadInputTests: CLITestCase {
         Case(["theory", "--regimes", "accumulate-subsample"], ["--regimes", "accumulate-subsample", "no closed form", "replace, accumulate"]),
         Case(["theory", "--regimes", "mix"], ["--regimes", "mix", "no closed form"]),
         Case(["theory", "--format", "xml"], ["--format", "xml", "table, csv"]),
+        // Regression: the exact propagation of d = 100000 tried to allocate 80 GB and aborted.
+        Case(["theory", "--model", "exact", "--dimension", "100000", "--samples", "10"], ["--model exact", "d = 100000", "GB", "reduce --dimension"]),
         // simulate
         Case(smallSim + ["--repeats", "1"], ["--repeats", "1", "2..."], output: true),
         Case(smallSim + ["--regimes", "foo"], ["--regimes", "foo", "replace, accumulate, accumulate-subsample, mix"], output: true),

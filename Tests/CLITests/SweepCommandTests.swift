@@ -91,6 +91,13 @@ final class SweepCommandTests: CLITestCase {
         let missing = try collapse("sweep", "--config", "nope.toml")
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("--config nope.toml: cannot read the file"), missing.stderr)
+        // Regression: a FIFO given as --config blocked forever waiting for a writer.
+        let fifo = work.appendingPathComponent("fifo.toml").path
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+        let piped = try collapse("sweep", "--config", fifo, "--output", "fifo-out")
+        XCTAssertEqual(piped.status, 64, piped.stderr)
+        XCTAssertTrue(piped.stderr.contains("--config \(fifo): not a regular file"), piped.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("fifo-out").path))
     }
 
     /// SIGKILL at several points, then --resume: the same bytes as an uninterrupted run.

@@ -69,3 +69,26 @@ final class FlatTOMLLineEndingTests: XCTestCase {
         }
     }
 }
+
+/// Regression (issue "Reliability…"): a deeply nested array overflowed the stack, and a long
+/// multi-line array re-scanned its whole text for every line (an 80 KB config took over 20 s).
+final class FlatTOMLHostileInputTests: XCTestCase {
+    func testDeepNestingIsRefusedWithTheLine() {
+        let deep = "a = 1\nx = " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "\n"
+        XCTAssertThrowsError(try FlatTOML.parse(deep, file: "c.toml")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("c.toml:2: key 'x': arrays nested deeper than 8 levels"), "\(error)")
+        }
+        XCTAssertEqual(try FlatTOML.parse("x = [[[1]]]\n", file: "c.toml").first?.value, .array([.array([.array([.integer(1)])])]))
+    }
+
+    func testLongMultiLineArrayParsesWhole() throws {
+        let n = 50_000
+        let text = "samples = [\n" + (1...n).map { "  \($0), # item \($0) [with a bracket\n" }.joined() + "]\nrepeats = 3\n"
+        let entries = try FlatTOML.parse(text, file: "c.toml")
+        XCTAssertEqual(entries.map(\.key), ["samples", "repeats"])
+        XCTAssertEqual(entries.map(\.line), [1, n + 3])
+        guard case let .array(items)? = entries.first?.value else { return XCTFail("not an array") }
+        XCTAssertEqual(items.count, n)
+        XCTAssertEqual(items.last, .integer(n))
+    }
+}
