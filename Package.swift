@@ -42,11 +42,11 @@ let package = Package(
         // runner for every family (grid, durable cells, resume, shards, merge, progress, lock).
         .target(name: "ExperimentEngine", dependencies: ["CollapseExport"]),
         // Sweep definitions (config files, named experiments), durable per-cell runs, shards, merge.
-        .target(name: "CollapseSweep", dependencies: ["LinearCollapse", "GenerativeChains", "ExperimentEngine"]),
+        .target(name: "CollapseSweep", dependencies: ["LinearCollapse", "GenerativeChains", "NeuralCollapse", "ExperimentEngine"]),
         // Reverse-mode automatic differentiation over dense Float32 matrices (cblas_sgemm), AdamW.
         .target(name: "Autodiff", dependencies: ["LinearAlgebra", "Randomness"]),
         // Neural generative models (transformer LM, VAE, DDPM) on the generation scheduler.
-        .target(name: "NeuralCollapse", dependencies: ["Autodiff", "CollapseCore", "Randomness", "LinearAlgebra"]),
+        .target(name: "NeuralCollapse", dependencies: ["Autodiff", "CollapseCore", "Randomness", "LinearAlgebra", "CollapseExport", "ExperimentEngine"]),
         .executableTarget(name: "collapse", dependencies: [
             "LinearCollapse", "CollapseTheory", "CollapseCore", "CollapseExport", "CollapsePlot", "CollapseSweep", "ParametricChains",
             "GenerativeChains",

@@ -1,10 +1,11 @@
 import ExperimentEngine
 import GenerativeChains
 import LinearCollapse
+import NeuralCollapse
 
 /// The families of the experiment engine, by the name configs and `experiment.toml` use.
 public enum Families {
-    public static let all: [any ExperimentFamily] = [LinearFamily(), GenerativeFamily()]
+    public static let all: [any ExperimentFamily] = [LinearFamily(), GenerativeFamily(), NeuralFamily()]
 
     public static func named(_ name: String) -> (any ExperimentFamily)? { all.first { $0.name == name } }
 
@@ -105,6 +106,20 @@ public enum Experiments {
             regimes = ["replace", "accumulate"]
             repeats = 200
             seed = 20241205
+
+            """),
+        Experiment(name: "vae-regimes", toml: """
+            # The paper's VAE experiment in small: an MLP VAE on 28x28 glyph images retrained from
+            # scratch every generation on its own samples; replace degrades the held-out negative
+            # ELBO, accumulate holds it. Minutes on 2 cores (one regime per core).
+            family = "neural"
+            name = "vae-regimes"
+            description = "MLP VAE on glyph images, preset small: replace / accumulate / accumulate-subsample, 5 generations"
+            model = "vae"
+            preset = "small"
+            regimes = ["replace", "accumulate", "accumulate-subsample"]
+            generations = 5
+            seed = 20241206
 
             """),
     ]

@@ -20,9 +20,12 @@ public struct CellContext: Sendable {
     }
 }
 
-/// Thrown by a family when `CellContext.isCancelled` fired: the cell is abandoned, not written.
+/// Thrown by a family when `CellContext.isCancelled` fired: the cell is abandoned, not counted
+/// as done. Rows it finished before the signal (`partialRows`, no header) are kept beside the
+/// cell files as `cell-NNNNN.partial.csv` for the user to read; `--resume` recomputes the cell.
 public struct CellCancelled: Error {
-    public init() {}
+    public var partialRows: String?
+    public init(partialRows: String? = nil) { self.partialRows = partialRows }
 }
 
 /// A model family of the experiment engine: it declares its parameters, checks combinations,
@@ -54,6 +57,9 @@ public protocol ExperimentFamily: Sendable {
     /// merge reuses them: returns the 1-based row number and the problem, or nil. Guards against
     /// truncated, edited or foreign files.
     func checkRows(_ rows: Substring, spec: ExperimentSpec, cell: ExperimentSpec.Cell) -> (row: Int, problem: String)?
+    /// Whether a cell runs on one thread (the runner then runs up to `threads` cells at once,
+    /// each with `CellContext.threads == 1`), rather than spreading its replicates over all.
+    var runsCellsConcurrently: Bool { get }
     /// Runs one cell and returns its CSV rows (no header, each line ending in `\n`). The rows
     /// must depend only on the spec, the cell and the seed.
     func run(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> String
@@ -74,5 +80,6 @@ public func resolveSpec(_ family: any ExperimentFamily, config: (text: String, f
 extension ExperimentFamily {
     public func manifestEntries(_ spec: ExperimentSpec) -> [(String, JSONValue)] { [] }
     public func notes(_ spec: ExperimentSpec) -> [String] { [] }
+    public var runsCellsConcurrently: Bool { false }
     public func checkRows(_ rows: Substring, spec: ExperimentSpec, cell: ExperimentSpec.Cell) -> (row: Int, problem: String)? { nil }
 }

@@ -169,6 +169,8 @@ public struct ExperimentRunner: Sendable {
     }
 
     public static func cellFileName(_ index: Int) -> String { String(format: "cell-%05d.csv", index) }
+    /// The rows an interrupted cell had finished (kept for reading, never reused).
+    public static func partialFileName(_ index: Int) -> String { String(format: "cell-%05d.partial.csv", index) }
 
     /// The cells of this run (all, or this shard's), as grid indices.
     public var cellIndices: [Int] {
@@ -278,25 +280,55 @@ public struct ExperimentRunner: Sendable {
         progress?.begin(cells: todo.count, totalWork: todo.reduce(0) { $0 + Double(replicates) * family.work(spec, cell: grid[$1]) })
         defer { progress?.end() }
 
-        var status = Status.complete
-        var ran = 0
-        for index in todo {
-            if isCancelled() { status = .interrupted; break }
+        // One cell: its rows, written atomically when it finishes (rows a cancelled cell had
+        // finished go to a .partial file, which is never reused).
+        let cellsURL = cellsDir
+        @Sendable func runCell(_ index: Int, threads: Int) throws {
             let cell = grid[index]
             let unit = family.work(spec, cell: cell)
-            let context = CellContext(seed: spec.seed!, threads: options.threads, isCancelled: isCancelled,
+            let context = CellContext(seed: spec.seed!, threads: threads, isCancelled: isCancelled,
                                       advance: { n in progress?.advance(replicates: n, work: Double(n) * unit) })
-            let rows: String
+            let partial = cellsURL.appendingPathComponent(Self.partialFileName(index))
             do {
-                rows = try family.run(spec, cell: cell, context: context)
-            } catch is CellCancelled {
-                status = .interrupted
-                break
+                let rows = try family.run(spec, cell: cell, context: context)
+                try AtomicFile.write(header.joined(separator: ",") + "\n" + rows, to: cellsURL.appendingPathComponent(Self.cellFileName(index)))
+                try? FileManager.default.removeItem(at: partial)
+            } catch let cancelled as CellCancelled {
+                if let rows = cancelled.partialRows, !rows.isEmpty {
+                    try? AtomicFile.write(header.joined(separator: ",") + "\n" + rows, to: partial)
+                }
+                throw cancelled
             }
-            try AtomicFile.write(header.joined(separator: ",") + "\n" + rows, to: cellsDir.appendingPathComponent(Self.cellFileName(index)))
-            ran += 1
             progress?.cellFinished()
         }
+
+        var ran = 0
+        if family.runsCellsConcurrently && options.threads > 1 && todo.count > 1 {
+            // Up to `threads` cells at once, each on one thread; every cell's bytes are its own,
+            // so the results do not depend on which finishes first.
+            let queue = CellQueue(todo)
+            DispatchQueue.concurrentPerform(iterations: min(options.threads, todo.count)) { _ in
+                while let index = queue.take(isCancelled: isCancelled) {
+                    do {
+                        try runCell(index, threads: 1)
+                        queue.finished()
+                    } catch is CellCancelled {
+                        queue.stop()
+                    } catch {
+                        queue.stop(error)
+                    }
+                }
+            }
+            if let error = queue.error { throw error }
+            ran = queue.ran
+        } else {
+            for index in todo {
+                if isCancelled() { break }
+                do { try runCell(index, threads: options.threads) } catch is CellCancelled { break }
+                ran += 1
+            }
+        }
+        let status: Status = ran == todo.count ? .complete : .interrupted
 
         var resultsURL: URL?
         var rowCount = 0
@@ -374,6 +406,37 @@ public struct ExperimentRunner: Sendable {
             out += body
         }
         return (out, rows)
+    }
+}
+
+/// The cells left to run, handed to concurrent workers in grid order.
+final class CellQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private let cells: [Int]
+    private var next = 0
+    private var stopped = false
+    private(set) var ran = 0
+    private(set) var error: Error?
+
+    init(_ cells: [Int]) { self.cells = cells }
+
+    /// The next cell, or nil when all are taken, the run stopped, or cancellation was requested.
+    func take(isCancelled: () -> Bool) -> Int? {
+        if isCancelled() { stop() }
+        lock.lock(); defer { lock.unlock() }
+        guard !stopped, next < cells.count else { return nil }
+        next += 1
+        return cells[next - 1]
+    }
+
+    func finished() { lock.lock(); ran += 1; lock.unlock() }
+
+    /// No more cells are handed out (an interruption, or `error`: the first one is kept).
+    func stop(_ error: Error? = nil) {
+        lock.lock()
+        stopped = true
+        if self.error == nil, let error { self.error = error }
+        lock.unlock()
     }
 }
 

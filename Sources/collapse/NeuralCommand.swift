@@ -11,33 +11,34 @@ struct NeuralCommand: ParsableCommand {
         commandName: "neural",
         abstract: "Neural generative models (transformer LM, VAE, DDPM) retrained every generation under replace/accumulate.",
         discussion: """
-        Each generation trains the model from scratch on the regime's training set for the preset's \
+        Runs on the experiment engine (family "neural"; each regime's chain is one cell): --config, \
+        --shard, --resume, --progress and --quiet work as for every engine command. Each generation trains the model from scratch on the regime's training set for the preset's \
         budget (--epochs: passes over the pool, so accumulate's compute grows with its pool as in the \
         paper; --steps: fixed compute per fit), \
         evaluates it on real held-out data, and samples a synthetic dataset the size of the real \
         training set for the next generation. Data are built in (story grammar, glyph images, chain-\
         molecule conformers; seeded by --seed) or read with --data. Writes results.csv, manifest.json \
         and figure.svg. BLAS runs single-threaded; --threads runs regimes in parallel, and results do \
-        not depend on it. Ctrl-C (or SIGTERM) stops within one training or sampling step and \
-        writes the generations already finished (manifest status "interrupted", exit status 130).
+        not depend on it. Ctrl-C (or SIGTERM) stops within one training or sampling step, keeps the \
+        finished regimes' cells and, for a regime cut short, its finished generations in \
+        cells/cell-NNNNN.partial.csv (manifest status "interrupted", exit status 130); --resume \
+        completes the run.
         """,
         subcommands: [NeuralLMCommand.self, NeuralVAECommand.self, NeuralDiffusionCommand.self, NeuralPlotCommand.self, NeuralBenchCommand.self])
 }
 
-/// Options shared by the three model commands.
+/// Options shared by the three model commands: the `neural` family's parameters as flags.
 struct NeuralOptions: ParsableArguments {
-    static let allowedRegimes = ["replace", "accumulate", "accumulate-subsample"]
-
     @Option(name: .customLong("regimes"), parsing: .unconditional,
-            help: "Comma-separated regimes: replace, accumulate, accumulate-subsample.")
-    var regimes = "replace,accumulate"
+            help: "Comma-separated regimes: replace, accumulate, accumulate-subsample (default replace,accumulate; each is one cell).")
+    var regimes: String?
 
-    @Option(name: .customLong("generations"), parsing: .unconditional, help: "Model-fitting iterations n (1...100).")
-    var generations = 5
+    @Option(name: .customLong("generations"), parsing: .unconditional, help: "Model-fitting iterations n (1...100; default 5).")
+    var generations: String?
 
     @Option(name: .customLong("preset"), parsing: .unconditional,
-            help: "Sizes and budget: smoke (seconds; for tests), small (minutes on 2 cores), paper (the paper's sizes; days on a CPU).")
-    var preset = "small"
+            help: "Sizes and budget: smoke (seconds; for tests), small (minutes on 2 cores; the default), paper (the paper's sizes; days on a CPU).")
+    var preset: String?
 
     @Option(name: .customLong("data"), parsing: .unconditional,
             help: "Real data file instead of the built-in generator (lm: text, vae: MNIST IDX images, diffusion: multi-frame XYZ).")
@@ -45,134 +46,52 @@ struct NeuralOptions: ParsableArguments {
 
     @Option(name: .customLong("steps"), parsing: .unconditional,
             help: "Train every fit for this many steps whatever its pool (fixed compute per fit), overriding the preset's budget (1...10000000).")
-    var steps: Int?
+    var steps: String?
 
     @Option(name: .customLong("epochs"), parsing: .unconditional,
             help: "Train every fit for this many passes over its training pool (compute grows with an accumulating pool, as in the paper), overriding the preset's budget (a number in (0, 100000]).")
-    var epochs: Double?
+    var epochs: String?
 
     @OptionGroup var runOptions: RunOptions
 
     @Option(name: .customLong("output"), parsing: .unconditional,
-            help: "Output directory (default: results/neural-<model>; created if missing; may hold only a previous run's outputs unless --force).")
+            help: "Output directory (default: results/neural-<model>; must be empty unless --resume or --force).")
     var output: String?
 
-    @Flag(name: .customLong("force"), help: "Write into --output even if it holds other files.")
+    @Flag(name: .customLong("force"), help: "Overwrite the run files in a non-empty --output (others are kept).")
     var force = false
 
-    static let outputs = ["results.csv", "manifest.json", "figure.svg"]
+    @OptionGroup var engine: EngineRunOptions
 
-    func parsedPreset() throws -> NeuralPreset {
-        guard let p = NeuralPreset(rawValue: preset) else {
-            throw ValidationError("--preset: unknown preset '\(preset)'; allowed: \(NeuralPreset.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return p
-    }
+    static let family = NeuralFamily()
 
-    func parsedRegimes() throws -> [Regime] {
-        try ListParsing.regimes(regimes, allowed: Self.allowedRegimes, realFractions: [])
-    }
-
-    func validate(model: String) throws {
-        _ = try parsedPreset()
-        _ = try parsedRegimes()
-        _ = try ListParsing.checked(generations, flag: "--generations", in: 1...100)
-        _ = try budget()
-        _ = try runOptions.resolvedThreads()
-        _ = try runOptions.parsedSeed()
+    func frontEnd(model: String, extra: [String: String] = [:]) throws -> EngineFrontEnd {
         if runOptions.maxMemory != nil {
-            throw ValidationError("--max-memory: not supported by collapse neural (no memory estimate; the small presets peak below 300 MB)")
+            throw ValidationError("--max-memory: not supported by collapse neural (no memory estimate yet; the small presets peak below 300 MB)")
         }
-        if let data, data.isEmpty { throw ValidationError("--data: empty path; expected a file") }
-        try OutputDirectory(path: outputPath(model)).checkContents(owned: Self.outputs, force: force)
+        let given: [(String, String?)] = [("model", model), ("regimes", regimes), ("generations", generations), ("preset", preset),
+                                          ("data", data), ("steps", steps), ("epochs", epochs)]
+        var flags = extra
+        for (k, v) in given { if let v { flags[k] = v } }
+        return try engine.frontEnd(family: Self.family, flags: flags, runOptions: runOptions,
+                                   output: output ?? "results/neural-\(model)", force: force)
     }
 
-    /// The `--steps`/`--epochs` override of the preset's budget (nil: the preset's).
-    func budget() throws -> TrainingBudget? {
-        switch (steps, epochs) {
-        case (nil, nil): return nil
-        case (.some, .some): throw ValidationError("--steps and --epochs: give at most one training budget")
-        case (let k?, nil): return .steps(try ListParsing.checked(k, flag: "--steps", in: 1...10_000_000))
-        case (nil, let e?):
-            guard e > 0 && e <= 100_000 else {
-                throw ValidationError("--epochs: \(e) is out of range; expected a number in (0, 100000]")
-            }
-            return .epochs(e)
-        }
-    }
-
-    func outputPath(_ model: String) -> String { output ?? "results/neural-\(model)" }
-
-    /// Runs the task's chains, then writes the CSV, manifest and figure atomically.
-    func execute<M: NeuralGenerativeModel>(model: String, task: (NeuralPreset, UInt64, String?) throws -> NeuralTask<M>) throws {
-        let started = Date()
-        let preset = try parsedPreset()
-        let regimeList = try parsedRegimes()
-        let threads = try runOptions.resolvedThreads()
-        let out = try OutputDirectory(path: outputPath(model))
-        let seed = try runOptions.resolvedSeed()
-        let t: NeuralTask<M>
-        do {
-            t = try task(preset, seed, data)
-        } catch let e as NeuralDataError {
-            throw ValidationError("--data \(e.description)")
-        }
-        if preset == .paper {
-            Console.note("note: --preset paper uses the paper's sizes; on a CPU this runs for days (see README)")
-        }
+    /// Runs the model's chains on the engine, then draws figure.svg and prints the table.
+    func execute(model: String, extra: [String: String] = [:]) throws {
+        let frontEnd = try frontEnd(model: model, extra: extra)
         NeuralCancellation.reset()
-        Interruption.install()
-        let result = try NeuralExperiment.run(
-            regimes: regimeList, generations: generations, threads: threads, seed: seed, realData: t.train,
-            makeModel: t.make, progress: { Console.note($0) })
-        let wall = Date().timeIntervalSince(started)
-        if result.interrupted && result.rows.isEmpty {
-            Console.note("interrupted before any generation finished; nothing written")
-            throw ExitCode(130)
-        }
-        let table = NeuralResults.table(result.rows, metricNames: result.metricNames)
-        let title = NeuralFigure.title(model: model, preset: preset)
-        let svg = NeuralFigure.render(rows: result.rows, metricNames: result.metricNames, title: title)
-        var parameters: [(String, JSONValue)] = [
-            ("model", .string(model)), ("preset", .string(preset.rawValue)),
-            ("generations", .int(generations)), ("regimes", regimeJSON(regimeList)),
-            ("blas_threads", .int(1)),
-            ("regime_seconds", .array(zip(regimeList, result.seconds).map { r, s in
-                .object([("regime", .string(r.name)), ("seconds", .double((s * 100).rounded() / 100))]) })),
-        ]
-        parameters += t.parameters.map { ($0.0, JSONValue.string($0.1)) }
-        let manifest = RunManifest(command: "neural \(model)", arguments: CommandLine.arguments, seed: seed, threads: threads,
-                                   wallSeconds: wall, startedAt: started, parameters: parameters,
-                                   outputs: ["results.csv", "figure.svg"], status: result.interrupted ? "interrupted" : "complete", environment: RunEnvironment.entries)
-        try out.write([("results.csv", table.rendered()), ("figure.svg", svg),
-                       ("manifest.json", manifest.json().rendered() + "\n")])
-        if result.interrupted {
-            Console.note("interrupted: kept \(result.rows.count) row(s), the generations finished before the signal, in " +
-                         "\(out.url.path)/results.csv (manifest status \"interrupted\"); the generation in progress was abandoned")
-            throw ExitCode(130)
-        }
-        printSummary(result.rows, metricNames: result.metricNames)
-        print("wrote \(result.rows.count) rows to \(out.url.appendingPathComponent("results.csv").path) " +
-              "(manifest.json and figure.svg beside it) in \(String(format: "%.1f", wall)) s")
-    }
-
-    func printSummary(_ rows: [NeuralResultRow], metricNames: [String]) {
+        guard let url = try frontEnd.run(command: "neural \(model)") else { return }
+        let (rows, metricNames) = try NeuralFigure.rows(from: CSVReader.read(contentsOf: url))
+        let svg = NeuralFigure.render(rows: rows, metricNames: metricNames,
+                                      title: NeuralFigure.title(model: model, preset: Self.family.preset(frontEnd.spec)))
+        try AtomicFile.write(svg, to: frontEnd.output.url.appendingPathComponent("figure.svg"))
         print(pad("regime", 22) + pad("gen", 6) + pad("test_loss", 14) + metricNames.map { pad($0, 18) }.joined())
         for r in rows {
             print(pad(r.regime.description, 22) + pad(String(r.generation), 6) + pad(fmt(r.testLoss), 14) +
                   r.metrics.map { pad(fmt($0), 18) }.joined())
         }
-    }
-}
-
-/// The tidy results table: `model,regime,generation,test_loss,<metrics…>`.
-enum NeuralResults {
-    static func table(_ rows: [NeuralResultRow], metricNames: [String]) -> CSVTable {
-        var t = CSVTable(header: ["model", "regime", "generation", "test_loss"] + metricNames)
-        for r in rows {
-            t.append([r.model, r.regime.name, String(r.generation), CSVField.number(r.testLoss)] + r.metrics.map { CSVField.number($0) })
-        }
-        return t
+        print("wrote figure.svg beside it")
     }
 }
 
@@ -185,20 +104,13 @@ struct NeuralLMCommand: ParsableCommand {
     @OptionGroup var options: NeuralOptions
 
     @Option(name: .customLong("temperature"), parsing: .unconditional, help: "Sampling temperature τ in (0, 10] (default 1).")
-    var temperature: Double?
+    var temperature: String?
 
-    func validate() throws {
-        try options.validate(model: "lm")
-        if let t = temperature, !(t > 0 && t <= 10) {
-            throw ValidationError("--temperature: \(t) is out of range; expected a number in (0, 10]")
-        }
-    }
+    var extra: [String: String] { temperature.map { ["temperature": $0] } ?? [:] }
 
-    func run() throws {
-        try options.execute(model: "lm") { preset, seed, data in
-            try LanguageModelTask.make(preset, seed: seed, dataPath: data, temperature: temperature, budget: options.budget())
-        }
-    }
+    func validate() throws { _ = try options.frontEnd(model: "lm", extra: extra) }
+
+    func run() throws { try options.execute(model: "lm", extra: extra) }
 }
 
 /// `collapse neural bench`: training-step throughput against the sgemm peak.
@@ -249,11 +161,9 @@ struct NeuralVAECommand: ParsableCommand {
 
     @OptionGroup var options: NeuralOptions
 
-    func validate() throws { try options.validate(model: "vae") }
+    func validate() throws { _ = try options.frontEnd(model: "vae") }
 
-    func run() throws {
-        try options.execute(model: "vae") { preset, seed, data in try VAETask.make(preset, seed: seed, dataPath: data, budget: options.budget()) }
-    }
+    func run() throws { try options.execute(model: "vae") }
 }
 
 struct NeuralDiffusionCommand: ParsableCommand {
@@ -267,11 +177,9 @@ struct NeuralDiffusionCommand: ParsableCommand {
 
     @OptionGroup var options: NeuralOptions
 
-    func validate() throws { try options.validate(model: "diffusion") }
+    func validate() throws { _ = try options.frontEnd(model: "diffusion") }
 
-    func run() throws {
-        try options.execute(model: "diffusion") { preset, seed, data in try DiffusionTask.make(preset, seed: seed, dataPath: data, budget: options.budget()) }
-    }
+    func run() throws { try options.execute(model: "diffusion") }
 }
 
 /// `collapse neural plot`: redraws figure.svg of a finished run from its results.csv.
@@ -288,17 +196,7 @@ struct NeuralPlotCommand: ParsableCommand {
         let csvURL = dir.appendingPathComponent("results.csv")
         let doc: CSVDocument
         do { doc = try CSVReader.read(contentsOf: csvURL) } catch { throw ValidationError("--input \(input): \(error)") }
-        guard Array(doc.header.prefix(4)) == ["model", "regime", "generation", "test_loss"] else {
-            throw ValidationError("--input \(csvURL.path): header \(doc.header.joined(separator: ",")) is not a neural results table (model,regime,generation,test_loss,…)")
-        }
-        var rows: [NeuralResultRow] = []
-        for (k, r) in doc.rows.enumerated() {
-            guard r.count == doc.header.count, let regime = Regime.named(r[1], realFraction: 0), let g = Int(r[2]),
-                  let values = Optional(r[3...].map { Double($0) }), values.allSatisfy({ $0 != nil }) else {
-                throw ValidationError("--input \(csvURL.path): line \(doc.lines[k]): not a neural results row")
-            }
-            rows.append(NeuralResultRow(model: r[0], regime: regime, generation: g, testLoss: values[0]!, metrics: values.dropFirst().map { $0! }))
-        }
+        let (rows, metricNames) = try NeuralFigure.rows(from: doc)
         guard let model = rows.first?.model else { throw ValidationError("--input \(csvURL.path): no rows") }
         var preset = NeuralPreset.small
         if let data = try? Data(contentsOf: dir.appendingPathComponent("manifest.json")),
@@ -307,7 +205,7 @@ struct NeuralPlotCommand: ParsableCommand {
            let parsed = NeuralPreset(rawValue: p) {
             preset = parsed
         }
-        let svg = NeuralFigure.render(rows: rows, metricNames: Array(doc.header.dropFirst(4)), title: NeuralFigure.title(model: model, preset: preset))
+        let svg = NeuralFigure.render(rows: rows, metricNames: metricNames, title: NeuralFigure.title(model: model, preset: preset))
         try AtomicFile.write(svg, to: dir.appendingPathComponent("figure.svg"))
         print("wrote \(dir.appendingPathComponent("figure.svg").path)")
     }

@@ -1,3 +1,6 @@
+import ArgumentParser
+import CollapseCore
+import CollapseExport
 import CollapsePlot
 import Foundation
 import NeuralCollapse
@@ -17,6 +20,23 @@ enum NeuralFigure {
         "bond_length_error": "bond-length error of samples (Å)", "torsion_tv": "torsion TV distance (samples vs real)",
         "synthetic_pixel_mean": "mean pixel of samples",
     ]
+
+    /// The rows of a neural results table (`model,regime,generation,test_loss,<metrics…>`).
+    static func rows(from doc: CSVDocument) throws -> (rows: [NeuralResultRow], metricNames: [String]) {
+        guard Array(doc.header.prefix(4)) == ["model", "regime", "generation", "test_loss"] else {
+            throw ValidationError("\(doc.file): header \(doc.header.joined(separator: ",")) is not a neural results table (model,regime,generation,test_loss,…)")
+        }
+        var rows: [NeuralResultRow] = []
+        for (k, r) in doc.rows.enumerated() {
+            let values = r.count == doc.header.count ? r[3...].map { Double($0) } : []
+            guard r.count == doc.header.count, let regime = Regime.named(r[1], realFraction: 0), let g = Int(r[2]),
+                  values.allSatisfy({ $0 != nil }) else {
+                throw ValidationError("\(doc.file): line \(doc.lines[k]): not a neural results row")
+            }
+            rows.append(NeuralResultRow(model: r[0], regime: regime, generation: g, testLoss: values[0]!, metrics: values.dropFirst().map { $0! }))
+        }
+        return (rows, Array(doc.header.dropFirst(4)))
+    }
 
     static func render(rows: [NeuralResultRow], metricNames: [String], title: String) -> String {
         let metrics = ["test_loss"] + metricNames

@@ -171,12 +171,4 @@ func parseMemorySize(_ text: String, flag: String) throws -> Double {
 }
 
 
-/// The manifest's view of a regime list.
-func regimeJSON(_ regimes: [Regime]) -> JSONValue {
-    .array(regimes.map { r in
-        if let f = r.realFraction { return .object([("name", .string(r.name)), ("real_fraction", .double(f))]) }
-        return .string(r.name)
-    })
-}
-
 import CollapseCore

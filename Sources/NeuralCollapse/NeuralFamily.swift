@@ -1,0 +1,158 @@
+import CollapseCore
+import CollapseExport
+import ExperimentEngine
+import Foundation
+
+/// The three neural generative models (transformer LM, VAE, DDPM) as a family of the
+/// experiment engine. A grid cell is one regime's chain: the model retrained from scratch every
+/// generation through `GenerationScheduler` (via `NeuralExperiment.run`). A chain depends only
+/// on the seed and its regime (its streams are not named by the regime), so running regimes as
+/// separate cells gives the rows of running them together; cells run concurrently, one thread
+/// each (BLAS single-threaded), as the regimes did before.
+public struct NeuralFamily: ExperimentFamily {
+    public init() {}
+
+    public var name: String { "neural" }
+
+    public static let models = ["lm", "vae", "diffusion"]
+    public static let regimeNames = ["replace", "accumulate", "accumulate-subsample"]
+
+    public var parameters: [Parameter] {
+        [
+            Parameter("model", .choice(Self.models), default: [.text("lm")],
+                      help: "lm (byte-level transformer on stories), vae (MLP VAE on 28×28 images) or diffusion (DDPM on conformers)."),
+            Parameter("preset", .choice(NeuralPreset.allCases.map(\.rawValue)), default: [.text("small")],
+                      help: "Sizes and budget: smoke (seconds; for tests), small (minutes on 2 cores), paper (the paper's sizes; days on a CPU)."),
+            Parameter("regimes", .choice(Self.regimeNames), role: .axis, default: [.text("replace"), .text("accumulate")],
+                      help: "Comma-separated regimes: replace, accumulate, accumulate-subsample (each regime's chain is one cell)."),
+            Parameter("generations", .integer(1...100), default: [.integer(5)], help: "Model-fitting iterations n (1...100)."),
+            Parameter("data", .text,
+                      help: "Real data file instead of the built-in generator (lm: text, vae: MNIST IDX images, diffusion: multi-frame XYZ)."),
+            Parameter("steps", .integer(1...10_000_000),
+                      help: "Train every fit for this many steps whatever its pool (fixed compute per fit), overriding the preset's budget."),
+            Parameter("epochs", .real(lower: 0, upper: 100_000, lowerOpen: true),
+                      help: "Train every fit for this many passes over its training pool (compute grows with an accumulating pool, as in the paper), overriding the preset's budget."),
+            Parameter("temperature", .real(lower: 0, upper: 10, lowerOpen: true), help: "lm only: sampling temperature τ (default 1)."),
+        ]
+    }
+
+    public func model(_ spec: ExperimentSpec) -> String { spec.one("model")?.textValue ?? "lm" }
+    public func preset(_ spec: ExperimentSpec) -> NeuralPreset { NeuralPreset(rawValue: spec.one("preset")?.textValue ?? "small")! }
+    public func generations(_ spec: ExperimentSpec) -> Int { spec.one("generations")?.intValue ?? 5 }
+
+    /// The `steps`/`epochs` override of the preset's budget (nil: the preset's).
+    public func budget(_ spec: ExperimentSpec) -> TrainingBudget? {
+        if let k = spec.one("steps")?.intValue { return .steps(k) }
+        if let e = spec.one("epochs")?.doubleValue { return .epochs(e) }
+        return nil
+    }
+
+    /// The columns each model's `diagnostics` reports, in order.
+    public static func metricNames(model: String) -> [String] {
+        switch model {
+        case "vae": return ["reconstruction", "kl", "train_loss", "train_steps"]
+        case "diffusion": return ["bond_length_error", "torsion_tv", "train_loss", "train_steps"]
+        default: return ["train_loss", "train_steps"]
+        }
+    }
+
+    public func validate(_ spec: ExperimentSpec) throws {
+        if spec.one("steps") != nil && spec.one("epochs") != nil {
+            throw ParameterError(key: "epochs", message: "give at most one training budget, not both --steps and --epochs")
+        }
+        if spec.one("temperature") != nil && model(spec) != "lm" {
+            throw ParameterError(key: "temperature", message: "applies only to --model lm")
+        }
+        if let path = spec.one("data")?.textValue {
+            guard !path.isEmpty else { throw ParameterError(key: "data", message: "empty path; expected a file") }
+            // Read and check the data now, so that a bad file is refused before anything runs.
+            do { _ = try task(spec, seed: spec.seed ?? 0) } catch let e as NeuralDataError {
+                throw ParameterError(key: "data", message: e.description)
+            }
+        }
+    }
+
+    /// The real data, model factory and facts of a run (what `manifestEntries` records).
+    enum AnyTask {
+        case lm(NeuralTask<TransformerLanguageModel>)
+        case vae(NeuralTask<VariationalAutoencoder>)
+        case diffusion(NeuralTask<ConformerDiffusionModel>)
+
+        var parameters: [(String, String)] {
+            switch self {
+            case let .lm(t): return t.parameters
+            case let .vae(t): return t.parameters
+            case let .diffusion(t): return t.parameters
+            }
+        }
+    }
+
+    func task(_ spec: ExperimentSpec, seed: UInt64) throws -> AnyTask {
+        let data = spec.one("data")?.textValue, preset = self.preset(spec), budget = self.budget(spec)
+        switch model(spec) {
+        case "vae": return .vae(try VAETask.make(preset, seed: seed, dataPath: data, budget: budget))
+        case "diffusion": return .diffusion(try DiffusionTask.make(preset, seed: seed, dataPath: data, budget: budget))
+        default:
+            return .lm(try LanguageModelTask.make(preset, seed: seed, dataPath: data, temperature: spec.one("temperature")?.doubleValue,
+                                                  budget: budget))
+        }
+    }
+
+    /// No memory model yet: the CLI refuses `--max-memory` for this family rather than ignore it.
+    public func estimatedBytes(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, threads: Int) -> Double { 0 }
+
+    /// Accumulate's pool, and with an epoch budget its training, grow with the generation.
+    public func work(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell) -> Double {
+        cell["regimes"]?.textValue == "replace" ? 1 : Double(generations(spec) + 1) / 2
+    }
+
+    /// Progress counts generations.
+    public func replicates(_ spec: ExperimentSpec) -> Int { generations(spec) }
+
+    public var runsCellsConcurrently: Bool { true }
+
+    public func header(_ spec: ExperimentSpec) -> [String] {
+        ["model", "regime", "generation", "test_loss"] + Self.metricNames(model: model(spec))
+    }
+
+    public func manifestEntries(_ spec: ExperimentSpec) -> [(String, JSONValue)] {
+        var out: [(String, JSONValue)] = [("blas_threads", .int(1))]
+        // The task's facts; its description of the data (source and counts) as data_source,
+        // beside the data parameter (the path, when given).
+        if let t = try? task(spec, seed: spec.seed ?? 0) {
+            out += t.parameters.map { ($0.0 == "data" ? "data_source" : $0.0, JSONValue.string($0.1)) }
+        }
+        return out
+    }
+
+    public func notes(_ spec: ExperimentSpec) -> [String] {
+        preset(spec) == .paper ? ["note: --preset paper uses the paper's sizes; on a CPU this runs for days (see README)"] : []
+    }
+
+    public func run(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> String {
+        guard let name = cell["regimes"]?.textValue, let regime = Regime.named(name, realFraction: 0) else {
+            preconditionFailure("neural cells are regimes")
+        }
+        if context.isCancelled() { throw CellCancelled() }
+        func chain<M: NeuralGenerativeModel>(_ t: NeuralTask<M>) throws -> String {
+            let result = try NeuralExperiment.run(regimes: [regime], generations: generations(spec), threads: 1, seed: context.seed,
+                                                  realData: t.train, makeModel: t.make, progress: { _ in context.advance(1) })
+            let rows = Self.csvRows(result.rows)
+            if result.interrupted { throw CellCancelled(partialRows: rows) }
+            return rows
+        }
+        switch try task(spec, seed: context.seed) {
+        case let .lm(t): return try chain(t)
+        case let .vae(t): return try chain(t)
+        case let .diffusion(t): return try chain(t)
+        }
+    }
+
+    /// `model,regime,generation,test_loss,<metrics…>` lines.
+    public static func csvRows(_ rows: [NeuralResultRow]) -> String {
+        rows.map { r in
+            ([r.model, r.regime.name, String(r.generation), CSVField.number(r.testLoss)] + r.metrics.map { CSVField.number($0) })
+                .joined(separator: ",") + "\n"
+        }.joined()
+    }
+}
