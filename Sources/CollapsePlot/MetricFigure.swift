@@ -42,7 +42,10 @@ extension Figure {
                                                : "Metrics over model-fitting iterations")
         let reps = Set(table.rows.compactMap(\.repeats)).sorted()
         let r = reps.isEmpty ? "" : (reps.count == 1 ? " over R = \(reps[0]) replicates" : " over R = \(reps.first!)–\(reps.last!) replicates")
-        let subtitle = "Monte Carlo mean\(r) with its 95% confidence band; nll on real held-out data"
+        let hasMeans = table.rows.contains { $0.mean.isFinite }, hasBands = table.rows.contains { $0.standardError.isFinite }
+        let subtitle = !hasMeans ? "closed forms (no simulation)"
+            : hasBands ? "Monte Carlo mean\(r) with its 95% confidence band; nll on real held-out data"
+            : "one run per regime (no replicates, no confidence band); test metrics on real held-out data"
         var svg = Draw.canvas(title: title, subtitle: subtitle, contentRight: legendX + legend.width + margin,
                               contentBottom: max(xLabelY + margin, gridTop + panelTitleHeight + legend.height + margin))
         let generations = Array(Set(table.rows.map(\.generation))).sorted()
@@ -72,7 +75,7 @@ extension Figure {
                 metricLine(&svg, g, value: { $0.theory }, cls: "theory", color: c, x: x, axis: axis)
             }
             svg.close()
-            if !panel.rows.contains(where: { $0.mean.isFinite }) {
+            if !panel.rows.contains(where: { $0.mean.isFinite || $0.theory?.isFinite == true }) {
                 let infinite = panel.rows.contains { $0.mean == .infinity }
                 Draw.text(&svg, infinite ? "mean is +∞ (infinite in some replicate)" : "no finite values", x: frame.x + pw / 2, y: frame.y + ph / 2, size: Draw.tickSize,
                           anchor: "middle", fill: Draw.mutedText, cls: "no-data")

@@ -26,9 +26,10 @@ public struct MetricRow: Sendable, Equatable {
     public var bandHigh: Double { mean + ResultsTable.z95 * standardError }
 }
 
-/// A long-format results CSV (written by `collapse generative`; schema in README.md): required
-/// columns `model, dataset, regime, generation, metric, mean, std_error, theory` (theory may be
-/// empty); optional `real_fraction`, `repeats`; others are ignored. No two rows may share
+/// A long-format results CSV (`LongResults`: written by `collapse generative`, `collapse neural`
+/// and `collapse theory --format csv`): required columns `model, dataset, regime, generation,
+/// metric, mean, std_error, theory` (theory, or mean and std_error, may be empty); optional
+/// `real_fraction`, `repeats`; others are ignored. No two rows may share
 /// (model, dataset, series, metric, generation).
 public struct MetricResultsTable: Sendable {
     public static let requiredColumns = ["model", "dataset", "regime", "generation", "metric", "mean", "std_error", "theory"]
@@ -83,14 +84,22 @@ public struct MetricResultsTable: Sendable {
                 }
                 return v
             }
+            func optionalInteger(_ name: String) throws -> Int? {
+                guard let c = index[name], !fields[c].trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+                return try integer(name)
+            }
             let fraction = try optionalNumber("real_fraction")
             if let fraction, !(fraction.isFinite && fraction >= 0 && fraction <= 1) {
                 throw fail(index["real_fraction"]!, "\(fraction) is not a fraction in [0, 1]")
             }
+            // A closed-form table has no mean; a single run has no standard error (nan: not drawn).
+            let theory = try optionalNumber("theory")
+            let mean = try optionalNumber("mean")
+            if mean == nil && theory == nil { throw fail(index["mean"]!, "empty value; expected a number (or a theory value)") }
             let row = MetricRow(model: try text("model"), dataset: try text("dataset"), regime: try text("regime"),
                                 realFraction: fraction, generation: try integer("generation")!, metric: try text("metric"),
-                                mean: try number("mean"), standardError: try number("std_error"),
-                                theory: try optionalNumber("theory"), repeats: try integer("repeats"), line: line)
+                                mean: mean ?? .nan, standardError: try optionalNumber("std_error") ?? .nan,
+                                theory: theory, repeats: try optionalInteger("repeats"), line: line)
             let key = "\(row.model)|\(row.dataset)|\(row.series)|\(row.metric)|\(row.generation)"
             if let first = seen[key] {
                 throw ResultsTableError(file: file, line: line,

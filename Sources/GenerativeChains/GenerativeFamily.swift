@@ -339,10 +339,9 @@ public struct GenerativeFamily: ExperimentFamily {
         return out
     }
 
-    /// The long-format columns; every axis swept over more than one value gets a column of its
-    /// own after these (so rows of different cells stay apart).
-    public static let baseHeader = ["model", "dataset", "regime", "real_fraction", "generation", "metric", "mean", "std_error",
-                                    "theory", "samples", "repeats"]
+    /// The long-format columns (`LongResults`); every axis swept over more than one value gets a
+    /// column of its own after these (so rows of different cells stay apart).
+    public static let baseHeader = LongResults.columns
 
     func extraAxes(_ spec: ExperimentSpec) -> [String] {
         spec.axisKeys.filter { $0 != "samples" && spec[$0].count > 1 }
@@ -362,9 +361,9 @@ public struct GenerativeFamily: ExperimentFamily {
         } ?? "" }
         var out = ""
         for r in rows {
-            out += ([r.model, r.dataset, r.regime.name, CSVField.number(r.regime.realFraction), String(r.generation), r.metric,
-                     CSVField.number(r.mean), CSVField.number(r.standardError), CSVField.number(r.theory),
-                     String(r.samples), String(r.repeats)] + extra).joined(separator: ",") + "\n"
+            out += LongResults.row(model: r.model, dataset: r.dataset, regime: r.regime.name, realFraction: r.regime.realFraction,
+                                   generation: r.generation, metric: r.metric, mean: r.mean, standardError: r.standardError,
+                                   theory: r.theory, samples: r.samples, repeats: r.repeats, extra: extra)
         }
         return out
     }

@@ -47,15 +47,6 @@ public struct NeuralFamily: ExperimentFamily {
         return nil
     }
 
-    /// The columns each model's `diagnostics` reports, in order.
-    public static func metricNames(model: String) -> [String] {
-        switch model {
-        case "vae": return ["reconstruction", "kl", "train_loss", "train_steps"]
-        case "diffusion": return ["bond_length_error", "torsion_tv", "train_loss", "train_steps"]
-        default: return ["train_loss", "train_steps"]
-        }
-    }
-
     public func validate(_ spec: ExperimentSpec) throws {
         if spec.one("steps") != nil && spec.one("epochs") != nil {
             throw ParameterError(key: "epochs", message: "give at most one training budget, not both --steps and --epochs")
@@ -111,8 +102,15 @@ public struct NeuralFamily: ExperimentFamily {
 
     public var runsCellsConcurrently: Bool { true }
 
-    public func header(_ spec: ExperimentSpec) -> [String] {
-        ["model", "regime", "generation", "test_loss"] + Self.metricNames(model: model(spec))
+    /// The long results format (`LongResults`): one row per generation and metric (`test_loss`
+    /// first, then the model's diagnostics); `mean` is the run's value, `std_error` empty (one
+    /// run), `samples` the real training records, `repeats` 1.
+    public func header(_ spec: ExperimentSpec) -> [String] { LongResults.columns }
+
+    /// The dataset column: the built-in data's name, or the data file's name.
+    public func dataset(_ spec: ExperimentSpec) -> String {
+        if let path = spec.one("data")?.textValue { return URL(fileURLWithPath: path).lastPathComponent }
+        return ["lm": "stories", "vae": "glyphs", "diffusion": "conformers"][model(spec)] ?? "built-in"
     }
 
     public func manifestEntries(_ spec: ExperimentSpec) -> [(String, JSONValue)] {
@@ -134,10 +132,11 @@ public struct NeuralFamily: ExperimentFamily {
             preconditionFailure("neural cells are regimes")
         }
         if context.isCancelled() { throw CellCancelled() }
+        let dataset = self.dataset(spec)
         func chain<M: NeuralGenerativeModel>(_ t: NeuralTask<M>) throws -> String {
             let result = try NeuralExperiment.run(regimes: [regime], generations: generations(spec), threads: 1, seed: context.seed,
                                                   realData: t.train, makeModel: t.make, progress: { _ in context.advance(1) })
-            let rows = Self.csvRows(result.rows)
+            let rows = Self.csvRows(result.rows, metricNames: result.metricNames, dataset: dataset, samples: t.train.count)
             if result.interrupted { throw CellCancelled(partialRows: rows) }
             return rows
         }
@@ -148,11 +147,13 @@ public struct NeuralFamily: ExperimentFamily {
         }
     }
 
-    /// `model,regime,generation,test_loss,<metrics…>` lines.
-    public static func csvRows(_ rows: [NeuralResultRow]) -> String {
+    /// Long-format lines: per generation, `test_loss` then each diagnostic.
+    public static func csvRows(_ rows: [NeuralResultRow], metricNames: [String], dataset: String, samples: Int) -> String {
         rows.map { r in
-            ([r.model, r.regime.name, String(r.generation), CSVField.number(r.testLoss)] + r.metrics.map { CSVField.number($0) })
-                .joined(separator: ",") + "\n"
+            zip(["test_loss"] + metricNames, [r.testLoss] + r.metrics).map { name, value in
+                LongResults.row(model: r.model, dataset: dataset, regime: r.regime.name, realFraction: nil, generation: r.generation,
+                                metric: name, mean: value, standardError: nil, theory: nil, samples: samples, repeats: 1)
+            }.joined()
         }.joined()
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import CollapseCore
 import CollapseExport
+import CollapsePlot
+import ExperimentEngine
 import Foundation
 import LinearCollapse
 import NeuralCollapse
@@ -82,16 +84,25 @@ struct NeuralOptions: ParsableArguments {
         let frontEnd = try frontEnd(model: model, extra: extra)
         NeuralCancellation.reset()
         guard let url = try frontEnd.run(command: "neural \(model)") else { return }
-        let (rows, metricNames) = try NeuralFigure.rows(from: CSVReader.read(contentsOf: url))
-        let svg = NeuralFigure.render(rows: rows, metricNames: metricNames,
-                                      title: NeuralFigure.title(model: model, preset: Self.family.preset(frontEnd.spec)))
-        try AtomicFile.write(svg, to: frontEnd.output.url.appendingPathComponent("figure.svg"))
-        print(pad("regime", 22) + pad("gen", 6) + pad("test_loss", 14) + metricNames.map { pad($0, 18) }.joined())
-        for r in rows {
-            print(pad(r.regime.description, 22) + pad(String(r.generation), 6) + pad(fmt(r.testLoss), 14) +
-                  r.metrics.map { pad(fmt($0), 18) }.joined())
+        let table = try MetricResultsTable(document: CSVReader.read(contentsOf: url))
+        try AtomicFile.write(try Figure.metricPanels(table, title: NeuralOptions.title(model: model, preset: Self.family.preset(frontEnd.spec))),
+                             to: frontEnd.output.url.appendingPathComponent("figure.svg"))
+        let metrics = table.rows.reduce(into: [String]()) { if !$0.contains($1.metric) { $0.append($1.metric) } }
+        print(pad("regime", 22) + pad("gen", 6) + metrics.map { pad($0, 18) }.joined())
+        for series in table.series {
+            let rows = table.rows.filter { $0.series == series }
+            for g in Array(Set(rows.map(\.generation))).sorted() {
+                print(pad(series, 22) + pad(String(g), 6) + metrics.map { m in
+                    pad(rows.first { $0.generation == g && $0.metric == m }.map { fmt($0.mean) } ?? "—", 18)
+                }.joined())
+            }
         }
         print("wrote figure.svg beside it")
+    }
+
+    static func title(model: String, preset: NeuralPreset) -> String {
+        let name = ["lm": "Transformer language model", "vae": "VAE", "diffusion": "DDPM diffusion model"][model] ?? model
+        return "\(name) (--preset \(preset.rawValue)): test metrics over model-fitting iterations"
     }
 }
 
@@ -186,27 +197,23 @@ struct NeuralDiffusionCommand: ParsableCommand {
 struct NeuralPlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
-        abstract: "Redraw figure.svg of a neural run from its results.csv (and manifest.json for the preset).")
+        abstract: "Redraw figure.svg of a neural run from its results.csv (and experiment.toml for the preset).")
 
     @Option(name: .customLong("input"), parsing: .unconditional, help: "The run's output directory.")
     var input: String
 
     func run() throws {
         let dir = URL(fileURLWithPath: input)
-        let csvURL = dir.appendingPathComponent("results.csv")
-        let doc: CSVDocument
-        do { doc = try CSVReader.read(contentsOf: csvURL) } catch { throw ValidationError("--input \(input): \(error)") }
-        let (rows, metricNames) = try NeuralFigure.rows(from: doc)
-        guard let model = rows.first?.model else { throw ValidationError("--input \(csvURL.path): no rows") }
-        var preset = NeuralPreset.small
-        if let data = try? Data(contentsOf: dir.appendingPathComponent("manifest.json")),
-           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let parameters = object["parameters"] as? [String: Any], let p = parameters["preset"] as? String,
-           let parsed = NeuralPreset(rawValue: p) {
-            preset = parsed
+        let table: MetricResultsTable
+        do {
+            table = try MetricResultsTable(document: CSVReader.read(contentsOf: dir.appendingPathComponent("results.csv")))
+        } catch {
+            throw ValidationError("--input \(input): \(error)")
         }
-        let svg = NeuralFigure.render(rows: rows, metricNames: metricNames, title: NeuralFigure.title(model: model, preset: preset))
-        try AtomicFile.write(svg, to: dir.appendingPathComponent("figure.svg"))
+        let spec = try? ExperimentRunner.recordedSpec(in: dir, family: NeuralOptions.family)
+        let preset = spec.map(NeuralOptions.family.preset) ?? .small
+        let title = NeuralOptions.title(model: table.rows[0].model, preset: preset)
+        try AtomicFile.write(try Figure.metricPanels(table, title: title), to: dir.appendingPathComponent("figure.svg"))
         print("wrote \(dir.appendingPathComponent("figure.svg").path)")
     }
 }

@@ -123,13 +123,13 @@ final class GoldenOutputTests: CLITestCase {
              sha256: "bdbe36d74e5a2241407a8983a5ef5649f2b60aa0a05bb61a1af06f3fce6d522d"),
         // neural: the three models at the smoke preset.
         Case(name: "neural-lm", steps: [neural("lm")], product: .file("nn-lm/results.csv"),
-             sha256: "15cdc5f9536be76c76b0cdc45c4e22c6a449e7f296b9d9b07b836e875d9f1c21"),
+             sha256: "d7ae3a9b29c6da37425c66f146dcf89b2838d45e168e1e6d842f5a2cb5da0f84"),
         Case(name: "neural-vae", steps: [neural("vae")], product: .file("nn-vae/results.csv"),
-             sha256: "058b480f5cfcc9533a4c0a27081fd6419786cea9bba1ce910e792e36f0729627"),
+             sha256: "8e96eec68db0f92d62527ffe96cb5687c5cb3ae59fc6d2aa0e9e50df87d2f711"),
         Case(name: "neural-diffusion", steps: [neural("diffusion")], product: .file("nn-diffusion/results.csv"),
-             sha256: "f12e789bdb41a93a8f580a7b1e20b57849fe7a1bd4b0b1007d1c0b791e8f4d4d"),
+             sha256: "ce64eab6fc6e6ab980fe43789b844bdda6f95a6bc0b3bde8537874e80ea56ad2"),
         Case(name: "neural-lm-figure", steps: [neural("lm")], product: .file("nn-lm/figure.svg"),
-             sha256: "94f90b3812990999095748079ebd5cd6df0cbdad84d74fdc76fa85121d57dd22"),
+             sha256: "d708c6bd21212a068b9ce542874994bd8c4dce502b3af926283a7297666bcffd"),
         // plot: a linear results file and a long-format one.
         Case(name: "plot-linear", steps: literalSteps + [["plot", "sim/results.csv", "--output", "sim.svg"]],
              product: .file("sim.svg"),

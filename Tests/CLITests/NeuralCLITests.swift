@@ -19,24 +19,34 @@ final class NeuralCLITests: CLITestCase {
             assertSuccess(r, model)
             let dir = work.appendingPathComponent("out-\(model)")
             let csv = try SimpleCSV(try contents("results.csv", under: dir))
-            XCTAssertEqual(Array(csv.header.prefix(4)), ["model", "regime", "generation", "test_loss"], model)
-            XCTAssertEqual(csv.rows.count, 9, model)
+            // The long results format: one row per regime × generation × metric.
+            XCTAssertEqual(csv.header, ["model", "dataset", "regime", "real_fraction", "generation", "metric", "mean", "std_error",
+                                        "theory", "samples", "repeats"], model)
             let recs = csv.records
+            let metrics = recs.reduce(into: [String]()) { if !$0.contains($1["metric"]!) { $0.append($1["metric"]!) } }
+            XCTAssertEqual(metrics.first, "test_loss", model)
+            XCTAssertEqual(csv.rows.count, 9 * metrics.count, model)
             XCTAssertEqual(Set(recs.map { $0["model"]! }), [model])
             for rec in recs {
-                for name in csv.header.dropFirst(3) { XCTAssertNotNil(Double(rec[name]!), "\(model): \(name) = \(rec[name]!)") }
-                XCTAssertTrue(Double(rec["test_loss"]!)!.isFinite, "\(model): \(rec)")
+                XCTAssertNotNil(Double(rec["mean"]!), "\(model): \(rec)")
+                XCTAssertEqual(rec["std_error"], "", "one run has no standard error")
+                XCTAssertEqual(rec["repeats"], "1")
+                XCTAssertNotNil(Int(rec["samples"]!), "\(model): \(rec)")
             }
-            let first = recs.filter { $0["generation"] == "1" }
+            let loss = recs.filter { $0["metric"] == "test_loss" }
+            XCTAssertTrue(loss.allSatisfy { Double($0["mean"]!)!.isFinite }, "\(model): \(loss)")
+            let first = loss.filter { $0["generation"] == "1" }
             XCTAssertEqual(first.count, 3)
-            XCTAssertEqual(Set(first.map { $0["test_loss"]! }).count, 1, "\(model): generation 1 differs between regimes: \(first)")
-            let last = recs.filter { $0["generation"] == "3" }.map { $0["test_loss"]! }
+            XCTAssertEqual(Set(first.map { $0["mean"]! }).count, 1, "\(model): generation 1 differs between regimes: \(first)")
+            let last = loss.filter { $0["generation"] == "3" }.map { $0["mean"]! }
             XCTAssertEqual(Set(last).count, 3, "\(model): the regimes should differ by generation 3: \(last)")
             let manifest = try manifest(in: dir)
             XCTAssertEqual(manifest["command"] as? String, "neural \(model)")
             let svg = try contents("figure.svg", under: dir)
             XCTAssertTrue(svg.hasPrefix("<?xml") && svg.contains("data-regime=\"accumulate-subsample\""), model)
-            XCTAssertEqual(occurrences(of: "class=\"series\"", in: svg), 3 * (csv.header.count - 3), "\(model): one line per regime and metric")
+            XCTAssertEqual(occurrences(of: "class=\"mc\"", in: svg), 3 * metrics.count, "\(model): one line per regime and metric")
+            // collapse plot draws the same file.
+            assertSuccess(try collapse("plot", dir.appendingPathComponent("results.csv").path, "--output", "p-\(model).svg"), "plot \(model)")
         }
     }
 
@@ -80,11 +90,11 @@ final class NeuralCLITests: CLITestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("results.csv").path))
         let partial = try contents("cells/cell-00001.partial.csv", under: dir)
         let kept = try SimpleCSV(partial).rows.count
-        XCTAssertTrue(kept >= 1 && kept < 20, "kept \(kept) generations")
+        XCTAssertTrue(kept >= 1 && kept < 20 * 5, "kept \(kept) rows (5 metrics per generation)")
 
         assertSuccess(try collapse(arguments: args + ["--output", "full"]), "uninterrupted run")
         let full = try contents("results.csv", under: work.appendingPathComponent("full"))
-        let accumulateRows = full.split(separator: "\n").filter { $0.hasPrefix("vae,accumulate,") }
+        let accumulateRows = full.split(separator: "\n").filter { $0.hasPrefix("vae,glyphs,accumulate,") }
         XCTAssertEqual(partial.split(separator: "\n").dropFirst().map(String.init), accumulateRows.prefix(kept).map(String.init))
         assertSuccess(try collapse(arguments: args + ["--output", "cut", "--resume"]), "resume")
         XCTAssertEqual(try contents("results.csv", under: dir), full)
@@ -109,7 +119,7 @@ final class NeuralCLITests: CLITestCase {
         assertSuccess(try collapse("merge", "part0", "part1", "--output", "merged"), "merge")
         let whole = try contents("results.csv", under: work.appendingPathComponent("whole"))
         XCTAssertEqual(try contents("results.csv", under: work.appendingPathComponent("merged")), whole)
-        XCTAssertEqual(try SimpleCSV(whole).rows.count, 3 * 2)
+        XCTAssertEqual(try SimpleCSV(whole).rows.count, 3 * 2 * 3, "regimes × generations × metrics")
         // The same run from the model command gives the same bytes.
         assertSuccess(try collapse("neural", "lm", "--preset", "smoke", "--regimes", "replace,accumulate,accumulate-subsample",
                                    "--generations", "2", "--seed", "9", "--output", "direct", "--quiet"), "neural lm")
