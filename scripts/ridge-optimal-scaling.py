@@ -27,7 +27,7 @@ def optimal(beta, r, t):
     out = subprocess.run([collapse, "theory", "--model", "ridge", "--spectrum", "power-law", "--beta", str(beta), "--source", str(r),
                           "--ridge", "optimal", "--dimension", str(d), "--samples", str(t), "--generator-samples", str(t),
                           "--noise-variance", str(s2), "--generator-noise-variance", str(s02), "--generations", str(synthetic + 1),
-                          "--format", "csv"], check=True, capture_output=True, text=True).stdout
+                          "--format", "wide"], check=True, capture_output=True, text=True).stdout
     rows = list(csv.DictReader(io.StringIO(out)))
     last = rows[-1]
     return float(last["ridge"]), float(last["theory_test_error"]), float(last["kappa"])

@@ -20,3 +20,32 @@ public enum LongResults {
             .map(CSVField.escape).joined(separator: ",") + "\n"
     }
 }
+
+extension LongResults {
+    /// A closed-form table in the long format: each wide row (one generation of one cell) gives
+    /// one row per column named in `metrics` (column → metric name), its value in `theory`.
+    /// `model`, `regime` (default `regimeDefault`), `real_fraction`, `generation` and `samples`
+    /// are read from the columns of those names; every other column is a parameter and is kept,
+    /// in order, after `repeats`. `mean`, `std_error` and `repeats` are empty; a metric whose
+    /// value is empty in a row (no closed form there) gives no row.
+    /// Columns named in `derived` (functions of the generation, such as `synthetic_generations`
+    /// = n − 1) are left out.
+    public static func fromClosedForms(_ table: CSVTable, model: String, metrics: [(column: String, metric: String)],
+                                       derived: [String] = [], regimeDefault: String = "replace") -> CSVTable {
+        let index = Dictionary(table.header.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let consumed = Set(["model", "regime", "real_fraction", "generation", "samples"] + metrics.map(\.column) + derived)
+        let parameters = table.header.filter { !consumed.contains($0) }
+        var out = CSVTable(header: columns + parameters)
+        for row in table.rows {
+            func field(_ name: String) -> String? { index[name].map { row[$0] } }
+            let regime = field("regime").flatMap { $0.isEmpty ? nil : $0 } ?? regimeDefault
+            for (column, metric) in metrics {
+                // An empty value: no closed form there (e.g. W₂ exact only for d = 1); no row.
+                guard let value = field(column), !value.isEmpty else { continue }
+                out.append([field("model") ?? model, "", regime, field("real_fraction") ?? "", field("generation") ?? "", metric,
+                            "", "", value, field("samples") ?? "", ""] + parameters.map { field($0) ?? "" })
+            }
+        }
+        return out
+    }
+}

@@ -8,11 +8,11 @@ extension Figure {
     /// two decades, linear otherwise. Non-finite values (an infinite NLL, say) are not drawn.
     public static func metricPanels(_ table: MetricResultsTable, title: String? = nil,
                                     panelWidth pw: Double = 250, panelHeight ph: Double = 170) throws -> String {
-        let pairs = table.ordered { "\($0.model) · \($0.dataset)" }
+        let pairs = table.ordered(\.pair)
         var panels: [(pair: String, metric: String, rows: [MetricRow])] = []
         var byKey: [String: Int] = [:]
         for r in table.rows {
-            let pair = "\(r.model) · \(r.dataset)", key = pair + "|" + r.metric
+            let pair = r.pair, key = pair + "|" + r.metric
             if let i = byKey[key] { panels[i].rows.append(r) } else {
                 byKey[key] = panels.count
                 panels.append((pair, r.metric, [r]))

@@ -14,11 +14,18 @@ public struct MetricRow: Sendable, Equatable {
     public var theory: Double?
     public var repeats: Int?
     public var line: Int
+    /// The grid cell, when the file holds several: `name=value` of every parameter column whose
+    /// value varies in the file (`samples` and the columns after the schema's), e.g. `samples=300`.
+    public var cell: String = ""
 
-    /// The series label: the regime, with its real fraction for mix and fresh-real.
+    /// The panel label's pair: `model · dataset` (the model alone when the dataset is empty).
+    public var pair: String { dataset.isEmpty ? model : "\(model) · \(dataset)" }
+
+    /// The series label: the regime, with its real fraction for mix and fresh-real, and the
+    /// cell when the file holds several.
     public var series: String {
-        guard let realFraction else { return regime }
-        return "\(regime)(\(PlotFormat.shortest(realFraction)))"
+        let base = realFraction.map { "\(regime)(\(PlotFormat.shortest($0)))" } ?? regime
+        return cell.isEmpty ? base : "\(base), \(cell)"
     }
 
     /// The 95% band `mean ∓ 1.959964·std_error`.
@@ -54,16 +61,22 @@ public struct MetricResultsTable: Sendable {
     public init(document: CSVDocument) throws {
         let file = document.file
         let index = try ResultsTable.columnIndex(document, required: Self.requiredColumns, optional: Self.optionalColumns)
+        // Parameter columns whose value varies identify the grid cell of a row.
+        let known = Set(Self.requiredColumns + Self.optionalColumns)
+        let cellColumns = document.header.enumerated().filter { i, name in
+            !known.contains(name) && index[name] == i &&
+                Set(document.rows.map { $0[i].trimmingCharacters(in: .whitespaces) }).count > 1
+        }.map { (index: $0.offset, name: $0.element) }
         var rows: [MetricRow] = []
         var seen: [String: Int] = [:]
         for (fields, line) in zip(document.rows, document.lines) {
             func fail(_ c: Int, _ message: String) -> ResultsTableError {
                 ResultsTableError(file: file, line: line, column: document.header[c], value: fields[c], message: message)
             }
-            func text(_ name: String) throws -> String {
+            func text(_ name: String, optional: Bool = false) throws -> String {
                 let c = index[name]!
                 let s = fields[c].trimmingCharacters(in: .whitespaces)
-                guard !s.isEmpty else { throw fail(c, "empty value; expected a name") }
+                guard !s.isEmpty || optional else { throw fail(c, "empty value; expected a name") }
                 return s
             }
             func number(_ name: String) throws -> Double {
@@ -96,10 +109,11 @@ public struct MetricResultsTable: Sendable {
             let theory = try optionalNumber("theory")
             let mean = try optionalNumber("mean")
             if mean == nil && theory == nil { throw fail(index["mean"]!, "empty value; expected a number (or a theory value)") }
-            let row = MetricRow(model: try text("model"), dataset: try text("dataset"), regime: try text("regime"),
+            var row = MetricRow(model: try text("model"), dataset: try text("dataset", optional: true), regime: try text("regime"),
                                 realFraction: fraction, generation: try integer("generation")!, metric: try text("metric"),
                                 mean: mean ?? .nan, standardError: try optionalNumber("std_error") ?? .nan,
                                 theory: theory, repeats: try optionalInteger("repeats"), line: line)
+            row.cell = cellColumns.map { "\($0.name)=\(fields[$0.index].trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
             let key = "\(row.model)|\(row.dataset)|\(row.series)|\(row.metric)|\(row.generation)"
             if let first = seen[key] {
                 throw ResultsTableError(file: file, line: line,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CollapseCore
 import CollapseExport
+import CollapseTheory
 import ExperimentEngine
 import Foundation
 import LinearAlgebra
@@ -153,7 +154,11 @@ struct ExactPropagationOptions: ParsableArguments {
                 }
             }
         }
-        if format == "csv" { print(table.rendered(), terminator: ""); return }
+        if format != "table" {
+            print((format == "wide" ? table : LongResults.fromClosedForms(table, model: "exact", metrics: TheoryCatalogue.model("exact")!.metrics))
+                .rendered(), terminator: "")
+            return
+        }
         print(formula)
         print(pad("regime", 12) + pad("λ_real", 8) + pad("γ", 6) + pad("d", 5) + pad("T", 7) + pad("σ²", 8) + pad("ridge", 8) +
               pad("generation", 12) + pad("E‖ŵ−w*‖² | X", 15))

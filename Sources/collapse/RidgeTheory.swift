@@ -43,12 +43,7 @@ struct RidgeTheoryOptions: ParsableArguments {
 }
 
 extension TheoryCommand {
-    static let ridgeFormula = """
-        ridge downstream of Dohmatob et al.'s fresh-design OLS generator chain, general Σ (proof R1; verify R1–R3): \
-        κ − λ = κ·df₁/T, df_m = tr Σ^m(Σ+κI)^−m; E‖ŵ − w*‖²_Σ ≈ κ²w*ᵀΣ(Σ+κI)⁻²w*/(1 − df₂/T) + σ²df₂/(T − df₂) \
-        + nσ₀²/(T₀−d−1)·[df₂ + κ²tr(Σ+κI)⁻²·df₂/(T − df₂)] after n = N − 1 synthetic generations; ‖w*‖²_Σ = 1; \
-        --ridge optimal minimises it over λ
-        """
+    static let ridgeFormula = TheoryCatalogue.ridgeFormula
 
     /// `nil` entries mean 'optimal'.
     func ridgeChoices() throws -> [Double?] {
@@ -134,7 +129,7 @@ extension TheoryCommand {
                 } }
             } }
         }
-        if format == "csv" { print(table.rendered(), terminator: ""); return }
+        if format != "table" { printLong(table); return }
         print(Self.ridgeFormula)
         print(pad("d", 6) + pad("T", 7) + pad("σ²", 7) + pad("T₀", 7) + pad("σ₀²", 7) + pad("gen", 5) + pad("syn", 5) + pad("λ", 12) +
               pad("κ", 12) + pad("bias", 12) + pad("variance", 12) + pad("collapse", 12) + pad("test error", 12))

@@ -19,8 +19,11 @@ struct TheoryCommand: ParsableCommand {
     @Option(name: .customLong("regimes"), parsing: .unconditional, help: "Comma-separated regimes with a closed form: replace, accumulate.")
     var regimes = "replace,accumulate"
 
-    @Option(name: .customLong("format"), parsing: .unconditional, help: "Output format: table or csv.")
+    @Option(name: .customLong("format"), parsing: .unconditional,
+            help: "Output: table (for reading), csv (the long results format every command writes: one row per generation and metric, the value in `theory`; `collapse plot` draws it) or wide (one row per generation, one column per quantity).")
     var format = "table"
+
+    static let formats = ["table", "csv", "wide"]
 
     @Option(name: .customLong("model"), parsing: .unconditional,
             help: "Which chain: linear (default), exact, fresh-design, ridge, poisson, gaussian-mean, gaussian-refit, gaussian-refit-d, categorical, mixing (see --list). For the chain models --samples is M, the samples per generation.")
@@ -58,31 +61,20 @@ struct TheoryCommand: ParsableCommand {
     @Option(name: .customLong("weight"), parsing: .unconditional, help: "Real-data weight(s) w for --model mixing, in (0, 1] (default: (√5−1)/2).")
     var weight: String?
 
-    static let models: [(name: String, formula: String)] = [
-        ("linear", "fixed-design OLS chain: replace σ²·n·d/(T−d−1), accumulate σ²·d/(T−d−1)·Σ1/i² ≤ ·π²/6 (proofs T1, T2; verify V1–V8)"),
-        ("exact", "given one design X and truth w* (drawn as `simulate --seed S` replicate R draws them, or read from --design-file/--truth-file): the exact E‖ŵ_n − w*‖² | X of ridge chains (--ridge λ, 0 = min-norm, on the mean squared loss) under replace, accumulate, fresh-real (--real-fraction) and discounted accumulation (--discount γ), by propagation in the eigenbasis of XᵀX (proof E1; verify E1–E4)"),
-        ("fresh-design", "fresh Gaussian design every generation (proofs D1, O1; verify F1–F3, O1): replace Σ_k σ_k²·d/(T_k−d−1), or for T ≤ d−2 (min-norm) d(1−qⁿ) + σ²T/(d−T−1)·(1−qⁿ)/(1−q), q = T/d; accumulate Σ_i σ_i²(T_i/m_i)·d/(m_i−d−1), m_i = T₁+…+T_i; with --generator-samples T₀ --generator-noise-variance σ₀², Dohmatob et al.'s chain: σ²d/(T−d−1) + n·σ₀²d/(T₀−d−1) after n synthetic generations (our generation n + 1)"),
-        ("ridge", ridgeFormula),
-        ("poisson", "Poisson-rate MLE on M samples: replace n·λ/M, accumulate (λ/M)·Σ1/i² (proof U1; verify U1)"),
-        ("gaussian-mean", "Gaussian-mean MLE, known σ², M samples: replace n·σ²/M, accumulate (σ²/M)·Σ1/i² (proof U1; verify U2)"),
-        ("gaussian-refit", "Gaussian refit to its own M samples (--estimator unbiased|mle), replace: E(μ̂−μ)² = nσ²/M or σ²(1−qⁿ), E σ̂² = σ² or qⁿσ², q = (M−1)/M; accumulate: E σ̂²/σ² = ∏(1 − 1/(Mk²)) (MLE) (proof G3; verify G3, G4)"),
-        ("gaussian-refit-d", "d-dimensional Gaussian refit, truth N(μ, Σ) given by --covariance-eigenvalues (or σ²I_d): E Σ̂_n = s_n·Σ, E(μ̂−μ)(μ̂−μ)ᵀ = e_n·Σ with gaussian-refit's scalars, E log det Σ̂_n (replace, M > d), and bounds on E W₂² (exact for d = 1) (proofs G3, G4; verify G5, G6)"),
-        ("categorical", "categorical refit (Wright–Fisher), truth Zipf(--zipf-support K, --zipf-exponent s): replace 1 − E Σp̂² = (1−1/M)ⁿ(1 − Σp²); accumulate (1 − Σp²)∏(1 − 1/(Mk²)) (proof W1; verify W1)"),
-        ("mixing", "fresh real + synthetic Gaussian mean, weight w: v_n = v∞ + (1−w)^{2(n−1)}(b − v∞), v∞ = b(w²+(1−w)²)/(w(2−w)), b = σ²/M; best w* = (√5−1)/2 (proof G1; verify G1, G2)"),
-    ]
+    static var models: [TheoryCatalogue.Model] { TheoryCatalogue.models }
 
     func validate() throws {
         if list { return }
         try grid.validateGenerations()
         if model == "exact" {
             try exact.validate(regimes: regimes, ridge: ridgeOptions.ridge)
-            guard ["table", "csv"].contains(format) else { throw ValidationError("--format: unknown format '\(format)'; allowed: table, csv") }
+            guard TheoryCommand.formats.contains(format) else { throw ValidationError("--format: unknown format '\(format)'; allowed: table, csv, wide") }
             _ = try grid.cells()
             return
         }
         _ = try parsedRegimes()
-        guard ["table", "csv"].contains(format) else {
-            throw ValidationError("--format: unknown format '\(format)'; allowed: table, csv")
+        guard Self.formats.contains(format) else {
+            throw ValidationError("--format: unknown format '\(format)'; allowed: table, csv, wide")
         }
         guard Self.models.contains(where: { $0.name == model }) else {
             throw ValidationError("--model: unknown model '\(model)'; allowed: \(Self.models.map(\.name).joined(separator: ", "))")
@@ -167,7 +159,7 @@ struct TheoryCommand: ParsableCommand {
                               String(t0), CSVField.number(s0), CSVField.number(v)])
             } }
         } } }
-        if format == "csv" { print(table.rendered(), terminator: ""); return }
+        if format != "table" { printLong(table); return }
         print(Self.models.first { $0.name == model }!.formula)
         print(pad("regime", 12) + pad("d", 5) + pad("T", 8) + pad("σ²", 8) + pad("T₀", 8) + pad("σ₀²", 8) + pad("generation", 12) + pad("synthetic", 11) + pad("test error", 14))
         for r in table.rows {
@@ -191,7 +183,7 @@ struct TheoryCommand: ParsableCommand {
                 table.append(["gaussian-refit", form.rawValue, String(g), String(m), CSVField.number(v), e.rawValue,
                               CSVField.number(v * mse), CSVField.number(v * variance)])
             } } } }
-            if format == "csv" { print(table.rendered(), terminator: ""); return }
+            if format != "table" { printLong(table); return }
             print(Self.models.first { $0.name == model }!.formula)
             print(pad("regime", 12) + pad("M", 6) + pad("σ²", 8) + pad("generation", 12) + pad("E(μ̂−μ)²", 14) + pad("E σ̂²", 14))
             for r in table.rows { print(pad(r[1], 12) + pad(r[3], 6) + pad(r[4], 8) + pad(r[2], 12) + pad(fmt(Double(r[6])!), 14) + pad(fmt(Double(r[7])!), 14)) }
@@ -206,7 +198,7 @@ struct TheoryCommand: ParsableCommand {
                     : CategoricalChainTheory.accumulateExpectedCollision(generation: g, samples: m, truthCollision: s0)
                 table.append(["categorical", form.rawValue, String(g), String(m), String(zipfSupport), CSVField.number(zipfExponent), CSVField.number(c)])
             } } }
-            if format == "csv" { print(table.rendered(), terminator: ""); return }
+            if format != "table" { printLong(table); return }
             print(Self.models.first { $0.name == model }!.formula)
             print(pad("regime", 12) + pad("M", 6) + pad("generation", 12) + pad("E Σp̂²", 14))
             for r in table.rows { print(pad(r[1], 12) + pad(r[3], 6) + pad(r[2], 12) + pad(fmt(Double(r[6])!), 14)) }
@@ -227,7 +219,7 @@ struct TheoryCommand: ParsableCommand {
                 }
             } } }
         }
-        if format == "csv" { print(table.rendered(), terminator: ""); return }
+        if format != "table" { printLong(table); return }
         print(Self.models.first { $0.name == model }!.formula)
         print(pad("regime", 12) + pad("M", 7) + pad(model == "poisson" ? "λ" : "σ²", 10) + pad("w", 8) + pad("generation", 12) + pad("MSE", 14))
         for r in table.rows {
@@ -252,7 +244,7 @@ struct TheoryCommand: ParsableCommand {
         let forms = try parsedRegimes()
         let cells = try grid.cells()
         let n = grid.generations
-        if format == "csv" {
+        if format != "table" {
             var table = CSVTable(header: ["regime", "generation", "dimension", "samples", "noise_variance",
                                           "theory_test_error", "accumulate_bound"])
             for cell in cells {
@@ -268,7 +260,7 @@ struct TheoryCommand: ParsableCommand {
                     }
                 }
             }
-            print(table.rendered(), terminator: "")
+            printLong(table)
             return
         }
         for (ci, cell) in cells.enumerated() {
@@ -286,6 +278,17 @@ struct TheoryCommand: ParsableCommand {
                 print(pad(String(g), 10) + vals.map { pad(fmt($0), 16) }.joined())
             }
         }
+    }
+}
+
+extension TheoryCommand {
+    /// The closed-form table in the long results format (`LongResults`), so that `collapse plot`
+    /// draws a theory curve alone and pandas reads it like any results file; or, with
+    /// `--format wide`, as built (one row per generation).
+    func printLong(_ table: CSVTable) {
+        if format == "wide" { print(table.rendered(), terminator: ""); return }
+        let m = TheoryCatalogue.model(model)!
+        print(LongResults.fromClosedForms(table, model: model, metrics: m.metrics, derived: m.derived).rendered(), terminator: "")
     }
 }
 

@@ -47,7 +47,7 @@ extension TheoryCommand {
                               CSVField.number(t.wassersteinLower), CSVField.number(t.wassersteinUpper), CSVField.number(t.wassersteinExact)])
             }
         } } }
-        if format == "csv" { print(table.rendered(), terminator: ""); return }
+        if format != "table" { printLong(table); return }
         print(Self.models.first { $0.name == model }!.formula)
         print(pad("regime", 12) + pad("d", 4) + pad("M", 6) + pad("tr Σ", 10) + pad("generation", 12) + pad("E‖μ̂−μ‖²", 13) +
               pad("E tr Σ̂", 13) + pad("E log det", 13) + pad("W₂² ≥", 13) + pad("W₂² ≤", 13))

@@ -19,7 +19,7 @@ final class ExactModelCLITests: CLITestCase {
         let w = try write("w.csv", "w\n1.5\n-2\n")
         let r = try collapse("theory", "--model", "exact", "--design-file", x, "--truth-file", w, "--noise-variance", "0.7",
                              "--ridge", "0,0.5", "--regimes", "replace,accumulate,fresh-real", "--real-fraction", "1",
-                             "--generations", "5", "--format", "csv")
+                             "--generations", "5", "--format", "wide")
         assertSuccess(r, "theory --model exact")
         let csv = try SimpleCSV(r.stdout)
         XCTAssertEqual(csv.header, ["model", "regime", "real_fraction", "discount", "generation", "dimension", "samples",
@@ -51,7 +51,7 @@ final class ExactModelCLITests: CLITestCase {
     /// Without files the design is replicate R of `simulate --seed S`; different replicates give
     /// different designs, the same arguments the same bytes.
     func testSeededDesignsAreReproducible() throws {
-        let args = ["theory", "--model", "exact", "--dimension", "3", "--samples", "8", "--generations", "3", "--format", "csv", "--seed", "5"]
+        let args = ["theory", "--model", "exact", "--dimension", "3", "--samples", "8", "--generations", "3", "--format", "wide", "--seed", "5"]
         let a = try collapse(arguments: args), b = try collapse(arguments: args)
         let c = try collapse(arguments: args + ["--replicate", "1"])
         assertSuccess(a, "exact"); assertSuccess(c, "exact replicate 1")

@@ -7,7 +7,7 @@ final class RidgeTheoryCommandTests: CLITestCase {
         // λ = 0, Σ = I, T > d: κ = 0, so the DE is σ²d/(T − d) + nσ₀²d/(T₀ − d − 1) (computed here).
         let r = try collapse("theory", "--model", "ridge", "--ridge", "0,0.05,optimal", "--dimension", "20", "--samples", "60",
                              "--generator-samples", "50", "--noise-variance", "0.5", "--generator-noise-variance", "2",
-                             "--generations", "4", "--format", "csv")
+                             "--generations", "4", "--format", "wide")
         assertSuccess(r, "theory --model ridge --format csv")
         let csv = try SimpleCSV(r.stdout)
         XCTAssertEqual(csv.rows.count, 12)

@@ -7,7 +7,7 @@ final class TheoryCommandTests: CLITestCase {
 
     func testCSVMatchesClosedFormsAndTheoryNumbers() throws {
         let r = try collapse("theory", "--dimension", "10", "--samples", "100", "--noise-variance", "1",
-                             "--generations", "10", "--format", "csv")
+                             "--generations", "10", "--format", "wide")
         assertSuccess(r, "theory --format csv")
         XCTAssertEqual(r.stderr, "")
         let csv = try SimpleCSV(r.stdout)
@@ -79,7 +79,7 @@ final class TheoryCommandTests: CLITestCase {
     func testGridOrderAndSingleRegime() throws {
         // dimension outermost, noise variance innermost; one regime only.
         let r = try collapse("theory", "--dimension", "2,3", "--samples", "10,40", "--noise-variance", "0.5,4",
-                             "--generations", "3", "--regimes", "accumulate", "--format", "csv")
+                             "--generations", "3", "--regimes", "accumulate", "--format", "wide")
         assertSuccess(r, "theory grid")
         let csv = try SimpleCSV(r.stdout)
         XCTAssertEqual(csv.rows.count, 2 * 2 * 2 * 3)
@@ -95,11 +95,37 @@ final class TheoryCommandTests: CLITestCase {
     }
 
     func testBoundaryTEqualsDPlus2IsAccepted() throws {
-        let r = try collapse("theory", "--dimension", "10", "--samples", "12", "--generations", "2", "--format", "csv")
+        let r = try collapse("theory", "--dimension", "10", "--samples", "12", "--generations", "2", "--format", "wide")
         assertSuccess(r, "theory T = d + 2")
         let csv = try SimpleCSV(r.stdout)
         XCTAssertEqual(csv.rows.count, 4)
         assertRelativelyEqual(try XCTUnwrap(Double(csv.rows[0][5])), 10.0)
+    }
+}
+
+/// `theory --format csv` writes the long results format every command writes, with the same
+/// numbers as the wide table, and `collapse plot` draws it alone.
+final class TheoryLongFormatTests: CLITestCase {
+    func testLongFormatCarriesTheWideValuesAndPlotsAlone() throws {
+        for model in ["linear", "exact", "fresh-design", "ridge", "poisson", "gaussian-mean", "gaussian-refit", "gaussian-refit-d", "categorical", "mixing"] {
+            let args = ["theory", "--model", model, "--generations", "6"]
+            let long = try collapse(arguments: args + ["--format", "csv"]), wide = try collapse(arguments: args + ["--format", "wide"])
+            assertSuccess(long, model); assertSuccess(wide, model)
+            let l = try SimpleCSV(long.stdout), w = try SimpleCSV(wide.stdout)
+            XCTAssertEqual(Array(l.header.prefix(11)), ["model", "dataset", "regime", "real_fraction", "generation", "metric", "mean",
+                                                       "std_error", "theory", "samples", "repeats"], model)
+            // Every long value is a value of the wide table, and every row has one.
+            let wideValues = Set(w.rows.flatMap { $0 })
+            for rec in l.records {
+                XCTAssertEqual([rec["mean"], rec["std_error"], rec["repeats"]], ["", "", ""], model)
+                XCTAssertTrue(wideValues.contains(rec["theory"]!), "\(model): \(rec)")
+            }
+            XCTAssertGreaterThanOrEqual(l.rows.count, w.rows.count, model)
+            try long.stdout.write(to: work.appendingPathComponent("\(model).csv"), atomically: true, encoding: .utf8)
+            let plot = try collapse("plot", "\(model).csv", "--output", "\(model).svg")
+            assertSuccess(plot, "plot \(model)")
+            XCTAssertTrue(try contents("\(model).svg", under: work).contains("closed forms (no simulation)"), model)
+        }
     }
 }
 
@@ -117,7 +143,7 @@ final class TheoryModelTests: CLITestCase {
         let list = try collapse("theory", "--list")
         assertSuccess(list, "theory --list")
         for m in ["linear", "poisson", "gaussian-mean", "mixing"] { XCTAssertTrue(list.stdout.contains(m), m) }
-        let poisson = try collapse("theory", "--model", "poisson", "--rate", "3", "--samples", "20", "--generations", "4", "--format", "csv")
+        let poisson = try collapse("theory", "--model", "poisson", "--rate", "3", "--samples", "20", "--generations", "4", "--format", "wide")
         assertSuccess(poisson, "poisson")
         let csv = try SimpleCSV(poisson.stdout)
         XCTAssertEqual(csv.header, ["model", "regime", "generation", "samples", "variance", "weight", "theory_mse"])
@@ -131,7 +157,7 @@ final class TheoryModelTests: CLITestCase {
             expected.append(0.15 * h)
         }
         for (a, b) in zip(values, expected) { assertRelativelyEqual(a, b) }
-        let mixing = try collapse("theory", "--model", "mixing", "--samples", "10", "--generations", "200", "--format", "csv")
+        let mixing = try collapse("theory", "--model", "mixing", "--samples", "10", "--generations", "200", "--format", "wide")
         assertSuccess(mixing, "mixing")
         let last = try SimpleCSV(mixing.stdout).rows.last!
         assertRelativelyEqual(Double(last[6])!, 0.1 * (5.0.squareRoot() - 1) / 2, 1e-12)
@@ -147,7 +173,7 @@ final class TheoryModelTests: CLITestCase {
 /// `collapse theory --model gaussian-refit | categorical` (proofs G3, W1).
 final class TheoryRefitModelTests: CLITestCase {
     func testRefitModels() throws {
-        let g = try collapse("theory", "--model", "gaussian-refit", "--samples", "10", "--generations", "3", "--estimator", "mle", "--format", "csv")
+        let g = try collapse("theory", "--model", "gaussian-refit", "--samples", "10", "--generations", "3", "--estimator", "mle", "--format", "wide")
         assertSuccess(g, "gaussian-refit")
         let csv = try SimpleCSV(g.stdout)
         let variance = try csv.column("expected_variance"), mse = try csv.column("mean_squared_error")
@@ -157,7 +183,7 @@ final class TheoryRefitModelTests: CLITestCase {
             assertRelativelyEqual(Double(csv.rows[n - 1][mse])!, 1 - pow(0.9, Double(n)))
         }
         let c = try collapse("theory", "--model", "categorical", "--samples", "20", "--generations", "1", "--zipf-support", "2",
-                             "--zipf-exponent", "0", "--regimes", "replace", "--format", "csv")
+                             "--zipf-exponent", "0", "--regimes", "replace", "--format", "wide")
         assertSuccess(c, "categorical")
         // Uniform on 2 symbols: S₀ = 1/2, E S₁ = 1 − (19/20)(1/2).
         assertRelativelyEqual(Double(try SimpleCSV(c.stdout).rows[0][6])!, 1 - 0.95 * 0.5)

@@ -6,7 +6,7 @@ import XCTest
 final class TheoryMultivariateGaussianTests: CLITestCase {
     func testClosedFormsAgainstIndependentValues() throws {
         let r = try collapse("theory", "--model", "gaussian-refit-d", "--samples", "10", "--generations", "3", "--estimator", "mle",
-                             "--covariance-eigenvalues", "4,2,1", "--regimes", "replace", "--format", "csv")
+                             "--covariance-eigenvalues", "4,2,1", "--regimes", "replace", "--format", "wide")
         assertSuccess(r, "gaussian-refit-d")
         let csv = try SimpleCSV(r.stdout)
         XCTAssertEqual(csv.rows.count, 3)
@@ -26,7 +26,7 @@ final class TheoryMultivariateGaussianTests: CLITestCase {
         }
         // d = 1 (σ² = 2): the bounds meet at G3's E W₂² = 2σ²(1 − ρⁿ), ρ = √(2/M)·Γ(M/2)/Γ((M−1)/2).
         let one = try collapse("theory", "--model", "gaussian-refit-d", "--samples", "6", "--generations", "4", "--estimator", "mle",
-                               "--dimension", "1", "--noise-variance", "2", "--regimes", "replace", "--format", "csv")
+                               "--dimension", "1", "--noise-variance", "2", "--regimes", "replace", "--format", "wide")
         assertSuccess(one, "gaussian-refit-d d=1")
         let c1 = try SimpleCSV(one.stdout)
         let rho = (2.0 / 6).squareRoot() * tgamma(3) / tgamma(2.5)

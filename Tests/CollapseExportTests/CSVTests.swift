@@ -153,3 +153,24 @@ final class CSVFieldNumberTests: XCTestCase {
         XCTAssertEqual(CSVField.number(nil as Int?), "")
     }
 }
+
+/// A wide closed-form table becomes the long results format.
+final class LongResultsTests: XCTestCase {
+    func testClosedFormsBecomeOneRowPerMetricWithParametersKept() {
+        var wide = CSVTable(header: ["model", "regime", "generation", "synthetic_generations", "samples", "dimension", "theory_test_error", "bound"])
+        wide.append(["m", "accumulate", "1", "0", "100", "10", "0.1", "0.2"])
+        wide.append(["m", "", "2", "1", "100", "10", "", "0.3"])
+        let long = LongResults.fromClosedForms(wide, model: "fallback", metrics: [("theory_test_error", "test_error"), ("bound", "bound")],
+                                               derived: ["synthetic_generations"])
+        XCTAssertEqual(long.header, LongResults.columns + ["dimension"])
+        XCTAssertEqual(long.rows, [
+            ["m", "", "accumulate", "", "1", "test_error", "", "", "0.1", "100", "", "10"],
+            ["m", "", "accumulate", "", "1", "bound", "", "", "0.2", "100", "", "10"],
+            // An empty value gives no row; an empty regime is the default.
+            ["m", "", "replace", "", "2", "bound", "", "", "0.3", "100", "", "10"],
+        ])
+        XCTAssertEqual(LongResults.row(model: "a,b", dataset: "d", regime: "mix", realFraction: 0.5, generation: 3, metric: "nll", mean: 1.5,
+                                       standardError: nil, theory: nil, samples: 10, repeats: 1),
+                       "\"a,b\",d,mix,0.5,3,nll,1.5,,,10,1\n")
+    }
+}

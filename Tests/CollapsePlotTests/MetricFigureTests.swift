@@ -76,3 +76,36 @@ final class MetricFigureTests: XCTestCase {
         XCTAssertFalse(doc.elements.contains { $0.name == "path" && $0.has(class: "mc") })
     }
 }
+
+/// Closed-form tables (`collapse theory --format csv`), single runs (`collapse neural`) and
+/// several grid cells in one long-format file.
+final class LongFormatVariantsTests: XCTestCase {
+    func testTheoryOnlyRowsAndSeveralCellsDrawAsDashedSeriesPerCell() throws {
+        var lines = [MetricFigureTests.header + ",dimension,noise_variance"]
+        for d in [10, 20] { for regime in ["replace", "accumulate"] { for n in 1...4 {
+            lines.append("linear,,\(regime),,\(n),test_error,,,\(Double(n * d) / 89),100,,\(d),1.0")
+        } } }
+        let t = try MetricResultsTable(csv: lines.joined(separator: "\n") + "\n", source: "theory.csv")
+        XCTAssertEqual(t.series, ["replace, dimension=10", "accumulate, dimension=10", "replace, dimension=20", "accumulate, dimension=20"],
+                       "the varying parameter identifies the cell; the constant one does not")
+        XCTAssertTrue(t.rows.allSatisfy { $0.mean.isNaN && $0.standardError.isNaN && $0.theory != nil && $0.pair == "linear" })
+        let svg = try Figure.metricPanels(t)
+        XCTAssertTrue(svg.contains("closed forms (no simulation)"), "subtitle")
+        XCTAssertEqual(svg.components(separatedBy: "class=\"theory\"").count - 1, 4, "one dashed line per series")
+        XCTAssertFalse(svg.contains("no finite values"))
+    }
+
+    func testSingleRunsHaveNoBand() throws {
+        let csv = MetricFigureTests.header + "\n" + (1...3).map { "vae,glyphs,replace,,\($0),test_loss,\(0.02 * Double($0)),,,100,1" }
+            .joined(separator: "\n") + "\n"
+        let t = try MetricResultsTable(csv: csv, source: "nn.csv")
+        XCTAssertTrue(t.rows.allSatisfy { $0.standardError.isNaN && $0.theory == nil })
+        let svg = try Figure.metricPanels(t)
+        XCTAssertTrue(svg.contains("one run per regime"), "subtitle")
+        XCTAssertEqual(svg.components(separatedBy: "class=\"mc\"").count - 1, 1)
+        // A row with neither a mean nor a closed form is refused with its line.
+        XCTAssertThrowsError(try MetricResultsTable(csv: MetricFigureTests.header + "\nvae,glyphs,replace,,1,test_loss,,,,100,1\n", source: "x.csv")) {
+            XCTAssertTrue("\($0)".contains("x.csv:2: column 'mean'"), "\($0)")
+        }
+    }
+}
