@@ -10,11 +10,13 @@
 #    every daemon to 127.0.0.1 (CommunicationParameters=NoInAddrAny,NoCtldInAddrAny);
 # 3. starts munged, slurmctld and slurmd (node "localhost", shaped after `slurmd -C`);
 # 4. runs `submit.sh 3 OUT --experiment paper-linear -- --repeats 50 --noise-variance <the
-#    experiment's own five values>` and polls squeue until the array and the merge job are gone;
+#    experiment's own five values>` and polls squeue until the array and the merge job are gone,
+#    then the same for a generative sweep (`--experiment kde-moons-samples -- --repeats 20
+#    --generations 10`: sharding works for every family of the experiment engine);
 #    the comma-separated flag value and the comma and space in OUT are deliberate: they guard
 #    against extra flags or paths being cut at commas by sbatch --export;
-# 5. checks that all three array tasks and the merge job COMPLETED and that OUT/results.csv is
-#    byte-identical (cmp) to an unsharded `collapse sweep --experiment paper-linear --repeats 50`;
+# 5. checks, for each, that all three array tasks and the merge job COMPLETED and that
+#    OUT/results.csv is byte-identical (cmp) to the unsharded `collapse sweep` with the same flags;
 # 6. cancels what is left, stops the daemons it started (by their pids) and exits 0 on PASS,
 #    1 on FAIL. The temp dir is removed on PASS and kept (with logs) on FAIL or with IT_KEEP=1.
 #
@@ -64,7 +66,7 @@ finish() {
     done
     [ ${#started_pids[@]} -gt 0 ] && say "stopped the daemons this run started (pids ${started_pids[*]}) in $((SECONDS - stop_s)) s"
     if [ "$result" = pass ] && [ "$rc" -eq 0 ]; then
-        echo "PASS: SLURM job array ($shards shards) + merge job reproduce the unsharded results.csv byte for byte"
+        echo "PASS: SLURM job arrays ($shards shards) + merge jobs reproduce the unsharded results.csv byte for byte (linear and generative sweeps)"
         [ -n "$tmp" ] && { if [ "${IT_KEEP:-}" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi; }
         echo "total $((SECONDS - start_s)) s"
         echo "1 passed, 0 failed"
@@ -221,48 +223,57 @@ host="$(bounded 30 srun -N1 -n1 -t 1 hostname 2>&1)" || fail "srun hostname fail
 say "sinfo: partition it, node localhost idle; srun hostname -> $host"
 
 # ---- the test ------------------------------------------------------------------------------------
-say "reference: collapse sweep --experiment paper-linear --repeats $repeats (unsharded)"
-bounded 120 "$collapse" sweep --experiment paper-linear --repeats "$repeats" --output "$tmp/ref" --quiet \
-    >"$tmp/ref.log" 2>&1 || fail "unsharded reference sweep failed: $(tail -n 3 "$tmp/ref.log")"
-[ -s "$tmp/ref/results.csv" ] || fail "reference run wrote no results.csv"
+# sharded NAME EXPERIMENT FLAG...: the experiment with FLAGs, unsharded and as a SLURM job array
+# of $shards tasks plus the merge job; the merged results.csv must equal the unsharded one.
+sharded() {
+    local name="$1" experiment="$2"; shift 2
+    local ref="$tmp/ref-$name" out="$tmp/out-$name, sharded"
+    say "$name: reference: collapse sweep --experiment $experiment $* (unsharded)"
+    bounded 180 "$collapse" sweep --experiment "$experiment" "$@" --output "$ref" --quiet \
+        >"$ref.log" 2>&1 || fail "$name: unsharded reference sweep failed: $(tail -n 3 "$ref.log")"
+    [ -s "$ref/results.csv" ] || fail "$name: reference run wrote no results.csv"
 
-out="$tmp/out, sharded"
+    local submit_s=$SECONDS sub array_id merge_id
+    say "$name: submit.sh $shards '$out' --experiment $experiment -- $*"
+    sub="$(cd "$tmp/work" && COLLAPSE="$collapse" bounded 60 "$here/submit.sh" "$shards" "$out" \
+        --experiment "$experiment" -- "$@" 2>&1)" || fail "$name: submit.sh failed: $sub"
+    echo "$sub"
+    array_id="$(sed -n 's/^submitted array job \([0-9]*\) .*/\1/p' <<<"$sub")"
+    merge_id="$(sed -n 's/.* and merge job \([0-9]*\);.*/\1/p' <<<"$sub")"
+    [ -n "$array_id" ] && [ -n "$merge_id" ] || fail "$name: could not read the job ids from submit.sh's output"
+
+    local queue=""
+    while :; do
+        queue="$(bounded 10 squeue -h -j "$array_id,$merge_id" -o '%i %T %r' 2>&1)" \
+            || fail "squeue failed (is slurmctld still up?): $queue"
+        [ -z "$queue" ] && break
+        [ "$(remaining)" -gt 15 ] || fail "$name: jobs still queued near the time limit: $(tr '\n' ';' <<<"$queue")"
+        sleep 1
+    done
+    say "$name: array job $array_id and merge job $merge_id left the queue after $((SECONDS - submit_s)) s"
+
+    local states summary n_done i
+    states="$(bounded 10 scontrol -o show job "$array_id" 2>&1; bounded 10 scontrol -o show job "$merge_id" 2>&1)"
+    summary="$(awk '{ id = ""; task = ""; st = ""
+        for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "JobId") id = kv[2]
+            else if (kv[1] == "ArrayTaskId") task = kv[2]; else if (kv[1] == "JobState") st = kv[2] }
+        if (id != "") print (task != "" ? "array task " task " (job " id ")" : "merge job " id) ": " st }' <<<"$states" | sort)"
+    echo "$summary" | sed 's/^/   /'
+    n_done="$(grep -c ': COMPLETED$' <<<"$summary")"
+    [ "$n_done" -eq $((shards + 1)) ] || fail "$name: expected $((shards + 1)) COMPLETED jobs (the $shards array tasks and the merge), got $n_done"
+    for ((i = 0; i < shards; i++)); do
+        [ -s "$out/shard-$i/results.csv" ] || fail "$name: array task $i wrote no $out/shard-$i/results.csv"
+    done
+    [ -s "$out/results.csv" ] || fail "$name: the merge job wrote no $out/results.csv"
+    cmp "$ref/results.csv" "$out/results.csv" \
+        || fail "$name: merged results.csv differs from the unsharded run ($(wc -l <"$out/results.csv") vs $(wc -l <"$ref/results.csv") lines)"
+    say "$name: cmp: merged results.csv ($(wc -l <"$out/results.csv") lines) is byte-identical to the unsharded run"
+}
+
 noise="$("$collapse" sweep --show paper-linear | sed -n 's/^noise_variance = \[\(.*\)\]$/\1/p' | tr -d ' ')"
 [[ "$noise" == *,* ]] || fail "could not read paper-linear's noise_variance list (got '$noise')"
-submit_s=$SECONDS
-say "submit.sh $shards '$out' --experiment paper-linear -- --repeats $repeats --noise-variance $noise"
-sub="$(cd "$tmp/work" && COLLAPSE="$collapse" bounded 60 "$here/submit.sh" "$shards" "$out" \
-    --experiment paper-linear -- --repeats "$repeats" --noise-variance "$noise" 2>&1)" \
-    || fail "submit.sh failed: $sub"
-echo "$sub"
-array_id="$(sed -n 's/^submitted array job \([0-9]*\) .*/\1/p' <<<"$sub")"
-merge_id="$(sed -n 's/.* and merge job \([0-9]*\);.*/\1/p' <<<"$sub")"
-[ -n "$array_id" ] && [ -n "$merge_id" ] || fail "could not read the job ids from submit.sh's output"
-
-queue=""
-while :; do
-    queue="$(bounded 10 squeue -h -j "$array_id,$merge_id" -o '%i %T %r' 2>&1)" \
-        || fail "squeue failed (is slurmctld still up?): $queue"
-    [ -z "$queue" ] && break
-    [ "$(remaining)" -gt 15 ] || fail "jobs still queued near the time limit: $(tr '\n' ';' <<<"$queue")"
-    sleep 1
-done
-say "array job $array_id and merge job $merge_id left the queue after $((SECONDS - submit_s)) s"
-
-states="$(bounded 10 scontrol -o show job "$array_id" 2>&1; bounded 10 scontrol -o show job "$merge_id" 2>&1)"
-summary="$(awk '{ id = ""; task = ""; st = ""
-    for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "JobId") id = kv[2]
-        else if (kv[1] == "ArrayTaskId") task = kv[2]; else if (kv[1] == "JobState") st = kv[2] }
-    if (id != "") print (task != "" ? "array task " task " (job " id ")" : "merge job " id) ": " st }' <<<"$states" | sort)"
-echo "$summary" | sed 's/^/   /'
-n_done="$(grep -c ': COMPLETED$' <<<"$summary")"
-[ "$n_done" -eq $((shards + 1)) ] || fail "expected $((shards + 1)) COMPLETED jobs (the $shards array tasks and the merge), got $n_done"
-for ((i = 0; i < shards; i++)); do
-    [ -s "$out/shard-$i/results.csv" ] || fail "array task $i wrote no $out/shard-$i/results.csv"
-done
-[ -s "$out/results.csv" ] || fail "the merge job wrote no $out/results.csv"
-cmp "$tmp/ref/results.csv" "$out/results.csv" \
-    || fail "merged results.csv differs from the unsharded run ($(wc -l <"$out/results.csv") vs $(wc -l <"$tmp/ref/results.csv") lines)"
-say "cmp: merged results.csv ($(wc -l <"$out/results.csv") lines) is byte-identical to the unsharded run"
+sharded linear paper-linear --repeats "$repeats" --noise-variance "$noise"
+# A family other than the linear chain: the KDE experiment (three cells, T = 100, 300, 1000).
+sharded generative kde-moons-samples --repeats 20 --generations 10
 result=pass
 exit 0
