@@ -42,7 +42,7 @@ let package = Package(
         // runner for every family (grid, durable cells, resume, shards, merge, progress, lock).
         .target(name: "ExperimentEngine", dependencies: ["CollapseExport"]),
         // Sweep definitions (config files, named experiments), durable per-cell runs, shards, merge.
-        .target(name: "CollapseSweep", dependencies: ["LinearCollapse", "GenerativeChains", "NeuralCollapse", "ExperimentEngine"]),
+        .target(name: "CollapseSweep", dependencies: ["LinearCollapse", "GenerativeChains", "NeuralCollapse", "ParametricChains", "ExperimentEngine"]),
         // Reverse-mode automatic differentiation over dense Float32 matrices (cblas_sgemm), AdamW.
         .target(name: "Autodiff", dependencies: ["LinearAlgebra", "Randomness"]),
         // Neural generative models (transformer LM, VAE, DDPM) on the generation scheduler.

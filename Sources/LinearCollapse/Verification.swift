@@ -197,7 +197,7 @@ public enum Verification {
         PropagationPoint(id: "E3", purpose: "fresh real labels on 4 of 10 rows, ridge λ = 0.4 (bounded) vs the exact curve (proof E1 item 5)",
                          dimension: 3, samples: 10, noiseVariance: 1, ridge: 0.4,
                          schemes: [.replace], generations: 12, reported: [1, 3, 12], repeats: 20000, freshRealRows: 4),
-        PropagationPoint(id: "E3", purpose: "fresh real labels on 4 of 10 rows, min-norm, rank X_R = rank X = 3 (bounded) vs the exact curve (proof E1 item 5)",
+        PropagationPoint(id: "E5", purpose: "fresh real labels on 4 of 10 rows, min-norm, rank X_R = rank X = 3 (bounded) vs the exact curve (proof E1 item 5)",
                          dimension: 3, samples: 10, noiseVariance: 1, ridge: 0,
                          schemes: [.replace], generations: 12, reported: [1, 3, 12], repeats: 20000, freshRealRows: 4),
         PropagationPoint(id: "E4", purpose: "fresh real labels on 3 of 10 rows, min-norm, rank X_R < rank X = 6 (linear growth) vs the exact curve (proof E1 item 5)",

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import CollapseSweep
 import LinearCollapse
-import ParametricChains
 
 /// `collapse verify`: the Monte Carlo versus theory battery.
 struct VerifyCommand: ParsableCommand {
@@ -12,7 +12,7 @@ struct VerifyCommand: ParsableCommand {
         Each check prints its z-score. With K checks and family-wise false-alarm probability α \
         (--false-alarm), each |z| is compared with z* = Φ⁻¹(1 − α/(2K)) (Bonferroni), so a correct \
         implementation fails with probability about α (nominal: each z is only approximately normal). \
-        V1–V8 (linear chain), F1–F3 and O1 (fresh designs, proofs D1, O1), E1–E2 (exact propagation on \
+        V1–V8 (linear chain), F1–F3 and O1 (fresh designs, proofs D1, O1), E1–E5 (exact propagation on \
         one design, proof E1), R1–R3 (ridge downstream of the generator chain, power-law Σ, proof R1) and U1–U2, G1–G6, W1 (exactly solvable chains, proofs U1, G1, G3, G4, W1); \
         `--list` describes each. For the linear checks — design-averaged: (mean − closed form)/SE, used \
         where T ≥ d + 10 (finite higher moments, proof L1). given-design: replicates standardised by \
@@ -51,16 +51,11 @@ struct VerifyCommand: ParsableCommand {
         }
     }
 
-    static var allIDs: [String] {
-        Verification.defaultBattery.map(\.id) + Verification.freshDesignBattery.map(\.id)
-            + Verification.propagationBattery.map(\.id) + ChainVerification.battery.map(\.id) + RidgeVerification.battery.map(\.id)
-    }
-
     func selectedIDs() throws -> Set<String>? {
         guard let only else { return nil }
         let ids = try ListParsing.items(only, flag: "--only", expected: "check ids from `collapse verify --list`")
-        for id in ids where !Self.allIDs.contains(id) {
-            throw ValidationError("--only: unknown check id '\(id)'; available: \(Self.allIDs.joined(separator: ", "))")
+        for id in ids where !VerificationSuite.allIDs.contains(id) {
+            throw ValidationError("--only: unknown check id '\(id)'; available: \(VerificationSuite.allIDs.joined(separator: ", "))")
         }
         return Set(ids)
     }
@@ -80,28 +75,20 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         if list {
-            for p in Verification.defaultBattery {
-                print("\(p.id.padding(toLength: 4, withPad: " ", startingAt: 0)) linear chain \(p.cell), \(p.generations) generations, R = \(p.repeats): \(p.purpose)")
-            }
-            for p in Verification.freshDesignBattery {
-                print("\(p.id.padding(toLength: 4, withPad: " ", startingAt: 0)) fresh-design chain d=\(p.dimension), \(p.schedule.count) generations, R = \(p.repeats): \(p.purpose)")
-            }
-            for p in Verification.propagationBattery {
-                print("\(p.id.padding(toLength: 4, withPad: " ", startingAt: 0)) one fixed design d=\(p.dimension) T=\(p.samples) σ²=\(p.noiseVariance), \(p.generations) generations, R = \(p.repeats): \(p.purpose)")
-            }
-            for p in ChainVerification.battery {
-                print("\(p.id.padding(toLength: 4, withPad: " ", startingAt: 0)) M = \(p.samples), \(p.generations) generations, R = \(p.repeats): \(p.purpose)")
-            }
-            RidgeVerifySupport.list()
+            VerificationSuite.listing.forEach { print($0) }
             return
         }
         let started = Date()
         let threads = try runOptions.resolvedThreads()
         let selected = try selectedIDs()
         let seedList = try parsedSeeds() ?? [try runOptions.resolvedSeed(default: 1)]
-        var batches: [Batch] = []
+        var batches: [[VerificationSuite.Outcome]] = []
         for seed in seedList {
-            batches.append(try collect(seed: seed, threads: threads, selected: selected))
+            do {
+                batches.append(try VerificationSuite.run(seed: seed, threads: threads, only: selected, familyFalseAlarm: falseAlarm))
+            } catch {
+                throw CLIError("numerical failure during verification (seed \(seed)): \(error)")
+            }
             if seedList.count > 1 {
                 Console.note("seed \(seed) done (\(batches.count)/\(seedList.count), \(String(format: "%.0f", Date().timeIntervalSince(started))) s)")
             }
@@ -110,13 +97,12 @@ struct VerifyCommand: ParsableCommand {
         let total = batches.reduce(0) { $0 + $1.count }
         let zStar = Verification.threshold(familyFalseAlarm: falseAlarm, statistics: max(total, 1))
         var failed = 0
-        if seedList.count == 1 {
-            failed = printBatch(batches[0], zStar: zStar, onlyFailures: false)
-        } else {
-            for (seed, batch) in zip(seedList, batches) {
-                let f = printBatch(batch, zStar: zStar, onlyFailures: true)
-                print("seed \(seed): \(batch.count) checks, \(f) failed, max |z| = \(String(format: "%.2f", batch.maxAbsZ))")
-                failed += f
+        for (seed, batch) in zip(seedList, batches) {
+            let failures = batch.filter { !$0.passes(threshold: zStar) }
+            failed += failures.count
+            printTable(seedList.count == 1 ? batch : failures, zStar: zStar)
+            if seedList.count > 1 {
+                print("seed \(seed): \(batch.count) checks, \(failures.count) failed, max |z| = \(String(format: "%.2f", batch.map { abs($0.z) }.max() ?? 0))")
             }
         }
         let seedText = seedList.count == 1 ? "seed \(seedList[0])" : "\(seedList.count) seeds (\(seedList.first!)…\(seedList.last!))"
@@ -128,88 +114,17 @@ struct VerifyCommand: ParsableCommand {
         if failed > 0 { throw ExitCode(1) }
     }
 
-    /// Every statistic of one seed's run.
-    struct Batch {
-        var linear: [Verification.Check]
-        var chains: [ChainVerification.Check]
-        var propagation: [Verification.PropagationCheck]
-        var ridge: [RidgeVerification.Check]
-        var count: Int { linear.count + chains.count + propagation.count + ridge.count }
-        var maxAbsZ: Double {
-            (linear.map(\.z) + chains.map(\.z) + propagation.map(\.z) + ridge.map(\.z)).map(abs).max() ?? 0
+    /// One row per statistic: id, check, setting, generation, mean ± SE, target, z, result.
+    func printTable(_ outcomes: [VerificationSuite.Outcome], zStar: Double) {
+        guard !outcomes.isEmpty else { return }
+        let width = min(34, max(8, outcomes.map(\.setting.count).max() ?? 8))
+        print(pad("id", 4) + pad("check", 24) + "  " + "setting".padding(toLength: width, withPad: " ", startingAt: 0) + pad("gen", 5) +
+              pad("MC mean", 13) + pad("± SE", 12) + pad("target", 13) + pad("z", 8) + "  result")
+        for o in outcomes {
+            print(pad(o.id, 4) + pad(o.check, 24) + "  " + o.setting.padding(toLength: width, withPad: " ", startingAt: 0) + pad(String(o.generation), 5) +
+                  pad(fmt(o.mean), 13) + pad(o.standardError.map(fmt) ?? "(std.)", 12) + pad(fmt(o.target), 13) +
+                  pad(String(format: "%.2f", o.z), 8) + (o.passes(threshold: zStar) ? "  ok" : "  FAIL"))
         }
-    }
-
-    func collect(seed: UInt64, threads: Int, selected: Set<String>?) throws -> Batch {
-        let linearPoints = Verification.defaultBattery.filter { selected?.contains($0.id) ?? true }
-        var linear: [Verification.Check]
-        let propagation: [Verification.PropagationCheck], ridge: [RidgeVerification.Check]
-        do {
-            linear = linearPoints.isEmpty ? []
-                : try Verification.run(battery: linearPoints, seed: seed, threads: threads, familyFalseAlarm: falseAlarm).checks
-            let freshPoints = Verification.freshDesignBattery.filter { selected?.contains($0.id) ?? true }
-            linear += try Verification.runFreshDesign(points: freshPoints, seed: seed, threads: threads)
-            propagation = try Verification.runPropagation(
-                points: Verification.propagationBattery.filter { selected?.contains($0.id) ?? true }, seed: seed, threads: threads)
-            ridge = try RidgeVerification.run(points: RidgeVerification.battery.filter { selected?.contains($0.id) ?? true }, seed: seed, threads: threads)
-        } catch {
-            throw CLIError("numerical failure during verification (seed \(seed)): \(error)")
-        }
-        let chains = ChainVerification.run(seed: seed, threads: threads, only: selected)
-        return Batch(linear: linear, chains: chains, propagation: propagation, ridge: ridge)
-    }
-
-    /// Prints the batch's tables (only failing rows if `onlyFailures`) and returns its failures.
-    func printBatch(_ batch: Batch, zStar: Double, onlyFailures: Bool) -> Int {
-        var failed = 0
-        var report = Verification.Report(checks: batch.linear, threshold: zStar, familyFalseAlarm: falseAlarm)
-        var chainChecks = batch.chains, propagation = batch.propagation, ridge = batch.ridge
-        for i in report.checks.indices {
-            let c = report.checks[i]
-            report.checks[i].passed = c.kind == .accumulateBound ? c.z <= zStar : abs(c.z) <= zStar
-        }
-        failed = report.checks.filter { !$0.passed }.count + propagation.filter { abs($0.z) > zStar }.count
-            + chainChecks.filter { abs($0.z) > zStar }.count + ridge.filter { !$0.passes(threshold: zStar) }.count
-        if onlyFailures {
-            report.checks = report.checks.filter { !$0.passed }
-            propagation = propagation.filter { abs($0.z) > zStar }
-            chainChecks = chainChecks.filter { abs($0.z) > zStar }
-            ridge = ridge.filter { !$0.passes(threshold: zStar) }
-        }
-        if !report.checks.isEmpty {
-            print(pad("id", 4) + pad("check", 17) + pad("regime", 12) + pad("d", 5) + pad("T", 6) + pad("σ²", 8) +
-                  pad("gen", 5) + pad("MC mean", 13) + pad("± SE", 12) + pad("theory", 13) + pad("z", 8) + "  result")
-        }
-        for c in report.checks {
-            print(pad(c.id, 4) + pad(c.kind.rawValue, 17) + pad(c.regime.name, 12) + pad(String(c.cell.dimension), 5) +
-                  pad(String(c.cell.samples), 6) + pad(fmt(c.cell.noiseVariance), 8) + pad(String(c.generation), 5) +
-                  pad(fmt(c.mean), 13) + pad(c.kind == .givenDesign ? "(std.)" : fmt(c.standardError), 12) + pad(fmt(c.target), 13) +
-                  pad(String(format: "%.2f", c.z), 8) + (c.passed ? "  ok" : "  FAIL"))
-        }
-        if report.checks.contains(where: { $0.kind == .givenDesign }) {
-            print("given-design rows: theory is the mean of the exact conditional expectations; z = Σ Zᵢ/√R with each " +
-                  "replicate standardised by its own conditional mean and variance (L2), so no single SE applies.")
-        }
-        if !propagation.isEmpty {
-            print(pad("id", 4) + pad("scheme", 16) + pad("d", 4) + pad("T", 5) + pad("λ", 6) + pad("gen", 5) + pad("MC mean", 13) +
-                  pad("± SE", 12) + pad("exact", 13) + pad("z", 8) + "  result")
-        }
-        for c in propagation {
-            let ok = abs(c.z) <= zStar
-            print(pad(c.point.id, 4) + pad(Verification.schemeName(c.scheme, freshRealRows: c.point.freshRealRows), 16) + pad(String(c.point.dimension), 4) +
-                  pad(String(c.point.samples), 5) + pad(fmt(c.point.ridge), 6) + pad(String(c.generation), 5) + pad(fmt(c.mean), 13) +
-                  pad(fmt(c.standardError), 12) + pad(fmt(c.exact), 13) + pad(String(format: "%.2f", c.z), 8) + (ok ? "  ok" : "  FAIL"))
-        }
-        if !chainChecks.isEmpty {
-            print(pad("id", 4) + pad("chain", 12) + pad("parameters", 16) + pad("gen", 5) + pad("MC mean", 13) + pad("± SE", 12) +
-                  pad("theory", 13) + pad("z", 8) + "  result")
-        }
-        for c in chainChecks {
-            let ok = abs(c.z) <= zStar
-            print(pad(c.id, 4) + pad(c.label, 12) + pad(c.parameters, 16) + pad(String(c.generation), 5) + pad(fmt(c.mean), 13) +
-                  pad(fmt(c.standardError), 12) + pad(fmt(c.theory), 13) + pad(String(format: "%.2f", c.z), 8) + (ok ? "  ok" : "  FAIL"))
-        }
-        _ = RidgeVerifySupport.printChecks(ridge, threshold: zStar)
-        return failed
+        VerificationSuite.notes.forEach { print($0) }
     }
 }

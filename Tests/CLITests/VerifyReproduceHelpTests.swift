@@ -16,7 +16,7 @@ final class VerifyCommandTests: CLITestCase {
         XCTAssertEqual(lines.count, checks + other.count, r.stdout)
         XCTAssertEqual(lines.filter { $0.hasSuffix("  ok") }.count, checks)
         XCTAssertFalse(r.stdout.contains("FAIL"), r.stdout)
-        for id in ["V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8", "F1", "F2", "F3", "O1", "E1", "E2", "E3", "E4", "U1", "U2", "G1", "G2", "G3", "G4", "G5", "G6", "W1", "R1", "R2", "R3"] {
+        for id in ["V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8", "F1", "F2", "F3", "O1", "E1", "E2", "E3", "E4", "E5", "U1", "U2", "G1", "G2", "G3", "G4", "G5", "G6", "W1", "R1", "R2", "R3"] {
             XCTAssertTrue(lines.contains { $0.hasPrefix("  \(id) ") }, "no check from \(id)")
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.path), [], "verify wrote files")

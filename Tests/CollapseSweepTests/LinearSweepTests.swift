@@ -259,3 +259,26 @@ final class LinearSweepSpecTests: XCTestCase {
         }
     }
 }
+
+/// The verification suite's pass rules and catalogue (what `collapse verify` prints).
+final class VerificationSuiteTests: XCTestCase {
+    func testPassRules() {
+        func outcome(_ z: Double, _ rule: VerificationSuite.Outcome.Rule, mean: Double = 1, target: Double = 1, se: Double? = 0.1) -> VerificationSuite.Outcome {
+            VerificationSuite.Outcome(id: "X", check: "c", setting: "s", generation: 1, mean: mean, standardError: se, target: target, z: z, rule: rule)
+        }
+        XCTAssertTrue(outcome(-3.2, .twoSided).passes(threshold: 3.3))
+        XCTAssertFalse(outcome(-3.4, .twoSided).passes(threshold: 3.3))
+        XCTAssertTrue(outcome(-50, .oneSided).passes(threshold: 3.3), "a bound is only violated from above")
+        XCTAssertFalse(outcome(3.4, .oneSided).passes(threshold: 3.3))
+        // |mean − target| ≤ z*·SE + allowance: 0.5 ≤ 3·0.1 + 0.25.
+        XCTAssertTrue(outcome(5, .withAllowance(0.25), mean: 1.5, target: 1).passes(threshold: 3))
+        XCTAssertFalse(outcome(5, .withAllowance(0.1), mean: 1.5, target: 1).passes(threshold: 3))
+    }
+
+    func testEveryCheckIsListedOnce() {
+        let ids = VerificationSuite.allIDs
+        XCTAssertEqual(Set(ids).count, ids.count, "duplicate check ids: \(ids)")
+        XCTAssertEqual(VerificationSuite.listing.count, ids.count)
+        for (id, line) in zip(ids, VerificationSuite.listing) { XCTAssertTrue(line.hasPrefix(id + " "), line) }
+    }
+}

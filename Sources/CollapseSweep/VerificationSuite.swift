@@ -1,0 +1,111 @@
+import LinearCollapse
+import ParametricChains
+
+/// Every Monte Carlo versus closed-form check of `collapse verify`, as one list of statistics
+/// with their pass rules, under one Bonferroni family: V1–V8 (linear chain, proofs T1, T2, L1,
+/// L2), F1–F3 and O1 (fresh designs, D1, O1), E1–E5 (exact propagation, E1), R1–R3 (ridge after
+/// the generator chain, R1), U1–U2, G1–G6, W1 (exactly solvable chains, U1, G1, G3, G4, W1).
+public enum VerificationSuite {
+    /// One statistic and its pass rule at threshold `z*`.
+    public struct Outcome: Sendable {
+        public enum Rule: Sendable {
+            /// `|z| ≤ z*`.
+            case twoSided
+            /// `z ≤ z*` (the accumulate bound).
+            case oneSided
+            /// `|mean − target| ≤ z*·SE + allowance` (ridge deterministic equivalents, R1 §5).
+            case withAllowance(Double)
+        }
+
+        public var id: String
+        /// What is compared: `design-averaged`, `given-design`, `bound`, a propagation scheme, a
+        /// chain, a ridge check.
+        public var check: String
+        /// The parameter point, e.g. `replace d=10 T=100 σ²=1`.
+        public var setting: String
+        public var generation: Int
+        public var mean: Double
+        /// nil where no single standard error applies (given-design: each replicate is
+        /// standardised by its own conditional variance, proof L2).
+        public var standardError: Double?
+        /// The closed form, exact value or bound compared with.
+        public var target: Double
+        public var z: Double
+        public var rule: Rule
+
+        public init(id: String, check: String, setting: String, generation: Int, mean: Double, standardError: Double?, target: Double,
+                    z: Double, rule: Rule) {
+            self.id = id; self.check = check; self.setting = setting; self.generation = generation
+            self.mean = mean; self.standardError = standardError; self.target = target; self.z = z; self.rule = rule
+        }
+
+        public func passes(threshold zStar: Double) -> Bool {
+            switch rule {
+            case .twoSided: return abs(z) <= zStar
+            case .oneSided: return z <= zStar
+            case let .withAllowance(a): return abs(mean - target) <= zStar * (standardError ?? 0) + a
+            }
+        }
+    }
+
+    /// Every check id, in battery order.
+    public static var allIDs: [String] {
+        Verification.defaultBattery.map(\.id) + Verification.freshDesignBattery.map(\.id)
+            + Verification.propagationBattery.map(\.id) + ChainVerification.battery.map(\.id) + RidgeVerification.battery.map(\.id)
+    }
+
+    /// One line per check: its id, parameter point, replicates and purpose.
+    public static var listing: [String] {
+        func id(_ s: String) -> String { s.padding(toLength: 4, withPad: " ", startingAt: 0) }
+        return Verification.defaultBattery.map { "\(id($0.id)) linear chain \($0.cell), \($0.generations) generations, R = \($0.repeats): \($0.purpose)" }
+            + Verification.freshDesignBattery.map { "\(id($0.id)) fresh-design chain d=\($0.dimension), \($0.schedule.count) generations, R = \($0.repeats): \($0.purpose)" }
+            + Verification.propagationBattery.map {
+                "\(id($0.id)) one fixed design d=\($0.dimension) T=\($0.samples) σ²=\($0.noiseVariance), \($0.generations) generations, R = \($0.repeats): \($0.purpose)"
+            }
+            + ChainVerification.battery.map { "\(id($0.id)) M = \($0.samples), \($0.generations) generations, R = \($0.repeats): \($0.purpose)" }
+            + RidgeVerification.battery.map {
+                "\(id($0.id)) ridge chain \($0.spectrumLabel) d=\($0.spectrum.dimension) T=\($0.samples) λ=\($0.ridge) T₀=\($0.generatorSamples), " +
+                    "\($0.generations) generations, R = \($0.repeats): \($0.purpose)"
+            }
+    }
+
+    /// What the table's columns mean where a row is not a plain (mean − target)/SE.
+    public static let notes = [
+        "given-design rows: the target is the mean of the exact conditional expectations; z = Σ Zᵢ/√R with each replicate " +
+            "standardised by its own conditional mean and variance (L2), so no single SE applies.",
+        "bound rows: one-sided, z = (mean − σ²d/(T−d−1)·π²/6)/SE ≤ z*. ridge rows: exact|X compares risk − E[risk | X] with 0; " +
+            "det. equivalent passes when |mean − DE| ≤ z*·SE + allowance (A·DE/d, A = \(RidgeVerification.equivalentAllowance); proof R1 §5).",
+    ]
+
+    /// Runs the selected checks (all when `only` is nil) under `seed`.
+    public static func run(seed: UInt64, threads: Int, only: Set<String>?, familyFalseAlarm alpha: Double) throws -> [Outcome] {
+        func chosen(_ id: String) -> Bool { only?.contains(id) ?? true }
+        var out: [Outcome] = []
+        let linearPoints = Verification.defaultBattery.filter { chosen($0.id) }
+        var linear = linearPoints.isEmpty ? []
+            : try Verification.run(battery: linearPoints, seed: seed, threads: threads, familyFalseAlarm: alpha).checks
+        linear += try Verification.runFreshDesign(points: Verification.freshDesignBattery.filter { chosen($0.id) }, seed: seed, threads: threads)
+        for c in linear {
+            let c2 = c.cell
+            out.append(Outcome(id: c.id, check: c.kind.rawValue,
+                               setting: "\(c.regime.name) d=\(c2.dimension) T=\(c2.samples) σ²=\(c2.noiseVariance)", generation: c.generation,
+                               mean: c.mean, standardError: c.kind == .givenDesign ? nil : c.standardError, target: c.target, z: c.z,
+                               rule: c.kind == .accumulateBound ? .oneSided : .twoSided))
+        }
+        for c in try Verification.runPropagation(points: Verification.propagationBattery.filter { chosen($0.id) }, seed: seed, threads: threads) {
+            out.append(Outcome(id: c.point.id, check: Verification.schemeName(c.scheme, freshRealRows: c.point.freshRealRows),
+                               setting: "d=\(c.point.dimension) T=\(c.point.samples) λ=\(c.point.ridge)", generation: c.generation,
+                               mean: c.mean, standardError: c.standardError, target: c.exact, z: c.z, rule: .twoSided))
+        }
+        for c in ChainVerification.run(seed: seed, threads: threads, only: only) {
+            out.append(Outcome(id: c.id, check: c.label, setting: c.parameters, generation: c.generation, mean: c.mean,
+                               standardError: c.standardError, target: c.theory, z: c.z, rule: .twoSided))
+        }
+        for c in try RidgeVerification.run(points: RidgeVerification.battery.filter { chosen($0.id) }, seed: seed, threads: threads) {
+            out.append(Outcome(id: c.point.id, check: c.point.kind.rawValue,
+                               setting: "d=\(c.point.spectrum.dimension) T=\(c.point.samples) λ=\(c.point.ridge)", generation: c.generation,
+                               mean: c.mean, standardError: c.standardError, target: c.target, z: c.z, rule: .withAllowance(c.allowance)))
+        }
+        return out
+    }
+}
