@@ -103,3 +103,60 @@ final class SchedulerAgreementTests: XCTestCase {
         }
     }
 }
+
+/// The fresh-design fast path (`FreshDesignSimulator`, proof D1) against the scheduler with a
+/// model that draws a new design every generation, on the same stream in the same order (w*,
+/// then per generation the design column-major and the noise): replace does the same
+/// arithmetic (bit for bit); accumulate solves the normal equations of the summed Gram matrices
+/// where the model refactorises the stacked design (to a relative 1e-8, as above).
+final class FreshDesignSchedulerAgreementTests: XCTestCase {
+    struct FreshDesignOLS: GenerativeModel {
+        typealias Data = RegressionData
+        let truth: [Double]
+        let sigma: Double
+        var coefficients: [Double] = []
+
+        mutating func fit(_ data: RegressionData) throws { coefficients = try LeastSquaresSolver(design: data.x).solve(data.y) }
+
+        mutating func sample<G: RandomNumberGenerator>(count t: Int, using rng: inout G) -> RegressionData {
+            let x = Matrix(rows: t, columns: truth.count, columnMajor: Normal.array(count: t * truth.count, using: &rng))
+            let noise = Normal.array(count: t, scale: sigma, using: &rng)
+            var y = BLAS.multiply(x, coefficients)
+            for i in 0..<t { y[i] += noise[i] }
+            return RegressionData(x: x, y: y)
+        }
+
+        func evaluate() -> Double { zip(coefficients, truth).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
+    }
+
+    func testFreshDesignFastPathIsTheSchedulerPath() throws {
+        let generations = 8
+        for (d, t, s2) in [(3, 20, 1.0), (5, 8, 0.5), (6, 4, 2.0)] {
+            for regime in [Regime.replace, .accumulate] {
+                for replicate in 0..<4 {
+                    let sim = FreshDesignSimulator(dimension: d, schedule: Array(repeating: (t, s2), count: generations), regimes: [regime])
+                    var errors = [Double](repeating: .nan, count: generations)
+                    var fastRNG = Xoshiro256StarStar(seed: 90, stream: [UInt64(replicate)])
+                    try errors.withUnsafeMutableBufferPointer { try sim.run(rng: &fastRNG, errors: $0) }
+
+                    var rng = Xoshiro256StarStar(seed: 90, stream: [UInt64(replicate)])
+                    let truth = Normal.array(count: d, using: &rng)
+                    var model = FreshDesignOLS(truth: truth, sigma: s2.squareRoot(), coefficients: truth)
+                    let real = model.sample(count: t, using: &rng)        // y = X w* + E, drawn as the fast path draws it
+                    var unused = Xoshiro256StarStar(seed: 0)
+                    let slow = try GenerationScheduler<FreshDesignOLS>(regime: regime, generations: generations)
+                        .run(model: &model, realData: real, sampling: &rng, subsampling: &unused)
+                    for n in 0..<generations {
+                        let what = "d=\(d) T=\(t) \(regime) replicate \(replicate) generation \(n + 1)"
+                        if regime == .replace {
+                            XCTAssertEqual(errors[n], slow[n], what)
+                        } else {
+                            XCTAssertEqual(errors[n], slow[n], accuracy: 1e-8 * slow[n], what)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
