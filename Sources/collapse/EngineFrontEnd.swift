@@ -66,7 +66,7 @@ extension EngineFrontEnd {
         return EngineFrontEnd(family: family, spec: spec, threads: try runOptions.resolvedThreads(), shard: parsedShard,
                               output: try OutputDirectory(path: output), resume: resume, force: force,
                               maxMemory: try runOptions.parsedMaxMemory(), runOptions: runOptions,
-                              showProgress: !control.quiet && (control.progress || isatty(STDERR_FILENO) == 1))
+                              progress: control.quiet ? nil : (control.progress || isatty(STDERR_FILENO) == 1) ? .bar : .lines)
     }
 }
 
@@ -82,7 +82,9 @@ struct EngineFrontEnd {
     var force: Bool
     var maxMemory: Double?
     var runOptions: RunOptions
-    var showProgress: Bool
+    /// The bar (terminal or --progress), a plain line a minute (a log), or none (--quiet).
+    enum ProgressStyle { case bar, lines }
+    var progress: ProgressStyle?
 
     /// Runs; returns the results file when complete, nil for a finished shard or an
     /// interrupted run (which exits 130 after saying what was kept). `summarize` adds facts
@@ -110,7 +112,8 @@ struct EngineFrontEnd {
         Interruption.install()
         let outcome: ExperimentRunner.Outcome
         do {
-            outcome = try runner.run(progress: showProgress ? TerminalProgress() : nil, isCancelled: { Interruption.requested })
+            let reporter: TerminalProgress? = progress.map { $0 == .bar ? TerminalProgress() : TerminalProgress.lines() }
+            outcome = try runner.run(progress: reporter, isCancelled: { Interruption.requested })
         } catch let e as RunnerError {
             throw CLIError(e.description)
         }

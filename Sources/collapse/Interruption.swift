@@ -26,8 +26,12 @@ enum Interruption {
     }
 }
 
-/// A progress bar on stderr: cells done / total, replicates per second and ETA by work units.
+/// Progress on stderr: cells done / total, replicates per second and ETA by work units. On a
+/// terminal (or with --progress) a bar redrawn in place; otherwise (a log file, a batch job) one
+/// plain line per `lineInterval` seconds, so long runs say where they are without flooding logs.
 final class TerminalProgress: RunProgress, @unchecked Sendable {
+    /// nil: the bar; else the seconds between plain lines.
+    private let lineInterval: Double?
     private let lock = NSLock()
     private var cells = 0, cellsDone = 0
     private var totalWork = 0.0, work = 0.0
@@ -35,12 +39,22 @@ final class TerminalProgress: RunProgress, @unchecked Sendable {
     private var start = Date()
     private var lastDraw = Date.distantPast
 
+    init(lineInterval: Double? = nil) { self.lineInterval = lineInterval }
+
+    /// The plain-line reporter for a stderr that is not a terminal: every 60 s, or every
+    /// `COLLAPSE_PROGRESS_INTERVAL` seconds when that is set (tests use a short one).
+    static func lines() -> TerminalProgress {
+        let env = ProcessInfo.processInfo.environment["COLLAPSE_PROGRESS_INTERVAL"].flatMap(Double.init)
+        return TerminalProgress(lineInterval: env.map { max($0, 0.01) } ?? 60)
+    }
+
     func begin(cells: Int, totalWork: Double) {
         lock.withLock {
             self.cells = cells
             self.totalWork = max(totalWork, 1)
             start = Date()
-            draw(force: true)
+            lastDraw = start
+            if lineInterval == nil { draw(force: true) }
         }
     }
 
@@ -52,13 +66,13 @@ final class TerminalProgress: RunProgress, @unchecked Sendable {
         }
     }
 
-    func cellFinished() { lock.withLock { cellsDone += 1; draw(force: true) } }
+    func cellFinished() { lock.withLock { cellsDone += 1; draw(force: lineInterval == nil) } }
 
-    func end() { lock.withLock { FileHandle.standardError.write(Data("\n".utf8)) } }
+    func end() { lock.withLock { if lineInterval == nil { FileHandle.standardError.write(Data("\n".utf8)) } } }
 
     private func draw(force: Bool) {
         let now = Date()
-        guard force || now.timeIntervalSince(lastDraw) >= 0.2 else { return }
+        guard force || now.timeIntervalSince(lastDraw) >= (lineInterval ?? 0.2) else { return }
         lastDraw = now
         let fraction = min(work / totalWork, 1)
         let width = 28
@@ -66,9 +80,11 @@ final class TerminalProgress: RunProgress, @unchecked Sendable {
         let elapsed = now.timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(replicates) / elapsed : 0
         let eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : .nan
-        let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] " +
-            "cells \(cellsDone)/\(cells)  \(String(format: "%3.0f", fraction * 100))%  " +
-            "\(String(format: "%.0f", rate)) rep/s  ETA \(Self.clock(eta))   "
+        let status = "cells \(cellsDone)/\(cells)  \(String(format: "%3.0f", fraction * 100))%  " +
+            "\(String(format: "%.0f", rate)) rep/s  ETA \(Self.clock(eta))"
+        let line = lineInterval == nil
+            ? "\r[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] " + status + "   "
+            : "progress: " + status + " (elapsed \(Self.clock(elapsed)))\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
 

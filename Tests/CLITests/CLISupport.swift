@@ -61,7 +61,7 @@ enum CLIHarness {
     /// Runs `collapse arguments…` with `directory` as working directory; stdout and stderr are
     /// captured through files in `captureDirectory` (outside `directory`), so a chatty command can
     /// never block on a full pipe.
-    static func run(_ arguments: [String], in directory: URL, captureDirectory: URL,
+    static func run(_ arguments: [String], in directory: URL, captureDirectory: URL, environment: [String: String] = [:],
                     timeout: TimeInterval = 120, file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
         let exe = try binary()
         let id = UUID().uuidString
@@ -80,6 +80,7 @@ enum CLIHarness {
         process.standardOutput = outHandle
         process.standardError = errHandle
         process.standardInput = FileHandle.nullDevice
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         try process.run()
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {
@@ -180,9 +181,9 @@ class CLITestCase: XCTestCase {
         try CLIHarness.run(arguments, in: work, captureDirectory: root, timeout: timeout, file: file, line: line)
     }
 
-    func collapse(arguments: [String], timeout: TimeInterval = 120,
+    func collapse(arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 120,
                   file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
-        try CLIHarness.run(arguments, in: work, captureDirectory: root, timeout: timeout, file: file, line: line)
+        try CLIHarness.run(arguments, in: work, captureDirectory: root, environment: environment, timeout: timeout, file: file, line: line)
     }
 
     /// Asserts a clean successful run: exit 0 and no crash report.

@@ -176,6 +176,16 @@ final class SweepProgressTests: CLITestCase {
         XCTAssertFalse(plain.stderr.contains("rep/s"), "no bar when stderr is not a terminal: \(plain.stderr)")
         let both = try collapse(arguments: base + ["--progress", "--quiet", "--output", "s"])
         XCTAssertNotEqual(both.status, 0)
+        // Not a terminal (a log, a batch job): a plain line per interval (60 s; shortened here).
+        let logged = try collapse(arguments: ["simulate", "--dimension", "10", "--samples", "200,400", "--repeats", "20000",
+                                              "--generations", "30", "--seed", "1", "--output", "l"],
+                                  environment: ["COLLAPSE_PROGRESS_INTERVAL": "0.05"])
+        assertSuccess(logged, "simulate with periodic progress")
+        let lines = logged.stderr.split(separator: "\n").filter { $0.hasPrefix("progress: cells ") }
+        XCTAssertGreaterThan(lines.count, 0, logged.stderr)
+        XCTAssertFalse(logged.stderr.contains("\r"), "plain lines, no carriage returns")
+        let quietLog = try collapse(arguments: base + ["--quiet", "--output", "lq"], environment: ["COLLAPSE_PROGRESS_INTERVAL": "0.001"])
+        XCTAssertFalse(quietLog.stderr.contains("progress:"), quietLog.stderr)
     }
 }
 
