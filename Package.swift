@@ -20,7 +20,7 @@ let package = Package(
         .systemLibrary(name: "CLapack", path: "Sources/CLapack"),
         .target(name: "LinearAlgebra", dependencies: ["CLapack"]),
         .target(name: "Randomness"),
-        // Closed forms: pure Swift, no BLAS, no sampling.
+        // Closed forms and the catalogue of closed-form models: pure Swift, no BLAS, no sampling.
         .target(name: "CollapseTheory"),
         // Regimes, the generative-model protocol and the one generation scheduler.
         .target(name: "CollapseCore", dependencies: ["Randomness"]),
@@ -41,7 +41,8 @@ let package = Package(
         // The experiment engine: family parameters, specs from flags and config files, and one
         // runner for every family (grid, durable cells, resume, shards, merge, progress, lock).
         .target(name: "ExperimentEngine", dependencies: ["CollapseExport"]),
-        // Sweep definitions (config files, named experiments), durable per-cell runs, shards, merge.
+        // The catalogue: the engine's families by name, the named experiments of every family,
+        // and the verification suite (every Monte Carlo vs closed-form check with its pass rule).
         .target(name: "CollapseSweep", dependencies: ["LinearCollapse", "GenerativeChains", "NeuralCollapse", "ParametricChains", "ExperimentEngine"]),
         // Reverse-mode automatic differentiation over dense Float32 matrices (cblas_sgemm), AdamW.
         .target(name: "Autodiff", dependencies: ["LinearAlgebra", "Randomness"]),

@@ -5,7 +5,7 @@ Timing (default d=32, T=1000, N=50 generations, sigma^2=1, the paper's setting).
 in {replace, accumulate} is timed separately, so a number measures one regime's chain only.
 Both programs run single-threaded: OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=MKL_NUM_THREADS=1 in
 the environment of both, and `--threads 1` for Swift.
-  reference: reference/numpy_reference.py with R_ref replicates (default 20 for replace, 5 for
+  reference: scripts/reference/numpy_reference.py with R_ref replicates (default 20 for replace, 5 for
              accumulate, whose literal re-stacking pinv costs ~1 s per replicate); time per
              replicate = its own time.perf_counter() around the regime's chain (no interpreter
              start-up).
@@ -53,7 +53,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT / "reference" / "numpy_reference.py"
+REFERENCE = ROOT / "scripts" / "reference" / "numpy_reference.py"
 REGIMES = ("replace", "accumulate")
 CHECK_GENERATIONS = (1, 2, 10, 25, 50)
 # Single-threaded BLAS for both programs.

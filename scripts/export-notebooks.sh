@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the sweep CSVs with the collapse CLI, executes the notebooks in notebooks/ headless and
+# Regenerates the sweep CSVs with the collapse CLI, executes the notebooks in scripts/notebooks/ headless and
 # exports each to notebooks-exports/<name>/: <name>.html, <name>.md with its PNGs in <name>_files/,
 # and the executed <name>.ipynb when it is under 1 MiB. Also writes notebooks-exports/PROVENANCE.md.
 #
@@ -63,8 +63,8 @@ if missing:
     print(f"export-notebooks: missing Python package(s): {', '.join(missing)}", file=sys.stderr)
     sys.exit(1)
 EOF
-"$python" notebooks/build_notebooks.py --check \
-    || fail "the .ipynb files differ from notebooks/build_notebooks.py; run: $python notebooks/build_notebooks.py"
+"$python" scripts/notebooks/build_notebooks.py --check \
+    || fail "the .ipynb files differ from scripts/notebooks/build_notebooks.py; run: $python scripts/notebooks/build_notebooks.py"
 
 elapsed() { echo "$((SECONDS - $1)) s"; }
 
@@ -90,10 +90,10 @@ fi
 # --- (b) execute, (c) export -----------------------------------------------------------------
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/export-notebooks.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
-# Paths as the notebooks see them (they run with notebooks/ as working directory): relative, so no
+# Paths as the notebooks see them (they run with scripts/notebooks/ as working directory): relative, so no
 # machine-specific path ends up in the exports.
-export COLLAPSE_PAPER_CSV="../$paper_dir/results.csv"
-export COLLAPSE_COT_CSV="../$cot_dir/results.csv"
+export COLLAPSE_PAPER_CSV="../../$paper_dir/results.csv"
+export COLLAPSE_COT_CSV="../../$cot_dir/results.csv"
 export PYDEVD_DISABLE_FILE_VALIDATION=1
 
 nbconvert() {  # nbconvert ARGS... — quiet unless it fails
@@ -106,10 +106,10 @@ nbconvert() {  # nbconvert ARGS... — quiet unless it fails
 
 for name in "${notebooks[@]}"; do
     t0=$SECONDS
-    nbconvert --to notebook --execute "notebooks/$name.ipynb" --output-dir "$tmp" --output "$name" \
+    nbconvert --to notebook --execute "scripts/notebooks/$name.ipynb" --output-dir "$tmp" --output "$name" \
         --ExecutePreprocessor.timeout=1200 --ExecutePreprocessor.kernel_name=python3 \
         --ExecutePreprocessor.record_timing=False \
-        || fail "executing notebooks/$name.ipynb failed (error above)"
+        || fail "executing scripts/notebooks/$name.ipynb failed (error above)"
     out="$exports/$name"
     rm -rf "$out"
     mkdir -p "$out"
@@ -137,7 +137,7 @@ paper_dir, cot_dir, target = sys.argv[1:4]
 lines = [
     "# Provenance of these exports",
     "",
-    "Written by `scripts/export-notebooks.sh`: the notebooks in `notebooks/` executed headless on the CSVs",
+    "Written by `scripts/export-notebooks.sh`: the notebooks in `scripts/notebooks/` executed headless on the CSVs",
     "below, then exported to HTML and Markdown (+ PNG). Regenerate with `scripts/export-notebooks.sh`.",
     "",
     "| CSV | experiment | seed | d | T | σ² | generations | replicates R | rows | collapse | source commit |",

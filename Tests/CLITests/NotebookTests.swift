@@ -2,13 +2,13 @@ import Foundation
 import XCTest
 
 /// Executes the three notebooks headless against small CSVs written by the CLI
-/// (`notebooks/test_notebooks.py`): every cell must run without error and each notebook must
+/// (`scripts/notebooks/test_notebooks.py`): every cell must run without error and each notebook must
 /// draw at least one figure. Needs the Python packages of scripts/requirements-notebooks.txt
 /// (installed by scripts/install-deps.sh, which the README's test command runs first).
 final class NotebookTests: CLITestCase {
     func testNotebooksExecuteAgainstSmallCSVs() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let script = root.appendingPathComponent("notebooks/test_notebooks.py")
+        let script = root.appendingPathComponent("scripts/notebooks/test_notebooks.py")
         guard FileManager.default.fileExists(atPath: script.path) else {
             throw CLITestError("missing \(script.path)")
         }

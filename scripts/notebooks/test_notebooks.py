@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Executes every notebook in this folder against small CSVs written by the collapse CLI.
 
-    python3 notebooks/test_notebooks.py [--binary .build/release/collapse]
+    python3 scripts/notebooks/test_notebooks.py [--binary .build/release/collapse]
 
-For each notebook: the committed .ipynb matches notebooks/build_notebooks.py, it executes headless
+For each notebook: the committed .ipynb matches scripts/notebooks/build_notebooks.py, it executes headless
 (nbclient) with COLLAPSE_PAPER_CSV / COLLAPSE_COT_CSV pointing at the small CSVs, no cell produced
 an error output, and at least one figure came out (display_data with image/png). Plain Python, no
 pytest; about 15-25 s. Prints one PASS/FAIL line per notebook and ends with "N passed, M failed";
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+ROOT = HERE.parent.parent
 NOTEBOOKS = ["paper-linear", "collapse-or-thrive", "mc-vs-theory"]
 
 SMALL_SWEEPS = {
@@ -66,7 +66,7 @@ def check_generated(name: str) -> None:
         sys.path.pop(0)
     path = HERE / f"{name}.ipynb"
     if not path.is_file() or path.read_text(encoding="utf-8") != build_notebooks.render(build_notebooks.build(name)):
-        raise Failure(f"{path.name} differs from build_notebooks.py; run python3 notebooks/build_notebooks.py")
+        raise Failure(f"{path.name} differs from build_notebooks.py; run python3 scripts/notebooks/build_notebooks.py")
 
 
 def execute(name: str, kernel_log: Path):

@@ -4,8 +4,8 @@
 The .ipynb files are generated so that a change is reviewed here, as plain Python, and the
 notebooks stay byte-for-byte reproducible (fixed cell ids, no outputs, no execution counts).
 
-    python3 notebooks/build_notebooks.py           # (re)write the .ipynb files
-    python3 notebooks/build_notebooks.py --check   # exit 1 if a committed .ipynb is out of date
+    python3 scripts/notebooks/build_notebooks.py           # (re)write the .ipynb files
+    python3 scripts/notebooks/build_notebooks.py --check   # exit 1 if a committed .ipynb is out of date
 
 Executed copies (HTML, Markdown + PNG) are made by scripts/export-notebooks.sh.
 """
@@ -156,10 +156,10 @@ def paper_linear():
         $\pi^2/6 \approx 1.645$ times the error of the first fit.
 
         **Input.** The CSV path comes from the environment variable `COLLAPSE_PAPER_CSV`; by default
-        `../results/paper-linear/results.csv` relative to this notebook (written by
+        `../../results/paper-linear/results.csv` relative to this notebook (written by
         `scripts/export-notebooks.sh` or `.build/release/collapse sweep --experiment paper-linear --output results/paper-linear`).
         '''),
-        code(setup_cell("COLLAPSE_PAPER_CSV", "../results/paper-linear/results.csv", "paper-linear", FIGURE_COLUMNS)),
+        code(setup_cell("COLLAPSE_PAPER_CSV", "../../results/paper-linear/results.csv", "paper-linear", FIGURE_COLUMNS)),
         code(SUMMARY_CELL),
         md(r'''
         ## The figure
@@ -293,10 +293,10 @@ def collapse_or_thrive():
         regime removes the bias of the unseen directions, and accumulate stays flat at about that bias.
 
         **Input.** The CSV path comes from the environment variable `COLLAPSE_COT_CSV`; by default
-        `../results/collapse-or-thrive-linear/results.csv` relative to this notebook (written by
+        `../../results/collapse-or-thrive-linear/results.csv` relative to this notebook (written by
         `scripts/export-notebooks.sh` or `.build/release/collapse sweep --experiment collapse-or-thrive-linear --output results/collapse-or-thrive-linear`).
         '''),
-        code(setup_cell("COLLAPSE_COT_CSV", "../results/collapse-or-thrive-linear/results.csv",
+        code(setup_cell("COLLAPSE_COT_CSV", "../../results/collapse-or-thrive-linear/results.csv",
                         "collapse-or-thrive-linear", FIGURE_COLUMNS)),
         code(SUMMARY_CELL),
         code(r'''
@@ -506,9 +506,9 @@ def mc_vs_theory():
         draws would be. Generation $n = 1$ is the fit on real data.
 
         **Input.** The CSV path comes from `COLLAPSE_PAPER_CSV`; by default
-        `../results/paper-linear/results.csv` relative to this notebook.
+        `../../results/paper-linear/results.csv` relative to this notebook.
         '''),
-        code(setup_cell("COLLAPSE_PAPER_CSV", "../results/paper-linear/results.csv", "paper-linear", Z_COLUMNS)),
+        code(setup_cell("COLLAPSE_PAPER_CSV", "../../results/paper-linear/results.csv", "paper-linear", Z_COLUMNS)),
         code(SUMMARY_CELL),
         md(r'''
         ## Table: generations 1, 2, 5, 10, 20, 50
@@ -655,7 +655,7 @@ def main() -> int:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path.relative_to(HERE.parent)}")
     if stale:
-        print(f"out of date: {', '.join(stale)}; run python3 notebooks/build_notebooks.py", file=sys.stderr)
+        print(f"out of date: {', '.join(stale)}; run python3 scripts/notebooks/build_notebooks.py", file=sys.stderr)
         return 1
     return 0
 

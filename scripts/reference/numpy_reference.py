@@ -34,7 +34,7 @@ For single-threaded timings set OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM
 in the environment (scripts/compare-reference.py does).
 
 Example:
-  python3 reference/numpy_reference.py --dimension 32 --samples 1000 --noise-variance 1 \
+  python3 scripts/reference/numpy_reference.py --dimension 32 --samples 1000 --noise-variance 1 \
       --generations 50 --repeats 20 --regimes replace,accumulate --seed 0 --output out.csv
 """
 
