@@ -71,6 +71,8 @@ final class BadInputTests: CLITestCase {
         Case(["verify", "--false-alarm", "0"], ["--false-alarm", "0", "(0, 0.5)"]),
         Case(["verify", "--false-alarm", "0.5"], ["--false-alarm", "0.5", "(0, 0.5)"]),
         Case(["verify", "--threads", "0"], ["--threads", "0", "1...1024"]),
+        // Regression (issue 14): verify accepted --max-memory and ignored it.
+        Case(["verify", "--max-memory", "1G"], ["--max-memory", "not supported by collapse verify"]),
         Case(["reproduce", "--repeats", "1"], ["--repeats", "1", "2..."], output: true),
         Case(["reproduce", "--repeats", "50", "--false-alarm", "1"], ["--false-alarm", "1", "(0, 0.5)"], output: true),
         Case(["reproduce", "--repeats", "50", "--seed", "x"], ["--seed", "'x'"], output: true),
