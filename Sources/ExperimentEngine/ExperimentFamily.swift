@@ -57,6 +57,9 @@ public protocol ExperimentFamily: Sendable {
     /// merge reuses them: returns the 1-based row number and the problem, or nil. Guards against
     /// truncated, edited or foreign files.
     func checkRows(_ rows: Substring, spec: ExperimentSpec, cell: ExperimentSpec.Cell) -> (row: Int, problem: String)?
+    /// The files the run reads (data files named by parameters): the output directory may not
+    /// be, contain or alias one of them.
+    func inputFiles(_ spec: ExperimentSpec) -> [(key: String, path: String)]
     /// Whether a cell runs on one thread (the runner then runs up to `threads` cells at once,
     /// each with `CellContext.threads == 1`), rather than spreading its replicates over all.
     var runsCellsConcurrently: Bool { get }
@@ -81,5 +84,9 @@ extension ExperimentFamily {
     public func manifestEntries(_ spec: ExperimentSpec) -> [(String, JSONValue)] { [] }
     public func notes(_ spec: ExperimentSpec) -> [String] { [] }
     public var runsCellsConcurrently: Bool { false }
+    /// By default the parameter `data`, when given.
+    public func inputFiles(_ spec: ExperimentSpec) -> [(key: String, path: String)] {
+        spec.one("data")?.textValue.map { [("data", $0)] } ?? []
+    }
     public func checkRows(_ rows: Substring, spec: ExperimentSpec, cell: ExperimentSpec.Cell) -> (row: Int, problem: String)? { nil }
 }

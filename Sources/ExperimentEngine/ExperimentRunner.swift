@@ -186,6 +186,11 @@ public struct ExperimentRunner: Sendable {
                              maxMemory: options.maxMemory)
         let fm = FileManager.default
         let dir = options.output
+        for (key, path) in options.family.inputFiles(options.spec) {
+            if let problem = OutputSafety.overlap(output: dir, input: URL(fileURLWithPath: path)) {
+                throw RunnerError("--output \(dir.path): \(problem) (\(options.spec.location(of: key))); choose another --output")
+            }
+        }
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: dir.path, isDirectory: &isDir) else { return }
         guard isDir.boolValue else { throw RunnerError("--output \(dir.path): exists and is not a directory") }
@@ -407,6 +412,34 @@ public struct ExperimentRunner: Sendable {
         }
         return (out, rows)
     }
+}
+
+/// Whether an output path would touch an input: the one check every command uses before it
+/// writes (symlinks resolved on both sides).
+public enum OutputSafety {
+    /// The path with every symlink resolved, also through components that do not exist yet.
+    static func resolved(_ url: URL) -> URL {
+        var existing = url.standardizedFileURL, rest: [String] = []
+        while !FileManager.default.fileExists(atPath: existing.path) && existing.path != "/" {
+            rest.insert(existing.lastPathComponent, at: 0)
+            existing = existing.deletingLastPathComponent()
+        }
+        var out = existing.resolvingSymlinksInPath()
+        for c in rest { out.appendPathComponent(c) }
+        return out.standardizedFileURL
+    }
+
+    /// Why writing into directory `output` would touch `input`, or nil: `output` is the input,
+    /// or contains it (the run's files, or `--force`, could replace it).
+    public static func overlap(output: URL, input: URL) -> String? {
+        let o = resolved(output).path, i = resolved(input).path
+        if i == o { return "is the input \(input.path)" }
+        if i.hasPrefix(o.hasSuffix("/") ? o : o + "/") { return "contains the input \(input.path)" }
+        return nil
+    }
+
+    /// Whether two paths name the same file once symlinks are resolved.
+    public static func same(_ a: URL, _ b: URL) -> Bool { resolved(a).path == resolved(b).path }
 }
 
 /// The cells left to run, handed to concurrent workers in grid order.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CollapseExport
 import CollapsePlot
+import ExperimentEngine
 import Foundation
 
 /// `collapse plot`: SVG figures from a results CSV.
@@ -80,6 +81,12 @@ struct PlotCommand: ParsableCommand {
             throw ValidationError("--output \(output): is a directory; expected a file path, e.g. \(output)/figure.svg")
         }
         guard !results.isEmpty else { throw ValidationError("RESULTS: empty path; expected a results CSV file") }
+        if OutputSafety.same(URL(fileURLWithPath: output), URL(fileURLWithPath: results)) {
+            throw ValidationError("--output \(output): is the results file being drawn; choose another path (e.g. figure.svg)")
+        }
+        if let ext = URL(fileURLWithPath: output).pathExtension.lowercased() as String?, !["svg", ""].contains(ext) {
+            throw ValidationError("--output \(output): collapse plot writes SVG; name the file .svg (convert it to \(ext.uppercased()) with a tool such as rsvg-convert or inkscape)")
+        }
         // Reading the file and drawing are cheap; doing it here reports a bad file or a value
         // not in it with this command's usage. `run()` draws again.
         _ = try render()

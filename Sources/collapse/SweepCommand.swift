@@ -167,8 +167,22 @@ struct MergeCommand: ParsableCommand {
     @Option(name: .customLong("output"), parsing: .unconditional, help: "Directory for the merged results.csv.")
     var output: String
 
+    @Flag(name: .customLong("force"), help: "Replace results.csv, manifest.json and experiment.toml already in --output.")
+    var force = false
+
     func validate() throws {
         guard !directories.isEmpty else { throw ValidationError("give one or more sweep directories to merge") }
+        // The merged files go into --output; the shards may live below it (OUT/shard-I, as the
+        // SLURM scripts lay them out), but --output may not be one of them.
+        for d in directories where OutputSafety.same(URL(fileURLWithPath: output), URL(fileURLWithPath: d)) {
+            throw ValidationError("--output \(output): is \(d), a directory to merge; choose another --output")
+        }
+        let existing = ["results.csv", "manifest.json", ExperimentRunner.specFile].filter {
+            FileManager.default.fileExists(atPath: URL(fileURLWithPath: output).appendingPathComponent($0).path)
+        }
+        if !existing.isEmpty && !force {
+            throw ValidationError("--output \(output): already holds \(existing.joined(separator: ", ")); pass --force to replace them, or choose another --output")
+        }
         var isDir: ObjCBool = false
         for d in directories where !(FileManager.default.fileExists(atPath: d, isDirectory: &isDir) && isDir.boolValue) {
             throw ValidationError("\(d): not a directory; expected sweep directories written by `collapse sweep`")

@@ -244,3 +244,68 @@ final class DeterminismTests: CLITestCase {
         XCTAssertEqual(one.stdout.split(separator: "\n").dropLast(), two.stdout.split(separator: "\n").dropLast())
     }
 }
+
+/// Regressions (issue 14, output safety): no command writes over one of its inputs, whether
+/// named directly, inside the output directory or through a symlink.
+final class OutputSafetyTests: CLITestCase {
+    func points(_ name: String) throws -> URL {
+        let url = work.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let text = (0..<60).map { i in "\(Double(i % 7) * 0.3),\(Double(i % 5) * -0.2)" }.joined(separator: "\n") + "\n"
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    func testAnOutputThatHoldsOrAliasesAnInputIsRefused() throws {
+        // generative --data out/points.csv --output out (and the same through a symlink, with --force).
+        let data = try points("out/points.csv")
+        let before = try Data(contentsOf: data)
+        let base = ["generative", "--model", "gaussian", "--dataset", "csv", "--data", data.path, "--samples", "20", "--test-size", "10",
+                    "--generations", "2", "--repeats", "2", "--seed", "1"]
+        try FileManager.default.createSymbolicLink(at: work.appendingPathComponent("alias"), withDestinationURL: work.appendingPathComponent("out"))
+        for output in ["out", "alias"] {
+            let r = try collapse(arguments: base + ["--output", output, "--force"])
+            XCTAssertEqual(r.status, 64, "\(output): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("contains the input") && r.stderr.contains("--data"), r.stderr)
+            assertNoCrashReport(r, output)
+        }
+        XCTAssertEqual(try Data(contentsOf: data), before, "the input is untouched")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("out").path), ["points.csv"])
+        assertSuccess(try collapse(arguments: base + ["--output", "elsewhere"]), "a separate output")
+
+        // plot RESULTS --output RESULTS, directly and through a symlink; and a non-SVG name.
+        let results = work.appendingPathComponent("elsewhere/results.csv")
+        let csv = try Data(contentsOf: results)
+        try FileManager.default.createSymbolicLink(at: work.appendingPathComponent("link.csv"), withDestinationURL: results)
+        for output in [results.path, "link.csv"] {
+            let r = try collapse("plot", results.path, "--output", output)
+            XCTAssertEqual(r.status, 64, r.stderr)
+            XCTAssertTrue(r.stderr.contains("is the results file being drawn"), r.stderr)
+        }
+        XCTAssertEqual(try Data(contentsOf: results), csv)
+        let pdf = try collapse("plot", results.path, "--output", "figure.pdf")
+        XCTAssertEqual(pdf.status, 64, pdf.stderr)
+        XCTAssertTrue(pdf.stderr.contains("writes SVG"), pdf.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("figure.pdf").path))
+    }
+
+    func testMergeNeverWritesIntoAShardOrOverAnotherResult() throws {
+        let args = ["sweep", "--dimension", "2", "--samples", "10,20", "--generations", "2", "--repeats", "4", "--seed", "3", "--quiet"]
+        for i in 0..<2 { assertSuccess(try collapse(arguments: args + ["--shard", "\(i)/2", "--output", "runs/shard-\(i)"]), "shard \(i)") }
+        let shard0 = try contents("results.csv", under: work.appendingPathComponent("runs/shard-0"))
+        let into = try collapse("merge", "runs/shard-0", "runs/shard-1", "--output", "runs/shard-0")
+        XCTAssertEqual(into.status, 64, into.stderr)
+        XCTAssertTrue(into.stderr.contains("a directory to merge"), into.stderr)
+        XCTAssertEqual(try contents("results.csv", under: work.appendingPathComponent("runs/shard-0")), shard0)
+        // The SLURM layout (shards below the output) is allowed.
+        assertSuccess(try collapse("merge", "runs/shard-0", "runs/shard-1", "--output", "runs"), "merge into the shards' parent")
+        // An unrelated results.csv is not replaced without --force.
+        try FileManager.default.createDirectory(at: work.appendingPathComponent("other"), withIntermediateDirectories: true)
+        try "mine\n".write(to: work.appendingPathComponent("other/results.csv"), atomically: true, encoding: .utf8)
+        let over = try collapse("merge", "runs/shard-0", "runs/shard-1", "--output", "other")
+        XCTAssertEqual(over.status, 64, over.stderr)
+        XCTAssertTrue(over.stderr.contains("already holds results.csv") && over.stderr.contains("--force"), over.stderr)
+        XCTAssertEqual(try contents("results.csv", under: work.appendingPathComponent("other")), "mine\n")
+        assertSuccess(try collapse("merge", "runs/shard-0", "runs/shard-1", "--output", "other", "--force"), "merge --force")
+    }
+}
