@@ -12,7 +12,7 @@ final class VerifyCommandTests: CLITestCase {
         let checks = try XCTUnwrap(Int(last.split(separator: " ").first ?? ""), last)
         // One line per check; otherwise only table headers, the notes on given-design and ridge rows and the summary.
         let other = lines.filter { !$0.hasSuffix("  ok") }
-        XCTAssertTrue(other.allSatisfy { $0.hasPrefix("  id") || $0.hasPrefix("given-design rows") || $0.hasPrefix("ridge rows") || $0 == last }, r.stdout)
+        XCTAssertTrue(other.allSatisfy { $0.hasPrefix("  id") || $0.hasPrefix("given-design rows") || $0.hasPrefix("bound rows") || $0 == last }, r.stdout)
         XCTAssertEqual(lines.count, checks + other.count, r.stdout)
         XCTAssertEqual(lines.filter { $0.hasSuffix("  ok") }.count, checks)
         XCTAssertFalse(r.stdout.contains("FAIL"), r.stdout)
@@ -39,7 +39,7 @@ final class VerifyCommandTests: CLITestCase {
 
     /// Slow mode: one Bonferroni family over every seed; per-seed summary lines, failing rows only.
     func testVerifyAcrossSeeds() throws {
-        let r = try collapse("verify", "--only", "E3,U1", "--seeds", "3-5", "--threads", "2")
+        let r = try collapse("verify", "--only", "E3,E5,U1", "--seeds", "3-5", "--threads", "2")
         assertSuccess(r, "verify --seeds")
         let lines = r.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.filter { $0.hasPrefix("seed ") }.count, 3, r.stdout)
@@ -47,7 +47,7 @@ final class VerifyCommandTests: CLITestCase {
         XCTAssertTrue(lines.last!.hasPrefix("42 checks, 0 failed;") && lines.last!.contains("Bonferroni over 42") &&
                       lines.last!.contains("3 seeds (3…5)"), r.stdout)
         // The same statistics as three single-seed runs (the seed is the only input).
-        let single = try collapse("verify", "--only", "E3,U1", "--seed", "4", "--threads", "1")
+        let single = try collapse("verify", "--only", "E3,E5,U1", "--seed", "4", "--threads", "1")
         let maxZ = single.stdout.split(separator: "\n").filter { $0.hasSuffix("  ok") }
             .compactMap { Double($0.split(separator: " ").dropLast().last ?? "") }.map(abs).max()!
         XCTAssertTrue(lines.contains("seed 4: 14 checks, 0 failed, max |z| = \(String(format: "%.2f", maxZ))"), r.stdout + single.stdout)
