@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["CLapack"]),
         .target(name: "Randomness"),
         // Closed forms and the catalogue of closed-form models: pure Swift, no BLAS, no sampling.
-        .target(name: "CollapseTheory"),
+        .target(name: "CollapseTheory", dependencies: ["CollapseExport"]),
         // Regimes, the generative-model protocol and the one generation scheduler.
         .target(name: "CollapseCore", dependencies: ["Randomness"]),
         // The linear-regression collapse simulator, Monte Carlo runner and verification battery.
@@ -56,7 +56,7 @@ let package = Package(
         ]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Randomness"]),
-        .testTarget(name: "CollapseTheoryTests", dependencies: ["CollapseTheory"]),
+        .testTarget(name: "CollapseTheoryTests", dependencies: ["CollapseTheory", "CollapseExport"]),
         .testTarget(name: "CollapseCoreTests", dependencies: ["CollapseCore", "Randomness"]),
         .testTarget(name: "LinearCollapseTests",
                     dependencies: ["LinearCollapse", "LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore", "CollapseExport", "ExperimentEngine"]),

@@ -99,35 +99,17 @@ extension TheoryCommand {
     /// synthetic generations.
     func runRidge() throws {
         let o = ridgeOptions
-        var table = CSVTable(header: ["model", "generation", "synthetic_generations", "dimension", "samples", "noise_variance",
-                                      "generator_samples", "generator_noise_variance", "spectrum", "beta", "source", "ridge_choice",
-                                      "ridge", "kappa", "df1", "df2", "bias", "variance", "collapse", "theory_test_error"])
-        for d in try grid.dimensions() {
-            let spectrum = try ridgeSpectrum(dimension: d)
-            for t in try grid.sampleSizes() { for s2 in try grid.noiseVariances() {
-                let t0 = generatorSamples ?? t, s0 = generatorNoiseVariance ?? s2
-                for choice in try ridgeChoices() { for n in 1...grid.generations {
-                    let terms: RidgeDeterministicEquivalent.Terms?
-                    if let lambda = choice {
-                        terms = RidgeDeterministicEquivalent.terms(spectrum: spectrum, samples: t, noiseVariance: s2, ridge: lambda,
-                                                                   syntheticGenerations: n - 1, generatorSamples: t0, generatorNoiseVariance: s0)
-                    } else {
-                        let best = RidgeDeterministicEquivalent.optimalRidge(spectrum: spectrum, samples: t, noiseVariance: s2, syntheticGenerations: n - 1,
-                                                                             generatorSamples: t0, generatorNoiseVariance: s0)
-                        if best?.atBoundary == true {
-                            Console.note("warning: d = \(d), T = \(t), generation \(n): the optimal λ is at the edge of the scanned range (10^−10 … 10^4 times the top eigenvalue)")
-                        }
-                        terms = best?.terms
-                    }
-                    guard let terms else { throw CLIError("no finite deterministic equivalent at d = \(d), T = \(t), T₀ = \(t0), generation \(n)") }
-                    table.append(["ridge", String(n), String(n - 1), String(d), String(t), CSVField.number(s2), String(t0), CSVField.number(s0),
-                                  o.spectrum, o.spectrum == "power-law" ? CSVField.number(o.beta ?? 1.5) : "",
-                                  o.spectrum == "power-law" ? CSVField.number(o.source ?? 0.5) : "", choice == nil ? "optimal" : "given",
-                                  CSVField.number(terms.ridge), CSVField.number(terms.kappa), CSVField.number(terms.df1), CSVField.number(terms.df2),
-                                  CSVField.number(terms.bias), CSVField.number(terms.variance), CSVField.number(terms.collapse),
-                                  CSVField.number(terms.total)])
-                } }
-            } }
+        let table: CSVTable
+        do {
+            let built = try TheoryTables.ridge(spectra: try grid.dimensions().map { ($0, try ridgeSpectrum(dimension: $0)) },
+                                               setting: .init(spectrumName: o.spectrum, beta: o.beta, source: o.source),
+                                               samples: try grid.sampleSizes(), noiseVariances: try grid.noiseVariances(),
+                                               generatorSamples: generatorSamples, generatorNoiseVariance: generatorNoiseVariance,
+                                               choices: try ridgeChoices(), generations: grid.generations)
+            built.warnings.forEach(Console.note)
+            table = built.table
+        } catch let e as TheoryTables.NoEquivalent {
+            throw CLIError(e.description)
         }
         if format != "table" { printLong(table); return }
         print(Self.ridgeFormula)

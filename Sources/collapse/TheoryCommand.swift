@@ -142,23 +142,10 @@ struct TheoryCommand: ParsableCommand {
     /// Proof D1: replace with a fresh design each generation; the Dohmatob chain when the
     /// generators' size is given (generations 1…n−1 are generators, generation n the downstream fit).
     func runFreshDesign() throws {
-        var table = CSVTable(header: ["model", "regime", "generation", "synthetic_generations", "dimension", "samples", "noise_variance",
-                                      "generator_samples", "generator_noise_variance", "theory_test_error"])
-        for d in try grid.dimensions() { for t in try grid.sampleSizes() { for s2 in try grid.noiseVariances() {
-            let t0 = generatorSamples ?? t, s0 = generatorNoiseVariance ?? s2
-            for form in try parsedRegimes() { for n in 1...grid.generations {
-                let schedule = Array(repeating: (t0, s0), count: n - 1) + [(t, s2)]
-                let v: Double?
-                if form == .accumulate {
-                    v = FreshDesignTheory.accumulateExpectedTestError(dimension: d, schedule: schedule)
-                } else {
-                    v = FreshDesignTheory.expectedTestError(dimension: d, schedule: schedule)
-                        ?? FreshDesignTheory.overparameterisedExpectedTestError(dimension: d, samples: t, noiseVariance: s2, generation: n)
-                }
-                table.append(["fresh-design", form.rawValue, String(n), String(n - 1), String(d), String(t), CSVField.number(s2),
-                              String(t0), CSVField.number(s0), CSVField.number(v)])
-            } }
-        } } }
+        let table = TheoryTables.freshDesign(dimensions: try grid.dimensions(), samples: try grid.sampleSizes(),
+                                             noiseVariances: try grid.noiseVariances(), generatorSamples: generatorSamples,
+                                             generatorNoiseVariance: generatorNoiseVariance, regimes: try parsedRegimes(),
+                                             generations: grid.generations)
         if format != "table" { printLong(table); return }
         print(Self.models.first { $0.name == model }!.formula)
         print(pad("regime", 12) + pad("d", 5) + pad("T", 8) + pad("σ²", 8) + pad("T₀", 8) + pad("σ₀²", 8) + pad("generation", 12) + pad("synthetic", 11) + pad("test error", 14))
@@ -170,54 +157,28 @@ struct TheoryCommand: ParsableCommand {
     /// The chains of proofs U1 and G1: one row per (parameters, regime or weight, generation).
     func runChainModel() throws {
         let ms = try grid.sampleSizes(), n = grid.generations
-        var table = CSVTable(header: ["model", "regime", "generation", "samples", "variance", "weight", "theory_mse"])
+        let table: CSVTable
         switch model {
         case "gaussian-refit":
-            let e = GaussianFittingTheory.Estimator(rawValue: estimator)!
-            table.header = ["model", "regime", "generation", "samples", "variance", "estimator", "mean_squared_error", "expected_variance"]
-            for m in ms { for v in try grid.noiseVariances() { for form in try parsedRegimes() { for g in 1...n {
-                let (mse, variance) = form == .replace
-                    ? (GaussianFittingTheory.meanErrorRatio(e, generation: g, samples: m), GaussianFittingTheory.varianceRatio(e, generation: g, samples: m))
-                    : (GaussianFittingTheory.accumulateMeanErrorRatio(e, generation: g, samples: m),
-                       GaussianFittingTheory.accumulateVarianceRatio(e, generation: g, samples: m))
-                table.append(["gaussian-refit", form.rawValue, String(g), String(m), CSVField.number(v), e.rawValue,
-                              CSVField.number(v * mse), CSVField.number(v * variance)])
-            } } } }
+            let table = TheoryTables.gaussianRefit(GaussianFittingTheory.Estimator(rawValue: estimator)!, samples: ms,
+                                                   variances: try grid.noiseVariances(), regimes: try parsedRegimes(), generations: n)
             if format != "table" { printLong(table); return }
             print(Self.models.first { $0.name == model }!.formula)
             print(pad("regime", 12) + pad("M", 6) + pad("σ²", 8) + pad("generation", 12) + pad("E(μ̂−μ)²", 14) + pad("E σ̂²", 14))
             for r in table.rows { print(pad(r[1], 12) + pad(r[3], 6) + pad(r[4], 8) + pad(r[2], 12) + pad(fmt(Double(r[6])!), 14) + pad(fmt(Double(r[7])!), 14)) }
             return
         case "categorical":
-            let truth = CategoricalChainTheory.zipf(support: zipfSupport, exponent: zipfExponent)
-            let s0 = truth.reduce(0) { $0 + $1 * $1 }
-            table.header = ["model", "regime", "generation", "samples", "support", "exponent", "expected_collision"]
-            for m in ms { for form in try parsedRegimes() { for g in 1...n {
-                let c = form == .replace
-                    ? CategoricalChainTheory.expectedCollision(generation: g, samples: m, truthCollision: s0)
-                    : CategoricalChainTheory.accumulateExpectedCollision(generation: g, samples: m, truthCollision: s0)
-                table.append(["categorical", form.rawValue, String(g), String(m), String(zipfSupport), CSVField.number(zipfExponent), CSVField.number(c)])
-            } } }
+            let table = TheoryTables.categorical(support: zipfSupport, exponent: zipfExponent, samples: ms, regimes: try parsedRegimes(), generations: n)
             if format != "table" { printLong(table); return }
             print(Self.models.first { $0.name == model }!.formula)
             print(pad("regime", 12) + pad("M", 6) + pad("generation", 12) + pad("E Σp̂²", 14))
             for r in table.rows { print(pad(r[1], 12) + pad(r[3], 6) + pad(r[2], 12) + pad(fmt(Double(r[6])!), 14)) }
             return
         case "mixing":
-            for m in ms { for v in try grid.noiseVariances() { for w in try weights() {
-                for g in 1...n {
-                    table.append(["mixing", "mix-real", String(g), String(m), CSVField.number(v), CSVField.number(w),
-                                  CSVField.number(GoldenRatioMixing.meanSquaredError(generation: g, weight: w, base: v / Double(m)))])
-                }
-            } } }
+            table = TheoryTables.mixing(samples: ms, variances: try grid.noiseVariances(), weights: try weights(), generations: n)
         default:
             let variances = model == "poisson" ? try ListParsing.positiveDoubles(rate, flag: "--rate") : try grid.noiseVariances()
-            for m in ms { for v in variances { for form in try parsedRegimes() {
-                for g in 1...n {
-                    table.append([model, form.rawValue, String(g), String(m), CSVField.number(v), "",
-                                  CSVField.number(MeanChainTheory.meanSquaredError(form, generation: g, variance: v, samples: m))])
-                }
-            } } }
+            table = TheoryTables.meanChain(model: model, samples: ms, variances: variances, regimes: try parsedRegimes(), generations: n)
         }
         if format != "table" { printLong(table); return }
         print(Self.models.first { $0.name == model }!.formula)
@@ -245,22 +206,7 @@ struct TheoryCommand: ParsableCommand {
         let cells = try grid.cells()
         let n = grid.generations
         if format != "table" {
-            var table = CSVTable(header: ["regime", "generation", "dimension", "samples", "noise_variance",
-                                          "theory_test_error", "accumulate_bound"])
-            for cell in cells {
-                let bound = LinearCollapseTheory.accumulateBound(
-                    dimension: cell.dimension, samples: cell.samples, noiseVariance: cell.noiseVariance)
-                for form in forms {
-                    for g in 1...n {
-                        let v = LinearCollapseTheory.expectedTestError(
-                            form, generation: g, dimension: cell.dimension, samples: cell.samples,
-                            noiseVariance: cell.noiseVariance)
-                        table.append([form.rawValue, String(g), String(cell.dimension), String(cell.samples),
-                                      CSVField.number(cell.noiseVariance), CSVField.number(v), CSVField.number(bound)])
-                    }
-                }
-            }
-            printLong(table)
+            printLong(TheoryTables.linear(cells: cells.map { ($0.dimension, $0.samples, $0.noiseVariance) }, regimes: forms, generations: n))
             return
         }
         for (ci, cell) in cells.enumerated() {

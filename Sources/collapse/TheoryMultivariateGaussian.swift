@@ -33,20 +33,8 @@ extension TheoryCommand {
     }
 
     func runMultivariateGaussian() throws {
-        let e = GaussianFittingTheory.Estimator(rawValue: estimator)!
-        var table = CSVTable(header: ["model", "regime", "generation", "dimension", "samples", "estimator", "covariance_eigenvalues",
-                                      "covariance_trace", "covariance_ratio", "mean_error_ratio", "mean_squared_error", "expected_trace",
-                                      "expected_log_det_ratio", "wasserstein2_lower", "wasserstein2_upper", "wasserstein2_exact"])
-        for spectrum in try multivariateSpectra() { for m in try grid.sampleSizes() { for form in try parsedRegimes() {
-            let curve = MultivariateGaussianFittingTheory.curve(e, regime: form, generations: grid.generations, samples: m, eigenvalues: spectrum)
-            for (index, t) in curve.enumerated() {
-                table.append(["gaussian-refit-d", form.rawValue, String(index + 1), String(spectrum.count), String(m), e.rawValue,
-                              spectrum.map { CSVField.number($0) }.joined(separator: ";"), CSVField.number(spectrum.reduce(0, +)),
-                              CSVField.number(t.covarianceRatio), CSVField.number(t.meanErrorRatio),
-                              CSVField.number(t.meanSquaredError), CSVField.number(t.expectedTrace), CSVField.number(t.expectedLogDeterminantRatio),
-                              CSVField.number(t.wassersteinLower), CSVField.number(t.wassersteinUpper), CSVField.number(t.wassersteinExact)])
-            }
-        } } }
+        let table = TheoryTables.multivariateGaussian(GaussianFittingTheory.Estimator(rawValue: estimator)!, spectra: try multivariateSpectra(),
+                                                      samples: try grid.sampleSizes(), regimes: try parsedRegimes(), generations: grid.generations)
         if format != "table" { printLong(table); return }
         print(Self.models.first { $0.name == model }!.formula)
         print(pad("regime", 12) + pad("d", 4) + pad("M", 6) + pad("tr Σ", 10) + pad("generation", 12) + pad("E‖μ̂−μ‖²", 13) +
