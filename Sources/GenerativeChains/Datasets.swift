@@ -29,7 +29,8 @@ public enum SyntheticPoints: String, Sendable, CaseIterable {
     case blobs
     /// Two concentric circles (radii 1 and 0.5, equal odds), uniform angle, N(0, 0.05²) noise.
     case circles
-    /// scikit-learn's two moons (uniform angle on each half circle), N(0, 0.1²) noise.
+    /// Two moons (after scikit-learn's shape, but each point's angle uniform at random on its half
+    /// circle, not evenly spaced and balanced as scikit-learn's make_moons), N(0, 0.1²) noise.
     case moons
     /// A 2-D Swiss roll: `(t cos t, t sin t)/5` with `t = 1.5π(1 + 2u)`, `u ~ U(0, 1)`,
     /// N(0, 0.1²) noise. Its population moments are not coded: no moment metrics.

@@ -7,7 +7,7 @@ struct GridOptions: ParsableArguments {
     @Option(name: .customLong("dimension"), parsing: .unconditional, help: "Feature dimension(s) d, comma-separated (d ≥ 1).")
     var dimension = "10"
 
-    @Option(name: .customLong("samples"), parsing: .unconditional, help: "Samples per generation T, comma-separated (T ≥ 1).")
+    @Option(name: .customLong("samples"), parsing: .unconditional, help: "Samples per generation T, comma-separated (the linear closed forms need T ≥ d + 2; for the chain models T is M ≥ 1).")
     var samples = "100"
 
     @Option(name: .customLong("noise-variance"), parsing: .unconditional, help: "Label-noise variance(s) σ², comma-separated (> 0).")
