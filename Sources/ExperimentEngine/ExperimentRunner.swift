@@ -255,7 +255,18 @@ public struct ExperimentRunner: Sendable {
         let fm = FileManager.default
         let spec = options.spec, family = options.family
         let dir = options.output
-        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        // The first missing ancestor: if creating the directory fails part-way (an over-long
+        // name, a full disk), what was created is removed again.
+        var created: URL?
+        var probe = dir.standardizedFileURL
+        while !fm.fileExists(atPath: probe.path) && probe.path != "/" { created = probe; probe = probe.deletingLastPathComponent() }
+        do {
+            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        } catch {
+            if let created { try? fm.removeItem(at: created) }
+            let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? "\(error.localizedDescription)"
+            throw RunnerError("--output \(dir.path): cannot create the directory (\(reason))")
+        }
         let lock = try OutputLock(directory: dir)
         defer {
             // Unlinked while still held, so the directory keeps only the run's files.
@@ -337,6 +348,10 @@ public struct ExperimentRunner: Sendable {
 
         var resultsURL: URL?
         var rowCount = 0
+        // A previous run's manifest goes first: if writing results.csv or the new manifest fails
+        // (a full disk), no reader finds a new results.csv beside an old manifest that says complete.
+        let manifestURL = dir.appendingPathComponent("manifest.json")
+        if fm.fileExists(atPath: manifestURL.path) { try fm.removeItem(at: manifestURL) }
         if status == .complete {
             let text = try Self.assemble(cells: mine, header: header, from: [dir], check: (family, spec))
             rowCount = text.rowCount
@@ -371,7 +386,7 @@ public struct ExperimentRunner: Sendable {
                                    threads: options.threads, wallSeconds: wall, startedAt: started, parameters: parameters,
                                    outputs: resultsURL == nil ? [Self.cellsDirectory] : ["results.csv", Self.cellsDirectory],
                                    status: status.rawValue, environment: options.environment)
-        try AtomicFile.write(manifest.json().rendered() + "\n", to: dir.appendingPathComponent("manifest.json"))
+        try AtomicFile.write(manifest.json().rendered() + "\n", to: manifestURL)
         return Outcome(status: status, cellsRun: ran, cellsReused: done.count, rows: rowCount, wallSeconds: wall, resultsFile: resultsURL)
     }
 

@@ -183,6 +183,23 @@ final class ExperimentRunnerTests: XCTestCase {
         withExtendedLifetime(held) {}
     }
 
+    /// Regressions (issue 14): a directory that cannot be created leaves none of its new
+    /// ancestors behind; and a failed commit never leaves a new results.csv beside an old manifest.
+    func testFailedOutputLeavesNothingMisleading() throws {
+        let tooLong = "a/b/c/" + String(repeating: "x", count: 300)
+        XCTAssertThrowsError(try runner(tooLong).run()) { XCTAssertTrue("\($0)".contains("cannot create the directory"), "\($0)") }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent("a").path), "created ancestors are removed")
+
+        _ = try runner("c").run()
+        let dir = root.appendingPathComponent("c")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("manifest.json").path))
+        // results.csv cannot be replaced (a directory stands there): the old manifest must be gone.
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("results.csv"))
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("results.csv/x"), withIntermediateDirectories: true)
+        XCTAssertThrowsError(try runner("c", resume: true).run())
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("manifest.json").path))
+    }
+
     func testMemoryGuardRefusesAboveTheLimit() throws {
         let r = ExperimentRunner(options: .init(family: family, spec: try spec(), threads: 1, output: root.appendingPathComponent("m"),
                                                 command: "toy", arguments: [], maxMemory: 2.5e9))
