@@ -1,3 +1,4 @@
+import Foundation
 /// Exact risk of the two simplest refitting chains (proof U1; Dey & Donoho 2024, arXiv
 /// 2410.22812): the Poisson-rate MLE and the Gaussian-mean MLE with known variance, each fit to
 /// `M` samples per generation, generation 1 on real data.
@@ -32,13 +33,20 @@ public enum GoldenRatioMixing {
         return (w * w + (1 - w) * (1 - w)) / (w * (2 - w))
     }
 
-    /// `v_n` at generation `n ≥ 1` for base error `b = σ²/M`.
+    /// `v_n` at generation `n ≥ 1` for base error `b = σ²/M`:
+    /// `v_n = q^{n−1}·b + (1 − q^{n−1})·v_∞`, `q = (1 − w)²` (proof G1).
+    ///
+    /// Computed as `b·q^{n−1} + b·(w² + (1−w)²)/(2 − w)·[(1 − q^{n−1})/w]` with
+    /// `q^{n−1} = exp(2(n−1)·log1p(−w))` and `1 − q^{n−1} = −expm1(2(n−1)·log1p(−w))`: the textbook
+    /// form `v_∞ + q^{n−1}(b − v_∞)` cancels catastrophically for small `w` (v_∞ ≈ b/(2w) is
+    /// huge while v_n ≈ n·b), giving 0 or a wrong value at w = 1e−15; this form keeps full
+    /// relative accuracy for every `w ∈ (0, 1]`.
     public static func meanSquaredError(generation n: Int, weight w: Double, base b: Double) -> Double {
         precondition(n >= 1, "generation must be ≥ 1, got \(n)")
-        let vInf = b * longRunFactor(weight: w)
-        var decay = 1.0
-        let q = (1 - w) * (1 - w)
-        for _ in 1..<n { decay *= q }
-        return vInf + decay * (b - vInf)
+        precondition(w > 0 && w <= 1, "real-data weight must be in (0, 1], got \(w)")
+        if n == 1 { return b }
+        let exponent = 2 * Double(n - 1) * Foundation.log1p(-w)
+        let decay = Foundation.exp(exponent), complement = -Foundation.expm1(exponent)
+        return b * decay + b * (w * w + (1 - w) * (1 - w)) / (2 - w) * (complement / w)
     }
 }
