@@ -11,6 +11,12 @@ let package = Package(
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "Randomness", targets: ["Randomness"]),
         .library(name: "CollapseCore", targets: ["CollapseCore"]),
+        // For scripts/fuzz (libFuzzer targets of every parser) and other packages built on this one.
+        .library(name: "ExperimentEngine", targets: ["ExperimentEngine"]),
+        .library(name: "CollapseExport", targets: ["CollapseExport"]),
+        .library(name: "CollapsePlot", targets: ["CollapsePlot"]),
+        .library(name: "GenerativeChains", targets: ["GenerativeChains"]),
+        .library(name: "NeuralCollapse", targets: ["NeuralCollapse"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -151,8 +151,14 @@ public enum TextCorpusLoader {
         if let i = bytes.firstIndex(of: 0) {
             throw NeuralDataError("\(name): byte \(i + 1): NUL byte; expected a plain-text corpus")
         }
-        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+        // Lines end in LF or CRLF. Split on the scalar, not the Character: Swift joins "\r\n" into one
+        // Character, so "\r\r\n" left a line holding a newline byte (found by libFuzzer; the
+        // story then broke TextCorpus's no-newline invariant).
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { scalars -> String in
+            var line = String(String.UnicodeScalarView(scalars))
+            if line.unicodeScalars.last == "\r" { line.unicodeScalars.removeLast() }
+            return line.trimmingCharacters(in: .whitespaces)
+        }
         // Blank-separated when a blank line lies between two non-blank ones.
         let blankSeparated: Bool = {
             guard let f = lines.firstIndex(where: { !$0.isEmpty }), let l = lines.lastIndex(where: { !$0.isEmpty }) else { return false }

@@ -151,3 +151,16 @@ final class DataTests: XCTestCase {
                        Array(cf.coordinates[30..<45]) + Array(cf.coordinates[0..<15]))
     }
 }
+
+/// Regression (found by scripts/fuzz, target corpus): "\r\r\n" collapsed into a "\r\n" Character
+/// that splitting on "\n" did not cut, so a story kept a newline byte and TextCorpus trapped.
+final class TextCorpusLineEndTests: XCTestCase {
+    func testEveryLineEndingSplitsStories() throws {
+        let text = (0..<12).map { "story \($0)" }.joined(separator: "\r\r\n") + "\r\n"
+        let corpus = try TextCorpusLoader.parse(Array(text.utf8), name: "c.txt")
+        XCTAssertEqual(corpus.count, 12)
+        XCTAssertFalse(corpus.stories.contains { $0.contains(10) }, "no story holds a newline byte")
+        let mixed = "a\nb\r\nc\rd\n" + (0..<10).map { "s\($0)" }.joined(separator: "\n")
+        XCTAssertEqual(try TextCorpusLoader.parse(Array(mixed.utf8), name: "m.txt").count, 13, "a lone CR is not a line end")
+    }
+}
