@@ -14,6 +14,8 @@ targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(config results-csv points i
 swift build -c release --package-path scripts/fuzz --scratch-path .build-fuzz \
     -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library >/dev/null || { echo "fuzz build failed" >&2; exit 2; }
 bin=.build-fuzz/release
+# libFuzzer, not Swift's backtracer, must handle a crash, so that it writes the reproducer.
+export SWIFT_BACKTRACE=enable=no
 status=0
 run() {
     local t="$1" work=".build-fuzz/work/$1"
