@@ -159,8 +159,15 @@ public enum XYZLoader {
     }
 
     public static func parse(_ bytes: [UInt8], name: String) throws -> ConformerSet {
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw NeuralDataError("\(name): not UTF-8 text; expected an XYZ file") }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        guard var text = String(validating: bytes, as: UTF8.self) else { throw NeuralDataError("\(name): not UTF-8 text; expected an XYZ file") }
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }   // a UTF-8 byte-order mark
+        // Lines end in LF or CRLF: split on the scalar (Swift joins "\r\n" into one Character, so
+        // splitting Characters on "\n" left a CRLF file as one line).
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { scalars -> Substring in
+            var line = String(String.UnicodeScalarView(scalars))
+            if line.unicodeScalars.last == "\r" { line.unicodeScalars.removeLast() }
+            return Substring(line)
+        }
         var i = 0
         var elements: [String]? = nil
         var coords: [Float] = []
@@ -174,7 +181,9 @@ public enum XYZLoader {
             if let e = elements, e.count != n {
                 throw NeuralDataError("\(name): line \(i + 1): frame \(frames + 1) has \(n) atoms, frame 1 has \(e.count)")
             }
-            guard i + 1 + n < lines.count else {
+            // n < lines.count − i − 1, written so that an atom count near Int.max cannot overflow
+            // (libFuzzer found the trap at 9223372036854775807).
+            guard n < lines.count - i - 1 else {
                 throw NeuralDataError("\(name): line \(lines.count): file ends inside frame \(frames + 1) (\(n) atom lines expected after line \(i + 2))")
             }
             var frameElements: [String] = []

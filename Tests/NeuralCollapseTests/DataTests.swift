@@ -136,6 +136,11 @@ final class DataTests: XCTestCase {
         assertThrows(try XYZLoader.parse(Array((ten + "3\nc\nC 0 0 0\n").utf8), name: "e.xyz"), ["e.xyz", "ends inside frame 11"])
         assertThrows(try XYZLoader.parse(Array((ten + "3\nc\nC 0 0 0\nC 1 0 nan\nC 3 0 0\n").utf8), name: "f.xyz"), ["f.xyz", "line 54", "coordinate 3"])
         assertThrows(try XYZLoader.parse(Array(frame.utf8), name: "g.xyz"), ["g.xyz", "1 frame", "at least 10"])
+        // Regressions (issue 14; the first found by scripts/fuzz): an atom count of Int.max trapped
+        // on overflow; CRLF and BOM files were refused.
+        assertThrows(try XYZLoader.parse(Array("9223372036854775807".utf8), name: "max.xyz"), ["max.xyz", "ends inside frame 1"])
+        let crlf = "\u{FEFF}" + ten.replacingOccurrences(of: "\n", with: "\r\n")
+        XCTAssertEqual(try XYZLoader.parse(Array(crlf.utf8), name: "crlf.xyz").count, 10)
     }
 
     // MARK: TrainingData
