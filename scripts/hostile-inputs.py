@@ -125,7 +125,7 @@ def cases(tmp: Path) -> list[tuple[str, list[str], str, list[Path]]]:
     neural_files = {"lm": {"bad-utf8.txt": b"story\nab\xff\n", "few.txt": b"one\ntwo\n", "empty.txt": b""},
                     "vae": {"labels.idx": bytes([0, 0, 8, 1, 0, 0, 0, 3, 1, 2, 3]), "cut.idx": bytes([0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 28, 0, 0, 0, 28]) + bytes(100),
                             "huge.idx": bytes([0, 0, 8, 3, 0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 28, 0, 0, 0, 28]), "empty.idx": b""},
-                    "diffusion": {"bad.xyz": b"3\nframe\nC 0 0 0\nC 1.5 x 0\nC 3 0 0\n", "big.xyz": b"9223372036854775806\nframe\nC 0 0 0\n",
+                    "diffusion": {"bad.xyz": b"3\nframe\nC 0 0 0\nC 1.5 x 0\nC 3 0 0\n", "big.xyz": b"9223372036854775806\nframe\nC 0 0 0\n", "max.xyz": b"9223372036854775807",
                                   "negative.xyz": b"-3\nframe\n", "empty.xyz": b""}}
     for model, table in neural_files.items():
         for name, data in table.items():
