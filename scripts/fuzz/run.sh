@@ -24,7 +24,7 @@ run() {
     "$bin/fuzz-$t" "$work/corpus" -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10 \
         -max_len=65536 -artifact_prefix="$work/artifacts/" -print_final_stats=1 >"$work/log" 2>&1
     local rc=$?
-    local runs; runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$')
+    local runs; runs=$(grep -a -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$')
     if [ $rc -eq 0 ]; then echo "fuzz-$t: PASS, ${runs:-?} inputs in ${seconds} s, no crash, leak or timeout"
     else echo "fuzz-$t: FAIL (exit $rc); reproducer in $work/artifacts, log $work/log"; return 1; fi
 }
