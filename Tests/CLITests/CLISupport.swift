@@ -186,6 +186,25 @@ class CLITestCase: XCTestCase {
         try CLIHarness.run(arguments, in: work, captureDirectory: root, environment: environment, timeout: timeout, file: file, line: line)
     }
 
+    /// Runs `python3 SCRIPT ARGUMENTS…` (a path relative to the repository root, which is the
+    /// working directory) and returns its exit status and combined stdout and stderr.
+    func python(_ script: String, _ arguments: [String]) throws -> (status: Int32, log: String) {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", repo.appendingPathComponent(script).path] + arguments
+        p.currentDirectoryURL = repo
+        let out = root.appendingPathComponent("python-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: out)
+        p.standardOutput = handle
+        p.standardError = handle
+        try p.run()
+        p.waitUntilExit()
+        try handle.close()
+        return (p.terminationStatus, try String(contentsOf: out, encoding: .utf8))
+    }
+
     /// Asserts a clean successful run: exit 0 and no crash report.
     func assertSuccess(_ r: CLIResult, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertTrue(r.exitedNormally, "\(what): killed by a signal", file: file, line: line)

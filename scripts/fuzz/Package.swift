@@ -13,19 +13,20 @@ let package = Package(
     name: "CollapseFuzz",
     dependencies: [.package(path: "../..")],
     targets: [
-        .executableTarget(name: "fuzz-config", dependencies: [
+        .target(name: "FuzzDriver", path: "Sources/driver"),
+        .executableTarget(name: "fuzz-config", dependencies: ["FuzzDriver",
             .product(name: "ExperimentEngine", package: toolkit), .product(name: "LinearCollapse", package: toolkit),
         ], path: "Sources/config"),
-        .executableTarget(name: "fuzz-results-csv", dependencies: [
+        .executableTarget(name: "fuzz-results-csv", dependencies: ["FuzzDriver",
             .product(name: "CollapsePlot", package: toolkit), .product(name: "CollapseExport", package: toolkit),
         ], path: "Sources/results-csv"),
-        .executableTarget(name: "fuzz-points", dependencies: [.product(name: "GenerativeChains", package: toolkit)],
+        .executableTarget(name: "fuzz-points", dependencies: ["FuzzDriver", .product(name: "GenerativeChains", package: toolkit)],
                           path: "Sources/points"),
-        .executableTarget(name: "fuzz-idx", dependencies: [.product(name: "NeuralCollapse", package: toolkit)],
+        .executableTarget(name: "fuzz-idx", dependencies: ["FuzzDriver", .product(name: "NeuralCollapse", package: toolkit)],
                           path: "Sources/idx"),
-        .executableTarget(name: "fuzz-xyz", dependencies: [.product(name: "NeuralCollapse", package: toolkit)],
+        .executableTarget(name: "fuzz-xyz", dependencies: ["FuzzDriver", .product(name: "NeuralCollapse", package: toolkit)],
                           path: "Sources/xyz"),
-        .executableTarget(name: "fuzz-corpus", dependencies: [.product(name: "NeuralCollapse", package: toolkit)],
+        .executableTarget(name: "fuzz-corpus", dependencies: ["FuzzDriver", .product(name: "NeuralCollapse", package: toolkit)],
                           path: "Sources/corpus"),
     ]
 )
