@@ -57,6 +57,8 @@ extension EngineFrontEnd {
         }
         if resume && force { throw ValidationError("--resume and --force are exclusive") }
         if control.progress && control.quiet { throw ValidationError("--progress and --quiet are exclusive") }
+        // The runner's prepare() checks memory too (for library callers); here it refuses before
+        // a seed is drawn and announced, so the error is the first line the user sees.
         do {
             try ExperimentRunner.checkMemory(family: family, spec: spec, threads: try runOptions.resolvedThreads(),
                                              maxMemory: try runOptions.parsedMaxMemory())

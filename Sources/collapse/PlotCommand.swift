@@ -84,7 +84,8 @@ struct PlotCommand: ParsableCommand {
         if OutputSafety.same(URL(fileURLWithPath: output), URL(fileURLWithPath: results)) {
             throw ValidationError("--output \(output): is the results file being drawn; choose another path (e.g. figure.svg)")
         }
-        if let ext = URL(fileURLWithPath: output).pathExtension.lowercased() as String?, !["svg", ""].contains(ext) {
+        let ext = URL(fileURLWithPath: output).pathExtension.lowercased()
+        if !["svg", ""].contains(ext) {
             throw ValidationError("--output \(output): collapse plot writes SVG; name the file .svg (convert it to \(ext.uppercased()) with a tool such as rsvg-convert or inkscape)")
         }
         // Reading the file and drawing are cheap; doing it here reports a bad file or a value
