@@ -95,11 +95,12 @@ def run(command):
 
 
 def read_means(path):
-    """{(regime, generation): (mean, standard error)} from a results CSV of either program."""
+    """{(regime, generation): (mean, standard error)} from a results CSV of either program
+    (collapse's long format, metric test_error, or the reference's wide layout)."""
     with open(path, newline="") as f:
         return {(row["regime"], int(row["generation"])):
-                (float(row["mean_test_error"]), float(row["std_error"]))
-                for row in csv.DictReader(f)}
+                (float(row["mean"] if "mean" in row else row["mean_test_error"]), float(row["std_error"]))
+                for row in csv.DictReader(f) if row.get("metric", "test_error") == "test_error"}
 
 
 def run_reference(size, regimes, repeats, seed, workdir):

@@ -1,23 +1,54 @@
-/// The long results format: one row per series (model, dataset, regime) × generation × metric.
+/// The long results format, written by every command and model family: one row per series
+/// (model, dataset, regime) × grid cell × generation × metric.
 ///
 /// Columns, in order: `model, dataset, regime, real_fraction, generation, metric, mean,
-/// std_error, theory, samples, repeats`, then one column per parameter swept over several values
-/// (so rows of different grid cells stay apart). `mean` and `std_error` are the Monte Carlo mean
-/// over `repeats` replicates and its standard error (`std_error` empty for a single run);
-/// `theory` is the closed form where one exists. A closed-form table (`collapse theory --format
-/// csv`) leaves `mean`, `std_error` and `repeats` empty. `collapse generative` and `collapse
-/// neural` write it; `collapse plot` draws any such file (`--view metrics`).
+/// std_error, ci95_low, ci95_high, theory, z, samples, repeats`; then the family's own columns:
+/// its statistics (`LongResults.familyStatistics`, e.g. the linear chain's
+/// `theory_given_design`) and its parameter columns (e.g. `dimension`, `noise_variance`, or an
+/// axis swept over several values), so rows of different grid cells stay apart.
+///
+/// - `mean`, `std_error`: the Monte Carlo mean over `repeats` replicates and its standard error
+///   s/√R (`std_error` empty for a single run);
+/// - `ci95_low`, `ci95_high`: the normal 95% interval mean ∓ 1.959964·std_error (empty without a
+///   finite mean and standard error);
+/// - `theory`: the closed form where one exists (its proof id in `collapse theory --list`);
+/// - `z`: (mean − theory)/std_error where the family defines it (finite theory and standard
+///   error, and, for the linear chain, the moment conditions of proof L1), else empty.
+///
+/// A closed-form table (`collapse theory --format csv`) leaves `mean`, `std_error`, the interval,
+/// `z` and `repeats` empty. `collapse plot` draws any such file.
 public enum LongResults {
     public static let columns = ["model", "dataset", "regime", "real_fraction", "generation", "metric", "mean", "std_error",
-                                 "theory", "samples", "repeats"]
+                                 "ci95_low", "ci95_high", "theory", "z", "samples", "repeats"]
 
-    /// One row (`extra`: the values of the swept-parameter columns after `repeats`), ending in a newline.
+    /// Statistics a family may add after `columns` (not parameters: a reader must not split
+    /// series by them). `theory_given_design`: the linear chain's expectation given its fixed
+    /// design (proof L1), and `z_given_design` its standardised mean over replicates.
+    public static let familyStatistics = ["theory_given_design", "z_given_design"]
+
+    /// The normal 97.5% quantile Φ⁻¹(0.975) of the 95% interval.
+    public static let z95 = 1.959963984540054
+
+    /// One row (`extra`: the values of the family's columns after `repeats`), ending in a
+    /// newline. The interval is computed here from `mean` and `standardError`.
     public static func row(model: String, dataset: String, regime: String, realFraction: Double?, generation: Int, metric: String,
-                           mean: Double?, standardError: Double?, theory: Double?, samples: Int?, repeats: Int?,
+                           mean: Double?, standardError: Double?, theory: Double?, z: Double? = nil, samples: Int?, repeats: Int?,
                            extra: [String] = []) -> String {
-        ([model, dataset, regime, CSVField.number(realFraction), String(generation), metric, CSVField.number(mean),
-          CSVField.number(standardError), CSVField.number(theory), CSVField.number(samples), CSVField.number(repeats)] + extra)
+        var low: Double?, high: Double?
+        if let mean, let standardError, mean.isFinite, standardError.isFinite { low = mean - z95 * standardError; high = mean + z95 * standardError }
+        return ([model, dataset, regime, CSVField.number(realFraction), String(generation), metric, CSVField.number(mean),
+                 CSVField.number(standardError), CSVField.number(low), CSVField.number(high), CSVField.number(theory), CSVField.number(z),
+                 CSVField.number(samples), CSVField.number(repeats)] + extra)
             .map(CSVField.escape).joined(separator: ",") + "\n"
+    }
+
+    /// (mean − theory)/standardError where both are finite and the standard error positive:
+    /// the z of a mean whose replicates have finite variance (the caller's claim).
+    public static func zScore(mean: Double?, standardError: Double?, theory: Double?) -> Double? {
+        guard let mean, let standardError, let theory, mean.isFinite, theory.isFinite, standardError.isFinite, standardError > 0 else {
+            return nil
+        }
+        return (mean - theory) / standardError
     }
 }
 
@@ -26,8 +57,8 @@ extension LongResults {
     /// one row per column named in `metrics` (column → metric name), its value in `theory`.
     /// `model`, `regime` (default `regimeDefault`), `real_fraction`, `generation` and `samples`
     /// are read from the columns of those names; every other column is a parameter and is kept,
-    /// in order, after `repeats`. `mean`, `std_error` and `repeats` are empty; a metric whose
-    /// value is empty in a row (no closed form there) gives no row.
+    /// in order, after `repeats`. The Monte Carlo columns are empty; a metric whose value is
+    /// empty in a row (no closed form there) gives no row.
     /// Columns named in `derived` (functions of the generation, such as `synthetic_generations`
     /// = n − 1) are left out.
     public static func fromClosedForms(_ table: CSVTable, model: String, metrics: [(column: String, metric: String)],
@@ -43,7 +74,7 @@ extension LongResults {
                 // An empty value: no closed form there (e.g. W₂ exact only for d = 1); no row.
                 guard let value = field(column), !value.isEmpty else { continue }
                 out.append([field("model") ?? model, "", regime, field("real_fraction") ?? "", field("generation") ?? "", metric,
-                            "", "", value, field("samples") ?? "", ""] + parameters.map { field($0) ?? "" })
+                            "", "", "", "", value, "", field("samples") ?? "", ""] + parameters.map { field($0) ?? "" })
             }
         }
         return out

@@ -207,7 +207,7 @@ public enum Figure {
 
     // MARK: Ratio heat map
 
-    /// Heat map over (d rows, T columns) of `mean_test_error(accumulate) / mean_test_error(replace)`
+    /// Heat map over (d rows, T columns) of `mean test error(accumulate) / mean test error(replace)`
     /// at `generation` (nil: the last generation in the table) and `noiseVariance` (nil: the only
     /// one, or the smallest, noted in the subtitle). Diverging colours on a log scale centred at 1
     /// (blue: accumulating is better), the ratio printed in each cell, a colour bar; cells where

@@ -33,14 +33,16 @@ public struct MetricRow: Sendable, Equatable {
     public var bandHigh: Double { mean + ResultsTable.z95 * standardError }
 }
 
-/// A long-format results CSV (`LongResults`: written by `collapse generative`, `collapse neural`
-/// and `collapse theory --format csv`): required columns `model, dataset, regime, generation,
+/// A long-format results CSV (`LongResults`: written by every simulating command and by
+/// `collapse theory --format csv`): required columns `model, dataset, regime, generation,
 /// metric, mean, std_error, theory` (theory, or mean and std_error, may be empty); optional
 /// `real_fraction`, `repeats`; others are ignored. No two rows may share
 /// (model, dataset, series, metric, generation).
 public struct MetricResultsTable: Sendable {
     public static let requiredColumns = ["model", "dataset", "regime", "generation", "metric", "mean", "std_error", "theory"]
     public static let optionalColumns = ["real_fraction", "repeats"]
+    /// Statistics that are read as such, never as parameters of a cell.
+    public static let statisticColumns = ["ci95_low", "ci95_high", "z"] + LongResults.familyStatistics
 
     public let source: String
     public let rows: [MetricRow]
@@ -61,8 +63,8 @@ public struct MetricResultsTable: Sendable {
     public init(document: CSVDocument) throws {
         let file = document.file
         let index = try ResultsTable.columnIndex(document, required: Self.requiredColumns, optional: Self.optionalColumns)
-        // Parameter columns whose value varies identify the grid cell of a row.
-        let known = Set(Self.requiredColumns + Self.optionalColumns)
+        // Parameter columns whose value varies identify the grid cell of a row; statistics never do.
+        let known = Set(Self.requiredColumns + Self.optionalColumns + Self.statisticColumns)
         let cellColumns = document.header.enumerated().filter { i, name in
             !known.contains(name) && index[name] == i &&
                 Set(document.rows.map { $0[i].trimmingCharacters(in: .whitespaces) }).count > 1

@@ -39,7 +39,7 @@ public struct ResultsRow: Sendable, Equatable {
     public var repeats: Int
     public var mean: Double
     public var standardError: Double
-    /// `theory_test_error`; nil when empty.
+    /// The closed form (`theory`); nil when empty.
     public var theory: Double?
     /// `real_fraction` (mix); nil when empty or the column is absent.
     public var realFraction: Double?
@@ -74,24 +74,42 @@ public struct ResultsRow: Sendable, Equatable {
     }
 }
 
-/// A results CSV (schema in README.md) loaded and validated for plotting.
+/// Linear-chain results loaded and validated for the grid, generations and ratio figures.
 ///
-/// Required columns: `regime, generation, dimension, samples, noise_variance, repeats,
-/// mean_test_error, std_error, theory_test_error` (theory values may be empty). Optional:
-/// `real_fraction` (distinguishes mix series), `ci95_low`, `ci95_high` (when absent or empty
-/// the band is `mean ± 1.959964·std_error`). Other columns are ignored. Integers must be
-/// integers, numbers must parse (`nan`/`inf` as written by `CSVField` are accepted and simply
-/// not drawn), and there must be at least one row and no two rows for the same series and
-/// generation.
+/// Reads the long results format (`LongResults`; the rows of metric `test_error`, with the
+/// linear chain's `dimension` and `noise_variance` columns) and the wide linear layout written
+/// before it (columns `mean_test_error`, `theory_test_error`, one row per generation). Required:
+/// `regime, generation, dimension, samples, noise_variance, repeats`, the mean, `std_error` and
+/// the theory (theory values may be empty). Optional: `real_fraction` (distinguishes mix
+/// series), `ci95_low`, `ci95_high` (when absent or empty the band is `mean ± 1.959964·
+/// std_error`). Other columns are ignored. Integers must be integers, numbers must parse
+/// (`nan`/`inf` as written by `CSVField` are accepted and simply not drawn), and there must be
+/// at least one row and no two rows for the same series and generation.
 public struct ResultsTable: Sendable {
     /// The normal 97.5% quantile used for bands derived from the standard error.
     public static let z95 = 1.959964
 
+    /// The columns of the wide layout; the long format names the mean `mean` and the theory
+    /// `theory`, and adds `metric`.
     public static let requiredColumns = [
         "regime", "generation", "dimension", "samples", "noise_variance", "repeats",
         "mean_test_error", "std_error", "theory_test_error",
     ]
     public static let optionalColumns = ["real_fraction", "ci95_low", "ci95_high"]
+
+    /// The metric the figures draw from a long-format file.
+    public static let linearMetric = "test_error"
+
+    /// Whether `document` holds linear Monte Carlo results these figures draw: the wide layout,
+    /// or the long format with `dimension` and `noise_variance` columns and a `test_error` row
+    /// with a mean (a closed-form table alone is drawn by the metrics view).
+    public static func holdsLinearResults(_ document: CSVDocument) -> Bool {
+        let h = document.header
+        guard MetricResultsTable.isLongFormat(h) else { return true }
+        guard h.contains("dimension"), h.contains("noise_variance"), let m = h.firstIndex(of: "metric"),
+              let mean = h.firstIndex(of: "mean") else { return false }
+        return document.rows.contains { $0[m] == linearMetric && !$0[mean].trimmingCharacters(in: .whitespaces).isEmpty }
+    }
 
     /// The file name used in messages.
     public let source: String
@@ -123,17 +141,22 @@ public struct ResultsTable: Sendable {
     /// Validates a parsed CSV document.
     public init(document: CSVDocument) throws {
         let file = document.file
-        let index = try Self.columnIndex(document, required: Self.requiredColumns, optional: Self.optionalColumns)
+        let long = MetricResultsTable.isLongFormat(document.header)
+        let meanName = long ? "mean" : "mean_test_error", theoryName = long ? "theory" : "theory_test_error"
+        let required = ["regime", "generation", "dimension", "samples", "noise_variance", "repeats", meanName, "std_error", theoryName]
+            + (long ? ["metric"] : [])
+        let index = try Self.columnIndex(document, required: required, optional: Self.optionalColumns)
         func column(_ name: String) -> Int { index[name]! }
         let cRegime = column("regime"), cGeneration = column("generation"), cDimension = column("dimension"),
             cSamples = column("samples"), cNoise = column("noise_variance"), cRepeats = column("repeats"),
-            cMean = column("mean_test_error"), cSE = column("std_error"), cTheory = column("theory_test_error")
-        let cFraction = index["real_fraction"], cLow = index["ci95_low"], cHigh = index["ci95_high"]
+            cMean = column(meanName), cSE = column("std_error"), cTheory = column(theoryName)
+        let cFraction = index["real_fraction"], cLow = index["ci95_low"], cHigh = index["ci95_high"], cMetric = index["metric"]
 
         var rows: [ResultsRow] = []
         rows.reserveCapacity(document.rows.count)
         var seen: [String: Int] = [:]
         for (fields, line) in zip(document.rows, document.lines) {
+            if let cMetric, fields[cMetric].trimmingCharacters(in: .whitespaces) != Self.linearMetric { continue }
             func fail(_ c: Int, _ message: String) -> ResultsTableError {
                 ResultsTableError(file: file, line: line, column: document.header[c], value: fields[c], message: message)
             }
@@ -184,7 +207,7 @@ public struct ResultsTable: Sendable {
             rows.append(row)
         }
         guard !rows.isEmpty else {
-            throw ResultsTableError(file: file, message: "no data rows (only a header)")
+            throw ResultsTableError(file: file, message: long ? "no rows of metric '\(Self.linearMetric)'" : "no data rows (only a header)")
         }
         self.source = file
         self.rows = rows

@@ -363,7 +363,8 @@ public struct GenerativeFamily: ExperimentFamily {
         for r in rows {
             out += LongResults.row(model: r.model, dataset: r.dataset, regime: r.regime.name, realFraction: r.regime.realFraction,
                                    generation: r.generation, metric: r.metric, mean: r.mean, standardError: r.standardError,
-                                   theory: r.theory, samples: r.samples, repeats: r.repeats, extra: extra)
+                                   theory: r.theory, z: LongResults.zScore(mean: r.mean, standardError: r.standardError, theory: r.theory),
+                                   samples: r.samples, repeats: r.repeats, extra: extra)
         }
         return out
     }

@@ -107,19 +107,20 @@ public struct LinearFamily: ExperimentFamily {
         let over = cells.filter(\.isOverParameterised)
         if !over.isEmpty {
             out.append("note: T < d in \(over.count) cell(s) (\(over.prefix(4).map(\.description).joined(separator: "; "))\(over.count > 4 ? "; …" : "")): " +
-                       "fitting minimum-norm least squares; theory_test_error is empty there")
+                       "fitting minimum-norm least squares; theory is empty there")
         }
         let boundary = cells.filter { !$0.isOverParameterised && $0.samples < $0.dimension + 2 }
         if !boundary.isEmpty {
             out.append("note: T < d + 2 in \(boundary.count) cell(s): the Gaussian-design expectation is infinite; " +
-                       "theory_test_error is empty there (theory_given_design still applies)")
+                       "theory is empty there (theory_given_design still applies)")
         }
         return out
     }
 
-    /// One row per (regime, generation) in order, carrying the cell's d, T, σ², R and the
-    /// regime's λ, with numbers where numbers belong (a changed digit in a mean cannot be
-    /// caught). The runner has checked each row's field count against the header before asking.
+    /// One row per (regime, generation) in order, carrying the cell's d, T, σ², R, the regime's
+    /// λ and the run's engine and design, with numbers where numbers belong (a changed digit in a
+    /// mean cannot be caught). The runner has checked each row's field count against the header
+    /// before asking.
     public func checkRows(_ rows: Substring, spec: ExperimentSpec, cell c: ExperimentSpec.Cell) -> (row: Int, problem: String)? {
         let regimes = self.regimes(spec), l = cell(c), n = spec.one("generations")?.intValue ?? 10, r = replicates(spec)
         let lines = rows.split(separator: "\n")
@@ -127,17 +128,24 @@ public struct LinearFamily: ExperimentFamily {
             return (max(lines.count, 1), "\(lines.count) rows, expected \(regimes.count * n) (\(regimes.count) regimes × \(n) generations)")
         }
         let header = LinearResultsCSV.header
+        let col = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
+        let numeric = ["mean", "std_error", "ci95_low", "ci95_high", "theory", "z", "theory_given_design", "z_given_design"].map { col[$0]! }
         for (k, line) in lines.enumerated() {
             let f = line.split(separator: ",", omittingEmptySubsequences: false)
             let regime = regimes[k / n], generation = k % n + 1
-            guard f[0] == regime.name, f[1] == String(generation), f[2] == String(l.dimension), f[3] == String(l.samples),
-                  f[4] == CSVField.number(l.noiseVariance), f[5] == String(r), f[9] == CSVField.number(regime.realFraction) else {
+            let expected: [(String, String)] = [
+                ("model", "linear"), ("regime", regime.name), ("real_fraction", CSVField.number(regime.realFraction)),
+                ("generation", String(generation)), ("metric", LinearResultsCSV.metric), ("samples", String(l.samples)),
+                ("repeats", String(r)), ("dimension", String(l.dimension)), ("noise_variance", CSVField.number(l.noiseVariance)),
+                ("engine", engine(spec).rawValue), ("design", design(spec).rawValue),
+            ]
+            guard expected.allSatisfy({ f[col[$0.0]!] == $0.1 }) else {
                 return (k + 1, "row does not belong to \(regime) generation \(generation) of \(l) with \(r) replicates")
             }
-            for i in 6..<header.count where i != 9 && !f[i].isEmpty && Double(f[i]) == nil {
+            for i in numeric where !f[i].isEmpty && Double(f[i]) == nil {
                 return (k + 1, "column '\(header[i])': '\(f[i])' is not a number")
             }
-            if Double(f[6]) == nil { return (k + 1, "mean_test_error is empty") }
+            if Double(f[col["mean"]!]) == nil { return (k + 1, "mean is empty") }
         }
         return nil
     }
@@ -152,8 +160,7 @@ public struct LinearFamily: ExperimentFamily {
         } catch {
             throw LinearFamilyError(description: "numerical failure at \(cell(c)): \(error)")
         }
-        let text = LinearResultsCSV.table(rows).rendered()
-        return String(text[text.index(after: text.firstIndex(of: "\n")!)...])
+        return LinearResultsCSV.rows(rows, engine: engine(spec), design: design(spec))
     }
 }
 

@@ -21,7 +21,7 @@ import Randomness
 /// probability `α`, each is compared with `z* = Φ⁻¹(1 − α/(2K))` (Bonferroni: under the
 /// theory, `P(any |z| > z*) ≤ α` up to the normal approximation, for any dependence).
 public enum Verification {
-    /// Design-averaged checks need `T ≥ d + 10` (the same margin as the CSV's z_score).
+    /// Design-averaged checks need `T ≥ d + 10` (the same margin as the CSV's z).
     public static let minimumDesignAveragedMargin = MonteCarlo.minimumDesignAveragedMargin
 
     /// One parameter point of the battery.
@@ -301,7 +301,7 @@ public enum Verification {
 
 extension Verification {
     /// The agreement of a linear results file with theory: the largest |z| of each statistic
-    /// (`z_score`, design-averaged; `z_given_design`) against the Bonferroni threshold
+    /// (`z`, design-averaged; `z_given_design`) against the Bonferroni threshold
     /// `z* = Φ⁻¹(1 − α/(2K))` over the K statistics present.
     public struct Agreement: Sendable {
         public var maxDesignAveraged: Double?
@@ -320,13 +320,13 @@ extension Verification {
         }
     }
 
-    /// The agreement of `results` (the linear results schema) at family-wise false alarm `alpha`.
+    /// The agreement of `results` (linear results, `LinearResultsCSV`) at family-wise false alarm `alpha`.
     public static func agreement(_ results: CSVDocument, familyFalseAlarm alpha: Double) -> Agreement {
         func column(_ name: String) -> [Double] {
             guard let i = results.columnIndex(name) else { return [] }
             return results.rows.compactMap { Double($0[i]) }.map(abs)
         }
-        let a = column("z_score"), g = column("z_given_design")
+        let a = column("z"), g = column("z_given_design")
         let k = max(a.count + g.count, 1)
         return Agreement(maxDesignAveraged: a.max(), maxGivenDesign: g.max(), statistics: k,
                          threshold: threshold(familyFalseAlarm: alpha, statistics: k), familyFalseAlarm: alpha)

@@ -8,17 +8,17 @@ import Foundation
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
-        abstract: "Draw an SVG figure from a results.csv (written by simulate, reproduce or generative).",
+        abstract: "Draw an SVG figure from any results.csv (simulate, sweep, reproduce, generative, neural, theory --format csv).",
         discussion: """
         Views: grid (default) — the paper's figure: one column per T, one row per regime, one line per σ², \
         log test error against iteration, Monte Carlo mean with its 95% band and the closed form dashed; \
         generations — one cell (d, T, σ²), one line per regime; ratio — heat map over d and T of \
         mean test error accumulate / replace at one generation. A value not given (--dimension, \
         --samples, --noise-variance) defaults to the only one in the file, or the smallest, which the \
-        figure's title or subtitle then names. A long-format file (columns model, dataset, regime, \
-        generation, metric, mean, std_error, theory; written by generative) has one view, metrics: one \
-        panel per metric, one line per regime with its 95% band, theory dashed. The SVG is written \
-        atomically; nothing is written on error.
+        figure's title or subtitle then names. metrics — any results file (generative, neural, theory \
+        --format csv, and linear too): one panel per metric, one line per regime (and grid cell) with its \
+        95% band, theory dashed; the only view of results that are not linear Monte Carlo. The SVG is \
+        written atomically; nothing is written on error.
         """)
 
     static let views = ["grid", "generations", "ratio", "metrics"]
@@ -29,7 +29,7 @@ struct PlotCommand: ParsableCommand {
     @Option(name: .customLong("output"), parsing: .unconditional, help: "The SVG file to write.")
     var output: String
 
-    @Option(name: .customLong("view"), parsing: .unconditional, help: "grid, generations or ratio (linear results); metrics (long-format results, the default there).")
+    @Option(name: .customLong("view"), parsing: .unconditional, help: "grid (default), generations or ratio (linear results); metrics (any results file; the default and only view for others).")
     var view: String?
 
     @Option(name: .customLong("dimension"), parsing: .unconditional, help: "d to plot (grid, generations).")
@@ -110,11 +110,7 @@ struct PlotCommand: ParsableCommand {
         } catch let e as CSVReadError {
             throw ValidationError(e.description)
         }
-        if MetricResultsTable.isLongFormat(document.header) { return try renderMetrics(document) }
-        if view == "metrics" {
-            throw ValidationError("--view metrics needs a long-format results file (columns model, dataset, regime, generation, metric, mean, std_error, theory, " +
-                                  "as written by generative); \(results) has the linear columns: use --view grid, generations or ratio")
-        }
+        if !ResultsTable.holdsLinearResults(document) || view == "metrics" { return try renderMetrics(document) }
         let table: ResultsTable
         do {
             table = try ResultsTable(document: document)
@@ -140,13 +136,18 @@ struct PlotCommand: ParsableCommand {
     /// The metrics view of a long-format file; the linear-only flags are refused.
     func renderMetrics(_ document: CSVDocument) throws -> String {
         if let view, view != "metrics" {
-            throw ValidationError("--view \(view): \(results) is a long-format (generative) results file, whose only view is metrics")
+            throw ValidationError("--view \(view): \(results) holds no linear Monte Carlo results (rows of metric test_error with " +
+                                  "dimension and noise_variance columns); its view is metrics")
+        }
+        guard MetricResultsTable.isLongFormat(document.header) else {
+            throw ValidationError("--view metrics needs a long-format results file (columns model, dataset, regime, generation, metric, mean, " +
+                                  "std_error, theory); \(results) has the old wide linear columns: use --view grid, generations or ratio")
         }
         let linearOnly: [(String, Bool)] = [("--dimension", dimension != nil), ("--samples", samples != nil),
                                             ("--noise-variance", noiseVariance != nil), ("--generation", generation != nil),
                                             ("--y-range", yRange != "figure")]
         if let (flag, _) = linearOnly.first(where: \.1) {
-            throw ValidationError("\(flag) does not apply to \(results): it is a long-format (generative) results file, drawn with --view metrics")
+            throw ValidationError("\(flag) does not apply to --view metrics; it applies to the linear views grid, generations and ratio")
         }
         do {
             return try Figure.metricPanels(try MetricResultsTable(document: document))

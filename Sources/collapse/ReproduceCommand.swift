@@ -70,8 +70,8 @@ struct ReproduceCommand: ParsableCommand {
         for r in results.rows where r[col("noise_variance")] == "1" && r[col("generation")] == "50" {
             let number = { (s: String) in Double(s).map(fmt) ?? "—" }
             print("  T = \(r[col("samples")].padding(toLength: 4, withPad: " ", startingAt: 0)) σ² = 1, n = 50, " +
-                  "\(r[col("regime")].padding(toLength: 10, withPad: " ", startingAt: 0)): MC \(number(r[col("mean_test_error")])) ± " +
-                  "\(number(r[col("std_error")]))   theory \(number(r[col("theory_test_error")]))")
+                  "\(r[col("regime")].padding(toLength: 10, withPad: " ", startingAt: 0)): MC \(number(r[col("mean")])) ± " +
+                  "\(number(r[col("std_error")]))   theory \(number(r[col("theory")]))")
         }
         let a = Verification.agreement(results, familyFalseAlarm: alpha)
         let z = { (x: Double?) in x.map { String(format: "%.2f", $0) } ?? "—" }

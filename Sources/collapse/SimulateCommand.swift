@@ -90,8 +90,8 @@ struct SimulateCommand: ParsableCommand {
             let regime = r[col("real_fraction")].isEmpty ? r[col("regime")] : "\(r[col("regime")])(\(r[col("real_fraction")]))"
             let number = { (s: String) in Double(s).map(fmt) ?? "—" }
             print(pad(regime, 22) + pad(r[col("dimension")], 6) + pad(r[col("samples")], 8) + pad(number(r[col("noise_variance")]), 10) +
-                  pad(r[col("generation")], 6) + pad(number(r[col("mean_test_error")]), 13) + pad(number(r[col("std_error")]), 12) +
-                  pad(number(r[col("theory_test_error")]), 13) + pad(Double(r[col("z_score")]).map { String(format: "%.2f", $0) } ?? "—", 8))
+                  pad(r[col("generation")], 6) + pad(number(r[col("mean")]), 13) + pad(number(r[col("std_error")]), 12) +
+                  pad(number(r[col("theory")]), 13) + pad(Double(r[col("z")]).map { String(format: "%.2f", $0) } ?? "—", 8))
         }
     }
 }

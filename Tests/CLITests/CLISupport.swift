@@ -231,3 +231,15 @@ class CLITestCase: XCTestCase {
         return object
     }
 }
+
+/// The results schema as a user sees it (the CLI tests run the binary, not the libraries).
+enum Schema {
+    /// `LongResults.columns`: every results file starts with these.
+    static let long = ["model", "dataset", "regime", "real_fraction", "generation", "metric", "mean", "std_error",
+                       "ci95_low", "ci95_high", "theory", "z", "samples", "repeats"]
+    /// The linear chain's file: the long columns, then its statistics and parameters.
+    static let linear = long + ["theory_given_design", "z_given_design", "dimension", "noise_variance", "engine", "design"]
+    /// The numeric columns of a linear file.
+    static let linearNumeric = ["real_fraction", "mean", "std_error", "ci95_low", "ci95_high", "theory", "z",
+                                "theory_given_design", "z_given_design", "noise_variance"]
+}

@@ -56,8 +56,7 @@ extension BadInputTests {
 /// `collapse generative` end to end: every model under every regime, the CSV schema, the
 /// manifest, the figure, user files, and byte-identical results for any thread count.
 final class GenerativeCLITests: CLITestCase {
-    static let header = ["model", "dataset", "regime", "real_fraction", "generation", "metric", "mean", "std_error",
-                         "theory", "samples", "repeats"]
+    static let header = Schema.long
     static let allRegimes = ["--regimes", "replace,accumulate,accumulate-subsample,mix,fresh-real", "--real-fraction", "0.25,0.75"]
 
     func testEveryModelRunsUnderEveryRegimeAndPlots() throws {
@@ -245,7 +244,7 @@ final class GenerativeCLITests: CLITestCase {
         let csv = out.appendingPathComponent("results.csv").path
         let grid = try collapse("plot", csv, "--view", "grid", "--output", work.appendingPathComponent("x.svg").path)
         XCTAssertEqual(grid.status, 64)
-        XCTAssertTrue(grid.stderr.contains("only view is metrics"), grid.stderr)
+        XCTAssertTrue(grid.stderr.contains("holds no linear Monte Carlo results") && grid.stderr.contains("its view is metrics"), grid.stderr)
         let dim = try collapse("plot", csv, "--dimension", "2", "--output", work.appendingPathComponent("x.svg").path)
         XCTAssertTrue(dim.stderr.contains("--dimension does not apply"), dim.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("x.svg").path))

@@ -51,7 +51,7 @@ final class GenerativeEngineCLITests: CLITestCase {
         XCTAssertTrue(recorded.contains("family = \"generative\"") && recorded.contains("samples = [20, 40]"), recorded)
         // A single cell keeps the pre-engine layout of the rows (no extra column).
         assertSuccess(try collapse(arguments: small + ["--samples", "20", "--output", "one"]), "one cell")
-        XCTAssertEqual(try SimpleCSV(String(decoding: try bytes("one"), as: UTF8.self)).header.count, 11)
+        XCTAssertEqual(try SimpleCSV(String(decoding: try bytes("one"), as: UTF8.self)).header, Schema.long)
     }
 
     func testConfigErrorsNameFileLineAndKey() throws {

@@ -2,11 +2,7 @@ import Foundation
 import XCTest
 
 final class SimulateCommandTests: CLITestCase {
-    static let coreHeader = ["regime", "generation", "dimension", "samples", "noise_variance", "repeats",
-                             "mean_test_error", "std_error", "theory_test_error"]
-    static let numericColumns = ["noise_variance", "mean_test_error", "std_error", "theory_test_error",
-                                 "real_fraction", "ci95_low", "ci95_high", "theory_given_design",
-                                 "z_score", "z_given_design"]
+    static let numericColumns = Schema.linearNumeric
 
     private func closedForm(_ regime: String, n: Int, d: Int, t: Int, s2: Double) -> Double? {
         let c = s2 * Double(d) / Double(t - d - 1)
@@ -30,9 +26,11 @@ final class SimulateCommandTests: CLITestCase {
         XCTAssertTrue(r.stdout.contains("wrote 80 rows to \(out.appendingPathComponent("results.csv").path)"), r.stdout)
 
         let text = try contents("results.csv", under: out)
-        XCTAssertTrue(text.hasPrefix(Self.coreHeader.joined(separator: ",")), String(text.prefix(200)))
+        XCTAssertTrue(text.hasPrefix(Schema.linear.joined(separator: ",") + "\n"), String(text.prefix(200)))
         let csv = try SimpleCSV(text)
-        XCTAssertEqual(Array(csv.header.prefix(9)), Self.coreHeader)
+        XCTAssertEqual(csv.header, Schema.linear)
+        XCTAssertEqual(Set(csv.records.map { "\($0["model"]!)|\($0["dataset"]!)|\($0["metric"]!)|\($0["engine"]!)|\($0["design"]!)" }),
+                       ["linear||test_error|literal|fixed"])
         XCTAssertEqual(Set(csv.header).count, csv.header.count, "duplicate column names")
         for name in Self.numericColumns { _ = try csv.column(name) }
 
@@ -58,7 +56,7 @@ final class SimulateCommandTests: CLITestCase {
                     XCTAssertEqual(v.description, field, "\(name) is not in shortest round-trip form")
                 }
             }
-            let mean = Double(rec["mean_test_error"]!)!, se = Double(rec["std_error"]!)!
+            let mean = Double(rec["mean"]!)!, se = Double(rec["std_error"]!)!
             XCTAssertGreaterThan(mean, 0)
             XCTAssertGreaterThan(se, 0)
             assertRelativelyEqual(Double(rec["ci95_low"]!)!, mean - 1.959963984540054 * se, 1e-9, "ci95_low")
@@ -68,15 +66,15 @@ final class SimulateCommandTests: CLITestCase {
             let n = Int(rec["generation"]!)!, d = Int(rec["dimension"]!)!, t = Int(rec["samples"]!)!
             let s2 = Double(rec["noise_variance"]!)!
             if let expected = closedForm(regime, n: n, d: d, t: t, s2: s2) {
-                let theory = try XCTUnwrap(Double(rec["theory_test_error"]!), "theory for \(regime)")
+                let theory = try XCTUnwrap(Double(rec["theory"]!), "theory for \(regime)")
                 assertRelativelyEqual(theory, expected, 1e-12, "\(regime) n=\(n) d=\(d) σ²=\(s2)")
                 XCTAssertFalse(rec["theory_given_design"]!.isEmpty)
-                let z = try XCTUnwrap(Double(rec["z_score"]!))
-                assertRelativelyEqual(z, (mean - theory) / se, 1e-9, "z_score")
+                let z = try XCTUnwrap(Double(rec["z"]!))
+                assertRelativelyEqual(z, (mean - theory) / se, 1e-9, "z")
                 XCTAssertFalse(rec["z_given_design"]!.isEmpty)
                 XCTAssertEqual(rec["real_fraction"], "")
             } else {
-                for empty in ["theory_test_error", "theory_given_design", "z_score", "z_given_design"] {
+                for empty in ["theory", "theory_given_design", "z", "z_given_design"] {
                     XCTAssertEqual(rec[empty], "", "\(empty) should be empty for \(regime)")
                 }
                 XCTAssertEqual(rec["real_fraction"]!.isEmpty, regime != "mix")
@@ -89,14 +87,14 @@ final class SimulateCommandTests: CLITestCase {
         XCTAssertEqual(byCell.count, 4)
         for (cell, rows) in byCell {
             XCTAssertEqual(rows.count, regimes.count)
-            for key in ["mean_test_error", "std_error", "ci95_low", "ci95_high"] {
+            for key in ["mean", "std_error", "ci95_low", "ci95_high"] {
                 XCTAssertEqual(Set(rows.map { $0[key]! }).count, 1, "generation 1 \(key) differs across regimes in \(cell)")
             }
         }
         // Later generations differ between replace and accumulate.
         let lastReplace = records.first { $0["regime"] == "replace" && $0["generation"] == "4" }!
         let lastAccumulate = records.first { $0["regime"] == "accumulate" && $0["generation"] == "4" }!
-        XCTAssertNotEqual(lastReplace["mean_test_error"], lastAccumulate["mean_test_error"])
+        XCTAssertNotEqual(lastReplace["mean"], lastAccumulate["mean"])
 
         // Manifest
         let m = try manifest(in: out)
@@ -183,12 +181,12 @@ final class SimulateCommandTests: CLITestCase {
         let csv = try SimpleCSV(try contents("results.csv", under: out))
         XCTAssertEqual(csv.rows.count, 3 * 2 * 3)
         for rec in csv.records {
-            XCTAssertEqual(rec["theory_test_error"], "", "T < d + 2: no Gaussian-design expectation")
-            XCTAssertEqual(rec["z_score"], "")
+            XCTAssertEqual(rec["theory"], "", "T < d + 2: no Gaussian-design expectation")
+            XCTAssertEqual(rec["z"], "")
             let given = try XCTUnwrap(Double(rec["theory_given_design"]!), "theory_given_design must be filled")
             XCTAssertGreaterThan(given, 0)
             XCTAssertNotNil(Double(rec["z_given_design"]!))
-            XCTAssertTrue(Double(rec["mean_test_error"]!)!.isFinite)
+            XCTAssertTrue(Double(rec["mean"]!)!.isFinite)
         }
     }
 
@@ -198,11 +196,11 @@ final class SimulateCommandTests: CLITestCase {
                              "--repeats", "10", "--seed", "1", "--threads", "1", "--output", out.path)
         assertSuccess(r, "simulate d = 10, T = 5")
         XCTAssertEqual(r.stderr, "note: T < d in 1 cell(s) (d=10 T=5 σ²=1.0): fitting minimum-norm least squares; " +
-                       "theory_test_error is empty there\n")
+                       "theory is empty there\n")
         let csv = try SimpleCSV(try contents("results.csv", under: out))
         XCTAssertEqual(csv.rows.count, 4)
         for rec in csv.records {
-            XCTAssertEqual(rec["theory_test_error"], "")
+            XCTAssertEqual(rec["theory"], "")
             XCTAssertNotNil(Double(rec["theory_given_design"]!))
         }
     }

@@ -112,12 +112,12 @@ final class TheoryLongFormatTests: CLITestCase {
             let long = try collapse(arguments: args + ["--format", "csv"]), wide = try collapse(arguments: args + ["--format", "wide"])
             assertSuccess(long, model); assertSuccess(wide, model)
             let l = try SimpleCSV(long.stdout), w = try SimpleCSV(wide.stdout)
-            XCTAssertEqual(Array(l.header.prefix(11)), ["model", "dataset", "regime", "real_fraction", "generation", "metric", "mean",
-                                                       "std_error", "theory", "samples", "repeats"], model)
+            XCTAssertEqual(Array(l.header.prefix(Schema.long.count)), Schema.long, model)
             // Every long value is a value of the wide table, and every row has one.
             let wideValues = Set(w.rows.flatMap { $0 })
             for rec in l.records {
-                XCTAssertEqual([rec["mean"], rec["std_error"], rec["repeats"]], ["", "", ""], model)
+                XCTAssertEqual([rec["mean"], rec["std_error"], rec["ci95_low"], rec["ci95_high"], rec["z"], rec["repeats"]],
+                               ["", "", "", "", "", ""], model)
                 XCTAssertTrue(wideValues.contains(rec["theory"]!), "\(model): \(rec)")
             }
             XCTAssertGreaterThanOrEqual(l.rows.count, w.rows.count, model)

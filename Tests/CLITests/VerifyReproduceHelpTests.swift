@@ -73,7 +73,7 @@ final class ReproduceCommandTests: CLITestCase {
                        ["results.csv", "manifest.json", "experiment.toml", "cells", "figure.svg", "figure-ratio.svg"])
 
         let csv = try SimpleCSV(try contents("results.csv", under: out))
-        XCTAssertEqual(Array(csv.header.prefix(9)), SimulateCommandTests.coreHeader)
+        XCTAssertEqual(csv.header, Schema.linear)
         XCTAssertEqual(csv.rows.count, 1500)  // 3 T × 5 σ² × 2 regimes × 50 generations
         let records = csv.records
         XCTAssertEqual(Set(records.map { $0["dimension"]! }), ["32"])
@@ -81,7 +81,7 @@ final class ReproduceCommandTests: CLITestCase {
         XCTAssertEqual(Set(records.map { $0["regime"]! }), ["replace", "accumulate"])
         XCTAssertEqual(Set(records.map { $0["repeats"]! }), ["50"])
         for rec in records {
-            XCTAssertNotNil(Double(rec["theory_test_error"]!), "reproduce cells all have a closed form")
+            XCTAssertNotNil(Double(rec["theory"]!), "reproduce cells all have a closed form")
         }
 
         let m = try manifest(in: out)

@@ -164,13 +164,31 @@ final class LongResultsTests: XCTestCase {
                                                derived: ["synthetic_generations"])
         XCTAssertEqual(long.header, LongResults.columns + ["dimension"])
         XCTAssertEqual(long.rows, [
-            ["m", "", "accumulate", "", "1", "test_error", "", "", "0.1", "100", "", "10"],
-            ["m", "", "accumulate", "", "1", "bound", "", "", "0.2", "100", "", "10"],
+            ["m", "", "accumulate", "", "1", "test_error", "", "", "", "", "0.1", "", "100", "", "10"],
+            ["m", "", "accumulate", "", "1", "bound", "", "", "", "", "0.2", "", "100", "", "10"],
             // An empty value gives no row; an empty regime is the default.
-            ["m", "", "replace", "", "2", "bound", "", "", "0.3", "100", "", "10"],
+            ["m", "", "replace", "", "2", "bound", "", "", "", "", "0.3", "", "100", "", "10"],
         ])
         XCTAssertEqual(LongResults.row(model: "a,b", dataset: "d", regime: "mix", realFraction: 0.5, generation: 3, metric: "nll", mean: 1.5,
                                        standardError: nil, theory: nil, samples: 10, repeats: 1),
-                       "\"a,b\",d,mix,0.5,3,nll,1.5,,,10,1\n")
+                       "\"a,b\",d,mix,0.5,3,nll,1.5,,,,,,10,1\n")
+    }
+
+    /// The interval is mean ∓ Φ⁻¹(0.975)·SE, computed once here; `z` is written as given, and
+    /// `zScore` is defined only for a finite mean, theory and a positive finite standard error.
+    func testIntervalAndZ() {
+        let z95 = 1.959963984540054
+        let row = LongResults.row(model: "g", dataset: "", regime: "replace", realFraction: nil, generation: 1, metric: "m", mean: 2,
+                                  standardError: 0.25, theory: 1.5, z: 2, samples: 5, repeats: 4)
+        XCTAssertEqual(row, "g,,replace,,1,m,2.0,0.25,\(2 - z95 * 0.25),\(2 + z95 * 0.25),1.5,2.0,5,4\n")
+        XCTAssertEqual(LongResults.zScore(mean: 2, standardError: 0.25, theory: 1.5), 2)
+        XCTAssertNil(LongResults.zScore(mean: 2, standardError: 0, theory: 1.5))
+        XCTAssertNil(LongResults.zScore(mean: .infinity, standardError: .nan, theory: 1.5))
+        XCTAssertNil(LongResults.zScore(mean: 2, standardError: 0.25, theory: .infinity))
+        XCTAssertNil(LongResults.zScore(mean: 2, standardError: 0.25, theory: nil))
+        // An infinite mean (a lost symbol) has no interval.
+        XCTAssertEqual(LongResults.row(model: "g", dataset: "", regime: "replace", realFraction: nil, generation: 2, metric: "nll",
+                                       mean: .infinity, standardError: .nan, theory: nil, samples: 5, repeats: 4),
+                       "g,,replace,,2,nll,inf,nan,,,,,5,4\n")
     }
 }

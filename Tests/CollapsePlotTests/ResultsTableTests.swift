@@ -1,4 +1,5 @@
 import CollapsePlot
+import CollapseExport
 import Foundation
 import XCTest
 
@@ -120,5 +121,57 @@ final class ResultsTableTests: XCTestCase {
         XCTAssertEqual(t.series, ["mix(0.25)", "mix(0.5)", "replace"])
         XCTAssertEqual(ResultsRow(regime: "mix", generation: 1, dimension: 1, samples: 3, noiseVariance: 1, repeats: 2,
                                   mean: 1, standardError: 0, realFraction: 1).series, "mix(1)")
+    }
+
+    /// The wide linear layout rewritten in the long results format (the columns `LinearResultsCSV`
+    /// writes), with a row of another metric that the linear figures must skip.
+    static func longForm(_ wide: String) throws -> String {
+        let doc = try CSVReader.parse(wide, file: "wide.csv")
+        let longHeader = ["model", "dataset", "regime", "real_fraction", "generation", "metric", "mean", "std_error", "ci95_low",
+                          "ci95_high", "theory", "z", "samples", "repeats", "theory_given_design", "z_given_design", "dimension",
+                          "noise_variance", "engine", "design"]
+        let rename = ["mean": "mean_test_error", "theory": "theory_test_error", "z": "z_score"]
+        var out = longHeader.joined(separator: ",") + "\n"
+        for row in doc.rows {
+            let rec = Dictionary(uniqueKeysWithValues: zip(doc.header, row))
+            out += longHeader.map { name -> String in
+                switch name {
+                case "model": return "linear"
+                case "dataset": return ""
+                case "metric": return "test_error"
+                case "engine": return "literal"
+                case "design": return "fixed"
+                default: return rec[rename[name] ?? name] ?? ""
+                }
+            }.joined(separator: ",") + "\n"
+            out += "linear,,\(rec["regime"]!),,\(rec["generation"]!),bound,,,,,1,,\(rec["samples"]!),,,,\(rec["dimension"]!),\(rec["noise_variance"]!),literal,fixed\n"
+        }
+        return out
+    }
+
+    /// The long format gives the figures the same rows, and the same figures, as the wide layout.
+    func testTheLongFormatReadsAsTheWideLayout() throws {
+        let wide = SyntheticResults.csv(regimes: ["replace", "accumulate", "mix(0.25)"], dimensions: [4, 8], samples: [20, 50])
+        let long = try Self.longForm(wide)
+        let a = try ResultsTable(csv: wide, source: "r.csv"), b = try ResultsTable(csv: long, source: "r.csv")
+        XCTAssertEqual(a.rows.count, b.rows.count)
+        for (x, y) in zip(a.rows, b.rows) {
+            var y = y
+            y.line = x.line
+            XCTAssertEqual(x, y)
+        }
+        XCTAssertEqual(try Figure.panelGrid(a), try Figure.panelGrid(b))
+        XCTAssertEqual(try Figure.ratioHeatmap(a), try Figure.ratioHeatmap(b))
+        XCTAssertTrue(ResultsTable.holdsLinearResults(try CSVReader.parse(long, file: "r.csv")))
+        // A closed-form table alone (no mean) is not drawn by these figures.
+        let theoryOnly = long.split(separator: "\n").enumerated().map { i, line -> String in
+            guard i > 0 else { return String(line) }
+            var f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            for c in [6, 7, 8, 9] { f[c] = "" }
+            return f.joined(separator: ",")
+        }.joined(separator: "\n") + "\n"
+        XCTAssertFalse(ResultsTable.holdsLinearResults(try CSVReader.parse(theoryOnly, file: "t.csv")))
+        XCTAssertFalse(ResultsTable.holdsLinearResults(try CSVReader.parse(
+            "model,dataset,regime,generation,metric,mean,std_error,theory\nkde,moons,replace,1,nll,1,0.1,\n", file: "g.csv")))
     }
 }

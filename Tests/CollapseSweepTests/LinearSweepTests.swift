@@ -127,11 +127,20 @@ final class LinearCellValidationTests: XCTestCase {
         let cell = dir.appendingPathComponent("cells/cell-00001.csv")
         let original = try String(contentsOf: cell, encoding: .utf8)
         let lines = original.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        /// The file with field `column` of physical line `line` (1 = the header) set to `value`.
+        func with(line: Int, column: String, _ value: String) -> String {
+            var l = lines, f = l[line - 1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            f[LinearResultsCSV.header.firstIndex(of: column)!] = value
+            l[line - 1] = f.joined(separator: ",")
+            return l.joined(separator: "\n")
+        }
         let damaged: [(String, String)] = [
             (lines.dropLast(2).joined(separator: "\n") + "\n", "rows, expected 6"),
             (String(original.dropLast()), "does not end with a newline"),
-            (original.replacingOccurrences(of: "replace,2,3,20", with: "replace,2,3,21"), ":3: row does not belong"),
-            (original.replacingOccurrences(of: "mix,3,3,20,1.0,20,", with: "mix,3,3,20,1.0,20,abc"), ":7: column 'mean_test_error'"),
+            (with(line: 3, column: "repeats", "21"), ":3: row does not belong"),
+            (with(line: 3, column: "engine", "sufficient"), ":3: row does not belong"),
+            (with(line: 7, column: "mean", "abc"), ":7: column 'mean'"),
+            (with(line: 7, column: "z_given_design", "1.5x"), ":7: column 'z_given_design'"),
             ("garbage\n", ":1: unexpected header"),
         ]
         for (text, fragment) in damaged {

@@ -11,9 +11,6 @@ final class LinearResultsCSVTests: XCTestCase {
         XCTAssertTrue(blas.rendered().contains("build)"), "names the threading model: \(blas.rendered())")
     }
 
-    static let coreHeader = ["regime", "generation", "dimension", "samples", "noise_variance", "repeats",
-                             "mean_test_error", "std_error", "theory_test_error"]
-
     /// `GenerationSummary` has no public initialiser, so real summaries come from a tiny run.
     private func summaries() throws -> [GenerationSummary] {
         let settings = MonteCarloSettings(repeats: 5, generations: 3,
@@ -22,62 +19,69 @@ final class LinearResultsCSVTests: XCTestCase {
         return try MonteCarlo.run(cell: LinearCell(dimension: 2, samples: 7, noiseVariance: 0.5), settings: settings)
     }
 
+    /// The long results format's columns, then the linear chain's statistics and parameters.
     func testHeader() {
-        XCTAssertEqual(Array(LinearResultsCSV.header.prefix(9)), Self.coreHeader)
+        XCTAssertEqual(Array(LinearResultsCSV.header.prefix(LongResults.columns.count)), LongResults.columns)
         XCTAssertEqual(Set(LinearResultsCSV.header).count, LinearResultsCSV.header.count, "duplicate column")
-        for name in ["real_fraction", "ci95_low", "ci95_high", "theory_given_design", "z_score", "z_given_design"] {
-            XCTAssertTrue(LinearResultsCSV.header.contains(name), name)
-        }
+        XCTAssertEqual(Array(LinearResultsCSV.header.suffix(6)),
+                       ["theory_given_design", "z_given_design", "dimension", "noise_variance", "engine", "design"])
+        XCTAssertTrue(Set(LongResults.familyStatistics).isSubset(of: LinearResultsCSV.header))
     }
 
+    /// Every field of every row is the summary's value, printed exactly (CSVField.number), and
+    /// the interval is mean ∓ Φ⁻¹(0.975)·SE as `MonteCarlo` computed it.
     func testFieldsMatchHeader() throws {
         let rows = try summaries()
         XCTAssertEqual(rows.count, 4 * 3)
         let col = { (name: String) in LinearResultsCSV.header.firstIndex(of: name)! }
         for s in rows {
-            let f = LinearResultsCSV.fields(s)
+            let line = LinearResultsCSV.row(s, engine: .literal, design: .fixed)
+            XCTAssertTrue(line.hasSuffix("\n"))
+            let f = line.dropLast().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             XCTAssertEqual(f.count, LinearResultsCSV.header.count)
+            XCTAssertEqual(f[col("model")], "linear")
+            XCTAssertEqual(f[col("dataset")], "")
+            XCTAssertEqual(f[col("metric")], "test_error")
             XCTAssertEqual(f[col("regime")], s.regime.name)
             XCTAssertEqual(f[col("generation")], String(s.generation))
             XCTAssertEqual(f[col("dimension")], "2")
             XCTAssertEqual(f[col("samples")], "7")
             XCTAssertEqual(f[col("noise_variance")], "0.5")
             XCTAssertEqual(f[col("repeats")], "5")
-            XCTAssertEqual(Double(f[col("mean_test_error")]), s.mean)
+            XCTAssertEqual(f[col("engine")], "literal")
+            XCTAssertEqual(f[col("design")], "fixed")
+            XCTAssertEqual(Double(f[col("mean")]), s.mean)
             XCTAssertEqual(Double(f[col("std_error")]), s.standardError)
             XCTAssertEqual(Double(f[col("ci95_low")]), s.confidenceLow)
             XCTAssertEqual(Double(f[col("ci95_high")]), s.confidenceHigh)
-            XCTAssertEqual(f[col("theory_test_error")], s.theory.map { $0.description } ?? "")
+            XCTAssertEqual(f[col("theory")], s.theory.map { $0.description } ?? "")
             XCTAssertEqual(f[col("theory_given_design")], s.theoryGivenDesign.map { $0.description } ?? "")
-            XCTAssertEqual(f[col("z_score")], s.zScore.map { $0.description } ?? "")
+            XCTAssertEqual(f[col("z")], s.zScore.map { $0.description } ?? "")
             XCTAssertEqual(f[col("z_given_design")], s.zGivenDesign.map { $0.description } ?? "")
             switch s.regime {
             case .replace, .accumulate:
-                XCTAssertFalse(f[col("theory_test_error")].isEmpty)
+                XCTAssertFalse(f[col("theory")].isEmpty)
                 XCTAssertEqual(f[col("real_fraction")], "")
             case .accumulateSubsample:
-                XCTAssertEqual(f[col("theory_test_error")], "")
+                XCTAssertEqual(f[col("theory")], "")
                 XCTAssertEqual(f[col("real_fraction")], "")
             case .mix, .freshReal:
-                XCTAssertEqual(f[col("theory_test_error")], "")
+                XCTAssertEqual(f[col("theory")], "")
                 XCTAssertEqual(f[col("real_fraction")], "0.25")
             }
         }
     }
 
-    func testTableRendersInOrder() throws {
+    func testRenderedInOrder() throws {
         let rows = try summaries()
-        let table = LinearResultsCSV.table(rows)
-        XCTAssertEqual(table.header, LinearResultsCSV.header)
-        XCTAssertEqual(table.rows, rows.map(LinearResultsCSV.fields))
-        let text = table.rendered()
+        let text = LinearResultsCSV.rendered(rows, engine: .sufficient, design: .fixed)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         XCTAssertEqual(lines.count, rows.count + 2, "header, one line per summary, trailing newline")
         XCTAssertEqual(lines.first.map(String.init), LinearResultsCSV.header.joined(separator: ","))
         XCTAssertEqual(lines.last, "")
         XCTAssertFalse(text.contains("\""), "results never need quoting")
-        XCTAssertEqual(lines[1].split(separator: ",", omittingEmptySubsequences: false).prefix(2).joined(separator: ","),
-                       "replace,1")
-        XCTAssertEqual(LinearResultsCSV.table([]).rendered(), LinearResultsCSV.header.joined(separator: ",") + "\n")
+        XCTAssertEqual(lines[1].split(separator: ",", omittingEmptySubsequences: false).prefix(6).joined(separator: ","),
+                       "linear,,replace,,1,test_error")
+        XCTAssertEqual(LinearResultsCSV.rendered([], engine: .literal, design: .fixed), LinearResultsCSV.header.joined(separator: ",") + "\n")
     }
 }

@@ -35,12 +35,12 @@ def code(text: str):
 # Shared pieces
 # --------------------------------------------------------------------------------------------
 
-# Columns each notebook reads (all are in every results.csv that collapse writes).
+# Columns each notebook reads (all are in every linear results.csv that collapse writes).
 FIGURE_COLUMNS = [
-    "regime", "generation", "dimension", "samples", "noise_variance", "repeats",
-    "mean_test_error", "ci95_low", "ci95_high", "theory_test_error",
+    "metric", "regime", "generation", "dimension", "samples", "noise_variance", "repeats",
+    "mean", "ci95_low", "ci95_high", "theory",
 ]
-Z_COLUMNS = FIGURE_COLUMNS + ["std_error", "z_score", "z_given_design"]
+Z_COLUMNS = FIGURE_COLUMNS + ["std_error", "z", "z_given_design"]
 
 
 def setup_cell(env_var: str, default: str, experiment: str, required: list[str]) -> str:
@@ -83,8 +83,10 @@ def setup_cell(env_var: str, default: str, experiment: str, required: list[str])
             raise ResultsCSVError(
                 f"{{path}}: missing required column(s) {{', '.join(missing)}}; found {{', '.join(map(str, frame.columns))}}. "
                 "Expected the results.csv schema of `collapse simulate`/`sweep` (README, 'CSV schema').")
+        # The long results format: the linear chain's rows are those of metric test_error.
+        frame = frame[frame["metric"] == "test_error"].reset_index(drop=True)
         if frame.empty:
-            raise ResultsCSVError(f"{{path}}: the CSV has a header but no rows.")
+            raise ResultsCSVError(f"{{path}}: the CSV has no rows of metric test_error.")
         return frame  # rows stay in the CSV's grid order (regimes in the order the sweep ran them)
 
 
@@ -167,7 +169,7 @@ def paper_linear():
         Columns: samples per generation $T$. Rows: regime (replace, accumulate). One colour per noise
         variance $\sigma^2$. Solid line: Monte Carlo mean over the replicates, with its 95% band
         (`ci95_low` … `ci95_high`, normal approximation; where the lower end is not positive the band is
-        drawn to the bottom of the axes). Dashed black line: the closed form (`theory_test_error`).
+        drawn to the bottom of the axes). Dashed black line: the closed form (`theory`).
         The $y$ axis is logarithmic and shared by all panels, so the two rows compare directly.
         '''),
         code(r'''
@@ -184,7 +186,7 @@ def paper_linear():
             samples = sorted(frame["samples"].unique())
             noises = sorted(frame["noise_variance"].unique())
             colours = dict(zip(noises, plt.cm.viridis(np.linspace(0.0, 0.88, len(noises)))))
-            floor = 0.3 * frame.loc[frame["mean_test_error"] > 0, "mean_test_error"].min()
+            floor = 0.3 * frame.loc[frame["mean"] > 0, "mean"].min()
 
             fig, axes = plt.subplots(len(regimes), len(samples), figsize=(3.9 * len(samples) + 1.6, 3.2 * len(regimes)),
                                      sharex=True, sharey=True, squeeze=False)
@@ -199,10 +201,10 @@ def paper_linear():
                         n = sub["generation"].to_numpy()
                         ax.fill_between(n, positive_band(sub["ci95_low"].to_numpy(), floor), sub["ci95_high"].to_numpy(),
                                         color=colours[s2], alpha=0.25, linewidth=0)
-                        ax.plot(n, sub["mean_test_error"], color=colours[s2], linewidth=1.8)
-                        th = sub.dropna(subset=["theory_test_error"])
+                        ax.plot(n, sub["mean"], color=colours[s2], linewidth=1.8)
+                        th = sub.dropna(subset=["theory"])
                         if not th.empty:
-                            ax.plot(th["generation"], th["theory_test_error"], color="black", linestyle="--",
+                            ax.plot(th["generation"], th["theory"], color="black", linestyle="--",
                                     linewidth=0.9, dashes=(4, 3))
                     ax.set_yscale("log")
                     ax.set_title(f"{regime}, T = {t}")
@@ -235,8 +237,8 @@ def paper_linear():
         def growth_table(frame: pd.DataFrame) -> pd.DataFrame:
             last = int(frame["generation"].max())
             keys = ["regime", "dimension", "samples", "noise_variance"]
-            first = frame[frame["generation"] == 1].set_index(keys)["mean_test_error"]
-            final = frame[frame["generation"] == last].set_index(keys)["mean_test_error"]
+            first = frame[frame["generation"] == 1].set_index(keys)["mean"]
+            final = frame[frame["generation"] == last].set_index(keys)["mean"]
             out = pd.DataFrame({"MC error, n = 1": first, f"MC error, n = {last}": final,
                                 f"MC ratio n={last} / n=1": final / first}).reset_index()
             harmonic2 = sum(1.0 / i**2 for i in range(1, last + 1))
@@ -284,7 +286,7 @@ def collapse_or_thrive():
         ($\sigma^2 d/(T-d-1)\sum_{i\le n} 1/i^2$), drawn dashed where defined; accumulate-subsample has none.
 
         **Cells with $T \le d + 1$.** The design-averaged expectation needs $T \ge d + 2$ (at $T = d + 1$ it
-        is infinite), so those cells have an empty `theory_test_error`. For $T < d$ the model is
+        is infinite), so those cells have an empty `theory`. For $T < d$ the model is
         over-parameterised: each fit is the minimum-norm least-squares solution and the error includes the
         bias $\lVert (I - P) w^* \rVert^2$ of the unseen directions. At $T = d$ the fit interpolates the
         data, and at $T = d + 1$ the design-averaged error has an infinite mean: there the Monte Carlo
@@ -363,7 +365,7 @@ def collapse_or_thrive():
                     if cell.empty:
                         ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center")
                         continue
-                    positive = cell.loc[cell["mean_test_error"] > 0, "mean_test_error"]
+                    positive = cell.loc[cell["mean"] > 0, "mean"]
                     floor = 0.5 * positive.min() if not positive.empty else 1e-12
                     for regime in regimes:
                         sub = cell[cell["regime"] == regime].sort_values("generation")
@@ -372,10 +374,10 @@ def collapse_or_thrive():
                         n = sub["generation"].to_numpy()
                         ax.fill_between(n, positive_band(sub["ci95_low"].to_numpy(), floor), sub["ci95_high"].to_numpy(),
                                         color=REGIME_COLOURS[regime], alpha=0.18, linewidth=0)
-                        ax.plot(n, sub["mean_test_error"], color=REGIME_COLOURS[regime], linewidth=1.4)
-                        th = sub.dropna(subset=["theory_test_error"])
+                        ax.plot(n, sub["mean"], color=REGIME_COLOURS[regime], linewidth=1.4)
+                        th = sub.dropna(subset=["theory"])
                         if not th.empty:
-                            ax.plot(th["generation"], th["theory_test_error"], color=REGIME_COLOURS[regime],
+                            ax.plot(th["generation"], th["theory"], color=REGIME_COLOURS[regime],
                                     linestyle="--", linewidth=0.9, alpha=0.9)
                     ax.set_yscale("log")
                     tidy_log_axis(ax)
@@ -421,7 +423,7 @@ def collapse_or_thrive():
         def ratio_tables(frame: pd.DataFrame) -> dict:
             last = frame[frame["generation"] == last_generation]
             wide = last.pivot_table(index=["noise_variance", "dimension", "samples"], columns="regime",
-                                    values="mean_test_error", aggfunc="first")
+                                    values="mean", aggfunc="first")
             out = {}
             for num, den in RATIOS:
                 if num in wide.columns and den in wide.columns:
@@ -490,7 +492,7 @@ def mc_vs_theory():
         This notebook tabulates the Monte Carlo estimates of the paper-linear sweep next to the closed forms
         and checks them with the two statistics the CSV carries:
 
-        - `z_score` $= (\bar e - \mathbb{E}[e])/\mathrm{SE}$: the Monte Carlo mean against the
+        - `z` $= (\bar e - \mathbb{E}[e])/\mathrm{SE}$: the Monte Carlo mean against the
           expectation over the Gaussian design (T1, T2 in `proofs/`), with the standard error of the mean.
           Its normal approximation needs finite higher moments of $\operatorname{tr}((X^\top X)^{-1})$,
           comfortably true on the paper-linear grid ($T - d \ge 68$;
@@ -535,9 +537,9 @@ def mc_vs_theory():
             table = pd.DataFrame({
                 "regime": sub["regime"], "d": sub["dimension"], "T": sub["samples"],
                 "σ²": sub["noise_variance"].map(lambda v: f"{v:g}"), "n": sub["generation"],
-                "MC mean ± SE": [f"{m:.5g} ± {s:.2g}" for m, s in zip(sub["mean_test_error"], sub["std_error"])],
-                "theory": ["" if pd.isna(t) else f"{t:.5g}" for t in sub["theory_test_error"]],
-                "z_score": sub["z_score"].map(fmt_z),
+                "MC mean ± SE": [f"{m:.5g} ± {s:.2g}" for m, s in zip(sub["mean"], sub["std_error"])],
+                "theory": ["" if pd.isna(t) else f"{t:.5g}" for t in sub["theory"]],
+                "z": sub["z"].map(fmt_z),
                 "z_given_design": sub["z_given_design"].map(fmt_z),
             })
             return table.set_index(["regime", "d", "T", "σ²", "n"])
@@ -550,7 +552,7 @@ def mc_vs_theory():
         md(r'''
         ## Summary: largest $|z|$ against the Bonferroni threshold
 
-        $K$ counts every non-empty `z_score` and `z_given_design` in the CSV (all generations, both
+        $K$ counts every non-empty `z` and `z_given_design` in the CSV (all generations, both
         statistics; the same family as `collapse reproduce`), and, on the second line, only those in the table above.
         '''),
         code(r'''
@@ -558,14 +560,14 @@ def mc_vs_theory():
 
 
         def z_summary(frame: pd.DataFrame, label: str) -> dict:
-            z = frame["z_score"].dropna().abs()
+            z = frame["z"].dropna().abs()
             zg = frame["z_given_design"].dropna().abs()
             k = len(z) + len(zg)
             z_star = NormalDist().inv_cdf(1 - ALPHA / (2 * k)) if k else float("nan")
             worst = max(z.max() if len(z) else 0.0, zg.max() if len(zg) else 0.0)
             return {
                 "rows": label, "K": k, "α": ALPHA, "z*": round(z_star, 3),
-                "max |z_score|": round(float(z.max()), 3) if len(z) else None,
+                "max |z|": round(float(z.max()), 3) if len(z) else None,
                 "max |z_given_design|": round(float(zg.max()), 3) if len(zg) else None,
                 "verdict": ("no z values" if k == 0 else
                             "agrees with theory" if worst <= z_star else "DISAGREES with theory"),
@@ -580,18 +582,18 @@ def mc_vs_theory():
         code(r'''
         # Where the largest deviations are (all rows):
         long = df.melt(id_vars=["regime", "dimension", "samples", "noise_variance", "generation"],
-                       value_vars=["z_score", "z_given_design"], var_name="statistic", value_name="z").dropna(subset=["z"])
-        long.assign(abs_z=long["z"].abs()).sort_values("abs_z", ascending=False, kind="stable").head(5).drop(columns="abs_z").round(3).reset_index(drop=True)
+                       value_vars=["z", "z_given_design"], var_name="statistic", value_name="value").dropna(subset=["value"])
+        long.assign(abs_z=long["value"].abs()).sort_values("abs_z", ascending=False, kind="stable").head(5).drop(columns="abs_z").round(3).reset_index(drop=True)
         '''),
         md(r'''
         ## Distribution of the $z$ values
 
-        Histograms (density) of all `z_score` and `z_given_design` values in the CSV, against the $N(0, 1)$
+        Histograms (density) of all `z` and `z_given_design` values in the CSV, against the $N(0, 1)$
         density; the dotted lines are $\pm z^*$.
         '''),
         code(r'''
         normal = NormalDist()
-        stats = [c for c in ["z_score", "z_given_design"] if df[c].notna().any()]
+        stats = [c for c in ["z", "z_given_design"] if df[c].notna().any()]
         if not stats:
             print("No z values in this CSV (no theory column).")
         else:
