@@ -147,8 +147,8 @@ struct NeuralBenchCommand: ParsableCommand {
         guard NeuralPreset(rawValue: preset) != nil else {
             throw ValidationError("--preset: unknown preset '\(preset)'; allowed: \(NeuralPreset.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        _ = try ListParsing.checked(runs, flag: "--runs", in: 1...1000)
-        _ = try ListParsing.checked(sgemmSize, flag: "--sgemm-size", in: 64...4096)
+        _ = try usage { try ListParsing.checked(runs, flag: "--runs", in: 1...1000) }
+        _ = try usage { try ListParsing.checked(sgemmSize, flag: "--sgemm-size", in: 64...4096) }
     }
 
     func run() throws {

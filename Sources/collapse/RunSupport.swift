@@ -172,3 +172,9 @@ func parseMemorySize(_ text: String, flag: String) throws -> Double {
 
 
 import CollapseCore
+
+/// Runs `body`, reporting a library's `SpecError` (a value out of range) as a usage error:
+/// `Error: …`, exit status 64.
+func usage<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as SpecError { throw ValidationError(e.description) }
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import CollapseSweep
+import ExperimentEngine
 import LinearCollapse
 
 /// `collapse verify`: the Monte Carlo versus theory battery.
@@ -44,7 +45,7 @@ struct VerifyCommand: ParsableCommand {
             guard a <= b, b - a < 1000 else { throw ValidationError("--seeds: '\(seeds)' is out of range; expected A ≤ B with at most 1000 seeds") }
             return Array(a...b)
         }
-        let items = try ListParsing.items(seeds, flag: "--seeds", expected: expected)
+        let items = try usage { try ListParsing.items(seeds, flag: "--seeds", expected: expected) }
         return try items.map { item in
             guard let v = UInt64(item) else { throw ValidationError("--seeds: '\(item)' is not a seed; expected \(expected)") }
             return v
@@ -53,7 +54,7 @@ struct VerifyCommand: ParsableCommand {
 
     func selectedIDs() throws -> Set<String>? {
         guard let only else { return nil }
-        let ids = try ListParsing.items(only, flag: "--only", expected: "check ids from `collapse verify --list`")
+        let ids = try usage { try ListParsing.items(only, flag: "--only", expected: "check ids from `collapse verify --list`") }
         for id in ids where !VerificationSuite.allIDs.contains(id) {
             throw ValidationError("--only: unknown check id '\(id)'; available: \(VerificationSuite.allIDs.joined(separator: ", "))")
         }
