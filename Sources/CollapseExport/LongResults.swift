@@ -80,3 +80,46 @@ extension LongResults {
         return out
     }
 }
+
+extension LongResults {
+    /// Short titles of the common parameter columns in `summary`.
+    static let titles = ["dimension": "d", "samples": "T", "noise_variance": "σ²"]
+
+    /// A table for reading of the rows of a long results file at `generations`: the series (the
+    /// regime, with λ for mix and fresh-real), the linear cell (d, T, σ²) where the file has those
+    /// columns, every other parameter column whose value varies, the metric when there are
+    /// several, then generation, mean ± SE, theory and z (when any row has one); six
+    /// significant digits, `—` for no value.
+    public static func summary(_ doc: CSVDocument, generations: Set<Int>) -> String {
+        let h = doc.header
+        let index = Dictionary(h.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let rows = doc.rows.filter { r in index["generation"].flatMap { Int(r[$0]) }.map(generations.contains) ?? false }
+        func varies(_ c: Int) -> Bool { Set(doc.rows.map { $0[c] }).count > 1 }
+        let statistics = Set(columns + familyStatistics)
+        var cellColumns = ["dimension", "samples", "noise_variance"].filter { index[$0] != nil && h.contains("noise_variance") }
+        cellColumns += h.filter { !statistics.contains($0) && !cellColumns.contains($0) && !["engine", "design"].contains($0) && varies(index[$0]!) }
+        if cellColumns.isEmpty, let s = index["samples"], varies(s) { cellColumns = ["samples"] }
+        let showMetric = index["metric"].map(varies) ?? false
+        let showZ = index["z"].map { c in rows.contains { !$0[c].isEmpty } } ?? false
+        func number(_ s: String) -> String { Double(s).map(TextTable.number) ?? "—" }
+        var columns: [(title: String, width: Int, value: ([String]) -> String)] = [
+            ("regime", 22, { r in
+                let f = index["real_fraction"].map { r[$0] } ?? ""
+                return f.isEmpty ? r[index["regime"]!] : "\(r[index["regime"]!])(\(f))"
+            }),
+        ]
+        for name in cellColumns {
+            let title = titles[name] ?? name
+            columns.append((title, max(title.count + 2, name == "noise_variance" ? 10 : 8), { r in
+                name == "noise_variance" ? number(r[index[name]!]) : r[index[name]!]
+            }))
+        }
+        if showMetric { columns.append(("metric", 18, { $0[index["metric"]!] })) }
+        columns += [("gen", 6, { $0[index["generation"]!] }), ("mean", 13, { number($0[index["mean"]!]) }),
+                    ("± SE", 12, { number($0[index["std_error"]!]) }), ("theory", 13, { number($0[index["theory"]!]) })]
+        if showZ { columns.append(("z", 8, { r in Double(r[index["z"]!]).map { String(format: "%.2f", $0) } ?? "—" })) }
+        var out = columns.map { TextTable.pad($0.title, $0.width) }.joined() + "\n"
+        for r in rows { out += columns.map { TextTable.pad($0.value(r), $0.width) }.joined() + "\n" }
+        return out
+    }
+}

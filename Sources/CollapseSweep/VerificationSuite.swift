@@ -1,3 +1,5 @@
+import CollapseExport
+import Foundation
 import LinearCollapse
 import ParametricChains
 
@@ -107,5 +109,27 @@ public enum VerificationSuite {
                                mean: c.mean, standardError: c.standardError, target: c.target, z: c.z, rule: .withAllowance(c.allowance)))
         }
         return out
+    }
+}
+
+extension VerificationSuite {
+    /// One row per statistic: id, check, setting, generation, mean ± SE, target, z and the
+    /// verdict at threshold `zStar`; then the suite's notes. Empty for no outcomes.
+    public static func table(_ outcomes: [Outcome], zStar: Double) -> String {
+        guard !outcomes.isEmpty else { return "" }
+        func pad(_ s: String, _ w: Int) -> String { TextTable.pad(s, w) }
+        func fmt(_ x: Double) -> String { TextTable.number(x) }
+        let width = min(34, max(8, outcomes.map(\.setting.count).max() ?? 8))
+        func setting(_ s: String) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
+        let head: [String] = [pad("id", 4), pad("check", 24), "  ", setting("setting"), pad("gen", 5), pad("MC mean", 13), pad("± SE", 12),
+                              pad("target", 13), pad("z", 8), "  result"]
+        var out = head.joined() + "\n"
+        for o in outcomes {
+            let fields: [String] = [pad(o.id, 4), pad(o.check, 24), "  ", setting(o.setting), pad(String(o.generation), 5), pad(fmt(o.mean), 13),
+                                    pad(o.standardError.map(fmt) ?? "(std.)", 12), pad(fmt(o.target), 13), pad(String(format: "%.2f", o.z), 8),
+                                    o.passes(threshold: zStar) ? "  ok" : "  FAIL"]
+            out += fields.joined() + "\n"
+        }
+        return out + notes.map { $0 + "\n" }.joined()
     }
 }

@@ -491,6 +491,27 @@ final class CellQueue: @unchecked Sendable {
 /// Combines the cell files of several run directories (shards) into the CSV an unsharded run
 /// writes, byte for byte.
 public enum ExperimentMerge {
+    /// Refusals before a merge into `output`, each a `SpecError`: `output` may not be one of the
+    /// `directories` (it may hold them, as OUT/shard-I), may not already hold a run's files
+    /// unless `force`, and every input must be a directory.
+    public static func checkOutput(_ output: String, directories: [String], force: Bool) throws {
+        guard !directories.isEmpty else { throw SpecError("give one or more sweep directories to merge") }
+        for d in directories where OutputSafety.same(URL(fileURLWithPath: output), URL(fileURLWithPath: d)) {
+            throw SpecError("--output \(output): is \(d), a directory to merge; choose another --output")
+        }
+        let existing = ["results.csv", "manifest.json", ExperimentRunner.specFile].filter {
+            FileManager.default.fileExists(atPath: URL(fileURLWithPath: output).appendingPathComponent($0).path)
+        }
+        if !existing.isEmpty && !force {
+            throw SpecError("--output \(output): already holds \(existing.joined(separator: ", ")); pass --force to replace them, or choose another --output")
+        }
+        var isDir: ObjCBool = false
+        for d in directories where !(FileManager.default.fileExists(atPath: d, isDirectory: &isDir) && isDir.boolValue) {
+            throw SpecError("\(d): not a directory; expected sweep directories written by `collapse sweep`")
+        }
+        _ = try OutputDirectory(path: output)
+    }
+
     /// Checks that every directory records the same run of `family` and that every cell is
     /// present, then writes `output/results.csv` and `output/experiment.toml`. Returns the row count.
     public static func merge(_ directories: [URL], into output: URL, family: any ExperimentFamily) throws -> (rows: Int, spec: ExperimentSpec) {

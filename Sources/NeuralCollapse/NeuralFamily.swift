@@ -107,6 +107,12 @@ public struct NeuralFamily: ExperimentFamily {
     /// run), `samples` the real training records, `repeats` 1.
     public func header(_ spec: ExperimentSpec) -> [String] { LongResults.columns }
 
+    /// The figure's title of a run of `model` at `preset`.
+    public static func figureTitle(model: String, preset: NeuralPreset) -> String {
+        let name = ["lm": "Transformer language model", "vae": "VAE", "diffusion": "DDPM diffusion model"][model] ?? model
+        return "\(name) (--preset \(preset.rawValue)): test metrics over model-fitting iterations"
+    }
+
     /// The dataset column: the built-in data's name, or the data file's name.
     public func dataset(_ spec: ExperimentSpec) -> String {
         if let path = spec.one("data")?.textValue { return URL(fileURLWithPath: path).lastPathComponent }

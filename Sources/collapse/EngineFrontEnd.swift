@@ -31,7 +31,7 @@ struct EngineRunOptions: ParsableArguments {
     /// The resolved spec and output of a run of `family`, checked before anything is computed.
     func frontEnd(family: any ExperimentFamily, flags: [String: String], runOptions: RunOptions, output: String,
                   force: Bool) throws -> EngineFrontEnd {
-        let configFile = try config.map { (text: try readTextFile($0, flag: "--config"), file: $0) }
+        let configFile = try config.map { c in (text: try usage { try TextFile.read(c, flag: "--config") }, file: c) }
         return try EngineFrontEnd.make(family: family, config: configFile, flags: flags, runOptions: runOptions, output: output,
                                        force: force, shard: shard, control: control)
     }
@@ -66,7 +66,7 @@ extension EngineFrontEnd {
             throw ValidationError(e.description)
         }
         return EngineFrontEnd(family: family, spec: spec, threads: try runOptions.resolvedThreads(), shard: parsedShard,
-                              output: try OutputDirectory(path: output), resume: resume, force: force,
+                              output: try usage { try OutputDirectory(path: output) }, resume: resume, force: force,
                               maxMemory: try runOptions.parsedMaxMemory(), runOptions: runOptions,
                               progress: control.quiet ? nil : (control.progress || isatty(STDERR_FILENO) == 1) ? .bar : .lines)
     }
@@ -114,7 +114,7 @@ struct EngineFrontEnd {
         Interruption.install()
         let outcome: ExperimentRunner.Outcome
         do {
-            let reporter: TerminalProgress? = progress.map { $0 == .bar ? TerminalProgress() : TerminalProgress.lines() }
+            let reporter: TextProgress? = progress.map { $0 == .bar ? TextProgress() : TextProgress.lines() }
             outcome = try runner.run(progress: reporter, isCancelled: { Interruption.requested })
         } catch let e as RunnerError {
             throw CLIError(e.description)

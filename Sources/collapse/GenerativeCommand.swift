@@ -130,7 +130,7 @@ struct GenerativeCommand: ParsableCommand {
         }
         let frontEnd = try engine.frontEnd(family: Self.family, flags: flags(), runOptions: runOptions, output: output, force: force)
         guard let results = try frontEnd.run(command: "generative") else { return }
-        printSummary(try CSVReader.read(contentsOf: results), generations: frontEnd.spec.one("generations")?.intValue ?? 100)
+        print(LongResults.summary(try CSVReader.read(contentsOf: results), generations: [1, frontEnd.spec.one("generations")?.intValue ?? 100]), terminator: "")
     }
 
     func printList() {
@@ -147,16 +147,4 @@ struct GenerativeCommand: ParsableCommand {
     }
 
     func flag(_ key: String) -> String { "--" + key.replacingOccurrences(of: "_", with: "-") }
-
-    /// The first and last generation of every regime and metric.
-    func printSummary(_ table: CSVDocument, generations n: Int) {
-        let col = { (name: String) in table.header.firstIndex(of: name)! }
-        print(pad("regime", 22) + pad("metric", 16) + pad("gen", 6) + pad("mean", 13) + pad("± SE", 12) + pad("theory", 13))
-        for r in table.rows where r[col("generation")] == "1" || r[col("generation")] == String(n) {
-            let regime = r[col("real_fraction")].isEmpty ? r[col("regime")] : "\(r[col("regime")])(\(r[col("real_fraction")]))"
-            let number = { (s: String) in Double(s).map(fmt) ?? "—" }
-            print(pad(regime, 22) + pad(r[col("metric")], 16) + pad(r[col("generation")], 6) + pad(number(r[col("mean")]), 13) +
-                  pad(number(r[col("std_error")]), 12) + pad(number(r[col("theory")]), 13))
-        }
-    }
 }

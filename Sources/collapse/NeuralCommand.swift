@@ -85,7 +85,7 @@ struct NeuralOptions: ParsableArguments {
         NeuralCancellation.reset()
         guard let url = try frontEnd.run(command: "neural \(model)") else { return }
         let table = try MetricResultsTable(document: CSVReader.read(contentsOf: url))
-        try AtomicFile.write(try Figure.metricPanels(table, title: NeuralOptions.title(model: model, preset: Self.family.preset(frontEnd.spec))),
+        try AtomicFile.write(try Figure.metricPanels(table, title: NeuralFamily.figureTitle(model: model, preset: Self.family.preset(frontEnd.spec))),
                              to: frontEnd.output.url.appendingPathComponent("figure.svg"))
         let metrics = table.rows.reduce(into: [String]()) { if !$0.contains($1.metric) { $0.append($1.metric) } }
         print(pad("regime", 22) + pad("gen", 6) + metrics.map { pad($0, 18) }.joined())
@@ -98,11 +98,6 @@ struct NeuralOptions: ParsableArguments {
             }
         }
         print("wrote figure.svg beside it")
-    }
-
-    static func title(model: String, preset: NeuralPreset) -> String {
-        let name = ["lm": "Transformer language model", "vae": "VAE", "diffusion": "DDPM diffusion model"][model] ?? model
-        return "\(name) (--preset \(preset.rawValue)): test metrics over model-fitting iterations"
     }
 }
 
@@ -212,7 +207,7 @@ struct NeuralPlotCommand: ParsableCommand {
         }
         let spec = try? ExperimentRunner.recordedSpec(in: dir, family: NeuralOptions.family)
         let preset = spec.map(NeuralOptions.family.preset) ?? .small
-        let title = NeuralOptions.title(model: table.rows[0].model, preset: preset)
+        let title = NeuralFamily.figureTitle(model: table.rows[0].model, preset: preset)
         try AtomicFile.write(try Figure.metricPanels(table, title: title), to: dir.appendingPathComponent("figure.svg"))
         print("wrote \(dir.appendingPathComponent("figure.svg").path)")
     }

@@ -78,20 +78,6 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         let frontEnd = try engineOptions.frontEnd(family: Self.family, flags: flags(), runOptions: runOptions, output: output, force: force)
         guard let results = try frontEnd.run(command: "simulate") else { return }
-        printSummary(try CSVReader.read(contentsOf: results), generations: frontEnd.spec.one("generations")?.intValue ?? 10)
-    }
-
-    /// The first and last generation of every regime and cell.
-    func printSummary(_ table: CSVDocument, generations n: Int) {
-        let col = { (name: String) in table.header.firstIndex(of: name)! }
-        print(pad("regime", 22) + pad("d", 6) + pad("T", 8) + pad("σ²", 10) + pad("gen", 6) +
-              pad("mean", 13) + pad("± SE", 12) + pad("theory", 13) + pad("z", 8))
-        for r in table.rows where r[col("generation")] == "1" || r[col("generation")] == String(n) {
-            let regime = r[col("real_fraction")].isEmpty ? r[col("regime")] : "\(r[col("regime")])(\(r[col("real_fraction")]))"
-            let number = { (s: String) in Double(s).map(fmt) ?? "—" }
-            print(pad(regime, 22) + pad(r[col("dimension")], 6) + pad(r[col("samples")], 8) + pad(number(r[col("noise_variance")]), 10) +
-                  pad(r[col("generation")], 6) + pad(number(r[col("mean")]), 13) + pad(number(r[col("std_error")]), 12) +
-                  pad(number(r[col("theory")]), 13) + pad(Double(r[col("z")]).map { String(format: "%.2f", $0) } ?? "—", 8))
-        }
+        print(LongResults.summary(try CSVReader.read(contentsOf: results), generations: [1, frontEnd.spec.one("generations")?.intValue ?? 10]), terminator: "")
     }
 }

@@ -75,7 +75,7 @@ struct SweepCommand: ParsableCommand {
             return (e.family, (e.toml, "experiment \(e.name)"), e.name)
         }
         guard let path = engineOptions.config else { return (LinearFamily(), nil, "sweep") }
-        let text = try readTextFile(path, flag: "--config")
+        let text = try usage { try TextFile.read(path, flag: "--config") }
         do {
             return (try Families.family(ofConfig: text, file: path), (text, path), URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
         } catch let e as SpecError {
@@ -136,20 +136,13 @@ struct SweepCommand: ParsableCommand {
     }
 }
 
-/// Writes `figure.svg` (the paper-style panel grid) beside a sweep's CSV, and
-/// `figure-ratio.svg` (accumulate/replace heat map over d × T) when the grid has several cells
-/// and both regimes. A figure that cannot be drawn is reported, never fatal: the CSV is the result.
+/// Writes the linear run's default figures (`Figure.defaultFigures`) beside its CSV. A figure
+/// that cannot be drawn is reported, never fatal: the CSV is the result.
 func writeDefaultFigures(results: URL, into dir: URL) {
     do {
-        let table = try ResultsTable(contentsOf: results)
-        try AtomicFile.write(try Figure.panelGrid(table), to: dir.appendingPathComponent("figure.svg"))
-        var written = ["figure.svg"]
-        let names = Set(table.rows.map(\.regime))
-        if names.contains("replace") && names.contains("accumulate") && table.dimensions.count * table.sampleSizes.count > 1 {
-            try AtomicFile.write(try Figure.ratioHeatmap(table), to: dir.appendingPathComponent("figure-ratio.svg"))
-            written.append("figure-ratio.svg")
-        }
-        print("wrote \(written.joined(separator: " and ")) (collapse plot draws other views)")
+        let figures = try Figure.defaultFigures(try ResultsTable(contentsOf: results))
+        for f in figures { try AtomicFile.write(f.svg, to: dir.appendingPathComponent(f.file)) }
+        print("wrote \(figures.map(\.file).joined(separator: " and ")) (collapse plot draws other views)")
     } catch {
         Console.note("note: no figure written: \(error)")
     }
@@ -170,29 +163,11 @@ struct MergeCommand: ParsableCommand {
     @Flag(name: .customLong("force"), help: "Replace results.csv, manifest.json and experiment.toml already in --output.")
     var force = false
 
-    func validate() throws {
-        guard !directories.isEmpty else { throw ValidationError("give one or more sweep directories to merge") }
-        // The merged files go into --output; the shards may live below it (OUT/shard-I, as the
-        // SLURM scripts lay them out), but --output may not be one of them.
-        for d in directories where OutputSafety.same(URL(fileURLWithPath: output), URL(fileURLWithPath: d)) {
-            throw ValidationError("--output \(output): is \(d), a directory to merge; choose another --output")
-        }
-        let existing = ["results.csv", "manifest.json", ExperimentRunner.specFile].filter {
-            FileManager.default.fileExists(atPath: URL(fileURLWithPath: output).appendingPathComponent($0).path)
-        }
-        if !existing.isEmpty && !force {
-            throw ValidationError("--output \(output): already holds \(existing.joined(separator: ", ")); pass --force to replace them, or choose another --output")
-        }
-        var isDir: ObjCBool = false
-        for d in directories where !(FileManager.default.fileExists(atPath: d, isDirectory: &isDir) && isDir.boolValue) {
-            throw ValidationError("\(d): not a directory; expected sweep directories written by `collapse sweep`")
-        }
-        _ = try OutputDirectory(path: output)
-    }
+    func validate() throws { try usage { try ExperimentMerge.checkOutput(output, directories: directories, force: force) } }
 
     func run() throws {
         let started = Date()
-        let out = try OutputDirectory(path: output)
+        let out = try usage { try OutputDirectory(path: output) }
         let urls = directories.map { URL(fileURLWithPath: $0) }
         guard let first = urls.first, let name = try ExperimentMerge.familyName(in: first) else {
             throw CLIError("\(urls.first?.path ?? "merge"): holds no \(ExperimentRunner.specFile) naming a family; not a run directory of this tool")

@@ -104,7 +104,7 @@ struct VerifyCommand: ParsableCommand {
         for (seed, batch) in zip(seedList, batches) {
             let failures = batch.filter { !$0.passes(threshold: zStar) }
             failed += failures.count
-            printTable(seedList.count == 1 ? batch : failures, zStar: zStar)
+            print(VerificationSuite.table(seedList.count == 1 ? batch : failures, zStar: zStar), terminator: "")
             if seedList.count > 1 {
                 print("seed \(seed): \(batch.count) checks, \(failures.count) failed, max |z| = \(String(format: "%.2f", batch.map { abs($0.z) }.max() ?? 0))")
             }
@@ -116,19 +116,5 @@ struct VerifyCommand: ParsableCommand {
             \(seedText); \(String(format: "%.1f", Date().timeIntervalSince(started))) s
             """)
         if failed > 0 { throw ExitCode(1) }
-    }
-
-    /// One row per statistic: id, check, setting, generation, mean ± SE, target, z, result.
-    func printTable(_ outcomes: [VerificationSuite.Outcome], zStar: Double) {
-        guard !outcomes.isEmpty else { return }
-        let width = min(34, max(8, outcomes.map(\.setting.count).max() ?? 8))
-        print(pad("id", 4) + pad("check", 24) + "  " + "setting".padding(toLength: width, withPad: " ", startingAt: 0) + pad("gen", 5) +
-              pad("MC mean", 13) + pad("± SE", 12) + pad("target", 13) + pad("z", 8) + "  result")
-        for o in outcomes {
-            print(pad(o.id, 4) + pad(o.check, 24) + "  " + o.setting.padding(toLength: width, withPad: " ", startingAt: 0) + pad(String(o.generation), 5) +
-                  pad(fmt(o.mean), 13) + pad(o.standardError.map(fmt) ?? "(std.)", 12) + pad(fmt(o.target), 13) +
-                  pad(String(format: "%.2f", o.z), 8) + (o.passes(threshold: zStar) ? "  ok" : "  FAIL"))
-        }
-        VerificationSuite.notes.forEach { print($0) }
     }
 }

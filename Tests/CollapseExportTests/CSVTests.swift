@@ -192,3 +192,27 @@ final class LongResultsTests: XCTestCase {
                        "g,,replace,,2,nll,inf,nan,,,,,5,4\n")
     }
 }
+
+/// The summary table the simulating commands print after a run.
+final class LongResultsSummaryTests: XCTestCase {
+    func testSummaryShowsTheCellTheMetricAndZOnlyWhenTheyVary() throws {
+        let h = LongResults.columns + ["dimension", "noise_variance"]
+        func row(_ regime: String, _ g: Int, _ d: Int, metric: String = "test_error", z: String = "") -> [String] {
+            [ "linear", "", regime, regime == "mix" ? "0.25" : "", String(g), metric, "1.5", "0.1", "", "", "1.25", z, "20", "50", String(d), "1.0"]
+        }
+        let doc = CSVDocument(header: h, rows: [row("replace", 1, 3, z: "2.5"), row("replace", 2, 3), row("mix", 1, 5)], lines: [2, 3, 4], file: "r.csv")
+        let text = LongResults.summary(doc, generations: [1])
+        let lines = text.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 3, text)
+        XCTAssertEqual(lines[0].split(separator: " "), ["regime", "d", "T", "σ²", "gen", "mean", "±", "SE", "theory", "z"])
+        XCTAssertEqual(lines[1].split(separator: " "), ["replace", "3", "20", "1", "1", "1.5", "0.1", "1.25", "2.50"])
+        XCTAssertEqual(lines[2].split(separator: " "), ["mix(0.25)", "5", "20", "1", "1", "1.5", "0.1", "1.25", "—"])
+        // A generative file: no linear cell; the metric shown because it varies; no z column.
+        let g = CSVDocument(header: LongResults.columns, rows: [
+            ["kde", "moons", "replace", "", "1", "nll", "2", "", "", "", "", "", "30", "4"],
+            ["kde", "moons", "replace", "", "1", "mmd", "0.1", "", "", "", "", "", "30", "4"],
+        ], lines: [2, 3], file: "g.csv")
+        XCTAssertEqual(LongResults.summary(g, generations: [1]).split(separator: "\n").first?.split(separator: " "),
+                       ["regime", "metric", "gen", "mean", "±", "SE", "theory"])
+    }
+}
