@@ -12,6 +12,9 @@ import Foundation
 public struct NeuralFamily: ExperimentFamily {
     public init() {}
 
+    /// Shared by the copies of this family (a struct): see `task(_:seed:)`.
+    let cache = TaskCache()
+
     public var name: String { "neural" }
 
     public static let models = ["lm", "vae", "diffusion"]
@@ -78,7 +81,27 @@ public struct NeuralFamily: ExperimentFamily {
         }
     }
 
+    /// The last task built and its inputs: validation, the manifest and every cell of a run share
+    /// one read of `--data` (and one generation of the built-in data), as they share the inputs.
+    final class TaskCache: @unchecked Sendable {
+        let lock = NSLock()
+        var key: String?
+        var task: AnyTask?
+    }
+
+    /// The task of `spec` at `seed`, built once per distinct input.
     func task(_ spec: ExperimentSpec, seed: UInt64) throws -> AnyTask {
+        let key = [model(spec), preset(spec).rawValue, spec.one("data")?.textValue ?? "", "\(spec.one("temperature")?.doubleValue as Any)",
+                   "\(budget(spec) as Any)", String(seed)].joined(separator: "\u{1}")
+        return try cache.lock.withLock {
+            if cache.key == key, let t = cache.task { return t }
+            let t = try buildTask(spec, seed: seed)
+            (cache.key, cache.task) = (key, t)
+            return t
+        }
+    }
+
+    func buildTask(_ spec: ExperimentSpec, seed: UInt64) throws -> AnyTask {
         let data = spec.one("data")?.textValue, preset = self.preset(spec), budget = self.budget(spec)
         switch model(spec) {
         case "vae": return .vae(try VAETask.make(preset, seed: seed, dataPath: data, budget: budget))
