@@ -1,10 +1,10 @@
 import ArgumentParser
 import CollapseExport
 import CollapsePlot
-import ExperimentEngine
 import Foundation
 
-/// `collapse plot`: SVG figures from a results CSV.
+/// `collapse plot`: SVG figures from a results CSV (`PlotRequest` holds the views, the rules of
+/// their flags and the drawing; the CLI parses, reports and writes the file).
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
@@ -20,8 +20,6 @@ struct PlotCommand: ParsableCommand {
         95% band, theory dashed; the only view of results that are not linear Monte Carlo. The SVG is \
         written atomically; nothing is written on error.
         """)
-
-    static let views = ["grid", "generations", "ratio", "metrics"]
 
     @Argument(help: "The results CSV file (results.csv).")
     var results: String
@@ -47,126 +45,17 @@ struct PlotCommand: ParsableCommand {
     @Option(name: .customLong("y-range"), parsing: .unconditional, help: "Grid y axis shared by the whole figure or per row: figure or row.")
     var yRange = "figure"
 
-    func validate() throws {
-        if let view, !Self.views.contains(view) {
-            throw ValidationError("--view: unknown view '\(view)'; allowed: \(Self.views.joined(separator: ", "))")
-        }
-        let uses: [(String, Bool, [String])] = [
-            ("--dimension", dimension != nil, ["grid", "generations"]),
-            ("--samples", samples != nil, ["generations"]),
-            ("--noise-variance", noiseVariance != nil, ["generations", "ratio"]),
-            ("--generation", generation != nil, ["ratio"]),
-            ("--y-range", yRange != "figure", ["grid"]),
-        ]
-        let chosen = view ?? "grid"
-        for (flag, given, views) in uses where given && !views.contains(chosen) {
-            throw ValidationError("\(flag) does not apply to --view \(chosen); it applies to --view \(views.joined(separator: " or "))")
-        }
-        if let dimension, dimension < 1 {
-            throw ValidationError("--dimension: \(dimension) is out of range; expected an integer ≥ 1")
-        }
-        if let samples, samples < 1 {
-            throw ValidationError("--samples: \(samples) is out of range; expected an integer ≥ 1")
-        }
-        if let generation, generation < 1 {
-            throw ValidationError("--generation: \(generation) is out of range; expected an integer ≥ 1")
-        }
-        _ = try parsedNoiseVariance()
-        guard PanelGridOptions.YRange(rawValue: yRange) != nil else {
-            throw ValidationError("--y-range: unknown value '\(yRange)'; allowed: figure, row")
-        }
-        guard !output.isEmpty else { throw ValidationError("--output: empty path; expected an SVG file path") }
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: output, isDirectory: &isDir), isDir.boolValue {
-            throw ValidationError("--output \(output): is a directory; expected a file path, e.g. \(output)/figure.svg")
-        }
-        guard !results.isEmpty else { throw ValidationError("RESULTS: empty path; expected a results CSV file") }
-        if OutputSafety.same(URL(fileURLWithPath: output), URL(fileURLWithPath: results)) {
-            throw ValidationError("--output \(output): is the results file being drawn; choose another path (e.g. figure.svg)")
-        }
-        let ext = URL(fileURLWithPath: output).pathExtension.lowercased()
-        if !["svg", ""].contains(ext) {
-            throw ValidationError("--output \(output): collapse plot writes SVG; name the file .svg (convert it to \(ext.uppercased()) with a tool such as rsvg-convert or inkscape)")
-        }
-        // Reading the file and drawing are cheap; doing it here reports a bad file or a value
-        // not in it with this command's usage. `run()` draws again.
-        _ = try render()
+    var request: PlotRequest {
+        PlotRequest(results: results, output: output, view: view, dimension: dimension, samples: samples,
+                    noiseVariance: noiseVariance, generation: generation, yRange: yRange)
     }
 
-    func parsedNoiseVariance() throws -> Double? {
-        guard let noiseVariance else { return nil }
-        guard let v = Double(noiseVariance.trimmingCharacters(in: .whitespaces)), v.isFinite, v > 0 else {
-            throw ValidationError("--noise-variance: '\(noiseVariance)' is not a finite number > 0; expected one σ² in the file, e.g. 1")
-        }
-        return v
-    }
-
-    /// Renders the requested view; a bad file or a value not in it is reported as a
-    /// validation error (exit status 64) naming the file, line, column or flag.
-    func render() throws -> String {
-        let document: CSVDocument
-        do {
-            document = try CSVReader.read(contentsOf: URL(fileURLWithPath: results))
-        } catch let e as CSVReadError {
-            throw ValidationError(e.description)
-        }
-        if !ResultsTable.holdsLinearResults(document) || view == "metrics" { return try renderMetrics(document) }
-        let table: ResultsTable
-        do {
-            table = try ResultsTable(document: document)
-        } catch let e as ResultsTableError {
-            throw ValidationError(e.description)
-        }
-        do {
-            switch view ?? "grid" {
-            case "generations":
-                return try Figure.generations(table, dimension: dimension, samples: samples,
-                                              noiseVariance: parsedNoiseVariance())
-            case "ratio":
-                return try Figure.ratioHeatmap(table, noiseVariance: parsedNoiseVariance(), generation: generation)
-            default:
-                return try Figure.panelGrid(table, PanelGridOptions(dimension: dimension,
-                                                                    yRange: PanelGridOptions.YRange(rawValue: yRange) ?? .figure))
-            }
-        } catch let e as FigureError {
-            throw ValidationError(flagged(e.message))
-        }
-    }
-
-    /// The metrics view of a long-format file; the linear-only flags are refused.
-    func renderMetrics(_ document: CSVDocument) throws -> String {
-        if let view, view != "metrics" {
-            throw ValidationError("--view \(view): \(results) holds no linear Monte Carlo results (rows of metric test_error with " +
-                                  "dimension and noise_variance columns); its view is metrics")
-        }
-        guard MetricResultsTable.isLongFormat(document.header) else {
-            throw ValidationError("--view metrics needs a long-format results file (columns model, dataset, regime, generation, metric, mean, " +
-                                  "std_error, theory); \(results) has the old wide linear columns: use --view grid, generations or ratio")
-        }
-        let linearOnly: [(String, Bool)] = [("--dimension", dimension != nil), ("--samples", samples != nil),
-                                            ("--noise-variance", noiseVariance != nil), ("--generation", generation != nil),
-                                            ("--y-range", yRange != "figure")]
-        if let (flag, _) = linearOnly.first(where: \.1) {
-            throw ValidationError("\(flag) does not apply to --view metrics; it applies to the linear views grid, generations and ratio")
-        }
-        do {
-            return try Figure.metricPanels(try MetricResultsTable(document: document))
-        } catch let e as ResultsTableError {
-            throw ValidationError(e.description)
-        }
-    }
-
-    /// Prefixes a figure error with the flag whose value it concerns.
-    func flagged(_ message: String) -> String {
-        if message.contains("dimension d = ") { return "--dimension: " + message }
-        if message.contains("samples T = ") { return "--samples: " + message }
-        if message.contains("noise variance σ² = ") { return "--noise-variance: " + message }
-        if message.contains("generation ") && generation != nil { return "--generation: " + message }
-        return message
-    }
+    /// Checks the flags and the output path, and draws once, so that a bad file or a value not
+    /// in it is reported with this command's usage. `run()` draws again.
+    func validate() throws { try plotUsage { try request.validate() } }
 
     func run() throws {
-        let svg = try render()
+        let svg = try plotUsage { try request.render() }
         let url = URL(fileURLWithPath: output)
         let dir = url.deletingLastPathComponent()
         do {
@@ -177,4 +66,9 @@ struct PlotCommand: ParsableCommand {
         try AtomicFile.write(svg, to: url)
         print("wrote \(output)")
     }
+}
+
+/// Runs `body`, reporting a `PlotRequestError` as a usage error: `Error: …`, exit status 64.
+private func plotUsage<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as PlotRequestError { throw ValidationError(e.description) }
 }

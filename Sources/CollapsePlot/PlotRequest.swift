@@ -1,0 +1,204 @@
+import CollapseExport
+import Foundation
+
+/// A request that cannot be drawn: a flag out of range or on the wrong view, an output path that
+/// is not a new SVG file, a results file that cannot be read, or a value not in it. The
+/// description is the whole message (it names the flag, or the file, line and column), so a
+/// front end prints it as it is; `collapse plot` reports it as a usage error (exit status 64).
+public struct PlotRequestError: Error, CustomStringConvertible, Equatable, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// One `collapse plot` request: the results file, the view, the values it draws (as the user gave
+/// them: `nil` for a flag not given) and the SVG file to write, with the rules that make it
+/// drawable. They live here rather than in the CLI so that they are unit-tested with the figures
+/// they guard, and so that every front end refuses the same requests with the same words.
+///
+/// The views: grid (the default), generations and ratio draw linear Monte Carlo results
+/// (`ResultsTable`); metrics draws any long-format results file (`MetricResultsTable`), and is
+/// the only view of a file with no linear Monte Carlo results (generative, neural, closed-form
+/// tables), which it is then chosen for. Each flag applies to some views only; a flag given for
+/// another view is refused rather than ignored, since a figure drawn without the value asked for
+/// looks right and is not.
+///
+/// `validate()` checks the flags, the output path and that the file draws; `render()` checks the
+/// flags and returns the SVG. Both throw `PlotRequestError`. Writing the SVG is the caller's.
+public struct PlotRequest: Sendable, Equatable {
+    /// Every view, in the order the messages list them.
+    public static let views = ["grid", "generations", "ratio", "metrics"]
+
+    /// The results CSV file to draw.
+    public var results: String
+    /// The SVG file to write (checked by `validate()`, not written here).
+    public var output: String
+    /// nil: grid for linear Monte Carlo results, metrics for any other file.
+    public var view: String?
+    /// d (grid, generations); nil: the only one in the file, or the smallest.
+    public var dimension: Int?
+    /// T (generations); nil: the only one in the file, or the smallest.
+    public var samples: Int?
+    /// σ² as typed (generations, ratio): parsed here so that a bad value is reported as given.
+    public var noiseVariance: String?
+    /// Generation n of the ratio (ratio); nil: the last.
+    public var generation: Int?
+    /// `PanelGridOptions.YRange` by name (grid): figure (the default) or row.
+    public var yRange: String
+
+    public init(results: String, output: String, view: String? = nil, dimension: Int? = nil, samples: Int? = nil,
+                noiseVariance: String? = nil, generation: Int? = nil, yRange: String = "figure") {
+        self.results = results
+        self.output = output
+        self.view = view
+        self.dimension = dimension
+        self.samples = samples
+        self.noiseVariance = noiseVariance
+        self.generation = generation
+        self.yRange = yRange
+    }
+
+    // MARK: Validation
+
+    /// Checks the flags and the output path, then draws the figure once, so that a bad file or a
+    /// value not in it is reported before anything is written (reading and drawing are cheap).
+    public func validate() throws {
+        try checkFlags()
+        try checkOutput()
+        _ = try render()
+    }
+
+    /// The flags on their own: a known view, each flag on a view it applies to, values in range.
+    /// Which views a flag applies to is judged against the view asked for (grid when none is), as
+    /// the metrics view's refusals of the linear flags come only once the file is read.
+    func checkFlags() throws {
+        if let view, !Self.views.contains(view) {
+            throw PlotRequestError("--view: unknown view '\(view)'; allowed: \(Self.views.joined(separator: ", "))")
+        }
+        let uses: [(String, Bool, [String])] = [
+            ("--dimension", dimension != nil, ["grid", "generations"]),
+            ("--samples", samples != nil, ["generations"]),
+            ("--noise-variance", noiseVariance != nil, ["generations", "ratio"]),
+            ("--generation", generation != nil, ["ratio"]),
+            ("--y-range", yRange != "figure", ["grid"]),
+        ]
+        let chosen = view ?? "grid"
+        for (flag, given, views) in uses where given && !views.contains(chosen) {
+            throw PlotRequestError("\(flag) does not apply to --view \(chosen); it applies to --view \(views.joined(separator: " or "))")
+        }
+        for (flag, value) in [("--dimension", dimension), ("--samples", samples), ("--generation", generation)] {
+            if let value, value < 1 { throw PlotRequestError("\(flag): \(value) is out of range; expected an integer ≥ 1") }
+        }
+        _ = try parsedNoiseVariance()
+        guard PanelGridOptions.YRange(rawValue: yRange) != nil else {
+            throw PlotRequestError("--y-range: unknown value '\(yRange)'; allowed: figure, row")
+        }
+    }
+
+    /// The output path: given, not a directory, not the results file (symlinks resolved), and
+    /// named .svg (or with no extension), since a .png or .pdf name holding SVG text would mislead.
+    func checkOutput() throws {
+        guard !output.isEmpty else { throw PlotRequestError("--output: empty path; expected an SVG file path") }
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: output, isDirectory: &isDir), isDir.boolValue {
+            throw PlotRequestError("--output \(output): is a directory; expected a file path, e.g. \(output)/figure.svg")
+        }
+        guard !results.isEmpty else { throw PlotRequestError("RESULTS: empty path; expected a results CSV file") }
+        if Self.sameFile(URL(fileURLWithPath: output), URL(fileURLWithPath: results)) {
+            throw PlotRequestError("--output \(output): is the results file being drawn; choose another path (e.g. figure.svg)")
+        }
+        let ext = URL(fileURLWithPath: output).pathExtension.lowercased()
+        if !["svg", ""].contains(ext) {
+            throw PlotRequestError("--output \(output): collapse plot writes SVG; name the file .svg (convert it to " +
+                                   "\(ext.uppercased()) with a tool such as rsvg-convert or inkscape)")
+        }
+    }
+
+    /// σ² parsed: nil when not given; a finite number > 0 (surrounding spaces allowed).
+    public func parsedNoiseVariance() throws -> Double? {
+        guard let noiseVariance else { return nil }
+        guard let v = Double(noiseVariance.trimmingCharacters(in: .whitespaces)), v.isFinite, v > 0 else {
+            throw PlotRequestError("--noise-variance: '\(noiseVariance)' is not a finite number > 0; expected one σ² in the file, e.g. 1")
+        }
+        return v
+    }
+
+    /// Whether `a` and `b` name one file, every symlink resolved (also through components that
+    /// do not exist yet). The same rule as ExperimentEngine's `OutputSafety.same`, restated here
+    /// with Foundation only: CollapsePlot sits beside the engine, not above it.
+    static func sameFile(_ a: URL, _ b: URL) -> Bool { resolved(a).path == resolved(b).path }
+
+    static func resolved(_ url: URL) -> URL {
+        var existing = url.standardizedFileURL, rest: [String] = []
+        while !FileManager.default.fileExists(atPath: existing.path) && existing.path != "/" {
+            rest.insert(existing.lastPathComponent, at: 0)
+            existing = existing.deletingLastPathComponent()
+        }
+        var out = existing.resolvingSymlinksInPath()
+        for c in rest { out.appendPathComponent(c) }
+        return out.standardizedFileURL
+    }
+
+    // MARK: Drawing
+
+    /// The view `document` is drawn with: metrics when asked for, or when the file holds no
+    /// linear Monte Carlo results (`ResultsTable.holdsLinearResults`); else the view asked for,
+    /// grid by default. Refuses a linear view of such a file, the metrics view of an old wide
+    /// linear file, and the linear-only flags on the metrics view.
+    public func drawnView(of document: CSVDocument) throws -> String {
+        guard !ResultsTable.holdsLinearResults(document) || view == "metrics" else { return view ?? "grid" }
+        if let view, view != "metrics" {
+            throw PlotRequestError("--view \(view): \(results) holds no linear Monte Carlo results (rows of metric test_error with " +
+                                   "dimension and noise_variance columns); its view is metrics")
+        }
+        guard MetricResultsTable.isLongFormat(document.header) else {
+            throw PlotRequestError("--view metrics needs a long-format results file (columns model, dataset, regime, generation, metric, mean, " +
+                                   "std_error, theory); \(results) has the old wide linear columns: use --view grid, generations or ratio")
+        }
+        let linearOnly: [(String, Bool)] = [("--dimension", dimension != nil), ("--samples", samples != nil),
+                                            ("--noise-variance", noiseVariance != nil), ("--generation", generation != nil),
+                                            ("--y-range", yRange != "figure")]
+        if let (flag, _) = linearOnly.first(where: \.1) {
+            throw PlotRequestError("\(flag) does not apply to --view metrics; it applies to the linear views grid, generations and ratio")
+        }
+        return "metrics"
+    }
+
+    /// Checks the flags, reads the results file and returns the SVG of the view it is drawn
+    /// with. A bad file or a value not in it is reported naming the file, line, column or flag.
+    public func render() throws -> String {
+        try checkFlags()
+        let document: CSVDocument
+        do {
+            document = try CSVReader.read(contentsOf: URL(fileURLWithPath: results))
+        } catch let e as CSVReadError {
+            throw PlotRequestError(e.description)
+        }
+        let drawn = try drawnView(of: document)
+        do {
+            if drawn == "metrics" { return try Figure.metricPanels(try MetricResultsTable(document: document)) }
+            let table = try ResultsTable(document: document)
+            switch drawn {
+            case "generations":
+                return try Figure.generations(table, dimension: dimension, samples: samples, noiseVariance: parsedNoiseVariance())
+            case "ratio":
+                return try Figure.ratioHeatmap(table, noiseVariance: parsedNoiseVariance(), generation: generation)
+            default:
+                return try Figure.panelGrid(table, PanelGridOptions(dimension: dimension, yRange: PanelGridOptions.YRange(rawValue: yRange) ?? .figure))
+            }
+        } catch let e as ResultsTableError {
+            throw PlotRequestError(e.description)
+        } catch let e as FigureError {
+            throw PlotRequestError(flagged(e.message))
+        }
+    }
+
+    /// Prefixes a figure error with the flag whose value it concerns (the figure knows the value,
+    /// not the flag it came from). A generation error is the flag's only when one was given.
+    func flagged(_ message: String) -> String {
+        if message.contains("dimension d = ") { return "--dimension: " + message }
+        if message.contains("samples T = ") { return "--samples: " + message }
+        if message.contains("noise variance σ² = ") { return "--noise-variance: " + message }
+        if message.contains("generation ") && generation != nil { return "--generation: " + message }
+        return message
+    }
+}
