@@ -67,13 +67,24 @@ public struct PlotRequest: Sendable, Equatable {
         _ = try render()
     }
 
-    /// The flags on their own: a known view, each flag on a view it applies to, values in range.
-    /// Which views a flag applies to is judged against the view asked for (grid when none is), as
-    /// the metrics view's refusals of the linear flags come only once the file is read.
+    /// The flags on their own: a known view, each flag on the view asked for (when none is, on the
+    /// view the file is drawn with, once it is read: `checkApplies`), values in range.
     func checkFlags() throws {
         if let view, !Self.views.contains(view) {
             throw PlotRequestError("--view: unknown view '\(view)'; allowed: \(Self.views.joined(separator: ", "))")
         }
+        if let view, view != "metrics" { try checkApplies(to: view) }
+        for (flag, value) in [("--dimension", dimension), ("--samples", samples), ("--generation", generation)] {
+            if let value, value < 1 { throw PlotRequestError("\(flag): \(value) is out of range; expected an integer ≥ 1") }
+        }
+        _ = try parsedNoiseVariance()
+        guard PanelGridOptions.YRange(rawValue: yRange) != nil else {
+            throw PlotRequestError("--y-range: unknown value '\(yRange)'; allowed: figure, row")
+        }
+    }
+
+    /// Each linear flag given applies to `view` (grid, generations or ratio).
+    func checkApplies(to view: String) throws {
         let uses: [(String, Bool, [String])] = [
             ("--dimension", dimension != nil, ["grid", "generations"]),
             ("--samples", samples != nil, ["generations"]),
@@ -81,16 +92,8 @@ public struct PlotRequest: Sendable, Equatable {
             ("--generation", generation != nil, ["ratio"]),
             ("--y-range", yRange != "figure", ["grid"]),
         ]
-        let chosen = view ?? "grid"
-        for (flag, given, views) in uses where given && !views.contains(chosen) {
-            throw PlotRequestError("\(flag) does not apply to --view \(chosen); it applies to --view \(views.joined(separator: " or "))")
-        }
-        for (flag, value) in [("--dimension", dimension), ("--samples", samples), ("--generation", generation)] {
-            if let value, value < 1 { throw PlotRequestError("\(flag): \(value) is out of range; expected an integer ≥ 1") }
-        }
-        _ = try parsedNoiseVariance()
-        guard PanelGridOptions.YRange(rawValue: yRange) != nil else {
-            throw PlotRequestError("--y-range: unknown value '\(yRange)'; allowed: figure, row")
+        for (flag, given, views) in uses where given && !views.contains(view) {
+            throw PlotRequestError("\(flag) does not apply to --view \(view); it applies to --view \(views.joined(separator: " or "))")
         }
     }
 
@@ -174,6 +177,7 @@ public struct PlotRequest: Sendable, Equatable {
             throw PlotRequestError(e.description)
         }
         let drawn = try drawnView(of: document)
+        if view == nil && drawn != "metrics" { try checkApplies(to: drawn) }
         do {
             if drawn == "metrics" { return try Figure.metricPanels(try MetricResultsTable(document: document)) }
             let table = try ResultsTable(document: document)

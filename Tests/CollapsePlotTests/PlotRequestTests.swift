@@ -101,8 +101,10 @@ final class PlotRequestTests: XCTestCase {
         XCTAssertEqual(refusal(request(long, view: "generations", generation: 2)),
                        "--generation does not apply to --view generations; it applies to --view ratio")
         XCTAssertEqual(refusal(request(long, view: "metrics", yRange: "row")),
-                       "--y-range does not apply to --view metrics; it applies to --view grid")
+                       "--y-range does not apply to --view metrics; it applies to the linear views grid, generations and ratio")
         // With no view, a file without linear results is drawn by metrics, which refuses the linear flags.
+        XCTAssertEqual(refusal(request(generative, samples: 20)),
+                       "--samples does not apply to --view metrics; it applies to the linear views grid, generations and ratio")
         XCTAssertEqual(refusal(request(generative, dimension: 2)),
                        "--dimension does not apply to --view metrics; it applies to the linear views grid, generations and ratio")
         XCTAssertEqual(refusal(request(theoryOnly, yRange: "row")),
