@@ -369,3 +369,22 @@ public struct GenerativeFamily: ExperimentFamily {
         return out
     }
 }
+
+extension GenerativeFamily {
+    /// `collapse generative --list`: every model and dataset with its kind, default dataset and
+    /// the options that apply to it.
+    public static var listing: String {
+        func flag(_ key: String) -> String { "--" + key.replacingOccurrences(of: "_", with: "-") }
+        func options(_ keys: [String]) -> String { keys.isEmpty ? "" : "; options \(keys.map(flag).joined(separator: ", "))" }
+        var out = "models (--model):\n"
+        for m in models {
+            out += "  " + m.name.padding(toLength: 13, withPad: " ", startingAt: 0) + m.summary +
+                " [\(m.kind.rawValue); default --dataset \(m.defaultDataset)" + options(m.options) + "]\n"
+        }
+        out += "datasets (--dataset):\n"
+        for d in datasets {
+            out += "  " + d.name.padding(toLength: 13, withPad: " ", startingAt: 0) + d.summary + " [\(d.kind.rawValue)" + options(d.options) + "]\n"
+        }
+        return out
+    }
+}

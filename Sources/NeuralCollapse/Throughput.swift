@@ -1,3 +1,4 @@
+import CollapseExport
 import Autodiff
 import Foundation
 import Randomness
@@ -99,4 +100,22 @@ extension VariationalAutoencoder: StepBudgeted {
 
 extension ConformerDiffusionModel: StepBudgeted {
     mutating func setBudget(_ budget: TrainingBudget) { config.budget = budget }
+}
+
+extension NeuralThroughput {
+    /// The sgemm peak and each training step of `preset` over `runs` timed steps, as a table for
+    /// reading: GFLOP per step, median milliseconds, GFLOP/s and the fraction of the peak.
+    public static func report(preset: NeuralPreset, runs: Int, sgemmSize: Int) throws -> String {
+        let peak = sgemmPeak(n: sgemmSize, runs: max(5, runs))
+        let steps = try self.steps(preset: preset, runs: runs)
+        func pad(_ s: String, _ w: Int) -> String { TextTable.pad(s, w) }
+        var out = pad("measurement", 22) + pad("GFLOP/step", 14) + pad("median ms", 12) + pad("GFLOP/s", 10) + pad("of peak", 9) + "\n"
+        for m in [peak] + steps {
+            let cells: [String] = [pad(m.name, 22), pad(String(format: "%.4f", m.flops / 1e9), 14), pad(String(format: "%.3f", m.medianSeconds * 1e3), 12),
+                                   pad(String(format: "%.2f", m.flopsPerSecond / 1e9), 10),
+                                   pad(String(format: "%.1f%%", 100 * m.flopsPerSecond / peak.flopsPerSecond), 9)]
+            out += cells.joined() + "\n"
+        }
+        return out + "(lm: median of \(runs) steps; vae, diffusion: median of 3 fits of \(runs) steps, per step; sgemm: median of \(max(5, runs)) products; one BLAS thread)\n"
+    }
 }

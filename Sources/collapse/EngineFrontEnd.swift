@@ -38,79 +38,46 @@ struct EngineRunOptions: ParsableArguments {
 }
 
 extension EngineFrontEnd {
-    /// Defaults ← config ← flags, the family's checks, the shard, the memory guard: everything
-    /// that can be refused before anything is written.
+    /// The checked plan (`RunPlan`: everything that can be refused before anything is written)
+    /// and how progress is shown.
     static func make(family: any ExperimentFamily, config: (text: String, file: String)?, flags: [String: String],
                      runOptions: RunOptions, output: String, force: Bool, shard: String?,
                      control: RunControlOptions) throws -> EngineFrontEnd {
-        let resume = control.resume
-        let spec: ExperimentSpec
-        do {
-            spec = try resolveSpec(family, config: config, flags: flags, seed: try runOptions.parsedSeed())
-        } catch let e as SpecError {
-            throw ValidationError(e.description)
-        }
-        var parsedShard: Shard?
-        if let shard {
-            guard let s = Shard(parsing: shard) else { throw ValidationError("--shard: '\(shard)' is not I/N with 0 ≤ I < N") }
-            parsedShard = s
-        }
-        if resume && force { throw ValidationError("--resume and --force are exclusive") }
         if control.progress && control.quiet { throw ValidationError("--progress and --quiet are exclusive") }
-        // The runner's prepare() checks memory too (for library callers); here it refuses before
-        // a seed is drawn and announced, so the error is the first line the user sees.
-        do {
-            try ExperimentRunner.checkMemory(family: family, spec: spec, threads: try runOptions.resolvedThreads(),
-                                             maxMemory: try runOptions.parsedMaxMemory())
-        } catch let e as SpecError {
-            throw ValidationError(e.description)
+        let plan = try usage {
+            try RunPlan(family: family, config: config, flags: flags, seed: try runOptions.parsedSeed(), threads: try runOptions.resolvedThreads(),
+                        maxMemory: try runOptions.parsedMaxMemory(), output: output, force: force, shard: shard, resume: control.resume)
         }
-        return EngineFrontEnd(family: family, spec: spec, threads: try runOptions.resolvedThreads(), shard: parsedShard,
-                              output: try usage { try OutputDirectory(path: output) }, resume: resume, force: force,
-                              maxMemory: try runOptions.parsedMaxMemory(), runOptions: runOptions,
+        return EngineFrontEnd(plan: plan, runOptions: runOptions,
                               progress: control.quiet ? nil : (control.progress || isatty(STDERR_FILENO) == 1) ? .bar : .lines)
     }
 }
 
-/// Runs a family's spec through the engine's runner and reports the outcome: `collapse
-/// generative` (and later every command) is this plus its own printing.
+/// Runs a family's plan through the engine's runner and reports the outcome: every simulating
+/// command is this plus its own printing.
 struct EngineFrontEnd {
-    var family: any ExperimentFamily
-    var spec: ExperimentSpec
-    var threads: Int
-    var shard: Shard?
-    var output: OutputDirectory
-    var resume: Bool
-    var force: Bool
-    var maxMemory: Double?
+    var plan: RunPlan
     var runOptions: RunOptions
     /// The bar (terminal or --progress), a plain line a minute (a log), or none (--quiet).
     enum ProgressStyle { case bar, lines }
     var progress: ProgressStyle?
 
+    var family: any ExperimentFamily { plan.family }
+    var spec: ExperimentSpec { plan.spec }
+    var threads: Int { plan.threads }
+    var output: OutputDirectory { plan.output }
+
     /// Runs; returns the results file when complete, nil for a finished shard or an
     /// interrupted run (which exits 130 after saying what was kept). `summarize` adds facts
     /// about the complete results to the manifest.
     func run(command: String, summarize: (@Sendable (URL) throws -> [(String, JSONValue)])? = nil) throws -> URL? {
-        var spec = self.spec
-        if spec.seed == nil, resume, let recorded = try? ExperimentRunner.recordedSpec(in: output.url, family: family) {
-            spec.seed = recorded.seed
-        }
-        if spec.seed == nil {
-            if shard != nil {
-                throw ValidationError("--shard needs a fixed seed (give --seed or set seed in the config) so that every shard runs the same grid")
-            }
-            spec.seed = try runOptions.resolvedSeed()
-        }
-        var options = ExperimentRunner.Options(
-            family: family, spec: spec, threads: threads, shard: shard, output: output.url, resume: resume, force: force,
-            command: command, arguments: CommandLine.arguments, environment: RunEnvironment.entries, maxMemory: maxMemory)
-        options.summarize = summarize
-        let runner = ExperimentRunner(options: options)
+        let seed = try usage { try plan.seed(draw: RunOptions.drawSeed) }
+        let runner = plan.runner(seed: seed, command: command, arguments: CommandLine.arguments, environment: RunEnvironment.entries,
+                                 summarize: summarize)
         do { try runner.prepare() } catch let e as RunnerError { throw ValidationError(e.description) } catch let e as SpecError {
             throw ValidationError(e.description)
         }
-        for note in family.notes(spec) { Console.note(note) }
+        for note in family.notes(runner.options.spec) { Console.note(note) }
         Interruption.install()
         let outcome: ExperimentRunner.Outcome
         do {
@@ -119,18 +86,12 @@ struct EngineFrontEnd {
         } catch let e as RunnerError {
             throw CLIError(e.description)
         }
-        switch outcome.status {
-        case .interrupted:
-            Console.note("interrupted: \(outcome.cellsRun) cell(s) finished and kept in \(output.url.path)/cells; " +
-                         "rerun with --resume to complete the run")
+        let lines = plan.report(outcome, command: command, seed: seed)
+        if outcome.status == .interrupted {
+            lines.forEach(Console.note)
             throw ExitCode(130)
-        case .complete:
-            let shardNote = shard.map { " (shard \($0); combine shards with `collapse merge`)" } ?? ""
-            print("\(command): \(outcome.cellsRun) cell(s) run, \(outcome.cellsReused) reused, seed \(spec.seed!)\(shardNote)")
-            if let url = outcome.resultsFile {
-                print("wrote \(outcome.rows) rows to \(url.path) (manifest.json beside it) in \(String(format: "%.2f", outcome.wallSeconds)) s")
-            }
-            return outcome.resultsFile
         }
+        lines.forEach { print($0) }
+        return outcome.resultsFile
     }
 }

@@ -16,7 +16,7 @@ struct GenerativeCommand: ParsableCommand {
         abstract: "Chains of classic generative models (Gaussian, KDE, mixture, categorical, Poisson, n-gram); writes results.csv and manifest.json.",
         discussion: """
         Generation 1 fits --samples real points; each later generation fits data assembled by the \
-        regime from the previous fit's samples (the same scheduler as simulate). Every replicate \
+        regime from the previous fit's samples (GenerationScheduler, whose regimes simulate's fast path is tested to match). Every replicate \
         draws its own real training set and a held-out real test set (--test-size points, never \
         trained on); all regimes of a replicate share them. Metrics per generation: the test set's \
         negative log-likelihood (nll, nats per point or per token) and, where the truth is known, \
@@ -125,26 +125,11 @@ struct GenerativeCommand: ParsableCommand {
 
     func run() throws {
         if list {
-            printList()
+            print(GenerativeFamily.listing, terminator: "")
             return
         }
         let frontEnd = try engine.frontEnd(family: Self.family, flags: flags(), runOptions: runOptions, output: output, force: force)
         guard let results = try frontEnd.run(command: "generative") else { return }
         print(LongResults.summary(try CSVReader.read(contentsOf: results), generations: [1, frontEnd.spec.one("generations")?.intValue ?? 100]), terminator: "")
     }
-
-    func printList() {
-        print("models (--model):")
-        for m in GenerativeFamily.models {
-            print("  " + m.name.padding(toLength: 13, withPad: " ", startingAt: 0) + m.summary + " [\(m.kind.rawValue); default --dataset \(m.defaultDataset)" +
-                  (m.options.isEmpty ? "" : "; options \(m.options.map(flag).joined(separator: ", "))") + "]")
-        }
-        print("datasets (--dataset):")
-        for d in GenerativeFamily.datasets {
-            print("  " + d.name.padding(toLength: 13, withPad: " ", startingAt: 0) + d.summary + " [\(d.kind.rawValue)" +
-                  (d.options.isEmpty ? "" : "; options \(d.options.map(flag).joined(separator: ", "))") + "]")
-        }
-    }
-
-    func flag(_ key: String) -> String { "--" + key.replacingOccurrences(of: "_", with: "-") }
 }

@@ -147,15 +147,7 @@ struct NeuralBenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let p = NeuralPreset(rawValue: preset)!
-        let peak = NeuralThroughput.sgemmPeak(n: sgemmSize, runs: max(5, runs))
-        let steps = try NeuralThroughput.steps(preset: p, runs: runs)
-        print(pad("measurement", 22) + pad("GFLOP/step", 14) + pad("median ms", 12) + pad("GFLOP/s", 10) + pad("of peak", 9))
-        for m in [peak] + steps {
-            print(pad(m.name, 22) + pad(String(format: "%.4f", m.flops / 1e9), 14) + pad(String(format: "%.3f", m.medianSeconds * 1e3), 12) +
-                  pad(String(format: "%.2f", m.flopsPerSecond / 1e9), 10) + pad(String(format: "%.1f%%", 100 * m.flopsPerSecond / peak.flopsPerSecond), 9))
-        }
-        print("(lm: median of \(runs) steps; vae, diffusion: median of 3 fits of \(runs) steps, per step; sgemm: median of \(max(5, runs)) products; one BLAS thread)")
+        print(try NeuralThroughput.report(preset: NeuralPreset(rawValue: preset)!, runs: runs, sgemmSize: sgemmSize), terminator: "")
     }
 }
 

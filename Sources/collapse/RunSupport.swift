@@ -44,10 +44,14 @@ struct RunOptions: ParsableArguments {
         return v
     }
 
-    /// The seed to use; when none was given, a fresh one, announced on stderr.
+    /// The seed to use; when none was given, `fallback` or a fresh one (`drawSeed`).
     func resolvedSeed(default fallback: UInt64? = nil) throws -> UInt64 {
         if let s = try parsedSeed() { return s }
-        if let fallback { return fallback }
+        return fallback ?? Self.drawSeed()
+    }
+
+    /// A fresh seed, announced on stderr so that the run can be repeated.
+    static func drawSeed() -> UInt64 {
         var g = SystemRandomNumberGenerator()
         let s = g.next()
         Console.note("seed: \(s) (pass --seed \(s) to reproduce this run)")
