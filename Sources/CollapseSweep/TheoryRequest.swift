@@ -475,7 +475,7 @@ extension TheoryRequest {
                 }
                 truth = w.map { $0[0] }
             } else {
-                var rng = Xoshiro256StarStar(seed: seed, stream: [0x7472_7574_68, UInt64(x.columns), UInt64(replicate)])
+                var rng = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.exactTruth, UInt64(x.columns), UInt64(replicate)])
                 truth = Normal.array(count: x.columns, using: &rng)
             }
             return try noiseVariances().map { (x, truth, $0) }

@@ -139,7 +139,7 @@ public enum SyntheticPoints: String, Sendable, CaseIterable {
 /// chain for every run), so rows are uneven and some transitions rare.
 public enum SyntheticMarkov {
     public static let dirichletConcentration = 0.5
-    static let truthSeed: UInt64 = 0x6D61_726B_6F76   // "markov"
+    static let truthSeed = StreamRegistry.markovTruthSeed
 
     public static func truth(vocabulary v: Int) -> MarkovChainTruth {
         precondition(v >= 2, "vocabulary must be ≥ 2, got \(v)")

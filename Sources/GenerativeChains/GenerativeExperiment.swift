@@ -144,12 +144,8 @@ public struct GenerativeExperiment: Sendable {
         Xoshiro256StarStar(seed: seed, stream: [Self.code(model.name), Self.code(dataset.name), purpose.rawValue, UInt64(r)] + extra)
     }
 
-    /// A stable 64-bit code of a name (FNV-1a), so adding models never moves another's streams.
-    static func code(_ name: String) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-        return h
-    }
+    /// A stable 64-bit code of a name (`StreamRegistry.code`).
+    static func code(_ name: String) -> UInt64 { StreamRegistry.code(name) }
 
     /// The metrics reported for this model and dataset, in CSV order (`nll` first).
     public var metricNames: [String] {

@@ -34,15 +34,15 @@ public struct LinearCell: Hashable, Sendable, CustomStringConvertible {
     /// What a stream is used for; streams of different purposes are independent.
     public enum StreamPurpose: UInt64, Sendable {
         /// Design, truth and label noise, in the order of `LinearChainSimulator`'s protocol.
-        case data = 0
+        case data = 0  // StreamRegistry.linearData
         /// The accumulate-subsample row draws.
-        case subsample = 1
+        case subsample = 1  // StreamRegistry.linearSubsample
         /// The sufficient-statistic engine (Wishart Gram matrix, projected noise).
-        case sufficient = 2
+        case sufficient = 2  // StreamRegistry.linearSufficient
         /// The fresh-design chain (a new design every generation).
-        case freshDesign = 3
+        case freshDesign = 3  // StreamRegistry.linearFreshDesign
         /// The fresh real labels of the fresh-real regime (`Xw* + E'`, one `E'` per generation).
-        case freshReal = 4
+        case freshReal = 4  // StreamRegistry.linearFreshReal
     }
 }
 

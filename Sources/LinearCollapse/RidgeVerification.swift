@@ -79,7 +79,7 @@ public enum RidgeVerification {
             let failure = BlockResults(blocks: 1, series: 1)
             let nGen = p.generations
             let summary = ParallelReplicates.run(repeats: p.repeats, series: 3 * nGen, threads: threads) { rep, buffer in
-                var rng = Xoshiro256StarStar(seed: seed, stream: [400 + UInt64(index), UInt64(rep)])
+                var rng = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.ridgeChecks + UInt64(index), UInt64(rep)])
                 do { try sim.run(rng: &rng, values: buffer) } catch { failure.record(error: error) }
             }
             if let error = failure.firstError { throw error }

@@ -142,7 +142,7 @@ public enum Verification {
             let nGen = p.schedule.count
             let failure = BlockResults(blocks: 1, series: 1)
             let summary = ParallelReplicates.run(repeats: p.repeats, series: nGen, threads: threads) { rep, buffer in
-                var rng = Xoshiro256StarStar(seed: seed, stream: [200 + UInt64(index), UInt64(rep)])
+                var rng = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.linearChecks + UInt64(index), UInt64(rep)])
                 do { try sim.run(rng: &rng, errors: buffer) } catch { failure.record(error: error) }
             }
             if let error = failure.firstError { throw error }
@@ -229,7 +229,7 @@ public enum Verification {
     public static func runPropagation(points: [PropagationPoint] = propagationBattery, seed: UInt64, threads: Int) throws -> [PropagationCheck] {
         var out: [PropagationCheck] = []
         for (index, p) in points.enumerated() {
-            var designRNG = Xoshiro256StarStar(seed: seed, stream: [300 + UInt64(index)])
+            var designRNG = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.freshDesignChecks + UInt64(index)])
             let x = Matrix(rows: p.samples, columns: p.dimension, columnMajor: Normal.array(count: p.samples * p.dimension, using: &designRNG))
             let truth = Normal.array(count: p.dimension, using: &designRNG)
             let exact = try ExactPropagation(design: x, truth: truth, noiseVariance: p.noiseVariance, ridge: p.ridge)
@@ -241,7 +241,7 @@ public enum Verification {
                                                   freshRealRows: p.freshRealRows)
                 let failure = BlockResults(blocks: 1, series: 1)
                 let summary = ParallelReplicates.run(repeats: p.repeats, series: p.generations, threads: threads) { rep, buffer in
-                    var rng = Xoshiro256StarStar(seed: seed, stream: [300 + UInt64(index), UInt64(si), UInt64(rep)])
+                    var rng = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.freshDesignChecks + UInt64(index), UInt64(si), UInt64(rep)])
                     do { try sim.run(generations: p.generations, rng: &rng, errors: buffer) } catch { failure.record(error: error) }
                 }
                 if let error = failure.firstError { throw error }

@@ -336,14 +336,14 @@ public struct TransformerLanguageModel: NeuralGenerativeModel {
     }
 }
 
-/// Stream purposes under a run's seed (`Xoshiro256StarStar(seed:stream:)` paths).
+/// Stream purposes under a run's seed (`StreamRegistry`'s neural roots).
 public enum NeuralStreams {
-    public static let data: UInt64 = 1
-    public static let training: UInt64 = 2
-    public static let sampling: UInt64 = 3
-    public static let subsampling: UInt64 = 4
-    public static let evaluation: UInt64 = 5
-    public static let split: UInt64 = 6
+    public static let data = StreamRegistry.neuralData
+    public static let training = StreamRegistry.neuralTraining
+    public static let sampling = StreamRegistry.neuralSampling
+    public static let subsampling = StreamRegistry.neuralSubsampling
+    public static let evaluation = StreamRegistry.neuralEvaluation
+    public static let split = StreamRegistry.neuralSplit
 }
 
 /// A neural generative model as the experiment runner sees it.

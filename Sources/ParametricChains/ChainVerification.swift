@@ -76,7 +76,7 @@ public enum ChainVerification {
             case let .mean(chain):
                 for (ri, regime) in [ClosedFormRegime.replace, .accumulate].enumerated() {
                     let summary = ParallelReplicates.run(repeats: point.repeats, series: nGen, threads: threads) { rep, buffer in
-                        var rng = Xoshiro256StarStar(seed: seed, stream: [100 + UInt64(index), UInt64(ri), UInt64(rep)])
+                        var rng = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.parametricChecks + UInt64(index), UInt64(ri), UInt64(rep)])
                         chain.run(regime: regime, samples: m, generations: nGen, rng: &rng, errors: buffer)
                     }
                     for n in point.reported {
@@ -86,11 +86,11 @@ public enum ChainVerification {
                 }
             case let .gaussianFitting(chain):
                 let summary = ParallelReplicates.run(repeats: point.repeats, series: 4 * nGen, threads: threads) { rep, buffer in
-                    var rng = Xoshiro256StarStar(seed: seed, stream: [100 + UInt64(index), UInt64(rep)])
+                    var rng = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.parametricChecks + UInt64(index), UInt64(rep)])
                     chain.run(regime: .replace, samples: m, generations: nGen, rng: &rng, out: buffer)
                 }
                 let accumulated = ParallelReplicates.run(repeats: point.repeats, series: 4 * nGen, threads: threads) { rep, buffer in
-                    var rng = Xoshiro256StarStar(seed: seed, stream: [100 + UInt64(index), 1, UInt64(rep)])
+                    var rng = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.parametricChecks + UInt64(index), 1, UInt64(rep)])
                     chain.run(regime: .accumulate, samples: m, generations: nGen, rng: &rng, out: buffer)
                 }
                 let e = chain.estimator, v = chain.variance
@@ -118,11 +118,11 @@ public enum ChainVerification {
                 checks += multivariateChecks(point, index: index, chain: chain, seed: seed, threads: threads)
             case let .categorical(chain):
                 let summary = ParallelReplicates.run(repeats: point.repeats, series: 3 * nGen, threads: threads) { rep, buffer in
-                    var rng = Xoshiro256StarStar(seed: seed, stream: [100 + UInt64(index), UInt64(rep)])
+                    var rng = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.parametricChecks + UInt64(index), UInt64(rep)])
                     chain.run(regime: .replace, samples: m, generations: nGen, rng: &rng, out: buffer)
                 }
                 let accumulated = ParallelReplicates.run(repeats: point.repeats, series: 3 * nGen, threads: threads) { rep, buffer in
-                    var rng = Xoshiro256StarStar(seed: seed, stream: [100 + UInt64(index), 1, UInt64(rep)])
+                    var rng = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.parametricChecks + UInt64(index), 1, UInt64(rep)])
                     chain.run(regime: .accumulate, samples: m, generations: nGen, rng: &rng, out: buffer)
                 }
                 let s0 = chain.truth.reduce(0) { $0 + $1 * $1 }
@@ -135,7 +135,7 @@ public enum ChainVerification {
                 }
             case let .mixing(chain):
                 let summary = ParallelReplicates.run(repeats: point.repeats, series: nGen, threads: threads) { rep, buffer in
-                    var rng = Xoshiro256StarStar(seed: seed, stream: [100 + UInt64(index), UInt64(rep)])
+                    var rng = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.parametricChecks + UInt64(index), UInt64(rep)])
                     chain.run(samples: m, generations: nGen, rng: &rng, errors: buffer)
                 }
                 for n in point.reported {

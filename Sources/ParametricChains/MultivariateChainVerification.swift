@@ -17,7 +17,7 @@ extension ChainVerification {
         var checks: [Check] = []
         for (ri, regime) in [ClosedFormRegime.replace, .accumulate].enumerated() {
             let summary = ParallelReplicates.run(repeats: point.repeats, series: chain.seriesCount * g, threads: threads) { rep, buffer in
-                var rng = Xoshiro256StarStar(seed: seed, stream: [100 + UInt64(index), UInt64(ri), UInt64(rep)])
+                var rng = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.parametricChecks + UInt64(index), UInt64(ri), UInt64(rep)])
                 chain.run(regime: regime, samples: m, generations: g, rng: &rng, out: buffer)
             }
             let prefix = regime == .replace ? "" : "acc "

@@ -2,6 +2,7 @@ import CollapseCore
 import CollapseExport
 import Foundation
 import LinearCollapse
+import Randomness
 import XCTest
 
 final class LinearResultsCSVTests: XCTestCase {
@@ -83,5 +84,14 @@ final class LinearResultsCSVTests: XCTestCase {
         XCTAssertEqual(lines[1].split(separator: ",", omittingEmptySubsequences: false).prefix(6).joined(separator: ","),
                        "linear,,replace,,1,test_error")
         XCTAssertEqual(LinearResultsCSV.rendered([], engine: .literal, design: .fixed), LinearResultsCSV.header.joined(separator: ",") + "\n")
+    }
+}
+
+/// The linear cell's stream purposes are the registry's linear roots.
+final class LinearStreamPurposeTests: XCTestCase {
+    func testPurposesAreTheRegistryRoots() {
+        XCTAssertEqual([LinearCell.StreamPurpose.data, .subsample, .sufficient, .freshDesign, .freshReal].map(\.rawValue),
+                       [StreamRegistry.linearData, StreamRegistry.linearSubsample, StreamRegistry.linearSufficient,
+                        StreamRegistry.linearFreshDesign, StreamRegistry.linearFreshReal])
     }
 }
