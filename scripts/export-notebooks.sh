@@ -152,9 +152,10 @@ for d in (paper_dir, cot_dir):
     rows = sum(1 for _ in csv.open()) - 1
     fmt = lambda v: ", ".join(f"{x:g}" if isinstance(x, float) else str(x) for x in v) if isinstance(v, list) else str(v)
     lines.append(f"| `{csv}` | {p.get('name', '?')} | {m.get('seed', '?')} | {fmt(p.get('dimension', '?'))} | "
-                 f"{fmt(p.get('samples', '?'))} | {fmt(p.get('noise_variance', '?'))} | {p.get('generations', '?')} | "
-                 f"{p.get('repeats', '?')} | {rows} | {m.get('version', '?')} | `{m.get('git_commit', '?')}` |")
+                 f"{fmt(p.get('samples', '?'))} | {fmt(p.get('noise_variance', '?'))} | {fmt(p.get('generations', '?'))} | "
+                 f"{fmt(p.get('repeats', '?'))} | {rows} | {m.get('version', '?')} | `{m.get('git_commit', '?')}` |")
     name, repeats = p.get("name"), p.get("repeats")
+    repeats = repeats[0] if isinstance(repeats, list) and len(repeats) == 1 else repeats
     if name in defaults and repeats != defaults[name]:
         notes.append(f"- **{name} ran with R = {repeats} replicates per cell**, not the experiment's "
                      f"{defaults[name]} (`--repeats {repeats}`), to bound the sweep's run time.")

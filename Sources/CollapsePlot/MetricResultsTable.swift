@@ -64,7 +64,8 @@ public struct MetricResultsTable: Sendable {
         let file = document.file
         let index = try ResultsTable.columnIndex(document, required: Self.requiredColumns, optional: Self.optionalColumns)
         // Parameter columns whose value varies identify the grid cell of a row; statistics never do.
-        let known = Set(Self.requiredColumns + Self.optionalColumns + Self.statisticColumns)
+        // `repeats` is a parameter too when a run swept it.
+        let known = Set(Self.requiredColumns + Self.optionalColumns + Self.statisticColumns).subtracting(["repeats"])
         let cellColumns = document.header.enumerated().filter { i, name in
             !known.contains(name) && index[name] == i &&
                 Set(document.rows.map { $0[i].trimmingCharacters(in: .whitespaces) }).count > 1

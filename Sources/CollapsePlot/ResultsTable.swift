@@ -152,6 +152,16 @@ public struct ResultsTable: Sendable {
             cMean = column(meanName), cSE = column("std_error"), cTheory = column(theoryName)
         let cFraction = index["real_fraction"], cLow = index["ci95_low"], cHigh = index["ci95_high"], cMetric = index["metric"]
 
+        // A run that swept N or R holds several chains per cell: the metrics view draws them apart.
+        for name in ["repeats", "generations"] {
+            guard let c = index[name] else { continue }
+            let values = Set(document.rows.filter { r in cMetric.map { r[$0].trimmingCharacters(in: .whitespaces) == Self.linearMetric } ?? true }
+                .map { $0[c].trimmingCharacters(in: .whitespaces) })
+            if values.count > 1 {
+                throw ResultsTableError(file: file, column: name, message: "holds several values of \(name) (\(values.sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }.joined(separator: ", "))); " +
+                                        "the grid, generations and ratio views draw one; use --view metrics, which draws each as its own series")
+            }
+        }
         var rows: [ResultsRow] = []
         rows.reserveCapacity(document.rows.count)
         var seen: [String: Int] = [:]

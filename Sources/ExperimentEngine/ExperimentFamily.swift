@@ -45,7 +45,8 @@ public protocol ExperimentFamily: Sendable {
     func estimatedBytes(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, threads: Int) -> Double
     /// Relative cost of one replicate of `cell` (for the progress bar's ETA).
     func work(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell) -> Double
-    /// The number of replicates of each cell (for progress).
+    /// The number of replicates of a cell whose spec is `spec` (for progress; the runner asks
+    /// with the cell's restricted spec, so a swept `repeats` counts per cell).
     func replicates(_ spec: ExperimentSpec) -> Int
     /// The results header.
     func header(_ spec: ExperimentSpec) -> [String]

@@ -292,8 +292,9 @@ public struct ExperimentRunner: Sendable {
             }
         }
         let todo = mine.filter { !done.contains($0) }
-        let replicates = family.replicates(spec)
-        progress?.begin(cells: todo.count, totalWork: todo.reduce(0) { $0 + Double(replicates) * family.work(spec, cell: grid[$1]) })
+        progress?.begin(cells: todo.count, totalWork: todo.reduce(0) {
+            $0 + Double(family.replicates(spec.restricted(to: grid[$1]))) * family.work(spec, cell: grid[$1])
+        })
         defer { progress?.end() }
 
         // One cell: its rows, written atomically when it finishes (rows a cancelled cell had

@@ -61,18 +61,19 @@ public struct GenerativeFamily: ExperimentFamily {
                       help: "Points (or sequences) per generation T, comma-separated for a grid."),
             Parameter("test_size", .integer(1...10_000_000), role: .axis, default: [.integer(100)],
                       help: "Held-out real test points per replicate."),
-            Parameter("generations", .integer(1...100_000), default: [.integer(100)], help: "Number of fits N (generation 1 fits the real data)."),
+            Parameter("generations", .integer(1...100_000), role: .axis, default: [.integer(100)],
+                      help: "Number of fits N (generation 1 fits the real data), comma-separated."),
             Parameter("regimes", .choice(Regime.names), role: .list, default: [.text("replace"), .text("accumulate")],
                       help: "Comma-separated regimes: replace, accumulate, accumulate-subsample, mix, fresh-real."),
             Parameter("real_fraction", .real(lower: 0, upper: 1, lowerOpen: false), role: .list,
                       help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5)."),
-            Parameter("repeats", .integer(2...100_000_000), default: [.integer(100)], help: "Replicates R (≥ 2)."),
+            Parameter("repeats", .integer(2...100_000_000), role: .axis, default: [.integer(100)], help: "Replicates R (≥ 2), comma-separated."),
             Parameter("covariance", .choice(["mle", "unbiased"]), help: "gaussian: mle (divide by T, the default) or unbiased (T − 1)."),
             Parameter("bandwidth", .text, help: "kde: scott (default), silverman, or a fixed bandwidth h > 0 (kernel h²I)."),
             Parameter("components", .integer(1...100), role: .axis, help: "gmm: mixture components K (default 3)."),
-            Parameter("restarts", .integer(1...100), help: "gmm: k-means++ starts per fit (default 1; the previous fit is also tried as a start)."),
-            Parameter("max_iterations", .integer(1...100_000), help: "gmm: EM iterations per start at most (default 200)."),
-            Parameter("variance_floor", .real(lower: 0, upper: 1e6, lowerOpen: true), help: "gmm: added to every covariance diagonal (default 1e-6)."),
+            Parameter("restarts", .integer(1...100), role: .axis, help: "gmm: k-means++ starts per fit (default 1; the previous fit is also tried as a start)."),
+            Parameter("max_iterations", .integer(1...100_000), role: .axis, help: "gmm: EM iterations per start at most (default 200)."),
+            Parameter("variance_floor", .real(lower: 0, upper: 1e6, lowerOpen: true), role: .axis, help: "gmm: added to every covariance diagonal (default 1e-6)."),
             Parameter("smoothing", .real(lower: 0, upper: 1e6, lowerOpen: false), role: .axis,
                       help: "categorical (default 0) and ngram (default 0.1): add-k pseudo-count ≥ 0."),
             Parameter("order", .integer(1...8), role: .axis, help: "ngram: n (default 2, a bigram model)."),
@@ -344,7 +345,7 @@ public struct GenerativeFamily: ExperimentFamily {
     public static let baseHeader = LongResults.columns
 
     func extraAxes(_ spec: ExperimentSpec) -> [String] {
-        spec.axisKeys.filter { $0 != "samples" && spec[$0].count > 1 }
+        spec.axisKeys.filter { !["samples", "repeats"].contains($0) && spec[$0].count > 1 }   // both are columns already
     }
 
     public func header(_ spec: ExperimentSpec) -> [String] { Self.baseHeader + extraAxes(spec) }

@@ -25,12 +25,13 @@ public struct LinearFamily: ExperimentFamily {
             Parameter("samples", .integer(Limits.samples), role: .axis, default: [.integer(100)], help: "Samples per generation T, comma-separated (T ≥ 1)."),
             Parameter("noise_variance", .real(lower: 0, upper: Limits.maximumNoiseVariance, lowerOpen: true), role: .axis, default: [.real(1)],
                       help: "Label-noise variance(s) σ², comma-separated (> 0)."),
-            Parameter("generations", .integer(Limits.generations), default: [.integer(10)], help: "Number of model fits N (generation 1 fits the real data)."),
+            Parameter("generations", .integer(Limits.generations), role: .axis, default: [.integer(10)],
+                      help: "Number of model fits N (generation 1 fits the real data), comma-separated."),
             Parameter("regimes", .choice(Regime.names), role: .list, default: [.text("replace"), .text("accumulate")],
                       help: "Comma-separated regimes: replace, accumulate, accumulate-subsample, mix, fresh-real."),
             Parameter("real_fraction", .real(lower: 0, upper: 1, lowerOpen: false), role: .list,
                       help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5)."),
-            Parameter("repeats", .integer(Limits.repeats), default: [.integer(1000)], help: "Monte Carlo replicates R per cell (≥ 2)."),
+            Parameter("repeats", .integer(Limits.repeats), role: .axis, default: [.integer(1000)], help: "Monte Carlo replicates R per cell (≥ 2), comma-separated."),
             Parameter("engine", .choice(Engine.allCases.map(\.rawValue)), default: [.text("literal")],
                       help: "Simulator: literal (draws every design entry and label; the reference) or sufficient (draws XᵀX and XᵀE; O(d²) per generation; replace/accumulate with T ≥ d)."),
             Parameter("design", .choice(DesignMode.allCases.map(\.rawValue)), default: [.text("fixed")],
@@ -80,15 +81,14 @@ public struct LinearFamily: ExperimentFamily {
     }
 
     public func estimatedBytes(_ spec: ExperimentSpec, cell c: ExperimentSpec.Cell, threads: Int) -> Double {
-        LinearChainSimulator.estimatedBytesPerWorker(cell: cell(c), regimes: regimes(spec), generations: spec.one("generations")?.intValue ?? 10)
-            * Double(threads)
+        LinearChainSimulator.estimatedBytesPerWorker(cell: cell(c), regimes: regimes(spec), generations: generations(spec, c)) * Double(threads)
     }
 
     /// Design and Gram (T d²), then T(d + 4) per generation and regime; accumulate-subsample
     /// refactorises every generation.
     public func work(_ spec: ExperimentSpec, cell c: ExperimentSpec.Cell) -> Double {
         let l = cell(c)
-        let t = Double(l.samples), d = Double(l.dimension), n = Double(spec.one("generations")?.intValue ?? 10)
+        let t = Double(l.samples), d = Double(l.dimension), n = Double(generations(spec, c))
         let regimes = self.regimes(spec)
         var w = t * d * d + n * t * (d + 4) * Double(regimes.count)
         if regimes.contains(.accumulateSubsample) { w += n * t * d * d }
@@ -97,12 +97,18 @@ public struct LinearFamily: ExperimentFamily {
 
     public func replicates(_ spec: ExperimentSpec) -> Int { spec.one("repeats")?.intValue ?? 1000 }
 
-    public func header(_ spec: ExperimentSpec) -> [String] { LinearResultsCSV.header }
+    /// The cell's N (an axis: a list runs one cell per value).
+    func generations(_ spec: ExperimentSpec, _ c: ExperimentSpec.Cell) -> Int { (c["generations"] ?? spec.one("generations"))?.intValue ?? 10 }
+
+    /// `LinearResultsCSV.header`, and a `generations` column when N is swept (the rows of
+    /// different N would otherwise look alike; `repeats` is a column already).
+    public func header(_ spec: ExperimentSpec) -> [String] { LinearResultsCSV.header + (spec["generations"].count > 1 ? ["generations"] : []) }
 
     /// Which cells fit minimum-norm OLS (T < d) or have no Gaussian-design expectation
     /// (T < d + 2, proof L1), once per kind.
     public func notes(_ spec: ExperimentSpec) -> [String] {
-        let cells = spec.cells.map(cell)
+        var seen = Set<LinearCell>()
+        let cells = spec.cells.map(cell).filter { seen.insert($0).inserted }   // one per (d, T, σ²)
         var out: [String] = []
         let over = cells.filter(\.isOverParameterised)
         if !over.isEmpty {
@@ -122,7 +128,7 @@ public struct LinearFamily: ExperimentFamily {
     /// mean cannot be caught). The runner has checked each row's field count against the header
     /// before asking.
     public func checkRows(_ rows: Substring, spec: ExperimentSpec, cell c: ExperimentSpec.Cell) -> (row: Int, problem: String)? {
-        let regimes = self.regimes(spec), l = cell(c), n = spec.one("generations")?.intValue ?? 10, r = replicates(spec)
+        let regimes = self.regimes(spec), l = cell(c), n = generations(spec, c), r = replicates(spec.restricted(to: c))
         let lines = rows.split(separator: "\n")
         guard lines.count == regimes.count * n else {
             return (max(lines.count, 1), "\(lines.count) rows, expected \(regimes.count * n) (\(regimes.count) regimes × \(n) generations)")
@@ -153,14 +159,15 @@ public struct LinearFamily: ExperimentFamily {
     public func run(_ spec: ExperimentSpec, cell c: ExperimentSpec.Cell, context: CellContext) throws -> String {
         let rows: [GenerationSummary]
         do {
-            rows = try MonteCarlo.run(cell: cell(c), settings: settings(spec, seed: context.seed, threads: context.threads),
+            rows = try MonteCarlo.run(cell: cell(c), settings: settings(spec.restricted(to: c), seed: context.seed, threads: context.threads),
                                       progress: context.advance, isCancelled: context.isCancelled)
         } catch is MonteCarloCancelled {
             throw CellCancelled()
         } catch {
             throw LinearFamilyError(description: "numerical failure at \(cell(c)): \(error)")
         }
-        return LinearResultsCSV.rows(rows, engine: engine(spec), design: design(spec))
+        let extra = spec["generations"].count > 1 ? [String(generations(spec, c))] : []
+        return LinearResultsCSV.rows(rows, engine: engine(spec), design: design(spec), extra: extra)
     }
 }
 

@@ -20,18 +20,18 @@ public enum LinearResultsCSV {
     /// The columns, in order.
     public static let header = LongResults.columns + familyColumns
 
-    /// One row, ending in a newline.
-    public static func row(_ s: GenerationSummary, engine: Engine, design: DesignMode) -> String {
+    /// One row, ending in a newline (`extra`: values of columns after `header`).
+    public static func row(_ s: GenerationSummary, engine: Engine, design: DesignMode, extra: [String] = []) -> String {
         LongResults.row(model: "linear", dataset: "", regime: s.regime.name, realFraction: s.regime.realFraction, generation: s.generation,
                         metric: metric, mean: s.mean, standardError: s.standardError, theory: s.theory, z: s.zScore,
                         samples: s.cell.samples, repeats: s.repeats,
                         extra: [CSVField.number(s.theoryGivenDesign), CSVField.number(s.zGivenDesign), String(s.cell.dimension),
-                                CSVField.number(s.cell.noiseVariance), engine.rawValue, design.rawValue])
+                                CSVField.number(s.cell.noiseVariance), engine.rawValue, design.rawValue] + extra)
     }
 
     /// The rows for `summaries`, in the order given, without the header.
-    public static func rows(_ summaries: [GenerationSummary], engine: Engine, design: DesignMode) -> String {
-        summaries.map { row($0, engine: engine, design: design) }.joined()
+    public static func rows(_ summaries: [GenerationSummary], engine: Engine, design: DesignMode, extra: [String] = []) -> String {
+        summaries.map { row($0, engine: engine, design: design, extra: extra) }.joined()
     }
 
     /// The whole file for `summaries`: header and rows.

@@ -28,14 +28,14 @@ public struct NeuralFamily: ExperimentFamily {
                       help: "Sizes and budget: smoke (seconds; for tests), small (minutes on 2 cores), paper (the paper's sizes; days on a CPU)."),
             Parameter("regimes", .choice(Self.regimeNames), role: .axis, default: [.text("replace"), .text("accumulate")],
                       help: "Comma-separated regimes: replace, accumulate, accumulate-subsample (each regime's chain is one cell)."),
-            Parameter("generations", .integer(1...100), default: [.integer(5)], help: "Model-fitting iterations n (1...100)."),
+            Parameter("generations", .integer(1...100), role: .axis, default: [.integer(5)], help: "Model-fitting iterations n (1...100), comma-separated."),
             Parameter("data", .text,
                       help: "Real data file instead of the built-in generator (lm: text, vae: MNIST IDX images, diffusion: multi-frame XYZ)."),
-            Parameter("steps", .integer(1...10_000_000),
+            Parameter("steps", .integer(1...10_000_000), role: .axis,
                       help: "Train every fit for this many steps whatever its pool (fixed compute per fit), overriding the preset's budget."),
-            Parameter("epochs", .real(lower: 0, upper: 100_000, lowerOpen: true),
+            Parameter("epochs", .real(lower: 0, upper: 100_000, lowerOpen: true), role: .axis,
                       help: "Train every fit for this many passes over its training pool (compute grows with an accumulating pool, as in the paper), overriding the preset's budget."),
-            Parameter("temperature", .real(lower: 0, upper: 10, lowerOpen: true), help: "lm only: sampling temperature τ (default 1)."),
+            Parameter("temperature", .real(lower: 0, upper: 10, lowerOpen: true), role: .axis, help: "lm only: sampling temperature τ (default 1)."),
         ]
     }
 
@@ -117,7 +117,7 @@ public struct NeuralFamily: ExperimentFamily {
 
     /// Accumulate's pool, and with an epoch budget its training, grow with the generation.
     public func work(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell) -> Double {
-        cell["regimes"]?.textValue == "replace" ? 1 : Double(generations(spec) + 1) / 2
+        cell["regimes"]?.textValue == "replace" ? 1 : Double(generations(spec.restricted(to: cell)) + 1) / 2
     }
 
     /// Progress counts generations.
@@ -128,7 +128,11 @@ public struct NeuralFamily: ExperimentFamily {
     /// The long results format (`LongResults`): one row per generation and metric (`test_loss`
     /// first, then the model's diagnostics); `mean` is the run's value, `std_error` empty (one
     /// run), `samples` the real training records, `repeats` 1.
-    public func header(_ spec: ExperimentSpec) -> [String] { LongResults.columns }
+    public func header(_ spec: ExperimentSpec) -> [String] { LongResults.columns + extraAxes(spec) }
+
+    /// The axes other than the regime swept over several values: each gets a column (after the
+    /// common ones) so rows of different cells stay apart.
+    func extraAxes(_ spec: ExperimentSpec) -> [String] { spec.axisKeys.filter { $0 != "regimes" && spec[$0].count > 1 } }
 
     /// The figure's title of a run of `model` at `preset`.
     public static func figureTitle(model: String, preset: NeuralPreset) -> String {
@@ -161,15 +165,19 @@ public struct NeuralFamily: ExperimentFamily {
             preconditionFailure("neural cells are regimes")
         }
         if context.isCancelled() { throw CellCancelled() }
-        let dataset = self.dataset(spec)
+        let dataset = self.dataset(spec), s = spec.restricted(to: cell)
+        let extra = extraAxes(spec).map { cell[$0].map { v -> String in
+            if case let .real(x) = v { return CSVField.number(x) }
+            return v.description
+        } ?? "" }
         func chain<M: NeuralGenerativeModel>(_ t: NeuralTask<M>) throws -> String {
-            let result = try NeuralExperiment.run(regimes: [regime], generations: generations(spec), threads: 1, seed: context.seed,
+            let result = try NeuralExperiment.run(regimes: [regime], generations: generations(s), threads: 1, seed: context.seed,
                                                   realData: t.train, makeModel: t.make, progress: { _ in context.advance(1) })
-            let rows = Self.csvRows(result.rows, metricNames: result.metricNames, dataset: dataset, samples: t.train.count)
+            let rows = Self.csvRows(result.rows, metricNames: result.metricNames, dataset: dataset, samples: t.train.count, extra: extra)
             if result.interrupted { throw CellCancelled(partialRows: rows) }
             return rows
         }
-        switch try task(spec, seed: context.seed) {
+        switch try task(s, seed: context.seed) {
         case let .lm(t): return try chain(t)
         case let .vae(t): return try chain(t)
         case let .diffusion(t): return try chain(t)
@@ -177,11 +185,11 @@ public struct NeuralFamily: ExperimentFamily {
     }
 
     /// Long-format lines: per generation, `test_loss` then each diagnostic.
-    public static func csvRows(_ rows: [NeuralResultRow], metricNames: [String], dataset: String, samples: Int) -> String {
+    public static func csvRows(_ rows: [NeuralResultRow], metricNames: [String], dataset: String, samples: Int, extra: [String] = []) -> String {
         rows.map { r in
             zip(["test_loss"] + metricNames, [r.testLoss] + r.metrics).map { name, value in
                 LongResults.row(model: r.model, dataset: dataset, regime: r.regime.name, realFraction: nil, generation: r.generation,
-                                metric: name, mean: value, standardError: nil, theory: nil, samples: samples, repeats: 1)
+                                metric: name, mean: value, standardError: nil, theory: nil, samples: samples, repeats: 1, extra: extra)
             }.joined()
         }.joined()
     }

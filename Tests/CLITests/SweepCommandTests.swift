@@ -48,7 +48,7 @@ final class SweepCommandTests: CLITestCase {
         XCTAssertEqual(csv.rows.count, 8 * 3 * 3, "8 cells × 3 regimes × 3 generations")
         let recorded = try contents("experiment.toml", under: work.appendingPathComponent("out"))
         XCTAssertTrue(recorded.contains("family = \"linear\"") && recorded.contains("name = \"kill-test\"") &&
-                      recorded.contains("repeats = 20") && recorded.contains("generations = 3"), recorded)
+                      recorded.contains("repeats = [20]") && recorded.contains("generations = [3]"), recorded)
         // Without --output, the directory is results/NAME (the config's name).
         assertSuccess(try collapse("sweep", "--config", path, "--repeats", "2", "--generations", "1", "--quiet"), "default output")
         XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("results/kill-test/results.csv").path))
