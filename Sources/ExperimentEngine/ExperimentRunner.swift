@@ -232,9 +232,15 @@ public struct ExperimentRunner: Sendable {
     /// of the memory available now.
     public static func checkMemory(family: any ExperimentFamily, spec: ExperimentSpec, cells: [Int]? = nil, threads: Int,
                                    maxMemory: Double?) throws {
-        let grid = spec.cells
-        let need = (cells ?? Array(grid.indices)).map { family.estimatedBytes(spec, cell: grid[$0], threads: threads) }.max() ?? 0
+        let need = estimatedBytes(family: family, spec: spec, cells: cells, threads: threads)
         try MemoryGuard.check(need: need, maxMemory: maxMemory, advice: "reduce the sizes, the grid's largest cell or --threads")
+    }
+
+    /// The estimated working memory of a run (its largest cell's, on `threads`) that the memory
+    /// guard checks and the manifest records as `estimated_bytes`.
+    public static func estimatedBytes(family: any ExperimentFamily, spec: ExperimentSpec, cells: [Int]? = nil, threads: Int) -> Double {
+        let grid = spec.cells
+        return (cells ?? Array(grid.indices)).map { family.estimatedBytes(spec, cell: grid[$0], threads: threads) }.max() ?? 0
     }
 
     /// The run recorded in `directory`, if any.
@@ -376,6 +382,9 @@ public struct ExperimentRunner: Sendable {
         for (key, value) in family.manifestEntries(spec) where !parameters.contains(where: { $0.0 == key }) {
             parameters.append((key, value))
         }
+        // The guard's estimate, beside the run's sizes (scripts/memory-vs-rss.py compares it with the peak RSS).
+        let estimate = Self.estimatedBytes(family: family, spec: spec, cells: mine, threads: options.threads)
+        parameters.append(("estimated_bytes", .int(Int(min(estimate, 9e18).rounded()))))
         parameters += [("cells_total", .int(grid.count)), ("cells_in_run", .int(mine.count)),
                        ("cells_run_now", .int(ran)), ("cells_reused", .int(done.count))]
         if let shard = options.shard { parameters.append(("shard", .string(shard.description))) }
