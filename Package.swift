@@ -74,6 +74,6 @@ let package = Package(
         .testTarget(name: "CollapseSweepTests", dependencies: ["CollapseSweep", "LinearCollapse", "CollapseCore", "ExperimentEngine"]),
         .testTarget(name: "ExperimentEngineTests", dependencies: ["ExperimentEngine", "CollapseExport"]),
         .testTarget(name: "CLITests", dependencies: ["collapse"]),
-        .testTarget(name: "NeuralCollapseTests", dependencies: ["NeuralCollapse", "Autodiff", "CollapseCore", "Randomness"]),
+        .testTarget(name: "NeuralCollapseTests", dependencies: ["NeuralCollapse", "Autodiff", "CollapseCore", "Randomness", "ExperimentEngine"]),
     ]
 )

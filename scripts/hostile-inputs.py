@@ -120,7 +120,7 @@ def cases(tmp: Path) -> list[tuple[str, list[str], str, list[Path]]]:
         add(nn, "--steps", INTEGER_BAD)
         add(nn, "--epochs", REAL_BAD + ["0"])
         add(nn, "--regimes", CHOICE_BAD + ["mix"])
-        add(nn, "--max-memory", ["1G"])
+        add(nn, "--max-memory", ["abc", "0", "1K"])   # bad sizes, and one the memory guard refuses
     add(["neural", "lm", "--preset", "smoke", "--output", "out"], "--temperature", REAL_BAD + ["0", "11"])
     neural_files = {"lm": {"bad-utf8.txt": b"story\nab\xff\n", "few.txt": b"one\ntwo\n", "empty.txt": b""},
                     "vae": {"labels.idx": bytes([0, 0, 8, 1, 0, 0, 0, 3, 1, 2, 3]), "cut.idx": bytes([0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 28, 0, 0, 0, 28]) + bytes(100),

@@ -231,6 +231,6 @@ public enum DiffusionTask {
             ("bond_length_error", "mean |bond length − real mean for that bond| over \(c.checkSamples) generated conformers (Å)"),
             ("torsion_tv", "total variation between 10° histograms of generated and held-out torsions"),
         ]
-        return NeuralTask(train: train, make: { ConformerDiffusionModel(config: c, test: test, seed: seed) }, parameters: params)
+        return NeuralTask(train: train, test: test, make: { ConformerDiffusionModel(config: c, test: test, seed: seed) }, parameters: params)
     }
 }

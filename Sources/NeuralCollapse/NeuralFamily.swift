@@ -112,8 +112,58 @@ public struct NeuralFamily: ExperimentFamily {
         }
     }
 
-    /// No memory model yet: the CLI refuses `--max-memory` for this family rather than ignore it.
-    public func estimatedBytes(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, threads: Int) -> Double { 0 }
+    /// Peak working memory of this cell's chain (`NeuralMemoryEstimate`: the preset's model
+    /// sizes, the data, the regime's pool at the last generation) plus, since up to `threads`
+    /// cells run at once (`runsCellsConcurrently`), the largest chains that can run beside it.
+    public func estimatedBytes(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, threads: Int) -> Double {
+        let mine = cell["regimes"]?.textValue ?? "replace"
+        let cells = spec.cells.compactMap { $0["regimes"]?.textValue }
+        var others = cells
+        if let i = others.firstIndex(of: mine) { others.remove(at: i) }
+        let beside = others.map { chainBytes(spec, regime: $0) }.sorted(by: >).prefix(max(0, min(threads, cells.count) - 1))
+        return chainBytes(spec, regime: mine) + beside.reduce(0, +)
+    }
+
+    /// Peak working memory of one regime's chain (one thread).
+    public func chainBytes(_ spec: ExperimentSpec, regime: String) -> Double {
+        let n = generations(spec), preset = self.preset(spec)
+        switch model(spec) {
+        case "vae":
+            let s = VAETask.sizes(preset)
+            return NeuralMemoryEstimate.vae(s.config, data: dataSizes(spec) ?? .init(train: s.trainImages, test: s.testImages, width: 784),
+                                            regime: regime, generations: n)
+        case "diffusion":
+            let s = DiffusionTask.sizes(preset)
+            let c = DiffusionConfig(hidden: s.hidden, layers: s.layers, diffusionSteps: s.diffusionSteps, batch: s.batch, budget: s.budget,
+                                    learningRate: s.learningRate, coordinateScale: 1, checkSamples: s.checkSamples)
+            // The built-in molecule: an 8-atom chain (7 bonds, 5 torsions).
+            let builtIn = NeuralMemoryEstimate.DataSizes(train: s.trainConformers, test: s.testConformers, width: 24, bonds: 7, torsions: 5)
+            return NeuralMemoryEstimate.diffusion(c, data: dataSizes(spec) ?? builtIn, regime: regime, generations: n)
+        default:
+            let s = LanguageModelTask.sizes(preset)
+            // Built-in stories are at most this long (StoryGrammar's bound for the context).
+            let longest = Double(max(60, min(127, s.config.context - 1)))
+            return NeuralMemoryEstimate.languageModel(s.config, data: dataSizes(spec) ?? .init(train: s.trainStories, test: s.testStories, width: longest),
+                                                      regime: regime, generations: n)
+        }
+    }
+
+    /// The sizes of a `--data` file's training and held-out sets (read once: validation has
+    /// already built and cached the task); nil for built-in data.
+    func dataSizes(_ spec: ExperimentSpec) -> NeuralMemoryEstimate.DataSizes? {
+        guard let path = spec.one("data")?.textValue, let task = try? task(spec, seed: spec.seed ?? 0) else { return nil }
+        let file = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.doubleValue ?? 0
+        switch task {
+        case let .lm(t):
+            let bytes = Double(t.train.stream.count)
+            return .init(train: t.train.count, test: t.test.count, width: max(1, bytes / Double(max(1, t.train.count)) - 1), fileBytes: file)
+        case let .vae(t):
+            return .init(train: t.train.count, test: t.test.count, width: Double(t.train.dimension), fileBytes: file)
+        case let .diffusion(t):
+            return .init(train: t.train.count, test: t.test.count, width: Double(t.train.dimension), bonds: t.train.bonds.count,
+                         torsions: t.train.torsions.count, fileBytes: file)
+        }
+    }
 
     /// Accumulate's pool, and with an epoch budget its training, grow with the generation.
     public func work(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell) -> Double {

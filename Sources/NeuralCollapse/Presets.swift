@@ -11,6 +11,8 @@ public enum NeuralPreset: String, CaseIterable, Sendable {
 /// What a model's run needs: its real training and held-out data, and a model factory.
 public struct NeuralTask<M: NeuralGenerativeModel> {
     public var train: M.Data
+    /// The real held-out data the model is evaluated on (the model keeps it).
+    public var test: M.Data
     public var make: () -> M
     public var parameters: [(String, String)]
 }
@@ -74,6 +76,6 @@ public enum LanguageModelTask {
             ("weight_decay", "\(c.weightDecay)"), ("temperature", "\(c.temperature)"),
             ("test_loss", "cross-entropy, nats per byte, on real held-out text"),
         ]
-        return NeuralTask(train: train, make: { TransformerLanguageModel(config: c, test: test, seed: seed) }, parameters: params)
+        return NeuralTask(train: train, test: test, make: { TransformerLanguageModel(config: c, test: test, seed: seed) }, parameters: params)
     }
 }

@@ -171,6 +171,6 @@ public enum VAETask {
             ("decoder_variance", "\(c.decoderVariance)"),
             ("test_loss", "negative ELBO per pixel × 2σ², constant dropped: mean squared error + (2σ²/D)·KL, on real held-out images"),
         ]
-        return NeuralTask(train: train, make: { VariationalAutoencoder(config: c, test: test, seed: seed) }, parameters: params)
+        return NeuralTask(train: train, test: test, make: { VariationalAutoencoder(config: c, test: test, seed: seed) }, parameters: params)
     }
 }

@@ -68,9 +68,6 @@ struct NeuralOptions: ParsableArguments {
     static let family = NeuralFamily()
 
     func frontEnd(model: String, extra: [String: String] = [:]) throws -> EngineFrontEnd {
-        if runOptions.maxMemory != nil {
-            throw ValidationError("--max-memory: not supported by collapse neural (no memory estimate yet; the small presets peak below 300 MB)")
-        }
         let given: [(String, String?)] = [("model", model), ("regimes", regimes), ("generations", generations), ("preset", preset),
                                           ("data", data), ("steps", steps), ("epochs", epochs)]
         var flags = extra

@@ -6,16 +6,16 @@ final class NeuralCLITests: CLITestCase {
     static let models = ["lm", "vae", "diffusion"]
 
     func smoke(_ model: String, threads: Int, regimes: String = "replace,accumulate,accumulate-subsample",
-               output: String) throws -> CLIResult {
+               output: String, extra: [String] = []) throws -> CLIResult {
         try collapse(arguments: ["neural", model, "--preset", "smoke", "--generations", "3", "--regimes", regimes,
-                                 "--seed", "11", "--threads", String(threads), "--output", output])
+                                 "--seed", "11", "--threads", String(threads), "--output", output] + extra)
     }
 
     /// Every model's smoke preset writes a complete table, a manifest and a figure; the regimes
     /// share generation 1 exactly (same data, init and batches) and the chains differ later.
     func testSmokePresetsRunEndToEnd() throws {
         for model in Self.models {
-            let r = try smoke(model, threads: 2, output: "out-\(model)")
+            let r = try smoke(model, threads: 2, output: "out-\(model)", extra: ["--max-memory", "1G"])
             assertSuccess(r, model)
             let dir = work.appendingPathComponent("out-\(model)")
             let csv = try SimpleCSV(try contents("results.csv", under: dir))
@@ -42,6 +42,9 @@ final class NeuralCLITests: CLITestCase {
             XCTAssertEqual(Set(last).count, 3, "\(model): the regimes should differ by generation 3: \(last)")
             let manifest = try manifest(in: dir)
             XCTAssertEqual(manifest["command"] as? String, "neural \(model)")
+            // The memory guard's estimate (two smoke chains at once) is recorded.
+            let estimate = ((manifest["parameters"] as? [String: Any])?["estimated_bytes"] as? NSNumber)?.intValue ?? 0
+            XCTAssertTrue(estimate > 100_000 && estimate < 1 << 30, "\(model): estimated_bytes \(estimate)")
             let svg = try contents("figure.svg", under: dir)
             XCTAssertTrue(svg.hasPrefix("<?xml") && svg.contains("data-regime=\"accumulate-subsample\""), model)
             XCTAssertEqual(occurrences(of: "class=\"mc\"", in: svg), 3 * metrics.count, "\(model): one line per regime and metric")
@@ -164,7 +167,10 @@ final class NeuralCLITests: CLITestCase {
         try assertRejected(base + ["--steps", "5", "--epochs", "2"], needles: ["--steps and --epochs", "at most one"])
         let config = try write("c.toml", Array("family = \"neural\"\ngenerations = 2\ntemperature = 2\n".utf8))
         try assertRejected(["neural", "vae", "--preset", "smoke", "--config", config], needles: ["c.toml:3: key 'temperature'", "applies only to --model lm"])
-        try assertRejected(base + ["--max-memory", "1G"], needles: ["--max-memory", "not supported"])
+        // The memory guard applies (it used to refuse --max-memory for want of an estimate).
+        for model in ["lm", "vae", "diffusion"] {
+            try assertRejected(["neural", model, "--preset", "smoke", "--max-memory", "1K"], needles: ["--max-memory", "needs about"])
+        }
         try assertRejected(["neural", "diffusion", "--preset", "smoke", "--data", root.appendingPathComponent("missing.xyz").path],
                            needles: ["--data", "missing.xyz", "no such file"])
         let r = try collapse("neural", "bench", "--runs", "0")
