@@ -284,8 +284,10 @@ public struct GenerativeFamily: ExperimentFamily {
 
     // MARK: - Memory, work, schema
 
-    /// The accumulate pools (the pool, its stacked copy and the model's own copy, ×4 for
-    /// slack) of every worker, plus the held-out test set of every worker.
+    /// The accumulate pools (the pool, its stacked copy and the model's own copy: ×3) of every
+    /// worker, plus the held-out test set of every worker; the categorical model's tables (the
+    /// counts, the new and previous fit's probabilities, the cumulative table grown by appending
+    /// and the true distribution: ≈ 7 doubles per symbol, measured by scripts/memory-vs-rss.py).
     public func estimatedBytes(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, threads: Int) -> Double {
         let s = spec.restricted(to: cell)
         guard let m = try? modelInfo(s), let d = try? datasetInfo(s, m) else { return 0 }
@@ -301,8 +303,8 @@ public struct GenerativeFamily: ExperimentFamily {
         let pooled = regimes(s).contains { $0 == .accumulate || $0 == .accumulateSubsample }
         let points = t * (pooled ? n : 2) + Double(int(s, "test_size", 100))
         var tables = 0.0
-        if m.name == "categorical" { tables = 8 * 4 * Double(int(s, "support", 20)) }
-        return (4 * points * perPoint + tables) * Double(threads)
+        if m.name == "categorical" { tables = 8 * 7 * Double(int(s, "support", 20)) }
+        return (3 * points * perPoint + tables) * Double(threads)
     }
 
     public func work(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell) -> Double {

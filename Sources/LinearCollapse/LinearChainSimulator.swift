@@ -130,12 +130,16 @@ public struct LinearChainSimulator: Sendable {
     }
 
     /// Approximate peak working memory of one worker thread, in bytes: the design and its
-    /// factorisation (≈ 3·T·d doubles), the noise block (≤ 2²² doubles), label buffers, and for
-    /// accumulate-subsample the label pool (`N·T`) plus a subsampled design (`T·d`).
+    /// factorisation, the noise block (≤ 2²² doubles), label buffers, and for
+    /// accumulate-subsample the label pool (`N·T`) plus a subsampled design (`T·d`). With
+    /// `T > d` the solver factorises the Gram matrix and shares the design's storage (`T·d`
+    /// doubles, plus the Gram factor and its inverse, `2d²`; measured by
+    /// scripts/memory-vs-rss.py); otherwise an SVD copies the design and keeps `U` (≈ 3·T·d).
     public static func estimatedBytesPerWorker(cell: LinearCell, regimes: [Regime], generations: Int) -> Double {
         let t = Double(cell.samples), d = Double(cell.dimension)
         let noiseBlock = min(Double(1 << 22), t * 64) + 64 * d
-        var doubles = 3 * t * d + 2 * d * d + t * Double(regimes.count + 6) + noiseBlock
+        let design = cell.samples > cell.dimension ? t * d : 3 * t * d
+        var doubles = design + 2 * d * d + t * Double(regimes.count + 6) + noiseBlock
         if regimes.contains(.accumulateSubsample) { doubles += Double(generations) * t + 2 * t * d }
         return 8 * doubles
     }
