@@ -116,12 +116,13 @@ public struct NeuralFamily: ExperimentFamily {
     /// sizes, the data, the regime's pool at the last generation) plus, since up to `threads`
     /// cells run at once (`runsCellsConcurrently`), the largest chains that can run beside it.
     public func estimatedBytes(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, threads: Int) -> Double {
-        let mine = cell["regimes"]?.textValue ?? "replace"
-        let cells = spec.cells.compactMap { $0["regimes"]?.textValue }
+        // Each cell with its own values of the swept axes (N, steps, …).
+        func bytes(_ c: ExperimentSpec.Cell) -> Double { chainBytes(spec.restricted(to: c), regime: c["regimes"]?.textValue ?? "replace") }
+        let cells = spec.cells
         var others = cells
-        if let i = others.firstIndex(of: mine) { others.remove(at: i) }
-        let beside = others.map { chainBytes(spec, regime: $0) }.sorted(by: >).prefix(max(0, min(threads, cells.count) - 1))
-        return chainBytes(spec, regime: mine) + beside.reduce(0, +)
+        if let i = others.firstIndex(where: { $0.values == cell.values }) { others.remove(at: i) }
+        let beside = others.map(bytes).sorted(by: >).prefix(max(0, min(threads, cells.count) - 1))
+        return bytes(cell) + beside.reduce(0, +)
     }
 
     /// Peak working memory of one regime's chain (one thread).
