@@ -20,6 +20,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // TOML 1.0 parsing of config files (toml++ underneath); only ExperimentEngine uses it.
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C: LAPACKE + OpenBLAS (Debian: liblapacke-dev, libopenblas-dev), and glibc's mallopt. Only LinearAlgebra imports it.
@@ -46,7 +48,7 @@ let package = Package(
         .target(name: "CollapsePlot", dependencies: ["CollapseExport"]),
         // The experiment engine: family parameters, specs from flags and config files, and one
         // runner for every family (grid, durable cells, resume, shards, merge, progress, lock).
-        .target(name: "ExperimentEngine", dependencies: ["CollapseExport"]),
+        .target(name: "ExperimentEngine", dependencies: ["CollapseExport", .product(name: "TOMLKit", package: "TOMLKit")]),
         // The catalogue: the engine's families by name, the named experiments of every family,
         // and the verification suite (every Monte Carlo vs closed-form check with its pass rule).
         .target(name: "CollapseSweep", dependencies: ["LinearCollapse", "GenerativeChains", "NeuralCollapse", "ParametricChains", "ExperimentEngine"]),

@@ -78,7 +78,7 @@ final class SweepCommandTests: CLITestCase {
             ("family = \"quantum\"\n", ":1: key 'family': unknown family \"quantum\""),
             ("noise_variance = [1, -2]\n", ":1: key 'noise_variance'"),
             ("regimes = [\"replace\"\n", ":1: key 'regimes': unterminated array"),
-            ("[grid]\nsamples = 3\n", ":1: tables"),
+            ("[grid]\nsamples = 3\n", ":1: key 'grid': tables such as [grid] are not supported"),
         ]
         for (i, (text, fragment)) in cases.enumerated() {
             let path = try writeConfig(text, name: "bad\(i).toml")
