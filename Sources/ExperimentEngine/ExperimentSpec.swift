@@ -240,9 +240,23 @@ public struct ExperimentSpec: Equatable, Sendable {
 
     /// The spec as a config file that reads back to an equal spec (seed included when set).
     public func tomlText() -> String {
+        // A TOML basic string: escape '"', '\\' and every control character but tab (TOML
+        // refuses them raw; a config can now give any of them through an escape).
         func quoted(_ s: String) -> String {
-            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n") + "\""
+            var out = "\""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\t": out.unicodeScalars.append(u)
+                case _ where u.value < 0x20 || u.value == 0x7F:
+                    let hex = String(u.value, radix: 16, uppercase: true)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: out.unicodeScalars.append(u)
+                }
+            }
+            return out + "\""
         }
         func render(_ v: ParameterValue) -> String {
             switch v {

@@ -174,3 +174,15 @@ final class FlatTOMLFullTOMLTests: XCTestCase {
         }
     }
 }
+
+/// A description may now hold any character through a TOML escape; the recorded
+/// experiment.toml must read back (TOML refuses raw control characters in strings).
+final class FlatTOMLRoundTripTests: XCTestCase {
+    func testControlCharactersInStringsSurviveTomlText() throws {
+        let spec = try linearSpec("description = \"a\\rb\\u0001c\\td \\\"q\\\" \\\\ é\\n\"\nsamples = [10, 20]\n", file: "c.toml")
+        XCTAssertEqual(spec.description, "a\rb\u{1}c\td \"q\" \\ é\n")
+        let back = try linearSpec(spec.tomlText(), file: "experiment.toml")
+        XCTAssertEqual(back.description, spec.description, spec.tomlText())
+        XCTAssertEqual(ExperimentSpec.differences(back, spec), [])
+    }
+}
