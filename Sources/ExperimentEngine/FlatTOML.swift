@@ -252,8 +252,9 @@ public enum FlatTOML {
                     i += 1
                     let arrayOfTables = at(i) == UInt8(ascii: "[")
                     if arrayOfTables { i += 1 }
-                    skipSpaces()
-                    // toml++ asserts (aborts) when a header's key starts with anything else.
+                    // toml++ skips spaces and tabs (not CR) here, then asserts (aborts) when the
+                    // header's key starts with anything but a key character.
+                    while let c = at(i), c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") { i += 1 }
                     if let c = at(i), c != UInt8(ascii: "]"), c != Self.quote, c != Self.apostrophe, !Self.isBareKeyByte(c) {
                         noteUnsafe("'\(Unicode.Scalar(c).escaped(asASCII: true))' where a table header's key should start")
                     }
