@@ -165,7 +165,8 @@ public enum FlatTOML {
             return ParseError(file: file, line: d.line, message: "key '\(d.displayKey)': arrays nested deeper than " +
                               "\(maximumNesting) levels are not supported")
         }
-        let key = spanning.map { "key '\($0.displayKey)': " } ?? ""
+        // In a value over several lines, also say where it starts (an unclosed '[' shows up lines later).
+        let key = spanning.map { "key '\($0.displayKey)'" + ($0.line == line ? "" : " (from line \($0.line))") + ": " } ?? ""
         if message == "encountered end-of-file" {
             // The file ends inside something: name what is left open.
             switch scope {

@@ -146,6 +146,7 @@ final class FlatTOMLFullTOMLTests: XCTestCase {
             ("x = [\u{85}]\n", 1, "key 'x': unexpected U+0085"),
             ("a = 1\n[\n", 2, "unexpected '\\n' where a table header's key should start"),
             ("a = 1\r\n[[ =]]\r\n", 2, "unexpected '=' where a table header's key should start (column 4)"),
+            ("regimes = [\n  \"replace\",\n\nrepeats = 5\n", 4, "key 'regimes' (from line 1): could not determine value type"),
             ("[[\rsamples]]\n", 1, "unexpected '\\r' where a table header's key should start"),   // found by scripts/fuzz
         ]
         for (text, line, fragment) in cases {
