@@ -1,3 +1,5 @@
+import CollapseExport
+import Foundation
 import ExperimentEngine
 import GenerativeChains
 import LinearCollapse
@@ -125,4 +127,62 @@ public enum Experiments {
     ]
 
     public static func named(_ name: String) -> Experiment? { all.first { $0.name == name } }
+}
+
+extension Experiments {
+    /// What `collapse sweep` runs: the family, its config (a named experiment's or a file's text)
+    /// and the run's default name (the experiment's, the file's base name, or `sweep`). Refusals
+    /// are `SpecError`s naming the flag.
+    public static func source(experiment: String?, configPath: String?) throws
+        -> (family: any ExperimentFamily, config: (text: String, file: String)?, name: String) {
+        if let experiment {
+            guard configPath == nil else { throw SpecError("--config and --experiment are exclusive; give one (flags override either)") }
+            guard let e = named(experiment) else {
+                throw SpecError("--experiment: unknown experiment '\(experiment)'; available: \(all.map(\.name).joined(separator: ", "))")
+            }
+            return (e.family, (e.toml, "experiment \(e.name)"), e.name)
+        }
+        guard let path = configPath else { return (LinearFamily(), nil, "sweep") }
+        let text = try TextFile.read(path, flag: "--config")
+        return (try Families.family(ofConfig: text, file: path), (text, path), URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
+    }
+
+    /// The flags given (config keys → values) that `family` declares; any other is refused.
+    public static func flags(_ given: [(key: String, value: String?)], for family: any ExperimentFamily) throws -> [String: String] {
+        let keys = Set(family.parameters.map(\.key))
+        var out: [String: String] = [:]
+        for (key, value) in given {
+            guard let value else { continue }
+            guard keys.contains(key) else { throw SpecError("--\(key.replacingOccurrences(of: "_", with: "-")) does not apply to the \(family.name) family") }
+            out[key] = value
+        }
+        return out
+    }
+
+    /// `collapse sweep --list`.
+    public static var listing: String {
+        all.map { "\($0.name.padding(toLength: 28, withPad: " ", startingAt: 0)) [\($0.familyName)] \($0.description)\n" }.joined()
+    }
+}
+
+extension Families {
+    /// `collapse merge`: the family named by the first directory's `experiment.toml`, its shards
+    /// merged into `output` (`ExperimentMerge.merge`: the unsharded bytes) and a manifest beside
+    /// them. Returns the rows written. Failures are `RunnerError`s naming the directory.
+    public static func merge(_ directories: [URL], into output: URL, arguments: [String], environment: [(String, JSONValue)]) throws -> Int {
+        let started = Date()
+        guard let first = directories.first, let name = try ExperimentMerge.familyName(in: first) else {
+            throw RunnerError("\(directories.first?.path ?? "merge"): holds no \(ExperimentRunner.specFile) naming a family; not a run directory of this tool")
+        }
+        guard let family = named(name) else { throw RunnerError("\(first.path)/\(ExperimentRunner.specFile): unknown family '\(name)'") }
+        let merged: (rows: Int, spec: ExperimentSpec)
+        do { merged = try ExperimentMerge.merge(directories, into: output, family: family) } catch let e as SpecError { throw RunnerError(e.description) }
+        let manifest = RunManifest(command: "merge", arguments: arguments, seed: merged.spec.seed ?? 0, threads: 1,
+                                   wallSeconds: Date().timeIntervalSince(started), startedAt: started,
+                                   parameters: [("inputs", .array(directories.map { JSONValue.string($0.relativePath) })),
+                                                ("family", .string(family.name)), ("rows", .int(merged.rows))],
+                                   outputs: ["results.csv"], environment: environment)
+        try AtomicFile.write(manifest.json().rendered() + "\n", to: output.appendingPathComponent("manifest.json"))
+        return merged.rows
+    }
 }

@@ -63,50 +63,18 @@ struct SweepCommand: ParsableCommand {
 
     @OptionGroup var engineOptions: EngineRunOptions
 
-    /// The family, its config (from --experiment or --config) and the run's name.
-    func source() throws -> (family: any ExperimentFamily, config: (text: String, file: String)?, name: String) {
-        if let experiment {
-            guard engineOptions.config == nil else {
-                throw ValidationError("--config and --experiment are exclusive; give one (flags override either)")
-            }
-            guard let e = Experiments.named(experiment) else {
-                throw ValidationError("--experiment: unknown experiment '\(experiment)'; available: \(Experiments.all.map(\.name).joined(separator: ", "))")
-            }
-            return (e.family, (e.toml, "experiment \(e.name)"), e.name)
-        }
-        guard let path = engineOptions.config else { return (LinearFamily(), nil, "sweep") }
-        let text = try usage { try TextFile.read(path, flag: "--config") }
-        do {
-            return (try Families.family(ofConfig: text, file: path), (text, path), URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
-        } catch let e as SpecError {
-            throw ValidationError(e.description)
-        }
-    }
-
-    /// The sweep's flags that the family declares; the others are refused.
-    func flags(_ family: any ExperimentFamily) throws -> [String: String] {
-        let given: [(String, String?)] = [
-            ("dimension", dimension), ("samples", samples), ("noise_variance", noiseVariance), ("generations", generations),
-            ("repeats", repeats), ("regimes", regimes), ("real_fraction", realFraction), ("engine", engine), ("design", design),
-        ]
-        let keys = Set(family.parameters.map(\.key))
-        var out: [String: String] = [:]
-        for (key, value) in given {
-            guard let value else { continue }
-            guard keys.contains(key) else {
-                throw ValidationError("--\(key.replacingOccurrences(of: "_", with: "-")) does not apply to the \(family.name) family")
-            }
-            out[key] = value
-        }
-        return out
+    /// The sweep's flags by config key.
+    var given: [(key: String, value: String?)] {
+        [("dimension", dimension), ("samples", samples), ("noise_variance", noiseVariance), ("generations", generations), ("repeats", repeats),
+         ("regimes", regimes), ("real_fraction", realFraction), ("engine", engine), ("design", design)]
     }
 
     func frontEnd() throws -> EngineFrontEnd {
-        let (family, config, fallbackName) = try source()
+        let (family, config, fallbackName) = try usage { try Experiments.source(experiment: experiment, configPath: engineOptions.config) }
         // The default output directory follows the name the config gives, else the file's.
         var name = fallbackName
         if let config, let spec = try? resolveSpec(family, config: config, flags: [:], seed: nil), let n = spec.name { name = n }
-        return try EngineFrontEnd.make(family: family, config: config, flags: try flags(family), runOptions: runOptions,
+        return try EngineFrontEnd.make(family: family, config: config, flags: try usage { try Experiments.flags(given, for: family) }, runOptions: runOptions,
                                        output: output ?? "results/\(name)", force: force, shard: engineOptions.shard,
                                        control: engineOptions.control)
     }
@@ -118,9 +86,7 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         if list {
-            for e in Experiments.all {
-                print("\(e.name.padding(toLength: 28, withPad: " ", startingAt: 0)) [\(e.familyName)] \(e.description)")
-            }
+            print(Experiments.listing, terminator: "")
             return
         }
         if let show {
@@ -166,29 +132,12 @@ struct MergeCommand: ParsableCommand {
     func validate() throws { try usage { try ExperimentMerge.checkOutput(output, directories: directories, force: force) } }
 
     func run() throws {
-        let started = Date()
         let out = try usage { try OutputDirectory(path: output) }
-        let urls = directories.map { URL(fileURLWithPath: $0) }
-        guard let first = urls.first, let name = try ExperimentMerge.familyName(in: first) else {
-            throw CLIError("\(urls.first?.path ?? "merge"): holds no \(ExperimentRunner.specFile) naming a family; not a run directory of this tool")
-        }
-        guard let family = Families.named(name) else {
-            throw CLIError("\(first.path)/\(ExperimentRunner.specFile): unknown family '\(name)'")
-        }
-        let merged: (rows: Int, spec: ExperimentSpec)
+        let rows: Int
         do {
-            merged = try ExperimentMerge.merge(urls, into: out.url, family: family)
-        } catch let e as RunnerError {
-            throw CLIError(e.description)
-        } catch let e as SpecError {
-            throw CLIError(e.description)
-        }
-        let manifest = RunManifest(command: "merge", arguments: CommandLine.arguments, seed: merged.spec.seed ?? 0,
-                                   threads: 1, wallSeconds: Date().timeIntervalSince(started), startedAt: started,
-                                   parameters: [("inputs", .array(directories.map(JSONValue.string))),
-                                                ("family", .string(family.name)), ("rows", .int(merged.rows))],
-                                   outputs: ["results.csv"], environment: RunEnvironment.entries)
-        try AtomicFile.write(manifest.json().rendered() + "\n", to: out.url.appendingPathComponent("manifest.json"))
-        print("merged \(directories.count) director\(directories.count == 1 ? "y" : "ies"): \(merged.rows) rows → \(out.url.appendingPathComponent("results.csv").path)")
+            rows = try Families.merge(directories.map { URL(fileURLWithPath: $0) }, into: out.url, arguments: CommandLine.arguments,
+                                      environment: RunEnvironment.entries)
+        } catch let e as RunnerError { throw CLIError(e.description) }
+        print("merged \(directories.count) director\(directories.count == 1 ? "y" : "ies"): \(rows) rows → \(out.url.appendingPathComponent("results.csv").path)")
     }
 }
