@@ -72,7 +72,8 @@ public enum RidgeVerification {
     public static func run(points: [Point] = battery, seed: UInt64, threads: Int) throws -> [Check] {
         MonteCarlo.configureBLASForParallelReplicates()
         var out: [Check] = []
-        for (index, p) in points.enumerated() {
+        for (position, p) in points.enumerated() {
+            let index = battery.firstIndex { $0.id == p.id } ?? position   // stable under --only
             let sim = FreshDesignRidgeSimulator(spectrum: p.spectrum, samples: p.samples, noiseVariance: p.noiseVariance, ridge: p.ridge,
                                                 generatorSamples: p.generatorSamples, generatorNoiseVariance: p.generatorNoiseVariance,
                                                 generations: p.generations)

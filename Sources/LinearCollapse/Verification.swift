@@ -137,12 +137,14 @@ public enum Verification {
     /// or d ≥ T + 10 for the over-parameterised O1, so all needed moments are finite).
     public static func runFreshDesign(points: [FreshPoint] = freshDesignBattery, seed: UInt64, threads: Int) throws -> [Check] {
         var checks: [Check] = []
-        for (index, p) in points.enumerated() {
+        for (position, p) in points.enumerated() {
+            // The stream of a check is its index in the battery, whatever else runs (`--only`).
+            let index = freshDesignBattery.firstIndex { $0.id == p.id } ?? position
             let sim = FreshDesignSimulator(dimension: p.dimension, schedule: p.schedule, regimes: [p.regime])
             let nGen = p.schedule.count
             let failure = BlockResults(blocks: 1, series: 1)
             let summary = ParallelReplicates.run(repeats: p.repeats, series: nGen, threads: threads) { rep, buffer in
-                var rng = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.linearChecks + UInt64(index), UInt64(rep)])
+                var rng = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.freshDesignChecks + UInt64(index), UInt64(rep)])
                 do { try sim.run(rng: &rng, errors: buffer) } catch { failure.record(error: error) }
             }
             if let error = failure.firstError { throw error }
@@ -228,8 +230,9 @@ public enum Verification {
     /// Runs the exact-propagation points; `z = (mean − exact)/SE` per scheme and reported generation.
     public static func runPropagation(points: [PropagationPoint] = propagationBattery, seed: UInt64, threads: Int) throws -> [PropagationCheck] {
         var out: [PropagationCheck] = []
-        for (index, p) in points.enumerated() {
-            var designRNG = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.freshDesignChecks + UInt64(index)])
+        for (position, p) in points.enumerated() {
+            let index = propagationBattery.firstIndex { $0.id == p.id } ?? position   // stable under --only
+            var designRNG = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.propagationChecks + UInt64(index)])
             let x = Matrix(rows: p.samples, columns: p.dimension, columnMajor: Normal.array(count: p.samples * p.dimension, using: &designRNG))
             let truth = Normal.array(count: p.dimension, using: &designRNG)
             let exact = try ExactPropagation(design: x, truth: truth, noiseVariance: p.noiseVariance, ridge: p.ridge)
@@ -241,7 +244,7 @@ public enum Verification {
                                                   freshRealRows: p.freshRealRows)
                 let failure = BlockResults(blocks: 1, series: 1)
                 let summary = ParallelReplicates.run(repeats: p.repeats, series: p.generations, threads: threads) { rep, buffer in
-                    var rng = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.freshDesignChecks + UInt64(index), UInt64(si), UInt64(rep)])
+                    var rng = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.propagationChecks + UInt64(index), UInt64(si), UInt64(rep)])
                     do { try sim.run(generations: p.generations, rng: &rng, errors: buffer) } catch { failure.record(error: error) }
                 }
                 if let error = failure.firstError { throw error }

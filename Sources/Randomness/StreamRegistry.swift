@@ -20,14 +20,15 @@ public enum StreamRegistry {
     /// The fresh real labels of the fresh-real regime.
     public static let linearFreshReal: UInt64 = 4
 
-    // MARK: The verification batteries: [root + check index, …, replicate]
+    // MARK: The verification batteries: [root + the check's index in its battery, …, replicate]
 
     /// Parametric chains (U, G checks): [100 + i, (regime,) replicate].
     public static let parametricChecks: UInt64 = 100
-    /// Linear Monte Carlo checks (V, L): [200 + i, replicate].
-    public static let linearChecks: UInt64 = 200
-    /// Fresh-design checks (D, O): [300 + i] for the design, [300 + i, setting, replicate].
-    public static let freshDesignChecks: UInt64 = 300
+    /// Fresh-design checks (F, O): [200 + i, replicate]. (The linear checks V draw as
+    /// `collapse simulate` does, by cell.)
+    public static let freshDesignChecks: UInt64 = 200
+    /// Exact-propagation checks (E): [300 + i] for the design, [300 + i, scheme, replicate].
+    public static let propagationChecks: UInt64 = 300
     /// Ridge checks (E, R): [400 + i, replicate].
     public static let ridgeChecks: UInt64 = 400
 

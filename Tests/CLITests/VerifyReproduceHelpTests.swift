@@ -59,6 +59,26 @@ final class VerifyCommandTests: CLITestCase {
     }
 }
 
+/// A check draws from its own streams whatever else runs: `--only E2` gives E2's rows of
+/// `--only E1,E2` (the streams are the check's index in its battery, not in the selection).
+final class VerifySelectionTests: CLITestCase {
+    func testACheckGivesTheSameNumbersAloneAndInAGroup() throws {
+        for (alone, group) in [("E2", "E1,E2"), ("F2", "F1,F2"), ("R2", "R1,R2")] {
+            func rows(_ ids: String) throws -> [String] {
+                let r = try collapse("verify", "--only", ids, "--threads", "2")
+                XCTAssertTrue(r.status == 0 || r.status == 1, r.stderr)
+                // Each row's fields without its verdict (the threshold and the column widths depend
+                // on what else runs).
+                return r.stdout.split(separator: "\n").filter { $0.hasPrefix("  \(alone) ") }
+                    .map { $0.split(separator: " ").dropLast().joined(separator: " ") }
+            }
+            let a = try rows(alone)
+            XCTAssertFalse(a.isEmpty, alone)
+            XCTAssertEqual(a, try rows(group), "\(alone) alone vs in \(group)")
+        }
+    }
+}
+
 final class ReproduceCommandTests: CLITestCase {
     func testReproduceWithFewReplicates() throws {
         let out = work.appendingPathComponent("linear")

@@ -8,7 +8,7 @@ final class StreamRegistryTests: XCTestCase {
         let linear = [StreamRegistry.linearData, StreamRegistry.linearSubsample, StreamRegistry.linearSufficient,
                       StreamRegistry.linearFreshDesign, StreamRegistry.linearFreshReal]
         XCTAssertEqual(linear, [0, 1, 2, 3, 4])
-        let checks = [StreamRegistry.parametricChecks, StreamRegistry.linearChecks, StreamRegistry.freshDesignChecks, StreamRegistry.ridgeChecks]
+        let checks = [StreamRegistry.parametricChecks, StreamRegistry.freshDesignChecks, StreamRegistry.propagationChecks, StreamRegistry.ridgeChecks]
         XCTAssertEqual(checks, [100, 200, 300, 400])
         // Each battery has fewer than 100 checks, so the ranges root…root+99 do not meet, nor meet
         // the linear roots or the exact-propagation truth.
