@@ -71,6 +71,9 @@ public enum FlatTOML {
             let key = locator.definition(spanning: u.line).map { "key '\($0.displayKey)': " } ?? ""
             throw fail(u.line, key + "unexpected \(u.what) (column \(u.column))")
         }
+        // A table header, or a line that is not `key = value`, is refused here: the first is not
+        // supported and the second is never valid TOML, and toml++ aborts on some of either.
+        if let e = locator.early { throw fail(e.line, e.message) }
 
         let table: TOMLTable
         do {
@@ -209,6 +212,8 @@ public enum FlatTOML {
         var nulEscapeLines: [Int] = []
         /// The first character that must not reach TOMLKit (see `noteUnsafe`).
         var unsafe: (line: Int, column: Int, what: String)?
+        /// The first table header or non-`key = value` statement (refused before TOMLKit).
+        var early: (line: Int, message: String)?
 
         init(_ bytes: [UInt8]) { b = bytes }
 
@@ -261,13 +266,30 @@ public enum FlatTOML {
                     }
                     let path = key()
                     record(Definition(path: path, kind: arrayOfTables ? .arrayOfTables : .table, line: startLine, endLine: startLine))
+                    if early == nil {
+                        let flat = "sweep files are flat: use top-level `key = value` lines"
+                        let name = path.joined(separator: ".")
+                        early = (startLine, arrayOfTables
+                            ? "key '\(name)': arrays of tables such as [[\(name)]] are not supported; \(flat)"
+                            : "key '\(name)': tables such as [\(name)] are not supported; \(flat)")
+                    }
                     inSection = true
                     skipToEndOfLine()
                     continue
                 }
                 let path = key()
                 skipSpaces()
-                guard at(i) == UInt8(ascii: "=") else { skipToEndOfLine(); continue }
+                guard at(i) == UInt8(ascii: "=") else {
+                    if early == nil {
+                        var start = i
+                        while start > 0 && b[start - 1] != Self.newline { start -= 1 }
+                        let column = 1 + b[start..<i].lazy.filter { $0 & 0xC0 != 0x80 }.count
+                        early = (line, (path.isEmpty ? "" : "key '\(path.joined(separator: "."))': ") +
+                                     "expected '=' (column \(column)); a sweep file holds `key = value` lines and comments")
+                    }
+                    skipToEndOfLine()
+                    continue
+                }
                 i += 1
                 value()
                 if !inSection { record(Definition(path: path, kind: .value, line: startLine, endLine: line)) }

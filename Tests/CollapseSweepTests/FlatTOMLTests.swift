@@ -36,7 +36,12 @@ final class FlatTOMLTests: XCTestCase {
             ("x = \"open", 1, "key 'x': unterminated string"),
             ("x = [1, 2", 1, "key 'x': unterminated array"),
             // Syntax errors now carry TOMLKit's (toml++'s) wording and column.
-            ("just words", 1, "expected '=', saw 'w' (in key-value pair, column 6)"),
+            // A line that is not `key = value` (never valid TOML) is refused before toml++ sees it.
+            ("just words", 1, "key 'just': expected '=' (column 6)"),
+            // libFuzzer: a second byte-order mark, then a table header without a name, aborted toml++.
+            ("\u{FEFF}\u{FEFF}[\n#\no = \"e\"\n", 1, "expected '=' (column 1)"),
+            ("x = 1\n[\nx = 2", 2, "where a table header's key should start"),
+            ("x = 1\n[[ t ]]", 2, "key 't': arrays of tables such as [[t]] are not supported"),
             ("x = 1 2", 1, "key 'x': expected a comment or whitespace, saw '2'"),
             ("x = hello", 1, "key 'x': could not determine value type"),
             ("bad key = 1", 1, "expected '='"),
