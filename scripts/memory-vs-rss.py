@@ -19,7 +19,7 @@ os.wait4's resource usage of that one child (getrusage of the child, ru_maxrss).
 
 Exit status: 0 when every run is within 2x, 1 when any is not, 2 when a run failed.
 Usage: scripts/memory-vs-rss.py [--binary .build/release/collapse] [--only linear,generative,neural]
-Python 3 standard library only; about 2-3 minutes on 2 cores.
+Python 3 standard library only; about a minute on 2 cores.
 """
 
 import argparse
