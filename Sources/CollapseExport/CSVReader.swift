@@ -59,9 +59,9 @@ public enum CSVReader {
     public static func read(contentsOf url: URL) throws -> CSVDocument {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw CSVReadError(file: url.path, line: 0, message: "cannot read file: \(reason(error, path: url.path))")
+            data = try RegularFile.read(url.path)
+        } catch let e as RegularFile.Failure {
+            throw CSVReadError(file: url.path, line: 0, message: e.description)
         }
         return try parse(data, file: url.path)
     }
@@ -205,11 +205,4 @@ public enum CSVReader {
         return out
     }
 
-    private static func reason(_ error: Error, path: String) -> String {
-        var isDir: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDir) { return "no such file" }
-        if isDir.boolValue { return "is a directory" }
-        if !FileManager.default.isReadableFile(atPath: path) { return "permission denied" }
-        return (error as NSError).localizedDescription
-    }
 }

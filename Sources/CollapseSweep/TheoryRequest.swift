@@ -435,15 +435,16 @@ extension TheoryRequest {
         }
     }
 
-    /// One numeric matrix from a CSV file with a header row; errors name the file and line.
+    /// One numeric matrix from a CSV file with a header row; errors (bad input: `SpecError`) name
+    /// the file and line.
     static func readMatrix(_ path: String, flag: String) throws -> [[Double]] {
         let doc: CSVDocument
-        do { doc = try CSVReader.read(contentsOf: URL(fileURLWithPath: path)) } catch { throw Failure("\(flag): \(error)") }
-        guard !doc.rows.isEmpty else { throw Failure("\(flag): \(path): no data rows after the header") }
+        do { doc = try CSVReader.read(contentsOf: URL(fileURLWithPath: path)) } catch { throw SpecError("\(flag): \(error)") }
+        guard !doc.rows.isEmpty else { throw SpecError("\(flag): \(path): no data rows after the header") }
         return try doc.rows.enumerated().map { i, row in
             try row.enumerated().map { j, field in
                 guard let v = Double(field.trimmingCharacters(in: .whitespaces)), v.isFinite else {
-                    throw Failure("\(flag): \(path):\(doc.lines[i]): column \(j + 1) is '\(field)'; expected a finite number")
+                    throw SpecError("\(flag): \(path):\(doc.lines[i]): column \(j + 1) is '\(field)'; expected a finite number")
                 }
                 return v
             }
@@ -463,14 +464,14 @@ extension TheoryRequest {
         }
         if let designFile {
             let rows = try Self.readMatrix(designFile, flag: "--design-file")
-            guard rows.allSatisfy({ $0.count == rows[0].count }) else { throw Failure("--design-file: \(designFile): rows have different numbers of columns") }
+            guard rows.allSatisfy({ $0.count == rows[0].count }) else { throw SpecError("--design-file: \(designFile): rows have different numbers of columns") }
             try guardMemory(rows[0].count, rows.count)
             let x = Matrix(rowsOf: rows)
             let truth: [Double]
             if let truthFile {
                 let w = try Self.readMatrix(truthFile, flag: "--truth-file")
                 guard w.allSatisfy({ $0.count == 1 }), w.count == x.columns else {
-                    throw Failure("--truth-file: \(truthFile): expected \(x.columns) rows of one number (the design has \(x.columns) columns), " +
+                    throw SpecError("--truth-file: \(truthFile): expected \(x.columns) rows of one number (the design has \(x.columns) columns), " +
                                   "got \(w.count) rows of \(w.first?.count ?? 0)")
                 }
                 truth = w.map { $0[0] }

@@ -1,3 +1,4 @@
+import CollapseExport
 import Foundation
 
 /// An output directory checked before any computation: it exists as a writable directory, or it
@@ -37,27 +38,10 @@ public enum TextFile {
     /// or device is refused without waiting (O_NONBLOCK), as is a directory; refusals are
     /// `SpecError`s naming the flag and the file.
     public static func read(_ path: String, flag: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw SpecError("\(flag) \(path): cannot read the file (\(String(cString: strerror(errno))))") }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw SpecError("\(flag) \(path): cannot read the file (\(String(cString: strerror(errno))))") }
-        switch st.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: throw SpecError("\(flag) \(path): cannot read the file (it is a directory)")
-        default: throw SpecError("\(flag) \(path): not a regular file (a pipe, socket or device); give a file")
-        }
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = Foundation.read(fd, &buffer, buffer.count)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SpecError("\(flag) \(path): cannot read the file (\(String(cString: strerror(errno))))")
-            }
-            if n == 0 { break }
-            data.append(buffer, count: n)
-            if data.count > 16 << 20 { throw SpecError("\(flag) \(path): larger than 16 MiB; not a config file") }
+        let data: Data
+        do { data = try RegularFile.read(path, limit: 16 << 20) } catch let e as RegularFile.Failure {
+            if case .tooLarge = e { throw SpecError("\(flag) \(path): larger than 16 MiB; not a config file") }
+            throw SpecError("\(flag) \(path): \(e.description)")
         }
         guard let text = String(data: data, encoding: .utf8) else { throw SpecError("\(flag) \(path): not UTF-8 text") }
         return text

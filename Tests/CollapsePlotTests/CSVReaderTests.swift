@@ -89,7 +89,7 @@ final class CSVReaderTests: XCTestCase {
         }
         let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-\(UUID().uuidString).csv")
         XCTAssertThrowsError(try CSVReader.read(contentsOf: missing)) { error in
-            XCTAssertEqual("\(error)", "\(missing.path): cannot read file: no such file")
+            XCTAssertEqual("\(error)", "\(missing.path): cannot read the file (No such file or directory)")
         }
     }
 
@@ -100,5 +100,18 @@ final class CSVReaderTests: XCTestCase {
         let doc = try CSVReader.read(contentsOf: url)
         XCTAssertEqual(doc.file, url.path)
         XCTAssertEqual(doc.rows, [["1", "2,5"]])
+    }
+}
+
+/// A results file that is a FIFO is refused at once (no wait for a writer), with a message that
+/// says what it is, not a permission error.
+final class CSVReaderFIFOTests: XCTestCase {
+    func testAFIFOIsRefusedWithoutBlocking() throws {
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("fifo-\(UUID().uuidString)")
+        XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
+        defer { try? FileManager.default.removeItem(at: fifo) }
+        XCTAssertThrowsError(try CSVReader.read(contentsOf: fifo)) { error in
+            XCTAssertEqual("\(error)", "\(fifo.path): not a regular file (a pipe, socket or device); give a file")
+        }
     }
 }

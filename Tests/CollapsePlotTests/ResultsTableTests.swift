@@ -112,7 +112,7 @@ final class ResultsTableTests: XCTestCase {
             XCTAssertEqual("\(error)", "r.csv:2: row has 3 fields, the header (line 1) has 9")
         }
         XCTAssertThrowsError(try ResultsTable(contentsOf: URL(fileURLWithPath: "/nonexistent/results.csv"))) { error in
-            XCTAssertEqual("\(error)", "/nonexistent/results.csv: cannot read file: no such file")
+            XCTAssertEqual("\(error)", "/nonexistent/results.csv: cannot read the file (No such file or directory)")
         }
     }
 
