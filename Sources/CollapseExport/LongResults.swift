@@ -85,7 +85,8 @@ extension LongResults {
     /// Short titles of the common parameter columns in `summary`.
     static let titles = ["dimension": "d", "samples": "T", "noise_variance": "σ²"]
 
-    /// A table for reading of the rows of a long results file at `generations`: the series (the
+    /// A table for reading of the rows of a long results file at `generations` (and, when the
+    /// file has a `generations` column, each row's last generation): the series (the
     /// regime, with λ for mix and fresh-real), the linear cell (d, T, σ²) where the file has those
     /// columns, every other parameter column whose value varies, the metric when there are
     /// several, then generation, mean ± SE, theory and z (when any row has one); six
@@ -93,7 +94,11 @@ extension LongResults {
     public static func summary(_ doc: CSVDocument, generations: Set<Int>) -> String {
         let h = doc.header
         let index = Dictionary(h.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        let rows = doc.rows.filter { r in index["generation"].flatMap { Int(r[$0]) }.map(generations.contains) ?? false }
+        // A run that swept N has a `generations` column: each row's own last generation counts too.
+        let rows = doc.rows.filter { r in
+            guard let g = index["generation"].flatMap({ Int(r[$0]) }) else { return false }
+            return generations.contains(g) || index["generations"].map { Int(r[$0]) == g } ?? false
+        }
         func varies(_ c: Int) -> Bool { Set(doc.rows.map { $0[c] }).count > 1 }
         let statistics = Set(columns + familyStatistics)
         var cellColumns = ["dimension", "samples", "noise_variance"].filter { index[$0] != nil && h.contains("noise_variance") }

@@ -130,6 +130,6 @@ struct GenerativeCommand: ParsableCommand {
         }
         let frontEnd = try engine.frontEnd(family: Self.family, flags: flags(), runOptions: runOptions, output: output, force: force)
         guard let results = try frontEnd.run(command: "generative") else { return }
-        print(LongResults.summary(try CSVReader.read(contentsOf: results), generations: [1, frontEnd.spec.one("generations")?.intValue ?? 100]), terminator: "")
+        print(LongResults.summary(try CSVReader.read(contentsOf: results), generations: Set([1] + (frontEnd.spec["generations"].count == 1 ? frontEnd.spec["generations"].compactMap(\.intValue) : []))), terminator: "")
     }
 }

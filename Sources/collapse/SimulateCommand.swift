@@ -78,6 +78,6 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         let frontEnd = try engineOptions.frontEnd(family: Self.family, flags: flags(), runOptions: runOptions, output: output, force: force)
         guard let results = try frontEnd.run(command: "simulate") else { return }
-        print(LongResults.summary(try CSVReader.read(contentsOf: results), generations: [1, frontEnd.spec.one("generations")?.intValue ?? 10]), terminator: "")
+        print(LongResults.summary(try CSVReader.read(contentsOf: results), generations: Set([1] + (frontEnd.spec["generations"].count == 1 ? frontEnd.spec["generations"].compactMap(\.intValue) : []))), terminator: "")
     }
 }

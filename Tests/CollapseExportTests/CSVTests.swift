@@ -214,5 +214,11 @@ final class LongResultsSummaryTests: XCTestCase {
         ], lines: [2, 3], file: "g.csv")
         XCTAssertEqual(LongResults.summary(g, generations: [1]).split(separator: "\n").first?.split(separator: " "),
                        ["regime", "metric", "gen", "mean", "±", "SE", "theory"])
+        // A swept N: each row's own last generation is shown, not the other cells'.
+        let n = CSVDocument(header: LongResults.columns + ["generations"], rows: [2, 4].flatMap { last in (1...last).map { gen in
+            ["linear", "", "replace", "", String(gen), "test_error", "1", "0.1", "", "", "", "", "20", "50", String(last)]
+        } }, lines: Array(2...7), file: "n.csv")
+        XCTAssertEqual(LongResults.summary(n, generations: [1]).split(separator: "\n").dropFirst().map { $0.split(separator: " ")[2] },
+                       ["1", "2", "1", "4"])
     }
 }
