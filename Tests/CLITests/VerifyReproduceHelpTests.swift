@@ -88,6 +88,8 @@ final class ReproduceCommandTests: CLITestCase {
         XCTAssertTrue(lines.contains { $0.hasPrefix("wrote 1500 rows to ") }, r.stdout)
         XCTAssertTrue(r.stdout.contains("agrees with theory"), r.stdout)
         XCTAssertFalse(r.stdout.contains("DISAGREES"), r.stdout)
+        // σ² = 1 at generation 50: 3 T × 2 regimes, Monte Carlo beside theory.
+        XCTAssertEqual(lines.filter { $0.hasPrefix("  T = ") && $0.contains("σ² = 1, n = 50") && $0.contains("theory ") }.count, 6, r.stdout)
         XCTAssertTrue(r.stdout.contains("seed 20240402"), r.stdout)
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: out.path)),
                        ["results.csv", "manifest.json", "experiment.toml", "cells", "figure.svg", "figure-ratio.svg"])
