@@ -243,11 +243,22 @@ public struct ExperimentRunner: Sendable {
         return (cells ?? Array(grid.indices)).map { family.estimatedBytes(spec, cell: grid[$0], threads: threads) }.max() ?? 0
     }
 
+    /// A run's own text file (`experiment.toml`): a regular file of at most 16 MiB of UTF-8, read
+    /// without blocking.
+    static func readRunFile(_ url: URL) throws -> String {
+        do {
+            guard let text = String(data: try RegularFile.read(url.path, limit: 16 << 20), encoding: .utf8) else {
+                throw RunnerError("\(url.path): not UTF-8 text")
+            }
+            return text
+        } catch let e as RegularFile.Failure { throw RunnerError("\(url.path): \(e.description)") }
+    }
+
     /// The run recorded in `directory`, if any.
     public static func recordedSpec(in directory: URL, family: any ExperimentFamily) throws -> ExperimentSpec? {
         let url = directory.appendingPathComponent(specFile)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        let text = try String(contentsOf: url, encoding: .utf8)
+        let text = try readRunFile(url)
         var spec = ExperimentSpec(family: family)
         try spec.apply(config: text, file: url.path, family: family)
         return spec
@@ -416,9 +427,8 @@ public struct ExperimentRunner: Sendable {
                 .first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
                 throw RunnerError("cell \(index) (\(name)) is missing from \(directories.map(\.path).joined(separator: ", "))")
             }
-            guard let data = FileManager.default.contents(atPath: url.path), data.count <= 1 << 30,
-                  let text = String(data: data, encoding: .utf8) else {
-                throw RunnerError("\(url.path): unreadable, larger than 1 GiB or not UTF-8 text")
+            guard let data = try? RegularFile.read(url.path, limit: 1 << 30), let text = String(data: data, encoding: .utf8) else {
+                throw RunnerError("\(url.path): unreadable (not a regular file, larger than 1 GiB or not UTF-8 text)")
             }
             guard text.hasPrefix(head + "\n") else { throw RunnerError("\(url.path):1: unexpected header; not a cell file of this run") }
             let body = text.dropFirst(head.count + 1)
@@ -551,7 +561,7 @@ public enum ExperimentMerge {
     public static func familyName(in directory: URL) throws -> String? {
         let url = directory.appendingPathComponent(ExperimentRunner.specFile)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        let entries = try FlatTOML.parse(try String(contentsOf: url, encoding: .utf8), file: url.path)
+        let entries = try FlatTOML.parse(try ExperimentRunner.readRunFile(url), file: url.path)
         guard let e = entries.first(where: { $0.key == "family" }), case let .string(name) = e.value else { return nil }
         return name
     }

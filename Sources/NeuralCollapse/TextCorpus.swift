@@ -1,4 +1,5 @@
 import CollapseCore
+import CollapseExport
 import Foundation
 import Randomness
 
@@ -120,8 +121,11 @@ enum DataFile {
             throw NeuralDataError("\(path): no such file")
         }
         guard !isDir.boolValue else { throw NeuralDataError("\(path): is a directory, expected a file") }
-        guard let data = try? Data(contentsOf: url) else { throw NeuralDataError("\(path): cannot read the file") }
-        guard data.count <= limit else { throw NeuralDataError("\(path): larger than \(limit >> 20) MiB") }
+        let data: Data
+        do { data = try RegularFile.read(url.path, limit: limit) } catch let e as RegularFile.Failure {
+            if case .tooLarge = e { throw NeuralDataError("\(path): larger than \(limit >> 20) MiB") }
+            throw NeuralDataError("\(path): \(e.description)")
+        }
         return [UInt8](data)
     }
 }

@@ -61,4 +61,16 @@ final class RunFilesTests: XCTestCase {
         XCTAssertThrowsError(try ListParsing.positiveDoubles("nan", flag: "--s")) { XCTAssertTrue("\($0)".hasPrefix("--s: nan is not a number (NaN)"), "\($0)") }
         XCTAssertThrowsError(try ListParsing.fractions("1.5", flag: "--f")) { XCTAssertTrue("\($0)".hasPrefix("--f: '1.5' is not a fraction in [0, 1]"), "\($0)") }
     }
+
+    /// A run directory whose experiment.toml is a FIFO is refused at once (resume and merge read it).
+    func testARunFileThatIsAFIFOIsRefusedWithoutBlocking() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("runfiles-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        XCTAssertEqual(mkfifo(dir.appendingPathComponent(ExperimentRunner.specFile).path, 0o600), 0)
+        XCTAssertThrowsError(try ExperimentRunner.recordedSpec(in: dir, family: ToyFamily())) {
+            XCTAssertTrue("\($0)".hasSuffix("not a regular file (a pipe, socket or device); give a file"), "\($0)")
+        }
+        XCTAssertThrowsError(try ExperimentMerge.familyName(in: dir)) { XCTAssertTrue("\($0)".contains("not a regular file"), "\($0)") }
+    }
 }
