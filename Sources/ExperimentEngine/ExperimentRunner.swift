@@ -277,11 +277,13 @@ public struct ExperimentRunner: Sendable {
         var created: URL?
         var probe = dir.standardizedFileURL
         while !fm.fileExists(atPath: probe.path) && probe.path != "/" { created = probe; probe = probe.deletingLastPathComponent() }
-        do {
-            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        } catch {
+        // mkdir each missing component (POSIX, so a failure reports errno's reason).
+        var missing: [URL] = []
+        var p = dir.standardizedFileURL
+        while !fm.fileExists(atPath: p.path) && p.path != "/" { missing.insert(p, at: 0); p = p.deletingLastPathComponent() }
+        for component in missing where mkdir(component.path, 0o777) != 0 && errno != EEXIST {
+            let reason = String(cString: strerror(errno))
             if let created { try? fm.removeItem(at: created) }
-            let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? "\(error.localizedDescription)"
             throw RunnerError("--output \(dir.path): cannot create the directory (\(reason))")
         }
         let lock = try OutputLock(directory: dir)
