@@ -49,3 +49,22 @@ public enum RegularFile {
         return data
     }
 }
+
+/// Paths compared as the file system sees them.
+public enum FilePath {
+    /// `url` with every symlink resolved, also through components that do not exist yet (an
+    /// output about to be created resolves like its existing parent).
+    public static func resolved(_ url: URL) -> URL {
+        var existing = url.standardizedFileURL, rest: [String] = []
+        while !FileManager.default.fileExists(atPath: existing.path) && existing.path != "/" {
+            rest.insert(existing.lastPathComponent, at: 0)
+            existing = existing.deletingLastPathComponent()
+        }
+        var out = existing.resolvingSymlinksInPath()
+        for c in rest { out.appendPathComponent(c) }
+        return out.standardizedFileURL
+    }
+
+    /// Whether `a` and `b` name one file (symlinks resolved on both sides).
+    public static func same(_ a: URL, _ b: URL) -> Bool { resolved(a).path == resolved(b).path }
+}

@@ -106,7 +106,7 @@ public struct PlotRequest: Sendable, Equatable {
             throw PlotRequestError("--output \(output): is a directory; expected a file path, e.g. \(output)/figure.svg")
         }
         guard !results.isEmpty else { throw PlotRequestError("RESULTS: empty path; expected a results CSV file") }
-        if Self.sameFile(URL(fileURLWithPath: output), URL(fileURLWithPath: results)) {
+        if FilePath.same(URL(fileURLWithPath: output), URL(fileURLWithPath: results)) {
             throw PlotRequestError("--output \(output): is the results file being drawn; choose another path (e.g. figure.svg)")
         }
         let ext = URL(fileURLWithPath: output).pathExtension.lowercased()
@@ -123,22 +123,6 @@ public struct PlotRequest: Sendable, Equatable {
             throw PlotRequestError("--noise-variance: '\(noiseVariance)' is not a finite number > 0; expected one σ² in the file, e.g. 1")
         }
         return v
-    }
-
-    /// Whether `a` and `b` name one file, every symlink resolved (also through components that
-    /// do not exist yet). The same rule as ExperimentEngine's `OutputSafety.same`, restated here
-    /// with Foundation only: CollapsePlot sits beside the engine, not above it.
-    static func sameFile(_ a: URL, _ b: URL) -> Bool { resolved(a).path == resolved(b).path }
-
-    static func resolved(_ url: URL) -> URL {
-        var existing = url.standardizedFileURL, rest: [String] = []
-        while !FileManager.default.fileExists(atPath: existing.path) && existing.path != "/" {
-            rest.insert(existing.lastPathComponent, at: 0)
-            existing = existing.deletingLastPathComponent()
-        }
-        var out = existing.resolvingSymlinksInPath()
-        for c in rest { out.appendPathComponent(c) }
-        return out.standardizedFileURL
     }
 
     // MARK: Drawing

@@ -454,17 +454,8 @@ public struct ExperimentRunner: Sendable {
 /// Whether an output path would touch an input: the one check every command uses before it
 /// writes (symlinks resolved on both sides).
 public enum OutputSafety {
-    /// The path with every symlink resolved, also through components that do not exist yet.
-    static func resolved(_ url: URL) -> URL {
-        var existing = url.standardizedFileURL, rest: [String] = []
-        while !FileManager.default.fileExists(atPath: existing.path) && existing.path != "/" {
-            rest.insert(existing.lastPathComponent, at: 0)
-            existing = existing.deletingLastPathComponent()
-        }
-        var out = existing.resolvingSymlinksInPath()
-        for c in rest { out.appendPathComponent(c) }
-        return out.standardizedFileURL
-    }
+    /// The path with every symlink resolved (`FilePath.resolved`).
+    static func resolved(_ url: URL) -> URL { FilePath.resolved(url) }
 
     /// Why writing into directory `output` would touch `input`, or nil: `output` is the input,
     /// or contains it (the run's files, or `--force`, could replace it).
@@ -476,7 +467,7 @@ public enum OutputSafety {
     }
 
     /// Whether two paths name the same file once symlinks are resolved.
-    public static func same(_ a: URL, _ b: URL) -> Bool { resolved(a).path == resolved(b).path }
+    public static func same(_ a: URL, _ b: URL) -> Bool { FilePath.same(a, b) }
 }
 
 /// The cells left to run, handed to concurrent workers in grid order.

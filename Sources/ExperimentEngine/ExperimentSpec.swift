@@ -1,3 +1,4 @@
+import CollapseExport
 import Foundation
 
 /// Where a parameter's value came from, so a message can point at it.
@@ -214,7 +215,20 @@ public struct ExperimentSpec: Equatable, Sendable {
         public var keys: [String]
         public subscript(key: String) -> ParameterValue? { values[key] }
         public var description: String { keys.map { "\($0) = \(values[$0]!)" }.joined(separator: ", ") }
+
+        /// The CSV fields of `keys` (reals as `CSVField` writes them; empty where the cell has none).
+        public func csvFields(_ keys: [String]) -> [String] {
+            keys.map { k in
+                guard let v = values[k] else { return "" }
+                if case let .real(x) = v { return CSVField.number(x) }
+                return v.description
+            }
+        }
     }
+
+    /// The axes swept over more than one value, but `except` (a family's columns already): a
+    /// results file gives each its own column, so rows of different cells stay apart.
+    public func sweptAxes(except: Set<String>) -> [String] { axisKeys.filter { !except.contains($0) && self[$0].count > 1 } }
 
     /// The axis parameters that are set, in declaration order.
     public var axisKeys: [String] { keys.filter { roles[$0] == .axis && values[$0] != nil } }

@@ -346,9 +346,7 @@ public struct GenerativeFamily: ExperimentFamily {
     /// column of its own after these (so rows of different cells stay apart).
     public static let baseHeader = LongResults.columns
 
-    func extraAxes(_ spec: ExperimentSpec) -> [String] {
-        spec.axisKeys.filter { !["samples", "repeats"].contains($0) && spec[$0].count > 1 }   // both are columns already
-    }
+    func extraAxes(_ spec: ExperimentSpec) -> [String] { spec.sweptAxes(except: ["samples", "repeats"]) }   // both are columns already
 
     public func header(_ spec: ExperimentSpec) -> [String] { Self.baseHeader + extraAxes(spec) }
 
@@ -358,10 +356,7 @@ public struct GenerativeFamily: ExperimentFamily {
         if context.isCancelled() { throw CellCancelled() }
         let rows = try experiment.run()
         context.advance(experiment.repeats)
-        let extra = extraAxes(spec).map { cell[$0].map { v -> String in
-            if case let .real(x) = v { return CSVField.number(x) }
-            return v.description
-        } ?? "" }
+        let extra = cell.csvFields(extraAxes(spec))
         var out = ""
         for r in rows {
             out += LongResults.row(model: r.model, dataset: r.dataset, regime: r.regime.name, realFraction: r.regime.realFraction,

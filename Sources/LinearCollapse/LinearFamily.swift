@@ -102,7 +102,11 @@ public struct LinearFamily: ExperimentFamily {
 
     /// `LinearResultsCSV.header`, and a `generations` column when N is swept (the rows of
     /// different N would otherwise look alike; `repeats` is a column already).
-    public func header(_ spec: ExperimentSpec) -> [String] { LinearResultsCSV.header + (spec["generations"].count > 1 ? ["generations"] : []) }
+    public func header(_ spec: ExperimentSpec) -> [String] { LinearResultsCSV.header + extraAxes(spec) }
+
+    /// The swept axes without a column of their own: `generations` only (d, T, σ² and R are
+    /// columns already).
+    func extraAxes(_ spec: ExperimentSpec) -> [String] { spec.sweptAxes(except: ["dimension", "samples", "noise_variance", "repeats"]) }
 
     /// Which cells fit minimum-norm OLS (T < d) or have no Gaussian-design expectation
     /// (T < d + 2, proof L1), once per kind.
@@ -166,8 +170,7 @@ public struct LinearFamily: ExperimentFamily {
         } catch {
             throw LinearFamilyError(description: "numerical failure at \(cell(c)): \(error)")
         }
-        let extra = spec["generations"].count > 1 ? [String(generations(spec, c))] : []
-        return LinearResultsCSV.rows(rows, engine: engine(spec), design: design(spec), extra: extra)
+        return LinearResultsCSV.rows(rows, engine: engine(spec), design: design(spec), extra: c.csvFields(extraAxes(spec)))
     }
 }
 

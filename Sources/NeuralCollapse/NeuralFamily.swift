@@ -183,7 +183,7 @@ public struct NeuralFamily: ExperimentFamily {
 
     /// The axes other than the regime swept over several values: each gets a column (after the
     /// common ones) so rows of different cells stay apart.
-    func extraAxes(_ spec: ExperimentSpec) -> [String] { spec.axisKeys.filter { $0 != "regimes" && spec[$0].count > 1 } }
+    func extraAxes(_ spec: ExperimentSpec) -> [String] { spec.sweptAxes(except: ["regimes"]) }
 
     /// The figure's title of a run of `model` at `preset`.
     public static func figureTitle(model: String, preset: NeuralPreset) -> String {
@@ -217,10 +217,7 @@ public struct NeuralFamily: ExperimentFamily {
         }
         if context.isCancelled() { throw CellCancelled() }
         let dataset = self.dataset(spec), s = spec.restricted(to: cell)
-        let extra = extraAxes(spec).map { cell[$0].map { v -> String in
-            if case let .real(x) = v { return CSVField.number(x) }
-            return v.description
-        } ?? "" }
+        let extra = cell.csvFields(extraAxes(spec))
         func chain<M: NeuralGenerativeModel>(_ t: NeuralTask<M>) throws -> String {
             let result = try NeuralExperiment.run(regimes: [regime], generations: generations(s), threads: 1, seed: context.seed,
                                                   realData: t.train, makeModel: t.make, progress: { _ in context.advance(1) })
