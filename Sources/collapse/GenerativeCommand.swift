@@ -45,7 +45,7 @@ struct GenerativeCommand: ParsableCommand {
     @Option(name: .customLong("test-size"), parsing: .unconditional, help: "Held-out real test points per replicate (default 100); comma-separated for a grid.")
     var testSize: String?
 
-    @Option(name: .customLong("generations"), parsing: .unconditional, help: "Number of fits N (generation 1 fits the real data; default 100).")
+    @Option(name: .customLong("generations"), parsing: .unconditional, help: "Number of fits N (generation 1 fits the real data; default 100); a comma-separated list runs one cell per value.")
     var generations: String?
 
     @Option(name: .customLong("regimes"), parsing: .unconditional,
@@ -55,7 +55,7 @@ struct GenerativeCommand: ParsableCommand {
     @Option(name: .customLong("real-fraction"), parsing: .unconditional, help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5).")
     var realFraction: String?
 
-    @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Replicates R (≥ 2; default 100).")
+    @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Replicates R (≥ 2; default 100), comma-separated.")
     var repeats: String?
 
     @OptionGroup var runOptions: RunOptions

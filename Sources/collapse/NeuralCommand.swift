@@ -35,7 +35,7 @@ struct NeuralOptions: ParsableArguments {
             help: "Comma-separated regimes: replace, accumulate, accumulate-subsample (default replace,accumulate; each is one cell).")
     var regimes: String?
 
-    @Option(name: .customLong("generations"), parsing: .unconditional, help: "Model-fitting iterations n (1...100; default 5).")
+    @Option(name: .customLong("generations"), parsing: .unconditional, help: "Model-fitting iterations n (1...100; default 5); a comma-separated list runs one cell per value.")
     var generations: String?
 
     @Option(name: .customLong("preset"), parsing: .unconditional,
@@ -47,11 +47,11 @@ struct NeuralOptions: ParsableArguments {
     var data: String?
 
     @Option(name: .customLong("steps"), parsing: .unconditional,
-            help: "Train every fit for this many steps whatever its pool (fixed compute per fit), overriding the preset's budget (1...10000000).")
+            help: "Train every fit for this many steps whatever its pool (fixed compute per fit), overriding the preset's budget (1...10000000; comma-separated for several cells).")
     var steps: String?
 
     @Option(name: .customLong("epochs"), parsing: .unconditional,
-            help: "Train every fit for this many passes over its training pool (compute grows with an accumulating pool, as in the paper), overriding the preset's budget (a number in (0, 100000]).")
+            help: "Train every fit for this many passes over its training pool (compute grows with an accumulating pool, as in the paper), overriding the preset's budget (a number in (0, 100000]; comma-separated for several cells).")
     var epochs: String?
 
     @OptionGroup var runOptions: RunOptions
@@ -106,7 +106,7 @@ struct NeuralLMCommand: ParsableCommand {
 
     @OptionGroup var options: NeuralOptions
 
-    @Option(name: .customLong("temperature"), parsing: .unconditional, help: "Sampling temperature τ in (0, 10] (default 1).")
+    @Option(name: .customLong("temperature"), parsing: .unconditional, help: "Sampling temperature τ in (0, 10] (default 1; comma-separated for several cells).")
     var temperature: String?
 
     var extra: [String: String] { temperature.map { ["temperature": $0] } ?? [:] }

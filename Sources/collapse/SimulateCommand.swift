@@ -29,7 +29,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .customLong("noise-variance"), parsing: .unconditional, help: "Label-noise variance(s) σ², comma-separated (> 0; default 1).")
     var noiseVariance: String?
 
-    @Option(name: .customLong("generations"), parsing: .unconditional, help: "Number of model fits N (generation 1 fits the real data; default 10).")
+    @Option(name: .customLong("generations"), parsing: .unconditional, help: "Number of model fits N (generation 1 fits the real data; default 10); a comma-separated list runs one cell per value.")
     var generations: String?
 
     @Option(name: .customLong("regimes"), parsing: .unconditional,
@@ -39,7 +39,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .customLong("real-fraction"), parsing: .unconditional, help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5).")
     var realFraction: String?
 
-    @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Monte Carlo replicates R per cell (≥ 2; default 1000).")
+    @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Monte Carlo replicates R per cell (≥ 2; default 1000), comma-separated.")
     var repeats: String?
 
     @Option(name: .customLong("engine"), parsing: .unconditional,
