@@ -7,7 +7,7 @@ import NeuralCollapse
 
 /// The families of the experiment engine, by the name configs and `experiment.toml` use.
 public enum Families {
-    public static let all: [any ExperimentFamily] = [LinearFamily(), GenerativeFamily(), NeuralFamily()]
+    public static let all: [any ExperimentFamily] = [LinearFamily(), GenerativeFamily(), NeuralFamily(), VerificationFamily()]
 
     public static func named(_ name: String) -> (any ExperimentFamily)? { all.first { $0.name == name } }
 

@@ -34,11 +34,14 @@ public enum VerificationSuite {
         public var target: Double
         public var z: Double
         public var rule: Rule
+        /// The data regime, where the check simulates one (the linear and fresh-design checks).
+        public var regime: String?
 
         public init(id: String, check: String, setting: String, generation: Int, mean: Double, standardError: Double?, target: Double,
-                    z: Double, rule: Rule) {
+                    z: Double, rule: Rule, regime: String? = nil) {
             self.id = id; self.check = check; self.setting = setting; self.generation = generation
             self.mean = mean; self.standardError = standardError; self.target = target; self.z = z; self.rule = rule
+            self.regime = regime
         }
 
         public func passes(threshold zStar: Double) -> Bool {
@@ -54,6 +57,17 @@ public enum VerificationSuite {
     public static var allIDs: [String] {
         Verification.defaultBattery.map(\.id) + Verification.freshDesignBattery.map(\.id)
             + Verification.propagationBattery.map(\.id) + ChainVerification.battery.map(\.id) + RidgeVerification.battery.map(\.id)
+    }
+
+    /// The battery a check belongs to (`linear`, `fresh-design`, `propagation`, `chain`,
+    /// `ridge`), its replicates and its generations; nil for an unknown id.
+    public static func point(_ id: String) -> (battery: String, repeats: Int, generations: Int)? {
+        if let p = Verification.defaultBattery.first(where: { $0.id == id }) { return ("linear", p.repeats, p.generations) }
+        if let p = Verification.freshDesignBattery.first(where: { $0.id == id }) { return ("fresh-design", p.repeats, p.schedule.count) }
+        if let p = Verification.propagationBattery.first(where: { $0.id == id }) { return ("propagation", p.repeats, p.generations) }
+        if let p = ChainVerification.battery.first(where: { $0.id == id }) { return ("chain", p.repeats, p.generations) }
+        if let p = RidgeVerification.battery.first(where: { $0.id == id }) { return ("ridge", p.repeats, p.generations) }
+        return nil
     }
 
     /// One line per check: its id, parameter point, replicates and purpose.
@@ -92,7 +106,7 @@ public enum VerificationSuite {
             out.append(Outcome(id: c.id, check: c.kind.rawValue,
                                setting: "\(c.regime.name) d=\(c2.dimension) T=\(c2.samples) σ²=\(c2.noiseVariance)", generation: c.generation,
                                mean: c.mean, standardError: c.kind == .givenDesign ? nil : c.standardError, target: c.target, z: c.z,
-                               rule: c.kind == .accumulateBound ? .oneSided : .twoSided))
+                               rule: c.kind == .accumulateBound ? .oneSided : .twoSided, regime: c.regime.name))
         }
         for c in try Verification.runPropagation(points: Verification.propagationBattery.filter { chosen($0.id) }, seed: seed, threads: threads) {
             out.append(Outcome(id: c.point.id, check: Verification.schemeName(c.scheme, freshRealRows: c.point.freshRealRows),

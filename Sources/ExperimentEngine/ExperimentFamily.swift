@@ -61,6 +61,9 @@ public protocol ExperimentFamily: Sendable {
     /// The files the run reads (data files named by parameters): the output directory may not
     /// be, contain or alias one of them.
     func inputFiles(_ spec: ExperimentSpec) -> [(key: String, path: String)]
+    /// The seed of a run that names none (nil: a fresh seed is drawn and announced). A fixed
+    /// battery (`collapse verify`) pins one so that its table is reproducible by default.
+    var defaultSeed: UInt64? { get }
     /// Whether a cell runs on one thread (the runner then runs up to `threads` cells at once,
     /// each with `CellContext.threads == 1`), rather than spreading its replicates over all.
     var runsCellsConcurrently: Bool { get }
@@ -85,6 +88,7 @@ extension ExperimentFamily {
     public func manifestEntries(_ spec: ExperimentSpec) -> [(String, JSONValue)] { [] }
     public func notes(_ spec: ExperimentSpec) -> [String] { [] }
     public var runsCellsConcurrently: Bool { false }
+    public var defaultSeed: UInt64? { nil }
     /// By default the parameter `data`, when given.
     public func inputFiles(_ spec: ExperimentSpec) -> [(key: String, path: String)] {
         spec.one("data")?.textValue.map { [("data", $0)] } ?? []

@@ -33,8 +33,9 @@ public struct Parameter: Sendable {
     public enum Kind: Sendable {
         /// An integer in the range.
         case integer(ClosedRange<Int>)
-        /// A finite number in `lower...upper`, or `(lower, upper]` when `lowerOpen`.
-        case real(lower: Double, upper: Double, lowerOpen: Bool)
+        /// A finite number in `lower...upper`, the lower end excluded when `lowerOpen`, the upper
+        /// when `upperOpen`.
+        case real(lower: Double, upper: Double, lowerOpen: Bool, upperOpen: Bool = false)
         /// One of the names.
         case choice([String])
         /// Free text (a file path, a bandwidth rule or number, …); the family checks it.
@@ -75,8 +76,8 @@ public struct Parameter: Sendable {
     public var allowed: String {
         switch kind {
         case let .integer(r): return "an integer in \(r.lowerBound)...\(r.upperBound)"
-        case let .real(lo, hi, open):
-            return "a finite number in \(open ? "(" : "[")\(Self.short(lo)), \(Self.short(hi))]"
+        case let .real(lo, hi, open, upperOpen):
+            return "a finite number in \(open ? "(" : "[")\(Self.short(lo)), \(Self.short(hi))\(upperOpen ? ")" : "]")"
         case let .choice(names): return "one of " + names.joined(separator: ", ")
         case .text: return "text"
         }
@@ -104,8 +105,8 @@ public struct Parameter: Sendable {
         switch (kind, v) {
         case let (.integer(r), .integer(i)):
             return r.contains(i) ? .success(v) : .failure(.init(key: key, message: "\(i) is out of range; expected \(allowed)"))
-        case let (.real(lo, hi, open), _):
-            guard let x = v.doubleValue, x.isFinite, open ? x > lo : x >= lo, x <= hi else {
+        case let (.real(lo, hi, open, upperOpen), _):
+            guard let x = v.doubleValue, x.isFinite, open ? x > lo : x >= lo, upperOpen ? x < hi : x <= hi else {
                 return .failure(.init(key: key, message: "\(v) is out of range; expected \(allowed)"))
             }
             return .success(.real(x))

@@ -32,10 +32,12 @@ public struct RunPlan {
     }
 
     /// The run's seed: the spec's (flag or config); when resuming without one, the seed the run
-    /// being resumed recorded; else `draw()` (the caller announces it). A shard needs a fixed seed.
+    /// being resumed recorded; else the family's default seed, if it pins one; else `draw()` (the
+    /// caller announces it). A shard needs a fixed seed.
     public func seed(draw: () -> UInt64) throws -> UInt64 {
         if let s = spec.seed { return s }
         if resume, let recorded = try? ExperimentRunner.recordedSpec(in: output.url, family: family), let s = recorded.seed { return s }
+        if let s = family.defaultSeed { return s }
         if shard != nil {
             throw SpecError("--shard needs a fixed seed (give --seed or set seed in the config) so that every shard runs the same grid")
         }

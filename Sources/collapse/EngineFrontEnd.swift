@@ -69,8 +69,10 @@ struct EngineFrontEnd {
 
     /// Runs; returns the results file when complete, nil for a finished shard or an
     /// interrupted run (which exits 130 after saying what was kept). `summarize` adds facts
-    /// about the complete results to the manifest.
-    func run(command: String, summarize: (@Sendable (URL) throws -> [(String, JSONValue)])? = nil) throws -> URL? {
+    /// about the complete results to the manifest. `reportOnStandardError`: the run's report
+    /// lines go to stderr, leaving stdout to the command's own output (verify's table).
+    func run(command: String, reportOnStandardError: Bool = false,
+             summarize: (@Sendable (URL) throws -> [(String, JSONValue)])? = nil) throws -> URL? {
         let seed = try usage { try plan.seed(draw: RunOptions.drawSeed) }
         let runner = plan.runner(seed: seed, command: command, arguments: CommandLine.arguments, environment: RunEnvironment.entries,
                                  summarize: summarize)
@@ -91,7 +93,7 @@ struct EngineFrontEnd {
             lines.forEach(Console.note)
             throw ExitCode(130)
         }
-        lines.forEach { print($0) }
+        lines.forEach { reportOnStandardError ? Console.note($0) : print($0) }
         return outcome.resultsFile
     }
 }

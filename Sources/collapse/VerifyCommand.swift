@@ -1,10 +1,11 @@
 import ArgumentParser
-import Foundation
+import CollapseExport
 import CollapseSweep
 import ExperimentEngine
-import LinearCollapse
+import Foundation
 
-/// `collapse verify`: the Monte Carlo versus theory battery.
+/// `collapse verify`: the Monte Carlo versus theory battery, a run of the `verify` family on
+/// the experiment engine (one cell per check id and battery seed).
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
@@ -18,13 +19,19 @@ struct VerifyCommand: ParsableCommand {
         `--list` describes each. For the linear checks — design-averaged: (mean − closed form)/SE, used \
         where T ≥ d + 10 (finite higher moments, proof L1). given-design: replicates standardised by \
         their exact conditional mean and variance (proof L2), valid for every T including T = d + 2 \
-        and T < d. bound: one-sided (mean − σ²d/(T−d−1)·π²/6)/SE ≤ z*.
+        and T < d. bound: one-sided (mean − σ²d/(T−d−1)·π²/6)/SE ≤ z*. \
+        The statistics are written to --output (results.csv in the long format, one row per \
+        statistic, with check, setting and rule columns; manifest.json with the verdict); the run \
+        resumes, shards (`collapse merge` combines them) and keeps finished checks on Ctrl-C like \
+        every run. The table goes to stdout, the run's report to stderr. A shard prints no verdict \
+        (its threshold needs every statistic): merge the shards, then judge the merged file with \
+        --results.
         """)
 
     @OptionGroup var runOptions: RunOptions
 
-    @Option(name: .customLong("false-alarm"), parsing: .unconditional, help: "Family-wise false-alarm probability α, in (0, 0.5).")
-    var falseAlarm = 1e-3
+    @Option(name: .customLong("false-alarm"), parsing: .unconditional, help: "Family-wise false-alarm probability α, in (0, 0.5) (default 0.001).")
+    var falseAlarm: String?
 
     @Flag(name: .customLong("list"), help: "List the check ids and what each verifies, then exit.")
     var list = false
@@ -36,45 +43,49 @@ struct VerifyCommand: ParsableCommand {
             help: "Slow mode: run the battery once per seed (a range A-B such as 0-19, or a comma-separated list); one Bonferroni family spans every statistic of every seed.")
     var seeds: String?
 
-    /// The seeds of `--seeds`: `A-B` (inclusive, at most 1000 seeds) or a comma-separated list.
-    func parsedSeeds() throws -> [UInt64]? {
-        guard let seeds else { return nil }
-        let expected = "a range A-B such as 0-19 or a comma-separated list of seeds"
-        let parts = seeds.split(separator: "-", omittingEmptySubsequences: false)
-        if parts.count == 2, let a = UInt64(parts[0]), let b = UInt64(parts[1]) {
-            guard a <= b, b - a < 1000 else { throw ValidationError("--seeds: '\(seeds)' is out of range; expected A ≤ B with at most 1000 seeds") }
-            return Array(a...b)
-        }
-        let items = try usage { try ListParsing.items(seeds, flag: "--seeds", expected: expected) }
-        return try items.map { item in
-            guard let v = UInt64(item) else { throw ValidationError("--seeds: '\(item)' is not a seed; expected \(expected)") }
-            return v
-        }
-    }
+    @Option(name: .customLong("output"), parsing: .unconditional,
+            help: "Output directory (default results/verify; created if missing; a previous verify run there is replaced; other files need --force).")
+    var output: String?
 
-    func selectedIDs() throws -> Set<String>? {
-        guard let only else { return nil }
-        let ids = try usage { try ListParsing.items(only, flag: "--only", expected: "check ids from `collapse verify --list`") }
-        for id in ids where !VerificationSuite.allIDs.contains(id) {
-            throw ValidationError("--only: unknown check id '\(id)'; available: \(VerificationSuite.allIDs.joined(separator: ", "))")
-        }
-        return Set(ids)
+    @Option(name: .customLong("results"), parsing: .unconditional,
+            help: "Run nothing: judge the results.csv of an earlier verify run (e.g. merged shards), printing its table and verdict.")
+    var results: String?
+
+    @Flag(name: .customLong("force"), help: "Write into --output even if it holds other files (they are kept).")
+    var force = false
+
+    @OptionGroup var engine: EngineRunOptions
+
+    func frontEnd() throws -> EngineFrontEnd {
+        let output = self.output ?? "results/verify"
+        if seeds != nil && runOptions.seed != nil { throw ValidationError("--seeds and --seed: pass one of them") }
+        var flags: [String: String] = [:]
+        flags["only"] = only
+        flags["false_alarm"] = falseAlarm
+        flags["seeds"] = try seeds.map { s in try usage { try VerificationFamily.seedList(s) } }
+        // Verifying again replaces the previous run (nothing else is touched without --force).
+        let replaces = !engine.control.resume && ExperimentRunner.holdsOnlyRunFiles(URL(fileURLWithPath: output))
+        return try engine.frontEnd(family: VerificationFamily(), flags: flags, runOptions: runOptions, output: output, force: force || replaces)
     }
 
     func validate() throws {
-        _ = try runOptions.resolvedThreads()
-        _ = try runOptions.parsedSeed()
-        if runOptions.maxMemory != nil {
-            // Accepting it and ignoring it would promise a guard that is not there.
-            throw ValidationError("--max-memory: not supported by collapse verify (its battery is fixed; it peaks below 200 MB)")
+        if list { return }
+        if results != nil {
+            let given = [("--only", only != nil), ("--seeds", seeds != nil), ("--seed", runOptions.seed != nil), ("--output", output != nil),
+                         ("--force", force), ("--config", engine.config != nil), ("--shard", engine.shard != nil),
+                         ("--resume", engine.control.resume)].filter(\.1).map(\.0)
+            if let flag = given.first { throw ValidationError("--results and \(flag): --results judges a finished run and runs nothing") }
+            _ = try falseAlarmValue()
+            return
         }
-        _ = try selectedIDs()
-        if try parsedSeeds() != nil && runOptions.seed != nil {
-            throw ValidationError("--seeds and --seed: pass one of them")
-        }
-        guard falseAlarm.isFinite && falseAlarm > 0 && falseAlarm < 0.5 else {
-            throw ValidationError("--false-alarm: \(falseAlarm) is out of range; expected a probability in (0, 0.5), e.g. 0.001")
-        }
+        _ = try frontEnd()
+    }
+
+    /// `--false-alarm` checked by the family's own rule, when given.
+    func falseAlarmValue() throws -> Double? {
+        guard let falseAlarm else { return nil }
+        let spec = try usage { try resolveSpec(VerificationFamily(), config: nil, flags: ["false_alarm": falseAlarm], seed: nil) }
+        return spec.one("false_alarm")?.doubleValue
     }
 
     func run() throws {
@@ -83,38 +94,31 @@ struct VerifyCommand: ParsableCommand {
             return
         }
         let started = Date()
-        let threads = try runOptions.resolvedThreads()
-        let selected = try selectedIDs()
-        let seedList = try parsedSeeds() ?? [try runOptions.resolvedSeed(default: 1)]
-        var batches: [[VerificationSuite.Outcome]] = []
-        for seed in seedList {
-            do {
-                batches.append(try VerificationSuite.run(seed: seed, threads: threads, only: selected, familyFalseAlarm: falseAlarm))
-            } catch {
-                throw CLIError("numerical failure during verification (seed \(seed)): \(error)")
+        if let results {
+            let alpha = try falseAlarmValue()
+            let judged: (text: String, verdict: VerificationFamily.Verdict)
+            do { judged = try VerificationFamily.judge(results: URL(fileURLWithPath: results), falseAlarm: alpha) } catch let e as SpecError {
+                throw CLIError("--results: \(e.description)")
             }
-            if seedList.count > 1 {
-                Console.note("seed \(seed) done (\(batches.count)/\(seedList.count), \(String(format: "%.0f", Date().timeIntervalSince(started))) s)")
-            }
+            print(judged.text)
+            if !judged.verdict.passes { throw ExitCode(1) }
+            return
         }
-        // One Bonferroni family over every statistic of every battery (and every seed).
-        let total = batches.reduce(0) { $0 + $1.count }
-        let zStar = Verification.threshold(familyFalseAlarm: falseAlarm, statistics: max(total, 1))
-        var failed = 0
-        for (seed, batch) in zip(seedList, batches) {
-            let failures = batch.filter { !$0.passes(threshold: zStar) }
-            failed += failures.count
-            print(VerificationSuite.table(seedList.count == 1 ? batch : failures, zStar: zStar), terminator: "")
-            if seedList.count > 1 {
-                print("seed \(seed): \(batch.count) checks, \(failures.count) failed, max |z| = \(String(format: "%.2f", batch.map { abs($0.z) }.max() ?? 0))")
-            }
+        let frontEnd = try frontEnd()
+        let alpha = frontEnd.spec.one("false_alarm")?.doubleValue ?? 1e-3
+        guard let url = try frontEnd.run(command: "verify", reportOnStandardError: true, summarize: { url in
+            let rows = try VerificationFamily.outcomes(try CSVReader.read(contentsOf: url))
+            return VerificationFamily.verdict(rows.map(\.outcome), falseAlarm: alpha).manifestEntries
+        }) else { return }
+        if let shard = frontEnd.plan.shard {
+            Console.note("shard \(shard): no verdict (its threshold needs every statistic); combine the shards with `collapse merge`, " +
+                         "then judge the merged results with `collapse verify --results MERGED/results.csv`")
+            return
         }
-        let seedText = seedList.count == 1 ? "seed \(seedList[0])" : "\(seedList.count) seeds (\(seedList.first!)…\(seedList.last!))"
-        print("""
-            \(total) checks, \(failed) failed; threshold |z| ≤ \(String(format: "%.3f", zStar)) \
-            (nominal family-wise false-alarm α = \(falseAlarm), Bonferroni over \(total)); \
-            \(seedText); \(String(format: "%.1f", Date().timeIntervalSince(started))) s
-            """)
-        if failed > 0 { throw ExitCode(1) }
+        let rows = try VerificationFamily.outcomes(try CSVReader.read(contentsOf: url))
+        let seed = try frontEnd.plan.seed(draw: RunOptions.drawSeed)
+        let report = VerificationFamily.report(rows, runSeed: seed, falseAlarm: alpha)
+        print(report.text + "; " + String(format: "%.1f", Date().timeIntervalSince(started)) + " s")
+        if !report.verdict.passes { throw ExitCode(1) }
     }
 }

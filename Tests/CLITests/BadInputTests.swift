@@ -71,8 +71,12 @@ final class BadInputTests: CLITestCase {
         Case(["verify", "--false-alarm", "0"], ["--false-alarm", "0", "(0, 0.5)"]),
         Case(["verify", "--false-alarm", "0.5"], ["--false-alarm", "0.5", "(0, 0.5)"]),
         Case(["verify", "--threads", "0"], ["--threads", "0", "1...1024"]),
-        // Regression (issue 14): verify accepted --max-memory and ignored it.
-        Case(["verify", "--max-memory", "1G"], ["--max-memory", "not supported by collapse verify"]),
+        // verify runs on the engine: its memory guard applies.
+        Case(["verify", "--max-memory", "1K"], ["--max-memory", "needs about"], output: true),
+        Case(["verify", "--only", "V1", "--seeds", "0-1000"], ["--seeds", "0-1000", "at most 1000"], output: true),
+        Case(["verify", "--results", "missing.csv"], ["--results", "missing.csv"]),
+        Case(["verify", "--results", "r.csv", "--only", "V1"], ["--results", "--only", "runs nothing"]),
+        Case(["verify", "--results", "r.csv", "--false-alarm", "2"], ["--false-alarm", "2", "(0, 0.5)"]),
         Case(["reproduce", "--repeats", "1"], ["--repeats", "1", "2..."], output: true),
         Case(["reproduce", "--repeats", "50", "--false-alarm", "1"], ["--false-alarm", "1", "(0, 0.5)"], output: true),
         Case(["reproduce", "--repeats", "50", "--seed", "x"], ["--seed", "'x'"], output: true),

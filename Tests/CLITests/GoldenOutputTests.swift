@@ -161,6 +161,9 @@ final class GoldenOutputTests: CLITestCase {
         // verify: a few checks of each battery, the printed table.
         Case(name: "verify", steps: [["verify", "--only", "V1,U1,G3,E1", "--threads", "2"]], product: .stdout,
              sha256: "60ca046a4553f66da5e220a58513ff2b18ebcf353e690a8a775467b51dc88d82"),
+        // and the statistics it writes (the same run; verify on the experiment engine).
+        Case(name: "verify-results", steps: [["verify", "--only", "V1,U1,G3,E1", "--threads", "2"]], product: .file("results/verify/results.csv"),
+             sha256: "e6ae11064e15120c3212cbfa6f45adb7a56691278c5301df883b0950feb05835"),
     ]
 
     func testSHA256TestVectors() {

@@ -239,9 +239,10 @@ final class DeterminismTests: CLITestCase {
             XCTAssertEqual(try bytes("\(name)-2"), try bytes("\(name)-again"), name)
         }
         // verify: every check line identical (the summary line carries the wall time).
-        let one = try collapse("verify", "--threads", "1"), two = try collapse("verify", "--threads", "2")
+        let one = try collapse("verify", "--threads", "1", "--output", "verify-1"), two = try collapse("verify", "--threads", "2", "--output", "verify-2")
         assertSuccess(one, "verify 1"); assertSuccess(two, "verify 2")
         XCTAssertEqual(one.stdout.split(separator: "\n").dropLast(), two.stdout.split(separator: "\n").dropLast())
+        XCTAssertEqual(try bytes("verify-1"), try bytes("verify-2"))
     }
 }
 

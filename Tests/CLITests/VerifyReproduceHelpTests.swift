@@ -19,7 +19,16 @@ final class VerifyCommandTests: CLITestCase {
         for id in ["V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8", "F1", "F2", "F3", "O1", "E1", "E2", "E3", "E4", "E5", "U1", "U2", "G1", "G2", "G3", "G4", "G5", "G6", "W1", "R1", "R2", "R3"] {
             XCTAssertTrue(lines.contains { $0.hasPrefix("  \(id) ") }, "no check from \(id)")
         }
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.path), [], "verify wrote files")
+        // The run's files: one row per statistic, the verdict in the manifest; nothing else.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.path), ["results"], "verify wrote files")
+        let dir = work.appendingPathComponent("results/verify")
+        let csv = try String(contentsOf: dir.appendingPathComponent("results.csv"), encoding: .utf8)
+        XCTAssertEqual(csv.split(separator: "\n").count, checks + 1)
+        let parameters = try XCTUnwrap(try manifest(in: dir)["parameters"] as? [String: Any])
+        XCTAssertEqual(parameters["verdict"] as? String, "pass")
+        XCTAssertEqual(parameters["statistics"] as? Int, checks)
+        XCTAssertEqual(parameters["failed"] as? Int, 0)
+        XCTAssertTrue(r.stderr.contains("wrote \(checks) rows to "), r.stderr)
     }
 
     func testVerifyListAndOnly() throws {
@@ -34,7 +43,7 @@ final class VerifyCommandTests: CLITestCase {
         XCTAssertTrue(only.stdout.contains("12 checks, 0 failed"), only.stdout)
         let bad = try collapse("verify", "--only", "V9")
         XCTAssertEqual(bad.status, 64)
-        XCTAssertTrue(bad.stderr.contains("unknown check id 'V9'"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--only: unknown value 'V9'; allowed: V1, V2"), bad.stderr)
     }
 
     /// Slow mode: one Bonferroni family over every seed; per-seed summary lines, failing rows only.
@@ -56,6 +65,41 @@ final class VerifyCommandTests: CLITestCase {
             XCTAssertEqual(bad.status, 64, "\(args): \(bad.stderr)")
             XCTAssertTrue(bad.stderr.hasPrefix("Error: --seeds"), bad.stderr)
         }
+    }
+
+    /// verify on the engine: Ctrl-C keeps the finished checks (exit 130) and --resume completes
+    /// to the uninterrupted bytes; shards merge to the unsharded bytes, print no verdict of
+    /// their own, and --results judges the merged file as the unsharded run does.
+    func testVerifyResumesShardsAndJudgesMergedResults() throws {
+        let args = ["verify", "--only", "U1,G1,G3,E1,E3", "--seeds", "2-3", "--threads", "2"]
+        let whole = try collapse(arguments: args + ["--output", "whole"])
+        assertSuccess(whole, "verify whole")
+        func bytes(_ dir: String) throws -> Data { try Data(contentsOf: work.appendingPathComponent(dir).appendingPathComponent("results.csv")) }
+        func table(_ stdout: String) -> [Substring] { stdout.split(separator: "\n").dropLast() }
+
+        try interruptAfterFirstCell(args, dir: "cut")
+        let resumed = try collapse(arguments: args + ["--output", "cut", "--resume"])
+        assertSuccess(resumed, "verify --resume")
+        XCTAssertEqual(try bytes("cut"), try bytes("whole"))
+        XCTAssertEqual(table(resumed.stdout), table(whole.stdout))
+        XCTAssertTrue(resumed.stderr.contains("reused"), resumed.stderr)
+
+        for i in 0..<2 {
+            let shard = try collapse(arguments: args + ["--shard", "\(i)/2", "--output", "s\(i)"])
+            assertSuccess(shard, "shard \(i)")
+            XCTAssertEqual(shard.stdout, "", "a shard prints no table or verdict")
+            XCTAssertTrue(shard.stderr.contains("no verdict"), shard.stderr)
+        }
+        assertSuccess(try collapse("merge", "s0", "s1", "--output", "merged"), "merge")
+        XCTAssertEqual(try bytes("merged"), try bytes("whole"))
+        let judged = try collapse("verify", "--results", "merged/results.csv")
+        assertSuccess(judged, "verify --results")
+        XCTAssertEqual(table(judged.stdout), table(whole.stdout))
+        XCTAssertTrue(whole.stdout.split(separator: "\n").last!.hasPrefix(judged.stdout.split(separator: "\n").last! + "; "),
+                      whole.stdout + judged.stdout)
+        // A stricter α judges the same statistics again: the threshold moves, nothing reruns.
+        let strict = try collapse("verify", "--results", "merged/results.csv", "--false-alarm", "0.4")
+        XCTAssertTrue(strict.stdout.contains("α = 0.4,"), strict.stdout)
     }
 }
 
