@@ -51,7 +51,11 @@ let package = Package(
         .target(name: "ExperimentEngine", dependencies: ["CollapseExport", .product(name: "TOMLKit", package: "TOMLKit")]),
         // The catalogue: the engine's families by name, the named experiments of every family,
         // and the verification suite (every Monte Carlo vs closed-form check with its pass rule).
-        .target(name: "CollapseSweep", dependencies: ["LinearCollapse", "GenerativeChains", "NeuralCollapse", "ParametricChains", "ExperimentEngine"]),
+        .target(name: "CollapseSweep",
+                dependencies: ["LinearCollapse", "GenerativeChains", "NeuralCollapse", "ParametricChains", "ExperimentEngine", "ExternalTrainer"]),
+        // Any model as a family: an external trainer program (docs/trainer-protocol.md) driven
+        // step by step by the generation scheduler, each step durable.
+        .target(name: "ExternalTrainer", dependencies: ["CollapseCore", "Randomness", "CollapseExport", "ExperimentEngine"]),
         // Reverse-mode automatic differentiation over dense Float32 matrices (cblas_sgemm), AdamW.
         .target(name: "Autodiff", dependencies: ["LinearAlgebra", "Randomness"]),
         // Neural generative models (transformer LM, VAE, DDPM) on the generation scheduler.
@@ -59,7 +63,7 @@ let package = Package(
         .executableTarget(name: "collapse", dependencies: [
             "LinearCollapse", "CollapseTheory", "CollapseCore", "CollapseExport", "CollapsePlot", "CollapseSweep", "ParametricChains",
             "GenerativeChains",
-            "NeuralCollapse", "LinearAlgebra", "Randomness", "ExperimentEngine",
+            "NeuralCollapse", "LinearAlgebra", "Randomness", "ExperimentEngine", "ExternalTrainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
@@ -75,7 +79,8 @@ let package = Package(
         .testTarget(name: "CollapsePlotTests", dependencies: ["CollapsePlot", "CollapseExport"]),
         .testTarget(name: "CollapseSweepTests", dependencies: ["CollapseSweep", "LinearCollapse", "CollapseCore", "ExperimentEngine"]),
         .testTarget(name: "ExperimentEngineTests", dependencies: ["ExperimentEngine", "CollapseExport"]),
-        .testTarget(name: "CLITests", dependencies: ["collapse"]),
+        .testTarget(name: "ExternalTrainerTests", dependencies: ["ExternalTrainer", "CollapseCore", "ExperimentEngine"]),
+        .testTarget(name: "CLITests", dependencies: ["collapse", "CollapseExport"]),
         .testTarget(name: "NeuralCollapseTests", dependencies: ["NeuralCollapse", "Autodiff", "CollapseCore", "Randomness", "ExperimentEngine"]),
     ]
 )

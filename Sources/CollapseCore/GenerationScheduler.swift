@@ -47,11 +47,11 @@ public struct GenerationScheduler<Model: GenerativeModel> {
         var metrics: [Double] = []
         metrics.reserveCapacity(generations)
         try model.fit(realData)
-        metrics.append(model.evaluate())
+        metrics.append(try model.evaluate())
         try observe(1, model, metrics[0])
         if generations == 1 { return metrics }
         for n in 2...generations {
-            let synthetic = model.sample(count: t, using: &sampling)
+            let synthetic = try model.sample(count: t, using: &sampling)
             let training: Model.Data
             switch regime {
             case .replace:
@@ -75,7 +75,7 @@ public struct GenerationScheduler<Model: GenerativeModel> {
                                                      synthetic.subset(Array(m..<t))])
             }
             try model.fit(training)
-            metrics.append(model.evaluate())
+            metrics.append(try model.evaluate())
             try observe(n, model, metrics[n - 1])
         }
         return metrics

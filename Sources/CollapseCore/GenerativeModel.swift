@@ -21,10 +21,10 @@ public protocol GenerativeModel {
 
     /// Draws a synthetic dataset of `count` points from the current fit. A conditional model
     /// (such as regression on a fixed design) labels its own inputs; `count` is then the
-    /// real data's size.
-    mutating func sample<G: RandomNumberGenerator>(count: Int, using rng: inout G) -> Data
+    /// real data's size. Throws where sampling can fail (an external trainer).
+    mutating func sample<G: RandomNumberGenerator>(count: Int, using rng: inout G) throws -> Data
 
     /// The test metric of the current fit, computed on real held-out data or exactly from
-    /// the known truth.
-    func evaluate() -> Double
+    /// the known truth. Throws where evaluation can fail (an external trainer).
+    func evaluate() throws -> Double
 }

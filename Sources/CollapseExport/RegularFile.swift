@@ -24,17 +24,19 @@ public enum RegularFile {
 
     /// The bytes of the regular file at `path` (at most `limit` bytes).
     public static func read(_ path: String, limit: Int = Int.max) throws -> Data {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw Failure.system(String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw Failure.system(String(cString: strerror(errno))) }
-        switch st.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: throw Failure.directory
-        default: throw Failure.notRegular
-        }
         var data = Data()
+        try forEachBlock(path) { block in
+            data.append(contentsOf: block)
+            if data.count > limit { throw Failure.tooLarge(limit: limit) }
+        }
+        return data
+    }
+
+    /// Calls `body` with each successive block (at most 64 KiB) of the regular file at `path`,
+    /// without loading the file.
+    public static func forEachBlock(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        let fd = try openRegular(path)
+        defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = Foundation.read(fd, &buffer, buffer.count)
@@ -43,10 +45,34 @@ public enum RegularFile {
                 throw Failure.system(String(cString: strerror(errno)))
             }
             if n == 0 { break }
-            data.append(buffer, count: n)
-            if data.count > limit { throw Failure.tooLarge(limit: limit) }
+            try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0..<n])) }
         }
-        return data
+    }
+
+    /// The size in bytes of the regular file at `path`.
+    public static func size(_ path: String) throws -> Int {
+        let fd = try openRegular(path)
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw Failure.system(String(cString: strerror(errno))) }
+        return Int(st.st_size)
+    }
+
+    /// A read-only descriptor of the regular file at `path` (opened without blocking).
+    static func openRegular(_ path: String) throws -> Int32 {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure.system(String(cString: strerror(errno))) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw Failure.system(reason)
+        }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return fd
+        case S_IFDIR: close(fd); throw Failure.directory
+        default: close(fd); throw Failure.notRegular
+        }
     }
 }
 

@@ -1,13 +1,14 @@
 import CollapseExport
 import Foundation
 import ExperimentEngine
+import ExternalTrainer
 import GenerativeChains
 import LinearCollapse
 import NeuralCollapse
 
 /// The families of the experiment engine, by the name configs and `experiment.toml` use.
 public enum Families {
-    public static let all: [any ExperimentFamily] = [LinearFamily(), GenerativeFamily(), NeuralFamily(), VerificationFamily()]
+    public static let all: [any ExperimentFamily] = [LinearFamily(), GenerativeFamily(), NeuralFamily(), VerificationFamily(), ExternalFamily()]
 
     public static func named(_ name: String) -> (any ExperimentFamily)? { all.first { $0.name == name } }
 

@@ -10,13 +10,17 @@ public struct CellContext: Sendable {
     public var isCancelled: @Sendable () -> Bool
     /// Reports finished replicates (called from any thread).
     public var advance: @Sendable (_ replicates: Int) -> Void
+    /// The run's work directory (`DIR/work`, shared by its cells and kept by `--resume`) for a
+    /// family that `usesWorkDirectory`; nil otherwise.
+    public var workDirectory: URL?
 
     public init(seed: UInt64, threads: Int, isCancelled: @escaping @Sendable () -> Bool = { false },
-                advance: @escaping @Sendable (Int) -> Void = { _ in }) {
+                advance: @escaping @Sendable (Int) -> Void = { _ in }, workDirectory: URL? = nil) {
         self.seed = seed
         self.threads = threads
         self.isCancelled = isCancelled
         self.advance = advance
+        self.workDirectory = workDirectory
     }
 }
 
@@ -64,6 +68,10 @@ public protocol ExperimentFamily: Sendable {
     /// The seed of a run that names none (nil: a fresh seed is drawn and announced). A fixed
     /// battery (`collapse verify`) pins one so that its table is reproducible by default.
     var defaultSeed: UInt64? { get }
+    /// Whether cells keep state in the run's work directory (`CellContext.workDirectory`),
+    /// which `--resume` keeps and `--force` removes: a family whose cells are long chains of
+    /// external steps resumes inside a cell from it.
+    var usesWorkDirectory: Bool { get }
     /// Whether a cell runs on one thread (the runner then runs up to `threads` cells at once,
     /// each with `CellContext.threads == 1`), rather than spreading its replicates over all.
     var runsCellsConcurrently: Bool { get }
@@ -89,6 +97,7 @@ extension ExperimentFamily {
     public func notes(_ spec: ExperimentSpec) -> [String] { [] }
     public var runsCellsConcurrently: Bool { false }
     public var defaultSeed: UInt64? { nil }
+    public var usesWorkDirectory: Bool { false }
     /// By default the parameter `data`, when given.
     public func inputFiles(_ spec: ExperimentSpec) -> [(key: String, path: String)] {
         spec.one("data")?.textValue.map { [("data", $0)] } ?? []

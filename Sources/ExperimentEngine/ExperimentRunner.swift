@@ -165,7 +165,19 @@ public struct ExperimentRunner: Sendable {
     /// design reruns into one directory (`reproduce`) may replace such a run without `--force`.
     public static func holdsOnlyRunFiles(_ directory: URL) -> Bool {
         let contents = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return contents.allSatisfy { ownedFiles.contains($0) || $0 == cellsDirectory || $0 == ".lock" }
+        return contents.allSatisfy {
+            ownedFiles.contains($0) || $0 == cellsDirectory || $0 == ".lock" || ($0 == workDirectory && isWorkDirectory(directory.appendingPathComponent($0)))
+        }
+    }
+
+    /// The directory where a family that `usesWorkDirectory` keeps state between steps of its
+    /// cells (an external trainer's models, samples and logs), shared by every cell of the run.
+    public static let workDirectory = "work"
+    /// The file that marks a work directory as the run's own (so `--force` may remove it).
+    public static let workMarker = ".collapse-work"
+
+    static func isWorkDirectory(_ url: URL) -> Bool {
+        FileManager.default.fileExists(atPath: url.appendingPathComponent(workMarker).path)
     }
 
     public static func cellFileName(_ index: Int) -> String { String(format: "cell-%05d.csv", index) }
@@ -218,9 +230,14 @@ public struct ExperimentRunner: Sendable {
                     throw RunnerError("--force: \(url.path) is not a regular file; it is not a run's output, so it is left alone: move it or choose another --output")
                 }
             }
+            let work = dir.appendingPathComponent(Self.workDirectory)
+            if contents.contains(Self.workDirectory) && !Self.isWorkDirectory(work) {
+                throw RunnerError("--force: \(work.path) has no \(Self.workMarker) file; it is not a run's work directory, so it is left alone: move it or choose another --output")
+            }
             for name in Self.ownedFiles where contents.contains(name) { try fm.removeItem(at: dir.appendingPathComponent(name)) }
             let cells = dir.appendingPathComponent(Self.cellsDirectory)
             if fm.fileExists(atPath: cells.path) { try fm.removeItem(at: cells) }
+            if fm.fileExists(atPath: work.path) { try fm.removeItem(at: work) }
             return
         }
         let shown = contents.sorted().prefix(3).joined(separator: ", ") + (contents.count > 3 ? ", …" : "")
@@ -300,6 +317,12 @@ public struct ExperimentRunner: Sendable {
         }
         let specURL = dir.appendingPathComponent(Self.specFile)
         if !fm.fileExists(atPath: specURL.path) { try AtomicFile.write(spec.tomlText(), to: specURL) }
+        let workURL: URL? = family.usesWorkDirectory ? dir.appendingPathComponent(Self.workDirectory) : nil
+        if let workURL {
+            try fm.createDirectory(at: workURL, withIntermediateDirectories: true)
+            try AtomicFile.write("the work directory of a collapse run (steps of its cells); removed with the run by --force\n",
+                                 to: workURL.appendingPathComponent(Self.workMarker))
+        }
 
         let grid = spec.cells
         let mine = cellIndices
@@ -323,7 +346,7 @@ public struct ExperimentRunner: Sendable {
             let cell = grid[index]
             let unit = family.work(spec, cell: cell)
             let context = CellContext(seed: spec.seed!, threads: threads, isCancelled: isCancelled,
-                                      advance: { n in progress?.advance(replicates: n, work: Double(n) * unit) })
+                                      advance: { n in progress?.advance(replicates: n, work: Double(n) * unit) }, workDirectory: workURL)
             let partial = cellsURL.appendingPathComponent(Self.partialFileName(index))
             do {
                 let rows = try family.run(spec, cell: cell, context: context)

@@ -59,4 +59,12 @@ public enum StreamRegistry {
 
     /// The fixed seed of the `markov` dataset's transition matrix ("markov"): [vocabulary].
     public static let markovTruthSeed: UInt64 = 0x6D61_726B_6F76
+
+    // MARK: External trainers: ["extern", purpose, replicate(, generation)]
+
+    /// The root of an external trainer's chains ("extern"). Purposes: 1 the sample seeds,
+    /// 2 accumulate-subsample's record draws, 3 fit seeds [.., replicate, generation],
+    /// 4 evaluation seeds [.., replicate, generation]. No path names the regime, so every
+    /// regime's generation 1 is the same step.
+    public static let externalTrainer: UInt64 = 0x6578_7465_726E
 }

@@ -1,3 +1,4 @@
+import CollapseExport
 import Foundation
 import XCTest
 

@@ -1,0 +1,199 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A failed step of an external trainer: what ran, why it failed, and where its logs are.
+public struct TrainerError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+/// Thrown when the run was cancelled (Ctrl-C, SIGTERM) while a step ran; the step was stopped
+/// and is not committed.
+public struct StepCancelled: Error {}
+
+/// Runs one step of the trainer protocol (docs/trainer-protocol.md) as
+/// `/bin/sh -c '<command> "$@"' collapse-trainer <step> <arguments…>`, in its own process group,
+/// with standard input from /dev/null and standard output and error appended to log files, and
+/// returns the JSON object on the last non-empty line of its standard output.
+public struct TrainerProcess: Sendable {
+    /// The trainer command as the user wrote it (read by the shell).
+    public var command: String
+    /// Seconds a step may run before it is stopped (nil: no limit).
+    public var timeout: Double?
+
+    public init(command: String, timeout: Double? = nil) {
+        self.command = command
+        self.timeout = timeout
+    }
+
+    /// The argument vector of a step.
+    public func argv(step: String, arguments: [String]) -> [String] {
+        ["/bin/sh", "-c", command + " \"$@\"", "collapse-trainer", step] + arguments
+    }
+
+    /// The step as a shell line, for messages and `command.txt`.
+    public func shellLine(step: String, arguments: [String]) -> String {
+        ([command, step] + arguments.map(Self.shellQuoted)).joined(separator: " ")
+    }
+
+    static func shellQuoted(_ s: String) -> String {
+        let plain = s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_./:=,+@%".unicodeScalars.contains($0) }
+        return plain && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// Runs `step` with `arguments`, logging to `stdoutLog` and `stderrLog` (created or
+    /// truncated), and returns its JSON object. `describe` names the step in errors (e.g.
+    /// "fit of generation 3 (accumulate, replicate 0)"). Polls `isCancelled` while the step runs
+    /// and stops it (SIGTERM to its process group, SIGKILL 5 s later) when it fires.
+    public func run(step: String, arguments: [String], environment: [String: String], stdoutLog: URL, stderrLog: URL,
+                    describe: String, logsKept: Bool = true, onStart: (pid_t) -> Void = { _ in },
+                    isCancelled: @escaping @Sendable () -> Bool) throws -> [String: JSONReply] {
+        let started = Date()
+        let status = try spawnAndWait(argv: argv(step: step, arguments: arguments), environment: environment,
+                                      stdoutLog: stdoutLog, stderrLog: stderrLog, onStart: onStart, isCancelled: isCancelled)
+        func failure(_ why: String) -> TrainerError {
+            var lines = ["external trainer: the \(describe) step failed: \(why)",
+                         "  command: \(shellLine(step: step, arguments: arguments))"]
+            if logsKept { lines.append("  logs: \(stdoutLog.path), \(stderrLog.path)") }
+            if let tail = Self.tail(of: stderrLog) {
+                lines.append("  stderr (last lines):")
+                lines += tail.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
+            } else {
+                lines.append("  stderr: (empty)")
+            }
+            return TrainerError(lines.joined(separator: "\n"))
+        }
+        switch status {
+        case .cancelled: throw StepCancelled()
+        case .timedOut:
+            throw failure(String(format: "ran longer than --step-timeout %g s and was stopped", timeout ?? 0))
+        case let .signaled(sig):
+            throw failure("killed by signal \(sig) after \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        case let .exited(code) where code != 0:
+            throw failure("exit status \(code)")
+        case .exited:
+            break
+        }
+        let line = Self.lastNonEmptyLine(of: stdoutLog)
+        guard let line else { throw failure("it printed nothing on standard output; the protocol asks for one JSON object on its last line") }
+        guard let object = JSONReply.object(line) else {
+            throw failure("the last line of its standard output is not a JSON object: \(line.prefix(200))")
+        }
+        return object
+    }
+
+    enum Status { case exited(Int32), signaled(Int32), timedOut, cancelled }
+
+    private func spawnAndWait(argv: [String], environment: [String: String], stdoutLog: URL, stderrLog: URL,
+                              onStart: (pid_t) -> Void, isCancelled: @escaping @Sendable () -> Bool) throws -> Status {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutLog.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrLog.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Its own process group (so a stop reaches the trainer's children too, and a terminal's
+        // Ctrl-C reaches collapse, which stops the step itself), default signal dispositions and
+        // an empty mask whatever collapse installed.
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        let envStrings = env.map { "\($0.key)=\($0.value)" }.sorted()
+        var pid = pid_t()
+        let spawned: Int32 = withCStrings(argv) { cArgv in
+            withCStrings(envStrings) { cEnv in posix_spawn(&pid, "/bin/sh", &actions, &attributes, cArgv, cEnv) }
+        }
+        guard spawned == 0 else { throw TrainerError("external trainer: cannot start /bin/sh (\(String(cString: strerror(spawned))))") }
+        onStart(pid)
+
+        // waitpid blocks on a helper thread, so the step's end is seen at once; this thread polls
+        // for cancellation and the timeout.
+        let finished = DispatchSemaphore(value: 0)
+        let box = StatusBox()
+        let child = pid
+        Thread.detachNewThread {
+            var raw: Int32 = 0
+            while waitpid(child, &raw, 0) < 0 && errno == EINTR {}
+            box.raw = raw
+            finished.signal()
+        }
+        let deadline = timeout.map { Date().addingTimeInterval($0) }
+        var stopped: Status?
+        while finished.wait(timeout: .now() + 0.1) == .timedOut {
+            if isCancelled() { stopped = .cancelled } else if let deadline, Date() >= deadline { stopped = .timedOut } else { continue }
+            kill(-child, SIGTERM)
+            if finished.wait(timeout: .now() + 5) == .timedOut {
+                kill(-child, SIGKILL)
+                finished.wait()
+            }
+            break
+        }
+        // A stopped step's group may hold children that outlived the shell.
+        if stopped != nil { kill(-child, SIGKILL) }
+        if let stopped { return stopped }
+        let raw = box.raw
+        if raw & 0x7f == 0 { return .exited((raw >> 8) & 0xff) }
+        return .signaled(raw & 0x7f)
+    }
+
+    /// Stops what is left of a step started by a run that was killed: every process of process
+    /// group `group` whose environment holds `COLLAPSE_ATTEMPT=attempt` (so a reused process
+    /// group id of someone else's is never touched). Linux /proc; elsewhere nothing.
+    public static func stopOrphans(group: pid_t, attempt: String) {
+        guard group > 1, let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return }
+        let marker = Data("COLLAPSE_ATTEMPT=\(attempt)\u{0}".utf8)
+        var found = false
+        for entry in entries {
+            guard let pid = Int32(entry), pid != getpid(), getpgid(pid) == group,
+                  let environ = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")), environ.range(of: marker) != nil else { continue }
+            found = true
+        }
+        if found { kill(-group, SIGKILL) }
+    }
+
+    /// The last non-empty line of a log (its last 64 KiB), trimmed.
+    static func lastNonEmptyLine(of url: URL) -> String? {
+        guard let text = tailText(url, bytes: 65536) else { return nil }
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.last { !$0.isEmpty }
+    }
+
+    /// The last 20 lines (at most 4 KiB) of a log, or nil when it is empty.
+    static func tail(of url: URL) -> String? {
+        guard let text = tailText(url, bytes: 4096) else { return nil }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(20).joined(separator: "\n")
+        let trimmed = lines.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    private static func tailText(_ url: URL, bytes: Int) -> String? {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > UInt64(bytes) ? size - UInt64(bytes) : 0)
+        guard let data = try? handle.readToEnd(), !data.isEmpty else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+private final class StatusBox: @unchecked Sendable { var raw: Int32 = 0 }
+
+/// Calls `body` with a NULL-terminated C array of `strings`.
+private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+    let pointers = strings.map { strdup($0) }
+    defer { pointers.forEach { free($0) } }
+    return body(pointers + [nil])
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import CollapseExport
+import CollapsePlot
+import ExperimentEngine
+import ExternalTrainer
+import Foundation
+
+/// `collapse external`: any model, through the trainer protocol (docs/trainer-protocol.md), on
+/// the generation scheduler and the experiment engine.
+struct ExternalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "external",
+        abstract: "Run your own model (any language) through the generation loop: an external trainer's fit, sample and evaluate steps.",
+        discussion: """
+        collapse runs `/bin/sh -c '<TRAINER> "$@"' collapse-trainer STEP ARGS…` for the steps info, \
+        fit (--train TRAIN.json listing the records by reference, --model-dir, --seed), sample \
+        (--model-dir, --count, --seed, --output) and evaluate (--model-dir, --test, --seed), and reads \
+        one JSON object from the last line of the step's stdout (evaluate: at least test_loss). The \
+        protocol is in docs/trainer-protocol.md; examples/trainers/ has a pure-Python n-gram trainer \
+        and a PyTorch GPT-2-style one. Each step is committed in OUTPUT/work/ when it finishes, so \
+        Ctrl-C, SIGKILL or a failed step loses only the step in progress: --resume reruns it and \
+        continues (identical results for a deterministic trainer). Generation 1 is shared by every \
+        regime (same data, same seed) and runs once. Lists (--generations 5,10, --samples, \
+        --repeats) make a grid that shards and merges like every run.
+        """)
+
+    @Option(name: .customLong("trainer"), parsing: .unconditional, help: "The trainer command, e.g. 'python3 examples/trainers/unigram.py --order 2'.")
+    var trainer: String?
+    @Option(name: .customLong("data"), parsing: .unconditional, help: "The real records, in the trainer's format.")
+    var data: String?
+    @Option(name: .customLong("test"), parsing: .unconditional, help: "The held-out records every evaluation uses.")
+    var test: String?
+    @Option(name: .customLong("format"), parsing: .unconditional, help: "lines, jsonl or binary:N (default: the trainer's first declared format).")
+    var format: String?
+    @Option(name: .customLong("regimes"), parsing: .unconditional, help: "Comma-separated regimes (default replace,accumulate).")
+    var regimes: String?
+    @Option(name: .customLong("real-fraction"), parsing: .unconditional, help: "mix, fresh-real: real fraction(s) λ in [0, 1] (default 0.5).")
+    var realFraction: String?
+    @Option(name: .customLong("generations"), parsing: .unconditional, help: "Model fits N (default 5), comma-separated.")
+    var generations: String?
+    @Option(name: .customLong("samples"), parsing: .unconditional, help: "Real records T (default: all of --data), comma-separated.")
+    var samples: String?
+    @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Independent chains per regime (default 1), comma-separated.")
+    var repeats: String?
+    @Option(name: .customLong("step-timeout"), parsing: .unconditional, help: "Seconds a step may run before it is stopped (default: no limit).")
+    var stepTimeout: String?
+    @Option(name: .customLong("keep-models"), parsing: .unconditional, help: "Model directories kept: last (default), all or none.")
+    var keepModels: String?
+
+    @OptionGroup var runOptions: RunOptions
+
+    @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (default results/external; must be empty unless --resume or --force).")
+    var output = "results/external"
+
+    @Flag(name: .customLong("force"), help: "Overwrite the run's files in a non-empty --output (others are kept).")
+    var force = false
+
+    @OptionGroup var engine: EngineRunOptions
+
+    func flags() -> [String: String] {
+        let given: [(String, String?)] = [
+            ("trainer", trainer), ("data", data), ("test", test), ("format", format), ("regimes", regimes), ("real_fraction", realFraction),
+            ("generations", generations), ("samples", samples), ("repeats", repeats), ("step_timeout", stepTimeout), ("keep_models", keepModels),
+        ]
+        return Dictionary(uniqueKeysWithValues: given.compactMap { k, v in v.map { (k, $0) } })
+    }
+
+    func validate() throws {
+        _ = try engine.frontEnd(family: ExternalFamily(), flags: flags(), runOptions: runOptions, output: output, force: force)
+    }
+
+    func run() throws {
+        let frontEnd = try engine.frontEnd(family: ExternalFamily(), flags: flags(), runOptions: runOptions, output: output, force: force)
+        guard let results = try frontEnd.run(command: "external") else { return }
+        print(LongResults.summary(try CSVReader.read(contentsOf: results), generations: Set([1] + frontEnd.spec["generations"].compactMap(\.intValue))),
+              terminator: "")
+        do {
+            let table = try MetricResultsTable(document: CSVReader.read(contentsOf: results))
+            try AtomicFile.write(try Figure.metricPanels(table, title: "external trainer: \(frontEnd.spec.one("trainer")?.textValue ?? "")"),
+                                 to: frontEnd.output.url.appendingPathComponent("figure.svg"))
+            print("wrote figure.svg beside it")
+        } catch {
+            Console.note("note: no figure written: \(error)")
+        }
+    }
+}
