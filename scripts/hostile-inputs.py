@@ -134,6 +134,31 @@ def cases(tmp: Path) -> list[tuple[str, list[str], str, list[Path]]]:
             out.append((f"neural {model} --data {name}", ["neural", model, "--preset", "smoke", "--data", str(path), "--output", "out"],
                         name, [path]))
 
+    # external: the reference trainer on a small valid corpus, one bad value at a time.
+    real, held = tmp / "ext-real.txt", tmp / "ext-test.txt"
+    real.write_bytes(b"the cat sat\non the mat\n" * 20)
+    held.write_bytes(b"a dog ran\n" * 5)
+    unigram = "python3 " + str(Path(__file__).resolve().parent.parent / "examples/trainers/unigram.py")
+    ex = ["external", "--trainer", unigram, "--data", str(real), "--test", str(held), "--output", "out"]
+    add(ex, "--generations", INTEGER_BAD + ["1001"], inputs=[real, held])
+    add(ex, "--samples", INTEGER_BAD + ["41"], inputs=[real, held])
+    add(ex, "--repeats", INTEGER_BAD, inputs=[real, held])
+    add(ex, "--regimes", CHOICE_BAD, inputs=[real, held])
+    add(ex, "--step-timeout", REAL_BAD + ["0"], inputs=[real, held])
+    add(ex, "--keep-models", CHOICE_BAD, inputs=[real, held])
+    add(ex, "--format", ["", "csv", "binary:0", "binary:-1", "jsonl"], inputs=[real, held])
+    for name, data in {"ext-empty.txt": b"", "ext-dir": None}.items():
+        path = tmp / name
+        if data is None:
+            path.mkdir(exist_ok=True)
+        else:
+            path.write_bytes(data)
+        out.append((f"external --data {name}", ["external", "--trainer", unigram, "--data", str(path), "--test", str(held), "--output", "out"],
+                    "--data", [held]))
+    for trainer in ["", "no-such-trainer-command", "echo not-json", "exit 3", "printf '{\"formats\": []}'"]:
+        out.append((f"external --trainer {trainer!r}", ["external", "--trainer", trainer, "--data", str(real), "--test", str(held), "--output", "out"],
+                    "--trainer", [real, held]))
+
     th = ["theory"]
     add(th, "--model", CHOICE_BAD)
     add(th, "--dimension", INTEGER_BAD)

@@ -43,8 +43,9 @@ public struct ExternalFamily: ExperimentFamily {
     private static let infoCache = InfoCache()
 
     /// The trainer's `info` reply: its declared formats (and what else it said).
-    public static func info(_ command: String) throws -> (formats: [String], reply: [String: JSONReply]) {
+    public static func info(_ command: String) throws -> (formats: [String], reply: [String: JSONReply], seconds: Double) {
         if let cached = infoCache.get(command) { return cached }
+        let started = Date()
         let fm = FileManager.default
         let dir = fm.temporaryDirectory.appendingPathComponent("collapse-info-\(getpid())-\(UUID().uuidString)")
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -57,8 +58,9 @@ public struct ExternalFamily: ExperimentFamily {
               formats.count == items.count else {
             throw TrainerError("external trainer: the info step's reply declares no \"formats\" (a list of format names): \(reply)")
         }
-        infoCache.set(command, (formats, reply))
-        return (formats, reply)
+        let answer = (formats: formats, reply: reply, seconds: Date().timeIntervalSince(started))
+        infoCache.set(command, answer)
+        return answer
     }
 
     /// The record format of a run: `format` when given, else the trainer's first declared.
@@ -150,7 +152,7 @@ public struct ExternalFamily: ExperimentFamily {
 
     public func manifestEntries(_ spec: ExperimentSpec) -> [(String, JSONValue)] {
         guard let trainer = spec.one("trainer")?.textValue, let info = try? Self.info(trainer) else { return [] }
-        return [("trainer_formats", .array(info.formats.map { .string($0) })),
+        return [("trainer_formats", .array(info.formats.map { .string($0) })), ("trainer_info_seconds", .double(info.seconds)),
                 ("trainer_name", info.reply["name"].flatMap { if case let .string(s) = $0 { return .string(s) } else { return nil } } ?? .null)]
     }
 
@@ -221,8 +223,9 @@ public struct ExternalFamily: ExperimentFamily {
 }
 
 private final class InfoCache: @unchecked Sendable {
-    private var replies: [String: (formats: [String], reply: [String: JSONReply])] = [:]
+    typealias Info = (formats: [String], reply: [String: JSONReply], seconds: Double)
+    private var replies: [String: Info] = [:]
     private let lock = NSLock()
-    func get(_ key: String) -> (formats: [String], reply: [String: JSONReply])? { lock.lock(); defer { lock.unlock() }; return replies[key] }
-    func set(_ key: String, _ value: (formats: [String], reply: [String: JSONReply])) { lock.lock(); replies[key] = value; lock.unlock() }
+    func get(_ key: String) -> Info? { lock.lock(); defer { lock.unlock() }; return replies[key] }
+    func set(_ key: String, _ value: Info) { lock.lock(); replies[key] = value; lock.unlock() }
 }

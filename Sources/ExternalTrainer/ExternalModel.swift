@@ -22,9 +22,12 @@ public enum JSONReply: Decodable, Equatable, Sendable {
         return try? JSONDecoder().decode([String: JSONReply].self, from: data)
     }
 
-    /// The numeric fields of an object.
+    /// The numeric fields of an object that are results: not timings (`seconds`, `*_seconds`),
+    /// which differ between runs of a deterministic trainer (docs/trainer-protocol.md).
     public static func numbers(_ object: [String: JSONReply]) -> [String: Double] {
-        object.reduce(into: [:]) { out, kv in if case let .number(x) = kv.value { out[kv.key] = x } }
+        object.reduce(into: [:]) { out, kv in
+            if case let .number(x) = kv.value, kv.key != "seconds", !kv.key.hasSuffix("_seconds") { out[kv.key] = x }
+        }
     }
 }
 
@@ -86,37 +89,51 @@ public final class StepStore: @unchecked Sendable {
     /// attempt (`.partial-ATTEMPT`), so a trainer orphaned by a killed run cannot write into a
     /// later attempt's outputs.
     func run(_ step: String, in dir: URL, arguments: (_ attempt: String) -> [String], generation: Int, describe: String,
-             finish: (_ attempt: String) throws -> Void = { _ in }, prepare: (_ attempt: String) throws -> Void = { _ in }) throws -> [String: JSONReply] {
+             finish: (_ attempt: String) throws -> Void = { _ in }, prepare: (_ attempt: String) throws -> Void = { _ in },
+             check: ([String: JSONReply]) -> String? = { _ in nil }) throws -> [String: JSONReply] {
         let fm = FileManager.default
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        // A trainer left running by a killed run (it has its own process group) is stopped first.
-        let groupFile = dir.appendingPathComponent("attempt.pgid")
-        if let text = try? String(contentsOf: groupFile, encoding: .utf8), case let parts = text.split(separator: " "), parts.count == 2,
-           let group = pid_t(parts[0]) {
-            TrainerProcess.stopOrphans(group: group, attempt: parts[1].trimmingCharacters(in: .whitespacesAndNewlines))
+        // A trainer left running by a killed run (it has its own process group) is stopped first:
+        // command.txt's first line names its process group and attempt.
+        let commandFile = dir.appendingPathComponent("command.txt")
+        if let text = try? String(contentsOf: commandFile, encoding: .utf8),
+           case let parts = (text.split(separator: "\n").first ?? "").split(separator: " "), parts.count == 3, parts[0] == "pgid",
+           let group = pid_t(parts[1]) {
+            TrainerProcess.stopOrphans(group: group, attempt: String(parts[2]))
         }
         for name in try fm.contentsOfDirectory(atPath: dir.path) { try? fm.removeItem(at: dir.appendingPathComponent(name)) }
         let attempt = "\(getpid())-\(Self.attempts.next())"
         try prepare(attempt)
         let args = ["--format", format.description] + arguments(attempt)
-        try AtomicFile.write(trainer.shellLine(step: step, arguments: args) + "\n", to: dir.appendingPathComponent("command.txt"))
+        let shellLine = trainer.shellLine(step: step, arguments: args)
         let started = Date()
         _ = try trainer.run(step: step, arguments: args,
                             environment: ["COLLAPSE_STEP": step, "COLLAPSE_GENERATION": String(generation), "COLLAPSE_PROTOCOL": "1",
                                           "COLLAPSE_ATTEMPT": attempt],
                             stdoutLog: dir.appendingPathComponent("step.stdout"), stderrLog: dir.appendingPathComponent("step.stderr"),
-                            describe: describe, onStart: { pid in try? "\(pid) \(attempt)\n".write(to: groupFile, atomically: true, encoding: .utf8) },
+                            describe: describe, onStart: { pid in
+                                try? Data("pgid \(pid) \(attempt)\n\(shellLine)\n".utf8).write(to: commandFile)
+                            },
                             isCancelled: isCancelled)
-        try finish(attempt)
+        func failure(_ why: String) -> TrainerError {
+            TrainerError(TrainerProcess.failureMessage(describe: describe, why: why, command: shellLine,
+                                                       stdoutLog: dir.appendingPathComponent("step.stdout"),
+                                                       stderrLog: dir.appendingPathComponent("step.stderr")))
+        }
+        do { try finish(attempt) } catch let e as StepOutputError { throw failure(e.why) }
         // The reply as the trainer printed it (so a fresh and a resumed run read the same text).
         let line = TrainerProcess.lastNonEmptyLine(of: dir.appendingPathComponent("step.stdout")) ?? "{}"
-        guard let reply = JSONReply.object(line) else { throw TrainerError("external trainer: the \(describe) step's reply changed while reading it") }
+        guard let reply = JSONReply.object(line) else { throw failure("its reply changed while it was read") }
+        if let problem = check(reply) { throw failure(problem) }
         try AtomicFile.write("{\"seconds\": \(Date().timeIntervalSince(started)), \"reply\": \(line)}\n", to: dir.appendingPathComponent("result.json"))
         return reply
     }
 
     private static let attempts = Counter()
 }
+
+/// What is wrong with a step's outputs (reported with the step's command and logs).
+struct StepOutputError: Error { var why: String }
 
 private final class Counter: @unchecked Sendable {
     private var value = 0
@@ -183,9 +200,16 @@ public struct ExternalModel: GenerativeModel {
         }, generation: generation, describe: describe("fit"), finish: { attempt in
             try FileManager.default.moveItem(at: partial(attempt), to: model)
         }, prepare: { attempt in
-            try AtomicFile.write(training, to: dir.appendingPathComponent("train.json"))
+            // Not committed until result.json is, so a plain write suffices.
+            try Foundation.Data(training.utf8).write(to: dir.appendingPathComponent("train.json"))
             try FileManager.default.createDirectory(at: partial(attempt), withIntermediateDirectories: false)
         })
+    }
+
+    /// A reply for a message (at most 200 characters).
+    static func shown(_ reply: [String: JSONReply]) -> String {
+        let keys = reply.keys.sorted().joined(separator: ", ")
+        return String("{\(keys)}".prefix(200))
     }
 
     func deleteModel() {
@@ -201,11 +225,13 @@ public struct ExternalModel: GenerativeModel {
             _ = try fitted(needModel: true)
             reply = try store.run("evaluate", in: dir, arguments: { _ in
                 ["--model-dir", model.path, "--test", store.testFile, "--seed", String(seed)]
-            }, generation: generation, describe: describe("evaluate"))
+            }, generation: generation, describe: describe("evaluate"), check: { reply in
+                JSONReply.numbers(reply)["test_loss"] == nil ? "its reply has no number test_loss: \(Self.shown(reply))" : nil
+            })
         }
         var metrics = JSONReply.numbers(reply!)
         guard let loss = metrics["test_loss"] else {
-            throw TrainerError("external trainer: the \(describe("evaluate")) step's reply has no number test_loss (\(dir.path)/result.json)")
+            throw TrainerError("external trainer: \(dir.path)/result.json: the \(describe("evaluate")) step's reply has no number test_loss; delete that directory and rerun with --resume")
         }
         for (k, v) in JSONReply.numbers(try fitted(needModel: false)) { metrics["fit_" + k] = v }
         log.metrics.append(metrics)
@@ -220,18 +246,18 @@ public struct ExternalModel: GenerativeModel {
         if try store.committed(dir) == nil {
             let model = fitDirectory!.appendingPathComponent("model")
             _ = try fitted(needModel: true)
-            let format = store.format, what = describe("sample")
+            let format = store.format
             func partial(_ attempt: String) -> URL { dir.appendingPathComponent("samples.partial-\(attempt).\(format.fileExtension)") }
             _ = try store.run("sample", in: dir, arguments: { attempt in
                 ["--model-dir", model.path, "--count", String(count), "--seed", String(seed), "--output", partial(attempt).path]
-            }, generation: generation, describe: what, finish: { attempt in
+            }, generation: generation, describe: describe("sample"), finish: { attempt in
                 let partial = partial(attempt)
                 let written: Int
                 do { written = try format.count(file: partial.path) } catch {
-                    throw TrainerError("external trainer: the \(what) step wrote no readable samples file \(partial.path): \(error)")
+                    throw StepOutputError(why: "it wrote no readable samples file \(partial.path): \(error)")
                 }
                 guard written == count else {
-                    throw TrainerError("external trainer: the \(what) step wrote \(written) records to \(partial.path); it was asked for \(count) (format \(format))")
+                    throw StepOutputError(why: "it wrote \(written) records to \(partial.path); it was asked for \(count) (format \(format))")
                 }
                 try FileManager.default.moveItem(at: partial, to: file)
             })

@@ -54,16 +54,8 @@ public struct TrainerProcess: Sendable {
         let status = try spawnAndWait(argv: argv(step: step, arguments: arguments), environment: environment,
                                       stdoutLog: stdoutLog, stderrLog: stderrLog, onStart: onStart, isCancelled: isCancelled)
         func failure(_ why: String) -> TrainerError {
-            var lines = ["external trainer: the \(describe) step failed: \(why)",
-                         "  command: \(shellLine(step: step, arguments: arguments))"]
-            if logsKept { lines.append("  logs: \(stdoutLog.path), \(stderrLog.path)") }
-            if let tail = Self.tail(of: stderrLog) {
-                lines.append("  stderr (last lines):")
-                lines += tail.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
-            } else {
-                lines.append("  stderr: (empty)")
-            }
-            return TrainerError(lines.joined(separator: "\n"))
+            TrainerError(Self.failureMessage(describe: describe, why: why, command: shellLine(step: step, arguments: arguments),
+                                             stdoutLog: logsKept ? stdoutLog : nil, stderrLog: stderrLog))
         }
         switch status {
         case .cancelled: throw StepCancelled()
@@ -148,6 +140,20 @@ public struct TrainerProcess: Sendable {
         let raw = box.raw
         if raw & 0x7f == 0 { return .exited((raw >> 8) & 0xff) }
         return .signaled(raw & 0x7f)
+    }
+
+    /// The report of a failed step: what failed and why, the command, the logs, and the tail of
+    /// the step's standard error.
+    static func failureMessage(describe: String, why: String, command: String, stdoutLog: URL?, stderrLog: URL) -> String {
+        var lines = ["external trainer: the \(describe) step failed: \(why)", "  command: \(command)"]
+        if let stdoutLog { lines.append("  logs: \(stdoutLog.path), \(stderrLog.path)") }
+        if let tail = tail(of: stderrLog) {
+            lines.append("  stderr (last lines):")
+            lines += tail.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
+        } else {
+            lines.append("  stderr: (empty)")
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// Stops what is left of a step started by a run that was killed: every process of process

@@ -4,14 +4,20 @@ import XCTest
 extension CLITestCase {
     /// Starts `collapse args`, waits until it has written its first cell file to `dir/cells`,
     /// sends SIGINT and waits: the run must stop with status 130 and an "interrupted" manifest.
-    func interruptAfterFirstCell(_ args: [String], dir: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    /// Starts `collapse arguments` in the work directory, its output discarded.
+    func start(_ arguments: [String]) throws -> Process {
         let p = Process()
         p.executableURL = try CLIHarness.binary()
-        p.arguments = args + ["--output", dir]
+        p.arguments = arguments
         p.currentDirectoryURL = work
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
+        return p
+    }
+
+    func interruptAfterFirstCell(_ args: [String], dir: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let p = try start(args + ["--output", dir])
         let cells = work.appendingPathComponent(dir).appendingPathComponent("cells")
         let deadline = Date().addingTimeInterval(120)
         while p.isRunning && Date() < deadline {
