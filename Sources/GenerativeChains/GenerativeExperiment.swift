@@ -34,6 +34,14 @@ public enum GenerativeModelSpec: Sendable, Equatable {
     }
 }
 
+/// Records of a built-in dataset (`GenerativeExperiment.draw`).
+public enum DatasetRecords: Sendable, Equatable {
+    case points(PointSet)
+    /// Symbols (zipf) or counts (poisson).
+    case integers(IntegerSample)
+    case sequences(TokenSequences)
+}
+
 /// The real data of the experiment.
 public enum GenerativeDataset: Sendable {
     case points(SyntheticPoints, dimension: Int)
@@ -141,7 +149,40 @@ public struct GenerativeExperiment: Sendable {
 
     /// The generator for `purpose` in replicate `r` (plus `extra` path words).
     func stream(_ purpose: Purpose, _ r: Int, _ extra: [UInt64] = []) -> Xoshiro256StarStar {
-        Xoshiro256StarStar(seed: seed, stream: [Self.code(model.name), Self.code(dataset.name), purpose.rawValue, UInt64(r)] + extra)
+        Self.stream(seed: seed, model: model.name, dataset: dataset.name, purpose, r, extra)
+    }
+
+    static func stream(seed: UInt64, model: String, dataset: String, _ purpose: Purpose, _ r: Int, _ extra: [UInt64] = []) -> Xoshiro256StarStar {
+        Xoshiro256StarStar(seed: seed, stream: [code(model), code(dataset), purpose.rawValue, UInt64(r)] + extra)
+    }
+
+    /// The generator of replicate `replicate`'s (0-based) generation-1 real training set in a run
+    /// of `model` on the built-in `dataset` at `seed`: `draw(dataset, count: T, using:)` on it is
+    /// that training set.
+    public static func realTrainingStream(seed: UInt64, model: String, dataset: String, replicate: Int = 0) -> Xoshiro256StarStar {
+        stream(seed: seed, model: model, dataset: dataset, .real, replicate)
+    }
+
+    /// `count` records of a built-in dataset drawn from `rng` exactly as a run draws its real
+    /// data (training, test and fresh sets alike); nil for a user's file. Each record uses the
+    /// generator in turn, so the first `k` of `count` records are the draw of `k`.
+    public static func draw<G: RandomNumberGenerator>(_ dataset: GenerativeDataset, count: Int, using rng: inout G) -> DatasetRecords? {
+        switch dataset {
+        case let .points(p, d): return .points(p.draw(count: count, dimension: d, using: &rng))
+        case let .zipf(k, s): return .integers(zipfSymbols(cumulative(CategoricalChainTheory.zipf(support: k, exponent: s)), count: count, using: &rng))
+        case let .poisson(rate): return .integers(poissonCounts(rate: rate, count: count, using: &rng))
+        case let .markov(v, l): return .sequences(SyntheticMarkov.truth(vocabulary: v).sequences(count: count, length: l, using: &rng))
+        case .userPoints, .corpus: return nil
+        }
+    }
+
+    /// Symbols `0..<K` by inversion of the cumulative law `cdf`.
+    static func zipfSymbols<G: RandomNumberGenerator>(_ cdf: [Double], count: Int, using rng: inout G) -> IntegerSample {
+        IntegerSample((0..<count).map { _ in inverseCDF(cdf, rng.nextUniform()) })
+    }
+
+    static func poissonCounts<G: RandomNumberGenerator>(rate: Double, count: Int, using rng: inout G) -> IntegerSample {
+        IntegerSample((0..<count).map { _ in Poisson.next(mean: rate, using: &rng) })
     }
 
     /// A stable 64-bit code of a name (`StreamRegistry.code`).
@@ -234,7 +275,7 @@ public struct GenerativeExperiment: Sendable {
             return try chains(
                 model: { _, test in CategoricalModel(support: support, smoothing: smoothing, test: test) },
                 data: { r in
-                    self.syntheticData(r) { count, rng in IntegerSample((0..<count).map { _ in Self.inverseCDF(cdf, rng.nextUniform()) }) }
+                    self.syntheticData(r) { count, rng in Self.zipfSymbols(cdf, count: count, using: &rng) }
                 },
                 observe: { m, out in
                     out[0] = Categorical.divergence(truth, m.probabilities)
@@ -253,7 +294,7 @@ public struct GenerativeExperiment: Sendable {
             return try chains(
                 model: { _, test in PoissonModel(test: test) },
                 data: { r in
-                    self.syntheticData(r) { count, rng in IntegerSample((0..<count).map { _ in Poisson.next(mean: rate, using: &rng) }) }
+                    self.syntheticData(r) { count, rng in Self.poissonCounts(rate: rate, count: count, using: &rng) }
                 },
                 observe: { m, out in
                     out[0] = m.rate

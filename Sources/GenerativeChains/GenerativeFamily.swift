@@ -159,17 +159,28 @@ public struct GenerativeFamily: ExperimentFamily {
         return (text, path)
     }
 
-    func datasetSpec(_ spec: ExperimentSpec, _ d: DatasetInfo) throws -> GenerativeDataset {
-        switch d.name {
-        case "gaussian": return .points(.gaussian, dimension: int(spec, "dimension", 2))
+    /// The built-in dataset `name` (nil for csv, corpus and unknown names) with its options:
+    /// `value(key)` is the checked value of a dataset option, nil for its default.
+    public static func builtInDataset(_ name: String, _ value: (String) -> ParameterValue?) -> GenerativeDataset? {
+        func int(_ key: String, _ fallback: Int) -> Int { value(key)?.intValue ?? fallback }
+        func real(_ key: String, _ fallback: Double) -> Double { value(key)?.doubleValue ?? fallback }
+        switch name {
+        case "gaussian": return .points(.gaussian, dimension: int("dimension", 2))
         case "blobs": return .points(.blobs, dimension: 2)
         case "circles": return .points(.circles, dimension: 2)
         case "moons": return .points(.moons, dimension: 2)
         case "swiss-roll": return .points(.swissRoll, dimension: 2)
-        case "zipf": return .zipf(support: int(spec, "support", 20), exponent: real(spec, "exponent", 1.1))
+        case "zipf": return .zipf(support: int("support", 20), exponent: real("exponent", 1.1))
         // The Poisson sampler costs O(λ) per draw, so λ is capped at 1000.
-        case "poisson": return .poisson(rate: real(spec, "rate", 4))
-        case "markov": return .markov(vocabulary: int(spec, "vocabulary", 10), sequenceLength: int(spec, "sequence_length", 20))
+        case "poisson": return .poisson(rate: real("rate", 4))
+        case "markov": return .markov(vocabulary: int("vocabulary", 10), sequenceLength: int("sequence_length", 20))
+        default: return nil
+        }
+    }
+
+    func datasetSpec(_ spec: ExperimentSpec, _ d: DatasetInfo) throws -> GenerativeDataset {
+        if let builtIn = Self.builtInDataset(d.name, { spec.one($0) }) { return builtIn }
+        switch d.name {
         case "csv":
             let (text, path) = try dataText(spec, d)
             do { return .userPoints(try UserData.points(csv: text, file: path)) } catch let e as UserDataError {

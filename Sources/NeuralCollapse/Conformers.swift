@@ -122,6 +122,15 @@ public struct ChainMoleculeGenerator: Sendable {
     }
 
     public func conformers<G: RandomNumberGenerator>(count: Int, using rng: inout G) -> ConformerSet {
+        var set = uncentred(count: count, using: &rng)
+        ConformerSet.centre(&set.coordinates, atoms: atoms)
+        return set
+    }
+
+    /// The conformers as built, before centring (atom 1 at the origin, atoms 1–3 in the
+    /// xy-plane): `conformers(count:using:)` is this set centred by `ConformerSet.centre`, as
+    /// `XYZLoader` centres every file it reads.
+    public func uncentred<G: RandomNumberGenerator>(count: Int, using rng: inout G) -> ConformerSet {
         var coords: [Float] = []
         coords.reserveCapacity(count * 3 * atoms)
         for _ in 0..<count {
@@ -139,7 +148,6 @@ public struct ChainMoleculeGenerator: Sendable {
             }
             for q in p { coords += [Float(q.x), Float(q.y), Float(q.z)] }
         }
-        ConformerSet.centre(&coords, atoms: atoms)
         return ConformerSet(elements: Array(repeating: "C", count: atoms),
                             bonds: (0..<(atoms - 1)).map { ConformerSet.Bond(a: $0, b: $0 + 1) }, coordinates: coords)
     }
@@ -229,17 +237,32 @@ public enum XYZLoader {
         return ConformerSet(elements: elements, bonds: bonds, coordinates: coords)
     }
 
-    /// The XYZ text of `set` (coordinates with 5 decimals).
-    public static func encode(_ set: ConformerSet) -> String {
+    /// The XYZ text of `set`: coordinates with 5 decimals, or with `exact`, each coordinate's
+    /// shortest decimal that `parse` reads back to the same `Float` (so a set written exactly
+    /// reads back bit for bit, up to `parse`'s centring of each frame).
+    public static func encode(_ set: ConformerSet, exact: Bool = false) -> String {
         var out = ""
         for f in 0..<set.count {
             out += "\(set.atoms)\nframe \(f + 1)\n"
             for a in 0..<set.atoms {
-                let p = set.position(f, a)
-                out += "\(set.elements[a]) \(String(format: "%.5f %.5f %.5f", p.x, p.y, p.z))\n"
+                if exact {
+                    let o = f * set.dimension + 3 * a
+                    out += ([set.elements[a]] + set.coordinates[o..<(o + 3)].map(exactText)).joined(separator: " ") + "\n"
+                } else {
+                    let p = set.position(f, a)
+                    out += "\(set.elements[a]) \(String(format: "%.5f %.5f %.5f", p.x, p.y, p.z))\n"
+                }
             }
         }
         return out
+    }
+
+    /// The shortest text of `x` that reads back (as a `Double`, then rounded to `Float`, as
+    /// `parse` reads) to `x`: the `Float`'s own shortest text, or, in the rare case that the
+    /// double rounding moves it, the exact `Double` value's.
+    static func exactText(_ x: Float) -> String {
+        let short = x.description
+        return Double(short).map(Float.init) == x ? short : Double(x).description
     }
 }
 

@@ -200,6 +200,9 @@ public enum DiffusionTask {
         }
     }
 
+    /// The molecule of the built-in conformers.
+    public static let moleculeGenerator = ChainMoleculeGenerator(atoms: 8)
+
     /// `budget` overrides the preset's training budget.
     public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?, budget: TrainingBudget? = nil) throws -> NeuralTask<ConformerDiffusionModel> {
         var s = sizes(preset)
@@ -211,7 +214,7 @@ public enum DiffusionTask {
             source = "\(dataPath) (\(all.count) frames of \(all.atoms) atoms, \(all.bonds.count) bonds inferred)"
         } else {
             var rng = Xoshiro256StarStar(seed: seed, stream: [NeuralStreams.data])
-            let g = ChainMoleculeGenerator(atoms: 8)
+            let g = moleculeGenerator
             train = g.conformers(count: s.trainConformers, using: &rng)
             test = g.conformers(count: s.testConformers, using: &rng)
             source = "8-atom carbon chain (built in): bonds 1.53 ± 0.02 Å, angles 112 ± 3°, torsions trans/gauche± (½, ¼, ¼) ± 12°"

@@ -42,6 +42,11 @@ public enum LanguageModelTask {
         }
     }
 
+    /// The built-in stories of `preset`: at most one context window minus the separator, 60 to 127 bytes.
+    public static func storyGrammar(_ preset: NeuralPreset) -> StoryGrammar {
+        StoryGrammar(maxLength: max(60, min(127, sizes(preset).config.context - 1)))
+    }
+
     /// `budget` overrides the preset's training budget.
     /// The real corpus: the story grammar from `(seed, data)`, or the file at `path` (shuffled
     /// with `(seed, split)` into training and held-out stories).
@@ -60,7 +65,7 @@ public enum LanguageModelTask {
             }
         } else {
             var rng = Xoshiro256StarStar(seed: seed, stream: [NeuralStreams.data])
-            let grammar = StoryGrammar(maxLength: max(60, min(127, s.config.context - 1)))
+            let grammar = storyGrammar(preset)
             train = grammar.corpus(count: s.trainStories, using: &rng)
             test = grammar.corpus(count: s.testStories, using: &rng)
             source = "story grammar (built in), stories ≤ \(grammar.maxLength) bytes"
