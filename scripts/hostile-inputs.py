@@ -158,6 +158,28 @@ def cases(tmp: Path) -> list[tuple[str, list[str], str, list[Path]]]:
     for trainer in ["", "no-such-trainer-command", "echo not-json", "exit 3", "printf '{\"formats\": []}'"]:
         out.append((f"external --trainer {trainer!r}", ["external", "--trainer", trainer, "--data", str(real), "--test", str(held), "--output", "out"],
                     "--trainer", [real, held]))
+    # data: the dataset, --count, the dataset options, the seed, --output.
+    for name in ["bogus", "", "csv", "corpus"]:
+        out.append((f"data {name!r}", ["data", name, "--count", "10", "--output", "out"], "DATASET", []))
+    add(["data", "moons", "--output", "out"], "--count", INTEGER_BAD + ["1000001"])
+    add(["data", "stories", "--output", "out"], "--count", ["9"])
+    dat = ["data", "moons", "--count", "10", "--output", "out"]
+    add(dat, "--seed", ["", "-1", "abc", "18446744073709551616", "1.5"])
+    add(dat, "--model", CHOICE_BAD + ["poisson"])
+    add(dat, "--dimension", ["3"])
+    add(dat, "--preset", ["smoke"])
+    add(["data", "gaussian", "--count", "10", "--output", "out"], "--dimension", INTEGER_BAD + ["101"])
+    add(["data", "zipf", "--count", "10", "--output", "out"], "--support", INTEGER_BAD)
+    add(["data", "zipf", "--count", "10", "--output", "out"], "--exponent", REAL_BAD)
+    add(["data", "poisson", "--count", "10", "--output", "out"], "--rate", REAL_BAD + ["0", "1001"])
+    add(["data", "markov", "--count", "10", "--output", "out"], "--vocabulary", INTEGER_BAD + ["1"])
+    add(["data", "markov", "--count", "10", "--output", "out"], "--sequence-length", INTEGER_BAD)
+    add(["data", "stories", "--count", "10", "--output", "out"], "--preset", CHOICE_BAD)
+    out.append(("data --output dir", ["data", "moons", "--count", "10", "--output", str(tmp)], "--output", []))
+    out.append(("data --output missing dir", ["data", "moons", "--count", "10", "--output", "no/x.csv"], "no/x.csv", []))
+    existing = tmp / "existing.csv"
+    existing.write_bytes(b"x1\n1\n")
+    out.append(("data onto existing", ["data", "moons", "--count", "10", "--output", str(existing)], "--force", [existing]))
 
     th = ["theory"]
     add(th, "--model", CHOICE_BAD)

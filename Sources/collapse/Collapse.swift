@@ -12,7 +12,8 @@ struct Collapse: ParsableCommand {
         ‖ŵ − w*‖² (isotropic Gaussian design). See README.md and proofs/.
         """,
         version: "0.1.0",
-        subcommands: [TheoryCommand.self, SimulateCommand.self, SweepCommand.self, MergeCommand.self, PlotCommand.self, VerifyCommand.self, ReproduceCommand.self, GenerativeCommand.self, NeuralCommand.self, ExternalCommand.self]
+        subcommands: [TheoryCommand.self, SimulateCommand.self, SweepCommand.self, MergeCommand.self, PlotCommand.self, VerifyCommand.self,
+                      ReproduceCommand.self, GenerativeCommand.self, NeuralCommand.self, ExternalCommand.self, DataCommand.self]
     )
 
     static func main() {

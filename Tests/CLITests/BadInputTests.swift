@@ -112,6 +112,24 @@ final class BadInputTests: CLITestCase {
         Case(["theory", "--model", "exact", "--truth-file", "w.csv"], ["--truth-file", "--design-file"]),
         Case(["theory", "--model", "exact", "--replicate=-1"], ["--replicate", "-1"]),
         Case(["theory", "--model", "exact", "--design-file", "/nonexistent/x.csv"], ["--design-file", "/nonexistent/x.csv"]),
+        // data: the dataset, --count, options that do not apply, --output.
+        Case(["data", "mnist", "--count", "10", "--output", "out"], ["DATASET 'mnist'", "allowed: gaussian, blobs", "conformers"]),
+        Case(["data", "csv", "--count", "10", "--output", "out"], ["DATASET 'csv'", "unknown dataset"]),
+        Case(["data", "--count", "10", "--output", "out"], ["DATASET is required", "moons"]),
+        Case(["data", "moons", "--count", "0", "--output", "out"], ["--count", "'0'", "1...1000000"]),
+        Case(["data", "moons", "--count", "1000001", "--output", "out"], ["--count", "1000001", "1...1000000"]),
+        Case(["data", "moons", "--count", "x", "--output", "out"], ["--count", "'x'"]),
+        Case(["data", "glyphs", "--count", "5", "--output", "out"], ["--count", "10...100000", "at least 10"]),
+        Case(["data", "moons", "--output", "out"], ["--count is required"]),
+        Case(["data", "moons", "--count", "10"], ["--output is required"]),
+        Case(["data", "moons", "--count", "10", "--dimension", "3", "--output", "out"], ["--dimension", "does not apply to moons", "gaussian"]),
+        Case(["data", "gaussian", "--count", "10", "--dimension", "0", "--output", "out"], ["--dimension", "'0'", "1...100"]),
+        Case(["data", "moons", "--count", "10", "--model", "poisson", "--output", "out"], ["--model poisson", "gaussian, kde, gmm"]),
+        Case(["data", "poisson", "--count", "10", "--rate", "nan", "--output", "out"], ["--rate", "'nan'"]),
+        Case(["data", "stories", "--count", "10", "--preset", "huge", "--output", "out"], ["--preset", "smoke, small, paper"]),
+        Case(["data", "moons", "--count", "10", "--seed", "-1", "--output", "out"], ["--seed", "-1", "0...18446744073709551615"]),
+        Case(["data", "moons", "--count", "10", "--output", "."], ["--output .", "is a directory"]),
+        Case(["data", "moons", "--count", "10", "--output", "no-such-dir/x.csv"], ["--output no-such-dir/x.csv", "no-such-dir does not exist"]),
     ]
 
     func testBadInputIsRejectedCleanlyWithoutWritingAnything() throws {
