@@ -7,7 +7,7 @@ final class LayeringTests: XCTestCase {
     static let layers: [String: Int] = [
         "CLapack": -1, "CollapseExport": 0, "Randomness": 0, "LinearAlgebra": 0,
         "ExperimentEngine": 1, "CollapseCore": 1, "Autodiff": 1, "CollapsePlot": 1, "CollapseTheory": 1,
-        "LinearCollapse": 2, "GenerativeChains": 2, "ParametricChains": 2, "NeuralCollapse": 2,
+        "LinearCollapse": 2, "GenerativeChains": 2, "ParametricChains": 2, "NeuralCollapse": 2, "ExternalTrainer": 2,
         "CollapseSweep": 3,
         "collapse": 4,
     ]
