@@ -31,7 +31,7 @@ let package = Package(
         // Closed forms and the catalogue of closed-form models: pure Swift, no BLAS, no sampling.
         .target(name: "CollapseTheory", dependencies: ["CollapseExport"]),
         // Regimes, the generative-model protocol and the one generation scheduler.
-        .target(name: "CollapseCore", dependencies: ["Randomness"]),
+        .target(name: "CollapseCore", dependencies: ["Randomness", "CollapseExport"]),
         // The linear-regression collapse simulator, Monte Carlo runner and verification battery.
         .target(name: "LinearCollapse",
                 dependencies: ["LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore", "CollapseExport", "ExperimentEngine"]),

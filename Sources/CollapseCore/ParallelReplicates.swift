@@ -1,28 +1,36 @@
+import CollapseExport
 import Dispatch
 import Foundation
 
-/// Mean and standard error over replicates of a per-generation statistic, computed in parallel
-/// with bit-identical results for any thread count: replicates are summarised in fixed blocks
-/// (Welford) merged in block order (Chan et al.), and workers only choose which block they run.
+/// Mean and standard error over replicates of a per-generation statistic, and its order
+/// statistics (`RobustSummary`), computed in parallel with bit-identical results for any thread
+/// count: replicates are summarised in fixed blocks (Welford) merged in block order (Chan et
+/// al.), and workers only choose which block they run.
 public enum ParallelReplicates {
     public static let blockSize = 16
 
     public struct Summary: Sendable, Equatable {
         public var mean: [Double]
         public var standardError: [Double]
+        /// Per series: the median, quantiles and median interval of its replicates' values.
+        public var robust: [RobustSummary?]
     }
 
     /// Runs `simulate(replicate, buffer)` for `replicate` in `0..<repeats`; the closure writes
-    /// `series` values into its buffer.
-    public static func run(repeats: Int, series: Int, threads: Int,
+    /// `series` values into its buffer. With `orderStatistics` every value is kept (8 bytes ×
+    /// repeats × series) and `Summary.robust` filled; without, `robust` is empty.
+    public static func run(repeats: Int, series: Int, threads: Int, orderStatistics: Bool = false,
                            simulate: @escaping @Sendable (Int, UnsafeMutableBufferPointer<Double>) -> Void) -> Summary {
         precondition(repeats >= 2 && series >= 1 && threads >= 1, "ParallelReplicates.run: bad sizes")
         let blocks = (repeats + blockSize - 1) / blockSize
         final class Store: @unchecked Sendable {
-            var mean: [[Double]], m2: [[Double]], count: [Int]
+            var mean: [[Double]], m2: [[Double]], values: [[Double]], count: [Int]
             var next = 0
             let lock = NSLock()
-            init(_ b: Int) { mean = .init(repeating: [], count: b); m2 = .init(repeating: [], count: b); count = .init(repeating: 0, count: b) }
+            init(_ b: Int) {
+                mean = .init(repeating: [], count: b); m2 = .init(repeating: [], count: b); values = .init(repeating: [], count: b)
+                count = .init(repeating: 0, count: b)
+            }
         }
         let store = Store(blocks)
         DispatchQueue.concurrentPerform(iterations: min(threads, blocks)) { _ in
@@ -32,9 +40,12 @@ public enum ParallelReplicates {
                 if b >= blocks { return }
                 var mean = [Double](repeating: 0, count: series), m2 = [Double](repeating: 0, count: series)
                 let lo = b * blockSize, hi = min(repeats, lo + blockSize)
+                var kept: [Double] = []
+                kept.reserveCapacity((hi - lo) * series)
                 for (k, rep) in (lo..<hi).enumerated() {
                     for s in 0..<series { values[s] = 0 }    // nothing carries over between replicates
                     values.withUnsafeMutableBufferPointer { simulate(rep, $0) }
+                    if orderStatistics { kept.append(contentsOf: values) }
                     let c = Double(k + 1)
                     for s in 0..<series {
                         let delta = values[s] - mean[s]
@@ -42,7 +53,7 @@ public enum ParallelReplicates {
                         m2[s] += delta * (values[s] - mean[s])
                     }
                 }
-                store.lock.lock(); store.mean[b] = mean; store.m2[b] = m2; store.count[b] = hi - lo; store.lock.unlock()
+                store.lock.lock(); store.mean[b] = mean; store.m2[b] = m2; store.values[b] = kept; store.count[b] = hi - lo; store.lock.unlock()
             }
         }
         var mean = store.mean[0], m2 = store.m2[0], n = Double(store.count[0])
@@ -55,7 +66,12 @@ public enum ParallelReplicates {
             }
             n = total
         }
+        var perSeries = [[Double]](repeating: [], count: orderStatistics ? series : 0)
+        for b in 0..<blocks where orderStatistics {
+            for i in 0..<store.count[b] { for s in 0..<series { perSeries[s].append(store.values[b][i * series + s]) } }
+        }
         let r = Double(repeats)
-        return Summary(mean: mean, standardError: m2.map { ($0 / (r - 1)).squareRoot() / r.squareRoot() })
+        return Summary(mean: mean, standardError: m2.map { ($0 / (r - 1)).squareRoot() / r.squareRoot() },
+                       robust: perSeries.map { RobustSummary($0) })
     }
 }

@@ -2,7 +2,8 @@
 /// (model, dataset, regime) × grid cell × generation × metric.
 ///
 /// Columns, in order: `model, dataset, regime, real_fraction, generation, metric, mean,
-/// std_error, ci95_low, ci95_high, theory, z, samples, repeats`; then the family's own columns:
+/// std_error, ci95_low, ci95_high, median, q05, q25, q75, q95, median_ci95_low,
+/// median_ci95_high, theory, z, samples, repeats`; then the family's own columns:
 /// its statistics (`LongResults.familyStatistics`, e.g. the linear chain's
 /// `theory_given_design`) and its parameter columns (e.g. `dimension`, `noise_variance`, or an
 /// axis swept over several values), so rows of different grid cells stay apart.
@@ -11,6 +12,10 @@
 ///   s/√R (`std_error` empty for a single run);
 /// - `ci95_low`, `ci95_high`: the normal 95% interval mean ∓ 1.959964·std_error (empty without a
 ///   finite mean and standard error);
+/// - `median`, `q05` … `q95`: the per-replicate values' median and 5, 25, 75, 95 % quantiles,
+///   and `median_ci95_low`, `median_ci95_high` a distribution-free 95 % interval for the median
+///   from order statistics (`RobustSummary`; empty for fewer than 6 replicates). They exist for
+///   every distribution: read them where the mean or its standard error does not exist;
 /// - `theory`: the closed form where one exists (its proof id in `collapse theory --list`);
 /// - `z`: (mean − theory)/std_error where the family defines it (finite theory and standard
 ///   error, and, for the linear chain, the moment conditions of proof L1), else empty.
@@ -19,12 +24,14 @@
 /// `z` and `repeats` empty. `collapse plot` draws any such file.
 public enum LongResults {
     public static let columns = ["model", "dataset", "regime", "real_fraction", "generation", "metric", "mean", "std_error",
-                                 "ci95_low", "ci95_high", "theory", "z", "samples", "repeats"]
+                                 "ci95_low", "ci95_high"] + RobustSummary.columns + ["theory", "z", "samples", "repeats"]
 
     /// Statistics a family may add after `columns` (not parameters: a reader must not split
     /// series by them). `theory_given_design`: the linear chain's expectation given its fixed
     /// design (proof L1), and `z_given_design` its standardised mean over replicates.
-    public static let familyStatistics = ["theory_given_design", "z_given_design"]
+    /// `moments`: which moments of a replicate's value are proved finite (`mean+variance`,
+    /// `mean`, `none`; empty where not established).
+    public static let familyStatistics = ["theory_given_design", "z_given_design", "moments"]
 
     /// The normal 97.5% quantile Φ⁻¹(0.975) of the 95% interval.
     public static let z95 = 1.959963984540054
@@ -32,13 +39,13 @@ public enum LongResults {
     /// One row (`extra`: the values of the family's columns after `repeats`), ending in a
     /// newline. The interval is computed here from `mean` and `standardError`.
     public static func row(model: String, dataset: String, regime: String, realFraction: Double?, generation: Int, metric: String,
-                           mean: Double?, standardError: Double?, theory: Double?, z: Double? = nil, samples: Int?, repeats: Int?,
-                           extra: [String] = []) -> String {
+                           mean: Double?, standardError: Double?, robust: RobustSummary? = nil, theory: Double?, z: Double? = nil,
+                           samples: Int?, repeats: Int?, extra: [String] = []) -> String {
         var low: Double?, high: Double?
         if let mean, let standardError, mean.isFinite, standardError.isFinite { low = mean - z95 * standardError; high = mean + z95 * standardError }
         return ([model, dataset, regime, CSVField.number(realFraction), String(generation), metric, CSVField.number(mean),
-                 CSVField.number(standardError), CSVField.number(low), CSVField.number(high), CSVField.number(theory), CSVField.number(z),
-                 CSVField.number(samples), CSVField.number(repeats)] + extra)
+                 CSVField.number(standardError), CSVField.number(low), CSVField.number(high)] + RobustSummary.fields(robust)
+                + [CSVField.number(theory), CSVField.number(z), CSVField.number(samples), CSVField.number(repeats)] + extra)
             .map(CSVField.escape).joined(separator: ",") + "\n"
     }
 
@@ -74,7 +81,7 @@ extension LongResults {
                 // An empty value: no closed form there (e.g. W₂ exact only for d = 1); no row.
                 guard let value = field(column), !value.isEmpty else { continue }
                 out.append([field("model") ?? model, "", regime, field("real_fraction") ?? "", field("generation") ?? "", metric,
-                            "", "", "", "", value, "", field("samples") ?? "", ""] + parameters.map { field($0) ?? "" })
+                            "", "", "", ""] + RobustSummary.fields(nil) + [value, "", field("samples") ?? "", ""] + parameters.map { field($0) ?? "" })
             }
         }
         return out
@@ -89,8 +96,9 @@ extension LongResults {
     /// file has a `generations` column, each row's last generation): the series (the
     /// regime, with λ for mix and fresh-real), the linear cell (d, T, σ²) where the file has those
     /// columns, every other parameter column whose value varies, the metric when there are
-    /// several, then generation, mean ± SE, theory and z (when any row has one); six
-    /// significant digits, `—` for no value.
+    /// several, then generation, mean ± SE, the median, theory and z (when any row has one); six
+    /// significant digits, `—` for no value. Where a shown row's `moments` column says a moment
+    /// is infinite, a `moments` column shows it and a note below says what to read instead.
     public static func summary(_ doc: CSVDocument, generations: Set<Int>) -> String {
         let h = doc.header
         let index = Dictionary(h.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
@@ -121,10 +129,21 @@ extension LongResults {
         }
         if showMetric { columns.append(("metric", 18, { $0[index["metric"]!] })) }
         columns += [("gen", 6, { $0[index["generation"]!] }), ("mean", 13, { number($0[index["mean"]!]) }),
-                    ("± SE", 12, { number($0[index["std_error"]!]) }), ("theory", 13, { number($0[index["theory"]!]) })]
+                    ("± SE", 12, { number($0[index["std_error"]!]) })]
+        if let m = index["median"] { columns.append(("median", 13, { number($0[m]) })) }
+        columns.append(("theory", 13, { number($0[index["theory"]!]) }))
         if showZ { columns.append(("z", 8, { r in Double(r[index["z"]!]).map { String(format: "%.2f", $0) } ?? "—" })) }
+        let infinite = index["moments"].map { m in rows.contains { $0[m] == "mean" || $0[m] == "none" } } ?? false
+        if infinite, let m = index["moments"] {
+            columns.append(("finite moments", 16, { r in r[m] == "none" ? "none" : r[m] == "mean" ? "mean only" : r[m].isEmpty ? "?" : "mean, var" }))
+        }
         var out = columns.map { TextTable.pad($0.title, $0.width) }.joined() + "\n"
         for r in rows { out += columns.map { TextTable.pad($0.value(r), $0.width) }.joined() + "\n" }
+        if infinite {
+            out += "note: 'mean only': the variance is infinite, so ± SE (and z) estimate nothing; 'none': the mean is infinite too " +
+                "(it does not converge as replicates grow). Read the median and its interval (median_ci95_low/high in the CSV). " +
+                "Conditions: proof L1 (fixed design, T ≥ d + 4 for the variance, T ≥ d + 2 for the mean).\n"
+        }
         return out
     }
 }

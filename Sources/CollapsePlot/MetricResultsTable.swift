@@ -42,7 +42,7 @@ public struct MetricResultsTable: Sendable {
     public static let requiredColumns = ["model", "dataset", "regime", "generation", "metric", "mean", "std_error", "theory"]
     public static let optionalColumns = ["real_fraction", "repeats"]
     /// Statistics that are read as such, never as parameters of a cell.
-    public static let statisticColumns = ["ci95_low", "ci95_high", "z"] + LongResults.familyStatistics
+    public static let statisticColumns = ["ci95_low", "ci95_high", "z"] + RobustSummary.columns + LongResults.familyStatistics
 
     public let source: String
     public let rows: [MetricRow]

@@ -214,7 +214,8 @@ public struct ExternalFamily: ExperimentFamily {
                 let mean = values.reduce(0, +) / k
                 let se = values.count >= 2 ? (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (k - 1) / k).squareRoot() : nil
                 out += LongResults.row(model: "external", dataset: dataset, regime: regime.name, realFraction: regime.realFraction,
-                                       generation: n + 1, metric: metric, mean: mean, standardError: se, theory: nil, samples: samples,
+                                       generation: n + 1, metric: metric, mean: mean, standardError: se, robust: RobustSummary(values),
+                                       theory: nil, samples: samples,
                                        repeats: values.count, extra: extra)
             }
         }

@@ -1,4 +1,5 @@
 import CollapseCore
+import CollapseExport
 import CollapseTheory
 import Foundation
 import Randomness
@@ -95,6 +96,8 @@ public struct GenerativeResultRow: Sendable, Equatable {
     public var metric: String
     public var mean: Double
     public var standardError: Double
+    /// The median, quantiles and median interval of the replicates' values.
+    public var robust: RobustSummary? = nil
     public var theory: Double?
     public var samples: Int
     public var repeats: Int
@@ -419,7 +422,8 @@ public struct GenerativeExperiment: Sendable {
         let perRegime = metrics.count * g
         let failures = FailureLog()
         let infinite = InfinityLog(series: regimes.count * perRegime)
-        var summary = ParallelReplicates.run(repeats: repeats, series: regimes.count * perRegime, threads: threads) { r, out in
+        var summary = ParallelReplicates.run(repeats: repeats, series: regimes.count * perRegime, threads: threads,
+                                             orderStatistics: true) { r, out in
             let replicate = data(r)
             for (i, regime) in regimes.enumerated() {
                 let base = i * perRegime
@@ -454,7 +458,8 @@ public struct GenerativeExperiment: Sendable {
                     let s = i * perRegime + k * g + n - 1
                     rows.append(GenerativeResultRow(model: self.model.name, dataset: dataset.name, regime: regime, generation: n,
                                                     metric: metric, mean: summary.mean[s], standardError: summary.standardError[s],
-                                                    theory: theory(metric, regime, n), samples: samples, repeats: repeats))
+                                                    robust: summary.robust[s], theory: theory(metric, regime, n), samples: samples,
+                                                    repeats: repeats))
                 }
             }
         }

@@ -315,7 +315,10 @@ public struct GenerativeFamily: ExperimentFamily {
         let points = t * (pooled ? n : 2) + Double(int(s, "test_size", 100))
         var tables = 0.0
         if m.name == "categorical" { tables = 8 * 7 * Double(int(s, "support", 20)) }
-        return (3 * points * perPoint + tables) * Double(threads)
+        // Every replicate's value of every series, kept twice (per block, per series) for the
+        // order statistics.
+        let kept = 16 * Double(int(s, "repeats", 100)) * Double(max(regimes(s).count, 1)) * n * 4   // at most 4 metrics
+        return (3 * points * perPoint + tables) * Double(threads) + kept
     }
 
     public func work(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell) -> Double {
@@ -372,7 +375,7 @@ public struct GenerativeFamily: ExperimentFamily {
         for r in rows {
             out += LongResults.row(model: r.model, dataset: r.dataset, regime: r.regime.name, realFraction: r.regime.realFraction,
                                    generation: r.generation, metric: r.metric, mean: r.mean, standardError: r.standardError,
-                                   theory: r.theory, z: LongResults.zScore(mean: r.mean, standardError: r.standardError, theory: r.theory),
+                                   robust: r.robust, theory: r.theory, z: LongResults.zScore(mean: r.mean, standardError: r.standardError, theory: r.theory),
                                    samples: r.samples, repeats: r.repeats, extra: extra)
         }
         return out

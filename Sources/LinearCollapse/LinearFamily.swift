@@ -80,8 +80,12 @@ public struct LinearFamily: ExperimentFamily {
         }
     }
 
+    /// The workers' simulators, plus every replicate's error kept twice (in its block and per
+    /// series) for the order statistics: 16 bytes × R × regimes × N.
     public func estimatedBytes(_ spec: ExperimentSpec, cell c: ExperimentSpec.Cell, threads: Int) -> Double {
-        LinearChainSimulator.estimatedBytesPerWorker(cell: cell(c), regimes: regimes(spec), generations: generations(spec, c)) * Double(threads)
+        let n = generations(spec, c), r = replicates(spec.restricted(to: c))
+        return LinearChainSimulator.estimatedBytesPerWorker(cell: cell(c), regimes: regimes(spec), generations: n) * Double(threads)
+            + 16 * Double(r) * Double(regimes(spec).count * n)
     }
 
     /// Design and Gram (T d²), then T(d + 4) per generation and regime; accumulate-subsample
@@ -139,7 +143,8 @@ public struct LinearFamily: ExperimentFamily {
         }
         let header = LinearResultsCSV.header
         let col = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
-        let numeric = ["mean", "std_error", "ci95_low", "ci95_high", "theory", "z", "theory_given_design", "z_given_design"].map { col[$0]! }
+        let numeric = (["mean", "std_error", "ci95_low", "ci95_high", "theory", "z", "theory_given_design", "z_given_design"]
+                       + RobustSummary.columns).map { col[$0]! }
         for (k, line) in lines.enumerated() {
             let f = line.split(separator: ",", omittingEmptySubsequences: false)
             let regime = regimes[k / n], generation = k % n + 1

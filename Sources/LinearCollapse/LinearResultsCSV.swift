@@ -15,7 +15,21 @@ public enum LinearResultsCSV {
     public static let metric = "test_error"
 
     /// The columns after `LongResults.columns`.
-    public static let familyColumns = ["theory_given_design", "z_given_design", "dimension", "noise_variance", "engine", "design"]
+    public static let familyColumns = ["theory_given_design", "z_given_design", "moments", "dimension", "noise_variance", "engine", "design"]
+
+    /// Which moments of a replicate's test error are proved finite, for the `moments` column:
+    /// `mean+variance`, `mean` (the variance is infinite: the standard error, its interval and
+    /// z estimate nothing, read the median and its interval), `none` (the mean is infinite too),
+    /// or nil where no proof settles it. Proof L1: with a fixed Gaussian design (one per
+    /// replicate) and T ≥ d, the design-averaged error of replace and accumulate (T1, T2) is a
+    /// multiple of tr((XᵀX)⁻¹) plus terms of smaller order, whose p-th moment is finite iff
+    /// T − d + 1 > 2p: the mean iff T ≥ d + 2, the variance iff T ≥ d + 4. Other regimes, fresh
+    /// designs and T < d are not settled here (nil).
+    public static func finiteMoments(cell: LinearCell, regime: Regime, design: DesignMode) -> String? {
+        guard design == .fixed, regime == .replace || regime == .accumulate, cell.samples >= cell.dimension else { return nil }
+        let margin = cell.samples - cell.dimension
+        return margin >= 4 ? "mean+variance" : margin >= 2 ? "mean" : "none"
+    }
 
     /// The columns, in order.
     public static let header = LongResults.columns + familyColumns
@@ -23,9 +37,10 @@ public enum LinearResultsCSV {
     /// One row, ending in a newline (`extra`: values of columns after `header`).
     public static func row(_ s: GenerationSummary, engine: Engine, design: DesignMode, extra: [String] = []) -> String {
         LongResults.row(model: "linear", dataset: "", regime: s.regime.name, realFraction: s.regime.realFraction, generation: s.generation,
-                        metric: metric, mean: s.mean, standardError: s.standardError, theory: s.theory, z: s.zScore,
+                        metric: metric, mean: s.mean, standardError: s.standardError, robust: s.robust, theory: s.theory, z: s.zScore,
                         samples: s.cell.samples, repeats: s.repeats,
-                        extra: [CSVField.number(s.theoryGivenDesign), CSVField.number(s.zGivenDesign), String(s.cell.dimension),
+                        extra: [CSVField.number(s.theoryGivenDesign), CSVField.number(s.zGivenDesign),
+                                finiteMoments(cell: s.cell, regime: s.regime, design: design) ?? "", String(s.cell.dimension),
                                 CSVField.number(s.cell.noiseVariance), engine.rawValue, design.rawValue] + extra)
     }
 

@@ -1,4 +1,5 @@
 import CollapseCore
+import CollapseExport
 import CollapseTheory
 import Dispatch
 import LinearAlgebra
@@ -74,6 +75,8 @@ public struct GenerationSummary: Sendable, Equatable {
     /// given-design mean and variance (proof L2); `N(0,1)` in the large-R limit for any `T`,
     /// including `T ≤ d + 3` where the design-averaged SE is infinite.
     public var zGivenDesign: Double?
+    /// The median, quantiles and median interval of the replicates' errors.
+    public var robust: RobustSummary?
 
     public init(cell: LinearCell, regime: Regime, generation: Int, repeats: Int, mean: Double,
                 standardError: Double, confidenceLow: Double, confidenceHigh: Double, theory: Double?,
@@ -198,7 +201,14 @@ public enum MonteCarlo {
         if let error = results.firstError { throw error }
 
         var total = BlockAccumulator(series: series)
-        for b in 0..<blocks { total.merge(results.block(b)) }
+        // Each series' values in replicate order (blocks in order), for the order statistics.
+        var perSeries = [[Double]](repeating: [], count: series)
+        for s in 0..<series { perSeries[s].reserveCapacity(repeats) }
+        for b in 0..<blocks {
+            let block = results.block(b)
+            total.merge(block)
+            for i in 0..<block.count { for s in 0..<series { perSeries[s].append(block.values[i * series + s]) } }
+        }
 
         let r = Double(repeats)
         let z95 = 1.959963984540054
@@ -229,10 +239,12 @@ public enum MonteCarlo {
                         zGiven = total.standardisedSum[s] / r.squareRoot()
                     }
                 }
-                rows.append(GenerationSummary(
+                var row = GenerationSummary(
                     cell: cell, regime: regime, generation: n, repeats: repeats, mean: mean,
                     standardError: se, confidenceLow: mean - z95 * se, confidenceHigh: mean + z95 * se,
-                    theory: theory, theoryGivenDesign: given, zScore: z, zGivenDesign: zGiven))
+                    theory: theory, theoryGivenDesign: given, zScore: z, zGivenDesign: zGiven)
+                row.robust = RobustSummary(perSeries[s])
+                rows.append(row)
             }
         }
         return rows
@@ -278,6 +290,9 @@ public struct MonteCarloCancelled: Error, CustomStringConvertible {
 /// Running sums of one block (or of all blocks), one slot per (regime, generation) series.
 struct BlockAccumulator: Sendable {
     var count = 0
+    /// The block's errors, replicate after replicate (`series` values each), for the order
+    /// statistics (`RobustSummary`).
+    var values: [Double] = []
     var mean: [Double]
     var m2: [Double]
     var givenMeanSum: [Double]
@@ -296,6 +311,7 @@ struct BlockAccumulator: Sendable {
     /// `c_n` (nil without a closed form).
     mutating func add(errors: [Double], stats: DesignStatistics, noiseVariance: Double, multipliers: [Double?]) {
         count += 1
+        values.append(contentsOf: errors[0..<multipliers.count])
         let n = Double(count)
         for s in multipliers.indices {
             let x = errors[s]

@@ -237,7 +237,8 @@ public struct NeuralFamily: ExperimentFamily {
         rows.map { r in
             zip(["test_loss"] + metricNames, [r.testLoss] + r.metrics).map { name, value in
                 LongResults.row(model: r.model, dataset: dataset, regime: r.regime.name, realFraction: nil, generation: r.generation,
-                                metric: name, mean: value, standardError: nil, theory: nil, samples: samples, repeats: 1, extra: extra)
+                                metric: name, mean: value, standardError: nil, robust: RobustSummary([value]), theory: nil, samples: samples,
+                                repeats: 1, extra: extra)
             }.joined()
         }.joined()
     }

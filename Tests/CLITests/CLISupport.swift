@@ -236,10 +236,10 @@ class CLITestCase: XCTestCase {
 enum Schema {
     /// `LongResults.columns`: every results file starts with these.
     static let long = ["model", "dataset", "regime", "real_fraction", "generation", "metric", "mean", "std_error",
-                       "ci95_low", "ci95_high", "theory", "z", "samples", "repeats"]
+                       "ci95_low", "ci95_high", "median", "q05", "q25", "q75", "q95", "median_ci95_low", "median_ci95_high", "theory", "z", "samples", "repeats"]
     /// The linear chain's file: the long columns, then its statistics and parameters.
-    static let linear = long + ["theory_given_design", "z_given_design", "dimension", "noise_variance", "engine", "design"]
+    static let linear = long + ["theory_given_design", "z_given_design", "moments", "dimension", "noise_variance", "engine", "design"]
     /// The numeric columns of a linear file.
-    static let linearNumeric = ["real_fraction", "mean", "std_error", "ci95_low", "ci95_high", "theory", "z",
+    static let linearNumeric = ["real_fraction", "mean", "std_error", "ci95_low", "ci95_high", "median", "q05", "q25", "q75", "q95", "median_ci95_low", "median_ci95_high", "theory", "z",
                                 "theory_given_design", "z_given_design", "noise_variance"]
 }

@@ -20,8 +20,7 @@ final class NeuralCLITests: CLITestCase {
             let dir = work.appendingPathComponent("out-\(model)")
             let csv = try SimpleCSV(try contents("results.csv", under: dir))
             // The long results format: one row per regime × generation × metric.
-            XCTAssertEqual(csv.header, ["model", "dataset", "regime", "real_fraction", "generation", "metric", "mean", "std_error",
-                                        "ci95_low", "ci95_high", "theory", "z", "samples", "repeats"], model)
+            XCTAssertEqual(csv.header, Schema.long, model)
             let recs = csv.records
             let metrics = recs.reduce(into: [String]()) { if !$0.contains($1["metric"]!) { $0.append($1["metric"]!) } }
             XCTAssertEqual(metrics.first, "test_loss", model)

@@ -164,14 +164,14 @@ final class LongResultsTests: XCTestCase {
                                                derived: ["synthetic_generations"])
         XCTAssertEqual(long.header, LongResults.columns + ["dimension"])
         XCTAssertEqual(long.rows, [
-            ["m", "", "accumulate", "", "1", "test_error", "", "", "", "", "0.1", "", "100", "", "10"],
-            ["m", "", "accumulate", "", "1", "bound", "", "", "", "", "0.2", "", "100", "", "10"],
+            ["m", "", "accumulate", "", "1", "test_error", "", "", "", "", "", "", "", "", "", "", "", "0.1", "", "100", "", "10"],
+            ["m", "", "accumulate", "", "1", "bound", "", "", "", "", "", "", "", "", "", "", "", "0.2", "", "100", "", "10"],
             // An empty value gives no row; an empty regime is the default.
-            ["m", "", "replace", "", "2", "bound", "", "", "", "", "0.3", "", "100", "", "10"],
+            ["m", "", "replace", "", "2", "bound", "", "", "", "", "", "", "", "", "", "", "", "0.3", "", "100", "", "10"],
         ])
         XCTAssertEqual(LongResults.row(model: "a,b", dataset: "d", regime: "mix", realFraction: 0.5, generation: 3, metric: "nll", mean: 1.5,
                                        standardError: nil, theory: nil, samples: 10, repeats: 1),
-                       "\"a,b\",d,mix,0.5,3,nll,1.5,,,,,,10,1\n")
+                       "\"a,b\",d,mix,0.5,3,nll,1.5,,,,,,,,,,,,,10,1\n")
     }
 
     /// The interval is mean ∓ Φ⁻¹(0.975)·SE, computed once here; `z` is written as given, and
@@ -180,7 +180,7 @@ final class LongResultsTests: XCTestCase {
         let z95 = 1.959963984540054
         let row = LongResults.row(model: "g", dataset: "", regime: "replace", realFraction: nil, generation: 1, metric: "m", mean: 2,
                                   standardError: 0.25, theory: 1.5, z: 2, samples: 5, repeats: 4)
-        XCTAssertEqual(row, "g,,replace,,1,m,2.0,0.25,\(2 - z95 * 0.25),\(2 + z95 * 0.25),1.5,2.0,5,4\n")
+        XCTAssertEqual(row, "g,,replace,,1,m,2.0,0.25,\(2 - z95 * 0.25),\(2 + z95 * 0.25),,,,,,,,1.5,2.0,5,4\n")
         XCTAssertEqual(LongResults.zScore(mean: 2, standardError: 0.25, theory: 1.5), 2)
         XCTAssertNil(LongResults.zScore(mean: 2, standardError: 0, theory: 1.5))
         XCTAssertNil(LongResults.zScore(mean: .infinity, standardError: .nan, theory: 1.5))
@@ -189,34 +189,35 @@ final class LongResultsTests: XCTestCase {
         // An infinite mean (a lost symbol) has no interval.
         XCTAssertEqual(LongResults.row(model: "g", dataset: "", regime: "replace", realFraction: nil, generation: 2, metric: "nll",
                                        mean: .infinity, standardError: .nan, theory: nil, samples: 5, repeats: 4),
-                       "g,,replace,,2,nll,inf,nan,,,,,5,4\n")
+                       "g,,replace,,2,nll,inf,nan,,,,,,,,,,,,5,4\n")
     }
 }
 
 /// The summary table the simulating commands print after a run.
 final class LongResultsSummaryTests: XCTestCase {
     func testSummaryShowsTheCellTheMetricAndZOnlyWhenTheyVary() throws {
+        let robust = ["1.4", "0.2", "0.9", "2", "3", "1.1", "1.7"]   // median, q05, q25, q75, q95, median interval
         let h = LongResults.columns + ["dimension", "noise_variance"]
         func row(_ regime: String, _ g: Int, _ d: Int, metric: String = "test_error", z: String = "") -> [String] {
-            [ "linear", "", regime, regime == "mix" ? "0.25" : "", String(g), metric, "1.5", "0.1", "", "", "1.25", z, "20", "50", String(d), "1.0"]
+            [ "linear", "", regime, regime == "mix" ? "0.25" : "", String(g), metric, "1.5", "0.1", "", ""] + robust + ["1.25", z, "20", "50", String(d), "1.0"]
         }
         let doc = CSVDocument(header: h, rows: [row("replace", 1, 3, z: "2.5"), row("replace", 2, 3), row("mix", 1, 5)], lines: [2, 3, 4], file: "r.csv")
         let text = LongResults.summary(doc, generations: [1])
         let lines = text.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 3, text)
-        XCTAssertEqual(lines[0].split(separator: " "), ["regime", "d", "T", "σ²", "gen", "mean", "±", "SE", "theory", "z"])
-        XCTAssertEqual(lines[1].split(separator: " "), ["replace", "3", "20", "1", "1", "1.5", "0.1", "1.25", "2.50"])
-        XCTAssertEqual(lines[2].split(separator: " "), ["mix(0.25)", "5", "20", "1", "1", "1.5", "0.1", "1.25", "—"])
+        XCTAssertEqual(lines[0].split(separator: " "), ["regime", "d", "T", "σ²", "gen", "mean", "±", "SE", "median", "theory", "z"])
+        XCTAssertEqual(lines[1].split(separator: " "), ["replace", "3", "20", "1", "1", "1.5", "0.1", "1.4", "1.25", "2.50"])
+        XCTAssertEqual(lines[2].split(separator: " "), ["mix(0.25)", "5", "20", "1", "1", "1.5", "0.1", "1.4", "1.25", "—"])
         // A generative file: no linear cell; the metric shown because it varies; no z column.
         let g = CSVDocument(header: LongResults.columns, rows: [
-            ["kde", "moons", "replace", "", "1", "nll", "2", "", "", "", "", "", "30", "4"],
-            ["kde", "moons", "replace", "", "1", "mmd", "0.1", "", "", "", "", "", "30", "4"],
+            ["kde", "moons", "replace", "", "1", "nll", "2", "", "", ""] + robust + ["", "", "30", "4"],
+            ["kde", "moons", "replace", "", "1", "mmd", "0.1", "", "", ""] + robust + ["", "", "30", "4"],
         ], lines: [2, 3], file: "g.csv")
         XCTAssertEqual(LongResults.summary(g, generations: [1]).split(separator: "\n").first?.split(separator: " "),
-                       ["regime", "metric", "gen", "mean", "±", "SE", "theory"])
+                       ["regime", "metric", "gen", "mean", "±", "SE", "median", "theory"])
         // A swept N: each row's own last generation is shown, not the other cells'.
         let n = CSVDocument(header: LongResults.columns + ["generations"], rows: [2, 4].flatMap { last in (1...last).map { gen in
-            ["linear", "", "replace", "", String(gen), "test_error", "1", "0.1", "", "", "", "", "20", "50", String(last)]
+            ["linear", "", "replace", "", String(gen), "test_error", "1", "0.1", "", ""] + robust + ["", "", "20", "50", String(last)]
         } }, lines: Array(2...7), file: "n.csv")
         XCTAssertEqual(LongResults.summary(n, generations: [1]).split(separator: "\n").dropFirst().map { $0.split(separator: " ")[2] },
                        ["1", "2", "1", "4"])

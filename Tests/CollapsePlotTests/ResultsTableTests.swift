@@ -128,8 +128,8 @@ final class ResultsTableTests: XCTestCase {
     static func longForm(_ wide: String) throws -> String {
         let doc = try CSVReader.parse(wide, file: "wide.csv")
         let longHeader = ["model", "dataset", "regime", "real_fraction", "generation", "metric", "mean", "std_error", "ci95_low",
-                          "ci95_high", "theory", "z", "samples", "repeats", "theory_given_design", "z_given_design", "dimension",
-                          "noise_variance", "engine", "design"]
+                          "ci95_high", "median", "q05", "q25", "q75", "q95", "median_ci95_low", "median_ci95_high", "theory", "z", "samples", "repeats", "theory_given_design", "z_given_design",
+                          "moments", "dimension", "noise_variance", "engine", "design"]
         let rename = ["mean": "mean_test_error", "theory": "theory_test_error", "z": "z_score"]
         var out = longHeader.joined(separator: ",") + "\n"
         for row in doc.rows {
@@ -144,7 +144,9 @@ final class ResultsTableTests: XCTestCase {
                 default: return rec[rename[name] ?? name] ?? ""
                 }
             }.joined(separator: ",") + "\n"
-            out += "linear,,\(rec["regime"]!),,\(rec["generation"]!),bound,,,,,1,,\(rec["samples"]!),,,,\(rec["dimension"]!),\(rec["noise_variance"]!),literal,fixed\n"
+            let bound = ["linear", "", rec["regime"]!, "", rec["generation"]!, "bound", "", "", "", ""] + Array(repeating: "", count: 7)
+                + ["1", "", rec["samples"]!, "", "", "", "", rec["dimension"]!, rec["noise_variance"]!, "literal", "fixed"]
+            out += bound.joined(separator: ",") + "\n"
         }
         return out
     }

@@ -24,7 +24,8 @@ final class TheoryRequestTests: XCTestCase {
             var table = wide, csv = wide
             table.format = "table"; csv.format = "csv"
             let t = try table.render().text, c = try csv.render().text
-            XCTAssertTrue(c.hasPrefix("model,dataset,regime,real_fraction,generation,metric,mean,std_error,ci95_low,ci95_high,theory,z,"), model)
+            XCTAssertTrue(c.hasPrefix("model,dataset,regime,real_fraction,generation,metric,mean,std_error,ci95_low,ci95_high," +
+                                      "median,q05,q25,q75,q95,median_ci95_low,median_ci95_high,theory,z,"), model)
             let wideRows = w.split(separator: "\n").count - 1
             if model == "linear" {
                 XCTAssertTrue(t.hasPrefix("d = 10, T = 100, σ² = 1.0:"), t)

@@ -24,8 +24,8 @@ final class LinearResultsCSVTests: XCTestCase {
     func testHeader() {
         XCTAssertEqual(Array(LinearResultsCSV.header.prefix(LongResults.columns.count)), LongResults.columns)
         XCTAssertEqual(Set(LinearResultsCSV.header).count, LinearResultsCSV.header.count, "duplicate column")
-        XCTAssertEqual(Array(LinearResultsCSV.header.suffix(6)),
-                       ["theory_given_design", "z_given_design", "dimension", "noise_variance", "engine", "design"])
+        XCTAssertEqual(Array(LinearResultsCSV.header.suffix(7)),
+                       ["theory_given_design", "z_given_design", "moments", "dimension", "noise_variance", "engine", "design"])
         XCTAssertTrue(Set(LongResults.familyStatistics).isSubset(of: LinearResultsCSV.header))
     }
 
@@ -59,6 +59,11 @@ final class LinearResultsCSVTests: XCTestCase {
             XCTAssertEqual(f[col("theory_given_design")], s.theoryGivenDesign.map { $0.description } ?? "")
             XCTAssertEqual(f[col("z")], s.zScore.map { $0.description } ?? "")
             XCTAssertEqual(f[col("z_given_design")], s.zGivenDesign.map { $0.description } ?? "")
+            let robust = try XCTUnwrap(s.robust)
+            XCTAssertEqual(f[col("median")], robust.median.description)
+            XCTAssertEqual(f[col("q95")], robust.q95.description)
+            XCTAssertEqual(f[col("median_ci95_low")], "", "5 replicates give no 95 % median interval")
+            XCTAssertEqual(f[col("moments")], s.regime == .replace || s.regime == .accumulate ? "mean+variance" : "")
             switch s.regime {
             case .replace, .accumulate:
                 XCTAssertFalse(f[col("theory")].isEmpty)
@@ -93,5 +98,39 @@ final class LinearStreamPurposeTests: XCTestCase {
         XCTAssertEqual([LinearCell.StreamPurpose.data, .subsample, .sufficient, .freshDesign, .freshReal].map(\.rawValue),
                        [StreamRegistry.linearData, StreamRegistry.linearSubsample, StreamRegistry.linearSufficient,
                         StreamRegistry.linearFreshDesign, StreamRegistry.linearFreshReal])
+    }
+}
+
+/// The order statistics are those of the same replicates as the mean: each replicate's errors
+/// recomputed one by one give MonteCarlo's median, quantiles and median interval, for any
+/// thread count.
+final class MonteCarloOrderStatisticsTests: XCTestCase {
+    func testOrderStatisticsAreOfTheReplicatesErrors() throws {
+        let cell = LinearCell(dimension: 3, samples: 6, noiseVariance: 1)
+        let regimes: [Regime] = [.replace, .accumulate, .accumulateSubsample]
+        let r = 45, n = 4
+        let sim = LinearChainSimulator(cell: cell, regimes: regimes, generations: n)
+        let workspace = sim.makeWorkspace()
+        var perSeries = [[Double]](repeating: [], count: regimes.count * n)
+        var errors = [Double](repeating: 0, count: regimes.count * n)
+        for rep in 0..<r {
+            _ = try errors.withUnsafeMutableBufferPointer { try sim.runReplicate(seed: 9, replicate: rep, errors: $0, workspace: workspace) }
+            for s in perSeries.indices { perSeries[s].append(errors[s]) }
+        }
+        for threads in [1, 3] {
+            let rows = try MonteCarlo.run(cell: cell, settings: MonteCarloSettings(repeats: r, generations: n, regimes: regimes, seed: 9,
+                                                                                  threads: threads))
+            for (s, row) in rows.enumerated() {
+                XCTAssertEqual(row.robust, RobustSummary(perSeries[s]), "series \(s), \(threads) threads")
+                XCTAssertNotNil(row.robust?.medianLow)
+            }
+        }
+        // T = d + 3: the variance is infinite (L1), the mean finite.
+        XCTAssertEqual(LinearResultsCSV.finiteMoments(cell: cell, regime: .replace, design: .fixed), "mean")
+        XCTAssertEqual(LinearResultsCSV.finiteMoments(cell: LinearCell(dimension: 3, samples: 4, noiseVariance: 1), regime: .accumulate,
+                                                      design: .fixed), "none")
+        XCTAssertNil(LinearResultsCSV.finiteMoments(cell: cell, regime: .accumulateSubsample, design: .fixed))
+        XCTAssertNil(LinearResultsCSV.finiteMoments(cell: cell, regime: .replace, design: .fresh))
+        XCTAssertNil(LinearResultsCSV.finiteMoments(cell: LinearCell(dimension: 5, samples: 3, noiseVariance: 1), regime: .replace, design: .fixed))
     }
 }

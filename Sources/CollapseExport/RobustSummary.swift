@@ -1,0 +1,80 @@
+import Foundation
+
+/// Order statistics of a metric's per-replicate values: the median, the 5, 25, 75 and 95 %
+/// quantiles, and a distribution-free 95 % interval for the median. They exist for every
+/// distribution, so they stay meaningful where the mean or the variance does not (the linear
+/// chain at T < d + 4, proof L1; heavy-tailed accumulate-subsample cells).
+///
+/// - Quantiles: the sample quantile of type 7 (Hyndman & Fan 1996; R's default and numpy's
+///   `linear`): with the values sorted, x₍₁₎ ≤ … ≤ x₍ᵣ₎, Q(p) = x₍ⱼ₎ + g·(x₍ⱼ₊₁₎ − x₍ⱼ₎) where
+///   h = (R − 1)p + 1, j = ⌊h⌋, g = h − j.
+/// - Median interval: [x₍ₗ₎, x₍ᵣ₊₁₋ₗ₎] with l the largest integer such that
+///   P(B ≤ l − 1) ≤ 0.025, B ~ Binomial(R, ½). For any continuous distribution
+///   P(x₍ₗ₎ ≤ median ≤ x₍ᵣ₊₁₋ₗ₎) = 1 − 2·P(B ≤ l − 1) ≥ 0.95 exactly (the number of values
+///   below the median is B); with ties the coverage is at least that. It needs R ≥ 6 (for R ≤ 5
+///   even l = 1 gives coverage below 95 %), and is nil otherwise.
+///
+/// Values that are NaN leave every statistic undefined (nil); ±∞ are ordered as usual.
+public struct RobustSummary: Equatable, Sendable {
+    public var median: Double
+    public var q05: Double
+    public var q25: Double
+    public var q75: Double
+    public var q95: Double
+    public var medianLow: Double?
+    public var medianHigh: Double?
+
+    /// The column names, in the order `LongResults` writes them.
+    public static let columns = ["median", "q05", "q25", "q75", "q95", "median_ci95_low", "median_ci95_high"]
+
+    /// The summary of `values`; nil for no values or any NaN.
+    public init?(_ values: [Double]) {
+        guard !values.isEmpty, !values.contains(where: \.isNaN) else { return nil }
+        let sorted = values.sorted()
+        func q(_ p: Double) -> Double { Self.quantile(sorted, p) }
+        median = q(0.5); q05 = q(0.05); q25 = q(0.25); q75 = q(0.75); q95 = q(0.95)
+        if let l = Self.medianRank(count: sorted.count) {
+            medianLow = sorted[l - 1]
+            medianHigh = sorted[sorted.count - l]
+        }
+    }
+
+    /// Type-7 quantile of sorted values.
+    public static func quantile(_ sorted: [Double], _ p: Double) -> Double {
+        precondition(!sorted.isEmpty && p >= 0 && p <= 1)
+        let h = Double(sorted.count - 1) * p
+        let j = Int(h.rounded(.down))
+        let g = h - Double(j)
+        if j + 1 >= sorted.count || g == 0 { return sorted[j] }
+        let a = sorted[j], b = sorted[j + 1]
+        if a == b { return a }                 // also keeps ±∞ ties from giving NaN
+        return a + g * (b - a)
+    }
+
+    /// The 1-based rank l of the lower end of the distribution-free 95 % median interval: the
+    /// largest l with P(Binomial(R, ½) ≤ l − 1) ≤ 0.025; nil for R < 6. The binomial
+    /// probabilities are summed in log space from k = 0, or for R > 1000 from 8 standard
+    /// deviations below the mean (the mass below it, under 10⁻¹⁴, is left out).
+    public static func medianRank(count r: Int) -> Int? {
+        guard r >= 6 else { return nil }
+        var k = r > 1000 ? max(0, Int(Double(r) / 2 - 4 * Double(r).squareRoot())) : 0
+        var logPMF = lgamma(Double(r + 1)) - lgamma(Double(k + 1)) - lgamma(Double(r - k + 1)) + Double(r) * log(0.5)   // log P(B = k)
+        var cdf = exp(logPMF)          // P(B ≤ k), up to the omitted tail
+        var l = 0                      // largest l with P(B ≤ l − 1) ≤ 0.025 found so far
+        while cdf <= 0.025 {
+            l = k + 1                  // P(B ≤ (k + 1) − 1) = cdf ≤ 0.025
+            // P(B = k + 1) = P(B = k) · (R − k)/(k + 1)
+            logPMF += log(Double(r - k)) - log(Double(k + 1))
+            k += 1
+            cdf += exp(logPMF)
+        }
+        return l >= 1 ? l : nil
+    }
+
+    /// The CSV fields of `summary` (empty fields without one).
+    public static func fields(_ summary: RobustSummary?) -> [String] {
+        guard let s = summary else { return Array(repeating: "", count: columns.count) }
+        return [CSVField.number(s.median), CSVField.number(s.q05), CSVField.number(s.q25), CSVField.number(s.q75),
+                CSVField.number(s.q95), CSVField.number(s.medianLow), CSVField.number(s.medianHigh)]
+    }
+}
