@@ -192,7 +192,7 @@ enum Draw {
         let floorValue = y.domain.0
         var runs: [[ResultsRow]] = [], current: [ResultsRow] = []
         for r in rows {
-            if r.mean.isFinite && r.mean > 0 && r.bandHigh.isFinite && r.bandHigh > 0 {
+            if r.centre.isFinite && r.centre > 0 && r.high.isFinite && r.high > 0 {
                 current.append(r)
             } else if !current.isEmpty {
                 runs.append(current)
@@ -201,9 +201,9 @@ enum Draw {
         }
         if !current.isEmpty { runs.append(current) }
         let d = runs.filter { $0.count >= 2 }.map { run -> String in
-            let upper = run.map { (x(Double($0.generation)), y(max($0.bandHigh, floorValue))) }
+            let upper = run.map { (x(Double($0.generation)), y(max($0.high, floorValue))) }
             let lower = run.reversed().map { r -> (Double, Double) in
-                let low = r.bandLow.isFinite && r.bandLow > floorValue ? r.bandLow : floorValue
+                let low = r.low.isFinite && r.low > floorValue ? r.low : floorValue
                 return (x(Double(r.generation)), y(low))
             }
             return SVGWriter.polygon(upper + lower)
@@ -215,8 +215,8 @@ enum Draw {
 
     static func mcPath(_ svg: inout SVGWriter, rows: [ResultsRow], color: String, x: LinearScale, y: LogScale) {
         guard let first = rows.first else { return }
-        let d = pathData(runs(rows.map { (Double($0.generation), $0.mean) }), x: x, y: y)
-        svg.element("path", [("class", "mc")] + seriesAttributes(first) +
+        let d = pathData(runs(rows.map { (Double($0.generation), $0.centre) }), x: x, y: y)
+        svg.element("path", [("class", "mc")] + seriesAttributes(first) + (first.drawsMedian ? [("data-statistic", "median")] : []) +
                         [("d", d), ("fill", "none"), ("stroke", color), ("stroke-width", "2.2"), ("stroke-opacity", "0.6"),
                          ("stroke-linejoin", "round"), ("stroke-linecap", "round")])
     }
@@ -236,20 +236,20 @@ enum Draw {
     /// positive, or tiny, as for heavy-tailed errors, would otherwise stretch the axis by
     /// decades; such band ends are clipped at the axis).
     static func yValues(_ rows: [ResultsRow]) -> [Double] {
-        let centres = rows.flatMap { [$0.mean, $0.theory ?? .nan] }.filter { $0.isFinite && $0 > 0 }
+        let centres = rows.flatMap { [$0.centre, $0.theory ?? .nan] }.filter { $0.isFinite && $0 > 0 }
         let lowFloor = (centres.min() ?? 0) / 10
         var v = centres
         v.reserveCapacity(rows.count * 4)
         for r in rows {
-            v.append(r.bandHigh)
-            v.append(r.bandLow >= lowFloor ? r.bandLow : lowFloor)
+            v.append(r.high)
+            v.append(r.low >= lowFloor ? r.low : lowFloor)
         }
         return v
     }
 
     /// Whether some drawn band reaches below the axis (and is clipped there).
     static func bandsClipped(_ rows: [ResultsRow], scale: LogScale) -> Bool {
-        rows.contains { $0.mean.isFinite && $0.mean > 0 && $0.bandHigh.isFinite && !($0.bandLow >= scale.domain.0 * (1 - 1e-12)) }
+        rows.contains { $0.centre.isFinite && $0.centre > 0 && $0.high.isFinite && !($0.low >= scale.domain.0 * (1 - 1e-12)) }
     }
 
     /// x scale over the generations `gens` (from 0 when the data start at generation 1).

@@ -354,7 +354,9 @@ public enum Figure {
     static func subtitleText(_ table: ResultsTable) -> String {
         let reps = Set(table.rows.map(\.repeats)).sorted()
         let r = reps.count == 1 ? "R = \(reps[0])" : "R = \(reps.first!)–\(reps.last!)"
-        return "Monte Carlo mean over \(r) replicates per point with its 95% confidence band"
+        let medians = table.rows.contains(where: \.drawsMedian)
+            ? "; where the variance is infinite (moments column, proof L1) the median with its interquartile band" : ""
+        return "Monte Carlo mean over \(r) replicates per point with its 95% confidence band" + medians
     }
 
     /// The requested value if present; else the only one, or the smallest with a note.

@@ -48,6 +48,15 @@ public struct ResultsRow: Sendable, Equatable {
     public var bandHigh: Double
     /// The physical line of the row in its file.
     public var line: Int
+    /// Whether the figure draws the median with its interquartile band instead of the mean with
+    /// its 95 % band: where the file's `moments` column says the variance is infinite (`mean`
+    /// or `none`; proof L1), so the mean's band estimates nothing.
+    public var drawsMedian = false
+    /// What the figure draws: the mean and its band, or (`drawsMedian`) the median and the
+    /// quartiles.
+    public var centre: Double
+    public var low: Double
+    public var high: Double
 
     public init(regime: String, generation: Int, dimension: Int, samples: Int, noiseVariance: Double,
                 repeats: Int, mean: Double, standardError: Double, theory: Double? = nil,
@@ -65,6 +74,17 @@ public struct ResultsRow: Sendable, Equatable {
         self.bandLow = bandLow ?? mean - ResultsTable.z95 * standardError
         self.bandHigh = bandHigh ?? mean + ResultsTable.z95 * standardError
         self.line = line
+        centre = mean
+        low = self.bandLow
+        high = self.bandHigh
+    }
+
+    /// Draws the median and the quartiles instead (see `drawsMedian`).
+    public mutating func drawMedian(_ median: Double, q25: Double, q75: Double) {
+        drawsMedian = true
+        centre = median
+        low = q25
+        high = q75
     }
 
     /// The series label: the regime name, with the real fraction for mix: `mix(0.25)`.
@@ -95,7 +115,7 @@ public struct ResultsTable: Sendable {
         "regime", "generation", "dimension", "samples", "noise_variance", "repeats",
         "mean_test_error", "std_error", "theory_test_error",
     ]
-    public static let optionalColumns = ["real_fraction", "ci95_low", "ci95_high"]
+    public static let optionalColumns = ["real_fraction", "ci95_low", "ci95_high", "moments", "median", "q25", "q75"]
 
     /// The metric the figures draw from a long-format file.
     public static let linearMetric = "test_error"
@@ -199,13 +219,18 @@ public struct ResultsTable: Sendable {
             if let fraction, let c = cFraction, !(fraction.isFinite && fraction >= 0 && fraction <= 1) {
                 throw fail(c, "\(fields[c]) is not a fraction in [0, 1]")
             }
-            let row = ResultsRow(
+            var row = ResultsRow(
                 regime: regime, generation: try integer(cGeneration, minimum: 1),
                 dimension: try integer(cDimension, minimum: 1), samples: try integer(cSamples, minimum: 1),
                 noiseVariance: noise, repeats: try integer(cRepeats, minimum: 1),
                 mean: try number(cMean), standardError: try number(cSE), theory: try optionalNumber(cTheory),
                 realFraction: fraction, bandLow: try optionalNumber(cLow), bandHigh: try optionalNumber(cHigh),
                 line: line)
+            if let m = index["moments"], ["mean", "none"].contains(fields[m].trimmingCharacters(in: .whitespaces)),
+               let median = try optionalNumber(index["median"]), let q25 = try optionalNumber(index["q25"]),
+               let q75 = try optionalNumber(index["q75"]) {
+                row.drawMedian(median, q25: q25, q75: q75)
+            }
             let key = "\(row.series)|\(row.dimension)|\(row.samples)|\(row.noiseVariance)|\(row.generation)"
             if let first = seen[key] {
                 throw ResultsTableError(

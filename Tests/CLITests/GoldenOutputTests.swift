@@ -155,7 +155,7 @@ final class GoldenOutputTests: CLITestCase {
         // plot: a linear results file (grid view) and a generative one (metrics view).
         Case(name: "plot-linear", steps: literalSteps + [["plot", "sim/results.csv", "--output", "sim.svg"]],
              product: .file("sim.svg"),
-             sha256: "6d301753d1e364ba52737ed663775dd4540e99d5a6babad3d66439b814ff6573"),
+             sha256: "b3737434ffa0459e71c721bdcfd4584e99f5db5192e1b884df29152d34993719"),
         Case(name: "plot-generative", steps: generativeKDE + [["plot", "gen-kde/results.csv", "--output", "kde.svg"]],
              product: .file("kde.svg"),
              sha256: "dbbed1c62b222a96b53da02cea2dbe6db75fd18013694f761d9cad3569554034"),

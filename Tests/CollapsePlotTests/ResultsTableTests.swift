@@ -177,3 +177,30 @@ final class ResultsTableTests: XCTestCase {
             "model,dataset,regime,generation,metric,mean,std_error,theory\nkde,moons,replace,1,nll,1,0.1,\n", file: "g.csv")))
     }
 }
+
+/// Where the `moments` column says the variance is infinite, the figure draws the median and
+/// its quartiles (the mean's band estimates nothing there); elsewhere the mean and its band.
+final class MedianWhereTheVarianceIsInfiniteTests: XCTestCase {
+    func testRowsWithAnInfiniteVarianceDrawTheMedian() throws {
+        let header = LongResults.columns + ["theory_given_design", "z_given_design", "moments", "dimension", "noise_variance", "engine", "design"]
+        func row(_ samples: Int, _ moments: String) -> String {
+            var f = [String](repeating: "", count: header.count)
+            func set(_ k: String, _ v: String) { f[header.firstIndex(of: k)!] = v }
+            set("model", "linear"); set("regime", "replace"); set("generation", "1"); set("metric", "test_error")
+            set("mean", "5.0"); set("std_error", "1.0"); set("median", "3.0"); set("q25", "2.0"); set("q75", "4.5")
+            set("samples", String(samples)); set("repeats", "100"); set("moments", moments); set("dimension", "10")
+            set("noise_variance", "1.0"); set("engine", "literal"); set("design", "fixed")
+            return f.joined(separator: ",")
+        }
+        let csv = ([header.joined(separator: ",")] + [row(13, "mean"), row(11, "none"), row(20, "mean+variance")]).joined(separator: "\n") + "\n"
+        let table = try ResultsTable(csv: csv, source: "r.csv")
+        let byT = Dictionary(uniqueKeysWithValues: table.rows.map { ($0.samples, $0) })
+        for t in [13, 11] {
+            XCTAssertTrue(byT[t]!.drawsMedian)
+            XCTAssertEqual([byT[t]!.centre, byT[t]!.low, byT[t]!.high], [3, 2, 4.5])
+        }
+        XCTAssertFalse(byT[20]!.drawsMedian)
+        XCTAssertEqual(byT[20]!.centre, 5)
+        XCTAssertEqual(byT[20]!.low, 5 - ResultsTable.z95, accuracy: 1e-12)
+    }
+}
