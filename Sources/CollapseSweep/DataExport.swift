@@ -11,7 +11,10 @@ import Randomness
 /// means per format).
 ///
 /// **The seed.** The records are the draw a run at that seed makes, from the start of its
-/// stream, so the first `k` records of an export of `count ≥ k` are the export of `k`:
+/// stream, so the first `k` records of an export of `count ≥ k` are the export of `k` —
+/// except for moons, circles and blobs, which draw scikit-learn's design of `count` points
+/// (evenly spaced, balanced, shuffled; `SyntheticPoints`), so that an export of `T` is a run's
+/// training set of `--samples T` but not the start of a longer export:
 /// - a generative dataset: replicate 1's generation-1 real training set of
 ///   `collapse generative --model M --dataset X --seed S` (`--model` picks M; the default is the
 ///   model whose default dataset X is, else the catalogue's first model of X's kind). With
@@ -44,7 +47,7 @@ public enum DataExport {
     /// The generative datasets that are built in (every `--dataset` but csv and corpus), then
     /// the neural models' data.
     public static let datasets: [Dataset] = GenerativeFamily.datasets.compactMap { d in
-        guard let built = GenerativeFamily.builtInDataset(d.name, { _ in nil }) else { return nil }
+        guard let built = (try? GenerativeFamily.builtInDataset(d.name, { _ in nil })) ?? nil else { return nil }
         let options = ["model"] + d.options
         switch built.kind {
         case .points:
@@ -110,12 +113,17 @@ public enum DataExport {
     public static func export(_ request: Request) throws -> Export {
         let (d, count, values) = try resolve(request)
         let s = request.seed
-        if let built = GenerativeFamily.builtInDataset(d.name, { values[$0] }) {
+        if let built = try generativeDataset(d.name, values) {
             let model = try generativeModel(d.name, built.kind, values["model"]?.textValue)
             var rng = GenerativeExperiment.realTrainingStream(seed: s, model: model, dataset: d.name)
             let records = GenerativeExperiment.draw(built, count: count, using: &rng)!
-            return Export(dataset: d, count: count, bytes: Array(encode(records).utf8),
-                          source: "replicate 1's real training stream of collapse generative --model \(model) --dataset \(d.name) --seed \(s)")
+            var source = "replicate 1's real training stream of collapse generative --model \(model) --dataset \(d.name) --seed \(s)"
+            if case let .points(.blobs, dimension, options) = built {
+                // scikit-learn draws the centres per call; ours are fixed, so say which they are.
+                source += "; blob centres " + SyntheticPoints.blobCentres(options, dimension: dimension)
+                    .map { "(" + $0.map(\.description).joined(separator: ", ") + ")" }.joined(separator: ", ")
+            }
+            return Export(dataset: d, count: count, bytes: Array(encode(records).utf8), source: source)
         }
         var rng = Xoshiro256StarStar(seed: s, stream: [NeuralStreams.data])
         let bytes: [UInt8], source: String
@@ -156,10 +164,18 @@ public enum DataExport {
             case let .failure(e): throw SpecError("\(p.flag): \(e.message)")
             }
         }
-        if let built = GenerativeFamily.builtInDataset(d.name, { values[$0] }) {
+        if let built = try generativeDataset(d.name, values) {
             _ = try generativeModel(d.name, built.kind, values["model"]?.textValue)
         }
         return (d, count, values)
+    }
+
+    /// The built-in generative dataset `name` with the checked option `values` (nil for the
+    /// neural data); a bad `--center-box` is a `SpecError`.
+    static func generativeDataset(_ name: String, _ values: [String: ParameterValue]) throws -> GenerativeDataset? {
+        do { return try GenerativeFamily.builtInDataset(name, { values[$0] }) } catch let e as ParameterError {
+            throw SpecError("--\(e.key.map { $0.replacingOccurrences(of: "_", with: "-") } ?? "dataset"): \(e.message)")
+        }
     }
 
     /// The model whose stream a generative dataset is drawn from: `--model`, which must fit it,

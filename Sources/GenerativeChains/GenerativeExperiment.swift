@@ -45,7 +45,9 @@ public enum DatasetRecords: Sendable, Equatable {
 
 /// The real data of the experiment.
 public enum GenerativeDataset: Sendable {
-    case points(SyntheticPoints, dimension: Int)
+    /// A synthetic point dataset with its parameters (`PointOptions`; `dimension` applies to
+    /// gaussian and blobs).
+    case points(SyntheticPoints, dimension: Int, options: PointOptions = .init())
     /// Zipf law `p_i ∝ i^{−s}` on `K` symbols.
     case zipf(support: Int, exponent: Double)
     case poisson(rate: Double)
@@ -58,7 +60,7 @@ public enum GenerativeDataset: Sendable {
 
     public var name: String {
         switch self {
-        case let .points(p, _): return p.rawValue
+        case let .points(p, _, _): return p.rawValue
         case .zipf: return "zipf"
         case .poisson: return "poisson"
         case .markov: return "markov"
@@ -171,7 +173,7 @@ public struct GenerativeExperiment: Sendable {
     /// generator in turn, so the first `k` of `count` records are the draw of `k`.
     public static func draw<G: RandomNumberGenerator>(_ dataset: GenerativeDataset, count: Int, using rng: inout G) -> DatasetRecords? {
         switch dataset {
-        case let .points(p, d): return .points(p.draw(count: count, dimension: d, using: &rng))
+        case let .points(p, d, o): return .points(p.draw(count: count, dimension: d, options: o, using: &rng))
         case let .zipf(k, s): return .integers(zipfSymbols(cumulative(CategoricalChainTheory.zipf(support: k, exponent: s)), count: count, using: &rng))
         case let .poisson(rate): return .integers(poissonCounts(rate: rate, count: count, using: &rng))
         case let .markov(v, l): return .sequences(SyntheticMarkov.truth(vocabulary: v).sequences(count: count, length: l, using: &rng))
@@ -194,13 +196,13 @@ public struct GenerativeExperiment: Sendable {
     /// The metrics reported for this model and dataset, in CSV order (`nll` first).
     public var metricNames: [String] {
         switch (model, dataset) {
-        case let (.gaussian, .points(p, d)):
-            let t = p.truth(dimension: d)
+        case let (.gaussian, .points(p, d, o)):
+            let t = p.truth(dimension: d, options: o, count: samples)
             return ["nll", "total_variance"] + (t != nil ? ["mean_error"] : []) + (t?.isGaussian == true ? ["w2"] : [])
         case (.gaussian, _), (.kde, _):
             return ["nll", "total_variance"]
-        case let (.mixture(k, _, _, _, _), .points(p, d)):
-            return ["nll", "total_variance"] + (p.truth(dimension: d)?.mixture?.weights.count == k ? ["component_mean_error"] : [])
+        case let (.mixture(k, _, _, _, _), .points(p, d, o)):
+            return ["nll", "total_variance"] + (p.truth(dimension: d, options: o, count: samples)?.mixture?.weights.count == k ? ["component_mean_error"] : [])
         case (.mixture, _):
             return ["nll", "total_variance"]
         case (.categorical, _):
@@ -240,8 +242,13 @@ public struct GenerativeExperiment: Sendable {
                         return truth.totalVariance * (replace ? GaussianFittingTheory.varianceRatio(estimator, generation: n, samples: t)
                                                       : GaussianFittingTheory.accumulateVarianceRatio(estimator, generation: n, samples: t))
                     case "mean_error":
-                        return truth.totalVariance * (replace ? GaussianFittingTheory.meanErrorRatio(estimator, generation: n, samples: t)
-                                                      : GaussianFittingTheory.accumulateMeanErrorRatio(estimator, generation: n, samples: t))
+                        let iid = truth.totalVariance * (replace ? GaussianFittingTheory.meanErrorRatio(estimator, generation: n, samples: t)
+                                                         : GaussianFittingTheory.accumulateMeanErrorRatio(estimator, generation: n, samples: t))
+                        // Both ratios' first term, 1/M, is the real data's E‖X̄ − μ‖² = tr Σ/M; the
+                        // rest is the chain's own sampling (a martingale's increments, uncorrelated
+                        // with X̄ − μ). A design's X̄ has its own spread (`realMeanError`).
+                        guard let real = truth.realMeanError else { return iid }
+                        return iid - truth.totalVariance / Double(t) + real
                     default: return nil
                     }
                 })
@@ -365,13 +372,13 @@ public struct GenerativeExperiment: Sendable {
     }
 
     var pointTruth: PointTruth? {
-        if case let .points(p, d) = dataset { return p.truth(dimension: d) }
+        if case let .points(p, d, o) = dataset { return p.truth(dimension: d, options: o, count: samples) }
         return nil
     }
 
     var pointDimension: Int {
         switch dataset {
-        case let .points(p, d): return p == .gaussian ? d : 2
+        case let .points(p, d, _): return p.pointDimension(d)
         case let .userPoints(s): return s.dimension
         default: preconditionFailure("not a point dataset")
         }
@@ -380,8 +387,8 @@ public struct GenerativeExperiment: Sendable {
     /// Real, test and fresh data of a point dataset in replicate `r`.
     func pointData(_ r: Int) -> ReplicateData<PointSet> {
         switch dataset {
-        case let .points(p, d):
-            return syntheticData(r) { count, rng in p.draw(count: count, dimension: d, using: &rng) }
+        case let .points(p, d, o):
+            return syntheticData(r) { count, rng in p.draw(count: count, dimension: d, options: o, using: &rng) }
         case let .userPoints(all):
             return userData(all, r)
         default: preconditionFailure("not a point dataset")

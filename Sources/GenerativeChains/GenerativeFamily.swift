@@ -21,7 +21,7 @@ public struct GenerativeFamily: ExperimentFamily {
         .init(name: "gaussian", kind: .points, defaultDataset: "gaussian",
               summary: "multivariate Gaussian, moments fit (MLE or unbiased covariance; proof G3)", options: ["covariance"]),
         .init(name: "kde", kind: .points, defaultDataset: "moons",
-              summary: "Gaussian kernel density estimate (bandwidth Scott, Silverman or fixed)", options: ["bandwidth"]),
+              summary: "Gaussian kernel density estimate (bandwidth Scott, Silverman, scikit-learn's scalar Scott or Silverman, or fixed)", options: ["bandwidth"]),
         .init(name: "gmm", kind: .points, defaultDataset: "blobs",
               summary: "Gaussian mixture by EM (k-means++ starts, restarts, variance floor)",
               options: ["components", "restarts", "max_iterations", "variance_floor"]),
@@ -39,11 +39,17 @@ public struct GenerativeFamily: ExperimentFamily {
     }
 
     public static let datasets: [DatasetInfo] = [
-        .init(name: "gaussian", kind: .points, summary: "N(0, Σ) in d dimensions, Σ_ij = 0.5^|i−j| (truth known)", options: ["dimension"]),
-        .init(name: "blobs", kind: .points, summary: "3 Gaussian blobs in 2-D, σ = 0.5, centres on a circle of radius 3 (truth known)", options: []),
-        .init(name: "circles", kind: .points, summary: "2 concentric circles in 2-D, radii 1 and 0.5, noise 0.05 (moments known)", options: []),
-        .init(name: "moons", kind: .points, summary: "two moons in 2-D, noise 0.1 (moments known)", options: []),
-        .init(name: "swiss-roll", kind: .points, summary: "2-D Swiss roll spiral, noise 0.1", options: []),
+        .init(name: "gaussian", kind: .points, summary: "N(0, Σ) in d dimensions, Σ_ij = 0.5^|i−j|, or N(0, vI) with --variance v (truth known)",
+              options: ["dimension", "variance"]),
+        .init(name: "blobs", kind: .points,
+              summary: "scikit-learn's make_blobs: 3 centres uniform in (−10, 10)^d (fixed seed), σ = 1, points split evenly (truth known)",
+              options: ["dimension", "centers", "cluster_std", "center_box"]),
+        .init(name: "circles", kind: .points,
+              summary: "scikit-learn's make_circles: halves on circles of radii 1 and factor 0.8, evenly spaced, noise 0 (moments known)",
+              options: ["noise", "factor"]),
+        .init(name: "moons", kind: .points, summary: "scikit-learn's make_moons: two half circles, evenly spaced, halves balanced, noise 0 (moments known)",
+              options: ["noise"]),
+        .init(name: "swiss-roll", kind: .points, summary: "2-D Swiss roll spiral (not scikit-learn's 3-D make_swiss_roll), noise 0.1", options: ["noise"]),
         .init(name: "csv", kind: .points, summary: "your CSV of points (--data FILE): one point per line, optional header", options: ["data"]),
         .init(name: "zipf", kind: .symbols, summary: "Zipf law p_i ∝ i^−s on K symbols (truth known)", options: ["support", "exponent"]),
         .init(name: "poisson", kind: .counts, summary: "Poisson(λ) counts (truth known)", options: ["rate"]),
@@ -69,7 +75,7 @@ public struct GenerativeFamily: ExperimentFamily {
                       help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5)."),
             Parameter("repeats", .integer(2...100_000_000), role: .axis, default: [.integer(100)], help: "Replicates R (≥ 2), comma-separated."),
             Parameter("covariance", .choice(["mle", "unbiased"]), help: "gaussian: mle (divide by T, the default) or unbiased (T − 1)."),
-            Parameter("bandwidth", .text, help: "kde: scott (default), silverman, or a fixed bandwidth h > 0 (kernel h²I)."),
+            Parameter("bandwidth", .text, help: "kde: scott (default) or silverman (kernel f²Σ̂, scipy's gaussian_kde), sklearn-scott or sklearn-silverman (kernel h²I, scikit-learn's KernelDensity), or a fixed bandwidth h > 0 (kernel h²I)."),
             Parameter("components", .integer(1...100), role: .axis, help: "gmm: mixture components K (default 3)."),
             Parameter("restarts", .integer(1...100), role: .axis, help: "gmm: k-means++ starts per fit (default 1; the previous fit is also tried as a start)."),
             Parameter("max_iterations", .integer(1...100_000), role: .axis, help: "gmm: EM iterations per start at most (default 200)."),
@@ -77,7 +83,17 @@ public struct GenerativeFamily: ExperimentFamily {
             Parameter("smoothing", .real(lower: 0, upper: 1e6, lowerOpen: false), role: .axis,
                       help: "categorical (default 0) and ngram (default 0.1): add-k pseudo-count ≥ 0."),
             Parameter("order", .integer(1...8), role: .axis, help: "ngram: n (default 2, a bigram model)."),
-            Parameter("dimension", .integer(1...100), role: .axis, help: "gaussian dataset: dimension d (default 2)."),
+            Parameter("dimension", .integer(1...100), role: .axis, help: "gaussian and blobs datasets: dimension d (default 2)."),
+            Parameter("variance", .real(lower: 0, upper: 1e6, lowerOpen: true), role: .axis,
+                      help: "gaussian dataset: isotropic variance v, law N(0, vI) (default: Σ_ij = 0.5^|i−j|)."),
+            Parameter("noise", .real(lower: 0, upper: 1000, lowerOpen: false), role: .axis,
+                      help: "moons, circles (default 0, scikit-learn's), swiss-roll (default 0.1): Gaussian noise s.d. per coordinate."),
+            Parameter("factor", .real(lower: 0, upper: 1, lowerOpen: false, upperOpen: true), role: .axis,
+                      help: "circles: inner radius / outer radius, in [0, 1) (default 0.8, scikit-learn's)."),
+            Parameter("centers", .integer(1...100), role: .axis, help: "blobs: number of centres (default 3, scikit-learn's)."),
+            Parameter("cluster_std", .real(lower: 0, upper: 1e6, lowerOpen: true), role: .axis,
+                      help: "blobs: each blob's s.d. per coordinate (default 1, scikit-learn's)."),
+            Parameter("center_box", .text, help: "blobs: LOW,HIGH, the box the centres are drawn uniformly in (default -10,10, scikit-learn's)."),
             Parameter("support", .integer(1...10_000_000), role: .axis, help: "zipf: number of symbols K (default 20)."),
             Parameter("exponent", .real(lower: 0, upper: 100, lowerOpen: false), role: .axis, help: "zipf: exponent s ≥ 0 (default 1.1)."),
             Parameter("rate", .real(lower: 0, upper: 1000, lowerOpen: true), role: .axis, help: "poisson: rate λ in (0, 1000] (default 4)."),
@@ -124,9 +140,11 @@ public struct GenerativeFamily: ExperimentFamily {
             switch raw {
             case "scott": return .kde(.scott)
             case "silverman": return .kde(.silverman)
+            case "sklearn-scott": return .kde(.sklearnScott)
+            case "sklearn-silverman": return .kde(.sklearnSilverman)
             default:
                 guard let h = Double(raw), h.isFinite, h > 0, h <= 1e6 else {
-                    throw ParameterError(key: "bandwidth", message: "'\(raw)' is not scott, silverman or a number in (0, 1e6]")
+                    throw ParameterError(key: "bandwidth", message: "'\(raw)' is not scott, silverman, sklearn-scott, sklearn-silverman or a number in (0, 1e6]")
                 }
                 return .kde(.fixed(h))
             }
@@ -160,16 +178,23 @@ public struct GenerativeFamily: ExperimentFamily {
     }
 
     /// The built-in dataset `name` (nil for csv, corpus and unknown names) with its options:
-    /// `value(key)` is the checked value of a dataset option, nil for its default.
-    public static func builtInDataset(_ name: String, _ value: (String) -> ParameterValue?) -> GenerativeDataset? {
+    /// `value(key)` is the checked value of a dataset option, nil for its default. Throws a
+    /// `ParameterError` for a bad `--center-box`.
+    public static func builtInDataset(_ name: String, _ value: (String) -> ParameterValue?) throws -> GenerativeDataset? {
         func int(_ key: String, _ fallback: Int) -> Int { value(key)?.intValue ?? fallback }
         func real(_ key: String, _ fallback: Double) -> Double { value(key)?.doubleValue ?? fallback }
+        func points(_ p: SyntheticPoints) throws -> GenerativeDataset {
+            var o = PointOptions(noise: value("noise")?.doubleValue, factor: real("factor", 0.8), centers: int("centers", 3),
+                                 clusterSD: real("cluster_std", 1), variance: value("variance")?.doubleValue)
+            if let box = value("center_box")?.textValue { (o.centerLow, o.centerHigh) = try centerBox(box) }
+            return .points(p, dimension: int("dimension", 2), options: o)
+        }
         switch name {
-        case "gaussian": return .points(.gaussian, dimension: int("dimension", 2))
-        case "blobs": return .points(.blobs, dimension: 2)
-        case "circles": return .points(.circles, dimension: 2)
-        case "moons": return .points(.moons, dimension: 2)
-        case "swiss-roll": return .points(.swissRoll, dimension: 2)
+        case "gaussian": return try points(.gaussian)
+        case "blobs": return try points(.blobs)
+        case "circles": return try points(.circles)
+        case "moons": return try points(.moons)
+        case "swiss-roll": return try points(.swissRoll)
         case "zipf": return .zipf(support: int("support", 20), exponent: real("exponent", 1.1))
         // The Poisson sampler costs O(λ) per draw, so λ is capped at 1000.
         case "poisson": return .poisson(rate: real("rate", 4))
@@ -178,8 +203,17 @@ public struct GenerativeFamily: ExperimentFamily {
         }
     }
 
+    /// `--center-box LOW,HIGH`: two finite numbers, `LOW < HIGH`, within ±1e6.
+    public static func centerBox(_ text: String) throws -> (Double, Double) {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let lo = parts[0], let hi = parts[1], lo.isFinite, hi.isFinite, lo < hi, lo >= -1e6, hi <= 1e6 else {
+            throw ParameterError(key: "center_box", message: "'\(text)' is not LOW,HIGH with LOW < HIGH, both in [-1e6, 1e6] (e.g. -10,10)")
+        }
+        return (lo, hi)
+    }
+
     func datasetSpec(_ spec: ExperimentSpec, _ d: DatasetInfo) throws -> GenerativeDataset {
-        if let builtIn = Self.builtInDataset(d.name, { spec.one($0) }) { return builtIn }
+        if let builtIn = try Self.builtInDataset(d.name, { spec.one($0) }) { return builtIn }
         switch d.name {
         case "csv":
             let (text, path) = try dataText(spec, d)
@@ -244,7 +278,7 @@ public struct GenerativeFamily: ExperimentFamily {
         if fitsCovariance, let d = Self.pointDimension(data), t <= d {
             let source: String
             switch data {
-            case let .points(p, _): source = p == .gaussian ? " (--dimension)" : " (--dataset \(p.rawValue) is 2-D)"
+            case let .points(p, _, _): source = p == .gaussian || p == .blobs ? " (--dimension)" : " (--dataset \(p.rawValue) is 2-D)"
             default: source = " (the columns of --data \(spec.one("data")?.textValue ?? ""))"
             }
             throw ParameterError(key: "samples", value: String(t), message: "the fitted covariance of T points in d = \(d) dimensions is singular unless T > d\(source); use --samples ≥ \(d + 1)")
@@ -287,7 +321,7 @@ public struct GenerativeFamily: ExperimentFamily {
     /// The dimension of a point dataset's points (nil for other data).
     public static func pointDimension(_ data: GenerativeDataset) -> Int? {
         switch data {
-        case let .points(p, d): return p == .gaussian ? d : 2
+        case let .points(p, d, _): return p.pointDimension(d)
         case let .userPoints(s): return s.dimension
         default: return nil
         }
@@ -304,8 +338,8 @@ public struct GenerativeFamily: ExperimentFamily {
         guard let m = try? modelInfo(s), let d = try? datasetInfo(s, m) else { return 0 }
         let perPoint: Double
         switch d.name {
-        case "gaussian": perPoint = 8 * Double(int(s, "dimension", 2))
-        case "blobs", "circles", "moons", "swiss-roll": perPoint = 16
+        case "gaussian", "blobs": perPoint = 8 * Double(int(s, "dimension", 2))
+        case "circles", "moons", "swiss-roll": perPoint = 16
         case "csv": perPoint = 8 * 100   // the file's columns are unknown until it is read; 100 is generous
         case "markov", "corpus": perPoint = 4 * Double(int(s, "sequence_length", 20))
         default: perPoint = 8
@@ -346,7 +380,18 @@ public struct GenerativeFamily: ExperimentFamily {
         case let .ngram(order, smoothing): out += [("order", .int(order)), ("smoothing", .double(smoothing))]
         }
         switch e.dataset {
-        case let .points(p, d): if p == .gaussian { out.append(("dimension", .int(d))) }
+        case let .points(p, d, o):
+            if p == .gaussian || p == .blobs { out.append(("dimension", .int(d))) }
+            switch p {
+            case .gaussian: if let v = o.variance { out.append(("variance", .double(v))) }
+            case .blobs:
+                out += [("centers", .int(o.centers)), ("cluster_std", .double(o.clusterSD)),
+                        ("center_box", .array([.double(o.centerLow), .double(o.centerHigh)])),
+                        ("blob_centres", .array(SyntheticPoints.blobCentres(o, dimension: d).map { .array($0.map(JSONValue.double)) }))]
+            case .circles: out += [("noise", .double(o.noise(p))), ("factor", .double(o.factor))]
+            case .moons: out.append(("noise", .double(o.noise(p))))
+            case .swissRoll: if o.noise != nil { out.append(("noise", .double(o.noise(p)))) }
+            }
         case let .zipf(k, s): out += [("support", .int(k)), ("exponent", .double(s))]
         case let .poisson(l): out.append(("rate", .double(l)))
         case let .markov(v, l): out += [("vocabulary", .int(v)), ("sequence_length", .int(l))]

@@ -4,11 +4,16 @@ import Randomness
 
 /// A Gaussian kernel density estimate `p̂(x) = (1/n) Σᵢ N(x; xᵢ, H)` over the `n` training points.
 ///
-/// The kernel covariance `H` follows `scipy.stats.gaussian_kde`: `H = f²·Σ̂` with `Σ̂` the
-/// unbiased sample covariance of the training points and the factor
-/// - Scott (1992): `f = n^(−1/(d+4))`;
-/// - Silverman (1986): `f = (n(d + 2)/4)^(−1/(d+4))`;
-/// or a fixed bandwidth `h` with `H = h²I`. Sampling picks a training point uniformly and adds
+/// The kernel covariance `H` is one of
+/// - `scott`, `silverman`: the multivariate rules of `scipy.stats.gaussian_kde`, `H = f²·Σ̂`
+///   with `Σ̂` the unbiased sample covariance of the training points and the factor
+///   Scott (1992) `f = n^(−1/(d+4))` or Silverman (1986) `f = (n(d + 2)/4)^(−1/(d+4))`;
+/// - `sklearn-scott`, `sklearn-silverman`: scikit-learn's `KernelDensity(bandwidth="scott")`
+///   and `"silverman"` (`sklearn/neighbors/_kde.py`), the same factors as a scalar bandwidth
+///   on the raw coordinates, `H = h²I` with `h = n^(−1/(d+4))` or `(n(d + 2)/4)^(−1/(d+4))`
+///   (so not scale-equivariant: the data's units set the smoothing);
+/// - a fixed bandwidth `h`, `H = h²I`.
+/// Sampling picks a training point uniformly and adds
 /// `N(0, H)` noise, so each refit adds `H` to the spread: the fit's covariance is
 /// `Σ̂_MLE + H` (see `totalVariance`).
 ///
@@ -21,15 +26,21 @@ public struct KernelDensityModel: GenerativeModel, Sendable {
 
     public enum Bandwidth: Sendable, Equatable {
         case fixed(Double)
+        /// `H = f²Σ̂`, Scott's factor (scipy's `gaussian_kde`).
         case scott
+        /// `H = f²Σ̂`, Silverman's factor (scipy's `gaussian_kde`).
         case silverman
+        /// `H = h²I`, `h = n^(−1/(d+4))` (scikit-learn's `KernelDensity(bandwidth="scott")`).
+        case sklearnScott
+        /// `H = h²I`, `h = (n(d + 2)/4)^(−1/(d+4))` (scikit-learn's `"silverman"`).
+        case sklearnSilverman
 
         /// The factor `f` (or `h`) for `n` points in `d` dimensions.
         public func factor(count n: Int, dimension d: Int) -> Double {
             switch self {
             case let .fixed(h): return h
-            case .scott: return pow(Double(n), -1 / Double(d + 4))
-            case .silverman: return pow(Double(n) * Double(d + 2) / 4, -1 / Double(d + 4))
+            case .scott, .sklearnScott: return pow(Double(n), -1 / Double(d + 4))
+            case .silverman, .sklearnSilverman: return pow(Double(n) * Double(d + 2) / 4, -1 / Double(d + 4))
             }
         }
 
@@ -38,6 +49,8 @@ public struct KernelDensityModel: GenerativeModel, Sendable {
             case let .fixed(h): return "fixed(\(h))"
             case .scott: return "scott"
             case .silverman: return "silverman"
+            case .sklearnScott: return "sklearn-scott"
+            case .sklearnSilverman: return "sklearn-silverman"
             }
         }
     }
@@ -72,7 +85,7 @@ public struct KernelDensityModel: GenerativeModel, Sendable {
         dataTotalVariance = (0..<d).reduce(0) { $0 + scatter[$1 * d + $1] } / Double(n)
         let f = bandwidth.factor(count: n, dimension: d)
         switch bandwidth {
-        case .fixed:
+        case .fixed, .sklearnScott, .sklearnSilverman:
             var h = [Double](repeating: 0, count: d * d)
             for j in 0..<d { h[j * d + j] = f * f }
             kernelCovariance = h
@@ -152,7 +165,8 @@ public struct KernelDensityModel: GenerativeModel, Sendable {
 
     /// `E tr Cov(p̂_n)` under replace with `M` points per generation, `q = (M − 1)/M`, from truth
     /// total variance `v = tr Σ`. The MLE scatter of `M` draws from any law of covariance `C`
-    /// has mean `qC`, and `Cov(p̂) = Σ̂_MLE + H`, so with `H = h²I` (fixed)
+    /// has mean `qC`, and `Cov(p̂) = Σ̂_MLE + H`, so with `H = h²I` (fixed, or scikit-learn's
+    /// scalar rules with `h` at `n = M`)
     /// `E tr Cov(p̂_n) = qⁿv + d·h²·(1 − qⁿ)/(1 − q)`, and with `H = f²Σ̂_unbiased = (f²/q)Σ̂_MLE`
     /// (Scott, Silverman; `f` at `n = M`) `E Cov(p̂_n) = (q + f²)·E Cov(p̂_{n−1})`, so
     /// `E tr Cov(p̂_n) = (q + f²)ⁿ v`: the spread grows geometrically whenever `f² > 1/M`
@@ -165,7 +179,7 @@ public struct KernelDensityModel: GenerativeModel, Sendable {
         let q = Double(m - 1) / Double(m), qn = pow(q, Double(n))
         let f = bandwidth.factor(count: m, dimension: d)
         switch bandwidth {
-        case .fixed: return qn * v + Double(d) * f * f * (1 - qn) / (1 - q)
+        case .fixed, .sklearnScott, .sklearnSilverman: return qn * v + Double(d) * f * f * (1 - qn) / (1 - q)
         case .scott, .silverman: return pow(q + f * f, Double(n)) * v
         }
     }

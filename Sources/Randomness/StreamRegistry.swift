@@ -59,6 +59,9 @@ public enum StreamRegistry {
 
     /// The fixed seed of the `markov` dataset's transition matrix ("markov"): [vocabulary].
     public static let markovTruthSeed: UInt64 = 0x6D61_726B_6F76
+    /// The fixed seed of the `blobs` dataset's centres ("blobs"): [centers, dimension,
+    /// low.bitPattern, high.bitPattern].
+    public static let blobCentresSeed: UInt64 = 0x62_6C6F_6273
 
     // MARK: External trainers: ["extern", purpose, replicate(, generation)]
 

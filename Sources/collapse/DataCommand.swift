@@ -20,7 +20,8 @@ struct DataCommand: ParsableCommand {
         file gives the built-in records exactly (glyphs at their 8 bits). The seed: a generative dataset is drawn from the \
         stream of replicate 1's real training set of `collapse generative --model M --dataset X \
         --seed S` (--model picks M; default: the model whose default dataset X is, else the first \
-        that fits), so its first T records are that training set; a neural dataset is the built-in \
+        that fits), so its first T records are that training set (moons, circles and blobs: scikit-learn's design of \
+        --count points, so an export of T is that training set but not the start of a longer export); a neural dataset is the built-in \
         data stream of `collapse neural MODEL --seed S`, training records first, then held-out ones \
         (stories follow --preset's length bound). The same seed gives the same bytes. The file is \
         written atomically; an existing file is replaced only with --force; nothing is written on error.
@@ -46,7 +47,13 @@ struct DataCommand: ParsableCommand {
 
     @Option(name: .customLong("model"), parsing: .unconditional, help: "Generative datasets: the model whose real-data stream is drawn.")
     var model: String?
-    @Option(name: .customLong("dimension"), parsing: .unconditional, help: "gaussian: dimension d (default 2).") var dimension: String?
+    @Option(name: .customLong("dimension"), parsing: .unconditional, help: "gaussian, blobs: dimension d (default 2).") var dimension: String?
+    @Option(name: .customLong("variance"), parsing: .unconditional, help: "gaussian: isotropic variance v, law N(0, vI).") var variance: String?
+    @Option(name: .customLong("noise"), parsing: .unconditional, help: "moons, circles (default 0), swiss-roll (default 0.1): noise s.d.") var noise: String?
+    @Option(name: .customLong("factor"), parsing: .unconditional, help: "circles: inner / outer radius in [0, 1) (default 0.8).") var factor: String?
+    @Option(name: .customLong("centers"), parsing: .unconditional, help: "blobs: number of centres (default 3).") var centers: String?
+    @Option(name: .customLong("cluster-std"), parsing: .unconditional, help: "blobs: blob s.d. (default 1).") var clusterStd: String?
+    @Option(name: .customLong("center-box"), parsing: .unconditional, help: "blobs: LOW,HIGH box of the centres (default -10,10).") var centerBox: String?
     @Option(name: .customLong("support"), parsing: .unconditional, help: "zipf: symbols K (default 20).") var support: String?
     @Option(name: .customLong("exponent"), parsing: .unconditional, help: "zipf: exponent s (default 1.1).") var exponent: String?
     @Option(name: .customLong("rate"), parsing: .unconditional, help: "poisson: rate λ (default 4).") var rate: String?
@@ -60,7 +67,8 @@ struct DataCommand: ParsableCommand {
         guard let count else { throw ValidationError("--count is required (records to write)") }
         guard let output else { throw ValidationError("--output is required (the file to write)") }
         let options = ["model": model, "dimension": dimension, "support": support, "exponent": exponent, "rate": rate,
-                       "vocabulary": vocabulary, "sequence_length": sequenceLength, "preset": preset].compactMapValues { $0 }
+                       "vocabulary": vocabulary, "sequence_length": sequenceLength, "preset": preset,
+                       "variance": variance, "noise": noise, "factor": factor, "centers": centers, "cluster_std": clusterStd, "center_box": centerBox].compactMapValues { $0 }
         let given = try seed.map(RunOptions.seed)
         var request = DataExport.Request(dataset: dataset, count: count, seed: 0, options: options)
         try usage { try DataExport.check(request); try DataExport.checkOutput(output, force: force) }

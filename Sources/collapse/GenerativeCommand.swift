@@ -71,7 +71,7 @@ struct GenerativeCommand: ParsableCommand {
     // Model options.
     @Option(name: .customLong("covariance"), parsing: .unconditional, help: "gaussian: mle (divide by T, the default) or unbiased (T − 1).")
     var covariance: String?
-    @Option(name: .customLong("bandwidth"), parsing: .unconditional, help: "kde: scott (default), silverman, or a fixed bandwidth h > 0 (kernel h²I).")
+    @Option(name: .customLong("bandwidth"), parsing: .unconditional, help: "kde: scott (default) or silverman (kernel f²Σ̂, scipy's gaussian_kde), sklearn-scott or sklearn-silverman (kernel h²I, scikit-learn's KernelDensity), or a fixed bandwidth h > 0 (kernel h²I).")
     var bandwidth: String?
     @Option(name: .customLong("components"), parsing: .unconditional, help: "gmm: mixture components K (default 3); comma-separated for a grid.")
     var components: String?
@@ -87,8 +87,20 @@ struct GenerativeCommand: ParsableCommand {
     var order: String?
 
     // Dataset options.
-    @Option(name: .customLong("dimension"), parsing: .unconditional, help: "gaussian dataset: dimension d (default 2).")
+    @Option(name: .customLong("dimension"), parsing: .unconditional, help: "gaussian and blobs datasets: dimension d (default 2).")
     var dimension: String?
+    @Option(name: .customLong("variance"), parsing: .unconditional, help: "gaussian dataset: isotropic variance v, law N(0, vI) (default: Σ_ij = 0.5^|i−j|).")
+    var variance: String?
+    @Option(name: .customLong("noise"), parsing: .unconditional, help: "moons, circles (default 0, scikit-learn's), swiss-roll (default 0.1): Gaussian noise s.d. per coordinate.")
+    var noise: String?
+    @Option(name: .customLong("factor"), parsing: .unconditional, help: "circles: inner radius / outer radius, in [0, 1) (default 0.8, scikit-learn's).")
+    var factor: String?
+    @Option(name: .customLong("centers"), parsing: .unconditional, help: "blobs: number of centres (default 3, scikit-learn's).")
+    var centers: String?
+    @Option(name: .customLong("cluster-std"), parsing: .unconditional, help: "blobs: each blob's s.d. per coordinate (default 1, scikit-learn's).")
+    var clusterStd: String?
+    @Option(name: .customLong("center-box"), parsing: .unconditional, help: "blobs: LOW,HIGH, the box the centres are drawn uniformly in (default -10,10, scikit-learn's).")
+    var centerBox: String?
     @Option(name: .customLong("support"), parsing: .unconditional, help: "zipf: number of symbols K (default 20).")
     var support: String?
     @Option(name: .customLong("exponent"), parsing: .unconditional, help: "zipf: exponent s ≥ 0 (default 1.1).")
@@ -112,6 +124,7 @@ struct GenerativeCommand: ParsableCommand {
             ("regimes", regimes), ("real_fraction", realFraction), ("repeats", repeats), ("covariance", covariance),
             ("bandwidth", bandwidth), ("components", components), ("restarts", restarts), ("max_iterations", maxIterations),
             ("variance_floor", varianceFloor), ("smoothing", smoothing), ("order", order), ("dimension", dimension),
+            ("variance", variance), ("noise", noise), ("factor", factor), ("centers", centers), ("cluster_std", clusterStd), ("center_box", centerBox),
             ("support", support), ("exponent", exponent), ("rate", rate), ("vocabulary", vocabulary),
             ("sequence_length", sequenceLength), ("data", data),
         ]

@@ -135,26 +135,30 @@ final class FitTests: XCTestCase {
         XCTAssertEqual(try two.squaredDistance(mean: [0, 0], covariance: [1, 0, 0, 9]), 0, accuracy: 1e-12)
     }
 
-    /// EM recovers the three blobs from 3000 points: the matched component means within the
-    /// sampling error (E Σ_k‖μ̂_k − μ_k‖² = Σ_k tr Σ_k/n_k ≈ 1.5·10⁻³; its 1 − 10⁻⁶ quantile is
+    /// EM recovers the three blobs (scikit-learn's defaults: σ = 1, centres in (−10, 10)², here
+    /// at least 5σ apart) from 3000 points: the matched component means within the
+    /// sampling error (E Σ_k‖μ̂_k − μ_k‖² = Σ_k tr Σ_k/n_k = 6·10⁻³; its 1 − 10⁻⁶ quantile is
     /// below 10× that, as a χ²₆ scaled by the mean has its 1 − 10⁻⁶ quantile at 6.4× the mean),
     /// weights within z·√(w(1 − w)/n), variances within z·σ²√(2/n_k), and a log-likelihood at
     /// least that of its first start alone (the kept fit is the best of its starts).
     func testEMRecoversAKnownMixture() throws {
-        let truth = try XCTUnwrap(SyntheticPoints.blobs.truth(dimension: 2)?.mixture)
-        var rng = Xoshiro256StarStar(seed: 2024, stream: [1])
         let n = 3000
+        let truth = try XCTUnwrap(SyntheticPoints.blobs.truth(dimension: 2, count: n)?.mixture)
+        for a in 0..<3 { for b in 0..<a {
+            XCTAssertGreaterThan(hypot(truth.means[a][0] - truth.means[b][0], truth.means[a][1] - truth.means[b][1]), 5, "centres \(truth.means)")
+        } }
+        var rng = Xoshiro256StarStar(seed: 2024, stream: [1])
         let data = SyntheticPoints.blobs.draw(count: n, dimension: 2, using: &rng)
         var gmm = GaussianMixtureModel(dimension: 2, components: 3, restarts: 3,
                                        initialisation: Xoshiro256StarStar(seed: 2024, stream: [2]))
         try gmm.fit(data)
         let p = try XCTUnwrap(gmm.parameters)
-        let expectedError = 3 * 2 * 0.25 / (Double(n) / 3)
+        let expectedError = 3 * 2 * 1.0 / (Double(n) / 3)
         XCTAssertLessThan(gmm.componentMeanError(truth: truth.means), 10 * expectedError)
         for k in 0..<3 {
             XCTAssertEqual(p.weights[k], 1.0 / 3, accuracy: z * (2.0 / 9 / Double(n)).squareRoot())
-            XCTAssertEqual(p.covariances[k][0], 0.25, accuracy: z * 0.25 * (2 / (Double(n) / 3)).squareRoot() + 1e-6)
-            XCTAssertEqual(p.covariances[k][3], 0.25, accuracy: z * 0.25 * (2 / (Double(n) / 3)).squareRoot() + 1e-6)
+            XCTAssertEqual(p.covariances[k][0], 1, accuracy: z * (2 / (Double(n) / 3)).squareRoot() + 1e-6)
+            XCTAssertEqual(p.covariances[k][3], 1, accuracy: z * (2 / (Double(n) / 3)).squareRoot() + 1e-6)
         }
         // The kept fit is the best of its starts: a model with one restart from the same
         // initialisation stream runs EM from the first of those starts (the same k-means++
@@ -167,9 +171,9 @@ final class FitTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(gmm.trainingLogLikelihood, single.trainingLogLikelihood)
         // The held-out NLL agrees with a direct computation.
         var scored = gmm
-        scored.test = PointSet(dimension: 2, values: [0, 3, 1, -1])
+        scored.test = PointSet(dimension: 2, values: truth.means[0] + truth.means[1])
         var direct = 0.0
-        for (x, y) in [(0.0, 3.0), (1.0, -1.0)] {
+        for (x, y) in [(truth.means[0][0], truth.means[0][1]), (truth.means[1][0], truth.means[1][1])] {
             var s = 0.0
             for k in 0..<3 {
                 let c = p.covariances[k], det = c[0] * c[3] - c[1] * c[2]
