@@ -158,7 +158,7 @@ final class GoldenOutputTests: CLITestCase {
              sha256: "b3737434ffa0459e71c721bdcfd4584e99f5db5192e1b884df29152d34993719"),
         Case(name: "plot-generative", steps: generativeKDE + [["plot", "gen-kde/results.csv", "--output", "kde.svg"]],
              product: .file("kde.svg"),
-             sha256: "dbbed1c62b222a96b53da02cea2dbe6db75fd18013694f761d9cad3569554034"),
+             sha256: "d0eab8bb9f00e6441f37893f05a42f0ebef01988db5b00d72978a5b560bd5dd7"),
         // verify: a few checks of each battery, the printed table.
         Case(name: "verify", steps: [["verify", "--only", "V1,U1,G3,E1", "--threads", "2"]], product: .stdout,
              sha256: "60ca046a4553f66da5e220a58513ff2b18ebcf353e690a8a775467b51dc88d82"),
