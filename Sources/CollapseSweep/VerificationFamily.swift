@@ -220,6 +220,11 @@ extension VerificationFamily {
     /// and false-alarm probability its run recorded in `experiment.toml` beside it (when there
     /// is one), `falseAlarm` overriding the latter. Errors name the file (and line).
     public static func judge(results url: URL, falseAlarm: Double?) throws -> (text: String, verdict: Verdict) {
+        try judge(results: url, falseAlarm: falseAlarm, format: .table)
+    }
+
+    /// The statistics of a results file, its run's seed and the false-alarm probability to judge at.
+    static func recorded(results url: URL, falseAlarm: Double?) throws -> (rows: [(seed: UInt64?, outcome: VerificationSuite.Outcome)], seed: UInt64?, alpha: Double) {
         let document: CSVDocument
         do { document = try CSVReader.read(contentsOf: url) } catch let e as CSVReadError { throw SpecError(e.description) }
         let rows = try outcomes(document)
@@ -230,6 +235,71 @@ extension VerificationFamily {
             throw SpecError("\(url.deletingLastPathComponent().appendingPathComponent(ExperimentRunner.specFile).path): \(error)")
         }
         let alpha = falseAlarm ?? recorded?.one("false_alarm")?.doubleValue ?? 1e-3
-        return report(rows, runSeed: recorded?.seed, falseAlarm: alpha)
+        return (rows, recorded?.seed, alpha)
+    }
+}
+
+extension VerificationFamily {
+    /// What `collapse verify --format` writes to stdout.
+    public enum ReportFormat: String, Sendable, CaseIterable {
+        /// The human table and the verdict line (the default).
+        case table
+        /// The statistics as rows of `results.csv` (its columns, in file order), then `z_threshold`
+        /// (the run's Bonferroni z* = Φ⁻¹(1 − α/(2K)), the same on every row) and `passes`
+        /// (`true` when the row meets its rule at z*); the run passes when every row does.
+        case csv
+        /// One object: `verdict` (`pass`/`fail`), `statistics` K, `failed`, `z_threshold` z*,
+        /// `family_false_alarm` α, `seeds` (the battery seeds in file order, as decimal strings:
+        /// a seed may exceed 2⁵³), and `checks`, one object per statistic with the fields of its
+        /// results row and `passes`.
+        case json
+    }
+
+    /// `rows` (from `outcomes`) rendered in `format`, with the verdict; `runSeed` is the seed of
+    /// rows without a `seed` column. `table` is `report(_:runSeed:falseAlarm:)`'s text.
+    public static func render(_ rows: [(seed: UInt64?, outcome: VerificationSuite.Outcome)], runSeed: UInt64?,
+                              falseAlarm alpha: Double, format: ReportFormat) -> (text: String, verdict: Verdict) {
+        if format == .table { return report(rows, runSeed: runSeed, falseAlarm: alpha) }
+        let verdict = verdict(rows.map(\.outcome), falseAlarm: alpha)
+        let hasSeed = rows.contains { $0.seed != nil }
+        func ruleFields(_ r: VerificationSuite.Outcome.Rule) -> (String, Double?) {
+            switch r {
+            case .twoSided: return ("two-sided", nil)
+            case .oneSided: return ("one-sided", nil)
+            case let .withAllowance(a): return ("allowance", a)
+            }
+        }
+        switch format {
+        case .csv:
+            var text = (LongResults.columns + columns + (hasSeed ? ["seed"] : []) + ["z_threshold", "passes"]).joined(separator: ",") + "\n"
+            for (seed, o) in rows {
+                let point = VerificationSuite.point(o.id)
+                var line = row(o, battery: point?.battery ?? "", repeats: point?.repeats, extra: hasSeed ? [seed.map(String.init) ?? ""] : [])
+                line.removeLast()   // the row's newline
+                text += line + "," + CSVField.number(verdict.threshold) + "," + String(o.passes(threshold: verdict.threshold)) + "\n"
+            }
+            return (text, verdict)
+        default:
+            func number(_ x: Double?) -> JSONValue { x.map(JSONValue.double) ?? .null }
+            var seeds: [UInt64] = []
+            for (seed, _) in rows { let s = seed ?? runSeed ?? 0; if !seeds.contains(s) { seeds.append(s) } }
+            let checks: [JSONValue] = rows.map { seed, o in
+                let point = VerificationSuite.point(o.id), rule = ruleFields(o.rule)
+                return .object([("check", .string(o.id)), ("setting", .string(o.setting)), ("battery", .string(point?.battery ?? "")),
+                                ("seed", (seed ?? runSeed).map { .string(String($0)) } ?? .null),
+                                ("regime", o.regime.map(JSONValue.string) ?? .null), ("generation", .int(o.generation)),
+                                ("metric", .string(o.check)), ("mean", .double(o.mean)), ("std_error", number(o.standardError)),
+                                ("theory", .double(o.target)), ("z", .double(o.z)), ("rule", .string(rule.0)), ("allowance", number(rule.1)),
+                                ("repeats", point.map { .int($0.repeats) } ?? .null), ("passes", .bool(o.passes(threshold: verdict.threshold)))])
+            }
+            let object = JSONValue.object(verdict.manifestEntries + [("seeds", .array(seeds.map { .string(String($0)) })), ("checks", .array(checks))])
+            return (object.rendered() + "\n", verdict)
+        }
+    }
+
+    /// `judge(results:falseAlarm:)` in `format`.
+    public static func judge(results url: URL, falseAlarm: Double?, format: ReportFormat) throws -> (text: String, verdict: Verdict) {
+        let (rows, seed, alpha) = try recorded(results: url, falseAlarm: falseAlarm)
+        return render(rows, runSeed: seed, falseAlarm: alpha, format: format)
     }
 }

@@ -23,7 +23,10 @@ struct VerifyCommand: ParsableCommand {
         The statistics are written to --output (results.csv in the long format, one row per \
         statistic, with check, setting and rule columns; manifest.json with the verdict); the run \
         resumes, shards (`collapse merge` combines them) and keeps finished checks on Ctrl-C like \
-        every run. The table goes to stdout, the run's report to stderr. A shard prints no verdict \
+        every run. stdout gets --format: table (the default: the table and the verdict line), csv \
+        (the statistics as results.csv rows plus z_threshold and passes columns) or json (one object: \
+        verdict, statistics, failed, z_threshold, family_false_alarm, seeds, and checks with their \
+        fields and pass flag); the run's report goes to stderr. A shard prints no verdict \
         (its threshold needs every statistic): merge the shards, then judge the merged file with \
         --results.
         """)
@@ -54,6 +57,10 @@ struct VerifyCommand: ParsableCommand {
     @Flag(name: .customLong("force"), help: "Write into --output even if it holds other files (they are kept).")
     var force = false
 
+    @Option(name: .customLong("format"), parsing: .unconditional,
+            help: "What goes to stdout: table (default), csv (results rows with z_threshold and passes) or json (one object with the verdict and every check).")
+    var format: String?
+
     @OptionGroup var engine: EngineRunOptions
 
     func frontEnd() throws -> EngineFrontEnd {
@@ -68,8 +75,18 @@ struct VerifyCommand: ParsableCommand {
         return try engine.frontEnd(family: VerificationFamily(), flags: flags, runOptions: runOptions, output: output, force: force || replaces)
     }
 
+    /// `--format`, checked.
+    func reportFormat() throws -> VerificationFamily.ReportFormat {
+        guard let format else { return .table }
+        guard let f = VerificationFamily.ReportFormat(rawValue: format) else {
+            throw ValidationError("--format: '\(format)' is not one of \(VerificationFamily.ReportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return f
+    }
+
     func validate() throws {
         if list { return }
+        _ = try reportFormat()
         if results != nil {
             let given = [("--only", only != nil), ("--seeds", seeds != nil), ("--seed", runOptions.seed != nil), ("--output", output != nil),
                          ("--force", force), ("--config", engine.config != nil), ("--shard", engine.shard != nil),
@@ -97,10 +114,11 @@ struct VerifyCommand: ParsableCommand {
         if let results {
             let alpha = try falseAlarmValue()
             let judged: (text: String, verdict: VerificationFamily.Verdict)
-            do { judged = try VerificationFamily.judge(results: URL(fileURLWithPath: results), falseAlarm: alpha) } catch let e as SpecError {
+            let format = try reportFormat()
+            do { judged = try VerificationFamily.judge(results: URL(fileURLWithPath: results), falseAlarm: alpha, format: format) } catch let e as SpecError {
                 throw CLIError("--results: \(e.description)")
             }
-            print(judged.text)
+            print(judged.text, terminator: format == .table ? "\n" : "")
             if !judged.verdict.passes { throw ExitCode(1) }
             return
         }
@@ -117,8 +135,13 @@ struct VerifyCommand: ParsableCommand {
         }
         let rows = try VerificationFamily.outcomes(try CSVReader.read(contentsOf: url))
         let seed = try frontEnd.plan.seed(draw: RunOptions.drawSeed)
-        let report = VerificationFamily.report(rows, runSeed: seed, falseAlarm: alpha)
-        print(report.text + "; " + String(format: "%.1f", Date().timeIntervalSince(started)) + " s")
+        let format = try reportFormat()
+        let report = VerificationFamily.render(rows, runSeed: seed, falseAlarm: alpha, format: format)
+        if format == .table {
+            print(report.text + "; " + String(format: "%.1f", Date().timeIntervalSince(started)) + " s")
+        } else {
+            print(report.text, terminator: "")   // machine-readable: no wall time
+        }
         if !report.verdict.passes { throw ExitCode(1) }
     }
 }

@@ -103,6 +103,8 @@ final class BadInputTests: CLITestCase {
         Case(["simulate", "--design", "fresh", "--regimes", "accumulate-subsample"], ["--design fresh", "accumulate-subsample"], output: true),
         Case(["theory", "--model", "fresh-design", "--dimension", "10", "--samples", "11"], ["--dimension 10", "T ≥ d + 2"]),
         Case(["verify", "--only", "Z1"], ["--only", "Z1"]),
+        Case(["verify", "--format", "xml"], ["--format", "'xml'", "table, csv, json"]),
+        Case(["verify", "--results", "r.csv", "--format", "yaml"], ["--format", "'yaml'", "table, csv, json"]),
         // theory --model exact
         Case(["theory", "--model", "exact", "--ridge=-1"], ["--ridge", "-1", "[0, 1e12]"]),
         Case(["theory", "--model", "exact", "--ridge", "x"], ["--ridge", "'x'"]),

@@ -1,3 +1,4 @@
+import Foundation
 import CollapseExport
 import CollapseSweep
 import ExperimentEngine
@@ -70,5 +71,55 @@ final class VerificationFamilyTests: XCTestCase {
         XCTAssertThrowsError(try VerificationFamily.outcomes(try CSVReader.parse("a,b\n1,2\n", file: "o.csv"))) { e in
             XCTAssertTrue("\(e)".contains("not a results file of collapse verify"), "\(e)")
         }
+    }
+
+    /// `--format csv`: results.csv's rows in file order plus z_threshold and passes; `json`: one
+    /// object with the verdict, the threshold and every check's fields; `table`: the report.
+    func testReportFormats() throws {
+        let a = VerificationSuite.Outcome(id: "U1", check: "replace", setting: "λ=3.0 M=20", generation: 1, mean: 0.15, standardError: 0.001,
+                                          target: 0.15, z: 0.5, rule: .twoSided)
+        let b = VerificationSuite.Outcome(id: "V4", check: "bound", setting: "accumulate, d=5", generation: 10, mean: 2, standardError: 0.1,
+                                          target: 1, z: 10, rule: .oneSided, regime: "accumulate")
+        let rows: [(seed: UInt64?, outcome: VerificationSuite.Outcome)] = [(nil, a), (nil, b)]
+        let verdict = VerificationFamily.verdict([a, b], falseAlarm: 1e-3)
+        XCTAssertEqual(verdict.failed, 1)
+
+        let table = VerificationFamily.render(rows, runSeed: 4, falseAlarm: 1e-3, format: .table)
+        XCTAssertEqual(table.text, VerificationFamily.report(rows, runSeed: 4, falseAlarm: 1e-3).text)
+
+        let csv = VerificationFamily.render(rows, runSeed: 4, falseAlarm: 1e-3, format: .csv)
+        XCTAssertFalse(csv.verdict.passes)
+        let lines = csv.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertEqual(lines.count, 4)   // header, two rows, the final newline
+        XCTAssertEqual(lines[0], (LongResults.columns + VerificationFamily.columns + ["z_threshold", "passes"]).joined(separator: ","))
+        let expected = [a, b].map { o -> String in
+            let point = VerificationSuite.point(o.id)!
+            var r = VerificationFamily.row(o, battery: point.battery, repeats: point.repeats)
+            r.removeLast()
+            return r + "," + CSVField.number(verdict.threshold) + "," + String(o.passes(threshold: verdict.threshold))
+        }
+        XCTAssertEqual(Array(lines[1...2]), expected)
+        XCTAssertTrue(lines[1].hasSuffix(",true") && lines[2].hasSuffix(",false"))
+        // The rows read back as the statistics (the two extra columns are ignored).
+        XCTAssertEqual(try VerificationFamily.outcomes(CSVReader.parse(csv.text, file: "f.csv")).map(\.outcome.z), [0.5, 10])
+
+        let json = VerificationFamily.render(rows, runSeed: 4, falseAlarm: 1e-3, format: .json)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.text.utf8)) as? [String: Any])
+        XCTAssertEqual(object["verdict"] as? String, "fail")
+        XCTAssertEqual(object["statistics"] as? Int, 2)
+        XCTAssertEqual(object["failed"] as? Int, 1)
+        // Foundation's JSON reader may round the last bit; the text is Double.description (exact).
+        XCTAssertEqual(try XCTUnwrap(object["z_threshold"] as? Double), verdict.threshold, accuracy: 1e-14)
+        XCTAssertTrue(json.text.contains("\"z_threshold\": \(verdict.threshold.description)"))
+        XCTAssertEqual(object["family_false_alarm"] as? Double, 1e-3)
+        XCTAssertEqual(object["seeds"] as? [String], ["4"])
+        let checks = try XCTUnwrap(object["checks"] as? [[String: Any]])
+        XCTAssertEqual(checks.map { $0["check"] as? String }, ["U1", "V4"])
+        XCTAssertEqual(checks.map { $0["passes"] as? Bool }, [true, false])
+        XCTAssertEqual(checks[1]["rule"] as? String, "one-sided")
+        XCTAssertEqual(checks[1]["regime"] as? String, "accumulate")
+        XCTAssertTrue(checks[0]["regime"] is NSNull)
+        XCTAssertEqual(checks[0]["std_error"] as? Double, 0.001)
+        XCTAssertEqual(checks[0]["seed"] as? String, "4")
     }
 }
