@@ -14,8 +14,8 @@ int openblas_get_num_threads(void);
 char *openblas_get_corename(void);
 char *openblas_get_config(void);
 int openblas_get_parallel(void);
-// Stops OpenBLAS's worker-thread pool (pthreads builds); BLAS calls then run on the caller's thread.
-int blas_thread_shutdown_(void);
+// blas_thread_shutdown_ (pthreads builds only) is looked up with dlsym by LinearAlgebra, so the
+// binary also loads with a sequential or OpenMP libopenblas that lacks it.
 // glibc's allocator settings (mallopt), used by LinearAlgebra's ProcessResources.
 #if defined(__GLIBC__)
 #include <malloc.h>

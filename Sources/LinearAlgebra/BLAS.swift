@@ -11,7 +11,8 @@ public enum BLAS {
     /// idle, they spin on `sched_yield` before sleeping, which cost about 1.5 s of system time
     /// per process on a 16-core machine (measured: 1.58 s system against 1.6 s user for a
     /// one-thread run that made a few hundred BLAS calls; 0.01 s with the pool never started).
-    /// So this sets one thread and shuts the pool down (`blas_thread_shutdown_`).
+    /// So this sets one thread and shuts the pool down (`blas_thread_shutdown_`, looked up at
+    /// run time: sequential builds do not have it, and the binary must load with any build).
     ///
     /// Idempotent and process-global: call it from the main thread before starting parallel
     /// work (the CLI does at start-up; `MonteCarlo` and the neural trainer do before their
@@ -20,17 +21,78 @@ public enum BLAS {
 
     private static let callingThreadOnly: Void = {
         openblas_set_num_threads(1)
-        if openblas_get_parallel() == 1 { _ = blas_thread_shutdown_() }
+        if openblas_get_parallel() == 1, let handle = dlopen(nil, RTLD_NOW) {
+            if let shutdown = dlsym(handle, "blas_thread_shutdown_") {
+                _ = unsafeBitCast(shutdown, to: (@convention(c) () -> Int32).self)()
+            }
+            dlclose(handle)
+        }
     }()
 
-    /// OpenBLAS's kernel family for this CPU (e.g. "Haswell", "Cooperlake"), build configuration
-    /// and threading model (`openblas_get_parallel`: sequential, pthreads or OpenMP): results are
-    /// bit-identical only for the same kernels, so manifests record which library ran.
+    /// Whether the loaded OpenBLAS may be called from several threads at once.
+    ///
+    /// Only the pthreads build guards its shared work-buffer pool (`blas_memory_alloc`) with a
+    /// lock. Debian's sequential build (`libopenblas0-serial`, built without `USE_LOCKING`) does
+    /// not: two threads can take the same buffer, and results are silently wrong (measured with
+    /// 0.3.21 on 2 cores: concurrent `dgemm` + `dpotrf` of 96 × 96 matrices disagreed with the
+    /// one-thread result 8–208 times in 80,000 calls, and `collapse simulate --dimension 160`
+    /// on 2 threads wrote a different results.csv in one run of three). The OpenMP build is not
+    /// claimed safe for callers outside its own thread team either. For any build but pthreads,
+    /// LinearAlgebra therefore runs its BLAS and LAPACK calls one at a time (`serialised`).
+    public static let isSafeForConcurrentCallers: Bool = openblas_get_parallel() == 1
+
+    @usableFromInline static let callGate = CallGate(serialise: !isSafeForConcurrentCallers)
+
+    /// Runs `body`, one or more OpenBLAS/LAPACKE calls, so that it is correct on any thread:
+    /// directly with the pthreads build, under one process-wide lock with any other build.
+    @inlinable
+    static func serialised<R>(_ body: () throws -> R) rethrows -> R {
+        let gate = callGate
+        if !gate.serialise { return try body() }
+        gate.lock.lock()
+        defer { gate.lock.unlock() }
+        return try body()
+    }
+
+    @usableFromInline final class CallGate: @unchecked Sendable {
+        @usableFromInline let serialise: Bool
+        @usableFromInline let lock = NSLock()
+        init(serialise: Bool) { self.serialise = serialise }
+    }
+
+    /// OpenBLAS's kernel family for this CPU (e.g. "Haswell", "Cooperlake"), build configuration,
+    /// threading model (`openblas_get_parallel`: sequential, pthreads or OpenMP) and the file it
+    /// was loaded from: results are bit-identical only for the same kernels, so manifests record
+    /// which library ran. Builds other than pthreads say that their calls are serialised.
     public static var implementation: String {
         let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
         let config = openblas_get_config().map { String(cString: $0) } ?? ""
         let threading = ["sequential", "pthreads", "OpenMP"][safe: Int(openblas_get_parallel())] ?? "unknown"
-        return "OpenBLAS \(core) (\(config.trimmingCharacters(in: .whitespaces)); \(threading) build)"
+        let calls = isSafeForConcurrentCallers ? "" : ", calls serialised"
+        let file = loadedLibraryPath.map { "; \($0)" } ?? ""
+        return "OpenBLAS \(core) (\(config.trimmingCharacters(in: .whitespaces)); \(threading) build\(calls)\(file))"
+    }
+
+    /// The file of the mapping that holds OpenBLAS's code (from `/proc/self/maps`, so the path
+    /// the loader really used, links resolved), or nil where that is not available.
+    public static var loadedLibraryPath: String? {
+        let function: @convention(c) () -> UnsafeMutablePointer<CChar>? = openblas_get_config
+        let address = UInt(bitPattern: unsafeBitCast(function, to: UnsafeRawPointer.self))
+        // Read to the end: /proc files report a size of 0, which whole-file readers trust.
+        guard let handle = FileHandle(forReadingAtPath: "/proc/self/maps") else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.readToEnd(), let maps = String(data: data, encoding: .utf8) else { return nil }
+        for line in maps.split(separator: "\n") {
+            // start-end perms offset dev inode path
+            let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+            guard fields.count == 6 else { continue }
+            let range = fields[0].split(separator: "-")
+            guard range.count == 2, let lo = UInt(range[0], radix: 16), let hi = UInt(range[1], radix: 16),
+                  lo <= address, address < hi else { continue }
+            let path = fields[5].trimmingCharacters(in: .whitespaces)
+            return path.hasPrefix("/") ? path : nil
+        }
+        return nil
     }
 
     /// OpenBLAS's current thread count.
@@ -43,8 +105,8 @@ public enum BLAS {
     public static func gemv(transpose: Bool, rows: Int, columns: Int, alpha: Double,
                             a: UnsafePointer<Double>, x: UnsafePointer<Double>,
                             beta: Double, y: UnsafeMutablePointer<Double>) {
-        cblas_dgemv(CblasColMajor, transpose ? CblasTrans : CblasNoTrans,
-                    Int32(rows), Int32(columns), alpha, a, Int32(max(rows, 1)), x, 1, beta, y, 1)
+        serialised { cblas_dgemv(CblasColMajor, transpose ? CblasTrans : CblasNoTrans,
+                                 Int32(rows), Int32(columns), alpha, a, Int32(max(rows, 1)), x, 1, beta, y, 1) }
     }
 
     /// `op(A)·x` for a `Matrix`.
@@ -77,10 +139,10 @@ public enum BLAS {
         a.storage.withUnsafeBufferPointer { ap in
             b.storage.withUnsafeBufferPointer { bp in
                 c.storage.withUnsafeMutableBufferPointer { cp in
-                    cblas_dgemm(CblasColMajor, transposeA ? CblasTrans : CblasNoTrans,
-                                transposeB ? CblasTrans : CblasNoTrans,
-                                Int32(m), Int32(n), Int32(k), 1, ap.baseAddress!, Int32(a.rows),
-                                bp.baseAddress!, Int32(b.rows), 0, cp.baseAddress!, Int32(m))
+                    serialised { cblas_dgemm(CblasColMajor, transposeA ? CblasTrans : CblasNoTrans,
+                                             transposeB ? CblasTrans : CblasNoTrans,
+                                             Int32(m), Int32(n), Int32(k), 1, ap.baseAddress!, Int32(a.rows),
+                                             bp.baseAddress!, Int32(b.rows), 0, cp.baseAddress!, Int32(m)) }
                 }
             }
         }
@@ -95,8 +157,8 @@ public enum BLAS {
         if x.rows > 0 {
             x.storage.withUnsafeBufferPointer { xp in
                 g.storage.withUnsafeMutableBufferPointer { gp in
-                    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(d), Int32(x.rows),
-                                1, xp.baseAddress!, Int32(x.rows), 0, gp.baseAddress!, Int32(d))
+                    serialised { cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(d), Int32(x.rows),
+                                             1, xp.baseAddress!, Int32(x.rows), 0, gp.baseAddress!, Int32(d)) }
                 }
             }
         }
@@ -107,7 +169,7 @@ public enum BLAS {
     /// Euclidean dot product.
     @inlinable
     public static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
-        cblas_ddot(Int32(count), x, 1, y, 1)
+        serialised { cblas_ddot(Int32(count), x, 1, y, 1) }
     }
 }
 

@@ -20,7 +20,7 @@ public struct CholeskyFactor: Sendable {
         self.dimension = d
         self.lower = l
         var inv = l
-        let info = LAPACKE_dpotri(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(d), &inv, Int32(d))
+        let info = BLAS.serialised { LAPACKE_dpotri(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(d), &inv, Int32(d)) }
         if info != 0 { throw LinearAlgebraError.lapack(routine: "dpotri", info: info) }
         var t1 = 0.0, t2 = 0.0
         for j in 0..<d {

@@ -110,8 +110,8 @@ public struct LeastSquaresSolver: Sendable {
                 switch method {
                 case .cholesky:
                     // w = Xᵀy, then Uᵀz = w, U w = z.
-                    cblas_dgemv(CblasColMajor, CblasTrans, t, d, 1, xp.baseAddress!, t,
-                                y.baseAddress!, 1, 0, w.baseAddress!, 1)
+                    BLAS.serialised { cblas_dgemv(CblasColMajor, CblasTrans, t, d, 1, xp.baseAddress!, t,
+                                                  y.baseAddress!, 1, 0, w.baseAddress!, 1) }
                     Triangular.upperTransposeSolve(up.baseAddress!, dimension: columns, w.baseAddress!)
                     Triangular.upperSolve(up.baseAddress!, dimension: columns, w.baseAddress!)
                 case .svd:
@@ -122,11 +122,11 @@ public struct LeastSquaresSolver: Sendable {
                     }
                     ws.buffer.withUnsafeMutableBufferPointer { c in
                         // c = U_rᵀ y; c_i /= s_i; w = (V_rᵀ)ᵀ c.
-                        cblas_dgemv(CblasColMajor, CblasTrans, t, r, 1, xp.baseAddress!, t,
-                                    y.baseAddress!, 1, 0, c.baseAddress!, 1)
+                        BLAS.serialised { cblas_dgemv(CblasColMajor, CblasTrans, t, r, 1, xp.baseAddress!, t,
+                                                      y.baseAddress!, 1, 0, c.baseAddress!, 1) }
                         for i in 0..<rank { c[i] *= inverseSingular[i] }
-                        cblas_dgemv(CblasColMajor, CblasTrans, r, d, 1, up.baseAddress!, r,
-                                    c.baseAddress!, 1, 0, w.baseAddress!, 1)
+                        BLAS.serialised { cblas_dgemv(CblasColMajor, CblasTrans, r, d, 1, up.baseAddress!, r,
+                                                      c.baseAddress!, 1, 0, w.baseAddress!, 1) }
                     }
                 }
             }
@@ -150,8 +150,8 @@ public struct LeastSquaresSolver: Sendable {
         let k = projectedCount
         guard m > 0, k > 0 else { return }
         x.withUnsafeBufferPointer { xp in
-            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(m), Int32(rows), 1,
-                        xp.baseAddress!, Int32(rows), e, Int32(rows), 0, h, Int32(k))
+            BLAS.serialised { cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(m), Int32(rows), 1,
+                                          xp.baseAddress!, Int32(rows), e, Int32(rows), 0, h, Int32(k)) }
         }
     }
 
@@ -167,7 +167,7 @@ public struct LeastSquaresSolver: Sendable {
             case .svd:
                 let r = rank
                 guard r > 0 else { return }
-                cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(r), Int32(d), 1, up.baseAddress!, Int32(r), w, 1, 0, h, 1)
+                BLAS.serialised { cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(r), Int32(d), 1, up.baseAddress!, Int32(r), w, 1, 0, h, 1) }
                 for i in 0..<r { h[i] /= inverseSingular[i] }
             }
         }
@@ -188,7 +188,7 @@ public struct LeastSquaresSolver: Sendable {
                 let r = rank
                 guard r > 0 else { for j in 0..<d { w[j] = 0 }; return }
                 for i in 0..<r { scratch[i] = h[i] * inverseSingular[i] }
-                cblas_dgemv(CblasColMajor, CblasTrans, Int32(r), Int32(d), 1, up.baseAddress!, Int32(r), scratch, 1, 0, w, 1)
+                BLAS.serialised { cblas_dgemv(CblasColMajor, CblasTrans, Int32(r), Int32(d), 1, up.baseAddress!, Int32(r), scratch, 1, 0, w, 1) }
             }
         }
     }
@@ -219,22 +219,22 @@ public struct LeastSquaresSolver: Sendable {
         var g = [Double](repeating: 0, count: d * d)
         design.storage.withUnsafeBufferPointer { xp in
             g.withUnsafeMutableBufferPointer { gp in
-                cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, n, Int32(design.rows), 1,
-                            xp.baseAddress!, Int32(design.rows), 0, gp.baseAddress!, n)
+                BLAS.serialised { cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, n, Int32(design.rows), 1,
+                                              xp.baseAddress!, Int32(design.rows), 0, gp.baseAddress!, n) }
             }
         }
         if d <= smallFactorisationLimit { return smallCholesky(gram: g, dimension: d) }
         let upper = CChar(UInt8(ascii: "U"))
-        let norm1 = LAPACKE_dlansy(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "1")), upper, n, g, n)
-        guard LAPACKE_dpotrf(LAPACK_COL_MAJOR, upper, n, &g, n) == 0 else { return nil }
+        let norm1 = BLAS.serialised { LAPACKE_dlansy(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "1")), upper, n, g, n) }
+        guard BLAS.serialised({ LAPACKE_dpotrf(LAPACK_COL_MAJOR, upper, n, &g, n) }) == 0 else { return nil }
         var rcond = 0.0
-        guard LAPACKE_dpocon(LAPACK_COL_MAJOR, upper, n, g, n, norm1, &rcond) == 0,
+        guard BLAS.serialised({ LAPACKE_dpocon(LAPACK_COL_MAJOR, upper, n, g, n, norm1, &rcond) }) == 0,
               rcond >= choleskyRcondThreshold else { return nil }
         // Zero the strictly lower triangle so `g` is exactly U.
         for j in 0..<d { for i in (j + 1)..<d { g[i + j * d] = 0 } }
         // G⁻¹ = U⁻¹U⁻ᵀ from dpotri (upper triangle), then tr(G⁻¹) and ‖G⁻¹‖_F² = tr(G⁻²).
         var inv = g
-        guard LAPACKE_dpotri(LAPACK_COL_MAJOR, upper, n, &inv, n) == 0 else { return nil }
+        guard BLAS.serialised({ LAPACKE_dpotri(LAPACK_COL_MAJOR, upper, n, &inv, n) }) == 0 else { return nil }
         var t1 = 0.0, t2 = 0.0
         for j in 0..<d {
             for i in 0...j {
@@ -324,8 +324,8 @@ public struct LeastSquaresSolver: Sendable {
         var s = [Double](repeating: 0, count: k)
         var uFull = [Double](repeating: 0, count: t * k)
         var vtFull = [Double](repeating: 0, count: k * d)
-        let info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "S")), Int32(t), Int32(d),
-                                  &a, Int32(t), &s, &uFull, Int32(t), &vtFull, Int32(k))
+        let info = BLAS.serialised { LAPACKE_dgesdd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "S")), Int32(t), Int32(d),
+                                                    &a, Int32(t), &s, &uFull, Int32(t), &vtFull, Int32(k)) }
         if info != 0 { throw LinearAlgebraError.lapack(routine: "dgesdd", info: info) }
         let cutoff = Double(max(t, d)) * Double.ulpOfOne * (s.first ?? 0)
         let r = s.prefix { $0 > cutoff && $0 > 0 }.count

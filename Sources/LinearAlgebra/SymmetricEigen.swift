@@ -13,7 +13,7 @@ public struct SymmetricEigen: Sendable {
         var v = a.storage
         var w = [Double](repeating: 0, count: n)
         if n > 0 {
-            let info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")), Int32(n), &v, Int32(n), &w)
+            let info = BLAS.serialised { LAPACKE_dsyevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")), Int32(n), &v, Int32(n), &w) }
             if info != 0 { throw LinearAlgebraError.lapack(routine: "dsyevd", info: info) }
         }
         values = w

@@ -11,20 +11,20 @@ public enum SymmetricSolve {
         let n = Int32(d)
         let upper = CChar(UInt8(ascii: "U"))
         var a = g.storage
-        let norm1 = LAPACKE_dlansy(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "1")), upper, n, a, n)
-        if LAPACKE_dpotrf(LAPACK_COL_MAJOR, upper, n, &a, n) == 0 {
+        let norm1 = BLAS.serialised { LAPACKE_dlansy(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "1")), upper, n, a, n) }
+        if BLAS.serialised({ LAPACKE_dpotrf(LAPACK_COL_MAJOR, upper, n, &a, n) }) == 0 {
             var rcond = 0.0
-            if LAPACKE_dpocon(LAPACK_COL_MAJOR, upper, n, a, n, norm1, &rcond) == 0,
+            if BLAS.serialised({ LAPACKE_dpocon(LAPACK_COL_MAJOR, upper, n, a, n, norm1, &rcond) }) == 0,
                rcond >= LeastSquaresSolver.choleskyRcondThreshold {
                 var w = h
-                let info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, upper, n, 1, a, n, &w, n)
+                let info = BLAS.serialised { LAPACKE_dpotrs(LAPACK_COL_MAJOR, upper, n, 1, a, n, &w, n) }
                 if info != 0 { throw LinearAlgebraError.lapack(routine: "dpotrs", info: info) }
                 return w
             }
         }
         var v = g.storage
         var lambda = [Double](repeating: 0, count: d)
-        let info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), upper, n, &v, n, &lambda)
+        let info = BLAS.serialised { LAPACKE_dsyevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), upper, n, &v, n, &lambda) }
         if info != 0 { throw LinearAlgebraError.lapack(routine: "dsyevd", info: info) }
         let cutoff = Double(d) * Double.ulpOfOne * (lambda.max() ?? 0)
         var w = [Double](repeating: 0, count: d)

@@ -157,4 +157,37 @@ final class BLASTests: XCTestCase {
             XCTAssertEqual(c.storage[i + j * 300], ref, accuracy: 2 * 200 * Double.ulpOfOne * bound)
         }
     }
+
+    /// The loaded OpenBLAS says whether it is safe for concurrent callers, and the manifest
+    /// string says so: only the pthreads build is; any other is serialised.
+    func testConcurrencySafetyFollowsTheThreadingModel() {
+        let pthreads = BLAS.implementation.contains("; pthreads build")
+        XCTAssertEqual(BLAS.isSafeForConcurrentCallers, pthreads, BLAS.implementation)
+        XCTAssertEqual(BLAS.implementation.contains("calls serialised"), !pthreads, BLAS.implementation)
+        if let path = BLAS.loadedLibraryPath { XCTAssertTrue(path.contains("openblas"), path) }
+    }
+
+    /// Products and factorisations that take OpenBLAS work buffers (a 96 × 96 `dgemm`, the
+    /// d = 160 least-squares fit through `dpotrf`/`dpotri`) run on four threads at once give
+    /// the same bits as on one. With Debian's sequential OpenBLAS and no serialisation this
+    /// failed (`LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-serial` runs that build).
+    func testConcurrentCallsMatchOneThread() throws {
+        BLAS.useCallingThreadOnly()
+        let a = gaussianMatrix(rows: 96, columns: 96, seed: 81)
+        let design = gaussianMatrix(rows: 200, columns: 160, seed: 82)
+        let y = (0..<200).map { Double($0 % 7) - 3 }
+        let product = BLAS.multiply(a, a, transposeA: true)
+        let fit = try LeastSquaresSolver(design: design).solve(y)
+        final class Mismatches: @unchecked Sendable { var count = 0; let lock = NSLock() }
+        let mismatches = Mismatches()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            var bad = 0
+            for _ in 0..<150 {
+                if BLAS.multiply(a, a, transposeA: true) != product { bad += 1 }
+                if (try? LeastSquaresSolver(design: design).solve(y)) != fit { bad += 1 }
+            }
+            mismatches.lock.lock(); mismatches.count += bad; mismatches.lock.unlock()
+        }
+        XCTAssertEqual(mismatches.count, 0, BLAS.implementation)
+    }
 }
