@@ -2,6 +2,19 @@
 // The reference toolkit for the theory and simulation of model collapse.
 import PackageDescription
 
+// The collapse binary loads Debian's pthreads OpenBLAS (libopenblas0-pthread, installed with
+// libopenblas-dev) even where the system's default libopenblas.so.0 (update-alternatives) is the
+// sequential or OpenMP build: only the pthreads build locks the work-buffer pool that concurrent
+// callers share (LinearAlgebra's BLAS.isSafeForConcurrentCallers), and the tool shuts its
+// thread pool down at start-up. A run path that does not exist is skipped by the loader, which
+// then takes the system's libopenblas.so.0; LinearAlgebra serialises BLAS calls for any build but
+// pthreads. DT_RUNPATH (not DT_RPATH), so LD_LIBRARY_PATH still overrides it for measurements.
+let openBLASPthreadsRunPath: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", "/usr/lib/x86_64-linux-gnu/openblas-pthread",
+                  "-Xlinker", "-rpath", "-Xlinker", "/usr/lib/aarch64-linux-gnu/openblas-pthread"],
+                 .when(platforms: [.linux])),
+]
+
 let package = Package(
     name: "ModelCollapse",
     products: [
@@ -65,7 +78,7 @@ let package = Package(
             "GenerativeChains",
             "NeuralCollapse", "LinearAlgebra", "Randomness", "ExperimentEngine", "ExternalTrainer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], linkerSettings: openBLASPthreadsRunPath),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Randomness"]),
         .testTarget(name: "CollapseTheoryTests", dependencies: ["CollapseTheory", "CollapseExport"]),

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to build and test the toolkit:
-# LAPACKE + OpenBLAS (Debian's liblapacke-dev, libopenblas-dev) and the Python packages the
+# LAPACKE + OpenBLAS (Debian's liblapacke-dev, libopenblas-dev, and the pthreads build of
+# OpenBLAS, libopenblas0-pthread, which the collapse binary loads through its run path: the one
+# Debian build that is safe for concurrent callers; see Package.swift) and the Python packages the
 # notebooks need (pandas, matplotlib, nbconvert, ...). Idempotent: installs nothing when
 # everything is present. The Swift toolchain (6.0 or later) and python3 with pip must already
 # be on PATH.
 set -euo pipefail
 
-packages=(liblapacke-dev libopenblas-dev)
+packages=(liblapacke-dev libopenblas-dev libopenblas0-pthread)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
