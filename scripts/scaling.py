@@ -3,6 +3,8 @@
 
     scripts/scaling.py [--binary .build/release/collapse] [--runs 3] [--no-readme]
     scripts/scaling.py --threads [--max-threads N] [--runs 3] [--binary B] [--json FILE]
+    scripts/scaling.py --threads --variant new=.build/release/collapse \
+        --variant old=/tmp/old/collapse --variant serial=/tmp/old/collapse:/usr/lib/x86_64-linux-gnu/openblas-serial
 
 For each setting it runs `collapse simulate` `--runs` times and takes the median of the wall
 time recorded in manifest.json (compute plus CSV writing; process start-up excluded). Reported:
@@ -23,10 +25,20 @@ process start-up), the efficiency t(1) / (p t(p)) of both, and whether results.c
 byte-identical across thread counts. Environment variables pass through unchanged: set
 OPENBLAS_CORETYPE where the machine needs it, never OPENBLAS_NUM_THREADS (the tool must not
 need it).
+
+--variant NAME=BINARY[:LIBDIR] (repeatable) measures several builds side by side: runs of the
+variants are interleaved (run i of every variant before run i+1 of any), so load from other
+processes falls on all of them alike; LIBDIR, if given, is put first on LD_LIBRARY_PATH (e.g.
+Debian's openblas-serial directory) to switch the OpenBLAS a binary loads. Each row names the
+BLAS that ran (the manifest's "blas", shortened); results.csv must be byte-identical across
+thread counts within each variant, and a last column says whether it equals the first variant's.
+Wall-time efficiency needs the cores to itself: on a shared machine run the script under
+`nice -n -20` (as root), or the other processes' load decides the figures.
 """
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -67,15 +79,43 @@ THREAD_WORKLOADS = [
 ]
 
 
-def timed(cmd):
+def timed(cmd, env=None):
     """(wall, user, sys) seconds of one child process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"scaling: `{' '.join(cmd)}` failed with status {os.waitstatus_to_exitcode(status)}")
     return wall, usage.ru_utime, usage.ru_stime
+
+
+def parse_variants(a):
+    """[(name, binary, env)]: --variant NAME=BINARY[:LIBDIR], or the one --binary."""
+    if not a.variant:
+        return [("", a.binary, None)]
+    out = []
+    for spec in a.variant:
+        name, sep, rest = spec.partition("=")
+        if not sep or not name or not rest:
+            sys.exit(f"scaling: --variant {spec!r}: expected NAME=BINARY[:LIBDIR]")
+        binary, _, libdir = rest.partition(":")
+        if not os.access(binary, os.X_OK):
+            sys.exit(f"scaling: --variant {name}: no executable at {binary}")
+        env = None
+        if libdir:
+            env = {**os.environ, "LD_LIBRARY_PATH": libdir + (":" + os.environ["LD_LIBRARY_PATH"]
+                                                              if os.environ.get("LD_LIBRARY_PATH") else "")}
+        out.append((name, binary, env))
+    return out
+
+
+def short_blas(text):
+    """"OpenBLAS Cooperlake (... MAX_THREADS=64; pthreads build; /path)" -> "pthreads", etc."""
+    for word in ("pthreads", "sequential", "OpenMP"):
+        if f"; {word} build" in text:
+            return word + (", serialised" if "calls serialised" in text else "")
+    return text.split("(")[-1].split(";")[-1].strip(" )") if "(" in text else text or "?"
 
 
 def thread_scaling(a):
@@ -86,45 +126,58 @@ def thread_scaling(a):
         p *= 2
     if counts[-1] != a.max_threads:
         counts.append(a.max_threads)
+    variants = parse_variants(a)
     report = []
-    print(f"threads: {counts}; {a.runs} run(s) each; binary {a.binary}", file=sys.stderr)
-    lines = ["| workload | threads | wall s | user s | sys s | sys/user | efficiency | compute s | compute efficiency | CSV identical |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    print(f"threads: {counts}; {a.runs} run(s) each; variants: "
+          + ", ".join(f"{n or 'default'}={b}" + (f" (LD_LIBRARY_PATH={e['LD_LIBRARY_PATH']})" if e else "")
+                      for n, b, e in variants), file=sys.stderr)
+    lines = ["| workload | variant | BLAS | threads | wall s | user s | sys s | sys/user | efficiency | compute s | compute efficiency | CSV identical | = first variant |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     workloads = THREAD_WORKLOADS
     if a.workloads:
         keep = [int(i) for i in a.workloads.split(",")]
         workloads = [THREAD_WORKLOADS[i] for i in keep]
     with tempfile.TemporaryDirectory() as tmp:
-        for name, args in workloads:
-            base = None
-            reference = None
+        for w, (name, args) in enumerate(workloads):
+            reference = {}   # per variant: its first results.csv (builds far apart may differ in columns)
+            first = None     # the first variant's, to say whether the variants agree
+            base = {}
             for p in counts:
-                walls, users, syss, computes = [], [], [], []
-                identical = True
+                samples = {v[0]: {"wall": [], "user": [], "sys": [], "compute": [], "identical": True, "blas": ""}
+                           for v in variants}
                 for i in range(a.runs):
-                    out = os.path.join(tmp, f"w{len(report)}-{p}-{i}")
-                    wall, user, sys_ = timed([a.binary, *args, "--threads", str(p), "--output", out])
-                    with open(os.path.join(out, "manifest.json")) as f:
-                        computes.append(json.load(f)["wall_seconds"])
-                    with open(os.path.join(out, "results.csv"), "rb") as f:
-                        data = f.read()
-                    if reference is None:
-                        reference = data
-                    identical = identical and data == reference
-                    walls.append(wall); users.append(user); syss.append(sys_)
-                row = {"workload": name, "threads": p, "wall": statistics.median(walls),
-                       "user": statistics.median(users), "sys": statistics.median(syss),
-                       "compute": statistics.median(computes), "identical": identical, "runs": a.runs}
-                if base is None:
-                    base = row
-                row["efficiency"] = base["wall"] / (p * row["wall"])
-                row["compute_efficiency"] = base["compute"] / (p * row["compute"])
-                report.append(row)
-                line = (f"| {name} | {p} | {row['wall']:.3f} | {row['user']:.2f} | {row['sys']:.2f} | "
-                        f"{row['sys'] / max(row['user'], 1e-9):.1%} | {row['efficiency']:.0%} | {row['compute']:.3f} | "
-                        f"{row['compute_efficiency']:.0%} | {'yes' if identical else 'NO'} |")
-                lines.append(line)
-                print(line, flush=True)
+                    for vname, binary, env in variants:
+                        out = os.path.join(tmp, f"w{w}-{vname}-{p}-{i}")
+                        wall, user, sys_ = timed([binary, *args, "--threads", str(p), "--output", out], env)
+                        with open(os.path.join(out, "manifest.json")) as f:
+                            manifest = json.load(f)
+                        with open(os.path.join(out, "results.csv"), "rb") as f:
+                            data = f.read()
+                        shutil.rmtree(out)
+                        reference.setdefault(vname, data)
+                        first = first if first is not None else data
+                        row = samples[vname]
+                        row["identical"] = row["identical"] and data == reference[vname]
+                        row["same_as_first"] = row.get("same_as_first", True) and data == first
+                        row["blas"] = short_blas(manifest.get("blas", ""))
+                        row["wall"].append(wall); row["user"].append(user); row["sys"].append(sys_)
+                        row["compute"].append(manifest["wall_seconds"])
+                for vname, _, _ in variants:
+                    s_ = samples[vname]
+                    row = {"workload": name, "variant": vname, "blas": s_["blas"], "threads": p,
+                           "wall": statistics.median(s_["wall"]), "user": statistics.median(s_["user"]),
+                           "sys": statistics.median(s_["sys"]), "compute": statistics.median(s_["compute"]),
+                           "identical": s_["identical"], "same_as_first": s_["same_as_first"], "runs": a.runs}
+                    base.setdefault(vname, row)
+                    row["efficiency"] = base[vname]["wall"] / (p * row["wall"])
+                    row["compute_efficiency"] = base[vname]["compute"] / (p * row["compute"])
+                    report.append(row)
+                    line = (f"| {name} | {vname or 'default'} | {row['blas']} | {p} | {row['wall']:.3f} | {row['user']:.2f} | "
+                            f"{row['sys']:.2f} | {row['sys'] / max(row['user'], 1e-9):.1%} | {row['efficiency']:.0%} | "
+                            f"{row['compute']:.3f} | {row['compute_efficiency']:.0%} | {'yes' if row['identical'] else 'NO'} | "
+                            f"{'yes' if row['same_as_first'] else 'no'} |")
+                    lines.append(line)
+                    print(line, flush=True)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(report, f, indent=1)
@@ -142,6 +195,8 @@ def main():
     ap.add_argument("--max-threads", type=int, default=os.cpu_count())
     ap.add_argument("--json", help="with --threads: also write the rows as JSON")
     ap.add_argument("--workloads", help="with --threads: indices of the workloads to run, e.g. 0,2 (default: all)")
+    ap.add_argument("--variant", action="append", metavar="NAME=BINARY[:LIBDIR]",
+                    help="with --threads: a build to measure side by side (repeatable; default: --binary alone)")
     a = ap.parse_args()
     if not os.access(a.binary, os.X_OK):
         sys.exit(f"scaling: no collapse binary at {a.binary}; run `swift build -c release` first")
