@@ -52,7 +52,7 @@ public struct ExternalFamily: ExperimentFamily {
         defer { try? fm.removeItem(at: dir) }
         let reply = try TrainerProcess(command: command, timeout: 120).run(
             step: "info", arguments: [], environment: ["COLLAPSE_STEP": "info", "COLLAPSE_PROTOCOL": "1"],
-            stdoutLog: dir.appendingPathComponent("stdout"), stderrLog: dir.appendingPathComponent("stderr"), describe: "info", logsKept: false, isCancelled: { false })
+            stdoutLog: dir.appendingPathComponent("stdout"), stderrLog: dir.appendingPathComponent("stderr"), describe: "info", logsKept: false, isCancelled: { false }).object
         guard case let .array(items)? = reply["formats"], !items.isEmpty,
               case let formats = items.compactMap({ item -> String? in if case let .string(s) = item { return s } else { return nil } }),
               formats.count == items.count else {

@@ -107,7 +107,7 @@ public final class StepStore: @unchecked Sendable {
         let args = ["--format", format.description] + arguments(attempt)
         let shellLine = trainer.shellLine(step: step, arguments: args)
         let started = Date()
-        _ = try trainer.run(step: step, arguments: args,
+        let (line, reply) = try trainer.run(step: step, arguments: args,
                             environment: ["COLLAPSE_STEP": step, "COLLAPSE_GENERATION": String(generation), "COLLAPSE_PROTOCOL": "1",
                                           "COLLAPSE_ATTEMPT": attempt],
                             stdoutLog: dir.appendingPathComponent("step.stdout"), stderrLog: dir.appendingPathComponent("step.stderr"),
@@ -121,10 +121,9 @@ public final class StepStore: @unchecked Sendable {
                                                        stderrLog: dir.appendingPathComponent("step.stderr")))
         }
         do { try finish(attempt) } catch let e as StepOutputError { throw failure(e.why) }
-        // The reply as the trainer printed it (so a fresh and a resumed run read the same text).
-        let line = TrainerProcess.lastNonEmptyLine(of: dir.appendingPathComponent("step.stdout")) ?? "{}"
-        guard let reply = JSONReply.object(line) else { throw failure("its reply changed while it was read") }
         if let problem = check(reply) { throw failure(problem) }
+        // The reply is committed as the trainer printed it, so a fresh and a resumed run read the
+        // same text (`committed`).
         try AtomicFile.write("{\"seconds\": \(Date().timeIntervalSince(started)), \"reply\": \(line)}\n", to: dir.appendingPathComponent("result.json"))
         return reply
     }

@@ -44,12 +44,13 @@ public struct TrainerProcess: Sendable {
     }
 
     /// Runs `step` with `arguments`, logging to `stdoutLog` and `stderrLog` (created or
-    /// truncated), and returns its JSON object. `describe` names the step in errors (e.g.
+    /// truncated), and returns its reply: the last non-empty line of its standard output as
+    /// printed, and that line read as a JSON object. `describe` names the step in errors (e.g.
     /// "fit of generation 3 (accumulate, replicate 0)"). Polls `isCancelled` while the step runs
     /// and stops it (SIGTERM to its process group, SIGKILL 5 s later) when it fires.
     public func run(step: String, arguments: [String], environment: [String: String], stdoutLog: URL, stderrLog: URL,
                     describe: String, logsKept: Bool = true, onStart: (pid_t) -> Void = { _ in },
-                    isCancelled: @escaping @Sendable () -> Bool) throws -> [String: JSONReply] {
+                    isCancelled: @escaping @Sendable () -> Bool) throws -> (line: String, object: [String: JSONReply]) {
         let started = Date()
         let status = try spawnAndWait(argv: argv(step: step, arguments: arguments), environment: environment,
                                       stdoutLog: stdoutLog, stderrLog: stderrLog, onStart: onStart, isCancelled: isCancelled)
@@ -73,7 +74,7 @@ public struct TrainerProcess: Sendable {
         guard let object = JSONReply.object(line) else {
             throw failure("the last line of its standard output is not a JSON object: \(line.prefix(200))")
         }
-        return object
+        return (line, object)
     }
 
     enum Status { case exited(Int32), signaled(Int32), timedOut, cancelled }
