@@ -14,6 +14,13 @@ struct RunControlOptions: ParsableArguments {
 
     @Flag(name: .customLong("quiet"), help: "No progress bar.")
     var quiet = false
+
+    /// Whether a command that by design reruns into one directory (`reproduce`, `verify`) may
+    /// replace the run there without --force: not when resuming, and only where the directory
+    /// holds nothing but a run's files (nothing else is touched).
+    func mayReplaceRun(at output: String) -> Bool {
+        !resume && ExperimentRunner.holdsOnlyRunFiles(URL(fileURLWithPath: output))
+    }
 }
 
 /// Options every grid command on the experiment engine shares: a config file, shards, resume

@@ -62,7 +62,7 @@ struct ExternalCommand: ParsableCommand {
             ("trainer", trainer), ("data", data), ("test", test), ("format", format), ("regimes", regimes), ("real_fraction", realFraction),
             ("generations", generations), ("samples", samples), ("repeats", repeats), ("step_timeout", stepTimeout), ("keep_models", keepModels),
         ]
-        return Dictionary(uniqueKeysWithValues: given.compactMap { k, v in v.map { (k, $0) } })
+        return givenFlags(given)
     }
 
     func validate() throws {

@@ -128,7 +128,7 @@ struct GenerativeCommand: ParsableCommand {
             ("support", support), ("exponent", exponent), ("rate", rate), ("vocabulary", vocabulary),
             ("sequence_length", sequenceLength), ("data", data),
         ]
-        return Dictionary(uniqueKeysWithValues: given.compactMap { k, v in v.map { (k, $0) } })
+        return givenFlags(given)
     }
 
     func validate() throws {

@@ -46,11 +46,9 @@ struct ReproduceCommand: ParsableCommand {
         guard falseAlarm.isFinite && falseAlarm > 0 && falseAlarm < 0.5 else {
             throw ValidationError("--false-alarm: \(falseAlarm) is out of range; expected a probability in (0, 0.5)")
         }
-        let flags = [("repeats", repeats), ("engine", engine)].reduce(into: [String: String]()) { $0[$1.0] = $1.1 }
-        // Reproducing again replaces the previous run (nothing else is touched without --force).
-        let replaces = !control.resume && ExperimentRunner.holdsOnlyRunFiles(URL(fileURLWithPath: output))
+        let flags = givenFlags([("repeats", repeats), ("engine", engine)])
         return try EngineFrontEnd.make(family: Self.experiment.family, config: (Self.experiment.toml, "experiment paper-linear"),
-                                       flags: flags, runOptions: runOptions, output: output, force: force || replaces,
+                                       flags: flags, runOptions: runOptions, output: output, force: force || control.mayReplaceRun(at: output),
                                        shard: nil, control: control)
     }
 

@@ -66,6 +66,12 @@ enum Console {
     }
 }
 
+/// The family parameters given on the command line (config key → raw text), those not given
+/// left out.
+func givenFlags(_ pairs: [(String, String?)]) -> [String: String] {
+    Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
+}
+
 /// Runs `body`, reporting a library's `SpecError` (a value out of range) as a usage error:
 /// `Error: …`, exit status 64.
 func usage<T>(_ body: () throws -> T) throws -> T {

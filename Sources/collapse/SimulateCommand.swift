@@ -68,7 +68,7 @@ struct SimulateCommand: ParsableCommand {
             ("dimension", dimension), ("samples", samples), ("noise_variance", noiseVariance), ("generations", generations),
             ("regimes", regimes), ("real_fraction", realFraction), ("repeats", repeats), ("engine", engine), ("design", design),
         ]
-        return Dictionary(uniqueKeysWithValues: given.compactMap { k, v in v.map { (k, $0) } })
+        return givenFlags(given)
     }
 
     func validate() throws {

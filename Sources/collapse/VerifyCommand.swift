@@ -66,13 +66,10 @@ struct VerifyCommand: ParsableCommand {
     func frontEnd() throws -> EngineFrontEnd {
         let output = self.output ?? "results/verify"
         if seeds != nil && runOptions.seed != nil { throw ValidationError("--seeds and --seed: pass one of them") }
-        var flags: [String: String] = [:]
-        flags["only"] = only
-        flags["false_alarm"] = falseAlarm
-        flags["seeds"] = try seeds.map { s in try usage { try VerificationFamily.seedList(s) } }
-        // Verifying again replaces the previous run (nothing else is touched without --force).
-        let replaces = !engine.control.resume && ExperimentRunner.holdsOnlyRunFiles(URL(fileURLWithPath: output))
-        return try engine.frontEnd(family: VerificationFamily(), flags: flags, runOptions: runOptions, output: output, force: force || replaces)
+        let flags = givenFlags([("only", only), ("false_alarm", falseAlarm),
+                                ("seeds", try seeds.map { s in try usage { try VerificationFamily.seedList(s) } })])
+        return try engine.frontEnd(family: VerificationFamily(), flags: flags, runOptions: runOptions, output: output,
+                                   force: force || engine.control.mayReplaceRun(at: output))
     }
 
     /// `--format`, checked.
