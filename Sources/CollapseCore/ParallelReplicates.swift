@@ -66,12 +66,34 @@ public enum ParallelReplicates {
             }
             n = total
         }
-        var perSeries = [[Double]](repeating: [], count: orderStatistics ? series : 0)
-        for b in 0..<blocks where orderStatistics {
-            for i in 0..<store.count[b] { for s in 0..<series { perSeries[s].append(store.values[b][i * series + s]) } }
-        }
         let r = Double(repeats)
         return Summary(mean: mean, standardError: m2.map { ($0 / (r - 1)).squareRoot() / r.squareRoot() },
-                       robust: perSeries.map { RobustSummary($0) })
+                       robust: orderStatistics ? Self.orderStatistics(blocks: store.values, counts: store.count, series: series, threads: threads) : [])
+    }
+
+    /// The order statistics (`RobustSummary`) of each of `series` series whose values lie in
+    /// blocks of replicates, replicate-major: block `b` holds `counts[b]` replicates × `series`
+    /// values, blocks in replicate order. Computed series by series on `threads` workers; each
+    /// series' summary depends only on its own values, so not on the threads.
+    public static func orderStatistics(blocks: [[Double]], counts: [Int], series: Int, threads: Int) -> [RobustSummary?] {
+        final class Slots: @unchecked Sendable {
+            var summaries: [RobustSummary?]
+            let lock = NSLock()
+            init(_ n: Int) { summaries = Array(repeating: nil, count: n) }
+        }
+        let slots = Slots(series)
+        let repeats = counts.reduce(0, +), workers = max(1, min(threads, series))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var values = [Double](repeating: 0, count: repeats)
+            for s in stride(from: worker, to: series, by: workers) {
+                var r = 0
+                for (b, block) in blocks.enumerated() {
+                    for i in 0..<counts[b] { values[r] = block[i * series + s]; r += 1 }
+                }
+                let summary = RobustSummary(values)
+                slots.lock.lock(); slots.summaries[s] = summary; slots.lock.unlock()
+            }
+        }
+        return slots.summaries
     }
 }

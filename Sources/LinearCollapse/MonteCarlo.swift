@@ -202,21 +202,10 @@ public enum MonteCarlo {
 
         var total = BlockAccumulator(series: series)
         for b in 0..<blocks { total.merge(results.block(b)) }
-        // The order statistics of each series over the replicates, series by series in parallel
-        // (each series' summary depends only on its own values, so not on the threads).
-        let robust = ConcurrentSlots<RobustSummary?>(count: series)
-        DispatchQueue.concurrentPerform(iterations: min(settings.threads, series)) { worker in
-            var values = [Double](repeating: 0, count: repeats)
-            for s in stride(from: worker, to: series, by: min(settings.threads, series)) {
-                var r = 0
-                for b in 0..<blocks {
-                    let block = results.block(b)
-                    for i in 0..<block.count { values[r] = block.values[i * series + s]; r += 1 }
-                }
-                robust.set(s, RobustSummary(values))
-            }
-        }
-
+        // The order statistics of each series over the replicates.
+        let robust = ParallelReplicates.orderStatistics(blocks: (0..<blocks).map { results.block($0).values },
+                                                        counts: (0..<blocks).map { results.block($0).count },
+                                                        series: series, threads: settings.threads)
         let r = Double(repeats)
         let z95 = 1.959963984540054
         var rows: [GenerationSummary] = []
@@ -250,7 +239,7 @@ public enum MonteCarlo {
                     cell: cell, regime: regime, generation: n, repeats: repeats, mean: mean,
                     standardError: se, confidenceLow: mean - z95 * se, confidenceHigh: mean + z95 * se,
                     theory: theory, theoryGivenDesign: given, zScore: z, zGivenDesign: zGiven)
-                row.robust = robust.value(s)
+                row.robust = robust[s]
                 rows.append(row)
             }
         }
@@ -358,15 +347,6 @@ struct BlockAccumulator: Sendable {
 }
 
 /// Per-block results written by workers (each block by exactly one worker).
-/// One value per index, written once each from any thread (distinct indices), read after.
-final class ConcurrentSlots<T>: @unchecked Sendable {
-    private var slots: [T?]
-    private let lock = NSLockLike()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ value: T) { lock.withLock { slots[index] = value } }
-    func value(_ index: Int) -> T { lock.withLock { slots[index]! } }
-}
-
 final class BlockResults: @unchecked Sendable {
     private var blocks: [BlockAccumulator]
     private let lock = NSLockLike()
