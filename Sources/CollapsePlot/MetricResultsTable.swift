@@ -68,7 +68,7 @@ public struct MetricResultsTable: Sendable {
         let known = Set(Self.requiredColumns + Self.optionalColumns + Self.statisticColumns).subtracting(["repeats"])
         let cellColumns = document.header.enumerated().filter { i, name in
             !known.contains(name) && index[name] == i &&
-                Set(document.rows.map { $0[i].trimmingCharacters(in: .whitespaces) }).count > 1
+                Set(document.rows.map { CSVField.trimmed($0[i]) }).count > 1
         }.map { (index: $0.offset, name: $0.element) }
         var rows: [MetricRow] = []
         var seen: [String: Int] = [:]
@@ -78,30 +78,30 @@ public struct MetricResultsTable: Sendable {
             }
             func text(_ name: String, optional: Bool = false) throws -> String {
                 let c = index[name]!
-                let s = fields[c].trimmingCharacters(in: .whitespaces)
+                let s = CSVField.trimmed(fields[c])
                 guard !s.isEmpty || optional else { throw fail(c, "empty value; expected a name") }
                 return s
             }
             func number(_ name: String) throws -> Double {
                 let c = index[name]!
-                let s = fields[c].trimmingCharacters(in: .whitespaces)
+                let s = CSVField.trimmed(fields[c])
                 guard let v = Double(s) else { throw fail(c, s.isEmpty ? "empty value; expected a number" : "'\(fields[c])' is not a number") }
                 return v
             }
             func optionalNumber(_ name: String) throws -> Double? {
-                guard let c = index[name], !fields[c].trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+                guard let c = index[name], !CSVField.trimmed(fields[c]).isEmpty else { return nil }
                 return try number(name)
             }
             func integer(_ name: String) throws -> Int? {
                 guard let c = index[name] else { return nil }
-                let s = fields[c].trimmingCharacters(in: .whitespaces)
+                let s = CSVField.trimmed(fields[c])
                 guard let v = Int(s), v >= 1 else {
                     throw fail(c, s.isEmpty ? "empty value; expected an integer ≥ 1" : "'\(fields[c])' is not an integer ≥ 1")
                 }
                 return v
             }
             func optionalInteger(_ name: String) throws -> Int? {
-                guard let c = index[name], !fields[c].trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+                guard let c = index[name], !CSVField.trimmed(fields[c]).isEmpty else { return nil }
                 return try integer(name)
             }
             let fraction = try optionalNumber("real_fraction")
@@ -116,7 +116,7 @@ public struct MetricResultsTable: Sendable {
                                 realFraction: fraction, generation: try integer("generation")!, metric: try text("metric"),
                                 mean: mean ?? .nan, standardError: try optionalNumber("std_error") ?? .nan,
                                 theory: theory, repeats: try optionalInteger("repeats"), line: line)
-            row.cell = cellColumns.map { "\($0.name)=\(fields[$0.index].trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+            row.cell = cellColumns.map { "\($0.name)=\(CSVField.trimmed(fields[$0.index]))" }.joined(separator: ", ")
             let key = "\(row.model)|\(row.dataset)|\(row.series)|\(row.metric)|\(row.generation)"
             if let first = seen[key] {
                 throw ResultsTableError(file: file, line: line,

@@ -128,7 +128,7 @@ public struct ResultsTable: Sendable {
         guard MetricResultsTable.isLongFormat(h) else { return true }
         guard h.contains("dimension"), h.contains("noise_variance"), let m = h.firstIndex(of: "metric"),
               let mean = h.firstIndex(of: "mean") else { return false }
-        return document.rows.contains { $0[m] == linearMetric && !$0[mean].trimmingCharacters(in: .whitespaces).isEmpty }
+        return document.rows.contains { $0[m] == linearMetric && !CSVField.trimmed($0[mean]).isEmpty }
     }
 
     /// The file name used in messages.
@@ -175,8 +175,8 @@ public struct ResultsTable: Sendable {
         // A run that swept N or R holds several chains per cell: the metrics view draws them apart.
         for name in ["repeats", "generations"] {
             guard let c = index[name] else { continue }
-            let values = Set(document.rows.filter { r in cMetric.map { r[$0].trimmingCharacters(in: .whitespaces) == Self.linearMetric } ?? true }
-                .map { $0[c].trimmingCharacters(in: .whitespaces) })
+            let values = Set(document.rows.filter { r in cMetric.map { CSVField.trimmed(r[$0]) == Self.linearMetric } ?? true }
+                .map { CSVField.trimmed($0[c]) })
             if values.count > 1 {
                 throw ResultsTableError(file: file, column: name, message: "holds several values of \(name) (\(values.sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }.joined(separator: ", "))); " +
                                         "the grid, generations and ratio views draw one; use --view metrics, which draws each as its own series")
@@ -186,12 +186,12 @@ public struct ResultsTable: Sendable {
         rows.reserveCapacity(document.rows.count)
         var seen: [String: Int] = [:]
         for (fields, line) in zip(document.rows, document.lines) {
-            if let cMetric, fields[cMetric].trimmingCharacters(in: .whitespaces) != Self.linearMetric { continue }
+            if let cMetric, CSVField.trimmed(fields[cMetric]) != Self.linearMetric { continue }
             func fail(_ c: Int, _ message: String) -> ResultsTableError {
                 ResultsTableError(file: file, line: line, column: document.header[c], value: fields[c], message: message)
             }
             func integer(_ c: Int, minimum: Int) throws -> Int {
-                let s = fields[c].trimmingCharacters(in: .whitespaces)
+                let s = CSVField.trimmed(fields[c])
                 guard let v = Int(s) else {
                     throw fail(c, s.isEmpty ? "empty value; expected an integer ≥ \(minimum)"
                                             : "'\(fields[c])' is not an integer; expected an integer ≥ \(minimum)")
@@ -200,7 +200,7 @@ public struct ResultsTable: Sendable {
                 return v
             }
             func number(_ c: Int) throws -> Double {
-                let s = fields[c].trimmingCharacters(in: .whitespaces)
+                let s = CSVField.trimmed(fields[c])
                 guard let v = Double(s) else {
                     throw fail(c, s.isEmpty ? "empty value; expected a number" : "'\(fields[c])' is not a number")
                 }
@@ -208,10 +208,10 @@ public struct ResultsTable: Sendable {
             }
             func optionalNumber(_ c: Int?) throws -> Double? {
                 guard let c else { return nil }
-                if fields[c].trimmingCharacters(in: .whitespaces).isEmpty { return nil }
+                if CSVField.trimmed(fields[c]).isEmpty { return nil }
                 return try number(c)
             }
-            let regime = fields[cRegime].trimmingCharacters(in: .whitespaces)
+            let regime = CSVField.trimmed(fields[cRegime])
             guard !regime.isEmpty else { throw fail(cRegime, "empty value; expected a regime name") }
             let noise = try number(cNoise)
             guard noise.isFinite && noise > 0 else { throw fail(cNoise, "\(fields[cNoise]) is not a finite number > 0") }
@@ -226,7 +226,7 @@ public struct ResultsTable: Sendable {
                 mean: try number(cMean), standardError: try number(cSE), theory: try optionalNumber(cTheory),
                 realFraction: fraction, bandLow: try optionalNumber(cLow), bandHigh: try optionalNumber(cHigh),
                 line: line)
-            if let m = index["moments"], ["mean", "none"].contains(fields[m].trimmingCharacters(in: .whitespaces)),
+            if let m = index["moments"], ["mean", "none"].contains(CSVField.trimmed(fields[m])),
                let median = try optionalNumber(index["median"]), let q25 = try optionalNumber(index["q25"]),
                let q75 = try optionalNumber(index["q75"]) {
                 row.drawMedian(median, q25: q25, q75: q75)

@@ -75,6 +75,11 @@ public struct SVGWriter: Sendable {
     /// XML-escapes `text` for element content and attribute values (`&`, `<`, `>`, `"`, `'`);
     /// control characters other than tab, LF and CR (not allowed in XML 1.0) become U+FFFD.
     public static func escape(_ text: String) -> String {
+        // Most text (numbers, path data, labels) is printable ASCII with nothing to escape.
+        if text.utf8.allSatisfy({ b in
+            (b >= 0x20 && b < 0x7F && b != UInt8(ascii: "&") && b != UInt8(ascii: "<") && b != UInt8(ascii: ">")
+                && b != UInt8(ascii: "\"") && b != UInt8(ascii: "'")) || b == 0x09 || b == 0x0A || b == 0x0D
+        }) { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for u in text.unicodeScalars {

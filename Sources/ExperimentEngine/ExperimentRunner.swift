@@ -120,8 +120,9 @@ public struct ExperimentRunner: Sendable {
         public var environment: [(String, JSONValue)]
         public var maxMemory: Double?
         /// Facts about the complete results the manifest should record (a verdict, a maximum),
-        /// computed from `results.csv` once it is written.
-        public var summarize: (@Sendable (URL) throws -> [(String, JSONValue)])?
+        /// computed from the rows of `results.csv` once it is written (parsed once, and handed
+        /// back in the outcome).
+        public var summarize: (@Sendable (CSVDocument) throws -> [(String, JSONValue)])?
 
         public init(family: any ExperimentFamily, spec: ExperimentSpec, threads: Int, shard: Shard? = nil, output: URL,
                     resume: Bool = false, force: Bool = false, command: String, arguments: [String],
@@ -151,6 +152,8 @@ public struct ExperimentRunner: Sendable {
         public var rows: Int
         public var wallSeconds: Double
         public var resultsFile: URL?
+        /// `results.csv`, parsed, when the run is complete and was given a `summarize` hook.
+        public var results: CSVDocument?
     }
 
     public let options: Options
@@ -391,15 +394,19 @@ public struct ExperimentRunner: Sendable {
 
         var resultsURL: URL?
         var rowCount = 0
+        var assembled = "", results: CSVDocument?
         // A previous run's manifest goes first: if writing results.csv or the new manifest fails
         // (a full disk), no reader finds a new results.csv beside an old manifest that says complete.
         let manifestURL = dir.appendingPathComponent("manifest.json")
         if fm.fileExists(atPath: manifestURL.path) { try fm.removeItem(at: manifestURL) }
         if status == .complete {
-            let text = try Self.assemble(cells: mine, header: header, from: [dir], check: (family, spec))
+            // The reused cells' rows were checked above and the others were written by this
+            // process: the family's row check is not repeated (the header and field counts are).
+            let text = try Self.assemble(cells: mine, header: header, from: [dir])
             rowCount = text.rowCount
             resultsURL = dir.appendingPathComponent("results.csv")
             try AtomicFile.write(text.csv, to: resultsURL!)
+            if options.summarize != nil { assembled = text.csv }
         }
         let wall = Date().timeIntervalSince(started)
         var parameters: [(String, JSONValue)] = [("family", .string(spec.family))]
@@ -426,14 +433,19 @@ public struct ExperimentRunner: Sendable {
         if let shard = options.shard { parameters.append(("shard", .string(shard.description))) }
         if let resultsURL {
             parameters.append(("rows", .int(rowCount)))
-            if let summarize = options.summarize { parameters += try summarize(resultsURL) }
+            if let summarize = options.summarize {
+                let document = try CSVReader.parse(assembled, file: resultsURL.path)
+                parameters += try summarize(document)
+                results = document
+            }
         }
         let manifest = RunManifest(command: options.command, arguments: options.arguments, seed: spec.seed!,
                                    threads: options.threads, wallSeconds: wall, startedAt: started, parameters: parameters,
                                    outputs: resultsURL == nil ? [Self.cellsDirectory] : ["results.csv", Self.cellsDirectory],
                                    status: status.rawValue, environment: options.environment)
         try AtomicFile.write(manifest.json().rendered() + "\n", to: manifestURL)
-        return Outcome(status: status, cellsRun: ran, cellsReused: done.count, rows: rowCount, wallSeconds: wall, resultsFile: resultsURL)
+        return Outcome(status: status, cellsRun: ran, cellsReused: done.count, rows: rowCount, wallSeconds: wall, resultsFile: resultsURL,
+                       results: results)
     }
 
     /// Concatenates the cell files `cells` (grid indices, ascending), looked up in `directories`,
@@ -458,8 +470,8 @@ public struct ExperimentRunner: Sendable {
             guard text.hasPrefix(head + "\n") else { throw RunnerError("\(url.path):1: unexpected header; not a cell file of this run") }
             let body = text.dropFirst(head.count + 1)
             guard body.isEmpty || body.hasSuffix("\n") else { throw RunnerError("\(url.path): does not end with a newline (truncated?)") }
-            for (k, line) in body.split(separator: "\n").enumerated() {
-                let fields = line.split(separator: ",", omittingEmptySubsequences: false).count
+            for (k, line) in CSVField.lines(body).enumerated() {
+                let fields = CSVField.unquotedFieldCount(line)
                 guard fields == header.count else {
                     throw RunnerError("\(url.path):\(k + 2): \(fields) fields, expected \(header.count)")
                 }

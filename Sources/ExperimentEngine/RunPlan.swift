@@ -46,7 +46,7 @@ public struct RunPlan {
 
     /// The runner of this plan at `seed`, recording `command` and `arguments`.
     public func runner(seed: UInt64, command: String, arguments: [String], environment: [(String, JSONValue)],
-                       summarize: (@Sendable (URL) throws -> [(String, JSONValue)])? = nil) -> ExperimentRunner {
+                       summarize: (@Sendable (CSVDocument) throws -> [(String, JSONValue)])? = nil) -> ExperimentRunner {
         var spec = self.spec
         spec.seed = seed
         var options = ExperimentRunner.Options(family: family, spec: spec, threads: threads, shard: shard, output: output.url, resume: resume,

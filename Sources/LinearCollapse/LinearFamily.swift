@@ -137,7 +137,7 @@ public struct LinearFamily: ExperimentFamily {
     /// before asking.
     public func checkRows(_ rows: Substring, spec: ExperimentSpec, cell c: ExperimentSpec.Cell) -> (row: Int, problem: String)? {
         let regimes = self.regimes(spec), l = cell(c), n = generations(spec, c), r = replicates(spec.restricted(to: c))
-        let lines = rows.split(separator: "\n")
+        let lines = CSVField.lines(rows)
         guard lines.count == regimes.count * n else {
             return (max(lines.count, 1), "\(lines.count) rows, expected \(regimes.count * n) (\(regimes.count) regimes × \(n) generations)")
         }
@@ -145,16 +145,18 @@ public struct LinearFamily: ExperimentFamily {
         let col = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
         let numeric = (["mean", "std_error", "ci95_low", "ci95_high", "theory", "z", "theory_given_design", "z_given_design"]
                        + RobustSummary.columns).map { col[$0]! }
+        // The fields every row of this cell carries, and those of each regime and generation.
+        let cellFields: [(Int, String)] = [
+            ("model", "linear"), ("metric", LinearResultsCSV.metric), ("samples", String(l.samples)), ("repeats", String(r)),
+            ("dimension", String(l.dimension)), ("noise_variance", CSVField.number(l.noiseVariance)),
+            ("engine", engine(spec).rawValue), ("design", design(spec).rawValue),
+        ].map { (col[$0.0]!, $0.1) }
+        let regimeFields = regimes.map { [(col["regime"]!, $0.name), (col["real_fraction"]!, CSVField.number($0.realFraction))] }
+        let generationColumn = col["generation"]!
         for (k, line) in lines.enumerated() {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            let f = CSVField.unquotedFields(line)
             let regime = regimes[k / n], generation = k % n + 1
-            let expected: [(String, String)] = [
-                ("model", "linear"), ("regime", regime.name), ("real_fraction", CSVField.number(regime.realFraction)),
-                ("generation", String(generation)), ("metric", LinearResultsCSV.metric), ("samples", String(l.samples)),
-                ("repeats", String(r)), ("dimension", String(l.dimension)), ("noise_variance", CSVField.number(l.noiseVariance)),
-                ("engine", engine(spec).rawValue), ("design", design(spec).rawValue),
-            ]
-            guard expected.allSatisfy({ f[col[$0.0]!] == $0.1 }) else {
+            guard (cellFields + regimeFields[k / n]).allSatisfy({ f[$0.0] == $0.1 }), f[generationColumn] == String(generation) else {
                 return (k + 1, "row does not belong to \(regime) generation \(generation) of \(l) with \(r) replicates")
             }
             for i in numeric where !f[i].isEmpty && Double(f[i]) == nil {

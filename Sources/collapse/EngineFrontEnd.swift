@@ -74,12 +74,24 @@ struct EngineFrontEnd {
     var threads: Int { plan.threads }
     var output: OutputDirectory { plan.output }
 
-    /// Runs; returns the results file when complete, nil for a finished shard or an
-    /// interrupted run (which exits 130 after saying what was kept). `summarize` adds facts
-    /// about the complete results to the manifest. `reportOnStandardError`: the run's report
-    /// lines go to stderr, leaving stdout to the command's own output (verify's table).
+    /// Runs; returns the results file when complete, nil for an interrupted run (which exits
+    /// 130 after saying what was kept). `reportOnStandardError`: the run's report lines go to
+    /// stderr, leaving stdout to the command's own output (verify's table).
+    func run(command: String, reportOnStandardError: Bool = false) throws -> URL? {
+        try outcome(command: command, reportOnStandardError: reportOnStandardError, summarize: nil).resultsFile
+    }
+
+    /// Runs, and `summarize` adds facts about the complete results to the manifest; returns
+    /// the results file and its rows (parsed once), nil for an interrupted run.
     func run(command: String, reportOnStandardError: Bool = false,
-             summarize: (@Sendable (URL) throws -> [(String, JSONValue)])? = nil) throws -> URL? {
+             summarize: @escaping @Sendable (CSVDocument) throws -> [(String, JSONValue)]) throws -> (url: URL, results: CSVDocument)? {
+        let outcome = try outcome(command: command, reportOnStandardError: reportOnStandardError, summarize: summarize)
+        guard let url = outcome.resultsFile, let results = outcome.results else { return nil }
+        return (url, results)
+    }
+
+    private func outcome(command: String, reportOnStandardError: Bool,
+                         summarize: (@Sendable (CSVDocument) throws -> [(String, JSONValue)])?) throws -> ExperimentRunner.Outcome {
         let seed = try usage { try plan.seed(draw: RunOptions.drawSeed) }
         let runner = plan.runner(seed: seed, command: command, arguments: CommandLine.arguments, environment: RunEnvironment.entries,
                                  summarize: summarize)
@@ -101,6 +113,6 @@ struct EngineFrontEnd {
             throw ExitCode(130)
         }
         lines.forEach { reportOnStandardError ? Console.note($0) : print($0) }
-        return outcome.resultsFile
+        return outcome
     }
 }

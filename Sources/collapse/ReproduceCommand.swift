@@ -60,10 +60,9 @@ struct ReproduceCommand: ParsableCommand {
         print("collapse reproduce: d = 32, T ∈ {100, 316, 1000}, σ² ∈ {0.01, 0.1, 1, 10, 100}, 50 generations, " +
               "\(spec.one("repeats")!) replicates, seed \(spec.seed!), \(frontEnd.threads) thread(s), \(spec.one("engine")!) engine")
         let alpha = falseAlarm
-        guard let url = try frontEnd.run(command: "reproduce", summarize: { url in
-            Verification.agreement(try CSVReader.read(contentsOf: url), familyFalseAlarm: alpha).manifestEntries
+        guard let (_, results) = try frontEnd.run(command: "reproduce", summarize: { results in
+            Verification.agreement(results, familyFalseAlarm: alpha).manifestEntries
         }) else { return }
-        let results = try CSVReader.read(contentsOf: url)
         let col = { (name: String) in results.columnIndex(name)! }
         for r in results.rows where Double(r[col("noise_variance")]) == 1 && r[col("generation")] == "50" {
             let number = { (s: String) in Double(s).map(fmt) ?? "—" }
@@ -76,6 +75,6 @@ struct ReproduceCommand: ParsableCommand {
         print("max |z| vs theory: design-averaged \(z(a.maxDesignAveraged)), given-design \(z(a.maxGivenDesign)); " +
               "threshold \(String(format: "%.2f", a.threshold)) (family-wise false alarm \(alpha), Bonferroni over \(a.statistics)): " +
               (a.agrees ? "agrees with theory" : "DISAGREES with theory"))
-        writeDefaultFigures(results: url, into: frontEnd.output.url)
+        writeDefaultFigures(results: results, into: frontEnd.output.url)
     }
 }

@@ -98,15 +98,19 @@ struct SweepCommand: ParsableCommand {
         }
         let frontEnd = try frontEnd()
         guard let results = try frontEnd.run(command: "sweep") else { return }
-        if frontEnd.family is LinearFamily { writeDefaultFigures(results: results, into: frontEnd.output.url) }
+        if frontEnd.family is LinearFamily {
+            do { writeDefaultFigures(results: try CSVReader.read(contentsOf: results), into: frontEnd.output.url) } catch {
+                Console.note("note: no figure written: \(error)")
+            }
+        }
     }
 }
 
 /// Writes the linear run's default figures (`Figure.defaultFigures`) beside its CSV. A figure
 /// that cannot be drawn is reported, never fatal: the CSV is the result.
-func writeDefaultFigures(results: URL, into dir: URL) {
+func writeDefaultFigures(results: CSVDocument, into dir: URL) {
     do {
-        let figures = try Figure.defaultFigures(try ResultsTable(contentsOf: results))
+        let figures = try Figure.defaultFigures(try ResultsTable(document: results))
         for f in figures { try AtomicFile.write(f.svg, to: dir.appendingPathComponent(f.file)) }
         print("wrote \(figures.map(\.file).joined(separator: " and ")) (collapse plot draws other views)")
     } catch {

@@ -121,8 +121,8 @@ struct VerifyCommand: ParsableCommand {
         }
         let frontEnd = try frontEnd()
         let alpha = frontEnd.spec.one("false_alarm")?.doubleValue ?? 1e-3
-        guard let url = try frontEnd.run(command: "verify", reportOnStandardError: true, summarize: { url in
-            let rows = try VerificationFamily.outcomes(try CSVReader.read(contentsOf: url))
+        guard let run = try frontEnd.run(command: "verify", reportOnStandardError: true, summarize: { results in
+            let rows = try VerificationFamily.outcomes(results)
             return VerificationFamily.verdict(rows.map(\.outcome), falseAlarm: alpha).manifestEntries
         }) else { return }
         if let shard = frontEnd.plan.shard {
@@ -130,7 +130,7 @@ struct VerifyCommand: ParsableCommand {
                          "then judge the merged results with `collapse verify --results MERGED/results.csv`")
             return
         }
-        let rows = try VerificationFamily.outcomes(try CSVReader.read(contentsOf: url))
+        let rows = try VerificationFamily.outcomes(run.results)
         let seed = try frontEnd.plan.seed(draw: RunOptions.drawSeed)
         let format = try reportFormat()
         let report = VerificationFamily.render(rows, runSeed: seed, falseAlarm: alpha, format: format)

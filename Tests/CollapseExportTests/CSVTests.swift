@@ -222,4 +222,21 @@ final class LongResultsSummaryTests: XCTestCase {
         XCTAssertEqual(LongResults.summary(n, generations: [1]).split(separator: "\n").dropFirst().map { $0.split(separator: " ")[2] },
                        ["1", "2", "1", "4"])
     }
+
+    /// The byte-level splitters and trim give exactly what the Character-level ones give,
+    /// including fields with multi-byte characters, empty fields and Unicode spaces.
+    func testByteLevelSplittingAndTrimmingAgreeWithFoundation() {
+        let lines: [Substring] = ["a,b,c", "", ",", "1.5,,x,", "é,ñ̃,日本,🙂", "  x , y\t,\u{00A0}z\u{00A0}", "single"]
+        for line in lines {
+            XCTAssertEqual(CSVField.unquotedFields(line), line.split(separator: ",", omittingEmptySubsequences: false), "\(line)")
+            XCTAssertEqual(CSVField.unquotedFieldCount(line), line.split(separator: ",", omittingEmptySubsequences: false).count)
+            for field in line.split(separator: ",", omittingEmptySubsequences: false) {
+                XCTAssertEqual(CSVField.trimmed(field), field.trimmingCharacters(in: .whitespaces), "'\(field)'")
+            }
+        }
+        let text: Substring = "h1,h2\n1,2\n\n3,é\n"
+        XCTAssertEqual(CSVField.lines(text), text.split(separator: "\n"))
+        XCTAssertEqual(CSVField.lines("no newline"), ["no newline"])
+        XCTAssertEqual(CSVField.lines(""), [])
+    }
 }
