@@ -24,6 +24,8 @@ public struct ExactPropagation: Sendable {
 
     let g: [Double]
     let aStar: [Double]
+    /// `V`, the eigenvectors of `G` (columns).
+    let vectors: Matrix
     public let noiseVariance: Double
     public let ridge: Double
 
@@ -38,60 +40,136 @@ public struct ExactPropagation: Sendable {
     public init(design: Matrix, truth: [Double], noiseVariance: Double, ridge: Double) throws {
         precondition(truth.count == design.columns, "truth has \(truth.count) entries, design \(design.columns) columns")
         precondition(noiseVariance >= 0 && ridge >= 0 && ridge.isFinite, "need σ² ≥ 0 and λ ≥ 0")
-        let eigen = try SymmetricEigen(BLAS.gram(design))
-        let d = design.columns
-        let cutoff = Double(max(design.rows, d)) * Double.ulpOfOne * (eigen.values.max() ?? 0)
+        self.init(eigen: try SymmetricEigen(BLAS.gram(design)), rows: design.rows, truth: truth, noiseVariance: noiseVariance, ridge: ridge)
+    }
+
+    /// The same from the eigendecomposition of `G = XᵀX` of a design with `rows` rows (a
+    /// simulator that has factorised `G` already).
+    init(eigen: SymmetricEigen, rows: Int, truth: [Double], noiseVariance: Double, ridge: Double) {
+        precondition(truth.count == eigen.values.count, "truth has \(truth.count) entries, Gram matrix \(eigen.values.count) rows")
+        precondition(noiseVariance >= 0 && ridge >= 0 && ridge.isFinite, "need σ² ≥ 0 and λ ≥ 0")
+        let cutoff = Self.nullCutoff(eigen: eigen, rows: rows)
         g = eigen.values.map { $0 > cutoff ? $0 : 0 }
         aStar = BLAS.multiply(eigen.vectors, truth, transpose: true)
+        vectors = eigen.vectors
         self.noiseVariance = noiseVariance
         self.ridge = ridge
+    }
+
+    /// Eigenvalues of `G` at or below `max(T, d)·ε·max g` count as 0.
+    static func nullCutoff(eigen: SymmetricEigen, rows: Int) -> Double {
+        Double(max(rows, eigen.values.count)) * Double.ulpOfOne * (eigen.values.max() ?? 0)
     }
 
     /// `E‖ŵ_n − w*‖²` for `n = 1 … generations`.
     public func testErrorCurve(_ scheme: Scheme, generations: Int) -> [Double] {
         precondition(generations >= 1, "generations must be ≥ 1")
         var curve = [Double](repeating: 0, count: generations)
-        let s2 = noiseVariance, lambda = ridge
         for i in g.indices {
-            let gi = g[i], a = aStar[i]
-            if gi == 0 {
-                // Unlearnable direction: the fit stays 0 (min-norm, or ridge shrinks it to 0).
-                for n in 0..<generations { curve[n] += a * a }
-                continue
-            }
-            switch scheme {
-            case .replace:
-                let s = gi / (gi + lambda), noise = s2 * gi / ((gi + lambda) * (gi + lambda))
-                var mean = a, variance = 0.0
-                for n in 0..<generations {
-                    mean *= s
-                    variance = s * s * variance + noise
-                    curve[n] += (mean - a) * (mean - a) + variance
-                }
-            case .accumulate:
-                let mean = gi / (gi + lambda) * a
-                var variance = 0.0
-                for n in 0..<generations {
-                    let denominator = Double(n + 1) * gi + lambda
-                    variance += s2 * gi / (denominator * denominator)
-                    curve[n] += (mean - a) * (mean - a) + variance
-                }
-            case let .discounted(gamma):
-                var weight = 1.0, meanA = gi * a, varA = s2 * gi
-                for n in 0..<generations {
-                    if n > 0 {
-                        let c = gamma + gi / (gi * weight + lambda)
-                        meanA *= c
-                        varA = c * c * varA + s2 * gi
-                        weight = gamma * weight + 1
-                    }
-                    let denominator = gi * weight + lambda
-                    let mean = meanA / denominator
-                    curve[n] += (mean - a) * (mean - a) + varA / (denominator * denominator)
-                }
+            let a = aStar[i]
+            coordinateMoments(i, scheme, generations: generations) { n, mean, variance in
+                curve[n] += (mean - a) * (mean - a) + variance
             }
         }
         return curve
+    }
+
+    /// The mean `E a_{n,i}` and variance `Var a_{n,i}` of coordinate `i` of `Vᵀŵ_n`, for
+    /// `n = 1 … generations` in order (`body(n − 1, mean, variance)`); the coordinates are
+    /// independent given `X` and `w*` (proof E1).
+    func coordinateMoments(_ i: Int, _ scheme: Scheme, generations: Int, _ body: (Int, Double, Double) -> Void) {
+        let s2 = noiseVariance, lambda = ridge
+        let gi = g[i], a = aStar[i]
+        if gi == 0 {
+            // Unlearnable direction: the fit stays 0 (min-norm, or ridge shrinks it to 0).
+            for n in 0..<generations { body(n, 0, 0) }
+            return
+        }
+        switch scheme {
+        case .replace:
+            let s = gi / (gi + lambda), noise = s2 * gi / ((gi + lambda) * (gi + lambda))
+            var mean = a, variance = 0.0
+            for n in 0..<generations {
+                mean *= s
+                variance = s * s * variance + noise
+                body(n, mean, variance)
+            }
+        case .accumulate:
+            let mean = gi / (gi + lambda) * a
+            var variance = 0.0
+            for n in 0..<generations {
+                let denominator = Double(n + 1) * gi + lambda
+                variance += s2 * gi / (denominator * denominator)
+                body(n, mean, variance)
+            }
+        case let .discounted(gamma):
+            var weight = 1.0, meanA = gi * a, varA = s2 * gi
+            for n in 0..<generations {
+                if n > 0 {
+                    let c = gamma + gi / (gi * weight + lambda)
+                    meanA *= c
+                    varA = c * c * varA + s2 * gi
+                    weight = gamma * weight + 1
+                }
+                let denominator = gi * weight + lambda
+                body(n, meanA / denominator, varA / (denominator * denominator))
+            }
+        }
+    }
+
+    /// The exact conditional mean and variance of the test error `‖ŵ_n − w*‖²_Σ` given `X` and
+    /// `w*`, for `n = 1 … generations`, where the rows of `X` are `N(0, Σ)` with
+    /// `Σ = diag(covariance)` (nil: `Σ = I`).
+    ///
+    /// Given `X, w*`, `u = Vᵀŵ_n − a*` is Gaussian with independent coordinates, mean `μ` and
+    /// variances `c` (`coordinateMoments`), and the error is the quadratic form `uᵀMu` with
+    /// `M = VᵀΣV`; so (F4 and the Gaussian fourth moments)
+    /// `mean = μᵀMμ + Σ_i M_ii c_i`, `variance = 2Σ_{ij} M_ij² c_i c_j + 4Σ_i c_i (Mμ)_i²`
+    /// (`M = I`: `Σ_i μ_i² + c_i` and `Σ_i 2c_i² + 4c_iμ_i²`, proof L2's form). Cost
+    /// `O(d³)` for `M`, then `O(d²)` per generation.
+    public func testErrorMoments(_ scheme: Scheme, generations: Int, covariance: [Double]? = nil) -> (mean: [Double], variance: [Double]) {
+        precondition(generations >= 1, "generations must be ≥ 1")
+        let d = g.count
+        precondition(covariance.map { $0.count == d && $0.allSatisfy { $0 >= 0 && $0.isFinite } } ?? true,
+                     "covariance needs \(d) finite entries ≥ 0")
+        // μ and c per generation, d values each.
+        var mu = [Double](repeating: 0, count: generations * d), c = mu
+        for i in 0..<d {
+            let a = aStar[i]
+            coordinateMoments(i, scheme, generations: generations) { n, mean, variance in
+                mu[n * d + i] = mean - a
+                c[n * d + i] = variance
+            }
+        }
+        var means = [Double](repeating: 0, count: generations), variances = means
+        guard let covariance else {
+            for n in 0..<generations {
+                for i in 0..<d {
+                    let m = mu[n * d + i], v = c[n * d + i]
+                    means[n] += m * m + v
+                    variances[n] += 2 * v * v + 4 * v * m * m
+                }
+            }
+            return (means, variances)
+        }
+        // M = VᵀΣV = UᵀU with U = diag(√s)·V.
+        var u = vectors
+        for j in 0..<d { let r = covariance[j].squareRoot(); for i in 0..<d { u[j, i] *= r } }
+        let m = BLAS.gram(u)
+        for n in 0..<generations {
+            let muN = Array(mu[(n * d)..<((n + 1) * d)]), cN = Array(c[(n * d)..<((n + 1) * d)])
+            let mMu = BLAS.multiply(m, muN)
+            var mean = 0.0, variance = 0.0
+            for i in 0..<d {
+                mean += muN[i] * mMu[i] + m[i, i] * cN[i]
+                variance += 4 * cN[i] * mMu[i] * mMu[i]
+                guard cN[i] > 0 else { continue }
+                for j in 0..<d { let q = m[i, j]; variance += 2 * q * q * cN[i] * cN[j] }
+            }
+            means[n] = mean
+            variances[n] = variance
+        }
+        return (means, variances)
     }
 }
 
