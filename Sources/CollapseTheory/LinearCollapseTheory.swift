@@ -30,6 +30,19 @@ public enum LinearCollapseTheory {
         }
     }
 
+    /// The noise multiplier of discounted accumulation with OLS fits (older generations weighted
+    /// `γ^{age}`): `c_n = Σ_{j≤n} W_j⁻²` with `W_j = Σ_{i<j} γ^i` (`W_1 = 1`, `W_j = γW_{j−1} + 1`).
+    /// Proof E1, Step 3 (`λ = 0`): every coordinate on the range of `XᵀX` is unbiased with variance
+    /// `(σ²/g_i)·Σ_{j≤n} W_j⁻²`, so the error given `X` is `σ²c_n·tr(Σ(XᵀX)⁺)` as in T1/T2
+    /// (full rank). `γ = 0` gives `n` (replace), `γ = 1` gives `Σ_{j≤n} 1/j²` (accumulate).
+    public static func discountedNoiseMultiplier(discount gamma: Double, generation n: Int) -> Double {
+        precondition(n >= 1, "generation must be ≥ 1, got \(n)")
+        precondition(gamma >= 0 && gamma <= 1, "discount must be in [0, 1], got \(gamma)")
+        var weights = [Double](repeating: 1, count: n)
+        for j in 1..<n { weights[j] = gamma * weights[j - 1] + 1 }
+        return weights.reversed().reduce(0) { $0 + 1 / ($1 * $1) }   // smallest terms first
+    }
+
     /// `E[tr(Σ(XᵀX)⁻¹)] = d/(T − d − 1)` for Gaussian design (proof L1; inverse-Wishart mean).
     ///
     /// - Returns: `nil` when `T < d + 2`: for `T = d` or `d + 1` the expectation is infinite

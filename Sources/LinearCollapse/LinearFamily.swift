@@ -3,8 +3,9 @@ import CollapseExport
 import ExperimentEngine
 
 /// The linear-regression chain as a family of the experiment engine: the grid d × T × σ², the
-/// regimes, the Monte Carlo settings (engine, design, replicates), the rules that tie them
-/// together, the memory model of the simulator, and one cell's Monte Carlo run.
+/// regimes, the Monte Carlo settings (engine, design, replicates), the design's spectrum and the
+/// estimator (`ChainOptions`), the rules that tie them together, the memory model of the
+/// simulator, and one cell's Monte Carlo run.
 public struct LinearFamily: ExperimentFamily {
     public init() {}
 
@@ -17,6 +18,11 @@ public struct LinearFamily: ExperimentFamily {
         public static let maximumNoiseVariance = 1e12
         public static let generations = 1...100_000
         public static let repeats = 2...100_000_000
+        /// `β` of `--spectrum power-law` and the source exponent `r`, as `theory --model ridge` allows.
+        public static let maximumBeta = 10.0
+        public static let maximumSource = 10.0
+        /// The ridge penalty `λ` (on the mean squared loss), as `theory --model exact` allows.
+        public static let maximumRidge = 1e12
     }
 
     public var parameters: [Parameter] {
@@ -36,7 +42,37 @@ public struct LinearFamily: ExperimentFamily {
                       help: "Simulator: literal (draws every design entry and label; the reference) or sufficient (draws XᵀX and XᵀE; O(d²) per generation; replace/accumulate with T ≥ d)."),
             Parameter("design", .choice(DesignMode.allCases.map(\.rawValue)), default: [.text("fixed")],
                       help: "fixed (one design per replicate, the default) or fresh (a new design every generation; replace/accumulate, literal engine)."),
+            Parameter("spectrum", .choice(["isotropic", "power-law"]), default: [.text("isotropic")],
+                      help: "Covariance of the design's rows: isotropic (Σ = I, w* ~ N(0, I)) or power-law (s_i = i^−β, s_1 = 1, and the fixed w* of source exponent r with ‖w*‖²_Σ = 1, as `theory --model ridge`); power-law needs --engine literal --design fixed and replace/accumulate."),
+            Parameter("beta", .real(lower: 0, upper: Limits.maximumBeta, lowerOpen: true),
+                      help: "Capacity exponent β of --spectrum power-law, in (0, 10] (default 1.5)."),
+            Parameter("source", .real(lower: 0, upper: Limits.maximumSource, lowerOpen: false),
+                      help: "Source exponent r of --spectrum power-law, s_i·w*_i² ∝ i^−(1+2βr), in [0, 10] (default 0.5)."),
+            Parameter("fit", .choice(["ols", "ridge"]), default: [.text("ols")],
+                      help: "Estimator: ols (minimum-norm least squares) or ridge (needs --ridge; literal engine, fixed design, replace/accumulate)."),
+            Parameter("ridge", .real(lower: 0, upper: Limits.maximumRidge, lowerOpen: false),
+                      help: "Ridge penalty λ ≥ 0 of --fit ridge on the mean squared loss, as `theory --model exact`: one fit is ŵ = (XᵀX/T + λI)⁻¹Xᵀy/T; pooled fits solve (Σ_j ω_j XᵀX + TλI)ŵ = Σ_j ω_j Xᵀy_j."),
+            Parameter("discount", .real(lower: 0, upper: 1, lowerOpen: false), role: .list,
+                      help: "Discounted accumulation: for each γ in [0, 1] (comma-separated) a 'discounted' series weighting generation j by γ^(n−j) (γ = 1: accumulate, 0: replace); literal engine, fixed design."),
+            Parameter("test_noise", .choice(["false", "true"]), default: [.text("false")],
+                      help: "Noisy test targets: every error and theory includes the label-noise variance σ² (THEORY §0)."),
         ]
+    }
+
+    /// The spectrum, estimator, discounted series and test noise of `spec` (validated).
+    public func options(_ spec: ExperimentSpec) -> ChainOptions {
+        let spectrum: ChainOptions.Spectrum = spec.one("spectrum")?.textValue == "power-law"
+            ? .powerLaw(beta: spec.one("beta")?.doubleValue ?? ChainOptions.defaultBeta,
+                        source: spec.one("source")?.doubleValue ?? ChainOptions.defaultSource)
+            : .isotropic
+        let ridge = spec.one("fit")?.textValue == "ridge" ? spec.one("ridge")?.doubleValue : nil
+        return ChainOptions(spectrum: spectrum, ridge: ridge, discounts: spec["discount"].compactMap(\.doubleValue),
+                            testNoise: spec.one("test_noise")?.textValue == "true")
+    }
+
+    /// The regimes' rows and then the discounted series', as the results list them.
+    func series(_ spec: ExperimentSpec) -> [(name: String, realFraction: Double?)] {
+        regimes(spec).map { ($0.name, $0.realFraction) } + options(spec).discounts.map { _ in ("discounted", nil) }
     }
 
     public func regimes(_ spec: ExperimentSpec) -> [Regime] {
@@ -54,7 +90,7 @@ public struct LinearFamily: ExperimentFamily {
 
     public func settings(_ spec: ExperimentSpec, seed: UInt64, threads: Int) -> MonteCarloSettings {
         MonteCarloSettings(repeats: replicates(spec), generations: spec.one("generations")?.intValue ?? 10, regimes: regimes(spec),
-                           seed: seed, threads: threads, engine: engine(spec), design: design(spec))
+                           seed: seed, threads: threads, engine: engine(spec), design: design(spec), options: options(spec))
     }
 
     public func validate(_ spec: ExperimentSpec) throws {
@@ -63,6 +99,7 @@ public struct LinearFamily: ExperimentFamily {
             throw ParameterError(key: "real_fraction", message: "applies only to the mix and fresh-real regimes; add one to --regimes or drop --real-fraction")
         }
         let engine = self.engine(spec), design = self.design(spec)
+        try validateOptions(spec, regimes: regimes, engine: engine, design: design)
         if engine == .sufficient {
             for c in spec.cells {
                 if let reason = SufficientStatisticSimulator.unsupportedReason(cell: cell(c), regimes: regimes) {
@@ -80,12 +117,44 @@ public struct LinearFamily: ExperimentFamily {
         }
     }
 
+    /// The rules of `--spectrum`, `--beta`, `--source`, `--fit`, `--ridge` and `--discount`: each
+    /// value applies only where it means something, and what `RidgeRefitSimulator` cannot run is
+    /// refused rather than ignored.
+    func validateOptions(_ spec: ExperimentSpec, regimes: [Regime], engine: Engine, design: DesignMode) throws {
+        let powerLaw = spec.one("spectrum")?.textValue == "power-law", ridgeFit = spec.one("fit")?.textValue == "ridge"
+        for key in ["beta", "source"] where spec.isGiven(key) && !powerLaw {
+            throw ParameterError(key: key, message: "applies to --spectrum power-law only (the spectrum is isotropic); add --spectrum power-law or drop --\(key)")
+        }
+        if spec.isGiven("ridge") && !ridgeFit {
+            throw ParameterError(key: "ridge", message: "applies to --fit ridge only (the fit is ols); add --fit ridge or drop --ridge")
+        }
+        if ridgeFit && !spec.isGiven("ridge") {
+            throw ParameterError(key: "fit", value: "ridge", message: "needs --ridge λ ≥ 0, the penalty on the mean squared loss")
+        }
+        let options = self.options(spec)
+        guard options.needsRefitSimulator else { return }
+        let what = [powerLaw ? "--spectrum power-law" : nil, ridgeFit ? "--fit ridge" : nil, options.discounts.isEmpty ? nil : "--discount"]
+            .compactMap { $0 }.joined(separator: ", ")
+        if engine == .sufficient {
+            throw ParameterError(key: "engine", value: "sufficient", message: "simulates isotropic OLS only; \(what) needs --engine literal")
+        }
+        if design == .fresh {
+            throw ParameterError(key: "design", value: "fresh", message: "is simulated for isotropic OLS only; \(what) needs --design fixed")
+        }
+        if let other = regimes.first(where: { $0 != .replace && $0 != .accumulate }) {
+            throw ParameterError(key: "regimes", value: other.name,
+                                 message: "is not simulated with \(what); allowed with these options: replace, accumulate")
+        }
+    }
+
     /// The workers' simulators, plus every replicate's error kept twice (in its block and per
     /// series) for the order statistics: 16 bytes × R × regimes × N.
     public func estimatedBytes(_ spec: ExperimentSpec, cell c: ExperimentSpec.Cell, threads: Int) -> Double {
-        let n = generations(spec, c), r = replicates(spec.restricted(to: c))
-        return LinearChainSimulator.estimatedBytesPerWorker(cell: cell(c), regimes: regimes(spec), generations: n) * Double(threads)
-            + 16 * Double(r) * Double(regimes(spec).count * n)
+        let n = generations(spec, c), r = replicates(spec.restricted(to: c)), k = series(spec).count
+        let worker = options(spec).needsRefitSimulator
+            ? RidgeRefitSimulator.estimatedBytesPerWorker(cell: cell(c), series: k * n, generations: n)
+            : LinearChainSimulator.estimatedBytesPerWorker(cell: cell(c), regimes: regimes(spec), generations: n)
+        return worker * Double(threads) + 16 * Double(r) * Double(k * n)
     }
 
     /// Design and Gram (T d²), then T(d + 4) per generation and regime; accumulate-subsample
@@ -94,6 +163,11 @@ public struct LinearFamily: ExperimentFamily {
         let l = cell(c)
         let t = Double(l.samples), d = Double(l.dimension), n = Double(generations(spec, c))
         let regimes = self.regimes(spec)
+        if options(spec).needsRefitSimulator {
+            // Gram, eigendecomposition and VᵀΣV; per generation and series two T×d products,
+            // two d×d solves and the O(d²) exact moments.
+            return t * d * d + 2 * d * d * d + n * Double(series(spec).count) * (2 * t * d + 3 * d * d)
+        }
         var w = t * d * d + n * t * (d + 4) * Double(regimes.count)
         if regimes.contains(.accumulateSubsample) { w += n * t * d * d }
         return w
@@ -106,7 +180,9 @@ public struct LinearFamily: ExperimentFamily {
 
     /// `LinearResultsCSV.header`, and a `generations` column when N is swept (the rows of
     /// different N would otherwise look alike; `repeats` is a column already).
-    public func header(_ spec: ExperimentSpec) -> [String] { LinearResultsCSV.header + extraAxes(spec) }
+    public func header(_ spec: ExperimentSpec) -> [String] {
+        LinearResultsCSV.header + LinearResultsCSV.optionColumns(options(spec)) + extraAxes(spec)
+    }
 
     /// The swept axes without a column of their own: `generations` only (d, T, σ² and R are
     /// columns already).
@@ -128,6 +204,13 @@ public struct LinearFamily: ExperimentFamily {
             out.append("note: T < d + 2 in \(boundary.count) cell(s): the Gaussian-design expectation is infinite; " +
                        "theory is empty there (theory_given_design still applies)")
         }
+        let options = self.options(spec)
+        if case .powerLaw = options.spectrum {
+            out.append("note: --spectrum power-law: w* is the spectrum's fixed truth (‖w*‖²_Σ = 1), the same in every replicate; test error ‖ŵ − w*‖²_Σ")
+        }
+        if let ridge = options.ridge, ridge > 0 {
+            out.append("note: --fit ridge: theory (design-averaged) is empty, no closed form; theory_given_design is exact (proof E1)")
+        }
         return out
     }
 
@@ -136,10 +219,10 @@ public struct LinearFamily: ExperimentFamily {
     /// mean cannot be caught). The runner has checked each row's field count against the header
     /// before asking.
     public func checkRows(_ rows: Substring, spec: ExperimentSpec, cell c: ExperimentSpec.Cell) -> (row: Int, problem: String)? {
-        let regimes = self.regimes(spec), l = cell(c), n = generations(spec, c), r = replicates(spec.restricted(to: c))
+        let regimes = self.series(spec), l = cell(c), n = generations(spec, c), r = replicates(spec.restricted(to: c))
         let lines = CSVField.lines(rows)
         guard lines.count == regimes.count * n else {
-            return (max(lines.count, 1), "\(lines.count) rows, expected \(regimes.count * n) (\(regimes.count) regimes × \(n) generations)")
+            return (max(lines.count, 1), "\(lines.count) rows, expected \(regimes.count * n) (\(regimes.count) series × \(n) generations)")
         }
         let header = LinearResultsCSV.header
         let col = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
@@ -157,7 +240,7 @@ public struct LinearFamily: ExperimentFamily {
             let f = CSVField.unquotedFields(line)
             let regime = regimes[k / n], generation = k % n + 1
             guard (cellFields + regimeFields[k / n]).allSatisfy({ f[$0.0] == $0.1 }), f[generationColumn] == String(generation) else {
-                return (k + 1, "row does not belong to \(regime) generation \(generation) of \(l) with \(r) replicates")
+                return (k + 1, "row does not belong to \(regime.name) generation \(generation) of \(l) with \(r) replicates")
             }
             for i in numeric where !f[i].isEmpty && Double(f[i]) == nil {
                 return (k + 1, "column '\(header[i])': '\(f[i])' is not a number")
@@ -177,7 +260,7 @@ public struct LinearFamily: ExperimentFamily {
         } catch {
             throw LinearFamilyError(description: "numerical failure at \(cell(c)): \(error)")
         }
-        return LinearResultsCSV.rows(rows, engine: engine(spec), design: design(spec), extra: c.csvFields(extraAxes(spec)))
+        return LinearResultsCSV.rows(rows, engine: engine(spec), design: design(spec), options: options(spec), extra: c.csvFields(extraAxes(spec)))
     }
 }
 

@@ -20,10 +20,13 @@ public struct MonteCarloSettings: Sendable {
     public var engine: Engine
     /// One design per replicate (the default) or a fresh design every generation.
     public var design: DesignMode = .fixed
+    /// The design's spectrum, the estimator, discounted series and test noise (default: THEORY §0).
+    public var options: ChainOptions = .standard
 
     public init(repeats: Int, generations: Int, regimes: [Regime], seed: UInt64, threads: Int, engine: Engine = .literal,
-                design: DesignMode = .fixed) {
+                design: DesignMode = .fixed, options: ChainOptions = .standard) {
         self.design = design
+        self.options = options
         self.repeats = repeats
         self.generations = generations
         self.regimes = regimes
@@ -77,6 +80,12 @@ public struct GenerationSummary: Sendable, Equatable {
     public var zGivenDesign: Double?
     /// The median, quantiles and median interval of the replicates' errors.
     public var robust: RobustSummary?
+    /// The discount `γ` of a discounted-accumulation series (`ChainOptions.discounts`), whose
+    /// `regime` is then `.accumulate` (the `γ = 1` member of the family); nil otherwise.
+    public var discount: Double?
+
+    /// `discounted` for a discounted series, else the regime's name.
+    public var seriesName: String { discount == nil ? regime.name : "discounted" }
 
     public init(cell: LinearCell, regime: Regime, generation: Int, repeats: Int, mean: Double,
                 standardError: Double, confidenceLow: Double, confidenceHigh: Double, theory: Double?,
@@ -130,7 +139,25 @@ public enum MonteCarlo {
         configureBLASForParallelReplicates()
         let makeWorker: @Sendable () -> (Int, UnsafeMutableBufferPointer<Double>) throws -> DesignStatistics
         let seed = settings.seed
+        let options = settings.options
+        // The refit simulator writes each replicate's exact given-design mean and variance
+        // after its errors (3 values per series).
+        let exactGiven = options.needsRefitSimulator
         switch (settings.engine, settings.design) {
+        case (.sufficient, _) where exactGiven, (_, .fresh) where exactGiven:
+            throw UnsupportedEngine(engine: settings.engine, reason: "with --design \(settings.design.rawValue) simulates isotropic OLS only; " +
+                                    "a power-law spectrum, ridge fits and discounted accumulation need --engine literal --design fixed")
+        case (.literal, .fixed) where exactGiven:
+            if let reason = RidgeRefitSimulator.unsupportedReason(regimes: settings.regimes) {
+                throw UnsupportedEngine(engine: .literal, reason: reason)
+            }
+            let sim = RidgeRefitSimulator(cell: cell, regimes: settings.regimes, options: options, generations: settings.generations)
+            makeWorker = {
+                { rep, values in
+                    try sim.runReplicate(seed: seed, replicate: rep, values: values)
+                    return DesignStatistics(traceOfGramPseudoInverse: .nan, traceOfGramPseudoInverseSquared: .nan, bias: .nan, rank: 0)
+                }
+            }
         case (.sufficient, .fresh):
             throw UnsupportedEngine(engine: .sufficient, reason: "draws one Gram matrix per replicate (fixed design); use --engine literal with --design fresh")
         case (.literal, .fresh):
@@ -160,14 +187,16 @@ public enum MonteCarlo {
             let sim = SufficientStatisticSimulator(cell: cell, regimes: settings.regimes, generations: settings.generations)
             makeWorker = { { rep, errors in try sim.runReplicate(seed: seed, replicate: rep, errors: errors) } }
         }
-        let k = settings.regimes.count, nGen = settings.generations
+        let k = settings.regimes.count + options.discounts.count, nGen = settings.generations
         let series = k * nGen
+        // Noisy test targets add σ² to every error and every conditional mean (THEORY §0).
+        let testNoise = options.testNoise ? cell.noiseVariance : 0
         let blocks = (settings.repeats + blockSize - 1) / blockSize
         let results = BlockResults(blocks: blocks, series: series)
         // Fresh design: replace and accumulate have design-averaged closed forms (proofs D1,
         // O1), but there is no single design to condition on.
         let closedForms = settings.regimes.map(Self.closedForm)
-        let givenDesignForms: [ClosedFormRegime?] = settings.design == .fresh ? closedForms.map { _ in nil } : closedForms
+        let givenDesignForms: [ClosedFormRegime?] = settings.design == .fresh || exactGiven ? closedForms.map { _ in nil } : closedForms
         // c_n per (regime, generation) series, nil without a given-design closed form.
         let multipliers: [Double?] = givenDesignForms.flatMap { form in
             (1...settings.generations).map { n in form.map { LinearCollapseTheory.noiseMultiplier($0, generation: n) } }
@@ -176,7 +205,7 @@ public enum MonteCarlo {
         let repeats = settings.repeats
 
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            var errors = [Double](repeating: 0, count: series)
+            var errors = [Double](repeating: 0, count: exactGiven ? 3 * series : series)
             let replicate = makeWorker()
             while true {
                 let b = results.claimBlock()
@@ -188,7 +217,15 @@ public enum MonteCarlo {
                 do {
                     for rep in lo..<hi {
                         let stats = try errors.withUnsafeMutableBufferPointer { try replicate(rep, $0) }
-                        acc.add(errors: errors, stats: stats, noiseVariance: cell.noiseVariance, multipliers: multipliers)
+                        if testNoise != 0 {
+                            for s in 0..<series { errors[s] += testNoise }
+                            if exactGiven { for s in series..<(2 * series) { errors[s] += testNoise } }
+                        }
+                        if exactGiven {
+                            acc.add(values: errors, series: series)
+                        } else {
+                            acc.add(errors: errors, stats: stats, noiseVariance: cell.noiseVariance, multipliers: multipliers, testNoise: testNoise)
+                        }
                     }
                 } catch {
                     results.record(error: error)
@@ -210,18 +247,26 @@ public enum MonteCarlo {
         let z95 = 1.959963984540054
         var rows: [GenerationSummary] = []
         rows.reserveCapacity(series)
-        for (ri, regime) in settings.regimes.enumerated() {
+        // The series: the regimes, then the discounted series (regime .accumulate, discount γ).
+        let allSeries: [(regime: Regime, discount: Double?)] = settings.regimes.map { ($0, nil) } + options.discounts.map { (.accumulate, $0) }
+        for (ri, (regime, discount)) in allSeries.enumerated() {
             for n in 1...nGen {
                 let s = ri * nGen + n - 1
                 let mean = total.mean[s]
                 let se = (total.m2[s] / (r - 1)).squareRoot() / r.squareRoot()
                 var theory: Double? = nil, given: Double? = nil, z: Double? = nil, zGiven: Double? = nil
-                if let form = closedForms[ri] {
+                if exactGiven {
+                    theory = Self.refitTheory(regime: regime, discount: discount, options: options, cell: cell, generation: n).map { $0 + testNoise }
+                    given = total.givenMeanSum[s] / r
+                    if let th = theory, se > 0, cell.samples >= cell.dimension + Self.minimumDesignAveragedMargin { z = (mean - th) / se }
+                    if total.standardisedCount[s] == repeats { zGiven = total.standardisedSum[s] / r.squareRoot() }
+                } else if let form = closedForms[ri] {
                     theory = settings.design == .fresh
                         ? Self.freshDesignTheory(form, cell: cell, generation: n)
                         : LinearCollapseTheory.expectedTestError(
                             form, generation: n, dimension: cell.dimension, samples: cell.samples,
                             noiseVariance: cell.noiseVariance)
+                    if testNoise != 0 { theory = theory.map { $0 + testNoise } }
                     given = settings.design == .fresh ? nil : total.givenMeanSum[s] / r
                     // The design-averaged z needs a finite SE (T ≥ d + 4, L1) and, for tail-level
                     // claims, finite higher moments: reported only where T ≥ d + 10, as in `verify`.
@@ -240,10 +285,30 @@ public enum MonteCarlo {
                     standardError: se, confidenceLow: mean - z95 * se, confidenceHigh: mean + z95 * se,
                     theory: theory, theoryGivenDesign: given, zScore: z, zGivenDesign: zGiven)
                 row.robust = robust[s]
+                row.discount = discount
                 rows.append(row)
             }
         }
         return rows
+    }
+
+    /// The design-averaged expectation of a `RidgeRefitSimulator` series: for OLS fits (λ = 0)
+    /// and `T ≥ d + 2`, `σ²c_n·d/(T − d − 1)` for every `Σ` (proofs T1, T2, L1: `E tr(Σ(XᵀX)⁻¹)`
+    /// does not depend on `Σ`), with `c_n` of replace, accumulate or the discounted series
+    /// (`LinearCollapseTheory.discountedNoiseMultiplier`); nil for ridge fits (no closed form;
+    /// see `RidgeDeterministicEquivalent.refitChain` for the deterministic equivalent) and `T < d + 2`.
+    static func refitTheory(regime: Regime, discount: Double?, options: ChainOptions, cell: LinearCell, generation n: Int) -> Double? {
+        guard options.isUnpenalised,
+              let k = LinearCollapseTheory.expectedTraceOfInverseGram(dimension: cell.dimension, samples: cell.samples) else { return nil }
+        let c: Double
+        if let discount {
+            c = LinearCollapseTheory.discountedNoiseMultiplier(discount: discount, generation: n)
+        } else if let form = closedForm(regime) {
+            c = LinearCollapseTheory.noiseMultiplier(form, generation: n)
+        } else {
+            return nil
+        }
+        return cell.noiseVariance * k * c
     }
 
     /// The design-averaged expectation with a fresh design every generation: D1 (replace, T ≥ d + 2;
@@ -304,28 +369,52 @@ struct BlockAccumulator: Sendable {
     }
 
     /// Welford update with one replicate; `multipliers[s]` is series `s`'s noise multiplier
-    /// `c_n` (nil without a closed form).
-    mutating func add(errors: [Double], stats: DesignStatistics, noiseVariance: Double, multipliers: [Double?]) {
+    /// `c_n` (nil without a closed form); `testNoise` is added to each conditional mean (the
+    /// errors carry it already).
+    mutating func add(errors: [Double], stats: DesignStatistics, noiseVariance: Double, multipliers: [Double?], testNoise: Double = 0) {
         count += 1
         values.append(contentsOf: errors[0..<multipliers.count])
-        let n = Double(count)
         for s in multipliers.indices {
             let x = errors[s]
-            let delta = x - mean[s]
-            mean[s] += delta / n
-            m2[s] += delta * (x - mean[s])
+            welford(s, x)
             guard let c = multipliers[s] else { continue }
-            let m = LinearCollapseTheory.testErrorGivenDesign(
+            var m = LinearCollapseTheory.testErrorGivenDesign(
                 noiseMultiplier: c, noiseVariance: noiseVariance,
                 traceOfGramPseudoInverse: stats.traceOfGramPseudoInverse, bias: stats.bias)
+            if testNoise != 0 { m += testNoise }
             let v = LinearCollapseTheory.testErrorVarianceGivenDesign(
                 noiseMultiplier: c, noiseVariance: noiseVariance,
                 traceOfGramPseudoInverseSquared: stats.traceOfGramPseudoInverseSquared)
-            givenMeanSum[s] += m
-            if v > 0 {
-                standardisedSum[s] += (x - m) / v.squareRoot()
-                standardisedCount[s] += 1
-            }
+            given(s, x, mean: m, variance: v)
+        }
+    }
+
+    /// The same for a replicate whose simulator supplies the exact conditional means and
+    /// variances: `values` holds the errors, then the means, then the variances (`series` each;
+    /// `RidgeRefitSimulator`).
+    mutating func add(values replicate: [Double], series: Int) {
+        count += 1
+        values.append(contentsOf: replicate[0..<series])
+        for s in 0..<series {
+            let x = replicate[s]
+            welford(s, x)
+            given(s, x, mean: replicate[series + s], variance: replicate[2 * series + s])
+        }
+    }
+
+    /// Welford's update of series `s` with `x` (`count` already includes it).
+    private mutating func welford(_ s: Int, _ x: Double) {
+        let delta = x - mean[s]
+        mean[s] += delta / Double(count)
+        m2[s] += delta * (x - mean[s])
+    }
+
+    /// Records the exact conditional mean `m` and variance `v` of series `s`'s error `x`.
+    private mutating func given(_ s: Int, _ x: Double, mean m: Double, variance v: Double) {
+        givenMeanSum[s] += m
+        if v > 0 {
+            standardisedSum[s] += (x - m) / v.squareRoot()
+            standardisedCount[s] += 1
         }
     }
 

@@ -14,7 +14,11 @@ struct SimulateCommand: ParsableCommand {
         discussion: """
         Every replicate draws a design X (T×d, N(0,1) entries), w* ~ N(0, I), and fresh noise each \
         generation, then literally refits under each regime. Regimes of one replicate share its draws. \
-        For T < d the fits are minimum-norm least squares. The same --seed gives byte-identical CSV \
+        For T < d the fits are minimum-norm least squares. --spectrum power-law, --fit ridge and --discount \
+        refit literally on a general Gaussian design (literal engine, fixed design, replace/accumulate); the ridge \
+        penalty λ is on the mean squared loss, as in `theory --model exact` (one fit: ŵ = (XᵀX/T + λI)⁻¹Xᵀy/T; \
+        a pooled fit adds one penalty Tλ‖w‖² to the weighted stacked sum of squares), and theory_given_design \
+        is the exact propagation given each design (proof E1). The same --seed gives byte-identical CSV \
         for any --threads. Every grid cell is written to --output/cells/ when it finishes: Ctrl-C keeps \
         the finished cells (exit 130) and --resume completes the run; --shard I/N runs a slice that \
         `collapse merge` combines.
@@ -50,6 +54,30 @@ struct SimulateCommand: ParsableCommand {
             help: "fixed (one design per replicate, the default) or fresh (a new design every generation; replace/accumulate, literal engine).")
     var design: String?
 
+    @Option(name: .customLong("spectrum"), parsing: .unconditional,
+            help: "Design covariance: isotropic (Σ = I, w* ~ N(0, I); default) or power-law (s_i = i^−β, fixed w* with s_i·w*_i² ∝ i^−(1+2βr), ‖w*‖²_Σ = 1, as `theory --model ridge`). Non-default --spectrum, --fit ridge and --discount need --engine literal, --design fixed, regimes replace/accumulate.")
+    var spectrum: String?
+
+    @Option(name: .customLong("beta"), parsing: .unconditional, help: "Capacity exponent β of --spectrum power-law, in (0, 10] (default 1.5).")
+    var beta: String?
+
+    @Option(name: .customLong("source"), parsing: .unconditional, help: "Source exponent r of --spectrum power-law, in [0, 10] (default 0.5).")
+    var source: String?
+
+    @Option(name: .customLong("fit"), parsing: .unconditional, help: "Estimator: ols (minimum-norm least squares; default) or ridge (with --ridge).")
+    var fit: String?
+
+    @Option(name: .customLong("ridge"), parsing: .unconditional,
+            help: "Penalty λ ≥ 0 of --fit ridge on the mean squared loss, as `theory --model exact`: ŵ = (XᵀX/T + λI)⁻¹Xᵀy/T for one generation; accumulate solves (n·XᵀX + TλI)ŵ = Σ_j Xᵀy_j (one penalty Tλ‖w‖² on the stacked sum of squares).")
+    var ridge: String?
+
+    @Option(name: .customLong("discount"), parsing: .unconditional,
+            help: "Discounted accumulation: γ in [0, 1], comma-separated; each adds a 'discounted' series weighting generation j by γ^(n−j) (1: accumulate, 0: replace).")
+    var discount: String?
+
+    @Flag(name: .customLong("test-noise"), help: "Noisy test targets: add the label-noise variance σ² to every error and theory (THEORY §0).")
+    var testNoise = false
+
     @OptionGroup var runOptions: RunOptions
 
     @Option(name: .customLong("output"), parsing: .unconditional,
@@ -67,6 +95,8 @@ struct SimulateCommand: ParsableCommand {
         let given: [(String, String?)] = [
             ("dimension", dimension), ("samples", samples), ("noise_variance", noiseVariance), ("generations", generations),
             ("regimes", regimes), ("real_fraction", realFraction), ("repeats", repeats), ("engine", engine), ("design", design),
+            ("spectrum", spectrum), ("beta", beta), ("source", source), ("fit", fit), ("ridge", ridge), ("discount", discount),
+            ("test_noise", testNoise ? "true" : nil),
         ]
         return givenFlags(given)
     }

@@ -205,3 +205,51 @@ final class SimulateCommandTests: CLITestCase {
         }
     }
 }
+
+/// `simulate --spectrum --fit --ridge --discount --test-noise`: the option columns appear only
+/// when used, the discounted series are rows of their own, and the default bytes are unchanged
+/// (the golden hashes pin those).
+final class SimulateDesignOptionsCLITests: CLITestCase {
+    func testOptionColumnsAndSeries() throws {
+        let out = work.appendingPathComponent("opts")
+        let r = try collapse("simulate", "--dimension", "4", "--samples", "20", "--generations", "3", "--repeats", "40", "--seed", "5",
+                             "--threads", "2", "--spectrum", "power-law", "--beta", "2", "--fit", "ridge", "--ridge", "0.05",
+                             "--discount", "0.5,0.9", "--test-noise", "--output", out.path)
+        assertSuccess(r, "simulate with options")
+        XCTAssertTrue(r.stderr.contains("--spectrum power-law: w* is the spectrum's fixed truth"), r.stderr)
+        let csv = try SimpleCSV(try contents("results.csv", under: out))
+        XCTAssertEqual(Array(csv.header.suffix(7)), ["spectrum", "beta", "source", "fit", "ridge", "discount", "test_noise"])
+        XCTAssertEqual(csv.records.map { "\($0["regime"]!)|\($0["discount"]!)" },
+                       ["replace|", "replace|", "replace|", "accumulate|", "accumulate|", "accumulate|",
+                        "discounted|0.5", "discounted|0.5", "discounted|0.5", "discounted|0.9", "discounted|0.9", "discounted|0.9"])
+        for rec in csv.records {
+            XCTAssertEqual([rec["spectrum"]!, rec["beta"]!, rec["source"]!, rec["fit"]!, rec["ridge"]!, rec["test_noise"]!],
+                           ["power-law", "2.0", "0.5", "ridge", "0.05", "true"])
+            XCTAssertEqual(rec["theory"], "", "ridge fits have no design-averaged closed form")
+            XCTAssertNotNil(Double(rec["theory_given_design"]!))
+            XCTAssertNotNil(Double(rec["z_given_design"]!))
+            XCTAssertEqual(rec["moments"], "")
+            // Test noise: every error is at least σ² = 1.
+            XCTAssertGreaterThan(Double(rec["q05"]!)!, 1)
+        }
+        // Generation 1 is the same ridge fit on real data in every series.
+        let first = csv.records.filter { $0["generation"] == "1" }.map { $0["mean"]! }
+        XCTAssertEqual(Set(first).count, 1, "\(first)")
+    }
+
+    func testOLSOnPowerLawKeepsTheClosedForm() throws {
+        let out = work.appendingPathComponent("ols")
+        let r = try collapse("simulate", "--dimension", "3", "--samples", "20", "--noise-variance", "2", "--generations", "2", "--repeats", "30",
+                             "--seed", "5", "--threads", "1", "--spectrum", "power-law", "--output", out.path)
+        assertSuccess(r, "simulate power-law OLS")
+        let csv = try SimpleCSV(try contents("results.csv", under: out))
+        XCTAssertEqual(Array(csv.header.suffix(3)), ["spectrum", "beta", "source"])
+        for rec in csv.records {
+            let n = Double(rec["generation"]!)!
+            let c = rec["regime"] == "replace" ? n : (n == 1 ? 1 : 1.25)
+            assertRelativelyEqual(Double(rec["theory"]!)!, 2 * 3 / 16 * c, 1e-12, "σ²c_n d/(T−d−1) for every Σ")
+            XCTAssertEqual(rec["beta"], "1.5")
+            XCTAssertEqual(rec["moments"], "mean+variance")
+        }
+    }
+}
