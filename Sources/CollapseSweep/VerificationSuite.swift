@@ -6,7 +6,9 @@ import ParametricChains
 /// Every Monte Carlo versus closed-form check of `collapse verify`, as one list of statistics
 /// with their pass rules, under one Bonferroni family: V1–V8 (linear chain, proofs T1, T2, L1,
 /// L2), F1–F3 and O1 (fresh designs, D1, O1), E1–E5 (exact propagation, E1), R1–R3 (ridge after
-/// the generator chain, R1), U1–U2, G1–G6, W1 (exactly solvable chains, U1, G1, G3, G4, W1).
+/// the generator chain, R1), U1–U2, G1–G6, W1 (exactly solvable chains, U1, G1, G3, G4, W1),
+/// S1–S3 (`simulate`'s power-law designs, ridge fits, discounted accumulation and test noise;
+/// E1, T1, T2, L1, R1).
 public enum VerificationSuite {
     /// One statistic and its pass rule at threshold `z*`.
     public struct Outcome: Sendable {
@@ -57,6 +59,7 @@ public enum VerificationSuite {
     public static var allIDs: [String] {
         Verification.defaultBattery.map(\.id) + Verification.freshDesignBattery.map(\.id)
             + Verification.propagationBattery.map(\.id) + ChainVerification.battery.map(\.id) + RidgeVerification.battery.map(\.id)
+            + DesignVerification.battery.map(\.id)
     }
 
     /// The battery a check belongs to (`linear`, `fresh-design`, `propagation`, `chain`,
@@ -67,6 +70,7 @@ public enum VerificationSuite {
         if let p = Verification.propagationBattery.first(where: { $0.id == id }) { return ("propagation", p.repeats, p.generations) }
         if let p = ChainVerification.battery.first(where: { $0.id == id }) { return ("chain", p.repeats, p.generations) }
         if let p = RidgeVerification.battery.first(where: { $0.id == id }) { return ("ridge", p.repeats, p.generations) }
+        if let p = DesignVerification.battery.first(where: { $0.id == id }) { return ("designs", p.repeats, p.generations) }
         return nil
     }
 
@@ -82,6 +86,9 @@ public enum VerificationSuite {
             + RidgeVerification.battery.map {
                 "\(id($0.id)) ridge chain \($0.spectrumLabel) d=\($0.spectrum.dimension) T=\($0.samples) λ=\($0.ridge) T₀=\($0.generatorSamples), " +
                     "\($0.generations) generations, R = \($0.repeats): \($0.purpose)"
+            }
+            + DesignVerification.battery.map {
+                "\(id($0.id)) simulate chain \($0.cell), \($0.generations) generations, R = \($0.repeats): \($0.purpose)"
             }
     }
 
@@ -121,6 +128,12 @@ public enum VerificationSuite {
             out.append(Outcome(id: c.point.id, check: c.point.kind.rawValue,
                                setting: "d=\(c.point.spectrum.dimension) T=\(c.point.samples) λ=\(c.point.ridge)", generation: c.generation,
                                mean: c.mean, standardError: c.standardError, target: c.target, z: c.z, rule: .withAllowance(c.allowance)))
+        }
+        for c in try DesignVerification.run(points: DesignVerification.battery.filter { chosen($0.id) }, seed: seed, threads: threads) {
+            let p = c.point
+            out.append(Outcome(id: p.id, check: c.kind.rawValue, setting: "\(c.series) d=\(p.cell.dimension) T=\(p.cell.samples) σ²=\(p.cell.noiseVariance)",
+                               generation: c.generation, mean: c.mean, standardError: c.standardError, target: c.target, z: c.z,
+                               rule: c.kind == .equivalent ? .withAllowance(c.allowance) : .twoSided, regime: c.series))
         }
         return out
     }

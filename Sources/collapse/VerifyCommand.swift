@@ -15,7 +15,9 @@ struct VerifyCommand: ParsableCommand {
         (--false-alarm), each |z| is compared with z* = Φ⁻¹(1 − α/(2K)) (Bonferroni), so a correct \
         implementation fails with probability about α (nominal: each z is only approximately normal). \
         V1–V8 (linear chain), F1–F3 and O1 (fresh designs, proofs D1, O1), E1–E5 (exact propagation on \
-        one design, proof E1), R1–R3 (ridge downstream of the generator chain, power-law Σ, proof R1) and U1–U2, G1–G6, W1 (exactly solvable chains, proofs U1, G1, G3, G4, W1); \
+        one design, proof E1), R1–R3 (ridge downstream of the generator chain, power-law Σ, proof R1), U1–U2, G1–G6, W1 (exactly solvable chains, proofs U1, G1, G3, G4, W1) and S1–S3 \
+        (simulate's power-law designs, ridge fits, discounted accumulation and test noise against exact propagation given each design \
+        and the ridge deterministic equivalent, proofs E1, R1); \
         `--list` describes each. For the linear checks — design-averaged: (mean − closed form)/SE, used \
         where T ≥ d + 10 (finite higher moments, proof L1). given-design: replicates standardised by \
         their exact conditional mean and variance (proof L2), valid for every T including T = d + 2 \
