@@ -148,18 +148,6 @@ extension Experiments {
         return (try Families.family(ofConfig: text, file: path), (text, path), URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
     }
 
-    /// The flags given (config keys → values) that `family` declares; any other is refused.
-    public static func flags(_ given: [(key: String, value: String?)], for family: any ExperimentFamily) throws -> [String: String] {
-        let keys = Set(family.parameters.map(\.key))
-        var out: [String: String] = [:]
-        for (key, value) in given {
-            guard let value else { continue }
-            guard keys.contains(key) else { throw SpecError("--\(key.replacingOccurrences(of: "_", with: "-")) does not apply to the \(family.name) family") }
-            out[key] = value
-        }
-        return out
-    }
-
     /// `collapse sweep --list`.
     public static var listing: String {
         all.map { "\($0.name.padding(toLength: 28, withPad: " ", startingAt: 0)) [\($0.familyName)] \($0.description)\n" }.joined()

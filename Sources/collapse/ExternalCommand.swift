@@ -24,28 +24,8 @@ struct ExternalCommand: ParsableCommand {
         --repeats) make a grid that shards and merges like every run.
         """)
 
-    @Option(name: .customLong("trainer"), parsing: .unconditional, help: "The trainer command, e.g. 'python3 examples/trainers/unigram.py --order 2'.")
-    var trainer: String?
-    @Option(name: .customLong("data"), parsing: .unconditional, help: "The real records, in the trainer's format.")
-    var data: String?
-    @Option(name: .customLong("test"), parsing: .unconditional, help: "The held-out records every evaluation uses.")
-    var test: String?
-    @Option(name: .customLong("format"), parsing: .unconditional, help: "lines, jsonl or binary:N (default: the trainer's first declared format).")
-    var format: String?
-    @Option(name: .customLong("regimes"), parsing: .unconditional, help: "Comma-separated regimes (default replace,accumulate).")
-    var regimes: String?
-    @Option(name: .customLong("real-fraction"), parsing: .unconditional, help: "mix, fresh-real: real fraction(s) λ in [0, 1] (default 0.5).")
-    var realFraction: String?
-    @Option(name: .customLong("generations"), parsing: .unconditional, help: "Model fits N (default 5), comma-separated.")
-    var generations: String?
-    @Option(name: .customLong("samples"), parsing: .unconditional, help: "Real records T (default: all of --data), comma-separated.")
-    var samples: String?
-    @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Independent chains per regime (default 1), comma-separated.")
-    var repeats: String?
-    @Option(name: .customLong("step-timeout"), parsing: .unconditional, help: "Seconds a step may run before it is stopped (default: no limit).")
-    var stepTimeout: String?
-    @Option(name: .customLong("keep-models"), parsing: .unconditional, help: "Model directories kept: last (default), all or none.")
-    var keepModels: String?
+    @Argument(parsing: .allUnrecognized, help: parameterHelp(ExternalFamily().parameters))
+    var parameters: [String] = []
 
     @OptionGroup var runOptions: RunOptions
 
@@ -57,20 +37,14 @@ struct ExternalCommand: ParsableCommand {
 
     @OptionGroup var engine: EngineRunOptions
 
-    func flags() -> [String: String] {
-        let given: [(String, String?)] = [
-            ("trainer", trainer), ("data", data), ("test", test), ("format", format), ("regimes", regimes), ("real_fraction", realFraction),
-            ("generations", generations), ("samples", samples), ("repeats", repeats), ("step_timeout", stepTimeout), ("keep_models", keepModels),
-        ]
-        return givenFlags(given)
-    }
+    func flags() throws -> [String: String] { try parameterFlags(parameters, of: ExternalFamily().parameters) }
 
     func validate() throws {
-        _ = try engine.frontEnd(family: ExternalFamily(), flags: flags(), runOptions: runOptions, output: output, force: force)
+        _ = try engine.frontEnd(family: ExternalFamily(), flags: try flags(), runOptions: runOptions, output: output, force: force)
     }
 
     func run() throws {
-        let frontEnd = try engine.frontEnd(family: ExternalFamily(), flags: flags(), runOptions: runOptions, output: output, force: force)
+        let frontEnd = try engine.frontEnd(family: ExternalFamily(), flags: try flags(), runOptions: runOptions, output: output, force: force)
         guard let results = try frontEnd.run(command: "external") else { return }
         print(LongResults.summary(try CSVReader.read(contentsOf: results), generations: Set([1] + frontEnd.spec["generations"].compactMap(\.intValue))),
               terminator: "")

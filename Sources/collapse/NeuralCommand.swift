@@ -29,31 +29,8 @@ struct NeuralCommand: ParsableCommand {
         subcommands: [NeuralLMCommand.self, NeuralVAECommand.self, NeuralDiffusionCommand.self, NeuralPlotCommand.self, NeuralBenchCommand.self])
 }
 
-/// Options shared by the three model commands: the `neural` family's parameters as flags.
+/// Options shared by the three model commands (their parameters are the `neural` family's, as flags).
 struct NeuralOptions: ParsableArguments {
-    @Option(name: .customLong("regimes"), parsing: .unconditional,
-            help: "Comma-separated regimes: replace, accumulate, accumulate-subsample (default replace,accumulate; each is one cell).")
-    var regimes: String?
-
-    @Option(name: .customLong("generations"), parsing: .unconditional, help: "Model-fitting iterations n (1...100; default 5); a comma-separated list runs one cell per value.")
-    var generations: String?
-
-    @Option(name: .customLong("preset"), parsing: .unconditional,
-            help: "Sizes and budget: smoke (seconds; for tests), small (minutes on 2 cores; the default), paper (the paper's sizes; days on a CPU).")
-    var preset: String?
-
-    @Option(name: .customLong("data"), parsing: .unconditional,
-            help: "Real data file instead of the built-in generator (lm: text, vae: MNIST IDX images, diffusion: multi-frame XYZ).")
-    var data: String?
-
-    @Option(name: .customLong("steps"), parsing: .unconditional,
-            help: "Train every fit for this many steps whatever its pool (fixed compute per fit), overriding the preset's budget (1...10000000; comma-separated for several cells).")
-    var steps: String?
-
-    @Option(name: .customLong("epochs"), parsing: .unconditional,
-            help: "Train every fit for this many passes over its training pool (compute grows with an accumulating pool, as in the paper), overriding the preset's budget (a number in (0, 100000]; comma-separated for several cells).")
-    var epochs: String?
-
     @OptionGroup var runOptions: RunOptions
 
     @Option(name: .customLong("output"), parsing: .unconditional,
@@ -67,18 +44,22 @@ struct NeuralOptions: ParsableArguments {
 
     static let family = NeuralFamily()
 
-    func frontEnd(model: String, extra: [String: String] = [:]) throws -> EngineFrontEnd {
-        let given: [(String, String?)] = [("model", model), ("regimes", regimes), ("generations", generations), ("preset", preset),
-                                          ("data", data), ("steps", steps), ("epochs", epochs)]
-        var flags = extra
-        for (k, v) in given { if let v { flags[k] = v } }
+    /// The `neural` family's parameters that `collapse neural MODEL` takes as flags: all but
+    /// the model (the subcommand), and the sampling temperature only for the language model.
+    static func parameters(model: String) -> [Parameter] {
+        family.parameters.filter { $0.key != "model" && ($0.key != "temperature" || model == "lm") }
+    }
+
+    func frontEnd(model: String, words: [String]) throws -> EngineFrontEnd {
+        var flags = try parameterFlags(words, of: Self.parameters(model: model))
+        flags["model"] = model
         return try engine.frontEnd(family: Self.family, flags: flags, runOptions: runOptions,
                                    output: output ?? "results/neural-\(model)", force: force)
     }
 
     /// Runs the model's chains on the engine, then draws figure.svg and prints the table.
-    func execute(model: String, extra: [String: String] = [:]) throws {
-        let frontEnd = try frontEnd(model: model, extra: extra)
+    func execute(model: String, words: [String]) throws {
+        let frontEnd = try frontEnd(model: model, words: words)
         NeuralCancellation.reset()
         guard let url = try frontEnd.run(command: "neural \(model)") else { return }
         let table = try MetricResultsTable(document: CSVReader.read(contentsOf: url))
@@ -106,14 +87,12 @@ struct NeuralLMCommand: ParsableCommand {
 
     @OptionGroup var options: NeuralOptions
 
-    @Option(name: .customLong("temperature"), parsing: .unconditional, help: "Sampling temperature τ in (0, 10] (default 1; comma-separated for several cells).")
-    var temperature: String?
+    @Argument(parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "lm")))
+    var parameters: [String] = []
 
-    var extra: [String: String] { temperature.map { ["temperature": $0] } ?? [:] }
+    func validate() throws { _ = try options.frontEnd(model: "lm", words: parameters) }
 
-    func validate() throws { _ = try options.frontEnd(model: "lm", extra: extra) }
-
-    func run() throws { try options.execute(model: "lm", extra: extra) }
+    func run() throws { try options.execute(model: "lm", words: parameters) }
 }
 
 /// `collapse neural bench`: training-step throughput against the sgemm peak.
@@ -156,9 +135,12 @@ struct NeuralVAECommand: ParsableCommand {
 
     @OptionGroup var options: NeuralOptions
 
-    func validate() throws { _ = try options.frontEnd(model: "vae") }
+    @Argument(parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "vae")))
+    var parameters: [String] = []
 
-    func run() throws { try options.execute(model: "vae") }
+    func validate() throws { _ = try options.frontEnd(model: "vae", words: parameters) }
+
+    func run() throws { try options.execute(model: "vae", words: parameters) }
 }
 
 struct NeuralDiffusionCommand: ParsableCommand {
@@ -172,9 +154,12 @@ struct NeuralDiffusionCommand: ParsableCommand {
 
     @OptionGroup var options: NeuralOptions
 
-    func validate() throws { _ = try options.frontEnd(model: "diffusion") }
+    @Argument(parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "diffusion")))
+    var parameters: [String] = []
 
-    func run() throws { try options.execute(model: "diffusion") }
+    func validate() throws { _ = try options.frontEnd(model: "diffusion", words: parameters) }
+
+    func run() throws { try options.execute(model: "diffusion", words: parameters) }
 }
 
 /// `collapse neural plot`: redraws figure.svg of a finished run from its results.csv.

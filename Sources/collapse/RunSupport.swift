@@ -66,6 +66,18 @@ enum Console {
     }
 }
 
+/// `--help` for a family's parameter flags (`ParameterFlags`).
+func parameterHelp(_ parameters: [Parameter]) -> ArgumentHelp {
+    ArgumentHelp("The model's parameters, each also a config-file key (with _ for -):",
+                 discussion: ParameterFlags.help(parameters), valueName: "--parameter value")
+}
+
+/// The family parameters among the words the command's own options did not take (config key
+/// → raw text).
+func parameterFlags(_ words: [String], of parameters: [Parameter], owner: String = "here") throws -> [String: String] {
+    try usage { try ParameterFlags.parse(words, parameters: parameters, owner: owner) }
+}
+
 /// The family parameters given on the command line (config key → raw text), those not given
 /// left out.
 func givenFlags(_ pairs: [(String, String?)]) -> [String: String] {

@@ -24,59 +24,8 @@ struct SimulateCommand: ParsableCommand {
         `collapse merge` combines.
         """)
 
-    @Option(name: .customLong("dimension"), parsing: .unconditional, help: "Feature dimension(s) d, comma-separated (d ≥ 1; default 10).")
-    var dimension: String?
-
-    @Option(name: .customLong("samples"), parsing: .unconditional, help: "Samples per generation T, comma-separated (T ≥ 1; default 100).")
-    var samples: String?
-
-    @Option(name: .customLong("noise-variance"), parsing: .unconditional, help: "Label-noise variance(s) σ², comma-separated (> 0; default 1).")
-    var noiseVariance: String?
-
-    @Option(name: .customLong("generations"), parsing: .unconditional, help: "Number of model fits N (generation 1 fits the real data; default 10); a comma-separated list runs one cell per value.")
-    var generations: String?
-
-    @Option(name: .customLong("regimes"), parsing: .unconditional,
-            help: "Comma-separated regimes: replace, accumulate, accumulate-subsample, mix, fresh-real (default replace,accumulate).")
-    var regimes: String?
-
-    @Option(name: .customLong("real-fraction"), parsing: .unconditional, help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5).")
-    var realFraction: String?
-
-    @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Monte Carlo replicates R per cell (≥ 2; default 1000), comma-separated.")
-    var repeats: String?
-
-    @Option(name: .customLong("engine"), parsing: .unconditional,
-            help: "Simulator: literal (draws every design entry and label; the reference) or sufficient (draws XᵀX and XᵀE; O(d²) per generation; replace/accumulate with T ≥ d).")
-    var engine: String?
-
-    @Option(name: .customLong("design"), parsing: .unconditional,
-            help: "fixed (one design per replicate, the default) or fresh (a new design every generation; replace/accumulate, literal engine).")
-    var design: String?
-
-    @Option(name: .customLong("spectrum"), parsing: .unconditional,
-            help: "Design covariance: isotropic (Σ = I, w* ~ N(0, I); default) or power-law (s_i = i^−β, fixed w* with s_i·w*_i² ∝ i^−(1+2βr), ‖w*‖²_Σ = 1, as `theory --model ridge`). Non-default --spectrum, --fit ridge and --discount need --engine literal, --design fixed, regimes replace/accumulate.")
-    var spectrum: String?
-
-    @Option(name: .customLong("beta"), parsing: .unconditional, help: "Capacity exponent β of --spectrum power-law, in (0, 10] (default 1.5).")
-    var beta: String?
-
-    @Option(name: .customLong("source"), parsing: .unconditional, help: "Source exponent r of --spectrum power-law, in [0, 10] (default 0.5).")
-    var source: String?
-
-    @Option(name: .customLong("fit"), parsing: .unconditional, help: "Estimator: ols (minimum-norm least squares; default) or ridge (with --ridge).")
-    var fit: String?
-
-    @Option(name: .customLong("ridge"), parsing: .unconditional,
-            help: "Penalty λ ≥ 0 of --fit ridge on the mean squared loss, as `theory --model exact`: ŵ = (XᵀX/T + λI)⁻¹Xᵀy/T for one generation; accumulate solves (n·XᵀX + TλI)ŵ = Σ_j Xᵀy_j (one penalty Tλ‖w‖² on the stacked sum of squares).")
-    var ridge: String?
-
-    @Option(name: .customLong("discount"), parsing: .unconditional,
-            help: "Discounted accumulation: γ in [0, 1], comma-separated; each adds a 'discounted' series weighting generation j by γ^(n−j) (1: accumulate, 0: replace).")
-    var discount: String?
-
-    @Flag(name: .customLong("test-noise"), help: "Noisy test targets: add the label-noise variance σ² to every error and theory (THEORY §0).")
-    var testNoise = false
+    @Argument(parsing: .allUnrecognized, help: parameterHelp(family.parameters))
+    var parameters: [String] = []
 
     @OptionGroup var runOptions: RunOptions
 
@@ -91,22 +40,14 @@ struct SimulateCommand: ParsableCommand {
 
     static let family = LinearFamily()
 
-    func flags() -> [String: String] {
-        let given: [(String, String?)] = [
-            ("dimension", dimension), ("samples", samples), ("noise_variance", noiseVariance), ("generations", generations),
-            ("regimes", regimes), ("real_fraction", realFraction), ("repeats", repeats), ("engine", engine), ("design", design),
-            ("spectrum", spectrum), ("beta", beta), ("source", source), ("fit", fit), ("ridge", ridge), ("discount", discount),
-            ("test_noise", testNoise ? "true" : nil),
-        ]
-        return givenFlags(given)
-    }
+    func flags() throws -> [String: String] { try parameterFlags(parameters, of: Self.family.parameters) }
 
     func validate() throws {
-        _ = try engineOptions.frontEnd(family: Self.family, flags: flags(), runOptions: runOptions, output: output, force: force)
+        _ = try engineOptions.frontEnd(family: Self.family, flags: try flags(), runOptions: runOptions, output: output, force: force)
     }
 
     func run() throws {
-        let frontEnd = try engineOptions.frontEnd(family: Self.family, flags: flags(), runOptions: runOptions, output: output, force: force)
+        let frontEnd = try engineOptions.frontEnd(family: Self.family, flags: try flags(), runOptions: runOptions, output: output, force: force)
         guard let results = try frontEnd.run(command: "simulate") else { return }
         print(LongResults.summary(try CSVReader.read(contentsOf: results), generations: Set([1] + (frontEnd.spec["generations"].count == 1 ? frontEnd.spec["generations"].compactMap(\.intValue) : []))), terminator: "")
     }

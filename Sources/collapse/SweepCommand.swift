@@ -34,24 +34,10 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .customLong("show"), parsing: .unconditional, help: "Print a named experiment as a config file and exit.")
     var show: String?
 
-    @Option(name: .customLong("dimension"), parsing: .unconditional, help: "Override (linear): dimension(s) d, comma-separated.")
-    var dimension: String?
-    @Option(name: .customLong("samples"), parsing: .unconditional, help: "Override: samples per generation T, comma-separated.")
-    var samples: String?
-    @Option(name: .customLong("noise-variance"), parsing: .unconditional, help: "Override (linear): noise variance(s) σ², comma-separated.")
-    var noiseVariance: String?
-    @Option(name: .customLong("generations"), parsing: .unconditional, help: "Override: number of model fits N.")
-    var generations: String?
-    @Option(name: .customLong("regimes"), parsing: .unconditional, help: "Override: regimes, comma-separated.")
-    var regimes: String?
-    @Option(name: .customLong("real-fraction"), parsing: .unconditional, help: "Override: real fraction(s) for mix and fresh-real.")
-    var realFraction: String?
-    @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Override: replicates per cell (≥ 2).")
-    var repeats: String?
-    @Option(name: .customLong("engine"), parsing: .unconditional, help: "Override (linear): simulator, literal or sufficient.")
-    var engine: String?
-    @Option(name: .customLong("design"), parsing: .unconditional, help: "Override (linear): design, fixed or fresh.")
-    var design: String?
+    @Argument(parsing: .allUnrecognized,
+              help: ArgumentHelp("Overrides: any parameter of the experiment's family as a flag (see --help of simulate, generative, neural lm|vae|diffusion or external).",
+                                 valueName: "--parameter value"))
+    var parameters: [String] = []
 
     @OptionGroup var runOptions: RunOptions
 
@@ -63,18 +49,12 @@ struct SweepCommand: ParsableCommand {
 
     @OptionGroup var engineOptions: EngineRunOptions
 
-    /// The sweep's flags by config key.
-    var given: [(key: String, value: String?)] {
-        [("dimension", dimension), ("samples", samples), ("noise_variance", noiseVariance), ("generations", generations), ("repeats", repeats),
-         ("regimes", regimes), ("real_fraction", realFraction), ("engine", engine), ("design", design)]
-    }
-
     func frontEnd() throws -> EngineFrontEnd {
         let (family, config, fallbackName) = try usage { try Experiments.source(experiment: experiment, configPath: engineOptions.config) }
         // The default output directory follows the name the config gives, else the file's.
         var name = fallbackName
         if let config, let spec = try? resolveSpec(family, config: config, flags: [:], seed: nil), let n = spec.name { name = n }
-        return try EngineFrontEnd.make(family: family, config: config, flags: try usage { try Experiments.flags(given, for: family) }, runOptions: runOptions,
+        return try EngineFrontEnd.make(family: family, config: config, flags: try parameterFlags(parameters, of: family.parameters, owner: "of the \(family.name) family"), runOptions: runOptions,
                                        output: output ?? "results/\(name)", force: force, shard: engineOptions.shard,
                                        control: engineOptions.control)
     }

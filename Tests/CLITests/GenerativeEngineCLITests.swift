@@ -139,7 +139,10 @@ final class SweepFamilyCLITests: CLITestCase {
                        try Data(contentsOf: work.appendingPathComponent("gen/results.csv")))
         let refused = try collapse("sweep", "--config", config.path, "--noise-variance", "2", "--output", "x")
         XCTAssertEqual(refused.status, 64)
-        XCTAssertTrue(refused.stderr.contains("--noise-variance does not apply to the generative family"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("unknown option '--noise-variance'; the parameters of the generative family are --model"), refused.stderr)
+        // Any parameter of the config's family overrides it, not only the linear chain's.
+        assertSuccess(try collapse("sweep", "--config", config.path, "--test-size", "12", "--output", "sw12", "--quiet"), "sweep override")
+        XCTAssertTrue(try String(contentsOf: work.appendingPathComponent("sw12/experiment.toml"), encoding: .utf8).contains("test_size = [12]"))
         let list = try collapse("sweep", "--list")
         XCTAssertTrue(list.stdout.contains("kde-moons-samples") && list.stdout.contains("[generative]"), list.stdout)
         let show = try collapse("sweep", "--show", "kde-moons-samples")
