@@ -2,13 +2,14 @@
 # Installs what a fresh Debian machine lacks to build and test the toolkit:
 # LAPACKE + OpenBLAS (Debian's liblapacke-dev, libopenblas-dev, and the pthreads build of
 # OpenBLAS, libopenblas0-pthread, which the collapse binary loads through its run path: the one
-# Debian build that is safe for concurrent callers; see Package.swift) and the Python packages the
-# notebooks need (pandas, matplotlib, nbconvert, ...). Idempotent: installs nothing when
-# everything is present. The Swift toolchain (6.0 or later) and python3 with pip must already
-# be on PATH.
+# Debian build that is safe for concurrent callers; see Package.swift), rsvg-convert (Debian's
+# librsvg2-bin, with the DejaVu fonts the figures name: `collapse plot --format png|pdf` and the PNG
+# that `collapse reproduce` writes beside its SVG) and the Python packages the notebooks need
+# (pandas, matplotlib, nbconvert, ...). Idempotent: installs nothing when everything is present.
+# The Swift toolchain (6.0 or later) and python3 with pip must already be on PATH.
 set -euo pipefail
 
-packages=(liblapacke-dev libopenblas-dev libopenblas0-pthread)
+packages=(liblapacke-dev libopenblas-dev libopenblas0-pthread librsvg2-bin fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
