@@ -11,13 +11,37 @@ public struct FigureError: Error, CustomStringConvertible, Equatable, Sendable {
 /// Shared drawing pieces: text metrics, axes, series paths, legends.
 enum Draw {
     static let fontFamily = "DejaVu Sans, Helvetica, Arial, sans-serif"
-    static let titleSize = 16.0, subtitleSize = 11.5, panelTitleSize = 12.5, axisLabelSize = 12.5,
-        tickSize = 11.0, legendSize = 11.5, cellSize = 12.0
+
+    /// The scale of type and panels while a figure is drawn: `FigureStyle.draw` sets it for the
+    /// figure it draws (task-local, so concurrent figures do not share it); 1 and 1 otherwise.
+    struct Scale: Sendable {
+        /// Every type size (and the rows and gaps that hold text) is its default times this.
+        var font = 1.0
+        /// Panel (plot-area, heat-map cell) widths and heights are their defaults times these.
+        var panelWidth = 1.0, panelHeight = 1.0
+    }
+
+    @TaskLocal static var scale = Scale()
+
+    /// Type sizes in px: the defaults (tick labels 11 px, `FigureStyle.defaultFontSize`) times
+    /// `scale.font`.
+    static var titleSize: Double { 16 * scale.font }
+    static var subtitleSize: Double { 11.5 * scale.font }
+    static var panelTitleSize: Double { 12.5 * scale.font }
+    static var axisLabelSize: Double { 12.5 * scale.font }
+    static var tickSize: Double { 11 * scale.font }
+    static var legendSize: Double { 11.5 * scale.font }
+    static var cellSize: Double { 12 * scale.font }
+    /// Height of the band above a panel that holds its title.
+    static var panelTitleHeight: Double { 22 * scale.font }
     static let axisColor = "#333333", gridColor = "#e6e6e6", mutedText = "#555555"
 
     /// The header of the results figures: a `margin` all round, the bold title's baseline at
     /// `titleY`, the muted subtitle's at `subtitleY`, and the panel grid from `gridTop`.
-    static let margin = 14.0, titleY = margin + titleSize, subtitleY = titleY + 18, gridTop = subtitleY + 12
+    static let margin = 14.0
+    static var titleY: Double { margin + titleSize }
+    static var subtitleY: Double { titleY + 18 * scale.font }
+    static var gridTop: Double { subtitleY + 12 * scale.font }
 
     /// A white canvas for a results figure whose content, margin included, reaches `contentRight`
     /// and `contentBottom`: widened when the title or subtitle line is longer, with both drawn.
@@ -128,11 +152,12 @@ enum Draw {
     /// Linear x axis along the bottom of `frame`.
     static func xAxis(_ svg: inout SVGWriter, scale: LinearScale, frame: Frame, labels: Bool) {
         svg.open("g", [("class", "x-axis")])
-        for v in scale.ticks(target: max(2, Int(frame.width / 45)), integers: true) {
+        let ticks = scale.ticks(target: max(2, Int(frame.width / 45)), integers: true)
+        for (v, label) in zip(ticks, PlotFormat.tickLabels(ticks)) {
             let x = scale(v)
             line(&svg, x, frame.bottom, x, frame.bottom + 5, stroke: axisColor, width: 1, cls: "xtick")
             if labels {
-                text(&svg, PlotFormat.tick(v), x: x, y: frame.bottom + 7 + tickSize, size: tickSize,
+                text(&svg, label, x: x, y: frame.bottom + 7 + tickSize, size: tickSize,
                      anchor: "middle", cls: "xtick-label")
             }
         }
@@ -142,6 +167,70 @@ enum Draw {
     static func frameRect(_ svg: inout SVGWriter, _ frame: Frame) {
         svg.element("rect", [("class", "frame"), ("x", n(frame.x)), ("y", n(frame.y)), ("width", n(frame.width)),
                              ("height", n(frame.height)), ("fill", "none"), ("stroke", axisColor), ("stroke-width", "1")])
+    }
+
+    // MARK: Series that are not drawn everywhere
+
+    /// The notes of a linear series (`rows` in ascending generation) on a log axis: where its
+    /// Monte Carlo mean (or median), and where its closed form, cannot be drawn.
+    static func undrawnNotes(_ rows: [ResultsRow], label: String, color: String)
+        -> [(text: String, color: String, attributes: SVGWriter.Attributes)] {
+        let drawable = { (v: Double) in v.isFinite && v > 0 }
+        let statistic = rows.contains(where: \.drawsMedian) ? "median" : "mean"
+        var notes: [(text: String, color: String, attributes: SVGWriter.Attributes)] = []
+        if let what = PlotFormat.undrawn(rows.map { ($0.generation, $0.centre) }, drawable: drawable) {
+            notes.append(("\(label): \(statistic) \(what)", color, seriesAttributes(rows[0])))
+        }
+        if let what = PlotFormat.undrawn(rows.map { ($0.generation, $0.theory) }, drawable: drawable) {
+            notes.append(("\(label): theory \(what)", color, seriesAttributes(rows[0])))
+        }
+        return notes
+    }
+
+    /// The notes of a panel's series that are not drawn everywhere, in the series' (darkened)
+    /// colour at the panel's top left over a white backing, so that a series the legend lists
+    /// never vanishes unexplained. A note wider than the panel wraps at spaces (and shrinks only if
+    /// one word is still too wide). Each note is a `<g class="series-note" data-note="…">`
+    /// holding its lines.
+    static func seriesNotes(_ svg: inout SVGWriter, _ notes: [(text: String, color: String, attributes: SVGWriter.Attributes)],
+                            frame: Frame) {
+        guard !notes.isEmpty else { return }
+        let natural = tickSize * 0.95, room = frame.width - 12
+        let wrapped = notes.map { wrap($0.text, size: natural, width: room) }
+        let widest = wrapped.flatMap { $0 }.map { 1.08 * width($0, size: natural) }.max()!
+        let size = widest > room ? max(5, natural * room / widest) : natural
+        let row = size * 1.3, lines = wrapped.map(\.count).reduce(0, +)
+        svg.open("g", [("class", "series-notes")])
+        svg.element("rect", [("x", n(frame.x + 2)), ("y", n(frame.y + 2)), ("width", n(min(widest * size / natural + 8, frame.width - 4))),
+                             ("height", n(Double(lines) * row + 4)), ("fill", "#ffffff"), ("fill-opacity", "0.85")])
+        var line = 0
+        for (note, parts) in zip(notes, wrapped) {
+            svg.open("g", [("class", "series-note")] + note.attributes + [("data-note", note.text)])
+            for part in parts {
+                text(&svg, part, x: frame.x + 6, y: frame.y + 4 + (Double(line) + 0.5) * row + centre(size), size: size,
+                     fill: Palette.darker(note.color, by: 0.25))
+                line += 1
+            }
+            svg.close()
+        }
+        svg.close()
+    }
+
+    /// `text` in lines of at most `width` px at `size` (greedy, at spaces; a word wider than
+    /// `width` gets a line of its own).
+    static func wrap(_ text: String, size: Double, width limit: Double) -> [String] {
+        var lines: [String] = [], current = ""
+        for word in text.split(separator: " ").map(String.init) {
+            let candidate = current.isEmpty ? word : current + " " + word
+            if current.isEmpty || 1.08 * width(candidate, size: size) <= limit {
+                current = candidate
+            } else {
+                lines.append(current)
+                current = word
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
     }
 
     // MARK: Series
@@ -274,7 +363,8 @@ enum Draw {
         case gap
     }
 
-    static let legendRow = 18.0, legendSwatch = 26.0
+    static var legendRow: Double { 18 * scale.font }
+    static let legendSwatch = 26.0
 
     /// The legend of every results figure: a heading, one coloured line per series, then the
     /// Monte Carlo style sample and, when any theory is drawn, the theory style sample.

@@ -52,7 +52,7 @@ public enum Figure {
         }
         let regimes = sub.series, samples = sub.sampleSizes, sigmas = sub.noiseVariances
         let colors = Palette.sequential(sigmas.count)
-        let pw = options.panelWidth, ph = options.panelHeight
+        let pw = options.panelWidth * Draw.scale.panelWidth, ph = options.panelHeight * Draw.scale.panelHeight
 
         // Group rows by (regime, T, σ²) once.
         var groups: [String: [ResultsRow]] = [:]
@@ -72,7 +72,7 @@ public enum Figure {
         let tickLabelWidth = scales.map(Draw.logLabelWidth).max() ?? 0
 
         // Layout.
-        let margin = Draw.margin, gridTop = Draw.gridTop, panelTitleHeight = 22.0, colGap = 26.0, rowGap = 14.0
+        let margin = Draw.margin, gridTop = Draw.gridTop, panelTitleHeight = Draw.panelTitleHeight, colGap = 26.0, rowGap = 14.0
         let left = margin + Draw.axisLabelSize + 10 + tickLabelWidth + 8
         let gridWidth = Double(samples.count) * pw + Double(max(samples.count - 1, 0)) * colGap
         let rowPitch = panelTitleHeight + ph + rowGap
@@ -91,6 +91,7 @@ public enum Figure {
         var svg = Draw.canvas(title: title, subtitle: subtitle, contentRight: legendX + legend.width + margin,
                               contentBottom: max(xLabelY + margin, gridTop + panelTitleHeight + legend.height + margin))
 
+        let withTheory = Set(rows.filter { $0.theory != nil }.map(\.series))
         let xRangeScale = Draw.generationScale(sub.generations, range: (0, pw))
         for (i, regime) in regimes.enumerated() {
             let top = gridTop + Double(i) * rowPitch + panelTitleHeight
@@ -120,6 +121,14 @@ public enum Figure {
                 for (g, c) in series { Draw.mcPath(&svg, rows: g, color: c, x: x, y: y) }
                 for (g, c) in series { Draw.theoryPath(&svg, rows: g, color: c, x: x, y: y) }
                 svg.close()
+                var notes = series.flatMap { g, c in
+                    Draw.undrawnNotes(g, label: "σ² = \(PlotFormat.shortest(g[0].noiseVariance))", color: c)
+                }
+                // The legend lists the closed form: say so where this regime has one elsewhere but not here.
+                if withTheory.contains(regime) && !series.isEmpty && !series.contains(where: { $0.0.contains { $0.theory != nil } }) {
+                    notes.append(("no closed form at T = \(t)", Draw.mutedText, [("data-regime", regime)]))
+                }
+                Draw.seriesNotes(&svg, notes, frame: frame)
                 if series.isEmpty {
                     Draw.text(&svg, "no data", x: frame.x + pw / 2, y: frame.y + ph / 2, size: Draw.tickSize,
                               anchor: "middle", fill: Draw.mutedText, cls: "no-data")
@@ -163,12 +172,12 @@ public enum Figure {
         let seriesRows = regimes.map { reg in rows.filter { $0.series == reg }.sorted { $0.generation < $1.generation } }
         let hasTheory = rows.contains { $0.theory != nil }
 
-        let pw = 460.0, ph = 300.0
+        let pw = 460 * Draw.scale.panelWidth, ph = 300 * Draw.scale.panelHeight
         let (lo, hi) = LogScale.decades(covering: Draw.yValues(rows))
         let probe = LogScale(lower: lo, upper: hi, range: (ph, 0))
         let margin = Draw.margin
         let left = margin + Draw.axisLabelSize + 10 + Draw.logLabelWidth(probe) + 8
-        let top = Draw.subtitleY + 18
+        let top = Draw.subtitleY + 18 * Draw.scale.font
         let frame = Draw.Frame(x: left, y: top, width: pw, height: ph)
         let xLabelY = frame.bottom + 7 + Draw.tickSize + 8 + Draw.axisLabelSize
         let legendItems = Draw.seriesLegend(
@@ -194,6 +203,9 @@ public enum Figure {
         for (i, g) in seriesRows.enumerated() { Draw.mcPath(&svg, rows: g, color: colors[i], x: x, y: y) }
         for (i, g) in seriesRows.enumerated() { Draw.theoryPath(&svg, rows: g, color: colors[i], x: x, y: y) }
         svg.close()
+        Draw.seriesNotes(&svg, seriesRows.enumerated().flatMap { i, g in
+            g.isEmpty ? [] : Draw.undrawnNotes(g, label: g[0].series, color: colors[i])
+        }, frame: frame)
         Draw.frameRect(&svg, frame)
         svg.close()
         Draw.text(&svg, "model-fitting iteration n", x: frame.x + pw / 2, y: xLabelY, size: Draw.axisLabelSize,
@@ -254,12 +266,14 @@ public enum Figure {
         // Layout.
         let margin = Draw.margin
         // Cells large enough for the axis labels to fit along the grid.
-        let cellW = max(84, (Draw.width("samples per generation T", size: Draw.axisLabelSize) + 12) / Double(max(ts.count, 1)))
-        let cellH = max(52, (Draw.width("dimension d", size: Draw.axisLabelSize) + 24) / Double(max(ds.count, 1)))
+        let cellW = Draw.scale.panelWidth *
+            max(84, (Draw.width("samples per generation T", size: Draw.axisLabelSize) + 12) / Double(max(ts.count, 1)))
+        let cellH = Draw.scale.panelHeight *
+            max(52, (Draw.width("dimension d", size: Draw.axisLabelSize) + 24) / Double(max(ds.count, 1)))
         let rowLabels = ds.map(String.init), colLabels = ts.map(String.init)
         let rowLabelWidth = rowLabels.map { Draw.width($0, size: Draw.tickSize) }.max() ?? 0
         let left = margin + Draw.axisLabelSize + 12 + rowLabelWidth + 8
-        let top = Draw.subtitleY + 24
+        let top = Draw.subtitleY + 24 * Draw.scale.font
         let gridW = Double(ts.count) * cellW, gridH = Double(ds.count) * cellH
         let barH = max(gridH, 160), barW = 16.0
         let barX = left + gridW + 30, barY = top

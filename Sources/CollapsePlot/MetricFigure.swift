@@ -2,12 +2,14 @@ import Foundation
 
 extension Figure {
     /// One panel per (model, dataset, metric) of a long-format table, in order of first
-    /// appearance, three to a row; in each, one line per regime (Okabe–Ito colours, the same in
+    /// appearance, in a grid of up to three columns (`columns(for:)`); in each, one line per regime (Okabe–Ito colours, the same in
     /// every panel) over its 95% band, and the closed form dashed where the table has one.
     /// A panel's y axis is logarithmic when all its drawn values are positive and span at least
-    /// two decades, linear otherwise. Non-finite values (an infinite NLL, say) are not drawn.
+    /// two decades, linear otherwise. Non-finite values (an infinite NLL, say) are not drawn; the
+    /// panel states, for each series, where its mean is not finite (`PlotFormat.undrawn`).
     public static func metricPanels(_ table: MetricResultsTable, title: String? = nil,
-                                    panelWidth pw: Double = 250, panelHeight ph: Double = 170) throws -> String {
+                                    panelWidth: Double = 250, panelHeight: Double = 170) throws -> String {
+        let pw = panelWidth * Draw.scale.panelWidth, ph = panelHeight * Draw.scale.panelHeight
         let pairs = table.ordered(\.pair)
         var panels: [(pair: String, metric: String, rows: [MetricRow])] = []
         var byKey: [String: Int] = [:]
@@ -21,12 +23,12 @@ extension Figure {
         let regimes = table.series
         let colors = Palette.categorical(regimes.count)
         let hasTheory = table.rows.contains { $0.theory?.isFinite == true }
-        let columns = min(3, panels.count), panelRows = (panels.count + columns - 1) / columns
+        let columns = Self.columns(for: panels.count), panelRows = (panels.count + columns - 1) / columns
 
         // Scales first: the widest tick label sets the gap between columns.
         let axes = panels.map { MetricAxis(rows: $0.rows, length: ph) }
         let labelWidth = axes.map(\.labelWidth).max() ?? 0
-        let margin = Draw.margin, gridTop = Draw.gridTop, panelTitleHeight = 22.0, rowGap = 30.0
+        let margin = Draw.margin, gridTop = Draw.gridTop, panelTitleHeight = Draw.panelTitleHeight, rowGap = 30.0
         let colGap = labelWidth + 24
         let left = margin + Draw.axisLabelSize + 10 + labelWidth + 8
         let gridWidth = Double(columns) * pw + Double(columns - 1) * colGap
@@ -75,11 +77,15 @@ extension Figure {
                 metricLine(&svg, g, value: { $0.theory }, cls: "theory", color: c, x: x, axis: axis)
             }
             svg.close()
-            if !panel.rows.contains(where: { $0.mean.isFinite || $0.theory?.isFinite == true }) {
-                let infinite = panel.rows.contains { $0.mean == .infinity }
-                Draw.text(&svg, infinite ? "mean is +∞ (infinite in some replicate)" : "no finite values", x: frame.x + pw / 2, y: frame.y + ph / 2, size: Draw.tickSize,
-                          anchor: "middle", fill: Draw.mutedText, cls: "no-data")
+            let undrawn = series.compactMap { g, c -> (what: String, row: MetricRow, color: String)? in
+                PlotFormat.undrawn(g.map { ($0.generation, $0.mean) }, drawable: { axis.map($0) != nil }).map { ($0, g[0], c) }
             }
+            // One line when every series is undrawn alike (an NLL that is +∞ throughout, say).
+            let infinite = undrawn.contains { $0.what.hasPrefix("+∞") } ? " (infinite in some replicate)" : ""
+            let notes = undrawn.count == series.count && undrawn.count > 1 && Set(undrawn.map(\.what)).count == 1
+                ? [("every regime: mean \(undrawn[0].what)\(infinite)", Draw.mutedText, [("data-metric", panel.metric)])]
+                : undrawn.map { ("\($0.row.series): mean \($0.what)", $0.color, metricAttributes($0.row)) }
+            Draw.seriesNotes(&svg, notes, frame: frame)
             Draw.frameRect(&svg, frame)
             svg.close()
         }
@@ -89,6 +95,10 @@ extension Figure {
         return svg.rendered(title: title, description: subtitle,
                             rootAttributes: [("font-family", Draw.fontFamily), ("data-view", "metrics")])
     }
+
+    /// Columns of the panel grid for `count` panels: all in one row up to three, two by two for
+    /// four, else three to a row.
+    public static func columns(for count: Int) -> Int { count <= 3 ? max(count, 1) : count == 4 ? 2 : 3 }
 
     static func metricAttributes(_ r: MetricRow) -> SVGWriter.Attributes {
         var a: SVGWriter.Attributes = [("data-regime", r.series), ("data-metric", r.metric)]
@@ -150,8 +160,12 @@ struct MetricAxis {
     var ticks: [Double]
     var labels: [String]
 
+    /// Whether any mean or theory value is finite (a panel without one draws no y ticks).
+    var hasValues: Bool
+
     init(rows: [MetricRow], length: Double) {
         let centres = rows.flatMap { [$0.mean, $0.theory ?? .nan] }.filter(\.isFinite)
+        hasValues = !centres.isEmpty
         let bands = rows.filter { $0.mean.isFinite && $0.standardError.isFinite }.flatMap { [$0.bandLow, $0.bandHigh] }
         let lo = centres.min() ?? 0, hi = centres.max() ?? 1
         isLog = lo > 0 && hi / lo >= 100
@@ -171,13 +185,11 @@ struct MetricAxis {
             log = LogScale(lower: 0, upper: 1, range: (length, 0))
             let values = linear.ticks(target: 5)
             ticks = values
-            let step = values.count >= 2 ? values[1] - values[0] : max(abs(b - a), 1)
-            let decimals = (0...12).first { d in values.allSatisfy { abs(Double(PlotFormat.fixed($0, decimals: d))! - $0) < step * 1e-6 } } ?? 12
-            labels = values.map { abs($0) >= 1e6 ? PlotFormat.significant($0) : PlotFormat.fixed($0, decimals: decimals) }
+            labels = PlotFormat.tickLabels(values)
         }
     }
 
-    var labelWidth: Double { labels.map { Draw.width($0, size: Draw.tickSize) }.max() ?? 0 }
+    var labelWidth: Double { hasValues ? labels.map { Draw.width($0, size: Draw.tickSize) }.max() ?? 0 : 0 }
 
     /// The same axis mapped onto `frame`.
     func placed(_ frame: Draw.Frame) -> MetricAxis {
@@ -201,6 +213,7 @@ struct MetricAxis {
     }
 
     func draw(_ svg: inout SVGWriter, frame: Draw.Frame) {
+        guard hasValues else { return }
         if isLog { Draw.logYAxis(&svg, scale: log, frame: frame, labels: true); return }
         svg.open("g", [("class", "y-axis")])
         for (v, label) in zip(ticks, labels) {

@@ -2,7 +2,8 @@ import CollapseExport
 import Foundation
 
 /// A request that cannot be drawn: a flag out of range or on the wrong view, an output path that
-/// is not a new SVG file, a results file that cannot be read, or a value not in it. The
+/// is not a new figure file of the format asked, a results file that cannot be read, or a value
+/// not in it. The
 /// description is the whole message (it names the flag, or the file, line and column), so a
 /// front end prints it as it is; `collapse plot` reports it as a usage error (exit status 64).
 public struct PlotRequestError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -11,7 +12,8 @@ public struct PlotRequestError: Error, CustomStringConvertible, Equatable, Senda
 }
 
 /// One `collapse plot` request: the results file, the view, the values it draws (as the user gave
-/// them: `nil` for a flag not given) and the SVG file to write, with the rules that make it
+/// them: `nil` for a flag not given), the figure's size and type size, and the file to write
+/// (SVG, PNG or PDF: `FigureFormat`), with the rules that make it
 /// drawable. They live here rather than in the CLI so that they are unit-tested with the figures
 /// they guard, and so that every front end refuses the same requests with the same words.
 ///
@@ -22,16 +24,22 @@ public struct PlotRequestError: Error, CustomStringConvertible, Equatable, Senda
 /// another view is refused rather than ignored, since a figure drawn without the value asked for
 /// looks right and is not.
 ///
-/// `validate()` checks the flags, the output path and that the file draws; `render()` checks the
-/// flags and returns the SVG. Both throw `PlotRequestError`. Writing the SVG is the caller's.
+/// `validate()` checks the flags, the output path, that the file draws and that the format can be
+/// written here; `render()` checks the flags and returns the SVG; `write()` renders and writes
+/// the file in its format. They throw `PlotRequestError` for the request, `FigureWriteError` for
+/// a renderer that is missing or fails.
 public struct PlotRequest: Sendable, Equatable {
     /// Every view, in the order the messages list them.
     public static let views = ["grid", "generations", "ratio", "metrics"]
 
     /// The results CSV file to draw.
     public var results: String
-    /// The SVG file to write (checked by `validate()`, not written here).
+    /// The figure file to write (checked by `validate()`, written by `write()`).
     public var output: String
+    /// svg, png or pdf as typed; nil: the output's extension's (`FigureFormat.of`).
+    public var format: String?
+    /// The figure's width, height (px) and type size.
+    public var style: FigureStyle
     /// nil: grid for linear Monte Carlo results, metrics for any other file.
     public var view: String?
     /// d (grid, generations); nil: the only one in the file, or the smallest.
@@ -46,9 +54,12 @@ public struct PlotRequest: Sendable, Equatable {
     public var yRange: String
 
     public init(results: String, output: String, view: String? = nil, dimension: Int? = nil, samples: Int? = nil,
-                noiseVariance: String? = nil, generation: Int? = nil, yRange: String = "figure") {
+                noiseVariance: String? = nil, generation: Int? = nil, yRange: String = "figure", format: String? = nil,
+                style: FigureStyle = FigureStyle()) {
         self.results = results
         self.output = output
+        self.format = format
+        self.style = style
         self.view = view
         self.dimension = dimension
         self.samples = samples
@@ -60,11 +71,23 @@ public struct PlotRequest: Sendable, Equatable {
     // MARK: Validation
 
     /// Checks the flags and the output path, then draws the figure once, so that a bad file or a
-    /// value not in it is reported before anything is written (reading and drawing are cheap).
+    /// value not in it is reported before anything is written (reading and drawing are cheap);
+    /// last, that the renderer a PNG or PDF needs is installed.
     public func validate() throws {
         try checkFlags()
-        try checkOutput()
+        let format = try checkOutput()
         _ = try render()
+        if format != .svg { _ = try SVGConverter.required(for: format) }
+    }
+
+    /// Draws the figure and writes it to `output` in its format (atomically, creating the
+    /// directory); returns the format written. Nothing is written on error.
+    @discardableResult
+    public func write() throws -> FigureFormat {
+        try checkFlags()
+        let format = try checkOutput()
+        try FigureFile.write(try render(), as: format, to: URL(fileURLWithPath: output))
+        return format
     }
 
     /// The flags on their own: a known view, each flag on the view asked for (when none is, on the
@@ -81,6 +104,7 @@ public struct PlotRequest: Sendable, Equatable {
         guard PanelGridOptions.YRange(rawValue: yRange) != nil else {
             throw PlotRequestError("--y-range: unknown value '\(yRange)'; allowed: figure, row")
         }
+        try style.check()
     }
 
     /// Each linear flag given applies to `view` (grid, generations or ratio).
@@ -98,9 +122,9 @@ public struct PlotRequest: Sendable, Equatable {
     }
 
     /// The output path: given, not a directory, not the results file (symlinks resolved), and
-    /// named .svg (or with no extension), since a .png or .pdf name holding SVG text would mislead.
-    func checkOutput() throws {
-        guard !output.isEmpty else { throw PlotRequestError("--output: empty path; expected an SVG file path") }
+    /// named for its format (`FigureFormat.of`), which it returns.
+    func checkOutput() throws -> FigureFormat {
+        guard !output.isEmpty else { throw PlotRequestError("--output: empty path; expected a figure file path (.svg, .png or .pdf)") }
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: output, isDirectory: &isDir), isDir.boolValue {
             throw PlotRequestError("--output \(output): is a directory; expected a file path, e.g. \(output)/figure.svg")
@@ -109,11 +133,7 @@ public struct PlotRequest: Sendable, Equatable {
         if FilePath.same(URL(fileURLWithPath: output), URL(fileURLWithPath: results)) {
             throw PlotRequestError("--output \(output): is the results file being drawn; choose another path (e.g. figure.svg)")
         }
-        let ext = URL(fileURLWithPath: output).pathExtension.lowercased()
-        if !["svg", ""].contains(ext) {
-            throw PlotRequestError("--output \(output): collapse plot writes SVG; name the file .svg (convert it to " +
-                                   "\(ext.uppercased()) with a tool such as rsvg-convert or inkscape)")
-        }
+        return try FigureFormat.of(output: output, format: format)
     }
 
     /// σ² parsed: nil when not given; a finite number > 0 (surrounding spaces allowed).
@@ -151,9 +171,23 @@ public struct PlotRequest: Sendable, Equatable {
     }
 
     /// Checks the flags, reads the results file and returns the SVG of the view it is drawn
-    /// with. A bad file or a value not in it is reported naming the file, line, column or flag.
+    /// with, in `style`. A bad file or a value not in it is reported naming the file, line,
+    /// column or flag.
     public func render() throws -> String {
         try checkFlags()
+        let draw = try drawing()
+        do {
+            return try style.draw(draw)
+        } catch let e as FigureError {
+            throw PlotRequestError(flagged(e.message))
+        } catch let e as ResultsTableError {
+            throw PlotRequestError(e.description)
+        }
+    }
+
+    /// Reads the results file once and returns the drawing of its view (called once per layout
+    /// that `FigureStyle.draw` tries).
+    func drawing() throws -> () throws -> String {
         let document: CSVDocument
         do {
             document = try CSVReader.read(contentsOf: URL(fileURLWithPath: results))
@@ -163,20 +197,25 @@ public struct PlotRequest: Sendable, Equatable {
         let drawn = try drawnView(of: document)
         if view == nil && drawn != "metrics" { try checkApplies(to: drawn) }
         do {
-            if drawn == "metrics" { return try Figure.metricPanels(try MetricResultsTable(document: document)) }
+            if drawn == "metrics" {
+                let table = try MetricResultsTable(document: document)
+                return { try Figure.metricPanels(table) }
+            }
             let table = try ResultsTable(document: document)
+            let noiseVariance = try parsedNoiseVariance()
             switch drawn {
             case "generations":
-                return try Figure.generations(table, dimension: dimension, samples: samples, noiseVariance: parsedNoiseVariance())
+                return { [dimension, samples] in
+                    try Figure.generations(table, dimension: dimension, samples: samples, noiseVariance: noiseVariance)
+                }
             case "ratio":
-                return try Figure.ratioHeatmap(table, noiseVariance: parsedNoiseVariance(), generation: generation)
+                return { [generation] in try Figure.ratioHeatmap(table, noiseVariance: noiseVariance, generation: generation) }
             default:
-                return try Figure.panelGrid(table, PanelGridOptions(dimension: dimension, yRange: PanelGridOptions.YRange(rawValue: yRange) ?? .figure))
+                let options = PanelGridOptions(dimension: dimension, yRange: PanelGridOptions.YRange(rawValue: yRange) ?? .figure)
+                return { try Figure.panelGrid(table, options) }
             }
         } catch let e as ResultsTableError {
             throw PlotRequestError(e.description)
-        } catch let e as FigureError {
-            throw PlotRequestError(flagged(e.message))
         }
     }
 

@@ -70,6 +70,40 @@ public struct SVGWriter: Sendable {
         return out
     }
 
+    // MARK: Size
+
+    /// The `width` and `height` of the root element of `svg`, a document `rendered` wrote.
+    public static func size(of svg: String) -> (width: Double, height: Double)? {
+        guard let root = svg.range(of: "<svg ").map({ svg[$0.lowerBound...].prefix { $0 != ">" } }) else { return nil }
+        func value(_ name: String) -> Double? {
+            guard let r = root.range(of: " \(name)=\"") else { return nil }
+            return Double(root[r.upperBound...].prefix { $0 != "\"" })
+        }
+        guard let w = value("width"), let h = value("height") else { return nil }
+        return (w, h)
+    }
+
+    /// `svg` (a document `rendered` wrote) shown at `width` × `height`: with `scaling`, its
+    /// drawing, the `viewBox`, scaled uniformly to fit and centred, the margin that a different
+    /// aspect ratio leaves filled white; without, the canvas cut or extended at the right and
+    /// bottom, the drawing unscaled. The same document when the size is already that.
+    public static func resized(_ svg: String, width: Double, height: Double, scaling: Bool = true) -> String {
+        guard let drawn = size(of: svg), drawn.width > 0, drawn.height > 0, width > 0, height > 0 else { return svg }
+        let (w0, h0) = drawn
+        if w0 == width && h0 == height { return svg }
+        // The viewBox widened on one axis to the aspect asked, the drawing in its middle.
+        let k = scaling ? max(w0 / width, h0 / height) : 1
+        let vw = width * k, vh = height * k, ox = scaling ? (vw - w0) / 2 : 0, oy = scaling ? (vh - h0) / 2 : 0
+        let box = [-ox, -oy, vw, vh].map { number($0, decimals: 3) }
+        let old = " width=\"\(number(w0))\" height=\"\(number(h0))\" viewBox=\"0 0 \(number(w0)) \(number(h0))\""
+        let new = " width=\"\(number(width))\" height=\"\(number(height))\" viewBox=\"\(box.joined(separator: " "))\""
+        guard let r = svg.range(of: old), let end = svg[r.upperBound...].firstIndex(of: "\n") else { return svg }
+        // The figure's own background is 100% of the viewBox from 0 0: cover the rest.
+        let background = !scaling ? "" :
+            "\n  <rect x=\"\(box[0])\" y=\"\(box[1])\" width=\"\(box[2])\" height=\"\(box[3])\" fill=\"#ffffff\"/>"
+        return String(svg[..<r.lowerBound]) + new + String(svg[r.upperBound..<end]) + background + String(svg[end...])
+    }
+
     // MARK: Formatting
 
     /// XML-escapes `text` for element content and attribute values (`&`, `<`, `>`, `"`, `'`);

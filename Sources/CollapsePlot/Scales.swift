@@ -63,8 +63,56 @@ public enum PlotFormat {
         return out
     }
 
-    /// Axis label for a linear tick value (integers without decimals).
-    static func tick(_ x: Double) -> String { SVGWriter.number(x, decimals: 6) }
+    /// Where a series has no drawable value, for the note on its panel: `"+∞ from n = 2"` when
+    /// every generation from some n on is not drawable, `"+∞ at every n"`, `"+∞ at n = 3, 7"`
+    /// otherwise (`−∞`, `NaN`, `≤ 0 (log axis)`; `not finite` or `not drawn` for a mixture); nil when every
+    /// value is drawable. `points` are in ascending generation.
+    public static func undrawn(_ points: [(generation: Int, value: Double?)], drawable: (Double) -> Bool) -> String? {
+        let bad = points.filter { p in p.value.map { !drawable($0) } ?? false }
+        guard let first = bad.first else { return nil }
+        func kind(_ v: Double) -> String {
+            v.isNaN ? "NaN" : v == .infinity ? "+∞" : v == -.infinity ? "−∞" : v <= 0 ? "≤ 0 (log axis)" : "not drawn"
+        }
+        let kinds = Set(bad.map { kind($0.value!) })
+        let what = kinds.count == 1 ? kinds.first! : kinds.isSubset(of: ["+∞", "−∞", "NaN"]) ? "not finite" : "not drawn"
+        let present = points.filter { $0.value != nil }
+        if bad.count == present.count { return "\(what) at every n" }
+        if let k = present.firstIndex(where: { $0.generation == first.generation }), present[k...].count == bad.count {
+            return "\(what) from n = \(first.generation)"
+        }
+        let listed = bad.prefix(3).map { String($0.generation) }.joined(separator: ", ")
+        return "\(what) at n = \(listed)\(bad.count > 3 ? ", … (\(bad.count) generations)" : "")"
+    }
+
+    /// Labels for the ticks `values` of a linear axis (ascending, evenly spaced), each distinct:
+    /// every label has the same number of decimals, the fewest that write each value to within
+    /// 10⁻⁶ of the step, so the step decides them (1, 1.025, 1.05 → `1.000`, `1.025`, `1.050`,
+    /// never two `1.03`). Values of 10⁶ or more in magnitude are written `m×10ᵏ`, the mantissas
+    /// with the decimals their step needs.
+    public static func tickLabels(_ values: [Double]) -> [String] {
+        let finite = values.filter(\.isFinite)
+        guard let largest = finite.map(abs).max(), largest > 0 else { return values.map { shortest($0) } }
+        let steps = zip(finite, finite.dropFirst()).map { abs($1 - $0) }.filter { $0 > 0 }
+        let step = steps.min() ?? largest
+        let e = largest >= 1e6 ? Int(floor(log10(largest))) : 0
+        let unit = pow(10, Double(e))
+        func labels(_ decimals: Int) -> [String] {
+            values.map { v in
+                guard v.isFinite else { return shortest(v) }
+                let m = fixed(v / unit, decimals: decimals)
+                return e == 0 ? m : (Double(m) == 0 ? "0" : m + "×" + decade(e))
+            }
+        }
+        let exact = (0...12).first { d in
+            finite.allSatisfy { abs(Double(fixed($0 / unit, decimals: d))! * unit - $0) <= step * 1e-6 }
+        } ?? 12
+        // Exact labels of distinct values are distinct; more decimals only if rounding still ties.
+        for d in exact...14 {
+            let out = labels(d)
+            if Set(out).count == Set(values).count { return out }
+        }
+        return labels(14)
+    }
 }
 
 /// A linear map from a data interval to a pixel interval.

@@ -284,9 +284,9 @@ final class OutputSafetyTests: CLITestCase {
             XCTAssertTrue(r.stderr.contains("is the results file being drawn"), r.stderr)
         }
         XCTAssertEqual(try Data(contentsOf: results), csv)
-        let pdf = try collapse("plot", results.path, "--output", "figure.pdf")
+        let pdf = try collapse("plot", results.path, "--format", "png", "--output", "figure.pdf")
         XCTAssertEqual(pdf.status, 64, pdf.stderr)
-        XCTAssertTrue(pdf.stderr.contains("writes SVG"), pdf.stderr)
+        XCTAssertTrue(pdf.stderr.contains("--format png disagrees with --output figure.pdf"), pdf.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("figure.pdf").path))
     }
 

@@ -72,8 +72,59 @@ final class MetricFigureTests: XCTestCase {
     func testAnAllInfiniteMetricSaysSo() throws {
         let text = Self.header + "\n" + (1...3).map { "c,z,replace,,\($0),nll,inf,nan,,10,10" }.joined(separator: "\n") + "\n"
         let doc = try XCTUnwrap(SVGInspector.parse(try Figure.metricPanels(try MetricResultsTable(csv: text))))
-        XCTAssertTrue(doc.elements.contains { $0.has(class: "no-data") && $0.text.contains("+∞") })
+        XCTAssertEqual(doc.withClass("series-note").map { $0.attributes["data-note"] }, ["replace: mean +∞ at every n"])
         XCTAssertFalse(doc.elements.contains { $0.name == "path" && $0.has(class: "mc") })
+        XCTAssertTrue(doc.withClass("ytick-label").isEmpty, "no y ticks on a panel without a finite value")
+    }
+
+    /// A series that becomes infinite (categorical replace once a held-out symbol is lost) is
+    /// drawn where it is finite and the panel says from where; the legend's other series too.
+    func testASeriesInfiniteFromSomeGenerationIsDrawnThenNoted() throws {
+        var lines = [Self.header]
+        for regime in ["replace", "accumulate"] {
+            for n in 1...5 {
+                let nll = regime == "replace" && n >= 2 ? "inf" : "\(2 + 0.01 * Double(n))"
+                lines.append("categorical,zipf,\(regime),,\(n),nll,\(nll),0.01,,30,4")
+            }
+        }
+        let doc = try XCTUnwrap(SVGInspector.parse(try Figure.metricPanels(try MetricResultsTable(csv: lines.joined(separator: "\n") + "\n"))))
+        let mc = doc.elements.filter { $0.name == "path" && $0.has(class: "mc") }
+        XCTAssertEqual(mc.map { $0.attributes["data-regime"]! }, ["replace", "accumulate"], "both drawn")
+        // replace: its one finite point, a dot.
+        XCTAssertTrue(try XCTUnwrap(mc.first?.attributes["d"]).hasSuffix(" h0"))
+        let notes = doc.withClass("series-note")
+        XCTAssertEqual(notes.map { $0.attributes["data-note"] }, ["replace: mean +∞ from n = 2"])
+        XCTAssertEqual(notes.first?.attributes["data-regime"], "replace")
+    }
+
+    func testUndrawnTextSaysWhereAndWhat() {
+        let drawable = { (v: Double) in v.isFinite && v > 0 }
+        func text(_ values: [Double?]) -> String? {
+            PlotFormat.undrawn(values.enumerated().map { ($0.offset + 1, $0.element) }, drawable: drawable)
+        }
+        XCTAssertNil(text([1, 2, 3]))
+        XCTAssertNil(text([1, nil, 3]), "an absent value is not an undrawn one")
+        XCTAssertEqual(text([1, .infinity, .infinity]), "+∞ from n = 2")
+        XCTAssertEqual(text([.infinity, .infinity]), "+∞ at every n")
+        XCTAssertEqual(text([1, -.infinity, 2]), "−∞ at n = 2")
+        XCTAssertEqual(text([.nan, 1, .nan, 1, .nan, 1, .nan, 1]), "NaN at n = 1, 3, 5, … (4 generations)")
+        XCTAssertEqual(text([1, 0, -1]), "≤ 0 (log axis) from n = 2")
+        XCTAssertEqual(text([1, .infinity, .nan]), "not finite from n = 2")
+    }
+
+    func testPanelsWrapIntoAGrid() throws {
+        XCTAssertEqual((1...10).map(Figure.columns(for:)), [1, 2, 3, 2, 3, 3, 3, 3, 3, 3])
+        // Five metrics (the neural VAE's): three in the first row, two in the second.
+        var lines = [Self.header]
+        for metric in ["test_loss", "reconstruction", "kl", "train_loss", "train_steps"] {
+            for n in 1...3 { lines.append("vae,glyphs,replace,,\(n),\(metric),\(1 + Double(n)),,,100,1") }
+        }
+        let doc = try XCTUnwrap(SVGInspector.parse(try Figure.metricPanels(try MetricResultsTable(csv: lines.joined(separator: "\n") + "\n"))))
+        let frames = doc.elements.filter { $0.name == "rect" && $0.has(class: "frame") }
+        let xs = frames.map { Double($0.attributes["x"]!)! }, ys = frames.map { Double($0.attributes["y"]!)! }
+        XCTAssertEqual(Set(ys).count, 2, "two rows")
+        XCTAssertEqual(ys.filter { $0 == ys[0] }.count, 3, "three in the first row")
+        XCTAssertEqual(Array(xs[3...]), Array(xs[..<2]), "the second row starts under the first")
     }
 }
 

@@ -153,8 +153,8 @@ final class PlotRequestTests: XCTestCase {
         XCTAssertEqual(refusal(request(badValue)), "\(badValue):2: column 'generation': 'x' is not an integer; expected an integer ≥ 1")
     }
 
-    func testTheOutputIsANewSVGFile() throws {
-        XCTAssertEqual(refusal(request(long, output: "")), "--output: empty path; expected an SVG file path")
+    func testTheOutputIsANewFigureFileOfItsFormat() throws {
+        XCTAssertEqual(refusal(request(long, output: "")), "--output: empty path; expected a figure file path (.svg, .png or .pdf)")
         XCTAssertEqual(refusal(request("", output: "f.svg")), "RESULTS: empty path; expected a results CSV file")
         XCTAssertEqual(refusal(request(long, output: work.path)),
                        "--output \(work.path): is a directory; expected a file path, e.g. \(work.path)/figure.svg")
@@ -164,9 +164,9 @@ final class PlotRequestTests: XCTestCase {
             XCTAssertEqual(refusal(request(long, output: output)),
                            "--output \(output): is the results file being drawn; choose another path (e.g. figure.svg)")
         }
-        let png = work.appendingPathComponent("figure.PNG").path
-        XCTAssertEqual(refusal(request(long, output: png)),
-                       "--output \(png): collapse plot writes SVG; name the file .svg (convert it to PNG with a tool such as rsvg-convert or inkscape)")
+        let gif = work.appendingPathComponent("figure.GIF").path
+        XCTAssertEqual(refusal(request(long, output: gif)),
+                       "--output \(gif): unknown figure extension '.gif'; name it .svg, .png or .pdf (or give --format svg|png|pdf)")
         for fine in ["figure", "new/dir/figure.svg", "FIGURE.SVG"] {
             XCTAssertNil(refusal(request(long, output: work.appendingPathComponent(fine).path)), fine)
         }
