@@ -1,3 +1,6 @@
+import CollapseExport
+import Foundation
+
 extension Figure {
     /// The figures written beside linear results: `figure.svg`, the paper-style panel grid, and
     /// `figure-ratio.svg`, the accumulate/replace heat map over d × T, when the file holds both
@@ -9,5 +12,34 @@ extension Figure {
             out.append((file: "figure-ratio.svg", svg: try ratioHeatmap(table)))
         }
         return out
+    }
+}
+
+/// The default figures of a linear results file, written into its directory.
+public struct DefaultFigures: Sendable {
+    /// The files written, by name, in order (`figure.svg`, then its PNG when written, …).
+    public var files: [String]
+    /// Why PNG copies were asked for and not written (rsvg-convert missing); nil otherwise.
+    public var pngNote: String?
+
+    /// Draws `Figure.defaultFigures` of `results` and writes them into `directory` as SVG and,
+    /// with `png`, as PNG beside each when `SVGConverter` is available (the SVG is written
+    /// either way; `pngNote` says why a PNG is not).
+    public static func write(results: CSVDocument, into directory: URL, png: Bool) throws -> DefaultFigures {
+        let figures = try Figure.defaultFigures(try ResultsTable(document: results))
+        let converts = png && SVGConverter.isAvailable
+        var files: [String] = []
+        for f in figures {
+            try FigureFile.write(f.svg, as: .svg, to: directory.appendingPathComponent(f.file))
+            files.append(f.file)
+            if converts {
+                let name = (f.file as NSString).deletingPathExtension + ".png"
+                try FigureFile.write(f.svg, as: .png, to: directory.appendingPathComponent(name))
+                files.append(name)
+            }
+        }
+        let note = png && !converts
+            ? "no PNG written: \(SVGConverter.program) is not on PATH; \(SVGConverter.installHint), or convert the SVG later" : nil
+        return DefaultFigures(files: files, pngNote: note)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CollapseExport
+import CollapsePlot
 import CollapseSweep
 import ExperimentEngine
 import Foundation
@@ -14,7 +15,8 @@ struct ReproduceCommand: ParsableCommand {
         discussion: """
         The paper-linear experiment (`collapse sweep --show paper-linear`): replace and accumulate, \
         1000 replicates by default, seed 20240402 unless --seed is given. Writes results.csv, \
-        figure.svg and manifest.json to --output (replacing a previous run there) and prints the \
+        the figure (figure.svg, and figure.png where rsvg-convert is installed: Debian's librsvg2-bin; \
+        likewise figure-ratio) and manifest.json to --output (replacing a previous run there) and prints the \
         last generation at σ² = 1, the largest |z| of Monte Carlo against theory (both statistics, \
         as in `collapse verify`) with its Bonferroni threshold, and the wall time. Ctrl-C keeps the \
         finished cells (exit 130); --resume completes the run.
@@ -75,6 +77,17 @@ struct ReproduceCommand: ParsableCommand {
         print("max |z| vs theory: design-averaged \(z(a.maxDesignAveraged)), given-design \(z(a.maxGivenDesign)); " +
               "threshold \(String(format: "%.2f", a.threshold)) (family-wise false alarm \(alpha), Bonferroni over \(a.statistics)): " +
               (a.agrees ? "agrees with theory" : "DISAGREES with theory"))
-        writeDefaultFigures(results: results, into: frontEnd.output.url)
+        do {
+            let dir = frontEnd.output.url
+            let figures = try DefaultFigures.write(results: results, into: dir, png: true)
+            let paper = figures.files.filter { $0.hasPrefix("figure.") }, others = figures.files.filter { !$0.hasPrefix("figure.") }
+            print("the paper's figure: \(paper.map { dir.appendingPathComponent($0).path }.joined(separator: ", "))")
+            if !others.isEmpty {
+                print("also wrote \(others.joined(separator: ", ")) (the accumulate / replace ratio); collapse plot draws other views and formats")
+            }
+            if let note = figures.pngNote { print(note) }
+        } catch {
+            Console.note("note: no figure written: \(error)")
+        }
     }
 }

@@ -90,9 +90,8 @@ struct SweepCommand: ParsableCommand {
 /// that cannot be drawn is reported, never fatal: the CSV is the result.
 func writeDefaultFigures(results: CSVDocument, into dir: URL) {
     do {
-        let figures = try Figure.defaultFigures(try ResultsTable(document: results))
-        for f in figures { try AtomicFile.write(f.svg, to: dir.appendingPathComponent(f.file)) }
-        print("wrote \(figures.map(\.file).joined(separator: " and ")) (collapse plot draws other views)")
+        let figures = try DefaultFigures.write(results: results, into: dir, png: false)
+        print("wrote \(figures.files.joined(separator: " and ")) (collapse plot draws other views)")
     } catch {
         Console.note("note: no figure written: \(error)")
     }

@@ -135,8 +135,14 @@ final class ReproduceCommandTests: CLITestCase {
         // σ² = 1 at generation 50: 3 T × 2 regimes, Monte Carlo beside theory.
         XCTAssertEqual(lines.filter { $0.hasPrefix("  T = ") && $0.contains("σ² = 1, n = 50") && $0.contains("theory ") }.count, 6, r.stdout)
         XCTAssertTrue(r.stdout.contains("seed 20240402"), r.stdout)
+        // The paper's figure beside the CSV: SVG always, PNG where rsvg-convert is installed (CI installs it).
+        let png = FigureCLITests.hasConverter
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: out.path)),
-                       ["results.csv", "manifest.json", "experiment.toml", "cells", "figure.svg", "figure-ratio.svg"])
+                       Set(["results.csv", "manifest.json", "experiment.toml", "cells", "figure.svg", "figure-ratio.svg"] +
+                           (png ? ["figure.png", "figure-ratio.png"] : [])))
+        let paper = out.appendingPathComponent("figure.svg").path + (png ? ", " + out.appendingPathComponent("figure.png").path : "")
+        XCTAssertTrue(lines.contains("the paper's figure: \(paper)"), r.stdout)
+        XCTAssertEqual(lines.contains { $0.hasPrefix("no PNG written: rsvg-convert is not on PATH") }, !png, r.stdout)
 
         let csv = try SimpleCSV(try contents("results.csv", under: out))
         XCTAssertEqual(csv.header, Schema.linear)
