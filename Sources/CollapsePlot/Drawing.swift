@@ -367,12 +367,14 @@ enum Draw {
     static let legendSwatch = 26.0
 
     /// The legend of every results figure: a heading, one coloured line per series, then the
-    /// Monte Carlo style sample and, when any theory is drawn, the theory style sample.
+    /// style sample of the solid lines (`solid`: Monte Carlo with its band by default; nil when
+    /// there are none, as for closed forms alone) and, when any theory is drawn, the theory's.
     static func seriesLegend(heading: String, series: [(label: String, color: String, attributes: SVGWriter.Attributes)],
-                             hasTheory: Bool) -> [LegendItem] {
+                             hasTheory: Bool, solid: String? = "Monte Carlo (solid, 95% band)") -> [LegendItem] {
         var items: [LegendItem] = [.heading(heading)]
         items += series.map { .line(label: $0.label, color: $0.color, attributes: $0.attributes) }
-        items += [.gap, .monteCarlo("Monte Carlo (solid, 95% band)")]
+        if solid != nil || hasTheory { items.append(.gap) }
+        if let solid { items.append(.monteCarlo(solid)) }
         if hasTheory { items.append(.theory("theory (dashed)")) }
         return items
     }
@@ -408,8 +410,10 @@ enum Draw {
                 cy += legendRow
             case let .monteCarlo(s):
                 svg.open("g", [("class", "legend-entry"), ("data-kind", "mc")])
-                svg.element("rect", [("x", n(x)), ("y", n(mid - 5)), ("width", n(legendSwatch)), ("height", "10"),
-                                     ("fill", "#555555"), ("fill-opacity", "0.22")])
+                if s.contains("band") {
+                    svg.element("rect", [("x", n(x)), ("y", n(mid - 5)), ("width", n(legendSwatch)), ("height", "10"),
+                                         ("fill", "#555555"), ("fill-opacity", "0.22")])
+                }
                 line(&svg, x, mid, x + legendSwatch, mid, stroke: "#555555", width: 2.2)
                 text(&svg, s, x: x + legendSwatch + 8, y: ty, size: legendSize)
                 svg.close()

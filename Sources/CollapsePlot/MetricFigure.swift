@@ -36,15 +36,16 @@ extension Figure {
         let gridBottom = gridTop + Double(panelRows) * rowPitch - rowGap
         let xLabelY = gridBottom + 7 + Draw.tickSize + 8 + Draw.axisLabelSize
 
+        let hasMeans = table.rows.contains { $0.mean.isFinite }, hasBands = table.rows.contains { $0.standardError.isFinite }
         let legendItems = Draw.seriesLegend(
-            heading: "regime", series: regimes.enumerated().map { ($1, colors[$0], [("data-regime", $1)]) }, hasTheory: hasTheory)
+            heading: "regime", series: regimes.enumerated().map { ($1, colors[$0], [("data-regime", $1)]) }, hasTheory: hasTheory,
+            solid: !hasMeans ? nil : hasBands ? "Monte Carlo (solid, 95% band)" : "one run per regime (solid)")
         let legend = Draw.legendSize(legendItems)
         let legendX = left + gridWidth + 26
         let title = title ?? (pairs.count == 1 ? "\(pairs[0]): metrics over model-fitting iterations"
                                                : "Metrics over model-fitting iterations")
         let reps = Set(table.rows.compactMap(\.repeats)).sorted()
         let r = reps.isEmpty ? "" : (reps.count == 1 ? " over R = \(reps[0]) replicates" : " over R = \(reps.first!)–\(reps.last!) replicates")
-        let hasMeans = table.rows.contains { $0.mean.isFinite }, hasBands = table.rows.contains { $0.standardError.isFinite }
         let subtitle = !hasMeans ? "closed forms (no simulation)"
             : hasBands ? "Monte Carlo mean\(r) with its 95% confidence band; nll on real held-out data"
             : "one run per regime (no replicates, no confidence band); test metrics on real held-out data"

@@ -151,7 +151,7 @@ final class GoldenOutputTests: CLITestCase {
         Case(name: "neural-diffusion", steps: [neural("diffusion")], product: .file("nn-diffusion/results.csv"),
              sha256: "39b600fb5ab540ad096be843b1fe592a08164ba58edd3f8d1de56f68c10d4ac7"),
         Case(name: "neural-lm-figure", steps: [neural("lm")], product: .file("nn-lm/figure.svg"),
-             sha256: "d708c6bd21212a068b9ce542874994bd8c4dce502b3af926283a7297666bcffd"),
+             sha256: "bbc129287f95421aecd6fff848c81ec2a192c06f320ee37b0e12cf8a9035eebc"),
         // plot: a linear results file (grid view) and a generative one (metrics view).
         Case(name: "plot-linear", steps: literalSteps + [["plot", "sim/results.csv", "--output", "sim.svg"]],
              product: .file("sim.svg"),

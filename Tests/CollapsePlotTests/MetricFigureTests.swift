@@ -144,6 +144,7 @@ final class LongFormatVariantsTests: XCTestCase {
         XCTAssertTrue(svg.contains("closed forms (no simulation)"), "subtitle")
         XCTAssertEqual(svg.components(separatedBy: "class=\"theory\"").count - 1, 4, "one dashed line per series")
         XCTAssertFalse(svg.contains("no finite values"))
+        XCTAssertFalse(svg.contains("Monte Carlo (solid"), "no Monte Carlo in the legend of closed forms alone")
     }
 
     func testSingleRunsHaveNoBand() throws {
@@ -154,6 +155,8 @@ final class LongFormatVariantsTests: XCTestCase {
         let svg = try Figure.metricPanels(t)
         XCTAssertTrue(svg.contains("one run per regime"), "subtitle")
         XCTAssertEqual(svg.components(separatedBy: "class=\"mc\"").count - 1, 1)
+        XCTAssertTrue(svg.contains(">one run per regime (solid)</text>"), "the legend says what the solid line is")
+        XCTAssertFalse(svg.contains("95% band)"))
         // A row with neither a mean nor a closed form is refused with its line.
         XCTAssertThrowsError(try MetricResultsTable(csv: MetricFigureTests.header + "\nvae,glyphs,replace,,1,test_loss,,,,100,1\n", source: "x.csv")) {
             XCTAssertTrue("\($0)".contains("x.csv:2: column 'mean'"), "\($0)")
