@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the generative-model figures of the README (notebooks-exports/generative/): one
-# experiment per model family under all five regimes, then `collapse plot`. PNG copies are made
-# when rsvg-convert is installed. A few minutes on two cores.
+# experiment per model family under all five regimes, then `collapse plot` writes each figure as
+# SVG and as PNG (the PNG needs rsvg-convert: Debian's librsvg2-bin, which scripts/install-deps.sh
+# installs). A few minutes on two cores.
 #
 #   swift build -c release && scripts/generative-figures.sh
 set -euo pipefail
@@ -18,7 +19,7 @@ run() {
     echo "+ collapse generative $* ${regimes[*]} --seed 1 --output results/generative-$name --force"
     "$collapse" generative "$@" "${regimes[@]}" --seed 1 --output "results/generative-$name" --force > /dev/null
     "$collapse" plot "results/generative-$name/results.csv" --output "$out/$name.svg"
-    if command -v rsvg-convert > /dev/null; then rsvg-convert -o "$out/$name.png" "$out/$name.svg"; fi
+    "$collapse" plot "results/generative-$name/results.csv" --output "$out/$name.png"
 }
 
 run gaussian --model gaussian
