@@ -161,8 +161,10 @@ public struct ExperimentRunner: Sendable {
 
     public static let specFile = "experiment.toml"
     public static let cellsDirectory = "cells"
-    /// Files a run writes, its figures included (and `--force` may remove).
-    public static let ownedFiles = ["experiment.toml", "results.csv", "manifest.json", "figure.svg", "figure-ratio.svg"]
+    /// Files a run writes, its figures included (and `--force` may remove): reproduce writes the
+    /// PNGs too.
+    public static let ownedFiles = ["experiment.toml", "results.csv", "manifest.json", "figure.svg", "figure-ratio.svg",
+                                    "figure.png", "figure-ratio.png"]
 
     /// Whether `directory` holds nothing but a run's files (or nothing): a command that by
     /// design reruns into one directory (`reproduce`) may replace such a run without `--force`.
