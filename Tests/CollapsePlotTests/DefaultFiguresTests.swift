@@ -1,3 +1,4 @@
+import CollapseExport
 import CollapsePlot
 import Foundation
 import XCTest
@@ -15,7 +16,7 @@ final class DefaultFiguresTests: XCTestCase {
 
     func testDefaultFiguresWritePNGBesideSVGWhereTheyCan() throws {
         let dir = work.appendingPathComponent("run")
-        let written = try DefaultFigures.write(results: URL(fileURLWithPath: linear), into: dir, png: true)
+        let written = try DefaultFigures.write(results: try CSVReader.read(contentsOf: URL(fileURLWithPath: linear)), into: dir, png: true)
         if SVGConverter.isAvailable {
             XCTAssertEqual(written.files, ["figure.svg", "figure.png", "figure-ratio.svg", "figure-ratio.png"])
             XCTAssertNil(written.pngNote)
@@ -24,7 +25,7 @@ final class DefaultFiguresTests: XCTestCase {
             XCTAssertEqual(written.files, ["figure.svg", "figure-ratio.svg"])
             XCTAssertTrue(try XCTUnwrap(written.pngNote).contains("librsvg2-bin"))
         }
-        let svgOnly = try DefaultFigures.write(results: URL(fileURLWithPath: linear), into: work.appendingPathComponent("svg"), png: false)
+        let svgOnly = try DefaultFigures.write(results: try CSVReader.read(contentsOf: URL(fileURLWithPath: linear)), into: work.appendingPathComponent("svg"), png: false)
         XCTAssertEqual(svgOnly.files, ["figure.svg", "figure-ratio.svg"])
         XCTAssertNil(svgOnly.pngNote)
     }
