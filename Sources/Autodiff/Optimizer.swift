@@ -35,10 +35,25 @@ public struct ParameterList {
 
     public func zeroGrad() { for t in tensors { t.zeroGrad() } }
 
-    /// `‖∇‖₂` over every parameter.
+    /// `‖∇‖₂` over every parameter: squares summed 8 lanes at a time in Float over blocks of
+    /// 256 entries, the blocks' sums added in Double.
     public func gradientNorm() -> Double {
         var s = 0.0
-        for t in tensors { for g in t.grad { s += Double(g) * Double(g) } }
+        for t in tensors {
+            t.grad.withUnsafeBufferPointer { g in
+                var start = 0
+                while start < g.count {
+                    let end = min(g.count, start + 256)
+                    var acc = VectorMath.Vector(repeating: 0)
+                    VectorMath.forEachChunk(end - start) { i, c in
+                        let v = VectorMath.load(g.baseAddress! + start + i, c)
+                        acc += v * v
+                    }
+                    s += Double(acc.sum())
+                    start = end
+                }
+            }
+        }
         return s.squareRoot()
     }
 }
@@ -81,20 +96,23 @@ public struct AdamW {
             if norm > c { clip = c / norm }
         }
         let b1 = beta1, b2 = beta2, eps = epsilon
-        let c1 = 1 - Float(Foundation.pow(Double(b1), Double(step)))
-        let c2 = 1 - Float(Foundation.pow(Double(b2), Double(step)))
+        let r1 = 1 / (1 - Float(Foundation.pow(Double(b1), Double(step))))    // 1/(1 − β₁ᵗ)
+        let r2 = 1 / (1 - Float(Foundation.pow(Double(b2), Double(step))))    // 1/(1 − β₂ᵗ)
         for (k, t) in parameters.tensors.enumerated() {
             let wd = parameters.decay[k] ? weightDecay : 0
             t.value.withUnsafeMutableBufferPointer { w in t.grad.withUnsafeMutableBufferPointer { g in
                 m[k].withUnsafeMutableBufferPointer { mk in v[k].withUnsafeMutableBufferPointer { vk in
-                    for i in 0..<w.count {
-                        let gi = g[i] * clip
-                        mk[i] = b1 * mk[i] + (1 - b1) * gi
-                        vk[i] = b2 * vk[i] + (1 - b2) * gi * gi
-                        let mh = mk[i] / c1, vh = vk[i] / c2
-                        w[i] -= lr * (mh / (vh.squareRoot() + eps) + wd * w[i])
-                        g[i] = 0
+                    let pw = w.baseAddress!, pg = g.baseAddress!, pm = mk.baseAddress!, pv = vk.baseAddress!
+                    VectorMath.forEachChunk(w.count) { i, c in
+                        let gi = VectorMath.load(pg + i, c) * clip
+                        let mi = b1 * VectorMath.load(pm + i, c) + (1 - b1) * gi
+                        let vi = b2 * VectorMath.load(pv + i, c) + (1 - b2) * gi * gi
+                        let wi = VectorMath.load(pw + i, c)
+                        VectorMath.store(mi, pm + i, c)
+                        VectorMath.store(vi, pv + i, c)
+                        VectorMath.store(wi - lr * ((mi * r1) / ((vi * r2).squareRoot() + eps) + wd * wi), pw + i, c)
                     }
+                    g.update(repeating: 0)
                 } }
             } }
         }
