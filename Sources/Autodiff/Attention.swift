@@ -20,46 +20,40 @@ extension Tape {
         precondition(d3 % 3 == 0 && d % h == 0 && qkv.rows == b * t, "causalSelfAttention: bad shapes")
         let dh = d / h
         let c = 1 / Float(dh).squareRoot()
-        var probs = [Float](repeating: 0, count: b * h * t * t)
-        var out = [Float](repeating: 0, count: b * t * d)
-        qkv.value.withUnsafeBufferPointer { x in probs.withUnsafeMutableBufferPointer { p in out.withUnsafeMutableBufferPointer { o in
+        let y = node(rows: b * t, cols: d, inputs: [qkv])
+        // Training keeps every P (B·H·T·T) and a T×T scratch for ∂P; inference reuses one P.
+        let probs = saved(y.requiresGrad ? b * h * t * t + t * t : t * t)
+        qkv.value.withUnsafeBufferPointer { x in probs.value.withUnsafeMutableBufferPointer { p in y.value.withUnsafeMutableBufferPointer { o in
             for s in 0..<b { for head in 0..<h {
                 let base = x.baseAddress! + s * t * d3 + head * dh
-                let pp = p.baseAddress! + (s * h + head) * t * t
+                let pp = p.baseAddress! + (y.requiresGrad ? (s * h + head) * t * t : 0)
                 AttentionKernel.probabilities(q: base, k: base + d, ld: d3, length: t, headDim: dh, scale: c, into: pp)
                 BLAS.sgemm(transA: false, transB: false, m: t, n: dh, k: t, a: pp, lda: t, b: base + 2 * d, ldb: d3,
                       beta: 0, c: o.baseAddress! + s * t * d + head * dh, ldc: d)
             } }
         } } }
-        let y = node(rows: b * t, cols: d, value: out, inputs: [qkv])
         if y.requiresGrad {
             y.backward = { [unowned y] in
-                var dp = [Float](repeating: 0, count: t * t)
                 y.grad.withUnsafeBufferPointer { g in qkv.value.withUnsafeBufferPointer { x in
-                    probs.withUnsafeBufferPointer { p in qkv.grad.withUnsafeMutableBufferPointer { gx in dp.withUnsafeMutableBufferPointer { dpp in
+                    probs.value.withUnsafeMutableBufferPointer { p in qkv.grad.withUnsafeMutableBufferPointer { gx in
+                        let ds = p.baseAddress! + b * h * t * t
                         for s in 0..<b { for head in 0..<h {
                             let base = s * t * d3 + head * dh
                             let q = x.baseAddress! + base, k = q + d, v = q + 2 * d
                             let gq = gx.baseAddress! + base, gk = gq + d, gv = gq + 2 * d
                             let go = g.baseAddress! + s * t * d + head * dh
-                            let pp = p.baseAddress! + (s * h + head) * t * t
-                            let ds = dpp.baseAddress!
+                            let pp = UnsafePointer(p.baseAddress! + (s * h + head) * t * t)
                             // ∂P = ∂O Vᵀ
                             BLAS.sgemm(transA: false, transB: true, m: t, n: t, k: dh, a: go, lda: d, b: v, ldb: d3, beta: 0, c: ds, ldc: t)
                             // ∂V += Pᵀ ∂O
                             BLAS.sgemm(transA: true, transB: false, m: t, n: dh, k: t, a: pp, lda: t, b: go, ldb: d, beta: 1, c: gv, ldc: d3)
                             // ∂S = P ⊙ (∂P − rowsum(∂P ⊙ P)), in place
-                            for i in 0..<t {
-                                var dot: Float = 0
-                                for j in 0...i { dot += ds[i * t + j] * pp[i * t + j] }
-                                for j in 0...i { ds[i * t + j] = pp[i * t + j] * (ds[i * t + j] - dot) }
-                                for j in (i + 1)..<t { ds[i * t + j] = 0 }
-                            }
+                            AttentionKernel.scoreGradient(probabilities: pp, length: t, inPlace: ds)
                             // ∂Q += c ∂S K,  ∂K += c ∂Sᵀ Q
                             BLAS.sgemm(transA: false, transB: false, m: t, n: dh, k: t, alpha: c, a: ds, lda: t, b: k, ldb: d3, beta: 1, c: gq, ldc: d3)
                             BLAS.sgemm(transA: true, transB: false, m: t, n: dh, k: t, alpha: c, a: ds, lda: t, b: q, ldb: d3, beta: 1, c: gk, ldc: d3)
                         } }
-                    } } }
+                    } }
                 } }
             }
         }
@@ -76,8 +70,23 @@ public enum AttentionKernel {
         BLAS.sgemm(transA: false, transB: true, m: t, n: t, k: dh, alpha: c, a: q, lda: ld, b: k, ldb: ld, beta: 0, c: p, ldc: t)
         for i in 0..<t {
             let row = p + i * t
-            _ = Softmax.row(UnsafePointer(row), count: i + 1, into: row)
-            for j in (i + 1)..<t { row[j] = 0 }
+            _ = VectorMath.softmax(row, count: i + 1, into: row)
+            (row + i + 1).update(repeating: 0, count: t - i - 1)
+        }
+    }
+
+    /// `∂S = P ⊙ (∂P − rowsum(∂P ⊙ P))` row by row over the causal triangle (the softmax's
+    /// vector–Jacobian product), written over `∂P`; entries above the diagonal become 0.
+    public static func scoreGradient(probabilities p: UnsafePointer<Float>, length t: Int, inPlace ds: UnsafeMutablePointer<Float>) {
+        for i in 0..<t {
+            let pr = p + i * t, dr = ds + i * t
+            var acc = VectorMath.Vector(repeating: 0)
+            VectorMath.forEachChunk(i + 1) { j, c in acc += VectorMath.load(dr + j, c) * VectorMath.load(pr + j, c) }
+            let dot = acc.sum()
+            VectorMath.forEachChunk(i + 1) { j, c in
+                VectorMath.store(VectorMath.load(pr + j, c) * (VectorMath.load(dr + j, c) - dot), dr + j, c)
+            }
+            (dr + i + 1).update(repeating: 0, count: t - i - 1)
         }
     }
 }

@@ -15,74 +15,118 @@ extension Tape {
     public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
         precondition(a.cols == b.rows, "matmul: \(a.rows)×\(a.cols) · \(b.rows)×\(b.cols)")
         let m = a.rows, k = a.cols, n = b.cols
-        var out = [Float](repeating: 0, count: m * n)
-        a.value.withUnsafeBufferPointer { pa in b.value.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { pc in
+        let c = node(rows: m, cols: n, inputs: [a, b])
+        a.value.withUnsafeBufferPointer { pa in b.value.withUnsafeBufferPointer { pb in c.value.withUnsafeMutableBufferPointer { pc in
             BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: pa.baseAddress!, lda: k,
                   b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n)
         } } }
-        let c = node(rows: m, cols: n, value: out, inputs: [a, b])
         if c.requiresGrad {
-            c.backward = { [unowned c] in
-                c.grad.withUnsafeBufferPointer { g in
-                    if a.requiresGrad {
-                        b.value.withUnsafeBufferPointer { pb in a.grad.withUnsafeMutableBufferPointer { ga in
-                            BLAS.sgemm(transA: false, transB: true, m: m, n: k, k: n, a: g.baseAddress!, lda: n,
-                                  b: pb.baseAddress!, ldb: n, beta: 1, c: ga.baseAddress!, ldc: k)
-                        } }
-                    }
-                    if b.requiresGrad {
-                        a.value.withUnsafeBufferPointer { pa in b.grad.withUnsafeMutableBufferPointer { gb in
-                            BLAS.sgemm(transA: true, transB: false, m: k, n: n, k: m, a: pa.baseAddress!, lda: k,
-                                  b: g.baseAddress!, ldb: n, beta: 1, c: gb.baseAddress!, ldc: n)
-                        } }
-                    }
-                }
-            }
+            c.backward = { [unowned c] in Tape.matmulBackward(a, b, c) }
         }
         return c
     }
 
-    /// `y_ij = x_ij + b_j` for a `1 × n` bias. Backward: `∂b_j += Σ_i ∂y_ij`.
+    /// `∂A += ∂C·Bᵀ`, `∂B += Aᵀ·∂C` for `C = A·B` (each only where a gradient is needed).
+    static func matmulBackward(_ a: Tensor, _ b: Tensor, _ c: Tensor) {
+        let m = a.rows, k = a.cols, n = b.cols
+        c.grad.withUnsafeBufferPointer { g in
+            if a.requiresGrad {
+                b.value.withUnsafeBufferPointer { pb in a.grad.withUnsafeMutableBufferPointer { ga in
+                    BLAS.sgemm(transA: false, transB: true, m: m, n: k, k: n, a: g.baseAddress!, lda: n,
+                          b: pb.baseAddress!, ldb: n, beta: 1, c: ga.baseAddress!, ldc: k)
+                } }
+            }
+            if b.requiresGrad {
+                a.value.withUnsafeBufferPointer { pa in b.grad.withUnsafeMutableBufferPointer { gb in
+                    BLAS.sgemm(transA: true, transB: false, m: k, n: n, k: m, a: pa.baseAddress!, lda: k,
+                          b: g.baseAddress!, ldb: n, beta: 1, c: gb.baseAddress!, ldc: n)
+                } }
+            }
+        }
+    }
+
+    /// `y_ij = x_ij + b_j` for a `1 × n` bias. Backward: `∂x += ∂y`, `∂b_j += Σ_i ∂y_ij`.
     public func addBias(_ x: Tensor, _ b: Tensor) -> Tensor {
         precondition(b.rows == 1 && b.cols == x.cols, "addBias: bias \(b.rows)×\(b.cols) for \(x.rows)×\(x.cols)")
         let m = x.rows, n = x.cols
-        var out = x.value
-        out.withUnsafeMutableBufferPointer { o in b.value.withUnsafeBufferPointer { pb in
-            for i in 0..<m { for j in 0..<n { o[i * n + j] += pb[j] } }
-        } }
-        let y = node(rows: m, cols: n, value: out, inputs: [x, b])
+        let y = node(rows: m, cols: n, inputs: [x, b])
+        y.value.withUnsafeMutableBufferPointer { o in x.value.withUnsafeBufferPointer { px in b.value.withUnsafeBufferPointer { pb in
+            for i in 0..<m {
+                VectorMath.forEachChunk(n) { j, c in
+                    VectorMath.store(VectorMath.load(px.baseAddress! + i * n + j, c) + VectorMath.load(pb.baseAddress! + j, c),
+                                     o.baseAddress! + i * n + j, c)
+                }
+            }
+        } } }
         if y.requiresGrad {
             y.backward = { [unowned y] in
-                y.grad.withUnsafeBufferPointer { g in
-                    if x.requiresGrad { x.grad.withUnsafeMutableBufferPointer { gx in for i in 0..<(m * n) { gx[i] += g[i] } } }
-                    if b.requiresGrad {
-                        b.grad.withUnsafeMutableBufferPointer { gb in
-                            for i in 0..<m { for j in 0..<n { gb[j] += g[i * n + j] } }
-                        }
-                    }
-                }
+                if x.requiresGrad { Tape.accumulate(y.grad, into: &x.grad) }
+                if b.requiresGrad { Tape.accumulateColumnSums(y.grad, rows: m, cols: n, into: &b.grad) }
             }
         }
         return y
     }
 
-    /// `x·W + b`.
-    public func linear(_ x: Tensor, _ w: Tensor, _ b: Tensor) -> Tensor { addBias(matmul(x, w), b) }
+    /// `x·W + b` in one node: `C` is filled with the bias rows, then `C ← x·W + C` (one sgemm).
+    /// Backward: `∂x += ∂y·Wᵀ`, `∂W += xᵀ·∂y`, `∂b_j += Σ_i ∂y_ij`.
+    public func linear(_ x: Tensor, _ w: Tensor, _ b: Tensor) -> Tensor {
+        precondition(x.cols == w.rows && b.rows == 1 && b.cols == w.cols,
+                     "linear: \(x.rows)×\(x.cols) · \(w.rows)×\(w.cols) + \(b.rows)×\(b.cols)")
+        let m = x.rows, k = x.cols, n = w.cols
+        let y = node(rows: m, cols: n, inputs: [x, w, b])
+        y.value.withUnsafeMutableBufferPointer { o in
+            b.value.withUnsafeBufferPointer { pb in
+                for i in 0..<m { (o.baseAddress! + i * n).update(from: pb.baseAddress!, count: n) }
+            }
+            x.value.withUnsafeBufferPointer { px in w.value.withUnsafeBufferPointer { pw in
+                BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: px.baseAddress!, lda: k,
+                      b: pw.baseAddress!, ldb: n, beta: 1, c: o.baseAddress!, ldc: n)
+            } }
+        }
+        if y.requiresGrad {
+            y.backward = { [unowned y] in
+                Tape.matmulBackward(x, w, y)
+                if b.requiresGrad { Tape.accumulateColumnSums(y.grad, rows: m, cols: n, into: &b.grad) }
+            }
+        }
+        return y
+    }
+
+    /// `into += g` (same length).
+    static func accumulate(_ g: [Float], into target: inout [Float]) {
+        g.withUnsafeBufferPointer { pg in target.withUnsafeMutableBufferPointer { pt in
+            VectorMath.forEachChunk(pt.count) { i, c in
+                VectorMath.store(VectorMath.load(pt.baseAddress! + i, c) + VectorMath.load(pg.baseAddress! + i, c), pt.baseAddress! + i, c)
+            }
+        } }
+    }
+
+    /// `into_j += Σ_i g_ij` for a row-major `rows × cols` `g` (rows added in order).
+    static func accumulateColumnSums(_ g: [Float], rows m: Int, cols n: Int, into target: inout [Float]) {
+        g.withUnsafeBufferPointer { pg in target.withUnsafeMutableBufferPointer { pt in
+            VectorMath.forEachChunk(n) { j, c in
+                var acc = VectorMath.load(pt.baseAddress! + j, c)
+                for i in 0..<m { acc += VectorMath.load(pg.baseAddress! + i * n + j, c) }
+                VectorMath.store(acc, pt.baseAddress! + j, c)
+            }
+        } }
+    }
 
     // MARK: Elementwise
 
-    /// `a + b` (same shape).
+    /// `a + b` (same shape). Backward: `∂a += ∂y`, `∂b += ∂y`.
     public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
         precondition(a.rows == b.rows && a.cols == b.cols, "add: \(a.rows)×\(a.cols) + \(b.rows)×\(b.cols)")
-        var out = a.value
-        out.withUnsafeMutableBufferPointer { o in b.value.withUnsafeBufferPointer { pb in for i in o.indices { o[i] += pb[i] } } }
-        let y = node(rows: a.rows, cols: a.cols, value: out, inputs: [a, b])
+        let y = node(rows: a.rows, cols: a.cols, inputs: [a, b])
+        y.value.withUnsafeMutableBufferPointer { o in a.value.withUnsafeBufferPointer { pa in b.value.withUnsafeBufferPointer { pb in
+            VectorMath.forEachChunk(o.count) { i, c in
+                VectorMath.store(VectorMath.load(pa.baseAddress! + i, c) + VectorMath.load(pb.baseAddress! + i, c), o.baseAddress! + i, c)
+            }
+        } } }
         if y.requiresGrad {
             y.backward = { [unowned y] in
-                y.grad.withUnsafeBufferPointer { g in
-                    if a.requiresGrad { a.grad.withUnsafeMutableBufferPointer { ga in for i in ga.indices { ga[i] += g[i] } } }
-                    if b.requiresGrad { b.grad.withUnsafeMutableBufferPointer { gb in for i in gb.indices { gb[i] += g[i] } } }
-                }
+                if a.requiresGrad { Tape.accumulate(y.grad, into: &a.grad) }
+                if b.requiresGrad { Tape.accumulate(y.grad, into: &b.grad) }
             }
         }
         return y
@@ -91,9 +135,10 @@ extension Tape {
     /// `a ⊙ b` (same shape). Backward: `∂a += ∂y ⊙ b`, `∂b += ∂y ⊙ a`.
     public func mul(_ a: Tensor, _ b: Tensor) -> Tensor {
         precondition(a.rows == b.rows && a.cols == b.cols, "mul: \(a.rows)×\(a.cols) ⊙ \(b.rows)×\(b.cols)")
-        var out = a.value
-        out.withUnsafeMutableBufferPointer { o in b.value.withUnsafeBufferPointer { pb in for i in o.indices { o[i] *= pb[i] } } }
-        let y = node(rows: a.rows, cols: a.cols, value: out, inputs: [a, b])
+        let y = node(rows: a.rows, cols: a.cols, inputs: [a, b])
+        y.value.withUnsafeMutableBufferPointer { o in a.value.withUnsafeBufferPointer { pa in b.value.withUnsafeBufferPointer { pb in
+            for i in o.indices { o[i] = pa[i] * pb[i] }
+        } } }
         if y.requiresGrad {
             y.backward = { [unowned y] in
                 y.grad.withUnsafeBufferPointer { g in
@@ -109,19 +154,28 @@ extension Tape {
 
     /// `c·x`.
     public func scale(_ x: Tensor, _ c: Float) -> Tensor {
-        unary(x, forward: { c * $0 }, derivative: { _, _ in c })
+        unary(x, forward: { c * $0 }, derivative: { _, _ in VectorMath.Vector(repeating: c) })
     }
 
-    /// `y = f(x)` elementwise with `dy/dx = derivative(x, y)`.
-    func unary(_ x: Tensor, forward: (Float) -> Float, derivative: @escaping (Float, Float) -> Float) -> Tensor {
-        var out = x.value
-        out.withUnsafeMutableBufferPointer { o in for i in o.indices { o[i] = forward(o[i]) } }
-        let y = node(rows: x.rows, cols: x.cols, value: out, inputs: [x])
+    /// `y = f(x)` elementwise, 8 lanes at a time, with `dy/dx = derivative(x, y)`.
+    /// Backward: `∂x += ∂y ⊙ derivative(x, y)`.
+    func unary(_ x: Tensor, forward: (VectorMath.Vector) -> VectorMath.Vector,
+               derivative: @escaping (VectorMath.Vector, VectorMath.Vector) -> VectorMath.Vector) -> Tensor {
+        let y = node(rows: x.rows, cols: x.cols, inputs: [x])
+        y.value.withUnsafeMutableBufferPointer { o in x.value.withUnsafeBufferPointer { px in
+            VectorMath.forEachChunk(o.count) { i, c in
+                VectorMath.store(forward(VectorMath.load(px.baseAddress! + i, c)), o.baseAddress! + i, c)
+            }
+        } }
         if y.requiresGrad {
             y.backward = { [unowned y] in
                 y.grad.withUnsafeBufferPointer { g in y.value.withUnsafeBufferPointer { py in
                     x.value.withUnsafeBufferPointer { px in x.grad.withUnsafeMutableBufferPointer { gx in
-                        for i in gx.indices { gx[i] += g[i] * derivative(px[i], py[i]) }
+                        VectorMath.forEachChunk(gx.count) { i, c in
+                            let d = derivative(VectorMath.load(px.baseAddress! + i, c), VectorMath.load(py.baseAddress! + i, c))
+                            VectorMath.store(VectorMath.load(gx.baseAddress! + i, c) + VectorMath.load(g.baseAddress! + i, c) * d,
+                                             gx.baseAddress! + i, c)
+                        }
                     } }
                 } }
             }
@@ -131,31 +185,33 @@ extension Tape {
 
     /// `max(x, 0)`; derivative 1 for `x > 0`, else 0.
     public func relu(_ x: Tensor) -> Tensor {
-        unary(x, forward: { max($0, 0) }, derivative: { x, _ in x > 0 ? 1 : 0 })
+        unary(x, forward: { $0.replacing(with: 0, where: .!($0 .> 0)) },
+              derivative: { x, _ in VectorMath.Vector(repeating: 0).replacing(with: 1, where: x .> 0) })
     }
 
-    /// GELU, tanh form (GPT-2): `½x(1 + tanh u)`, `u = √(2/π)(x + 0.044715x³)`.
-    /// Derivative `½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)` with `t = tanh u` kept from
-    /// the forward pass (one `tanh` per element instead of two; the same values as
-    /// `Activation.gelu` and `Activation.geluDerivative`).
+    /// GELU, tanh form (GPT-2): `½x(1 + tanh u)`, `u = √(2/π)(x + 0.044715x³)`, computed as
+    /// `x·s` with the gate `s = σ(2u)` kept from the forward pass (`1 + tanh u = 2σ(2u)`).
+    /// Derivative `s + 2x·s(1 − s)·√(2/π)(1 + 3·0.044715x²)` (`VectorMath.geluDerivative`).
     public func gelu(_ x: Tensor) -> Tensor {
         let n = x.count
-        var t = [Float](repeating: 0, count: n)
-        var out = [Float](repeating: 0, count: n)
-        x.value.withUnsafeBufferPointer { px in t.withUnsafeMutableBufferPointer { pt in out.withUnsafeMutableBufferPointer { o in
-            for i in 0..<n {
-                let v = px[i]
-                let ti = Activation.geluTanh(v)
-                pt[i] = ti
-                o[i] = 0.5 * v * (1 + ti)
+        let y = node(rows: x.rows, cols: x.cols, inputs: [x])
+        let gate = y.requiresGrad ? saved(n) : nil
+        x.value.withUnsafeBufferPointer { px in y.value.withUnsafeMutableBufferPointer { o in
+            if let gate {
+                gate.value.withUnsafeMutableBufferPointer { s in VectorMath.gelu(px.baseAddress!, count: n, into: o.baseAddress!, gate: s.baseAddress!) }
+            } else {
+                VectorMath.gelu(px.baseAddress!, count: n, into: o.baseAddress!, gate: nil)
             }
-        } } }
-        let y = node(rows: x.rows, cols: x.cols, value: out, inputs: [x])
-        if y.requiresGrad {
+        } }
+        if let gate {
             y.backward = { [unowned y] in
-                y.grad.withUnsafeBufferPointer { g in t.withUnsafeBufferPointer { pt in
+                y.grad.withUnsafeBufferPointer { g in gate.value.withUnsafeBufferPointer { ps in
                     x.value.withUnsafeBufferPointer { px in x.grad.withUnsafeMutableBufferPointer { gx in
-                        for i in 0..<n { gx[i] += g[i] * Activation.geluDerivative(px[i], tanh: pt[i]) }
+                        VectorMath.forEachChunk(n) { i, c in
+                            let d = VectorMath.geluDerivative(VectorMath.load(px.baseAddress! + i, c), gate: VectorMath.load(ps.baseAddress! + i, c))
+                            VectorMath.store(VectorMath.load(gx.baseAddress! + i, c) + VectorMath.load(g.baseAddress! + i, c) * d,
+                                             gx.baseAddress! + i, c)
+                        }
                     } }
                 } }
             }
@@ -165,23 +221,24 @@ extension Tape {
 
     /// `σ(x) = 1/(1 + e⁻ˣ)`; `σ' = σ(1 − σ)`.
     public func sigmoid(_ x: Tensor) -> Tensor {
-        unary(x, forward: Activation.sigmoid, derivative: { _, y in y * (1 - y) })
+        unary(x, forward: VectorMath.sigmoid, derivative: { _, y in y * (1 - y) })
     }
 
     /// SiLU `x·σ(x)`; derivative `σ(x)(1 + x(1 − σ(x)))`.
     public func silu(_ x: Tensor) -> Tensor {
-        unary(x, forward: { $0 * Activation.sigmoid($0) },
-              derivative: { x, _ in let s = Activation.sigmoid(x); return s * (1 + x * (1 - s)) })
+        unary(x, forward: { $0 * VectorMath.sigmoid($0) },
+              derivative: { x, _ in let s = VectorMath.sigmoid(x); return s * (1 + x * (1 - s)) })
     }
 
-    /// `tanh x`; derivative `1 − tanh²x`.
+    /// `tanh x` (Foundation's, lane by lane); derivative `1 − tanh²x`.
     public func tanh(_ x: Tensor) -> Tensor {
-        unary(x, forward: { Foundation.tanh($0) }, derivative: { _, y in 1 - y * y })
+        unary(x, forward: { v in var t = v; for i in 0..<VectorMath.width { t[i] = Foundation.tanh(v[i]) }; return t },
+              derivative: { _, y in 1 - y * y })
     }
 
-    /// `eˣ`; derivative `eˣ`.
+    /// `eˣ` (`VectorMath.exp`, under 1 ulp); derivative `eˣ`.
     public func exp(_ x: Tensor) -> Tensor {
-        unary(x, forward: { Foundation.exp($0) }, derivative: { _, y in y })
+        unary(x, forward: VectorMath.exp, derivative: { _, y in y })
     }
 
     // MARK: Normalisation
@@ -193,43 +250,38 @@ extension Tape {
     public func layerNorm(_ x: Tensor, _ gamma: Tensor, _ beta: Tensor, epsilon: Float = 1e-5) -> Tensor {
         let m = x.rows, n = x.cols
         precondition(gamma.rows == 1 && gamma.cols == n && beta.rows == 1 && beta.cols == n, "layerNorm: γ, β must be 1×\(n)")
-        var normalised = [Float](repeating: 0, count: m * n)
-        var rstd = [Float](repeating: 0, count: m)
-        var out = [Float](repeating: 0, count: m * n)
+        let y = node(rows: m, cols: n, inputs: [x, gamma, beta])
+        // x̂ (m·n values) then r (m values), kept for the backward pass.
+        let keep = y.requiresGrad ? saved(m * n + m) : nil
         x.value.withUnsafeBufferPointer { px in gamma.value.withUnsafeBufferPointer { pg in beta.value.withUnsafeBufferPointer { pb in
-            normalised.withUnsafeMutableBufferPointer { xh in out.withUnsafeMutableBufferPointer { o in
-                for i in 0..<m {
-                    let r = LayerNormKernel.normalise(px.baseAddress! + i * n, n: n, epsilon: epsilon, into: xh.baseAddress! + i * n)
-                    rstd[i] = r
-                    for j in 0..<n { o[i * n + j] = pg[j] * xh[i * n + j] + pb[j] }
+            y.value.withUnsafeMutableBufferPointer { o in
+                if let keep {
+                    keep.value.withUnsafeMutableBufferPointer { k in
+                        LayerNormKernel.forward(px.baseAddress!, rows: m, cols: n, gamma: pg.baseAddress!, beta: pb.baseAddress!,
+                                                epsilon: epsilon, into: o.baseAddress!, saving: k.baseAddress!)
+                    }
+                } else {
+                    LayerNormKernel.forward(px.baseAddress!, rows: m, cols: n, gamma: pg.baseAddress!, beta: pb.baseAddress!,
+                                            epsilon: epsilon, into: o.baseAddress!, saving: nil)
                 }
-            } }
+            }
         } } }
-        let y = node(rows: m, cols: n, value: out, inputs: [x, gamma, beta])
-        if y.requiresGrad {
+        if let keep {
             y.backward = { [unowned y] in
-                y.grad.withUnsafeBufferPointer { g in normalised.withUnsafeBufferPointer { xh in
+                y.grad.withUnsafeBufferPointer { g in keep.value.withUnsafeBufferPointer { k in
+                    let xh = k.baseAddress!, rstd = k.baseAddress! + m * n, gp = g.baseAddress!
                     if gamma.requiresGrad { gamma.grad.withUnsafeMutableBufferPointer { gg in
-                        for i in 0..<m { for j in 0..<n { gg[j] += g[i * n + j] * xh[i * n + j] } } } }
-                    if beta.requiresGrad { beta.grad.withUnsafeMutableBufferPointer { gb in
-                        for i in 0..<m { for j in 0..<n { gb[j] += g[i * n + j] } } } }
+                        VectorMath.forEachChunk(n) { j, c in
+                            var acc = VectorMath.load(gg.baseAddress! + j, c)
+                            for i in 0..<m { acc += VectorMath.load(gp + i * n + j, c) * VectorMath.load(xh + i * n + j, c) }
+                            VectorMath.store(acc, gg.baseAddress! + j, c)
+                        }
+                    } }
+                    if beta.requiresGrad { Tape.accumulateColumnSums(y.grad, rows: m, cols: n, into: &beta.grad) }
                     if x.requiresGrad {
                         gamma.value.withUnsafeBufferPointer { pg in x.grad.withUnsafeMutableBufferPointer { gx in
-                            let inv = 1 / Float(n)
-                            for i in 0..<m {
-                                var meanG: Float = 0, meanGX: Float = 0
-                                for j in 0..<n {
-                                    let gj = g[i * n + j] * pg[j]
-                                    meanG += gj
-                                    meanGX += gj * xh[i * n + j]
-                                }
-                                meanG *= inv; meanGX *= inv
-                                let r = rstd[i]
-                                for j in 0..<n {
-                                    let gj = g[i * n + j] * pg[j]
-                                    gx[i * n + j] += r * (gj - meanG - xh[i * n + j] * meanGX)
-                                }
-                            }
+                            LayerNormKernel.backward(gp, normalised: xh, rstd: rstd, gamma: pg.baseAddress!, rows: m, cols: n,
+                                                     accumulatingInto: gx.baseAddress!)
                         } }
                     }
                 } }
@@ -245,19 +297,20 @@ extension Tape {
     public func embedding(_ table: Tensor, _ indices: [Int32]) -> Tensor {
         let d = table.cols, v = table.rows
         precondition(!indices.isEmpty && indices.allSatisfy { $0 >= 0 && Int($0) < v }, "embedding: index out of 0..<\(v)")
-        var out = [Float](repeating: 0, count: indices.count * d)
-        table.value.withUnsafeBufferPointer { t in out.withUnsafeMutableBufferPointer { o in
+        let y = node(rows: indices.count, cols: d, inputs: [table])
+        table.value.withUnsafeBufferPointer { t in y.value.withUnsafeMutableBufferPointer { o in
             for (i, k) in indices.enumerated() {
                 (o.baseAddress! + i * d).update(from: t.baseAddress! + Int(k) * d, count: d)
             }
         } }
-        let y = node(rows: indices.count, cols: d, value: out, inputs: [table])
         if y.requiresGrad {
             y.backward = { [unowned y] in
                 y.grad.withUnsafeBufferPointer { g in table.grad.withUnsafeMutableBufferPointer { gt in
                     for (i, k) in indices.enumerated() {
-                        let row = Int(k) * d
-                        for j in 0..<d { gt[row + j] += g[i * d + j] }
+                        let row = gt.baseAddress! + Int(k) * d, src = g.baseAddress! + i * d
+                        VectorMath.forEachChunk(d) { j, c in
+                            VectorMath.store(VectorMath.load(row + j, c) + VectorMath.load(src + j, c), row + j, c)
+                        }
                     }
                 } }
             }
@@ -269,24 +322,28 @@ extension Tape {
 
     /// Mean softmax cross-entropy of the rows of `logits` (`m × V`) against class `targets`:
     /// `L = (1/m) Σ_i [log Σ_v exp(z_iv) − z_{i,t_i}]` (nats per row).
-    /// Backward: `∂z_iv += (softmax(z_i)_v − [v = t_i])·∂L/m`.
+    /// Backward: `∂z_iv += (softmax(z_i)_v − [v = t_i])·∂L/m`, from the probabilities kept by
+    /// the forward pass (one exponential per logit in all).
     public func softmaxCrossEntropy(_ logits: Tensor, targets: [Int32]) -> Tensor {
         let m = logits.rows, v = logits.cols
         precondition(targets.count == m && targets.allSatisfy { $0 >= 0 && Int($0) < v }, "softmaxCrossEntropy: bad targets")
-        var probs = [Float](repeating: 0, count: m * v)
+        let loss = node(rows: 1, cols: 1, inputs: [logits])
+        let probs = saved(m * v)
         var total = 0.0
-        logits.value.withUnsafeBufferPointer { z in probs.withUnsafeMutableBufferPointer { p in
+        logits.value.withUnsafeBufferPointer { z in probs.value.withUnsafeMutableBufferPointer { p in
             for i in 0..<m {
-                let lse = Softmax.row(z.baseAddress! + i * v, count: v, into: p.baseAddress! + i * v)
+                let lse = VectorMath.softmax(z.baseAddress! + i * v, count: v, into: p.baseAddress! + i * v)
                 total += Double(lse - z[i * v + Int(targets[i])])
             }
         } }
-        let loss = node(rows: 1, cols: 1, value: [Float(total / Double(m))], inputs: [logits])
+        loss.value[0] = Float(total / Double(m))
         if loss.requiresGrad {
             loss.backward = { [unowned loss] in
                 let s = loss.grad[0] / Float(m)
-                probs.withUnsafeBufferPointer { p in logits.grad.withUnsafeMutableBufferPointer { gz in
-                    for i in 0..<(m * v) { gz[i] += s * p[i] }
+                probs.value.withUnsafeBufferPointer { p in logits.grad.withUnsafeMutableBufferPointer { gz in
+                    VectorMath.forEachChunk(m * v) { i, c in
+                        VectorMath.store(VectorMath.load(gz.baseAddress! + i, c) + s * VectorMath.load(p.baseAddress! + i, c), gz.baseAddress! + i, c)
+                    }
                     for i in 0..<m { gz[i * v + Int(targets[i])] -= s }
                 } }
             }
@@ -303,7 +360,8 @@ extension Tape {
         a.value.withUnsafeBufferPointer { pa in b.value.withUnsafeBufferPointer { pb in
             for i in 0..<n { let d = Double(pa[i] - pb[i]); total += d * d }
         } }
-        let loss = node(rows: 1, cols: 1, value: [Float(total / Double(n))], inputs: [a, b])
+        let loss = node(rows: 1, cols: 1, inputs: [a, b])
+        loss.value[0] = Float(total / Double(n))
         if loss.requiresGrad {
             loss.backward = { [unowned loss] in
                 let s = 2 * loss.grad[0] / Float(n)
@@ -327,7 +385,8 @@ extension Tape {
         mu.value.withUnsafeBufferPointer { pm in lv.value.withUnsafeBufferPointer { pl in
             for i in 0..<n { total += 0.5 * Double(pm[i] * pm[i] + Foundation.exp(pl[i]) - 1 - pl[i]) }
         } }
-        let loss = node(rows: 1, cols: 1, value: [Float(total / Double(m))], inputs: [mu, lv])
+        let loss = node(rows: 1, cols: 1, inputs: [mu, lv])
+        loss.value[0] = Float(total / Double(m))
         if loss.requiresGrad {
             loss.backward = { [unowned loss] in
                 let s = loss.grad[0] / Float(m)
@@ -341,61 +400,61 @@ extension Tape {
     }
 }
 
-/// Scalar activation functions shared by the tape and the inference paths.
-public enum Activation {
-    static let geluC: Float = 0.7978845608028654    // √(2/π)
-
-    /// `tanh(√(2/π)(x + 0.044715x³))`, the gate of the GELU.
-    @inline(__always) public static func geluTanh(_ x: Float) -> Float {
-        Foundation.tanh(geluC * (x + 0.044715 * x * x * x))
-    }
-
-    @inline(__always) public static func gelu(_ x: Float) -> Float {
-        0.5 * x * (1 + geluTanh(x))
-    }
-
-    @inline(__always) public static func geluDerivative(_ x: Float) -> Float {
-        geluDerivative(x, tanh: geluTanh(x))
-    }
-
-    /// The GELU derivative given its gate `t = geluTanh(x)`.
-    @inline(__always) public static func geluDerivative(_ x: Float, tanh t: Float) -> Float {
-        0.5 * (1 + t) + 0.5 * x * (1 - t * t) * geluC * (1 + 3 * 0.044715 * x * x)
-    }
-
-    @inline(__always) public static func sigmoid(_ x: Float) -> Float {
-        x >= 0 ? 1 / (1 + Foundation.exp(-x)) : { let e = Foundation.exp(x); return e / (1 + e) }()
-    }
-}
-
-/// Numerically stable softmax of one row.
-public enum Softmax {
-    /// Writes `softmax(z)` into `p` and returns `log Σ exp(z)`.
-    @inline(__always)
-    public static func row(_ z: UnsafePointer<Float>, count: Int, into p: UnsafeMutablePointer<Float>) -> Float {
-        var mx = -Float.infinity
-        for j in 0..<count { mx = max(mx, z[j]) }
-        var s: Float = 0
-        for j in 0..<count { let e = Foundation.exp(z[j] - mx); p[j] = e; s += e }
-        let inv = 1 / s
-        for j in 0..<count { p[j] *= inv }
-        return mx + Foundation.log(s)
-    }
-}
-
-/// The normalisation step of layer norm, shared with inference.
+/// Layer normalisation of rows, shared by the tape and the inference paths.
 public enum LayerNormKernel {
-    /// Writes `(x − μ)·r` into `out` and returns `r = 1/√(σ² + ε)` (biased variance).
-    @inline(__always)
+    /// Writes `x̂ = (x − μ)·r` of one row of `n` into `out` and returns `r = 1/√(σ² + ε)`
+    /// (`μ` the row mean, `σ²` the biased variance, each summed 8 lanes at a time).
+    @inlinable
     public static func normalise(_ x: UnsafePointer<Float>, n: Int, epsilon: Float, into out: UnsafeMutablePointer<Float>) -> Float {
-        var mean: Float = 0
-        for j in 0..<n { mean += x[j] }
-        mean /= Float(n)
-        var v: Float = 0
-        for j in 0..<n { let d = x[j] - mean; v += d * d }
-        v /= Float(n)
-        let r = 1 / (v + epsilon).squareRoot()
-        for j in 0..<n { out[j] = (x[j] - mean) * r }
+        let inv = 1 / Float(n)
+        let mean = VectorMath.sum(x, count: n) * inv
+        var acc = VectorMath.Vector(repeating: 0)
+        VectorMath.forEachChunk(n) { j, c in
+            let d = VectorMath.load(x + j, c, padding: mean) - mean       // padded lanes give 0
+            acc += d * d
+        }
+        let r = 1 / (acc.sum() * inv + epsilon).squareRoot()
+        VectorMath.forEachChunk(n) { j, c in VectorMath.store((VectorMath.load(x + j, c) - mean) * r, out + j, c) }
         return r
+    }
+
+    /// `y = γ ⊙ x̂ + β` for each of `m` rows of `n`. With `saving` (room for `m·n + m`
+    /// floats) it also keeps `x̂` (the first `m·n`) and the rows' `r` (the last `m`) for the
+    /// backward pass.
+    @inlinable
+    public static func forward(_ x: UnsafePointer<Float>, rows m: Int, cols n: Int, gamma: UnsafePointer<Float>,
+                               beta: UnsafePointer<Float>, epsilon: Float, into out: UnsafeMutablePointer<Float>,
+                               saving keep: UnsafeMutablePointer<Float>?) {
+        for i in 0..<m {
+            let o = out + i * n
+            let xh = keep.map { $0 + i * n } ?? o
+            let r = normalise(x + i * n, n: n, epsilon: epsilon, into: xh)
+            keep?[m * n + i] = r
+            VectorMath.forEachChunk(n) { j, c in
+                VectorMath.store(VectorMath.load(gamma + j, c) * VectorMath.load(xh + j, c) + VectorMath.load(beta + j, c), o + j, c)
+            }
+        }
+    }
+
+    /// `∂x += r·(g − mean(g) − x̂·mean(g ⊙ x̂))` per row, with `g = ∂y ⊙ γ`.
+    @inlinable
+    public static func backward(_ dy: UnsafePointer<Float>, normalised xh: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+                                gamma: UnsafePointer<Float>, rows m: Int, cols n: Int, accumulatingInto gx: UnsafeMutablePointer<Float>) {
+        let inv = 1 / Float(n)
+        for i in 0..<m {
+            let g = dy + i * n, h = xh + i * n
+            var sg = VectorMath.Vector(repeating: 0), sgx = VectorMath.Vector(repeating: 0)
+            VectorMath.forEachChunk(n) { j, c in
+                let gj = VectorMath.load(g + j, c) * VectorMath.load(gamma + j, c)
+                sg += gj
+                sgx += gj * VectorMath.load(h + j, c)
+            }
+            let meanG = sg.sum() * inv, meanGX = sgx.sum() * inv, r = rstd[i]
+            VectorMath.forEachChunk(n) { j, c in
+                let gj = VectorMath.load(g + j, c) * VectorMath.load(gamma + j, c)
+                let o = gx + i * n + j
+                VectorMath.store(VectorMath.load(o, c) + r * (gj - meanG - VectorMath.load(h + j, c) * meanGX), o, c)
+            }
+        }
     }
 }

@@ -17,14 +17,19 @@ public final class Tensor {
 
     public var count: Int { rows * cols }
 
-    public init(rows: Int, cols: Int, value: [Float], requiresGrad: Bool = false) {
-        precondition(rows >= 1 && cols >= 1 && value.count == rows * cols,
+    public convenience init(rows: Int, cols: Int, value: [Float], requiresGrad: Bool = false) {
+        self.init(rows: rows, cols: cols, value: value,
+                  grad: requiresGrad ? [Float](repeating: 0, count: rows * cols) : [], requiresGrad: requiresGrad)
+    }
+
+    init(rows: Int, cols: Int, value: [Float], grad: [Float], requiresGrad: Bool) {
+        precondition(rows >= 1 && cols >= 1 && value.count == rows * cols && grad.count == (requiresGrad ? rows * cols : 0),
                      "Tensor: \(value.count) values for shape \(rows)×\(cols)")
         self.rows = rows
         self.cols = cols
         self.value = value
+        self.grad = grad
         self.requiresGrad = requiresGrad
-        self.grad = requiresGrad ? [Float](repeating: 0, count: rows * cols) : []
     }
 
     /// A zero tensor.
@@ -38,7 +43,7 @@ public final class Tensor {
     }
 
     public func zeroGrad() {
-        if requiresGrad { for i in grad.indices { grad[i] = 0 } }
+        if requiresGrad { grad.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
     }
 
     /// The value of a `1 × 1` tensor.
@@ -48,28 +53,96 @@ public final class Tensor {
     }
 }
 
+/// Float buffers kept from one training step for the next, so that a fit allocates its
+/// activations, gradients and saved intermediates once (in its first step) and reuses them.
+///
+/// Buffers are kept by length; `take` hands back one of that length with unspecified contents
+/// (the op that takes it overwrites every entry). One workspace serves one fit on one thread.
+public final class Workspace {
+    private var free: [Int: [[Float]]] = [:]
+
+    public init() {}
+
+    /// A buffer of `count` floats with unspecified contents.
+    func take(_ count: Int) -> [Float] {
+        if let buffer = free[count]?.popLast() { return buffer }
+        return Workspace.uninitialised(count)
+    }
+
+    func give(_ buffer: [Float]) {
+        if !buffer.isEmpty { free[buffer.count, default: []].append(buffer) }
+    }
+
+    /// A fresh array of `count` floats that is not zero-filled (its op overwrites it).
+    static func uninitialised(_ count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
+    }
+}
+
 /// Records the operations of one forward pass so that `backward` can run them in reverse
 /// (reverse-mode automatic differentiation on a Wengert list).
 ///
 /// A tape with `recording == false` computes values only (inference): no node keeps a
-/// gradient or a backward closure.
+/// gradient or a backward closure. A tape with a `Workspace` takes its nodes' buffers from it,
+/// and `release()` returns them when the step is over.
 public final class Tape {
     public let recording: Bool
+    let workspace: Workspace?
     var nodes: [Tensor] = []
+    /// Every tensor whose buffers came from `workspace` (nodes and saved intermediates).
+    var owned: [Tensor] = []
 
-    public init(recording: Bool = true) { self.recording = recording }
+    public init(recording: Bool = true, workspace: Workspace? = nil) {
+        self.recording = recording
+        self.workspace = workspace
+    }
 
     /// A constant input (no gradient).
     public func constant(_ value: [Float], rows: Int, cols: Int) -> Tensor {
         Tensor(rows: rows, cols: cols, value: value)
     }
 
-    /// A new node computed from `inputs`; it needs a gradient when recording and any input does.
-    func node(rows: Int, cols: Int, value: [Float], inputs: [Tensor]) -> Tensor {
-        let needs = recording && inputs.contains { $0.requiresGrad }
-        let t = Tensor(rows: rows, cols: cols, value: value, requiresGrad: needs)
-        if needs { nodes.append(t) }
+    /// A buffer of `count` floats with unspecified contents, for a value the op overwrites.
+    func buffer(_ count: Int) -> [Float] {
+        workspace?.take(count) ?? Workspace.uninitialised(count)
+    }
+
+    /// A tensor holding an op's intermediate for its backward pass (contents unspecified);
+    /// its buffer returns to the workspace with the step's nodes.
+    func saved(_ count: Int) -> Tensor {
+        let t = Tensor(rows: 1, cols: count, value: buffer(count))
+        if workspace != nil { owned.append(t) }
         return t
+    }
+
+    /// A new node computed from `inputs`, its value buffer uninitialised (the op fills it); it
+    /// needs a (zeroed) gradient when recording and any input does.
+    func node(rows: Int, cols: Int, inputs: [Tensor]) -> Tensor {
+        let needs = recording && inputs.contains { $0.requiresGrad }
+        let n = rows * cols
+        var grad: [Float] = []
+        if needs {
+            grad = buffer(n)
+            grad.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        }
+        let t = Tensor(rows: rows, cols: cols, value: buffer(n), grad: grad, requiresGrad: needs)
+        if needs { nodes.append(t) }
+        if workspace != nil { owned.append(t) }
+        return t
+    }
+
+    /// Returns the buffers of every node and saved intermediate to the workspace; those
+    /// tensors are empty afterwards (reading them traps). Call when the step is over.
+    public func release() {
+        guard let workspace else { return }
+        for t in owned {
+            workspace.give(t.value)
+            workspace.give(t.grad)
+            t.value = []
+            t.grad = []
+        }
+        owned.removeAll(keepingCapacity: true)
+        nodes.removeAll()
     }
 
     /// Reverse pass from a scalar `loss` (seed `∂L/∂loss = 1`).
@@ -85,6 +158,7 @@ public final class Tape {
         guard output.requiresGrad else { return }
         for i in seed.indices { output.grad[i] += seed[i] }
         for node in nodes.reversed() { node.backward?() }
+        for node in nodes { node.backward = nil }
         nodes.removeAll()
     }
 }

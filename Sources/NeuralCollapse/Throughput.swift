@@ -53,11 +53,13 @@ public enum NeuralThroughput {
         let w = TransformerWeights(config: config, using: &rng)
         let stream = StoryGrammar(maxLength: max(60, min(127, config.context - 1))).corpus(count: 400, using: &rng).stream
         var opt = AdamW(parameters: w.parameters, learningRate: 1e-3, weightDecay: 0.01, clipNorm: 1)
+        let workspace = Workspace()
         let times = time(runs) {
             let starts = (0..<config.batch).map { _ in rng.nextIndex(below: stream.count - config.context) }
-            let tape = Tape()
+            let tape = Tape(workspace: workspace)
             tape.backward(w.loss(tape, stream: stream, starts: starts, length: config.context))
             opt.update(w.parameters)
+            tape.release()
         }
         return Measurement(name: "lm training step", flops: config.trainingFLOPsPerStep, medianSeconds: median(times), runs: runs)
     }

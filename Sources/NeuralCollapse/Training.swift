@@ -5,15 +5,18 @@ import Synchronization
 /// The training loop shared by the three models.
 enum Training {
     /// Runs `steps` AdamW steps; `loss(step, tape)` records the step's mini-batch loss on
-    /// `tape`. The learning rate follows `LearningRate.warmupCosine` up to `peak`. Returns the
+    /// `tape`, whose buffers come from one `Workspace` for the whole fit (allocated in the
+    /// first step, reused by the others). The learning rate follows `LearningRate.warmupCosine` up to `peak`. Returns the
     /// mean loss over the last 10 % of steps; throws when the loss stops being finite.
     static func run(_ model: String, fit: Int, steps: Int, peak: Float, parameters: ParameterList,
                     optimizer: inout AdamW, loss: (Int, Tape) -> Tensor) throws -> Double {
         let tail = max(1, steps / 10)
         var tailLoss = 0.0
+        let workspace = Workspace()
         for step in 0..<steps {
             if NeuralCancellation.isRequested { throw NeuralInterrupted() }
-            let tape = Tape()
+            let tape = Tape(workspace: workspace)
+            defer { tape.release() }
             let l = loss(step, tape)
             guard l.scalar.isFinite else {
                 throw NeuralDataError("\(model): training loss became \(l.scalar) at step \(step + 1) of fit \(fit)")

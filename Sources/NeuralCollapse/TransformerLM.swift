@@ -157,7 +157,7 @@ struct CachedDecoder {
                         scores[j] = dot * scale
                     }
                     scores.withUnsafeMutableBufferPointer { sp in
-                        _ = Softmax.row(UnsafePointer(sp.baseAddress!), count: p + 1, into: sp.baseAddress!)
+                        _ = VectorMath.softmax(sp.baseAddress!, count: p + 1, into: sp.baseAddress!)
                     }
                     for e in 0..<dh {
                         var o: Float = 0
@@ -169,7 +169,7 @@ struct CachedDecoder {
             Self.linear(att, blk.wo.value, blk.bo.value, m: nb, k: d, n: d, into: &x, beta: 1)
             Self.layerNorm(x, blk.ln2g.value, blk.ln2b.value, rows: nb, cols: d, into: &hbuf)
             Self.linear(hbuf, blk.w1.value, blk.b1.value, m: nb, k: d, n: 4 * d, into: &mlp, beta: 0)
-            for i in mlp.indices { mlp[i] = Activation.gelu(mlp[i]) }
+            mlp.withUnsafeMutableBufferPointer { VectorMath.gelu($0.baseAddress!, count: $0.count, into: $0.baseAddress!, gate: nil) }
             Self.linear(mlp, blk.w2.value, blk.b2.value, m: nb, k: 4 * d, n: d, into: &x, beta: 1)
         }
         Self.layerNorm(x, w.lnfg.value, w.lnfb.value, rows: nb, cols: d, into: &hbuf)
@@ -188,12 +188,10 @@ struct CachedDecoder {
     }
 
     static func layerNorm(_ x: [Float], _ g: [Float], _ b: [Float], rows: Int, cols: Int, into out: inout [Float]) {
-        x.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { po in
-            for i in 0..<rows {
-                _ = LayerNormKernel.normalise(px.baseAddress! + i * cols, n: cols, epsilon: 1e-5, into: po.baseAddress! + i * cols)
-                for j in 0..<cols { po[i * cols + j] = g[j] * po[i * cols + j] + b[j] }
-            }
-        } }
+        x.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { po in g.withUnsafeBufferPointer { pg in b.withUnsafeBufferPointer { pb in
+            LayerNormKernel.forward(px.baseAddress!, rows: rows, cols: cols, gamma: pg.baseAddress!, beta: pb.baseAddress!,
+                                    epsilon: 1e-5, into: po.baseAddress!, saving: nil)
+        } } } }
     }
 }
 
