@@ -70,7 +70,11 @@ let package = Package(
         // step by step by the generation scheduler, each step durable.
         .target(name: "ExternalTrainer", dependencies: ["CollapseCore", "Randomness", "CollapseExport", "ExperimentEngine"]),
         // Reverse-mode automatic differentiation over dense Float32 matrices (cblas_sgemm), AdamW.
-        .target(name: "Autodiff", dependencies: ["LinearAlgebra", "Randomness"]),
+        // -fno-math-errno: Float.squareRoot() goes through a C shim that clang otherwise compiles
+        // as errno-setting sqrtf, which LLVM cannot vectorise; without errno it is sqrtps (the
+        // same correctly rounded IEEE square root, 4 lanes at a time). Only errno changes.
+        .target(name: "Autodiff", dependencies: ["LinearAlgebra", "Randomness"],
+                swiftSettings: [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         // Neural generative models (transformer LM, VAE, DDPM) on the generation scheduler.
         .target(name: "NeuralCollapse", dependencies: ["Autodiff", "CollapseCore", "Randomness", "LinearAlgebra", "CollapseExport", "ExperimentEngine"]),
         .executableTarget(name: "collapse", dependencies: [
