@@ -9,6 +9,8 @@ import LinearAlgebra
 public enum NeuralThroughput {
     public struct Measurement: Sendable {
         public var name: String
+        /// The measurement's name in a `TorchAnchor` (`sgemm 512^3`, `lm-small`, …).
+        public var key: String
         /// Analytic matrix-multiply FLOPs of one step.
         public var flops: Double
         /// Median seconds per step over `runs` timed steps.
@@ -43,11 +45,11 @@ public enum NeuralThroughput {
                       beta: 0, c: pc.baseAddress!, ldc: n)
             } } }
         }
-        return Measurement(name: "sgemm \(n)×\(n)×\(n)", flops: 2 * pow(Double(n), 3), medianSeconds: median(times), runs: runs)
+        return Measurement(name: "sgemm \(n)×\(n)×\(n)", key: "sgemm \(n)^3", flops: 2 * pow(Double(n), 3), medianSeconds: median(times), runs: runs)
     }
 
     /// One language-model training step (forward, backward, AdamW) at `config`'s sizes.
-    public static func languageModelStep(_ config: TransformerConfig, runs: Int = 10) -> Measurement {
+    public static func languageModelStep(_ config: TransformerConfig, runs: Int = 10, key: String = "lm") -> Measurement {
         BLAS.useCallingThreadOnly()
         var rng = Xoshiro256StarStar(seed: 8)
         let w = TransformerWeights(config: config, using: &rng)
@@ -61,7 +63,7 @@ public enum NeuralThroughput {
             opt.update(w.parameters)
             tape.release()
         }
-        return Measurement(name: "lm training step", flops: config.trainingFLOPsPerStep, medianSeconds: median(times), runs: runs)
+        return Measurement(name: "lm training step", key: key, flops: config.trainingFLOPsPerStep, medianSeconds: median(times), runs: runs)
     }
 
     /// The training steps of every model at `preset`'s sizes (built-in data).
@@ -69,15 +71,17 @@ public enum NeuralThroughput {
         BLAS.useCallingThreadOnly()
         let vae = try VAETask.make(preset, seed: 9, dataPath: nil)
         let diffusion = try DiffusionTask.make(preset, seed: 9, dataPath: nil)
-        return [languageModelStep(LanguageModelTask.sizes(preset).config, runs: runs),
-                fitStep("vae training step", task: vae, runs: runs, flops: vae.make().config.trainingFLOPsPerStep(dimension: vae.train.dimension)),
-                fitStep("diffusion training step", task: diffusion, runs: runs,
+        return [languageModelStep(LanguageModelTask.sizes(preset).config, runs: runs, key: "lm-\(preset)"),
+                fitStep("vae training step", key: "vae-\(preset)", task: vae, runs: runs,
+                        flops: vae.make().config.trainingFLOPsPerStep(dimension: vae.train.dimension)),
+                fitStep("diffusion training step", key: "diffusion-\(preset)", task: diffusion, runs: runs,
                         flops: diffusion.make().config.trainingFLOPsPerStep(dimension: diffusion.train.dimension))]
     }
 
     /// Seconds per step of a model's whole fit (init, `steps` steps), timed over a fit of
     /// `runs` steps with the preset's other sizes.
-    static func fitStep<M: NeuralGenerativeModel & StepBudgeted>(_ name: String, task: NeuralTask<M>, runs: Int, flops: Double) -> Measurement {
+    static func fitStep<M: NeuralGenerativeModel & StepBudgeted>(_ name: String, key: String, task: NeuralTask<M>, runs: Int,
+                                                                 flops: Double) -> Measurement {
         var model = task.make()
         model.setBudget(.steps(2))
         try? model.fit(task.train)            // warm-up
@@ -87,7 +91,7 @@ public enum NeuralThroughput {
             try? model.fit(task.train)
             return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9 / Double(runs)
         }
-        return Measurement(name: name, flops: flops, medianSeconds: median(times), runs: 3 * runs)
+        return Measurement(name: name, key: key, flops: flops, medianSeconds: median(times), runs: 3 * runs)
     }
 }
 
@@ -106,18 +110,32 @@ extension ConformerDiffusionModel: StepBudgeted {
 
 extension NeuralThroughput {
     /// The sgemm peak and each training step of `preset` over `runs` timed steps, as a table for
-    /// reading: GFLOP per step, median milliseconds, GFLOP/s and the fraction of the peak.
-    public static func report(preset: NeuralPreset, runs: Int, sgemmSize: Int) throws -> String {
+    /// reading: GFLOP per step, median milliseconds, GFLOP/s and the fraction of the peak, and
+    /// with an `anchor` the ratio `PyTorch ms / collapse ms` of each measurement it has
+    /// (above 1: collapse is faster; "—" where the anchor has no such measurement).
+    public static func report(preset: NeuralPreset, runs: Int, sgemmSize: Int, anchor: TorchAnchor? = nil) throws -> String {
         let peak = sgemmPeak(n: sgemmSize, runs: max(5, runs))
         let steps = try self.steps(preset: preset, runs: runs)
         func pad(_ s: String, _ w: Int) -> String { TextTable.pad(s, w) }
-        var out = pad("measurement", 22) + pad("GFLOP/step", 14) + pad("median ms", 12) + pad("GFLOP/s", 10) + pad("of peak", 9) + "\n"
+        var out = pad("measurement", 22) + pad("GFLOP/step", 14) + pad("median ms", 12) + pad("GFLOP/s", 10) + pad("of peak", 9)
+            + (anchor == nil ? "" : pad("PyTorch ms", 12) + pad("vs PyTorch", 12)) + "\n"
         for m in [peak] + steps {
-            let cells: [String] = [pad(m.name, 22), pad(String(format: "%.4f", m.flops / 1e9), 14), pad(String(format: "%.3f", m.medianSeconds * 1e3), 12),
+            var cells: [String] = [pad(m.name, 22), pad(String(format: "%.4f", m.flops / 1e9), 14), pad(String(format: "%.3f", m.medianSeconds * 1e3), 12),
                                    pad(String(format: "%.2f", m.flopsPerSecond / 1e9), 10),
                                    pad(String(format: "%.1f%%", 100 * m.flopsPerSecond / peak.flopsPerSecond), 9)]
+            if let anchor {
+                if let ms = anchor.milliseconds(for: m.key) {
+                    cells += [pad(String(format: "%.3f", ms), 12), pad(String(format: "%.2f×", ms / (m.medianSeconds * 1e3)), 12)]
+                } else {
+                    cells += [pad("—", 12), pad("—", 12)]
+                }
+            }
             out += cells.joined() + "\n"
         }
-        return out + "(lm: median of \(runs) steps; vae, diffusion: median of 3 fits of \(runs) steps, per step; sgemm: median of \(max(5, runs)) products; one BLAS thread)\n"
+        out += "(lm: median of \(runs) steps; vae, diffusion: median of 3 fits of \(runs) steps, per step; sgemm: median of \(max(5, runs)) products; one BLAS thread)\n"
+        if let anchor {
+            out += "(vs PyTorch = PyTorch ms / collapse ms, above 1 is faster; anchor \(anchor.version ?? "of unknown torch version"), measured elsewhere unless run side by side)\n"
+        }
+        return out
     }
 }

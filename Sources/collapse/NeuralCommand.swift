@@ -114,16 +114,29 @@ struct NeuralBenchCommand: ParsableCommand {
     @Option(name: .customLong("sgemm-size"), parsing: .unconditional, help: "n of the square sgemm peak measurement (64...4096).")
     var sgemmSize = 512
 
+    @Option(name: .customLong("anchor"), parsing: .unconditional,
+            help: "PyTorch's times for the same steps: the output of ../shared/bench/torch_bench.py cpu; adds each step's ratio to it.")
+    var anchor: String?
+
     func validate() throws {
         guard NeuralPreset(rawValue: preset) != nil else {
             throw ValidationError("--preset: unknown preset '\(preset)'; allowed: \(NeuralPreset.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         _ = try usage { try ListParsing.checked(runs, flag: "--runs", in: 1...1000) }
         _ = try usage { try ListParsing.checked(sgemmSize, flag: "--sgemm-size", in: 64...4096) }
+        _ = try loadAnchor()
+    }
+
+    func loadAnchor() throws -> TorchAnchor? {
+        guard let anchor else { return nil }
+        do { return try TorchAnchor.load(path: anchor) } catch let e as TorchAnchor.FormatError {
+            throw ValidationError("--anchor \(anchor): \(e)")
+        }
     }
 
     func run() throws {
-        print(try NeuralThroughput.report(preset: NeuralPreset(rawValue: preset)!, runs: runs, sgemmSize: sgemmSize), terminator: "")
+        print(try NeuralThroughput.report(preset: NeuralPreset(rawValue: preset)!, runs: runs, sgemmSize: sgemmSize, anchor: loadAnchor()),
+              terminator: "")
     }
 }
 

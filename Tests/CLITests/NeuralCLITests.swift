@@ -177,6 +177,38 @@ final class NeuralCLITests: CLITestCase {
         XCTAssertTrue(r.stderr.contains("--runs"), r.stderr)
     }
 
+    /// `--anchor`: each step's ratio to PyTorch's time beside the fraction of peak; a bad file
+    /// is refused before anything runs, naming the flag and the file.
+    func testBenchAnchor() throws {
+        let anchor = try write("anchor.txt", Array("""
+        torch 2.11.0 cuda=False
+        sgemm 64^3\tcpu\t0.010 ms\t52.4 GFLOP/s
+        lm-smoke\tcpu\tNone\tcompile=False\t1.00 ms/step\t1.0 GFLOP/s\tparams=1
+        diffusion-smoke (made up)\tcpu\t0.500 ms/step\t1.0 GFLOP/s
+
+        """.utf8))
+        let r = try collapse("neural", "bench", "--preset", "smoke", "--runs", "1", "--sgemm-size", "64", "--anchor", anchor)
+        assertSuccess(r, "bench --anchor")
+        let rows = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(rows[0].hasSuffix("of peak  PyTorch ms  vs PyTorch"), r.stdout)
+        for (name, ms) in [("sgemm 64×64×64", "0.010"), ("lm training step", "1.000"), ("diffusion training step", "0.500")] {
+            let row = try XCTUnwrap(rows.first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(name) }, r.stdout)
+            XCTAssertTrue(row.contains("%  ") && row.contains(" \(ms) ") && row.hasSuffix("×"), row)
+        }
+        let vae = try XCTUnwrap(rows.first { $0.contains("vae training step") })
+        XCTAssertTrue(vae.hasSuffix("—           —"), vae)
+        XCTAssertTrue(r.stdout.contains("anchor torch 2.11.0 cuda=False"), r.stdout)
+
+        let json = try write("anchor.json", Array("{\"lm-smoke\": 1.0}".utf8))
+        for (path, reason) in [(json, "no CPU measurement lines"), (root.appendingPathComponent("missing.txt").path, "no such file")] {
+            let bad = try collapse("neural", "bench", "--preset", "smoke", "--anchor", path)
+            XCTAssertEqual(bad.status, 64, bad.stderr)
+            XCTAssertTrue(bad.stderr.hasPrefix("Error: --anchor \(path): \(reason)"), bad.stderr)
+            assertNoCrashReport(bad, "bench --anchor \(path)")
+            XCTAssertEqual(bad.stdout, "", "nothing measured")
+        }
+    }
+
     func testMalformedDataFilesNameFileAndPosition() throws {
         // Text corpus: invalid UTF-8 at byte 7.
         let corpus = try write("bad.txt", Array("story\nab".utf8) + [0xff] + Array("\nmore\n".utf8))
