@@ -147,9 +147,9 @@ final class GoldenOutputTests: CLITestCase {
         Case(name: "neural-lm", steps: [neural("lm")], product: .file("nn-lm/results.csv"),
              sha256: "fe303f3edd66a18256776d5587e84366792ff03dc8784581939a43111b591763"),
         Case(name: "neural-vae", steps: [neural("vae")], product: .file("nn-vae/results.csv"),
-             sha256: "caebbe412022e0612f29dbdb36ffb77844a3267e591c4e1be38c999ac80cfe62"),
+             sha256: "2de1786e1bb1d1d44a4e67a2f663766bcaf44fcfb20ceae3767c01cf5ae6f376"),
         Case(name: "neural-diffusion", steps: [neural("diffusion")], product: .file("nn-diffusion/results.csv"),
-             sha256: "39b600fb5ab540ad096be843b1fe592a08164ba58edd3f8d1de56f68c10d4ac7"),
+             sha256: "9c2731fb0406a7350b0e446c3be889aae591d0969fdbc51ed02dfb42448cc335"),
         Case(name: "neural-lm-figure", steps: [neural("lm")], product: .file("nn-lm/figure.svg"),
              sha256: "bbc129287f95421aecd6fff848c81ec2a192c06f320ee37b0e12cf8a9035eebc"),
         // plot: a linear results file (grid view) and a generative one (metrics view).
