@@ -193,22 +193,33 @@ extension Tape {
     /// `x·s` with the gate `s = σ(2u)` kept from the forward pass (`1 + tanh u = 2σ(2u)`).
     /// Derivative `s + 2x·s(1 − s)·√(2/π)(1 + 3·0.044715x²)` (`VectorMath.geluDerivative`).
     public func gelu(_ x: Tensor) -> Tensor {
+        gated(x, gate: VectorMath.geluGate, derivative: { x, s in VectorMath.geluDerivative(x, gate: s) })
+    }
+
+    /// `y = x ⊙ s(x)` elementwise for a gate `s` (GELU, SiLU), keeping `s` for the backward
+    /// pass when a gradient is needed. Backward: `∂x += ∂y ⊙ derivative(x, s)`.
+    func gated(_ x: Tensor, gate: (VectorMath.Vector) -> VectorMath.Vector,
+               derivative: @escaping (VectorMath.Vector, VectorMath.Vector) -> VectorMath.Vector) -> Tensor {
         let n = x.count
         let y = node(rows: x.rows, cols: x.cols, inputs: [x])
-        let gate = y.requiresGrad ? saved(n) : nil
+        let kept = y.requiresGrad ? saved(n) : nil
         x.value.withUnsafeBufferPointer { px in y.value.withUnsafeMutableBufferPointer { o in
-            if let gate {
-                gate.value.withUnsafeMutableBufferPointer { s in VectorMath.gelu(px.baseAddress!, count: n, into: o.baseAddress!, gate: s.baseAddress!) }
-            } else {
-                VectorMath.gelu(px.baseAddress!, count: n, into: o.baseAddress!, gate: nil)
+            func forward(keeping ks: UnsafeMutablePointer<Float>?) {
+                VectorMath.forEachChunk(n) { i, c in
+                    let v = VectorMath.load(px.baseAddress! + i, c)
+                    let s = gate(v)
+                    if let ks { VectorMath.store(s, ks + i, c) }
+                    VectorMath.store(v * s, o.baseAddress! + i, c)
+                }
             }
+            if let kept { kept.value.withUnsafeMutableBufferPointer { forward(keeping: $0.baseAddress!) } } else { forward(keeping: nil) }
         } }
-        if let gate {
+        if let kept {
             y.backward = { [unowned y] in
-                y.grad.withUnsafeBufferPointer { g in gate.value.withUnsafeBufferPointer { ps in
+                y.grad.withUnsafeBufferPointer { g in kept.value.withUnsafeBufferPointer { ps in
                     x.value.withUnsafeBufferPointer { px in x.grad.withUnsafeMutableBufferPointer { gx in
                         VectorMath.forEachChunk(n) { i, c in
-                            let d = VectorMath.geluDerivative(VectorMath.load(px.baseAddress! + i, c), gate: VectorMath.load(ps.baseAddress! + i, c))
+                            let d = derivative(VectorMath.load(px.baseAddress! + i, c), VectorMath.load(ps.baseAddress! + i, c))
                             VectorMath.store(VectorMath.load(gx.baseAddress! + i, c) + VectorMath.load(g.baseAddress! + i, c) * d,
                                              gx.baseAddress! + i, c)
                         }
@@ -224,10 +235,10 @@ extension Tape {
         unary(x, forward: VectorMath.sigmoid, derivative: { _, y in y * (1 - y) })
     }
 
-    /// SiLU `x·σ(x)`; derivative `σ(x)(1 + x(1 − σ(x)))`.
+    /// SiLU `x·σ(x)`; derivative `σ(x)(1 + x(1 − σ(x)))`, from the `σ(x)` kept by the forward
+    /// pass (one exponential per element instead of two).
     public func silu(_ x: Tensor) -> Tensor {
-        unary(x, forward: { $0 * VectorMath.sigmoid($0) },
-              derivative: { x, _ in let s = VectorMath.sigmoid(x); return s * (1 + x * (1 - s)) })
+        gated(x, gate: VectorMath.sigmoid, derivative: { x, s in s * (1 + x * (1 - s)) })
     }
 
     /// `tanh x` (Foundation's, lane by lane); derivative `1 − tanh²x`.
