@@ -83,6 +83,7 @@ public enum ParallelReplicates {
         }
         let slots = Slots(series)
         let repeats = counts.reduce(0, +), workers = max(1, min(threads, series))
+        let medianRank = RobustSummary.medianRank(count: repeats)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var values = [Double](repeating: 0, count: repeats)
             for s in stride(from: worker, to: series, by: workers) {
@@ -90,7 +91,7 @@ public enum ParallelReplicates {
                 for (b, block) in blocks.enumerated() {
                     for i in 0..<counts[b] { values[r] = block[i * series + s]; r += 1 }
                 }
-                let summary = RobustSummary(values)
+                let summary = RobustSummary(selectingIn: &values, medianRank: medianRank)
                 slots.lock.lock(); slots.summaries[s] = summary; slots.lock.unlock()
             }
         }

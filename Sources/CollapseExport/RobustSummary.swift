@@ -29,14 +29,66 @@ public struct RobustSummary: Equatable, Sendable {
 
     /// The summary of `values`; nil for no values or any NaN.
     public init?(_ values: [Double]) {
+        var values = values
+        self.init(selectingIn: &values, medianRank: Self.medianRank(count: values.count))
+    }
+
+    /// The summary of `values`, which it reorders, given `medianRank(count: values.count)`
+    /// (callers summarising many series of one length compute it once). Only the order
+    /// statistics the summary reads are put in place (`select`), not the whole sort: the same
+    /// values, in O(R) expected time instead of O(R log R).
+    public init?(selectingIn values: inout [Double], medianRank: Int?) {
         guard !values.isEmpty, !values.contains(where: \.isNaN) else { return nil }
-        let sorted = values.sorted()
-        func q(_ p: Double) -> Double { Self.quantile(sorted, p) }
-        median = q(0.5); q05 = q(0.05); q25 = q(0.25); q75 = q(0.75); q95 = q(0.95)
-        if let l = Self.medianRank(count: sorted.count) {
-            medianLow = sorted[l - 1]
-            medianHigh = sorted[sorted.count - l]
+        let r = values.count
+        let ps = [0.5, 0.05, 0.25, 0.75, 0.95]
+        var ranks = ps.flatMap { p -> [Int] in
+            let j = Int((Double(r - 1) * p).rounded(.down))
+            return [j, min(j + 1, r - 1)]
         }
+        if let l = medianRank { ranks += [l - 1, r - l] }
+        Self.select(&values, ranks: Array(Set(ranks)).sorted())
+        func q(_ p: Double) -> Double { Self.quantile(values, p) }
+        median = q(0.5); q05 = q(0.05); q25 = q(0.25); q75 = q(0.75); q95 = q(0.95)
+        if let l = medianRank {
+            medianLow = values[l - 1]
+            medianHigh = values[r - l]
+        }
+    }
+
+    /// Rearranges `a` so that for every `k` in `ranks` (0-based, ascending) `a[k]` is the value
+    /// a full sort would put there (Hoare's FIND, recursing only into the parts that hold a
+    /// wanted rank; median-of-three pivots).
+    public static func select(_ a: inout [Double], ranks: [Int]) {
+        a.withUnsafeMutableBufferPointer { p in select(p, 0, p.count - 1, ranks[...]) }
+    }
+
+    /// `ranks`: the wanted ranks within `lo...hi`, ascending.
+    private static func select(_ a: UnsafeMutableBufferPointer<Double>, _ lo: Int, _ hi: Int, _ ranks: ArraySlice<Int>) {
+        guard !ranks.isEmpty, lo < hi else { return }
+        if hi - lo < 16 {   // insertion sort
+            for i in (lo + 1)...hi {
+                let x = a[i]
+                var j = i - 1
+                while j >= lo && a[j] > x { a[j + 1] = a[j]; j -= 1 }
+                a[j + 1] = x
+            }
+            return
+        }
+        let mid = lo + (hi - lo) / 2
+        if a[mid] < a[lo] { a.swapAt(mid, lo) }
+        if a[hi] < a[lo] { a.swapAt(hi, lo) }
+        if a[hi] < a[mid] { a.swapAt(hi, mid) }
+        let pivot = a[mid]
+        var i = lo, j = hi
+        while i <= j {
+            while a[i] < pivot { i += 1 }
+            while a[j] > pivot { j -= 1 }
+            if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+        }
+        // a[lo...j] ≤ pivot ≤ a[i...hi], and everything strictly between j and i equals pivot.
+        // The ranks are ascending: those ≤ j are a prefix, those ≥ i a suffix.
+        select(a, lo, j, ranks.prefix { $0 <= j })
+        select(a, i, hi, ranks.suffix(from: ranks.firstIndex { $0 >= i } ?? ranks.endIndex))
     }
 
     /// Type-7 quantile of sorted values.

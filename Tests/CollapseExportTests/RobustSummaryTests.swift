@@ -48,4 +48,36 @@ final class RobustSummaryTests: XCTestCase {
         XCTAssertEqual(s.medianHigh, 15)
         XCTAssertEqual(s.median, 10.5)
     }
+
+    /// Selection puts exactly the values a full sort would at the wanted ranks, and the summary
+    /// equals the one read from the sorted values, for sizes around the insertion-sort cut-off,
+    /// heavy ties and infinities.
+    func testSelectionAgreesWithSorting() {
+        var g = SystemRandomNumberGenerator()
+        for n in [1, 2, 5, 6, 15, 16, 17, 31, 100, 1001, 4096] {
+            for kind in 0..<4 {
+                let values: [Double] = (0..<n).map { _ in
+                    switch kind {
+                    case 0: return Double.random(in: -1...1, using: &g)
+                    case 1: return Double(Int.random(in: 0...3, using: &g))             // heavy ties
+                    case 2: return [Double.infinity, -Double.infinity, 0, 1].randomElement(using: &g)!
+                    default: return exp(Double.random(in: 0...20, using: &g))           // heavy tail
+                    }
+                }
+                let sorted = values.sorted()
+                let ranks = Array(Set((0..<min(n, 12)).map { _ in Int.random(in: 0..<n, using: &g) })).sorted()
+                var selected = values
+                RobustSummary.select(&selected, ranks: ranks)
+                for k in ranks { XCTAssertEqual(selected[k], sorted[k], "n \(n) kind \(kind) rank \(k)") }
+                XCTAssertEqual(selected.sorted(), sorted, "a permutation")
+                let q = { (p: Double) in RobustSummary.quantile(sorted, p) }
+                let s = RobustSummary(values)!
+                XCTAssertEqual([s.median, s.q05, s.q25, s.q75, s.q95].map(\.description),   // −∞ next to +∞ interpolates to nan on both sides
+                               [q(0.5), q(0.05), q(0.25), q(0.75), q(0.95)].map(\.description), "n \(n) kind \(kind)")
+                let l = RobustSummary.medianRank(count: n)
+                XCTAssertEqual(s.medianLow, l.map { sorted[$0 - 1] })
+                XCTAssertEqual(s.medianHigh, l.map { sorted[n - $0] })
+            }
+        }
+    }
 }
