@@ -141,3 +141,21 @@ public struct MetricResultsTable: Sendable {
     /// Series labels in order of first appearance.
     public var series: [String] { ordered(\.series) }
 }
+
+extension MetricResultsTable {
+    /// The means for reading: one line per (series, generation), one column per metric in
+    /// the file's order, `—` where a metric has no row.
+    public var generationTable: String {
+        let metrics = rows.reduce(into: [String]()) { if !$0.contains($1.metric) { $0.append($1.metric) } }
+        var lines = [TextTable.pad("regime", 22) + TextTable.pad("gen", 6) + metrics.map { TextTable.pad($0, 18) }.joined()]
+        for series in series {
+            let rows = rows.filter { $0.series == series }
+            for g in Array(Set(rows.map(\.generation))).sorted() {
+                lines.append(TextTable.pad(series, 22) + TextTable.pad(String(g), 6) + metrics.map { m in
+                    TextTable.pad(rows.first { $0.generation == g && $0.metric == m }.map { TextTable.number($0.mean) } ?? "—", 18)
+                }.joined())
+            }
+        }
+        return lines.map { $0 + "\n" }.joined()
+    }
+}

@@ -57,24 +57,22 @@ struct NeuralOptions: ParsableArguments {
                                    output: output ?? "results/neural-\(model)", force: force)
     }
 
+    /// figure.svg of a neural run: its metrics' panels under the model's and preset's title.
+    @discardableResult
+    static func writeFigure(_ table: MetricResultsTable, model: String, preset: NeuralPreset, into dir: URL) throws -> URL {
+        let url = dir.appendingPathComponent("figure.svg")
+        try AtomicFile.write(try Figure.metricPanels(table, title: NeuralFamily.figureTitle(model: model, preset: preset)), to: url)
+        return url
+    }
+
     /// Runs the model's chains on the engine, then draws figure.svg and prints the table.
     func execute(model: String, words: [String]) throws {
         let frontEnd = try frontEnd(model: model, words: words)
         NeuralCancellation.reset()
         guard let url = try frontEnd.run(command: "neural \(model)") else { return }
         let table = try MetricResultsTable(document: CSVReader.read(contentsOf: url))
-        try AtomicFile.write(try Figure.metricPanels(table, title: NeuralFamily.figureTitle(model: model, preset: Self.family.preset(frontEnd.spec))),
-                             to: frontEnd.output.url.appendingPathComponent("figure.svg"))
-        let metrics = table.rows.reduce(into: [String]()) { if !$0.contains($1.metric) { $0.append($1.metric) } }
-        print(pad("regime", 22) + pad("gen", 6) + metrics.map { pad($0, 18) }.joined())
-        for series in table.series {
-            let rows = table.rows.filter { $0.series == series }
-            for g in Array(Set(rows.map(\.generation))).sorted() {
-                print(pad(series, 22) + pad(String(g), 6) + metrics.map { m in
-                    pad(rows.first { $0.generation == g && $0.metric == m }.map { fmt($0.mean) } ?? "—", 18)
-                }.joined())
-            }
-        }
+        try Self.writeFigure(table, model: model, preset: Self.family.preset(frontEnd.spec), into: frontEnd.output.url)
+        print(table.generationTable, terminator: "")
         print("wrote figure.svg beside it")
     }
 }
@@ -193,9 +191,7 @@ struct NeuralPlotCommand: ParsableCommand {
             throw ValidationError("--input \(input): \(error)")
         }
         let spec = try? ExperimentRunner.recordedSpec(in: dir, family: NeuralOptions.family)
-        let preset = spec.map(NeuralOptions.family.preset) ?? .small
-        let title = NeuralFamily.figureTitle(model: table.rows[0].model, preset: preset)
-        try AtomicFile.write(try Figure.metricPanels(table, title: title), to: dir.appendingPathComponent("figure.svg"))
-        print("wrote \(dir.appendingPathComponent("figure.svg").path)")
+        let figure = try NeuralOptions.writeFigure(table, model: table.rows[0].model, preset: spec.map(NeuralOptions.family.preset) ?? .small, into: dir)
+        print("wrote \(figure.path)")
     }
 }

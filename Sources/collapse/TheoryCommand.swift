@@ -145,8 +145,5 @@ struct ExactOptions: ParsableArguments {
     var realFraction = "0.5"
 }
 
-/// Right-aligns `s` in `width` columns (tables for reading).
-func pad(_ s: String, _ width: Int) -> String { TextTable.pad(s, width) }
-
 /// Six significant digits for tables (CSV output keeps full precision).
 func fmt(_ x: Double) -> String { TextTable.number(x) }
