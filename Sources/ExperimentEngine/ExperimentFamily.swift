@@ -13,14 +13,19 @@ public struct CellContext: Sendable {
     /// The run's work directory (`DIR/work`, shared by its cells and kept by `--resume`) for a
     /// family that `usesWorkDirectory`; nil otherwise.
     public var workDirectory: URL?
+    /// The run's samples directory (`DIR/samples`, shared by its cells, kept by `--resume` and
+    /// removed by `--force`) for a family that `keepsSamples`; nil otherwise. A cell writes its
+    /// samples there atomically, and a rerun of the cell writes the same bytes.
+    public var samplesDirectory: URL?
 
     public init(seed: UInt64, threads: Int, isCancelled: @escaping @Sendable () -> Bool = { false },
-                advance: @escaping @Sendable (Int) -> Void = { _ in }, workDirectory: URL? = nil) {
+                advance: @escaping @Sendable (Int) -> Void = { _ in }, workDirectory: URL? = nil, samplesDirectory: URL? = nil) {
         self.seed = seed
         self.threads = threads
         self.isCancelled = isCancelled
         self.advance = advance
         self.workDirectory = workDirectory
+        self.samplesDirectory = samplesDirectory
     }
 }
 
@@ -72,6 +77,9 @@ public protocol ExperimentFamily: Sendable {
     /// which `--resume` keeps and `--force` removes: a family whose cells are long chains of
     /// external steps resumes inside a cell from it.
     var usesWorkDirectory: Bool { get }
+    /// Whether cells write samples of what they generate under the run's samples directory
+    /// (`CellContext.samplesDirectory`), which `--resume` keeps and `--force` removes.
+    var keepsSamples: Bool { get }
     /// Whether a cell runs on one thread (the runner then runs up to `threads` cells at once,
     /// each with `CellContext.threads == 1`), rather than spreading its replicates over all.
     var runsCellsConcurrently: Bool { get }
@@ -98,6 +106,7 @@ extension ExperimentFamily {
     public var runsCellsConcurrently: Bool { false }
     public var defaultSeed: UInt64? { nil }
     public var usesWorkDirectory: Bool { false }
+    public var keepsSamples: Bool { false }
     /// By default the parameter `data`, when given.
     public func inputFiles(_ spec: ExperimentSpec) -> [(key: String, path: String)] {
         spec.one("data")?.textValue.map { [("data", $0)] } ?? []

@@ -172,7 +172,18 @@ public struct ExperimentRunner: Sendable {
         let contents = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return contents.allSatisfy {
             ownedFiles.contains($0) || $0 == cellsDirectory || $0 == ".lock" || ($0 == workDirectory && isWorkDirectory(directory.appendingPathComponent($0)))
+                || ($0 == samplesDirectory && isSamplesDirectory(directory.appendingPathComponent($0)))
         }
+    }
+
+    /// The directory where a family that `keepsSamples` writes samples of what its cells
+    /// generate (neural runs: text, PNG grids, XYZ frames), one subdirectory per cell.
+    public static let samplesDirectory = "samples"
+    /// The file that marks a samples directory as the run's own (so `--force` may remove it).
+    public static let samplesMarker = ".collapse-samples"
+
+    static func isSamplesDirectory(_ url: URL) -> Bool {
+        FileManager.default.fileExists(atPath: url.appendingPathComponent(samplesMarker).path)
     }
 
     /// The directory where a family that `usesWorkDirectory` keeps state between steps of its
@@ -239,7 +250,12 @@ public struct ExperimentRunner: Sendable {
             if contents.contains(Self.workDirectory) && !Self.isWorkDirectory(work) {
                 throw RunnerError("--force: \(work.path) has no \(Self.workMarker) file; it is not a run's work directory, so it is left alone: move it or choose another --output")
             }
+            let samples = dir.appendingPathComponent(Self.samplesDirectory)
+            if contents.contains(Self.samplesDirectory) && !Self.isSamplesDirectory(samples) {
+                throw RunnerError("--force: \(samples.path) has no \(Self.samplesMarker) file; it is not a run's samples directory, so it is left alone: move it or choose another --output")
+            }
             for name in Self.ownedFiles where contents.contains(name) { try fm.removeItem(at: dir.appendingPathComponent(name)) }
+            if contents.contains(Self.samplesDirectory) { try fm.removeItem(at: samples) }
             let cells = dir.appendingPathComponent(Self.cellsDirectory)
             if fm.fileExists(atPath: cells.path) { try fm.removeItem(at: cells) }
             if fm.fileExists(atPath: work.path) { try fm.removeItem(at: work) }
@@ -328,6 +344,12 @@ public struct ExperimentRunner: Sendable {
             try AtomicFile.write("the work directory of a collapse run (steps of its cells); removed with the run by --force\n",
                                  to: workURL.appendingPathComponent(Self.workMarker))
         }
+        let samplesURL: URL? = family.keepsSamples ? dir.appendingPathComponent(Self.samplesDirectory) : nil
+        if let samplesURL {
+            try fm.createDirectory(at: samplesURL, withIntermediateDirectories: true)
+            try AtomicFile.write("samples of what a collapse run generated, by cell and generation; removed with the run by --force\n",
+                                 to: samplesURL.appendingPathComponent(Self.samplesMarker))
+        }
 
         let grid = spec.cells
         let mine = cellIndices
@@ -351,7 +373,8 @@ public struct ExperimentRunner: Sendable {
             let cell = grid[index]
             let unit = family.work(spec, cell: cell)
             let context = CellContext(seed: spec.seed!, threads: threads, isCancelled: isCancelled,
-                                      advance: { n in progress?.advance(replicates: n, work: Double(n) * unit) }, workDirectory: workURL)
+                                      advance: { n in progress?.advance(replicates: n, work: Double(n) * unit) }, workDirectory: workURL,
+                                      samplesDirectory: samplesURL)
             let partial = cellsURL.appendingPathComponent(Self.partialFileName(index))
             do {
                 let rows = try family.run(spec, cell: cell, context: context)
@@ -443,7 +466,8 @@ public struct ExperimentRunner: Sendable {
         }
         let manifest = RunManifest(command: options.command, arguments: options.arguments, seed: spec.seed!,
                                    threads: options.threads, wallSeconds: wall, startedAt: started, parameters: parameters,
-                                   outputs: resultsURL == nil ? [Self.cellsDirectory] : ["results.csv", Self.cellsDirectory],
+                                   outputs: (resultsURL == nil ? [Self.cellsDirectory] : ["results.csv", Self.cellsDirectory])
+                                       + (samplesURL == nil ? [] : [Self.samplesDirectory]),
                                    status: status.rawValue, environment: options.environment)
         try AtomicFile.write(manifest.json().rendered() + "\n", to: manifestURL)
         return Outcome(status: status, cellsRun: ran, cellsReused: done.count, rows: rowCount, wallSeconds: wall, resultsFile: resultsURL,

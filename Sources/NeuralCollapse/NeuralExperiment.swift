@@ -42,9 +42,14 @@ public enum NeuralExperiment {
     /// evaluated are returned with `interrupted = true`: a prefix of each started regime's chain,
     /// so they equal the first rows of an uninterrupted run (regimes not started have no rows).
     /// The caller clears the flag (`NeuralCancellation.reset()`) before the run.
+    ///
+    /// `afterFit` sees each regime's model after every generation's fit and diagnostics, before
+    /// that generation's row is kept (`NeuralSamples` writes samples there); it must not change
+    /// the chain (a model is a value: it gets a copy), and an error it throws ends the regime.
     public static func run<M: NeuralGenerativeModel>(
         regimes: [Regime], generations: Int, threads: Int, seed: UInt64, realData: M.Data,
-        makeModel: @escaping () -> M, progress: ((String) -> Void)? = nil
+        makeModel: @escaping () -> M, progress: ((String) -> Void)? = nil,
+        afterFit: (@Sendable (_ regime: Regime, _ generation: Int, _ model: M) throws -> Void)? = nil
     ) throws -> (rows: [NeuralResultRow], metricNames: [String], seconds: [Double], interrupted: Bool) {
         precondition(!regimes.isEmpty && threads >= 1)
         BLAS.useCallingThreadOnly()
@@ -69,6 +74,7 @@ public enum NeuralExperiment {
                                 // Diagnostics that sample (the DDPM's structural checks) stop
                                 // early on a request; such a row would be wrong, so drop it.
                                 if NeuralCancellation.isRequested { throw NeuralInterrupted() }
+                                try afterFit?(regime, n, m)
                                 shared.lock.lock(); shared.names = extra.map(\.0); shared.lock.unlock()
                                 rows.append(NeuralResultRow(model: M.name, regime: regime, generation: n,
                                                             testLoss: loss, metrics: extra.map(\.1)))

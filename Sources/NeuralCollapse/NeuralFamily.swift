@@ -176,6 +176,18 @@ public struct NeuralFamily: ExperimentFamily {
 
     public var runsCellsConcurrently: Bool { true }
 
+    /// Every generation's fit writes a small sample of what it generates (`NeuralSamples`) to
+    /// `samples/CELL/generation-NNN.EXT`.
+    public var keepsSamples: Bool { true }
+
+    /// The directory of `cell`'s samples under the run's samples directory: the regime, then
+    /// any other swept axis (`replace`, or `replace-steps-200` in a sweep over steps).
+    public func samplesDirectory(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell) -> String {
+        let axes = extraAxes(spec)
+        return NeuralSamples.cellDirectory(regime: cell["regimes"]?.textValue ?? "replace",
+                                           axes: Array(zip(axes, cell.csvFields(axes))).map { (key: $0.0, value: $0.1) })
+    }
+
     /// The long results format (`LongResults`): one row per generation and metric (`test_loss`
     /// first, then the model's diagnostics); `mean` is the run's value, `std_error` empty (one
     /// run), `samples` the real training records, `repeats` 1.
@@ -218,9 +230,15 @@ public struct NeuralFamily: ExperimentFamily {
         if context.isCancelled() { throw CellCancelled() }
         let dataset = self.dataset(spec), s = spec.restricted(to: cell)
         let extra = cell.csvFields(extraAxes(spec))
-        func chain<M: NeuralGenerativeModel>(_ t: NeuralTask<M>) throws -> String {
-            let result = try NeuralExperiment.run(regimes: [regime], generations: generations(s), threads: 1, seed: context.seed,
-                                                  realData: t.train, makeModel: t.make, progress: { _ in context.advance(1) })
+        let samples = context.samplesDirectory.map { $0.appendingPathComponent(samplesDirectory(spec, cell: cell)) }
+        if let samples { NeuralSamples.removeStaleTemporaries(in: samples) }
+        func chain<M: NeuralGenerativeModel>(_ t: NeuralTask<M>) throws -> String where M.Data: NeuralSampleData {
+            let seed = context.seed
+            let result = try NeuralExperiment.run(regimes: [regime], generations: generations(s), threads: 1, seed: seed,
+                                                  realData: t.train, makeModel: t.make, progress: { _ in context.advance(1) },
+                                                  afterFit: { _, n, model in
+                                                      if let samples { try NeuralSamples.write(model, generation: n, seed: seed, to: samples) }
+                                                  })
             let rows = Self.csvRows(result.rows, metricNames: result.metricNames, dataset: dataset, samples: t.train.count, extra: extra)
             if result.interrupted { throw CellCancelled(partialRows: rows) }
             return rows

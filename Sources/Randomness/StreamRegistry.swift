@@ -46,6 +46,9 @@ public enum StreamRegistry {
     public static let neuralSubsampling: UInt64 = 4
     public static let neuralEvaluation: UInt64 = 5
     public static let neuralSplit: UInt64 = 6
+    /// The samples a neural run keeps: [root, generation] (drawn from each generation's fit,
+    /// apart from the chain's own streams).
+    public static let neuralSamples: UInt64 = 7
 
     // MARK: Generative chains: [code(model), code(dataset), purpose, replicate, …]
 

@@ -41,6 +41,7 @@ final class NeuralCLITests: CLITestCase {
             XCTAssertEqual(Set(last).count, 3, "\(model): the regimes should differ by generation 3: \(last)")
             let manifest = try manifest(in: dir)
             XCTAssertEqual(manifest["command"] as? String, "neural \(model)")
+            XCTAssertEqual(manifest["outputs"] as? [String], ["results.csv", "cells", "samples"], model)
             // The memory guard's estimate (two smoke chains at once) is recorded.
             let estimate = ((manifest["parameters"] as? [String: Any])?["estimated_bytes"] as? NSNumber)?.intValue ?? 0
             XCTAssertTrue(estimate > 100_000 && estimate < 1 << 30, "\(model): estimated_bytes \(estimate)")
@@ -61,7 +62,64 @@ final class NeuralCLITests: CLITestCase {
             let a = try contents("results.csv", under: work.appendingPathComponent("t1-\(model)"))
             let b = try contents("results.csv", under: work.appendingPathComponent("t2-\(model)"))
             XCTAssertEqual(a, b, "\(model): results.csv differs between --threads 1 and 2")
+            // Samples: one file per regime and generation, the same bytes for any --threads,
+            // and generation 1's the same for every regime (one model).
+            let ext = ["lm": "txt", "vae": "png", "diffusion": "xyz"][model]!
+            let one = try sampleFiles(under: work.appendingPathComponent("t1-\(model)"))
+            let two = try sampleFiles(under: work.appendingPathComponent("t2-\(model)"))
+            let expected = ["replace", "accumulate", "accumulate-subsample"].flatMap { r in
+                (1...3).map { "\(r)/generation-00\($0).\(ext)" }
+            }
+            XCTAssertEqual(one.keys.sorted(), expected.sorted(), model)
+            XCTAssertEqual(one, two, "\(model): samples differ between --threads 1 and 2")
+            XCTAssertEqual(one["replace/generation-001.\(ext)"], one["accumulate/generation-001.\(ext)"], model)
+            XCTAssertNotEqual(one["replace/generation-003.\(ext)"], one["accumulate/generation-003.\(ext)"], model)
+            let first = one["replace/generation-001.\(ext)"]!
+            switch model {
+            case "lm":
+                let lines = String(decoding: first, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                XCTAssertEqual(lines.count, 9, "8 stories and a final newline")
+            case "vae":
+                XCTAssertEqual(Array(first.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+                // 4 × 4 images of 28 × 28 with 2-pixel gaps: 122 × 122.
+                XCTAssertEqual(Array(first[16..<24]), [0, 0, 0, 122, 0, 0, 0, 122])
+            default:
+                let lines = String(decoding: first, as: UTF8.self).split(separator: "\n")
+                XCTAssertEqual(lines.count, 4 * 10, "4 frames of 8 atoms")
+            }
         }
+    }
+
+    /// The files under `dir/samples` (but its marker), by path relative to it.
+    func sampleFiles(under dir: URL) throws -> [String: Data] {
+        let root = dir.appendingPathComponent("samples")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent(".collapse-samples").path))
+        var out: [String: Data] = [:]
+        for sub in try FileManager.default.contentsOfDirectory(atPath: root.path) where !sub.hasPrefix(".") {
+            for name in try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(sub).path) {
+                out["\(sub)/\(name)"] = try Data(contentsOf: root.appendingPathComponent(sub).appendingPathComponent(name))
+            }
+        }
+        return out
+    }
+
+    /// --force replaces a run's samples directory; one without the run's marker is left alone.
+    func testForceReplacesSamplesButNotAForeignSamplesDirectory() throws {
+        let args = ["neural", "lm", "--preset", "smoke", "--generations", "2", "--regimes", "replace", "--seed", "5", "--quiet"]
+        assertSuccess(try collapse(arguments: args + ["--output", "f"]), "first run")
+        let before = try sampleFiles(under: work.appendingPathComponent("f"))
+        XCTAssertEqual(before.keys.sorted(), ["replace/generation-001.txt", "replace/generation-002.txt"])
+        assertSuccess(try collapse(arguments: args + ["--generations", "1", "--output", "f", "--force"]), "forced run")
+        let after = try sampleFiles(under: work.appendingPathComponent("f"))
+        XCTAssertEqual(after, before.filter { $0.key.hasSuffix("001.txt") }, "the old run's generation 2 is gone")
+        let foreign = work.appendingPathComponent("g/samples")
+        try FileManager.default.createDirectory(at: foreign, withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: foreign.appendingPathComponent("keep.txt"))
+        let r = try collapse(arguments: args + ["--output", "g", "--force"])
+        XCTAssertEqual(r.status, 64, r.stderr)
+        for needle in ["g/samples", ".collapse-samples", "left alone"] { XCTAssertTrue(r.stderr.contains(needle), r.stderr) }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: foreign.path), ["keep.txt"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: foreign.appendingPathComponent("keep.txt").path))
     }
 
     /// SIGINT part-way through the second regime's chain (one cell per regime): the finished
@@ -100,6 +158,11 @@ final class NeuralCLITests: CLITestCase {
         XCTAssertEqual(partial.split(separator: "\n").dropFirst().map(String.init), accumulateRows.prefix(kept).map(String.init))
         assertSuccess(try collapse(arguments: args + ["--output", "cut", "--resume"]), "resume")
         XCTAssertEqual(try contents("results.csv", under: dir), full)
+        // The samples of the resumed run (the finished cell's, and the rerun cell's rewritten)
+        // are the uninterrupted run's, every generation of both regimes.
+        let samples = try sampleFiles(under: dir)
+        XCTAssertEqual(samples.count, 2 * 20)
+        XCTAssertEqual(samples, try sampleFiles(under: work.appendingPathComponent("full")))
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("cells/cell-00001.partial.csv").path))
     }
 

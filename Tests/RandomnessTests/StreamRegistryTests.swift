@@ -15,7 +15,8 @@ final class StreamRegistryTests: XCTestCase {
         let roots = linear + checks.flatMap { r in (0..<100).map { r + $0 } } + [StreamRegistry.exactTruth]
         XCTAssertEqual(Set(roots).count, roots.count)
         XCTAssertEqual([StreamRegistry.neuralData, StreamRegistry.neuralTraining, StreamRegistry.neuralSampling,
-                        StreamRegistry.neuralSubsampling, StreamRegistry.neuralEvaluation, StreamRegistry.neuralSplit], [1, 2, 3, 4, 5, 6])
+                        StreamRegistry.neuralSubsampling, StreamRegistry.neuralEvaluation, StreamRegistry.neuralSplit,
+                        StreamRegistry.neuralSamples], [1, 2, 3, 4, 5, 6, 7])
         XCTAssertEqual(StreamRegistry.code(""), 0xCBF2_9CE4_8422_2325, "FNV-1a offset basis")
         XCTAssertEqual(StreamRegistry.code("a"), 0xAF63_DC4C_8601_EC8C, "FNV-1a of 'a'")
     }
