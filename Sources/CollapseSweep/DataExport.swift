@@ -100,8 +100,9 @@ public enum DataExport {
         public var source: String
     }
 
-    /// The option keys and their checks: the generative family's parameters, and the neural preset.
-    static let parameters: [Parameter] = {
+    /// The option keys and their checks: the generative family's parameters, and the neural
+    /// preset (`collapse data` takes them as flags, `ParameterFlags`).
+    public static let parameters: [Parameter] = {
         let keys = Set(datasets.flatMap(\.options))
         return GenerativeFamily().parameters.filter { keys.contains($0.key) } + NeuralFamily().parameters.filter { $0.key == "preset" }
     }()

@@ -45,30 +45,15 @@ struct DataCommand: ParsableCommand {
     @Flag(name: .customLong("force"), help: "Replace --output if it exists.")
     var force = false
 
-    @Option(name: .customLong("model"), parsing: .unconditional, help: "Generative datasets: the model whose real-data stream is drawn.")
-    var model: String?
-    @Option(name: .customLong("dimension"), parsing: .unconditional, help: "gaussian, blobs: dimension d (default 2).") var dimension: String?
-    @Option(name: .customLong("variance"), parsing: .unconditional, help: "gaussian: isotropic variance v, law N(0, vI).") var variance: String?
-    @Option(name: .customLong("noise"), parsing: .unconditional, help: "moons, circles (default 0), swiss-roll (default 0.1): noise s.d.") var noise: String?
-    @Option(name: .customLong("factor"), parsing: .unconditional, help: "circles: inner / outer radius in [0, 1) (default 0.8).") var factor: String?
-    @Option(name: .customLong("centers"), parsing: .unconditional, help: "blobs: number of centres (default 3).") var centers: String?
-    @Option(name: .customLong("cluster-std"), parsing: .unconditional, help: "blobs: blob s.d. (default 1).") var clusterStd: String?
-    @Option(name: .customLong("center-box"), parsing: .unconditional, help: "blobs: LOW,HIGH box of the centres (default -10,10).") var centerBox: String?
-    @Option(name: .customLong("support"), parsing: .unconditional, help: "zipf: symbols K (default 20).") var support: String?
-    @Option(name: .customLong("exponent"), parsing: .unconditional, help: "zipf: exponent s (default 1.1).") var exponent: String?
-    @Option(name: .customLong("rate"), parsing: .unconditional, help: "poisson: rate λ (default 4).") var rate: String?
-    @Option(name: .customLong("vocabulary"), parsing: .unconditional, help: "markov: vocabulary V (default 10).") var vocabulary: String?
-    @Option(name: .customLong("sequence-length"), parsing: .unconditional, help: "markov: tokens per sequence L (default 20).") var sequenceLength: String?
-    @Option(name: .customLong("preset"), parsing: .unconditional, help: "stories: the neural preset whose length bound applies (default small).") var preset: String?
+    @Argument(parsing: .allUnrecognized, help: parameterHelp(DataExport.parameters, abstract: "The dataset's options, one value each (--list says which apply to which dataset):"))
+    var parameters: [String] = []
 
     func run() throws {
         if list { print(DataExport.listing, terminator: ""); return }
         guard let dataset else { throw ValidationError("DATASET is required; allowed: \(DataExport.datasets.map(\.name).joined(separator: ", ")) (see --list)") }
         guard let count else { throw ValidationError("--count is required (records to write)") }
         guard let output else { throw ValidationError("--output is required (the file to write)") }
-        let options = ["model": model, "dimension": dimension, "support": support, "exponent": exponent, "rate": rate,
-                       "vocabulary": vocabulary, "sequence_length": sequenceLength, "preset": preset,
-                       "variance": variance, "noise": noise, "factor": factor, "centers": centers, "cluster_std": clusterStd, "center_box": centerBox].compactMapValues { $0 }
+        let options = try parameterFlags(parameters, of: DataExport.parameters)
         let given = try seed.map(RunOptions.seed)
         var request = DataExport.Request(dataset: dataset, count: count, seed: 0, options: options)
         try usage { try DataExport.check(request); try DataExport.checkOutput(output, force: force) }

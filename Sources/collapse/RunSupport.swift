@@ -67,8 +67,9 @@ enum Console {
 }
 
 /// `--help` for a family's parameter flags (`ParameterFlags`).
-func parameterHelp(_ parameters: [Parameter]) -> ArgumentHelp {
-    ArgumentHelp("The model's parameters, each also a config-file key (with _ for -):",
+func parameterHelp(_ parameters: [Parameter],
+                   abstract: String = "The model's parameters, each also a config-file key (with _ for -):") -> ArgumentHelp {
+    ArgumentHelp(abstract,
                  discussion: ParameterFlags.help(parameters), valueName: "--parameter value")
 }
 
