@@ -45,6 +45,91 @@ public struct TheoryRequest: Sendable {
 
     public init() {}
 
+    /// `collapse theory`'s flags, one per field: each written `--key value` (`_` as `-`), its
+    /// help shown by `--help`. The values stay text until `validate()`, whose messages name the
+    /// flag and what is allowed.
+    public static let parameters: [Parameter] = [
+        Parameter("model", .choice(TheoryCatalogue.models.map(\.name)), default: [.text("linear")],
+                  help: "Which chain (see --list). For the chain models --samples is M, the samples per generation."),
+        Parameter("format", .choice(formats), default: [.text("table")],
+                  help: "table (for reading), csv (the long results format every command writes: one row per generation and metric, the value in `theory`; `collapse plot` draws it) or wide (one row per generation, one column per quantity)."),
+        Parameter("regimes", .choice(["replace", "accumulate", "fresh-real"]), role: .list, default: [.text("replace"), .text("accumulate")],
+                  help: "Regimes with a closed form: replace, accumulate (--model exact: also fresh-real)."),
+        Parameter("dimension", .integer(LinearFamily.Limits.dimension), role: .list, default: [.text("10")], help: "Feature dimension(s) d ≥ 1."),
+        Parameter("samples", .integer(1...LinearFamily.Limits.samples.upperBound), role: .list, default: [.text("100")],
+                  help: "Samples per generation T (the linear closed forms need T ≥ d + 2; for the chain models T is M ≥ 1)."),
+        Parameter("noise_variance", .real(lower: 0, upper: 1e12, lowerOpen: true), role: .list, default: [.text("1")], help: "Label-noise variance(s) σ² > 0."),
+        Parameter("generations", .integer(LinearFamily.Limits.generations), default: [.text("10")], help: "Number of model fits N (generation 1 fits the real data)."),
+        Parameter("rate", .real(lower: 0, upper: 1e12, lowerOpen: true), role: .list, default: [.text("1")], help: "Poisson rate(s) λ > 0 for --model poisson."),
+        Parameter("generator_samples", .integer(1...LinearFamily.Limits.samples.upperBound),
+                  help: "T₀ of the generators for --model fresh-design or ridge (Dohmatob chain; default: --samples)."),
+        Parameter("generator_noise_variance", .text,
+                  help: "σ₀² of the generators for --model fresh-design or ridge (default: --noise-variance)."),
+        Parameter("estimator", .choice(["unbiased", "mle"]), default: [.text("unbiased")], help: "Variance estimator for --model gaussian-refit."),
+        Parameter("covariance_eigenvalues", .text, role: .list,
+                  help: "Eigenvalues of Σ (> 0) for --model gaussian-refit-d; the dimension is their number (default: σ²·I_d from --noise-variance and --dimension)."),
+        Parameter("zipf_support", .integer(1...1_000_000), default: [.text("10")], help: "K, the support size of the Zipf truth for --model categorical."),
+        Parameter("zipf_exponent", .text, default: [.text("1.1")], help: "s ≥ 0, the Zipf exponent for --model categorical."),
+        Parameter("weight", .text, role: .list, help: "Real-data weight(s) w in (0, 1] for --model mixing (default: (√5−1)/2)."),
+        Parameter("spectrum", .choice(["isotropic", "power-law"]), default: [.text("isotropic")],
+                  help: "Covariance spectrum for --model ridge: isotropic (Σ = I) or power-law (s_i = i^−β, s_1 = 1)."),
+        Parameter("beta", .text, help: "Capacity exponent β > 0 of --spectrum power-law (default 1.5)."),
+        Parameter("source", .text, help: "Source exponent r ≥ 0 of --spectrum power-law: s_i·w*_i² ∝ i^−(1+2βr) (default 0.5)."),
+        Parameter("ridge", .text, role: .list,
+                  help: "Ridge penalty λ ≥ 0 on the mean squared loss, ŵ = (XᵀX/T + λI)⁻¹Xᵀy/T (0: min-norm OLS). --model ridge: also 'optimal' (minimises the deterministic equivalent at each generation; the default). --model exact: default 0."),
+        Parameter("discount", .text, role: .list,
+                  help: "For --model exact: also weighted accumulation with weight γ^age on older generations, γ in [0, 1]."),
+        Parameter("design_file", .text,
+                  help: "For --model exact: CSV file of the design X (a header row, then T rows of d numbers); --dimension and --samples are then read from it."),
+        Parameter("truth_file", .text,
+                  help: "For --model exact: CSV file of w* (a header row, then d rows of one number). Default: w* ~ N(0, I) from --seed."),
+        Parameter("seed", .text, help: "For --model exact: draw X (and w*) as replicate --replicate of `collapse simulate --seed` does (default seed 1)."),
+        Parameter("replicate", .text, default: [.text("0")], help: "For --model exact: which replicate's design to draw."),
+        Parameter("real_fraction", .text, role: .list, default: [.text("0.5")],
+                  help: "For --model exact with fresh-real: real fraction(s) λ in [0, 1]; rows 0..<round(λT) get fresh real labels."),
+    ]
+
+    /// The request of the flags given (config key → text as typed); flags not given keep their
+    /// defaults. Throws a `SpecError` naming the flag for a number that does not parse.
+    public init(flags: [String: String]) throws {
+        func integer(_ key: String) throws -> Int? {
+            try flags[key].map { raw in
+                guard let v = Int(raw.trimmingCharacters(in: .whitespaces)) else {
+                    throw SpecError("--\(key.replacingOccurrences(of: "_", with: "-")): '\(raw)' is not an integer")
+                }
+                return v
+            }
+        }
+        func real(_ key: String) throws -> Double? {
+            try flags[key].map { raw in
+                guard let v = Double(raw.trimmingCharacters(in: .whitespaces)) else {
+                    throw SpecError("--\(key.replacingOccurrences(of: "_", with: "-")): '\(raw)' is not a number")
+                }
+                return v
+            }
+        }
+        model = flags["model"] ?? model
+        format = flags["format"] ?? format
+        regimes = flags["regimes"] ?? regimes
+        dimension = flags["dimension"] ?? dimension
+        samples = flags["samples"] ?? samples
+        noiseVariance = flags["noise_variance"] ?? noiseVariance
+        generations = try integer("generations") ?? generations
+        rate = flags["rate"] ?? rate
+        generatorSamples = try integer("generator_samples")
+        generatorNoiseVariance = try real("generator_noise_variance")
+        estimator = flags["estimator"] ?? estimator
+        covarianceEigenvalues = flags["covariance_eigenvalues"]
+        zipfSupport = try integer("zipf_support") ?? zipfSupport
+        zipfExponent = try real("zipf_exponent") ?? zipfExponent
+        weight = flags["weight"]
+        spectrum = flags["spectrum"] ?? spectrum
+        (beta, source, ridge, discount) = (try real("beta"), try real("source"), flags["ridge"], flags["discount"])
+        (designFile, truthFile, seed) = (flags["design_file"], flags["truth_file"], flags["seed"])
+        replicate = try integer("replicate") ?? replicate
+        realFraction = flags["real_fraction"] ?? realFraction
+    }
+
     public static let formats = ["table", "csv", "wide"]
 
     /// A failure while computing (not a bad value): an unreadable file, a numerical failure.

@@ -67,7 +67,7 @@ struct ReproduceCommand: ParsableCommand {
         }) else { return }
         let col = { (name: String) in results.columnIndex(name)! }
         for r in results.rows where Double(r[col("noise_variance")]) == 1 && r[col("generation")] == "50" {
-            let number = { (s: String) in Double(s).map(fmt) ?? "—" }
+            let number = { (s: String) in Double(s).map(TextTable.number) ?? "—" }
             print("  T = \(r[col("samples")].padding(toLength: 4, withPad: " ", startingAt: 0)) σ² = 1, n = 50, " +
                   "\(r[col("regime")].padding(toLength: 10, withPad: " ", startingAt: 0)): MC \(number(r[col("mean")])) ± " +
                   "\(number(r[col("std_error")]))   theory \(number(r[col("theory")]))")

@@ -36,6 +36,32 @@ final class TheoryRequestTests: XCTestCase {
         }
     }
 
+    /// Every flag of `TheoryRequest.parameters` sets its own field: a request built from one
+    /// flag differs from the default request exactly there, and a number that does not parse
+    /// is refused naming its flag.
+    func testEveryParameterFlagSetsItsField() throws {
+        let values = ["model": "ridge", "format": "csv", "regimes": "replace", "dimension": "4", "samples": "30", "noise_variance": "2",
+                      "generations": "7", "rate": "3", "generator_samples": "40", "generator_noise_variance": "0.5", "estimator": "mle",
+                      "covariance_eigenvalues": "1,2", "zipf_support": "5", "zipf_exponent": "2", "weight": "0.3", "spectrum": "power-law",
+                      "beta": "2", "source": "1", "ridge": "0.1", "discount": "0.9", "design_file": "x.csv", "truth_file": "w.csv",
+                      "seed": "9", "replicate": "2", "real_fraction": "0.25"]
+        XCTAssertEqual(Set(values.keys), Set(TheoryRequest.parameters.map(\.key)))
+        let base = String(describing: TheoryRequest())
+        var changed: Set<String> = []
+        for (key, value) in values {
+            let text = String(describing: try TheoryRequest(flags: [key: value]))
+            XCTAssertNotEqual(text, base, key)
+            XCTAssertTrue(text.contains(value), "\(key): \(text)")
+            changed.insert(text)
+        }
+        XCTAssertEqual(changed.count, values.count, "two flags set the same field")
+        for key in ["generations", "generator_samples", "zipf_support", "replicate", "beta", "source", "zipf_exponent", "generator_noise_variance"] {
+            XCTAssertThrowsError(try TheoryRequest(flags: [key: "x"])) { e in
+                XCTAssertTrue("\(e)".contains("--" + key.replacingOccurrences(of: "_", with: "-")), "\(e)")
+            }
+        }
+    }
+
     /// The refusals name the flag and what is allowed.
     func testRefusalsNameTheFlag() {
         let cases: [(TheoryRequest, String)] = [
