@@ -24,22 +24,35 @@ public struct DefaultFigures: Sendable {
 
     /// Draws `Figure.defaultFigures` of `results` and writes them into `directory` as SVG and,
     /// with `png`, as PNG beside each when `SVGConverter` is available (the SVG is written
-    /// either way; `pngNote` says why a PNG is not).
+    /// either way; `pngNote` says why a PNG is not). The PNGs are rendered concurrently (one
+    /// `rsvg-convert` process each) and written in order once all have rendered.
     public static func write(results: CSVDocument, into directory: URL, png: Bool) throws -> DefaultFigures {
         let figures = try Figure.defaultFigures(try ResultsTable(document: results))
         let converts = png && SVGConverter.isAvailable
+        let rendered = converts ? renderPNGs(figures.map(\.svg)) : []
         var files: [String] = []
-        for f in figures {
+        for (i, f) in figures.enumerated() {
             try FigureFile.write(f.svg, as: .svg, to: directory.appendingPathComponent(f.file))
             files.append(f.file)
             if converts {
                 let name = (f.file as NSString).deletingPathExtension + ".png"
-                try FigureFile.write(f.svg, as: .png, to: directory.appendingPathComponent(name))
+                try AtomicFile.write(try rendered[i].get(), to: directory.appendingPathComponent(name))
                 files.append(name)
             }
         }
         let note = png && !converts
             ? "no PNG written: \(SVGConverter.program) is not on PATH; \(SVGConverter.installHint), or convert the SVG later" : nil
         return DefaultFigures(files: files, pngNote: note)
+    }
+
+    /// Each SVG rendered as PNG, the conversions running side by side.
+    static func renderPNGs(_ svgs: [String]) -> [Result<Data, Error>] {
+        nonisolated(unsafe) let slots = UnsafeMutableBufferPointer<Result<Data, Error>?>.allocate(capacity: svgs.count)  // each index written by one iteration
+        slots.initialize(repeating: nil)
+        defer { slots.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: svgs.count) { i in
+            slots[i] = Result { try SVGConverter.convert(svgs[i], to: .png) }
+        }
+        return slots.map { $0! }
     }
 }
