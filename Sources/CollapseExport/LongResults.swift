@@ -30,8 +30,13 @@ public enum LongResults {
     /// series by them). `theory_given_design`: the linear chain's expectation given its fixed
     /// design (proof L1), and `z_given_design` its standardised mean over replicates.
     /// `moments`: which moments of a replicate's value are proved finite (`mean+variance`,
-    /// `mean`, `none`; empty where not established).
+    /// `mean`, `none`; `infinite-variance`: the variance is infinite and the mean not settled;
+    /// empty where not established).
     public static let familyStatistics = ["theory_given_design", "z_given_design", "moments"]
+
+    /// The `moments` values under which the variance is infinite (proofs L1, S1): the mean's
+    /// standard error and interval estimate nothing there, so tables and figures show the median.
+    public static let infiniteVariance: Set<String> = ["mean", "infinite-variance", "none"]
 
     /// The normal 97.5% quantile Φ⁻¹(0.975) of the 95% interval.
     public static let z95 = 1.959963984540054
@@ -133,16 +138,19 @@ extension LongResults {
         if let m = index["median"] { columns.append(("median", 13, { number($0[m]) })) }
         columns.append(("theory", 13, { number($0[index["theory"]!]) }))
         if showZ { columns.append(("z", 8, { r in Double(r[index["z"]!]).map { String(format: "%.2f", $0) } ?? "—" })) }
-        let infinite = index["moments"].map { m in rows.contains { $0[m] == "mean" || $0[m] == "none" } } ?? false
+        let infinite = index["moments"].map { m in rows.contains { Self.infiniteVariance.contains($0[m]) } } ?? false
         if infinite, let m = index["moments"] {
-            columns.append(("finite moments", 16, { r in r[m] == "none" ? "none" : r[m] == "mean" ? "mean only" : r[m].isEmpty ? "?" : "mean, var" }))
+            let shown = ["none": "none", "mean": "mean only", "infinite-variance": "no var, mean ?", "": "?"]
+            columns.append(("finite moments", 16, { r in shown[r[m]] ?? "mean, var" }))
         }
         var out = columns.map { TextTable.pad($0.title, $0.width) }.joined() + "\n"
         for r in rows { out += columns.map { TextTable.pad($0.value(r), $0.width) }.joined() + "\n" }
         if infinite {
-            out += "note: 'mean only': the variance is infinite, so ± SE (and z) estimate nothing; 'none': the mean is infinite too " +
-                "(it does not converge as replicates grow). Read the median and its interval (median_ci95_low/high in the CSV). " +
-                "Conditions: proof L1 (fixed design, T ≥ d + 4 for the variance, T ≥ d + 2 for the mean).\n"
+            out += "note: 'mean only': the variance is infinite, so ± SE (and z) estimate nothing; 'no var, mean ?': the variance " +
+                "is infinite and whether the mean is finite is not settled; 'none': the mean is infinite too (it does not converge " +
+                "as replicates grow). Read the median and its interval (median_ci95_low/high in the CSV). Conditions: proof L1 " +
+                "(replace, accumulate: T ≥ d + 4 for the variance, T ≥ d + 2 for the mean), proof S1 (accumulate-subsample at " +
+                "generation n: the mean is infinite if T ≤ (d + 1)n, the variance if T ≤ (d + 3)n).\n"
         }
         return out
     }

@@ -49,8 +49,9 @@ public struct ResultsRow: Sendable, Equatable {
     /// The physical line of the row in its file.
     public var line: Int
     /// Whether the figure draws the median with its interquartile band instead of the mean with
-    /// its 95 % band: where the file's `moments` column says the variance is infinite (`mean`
-    /// or `none`; proof L1), so the mean's band estimates nothing.
+    /// its 95 % band: where the file's `moments` column says the variance is infinite (`mean`,
+    /// `infinite-variance` or `none`: `LongResults.infiniteVariance`; proofs L1, S1), so the
+    /// mean's band estimates nothing.
     public var drawsMedian = false
     /// What the figure draws: the mean and its band, or (`drawsMedian`) the median and the
     /// quartiles.
@@ -226,7 +227,7 @@ public struct ResultsTable: Sendable {
                 mean: try number(cMean), standardError: try number(cSE), theory: try optionalNumber(cTheory),
                 realFraction: fraction, bandLow: try optionalNumber(cLow), bandHigh: try optionalNumber(cHigh),
                 line: line)
-            if let m = index["moments"], ["mean", "none"].contains(CSVField.trimmed(fields[m])),
+            if let m = index["moments"], LongResults.infiniteVariance.contains(CSVField.trimmed(fields[m])),
                let median = try optionalNumber(index["median"]), let q25 = try optionalNumber(index["q25"]),
                let q75 = try optionalNumber(index["q75"]) {
                 row.drawMedian(median, q25: q25, q75: q75)

@@ -223,6 +223,31 @@ final class LongResultsSummaryTests: XCTestCase {
                        ["1", "2", "1", "4"])
     }
 
+    /// Rows whose `moments` value says the variance is infinite (L1, S1) get a column saying
+    /// which moments exist, and a note naming the conditions; otherwise neither appears.
+    func testSummaryMarksInfiniteMoments() {
+        let robust = ["1.4", "0.2", "0.9", "2", "3", "1.1", "1.7"]
+        let h = LongResults.columns + ["moments", "dimension", "noise_variance"]
+        func row(_ regime: String, _ g: Int, _ moments: String) -> [String] {
+            ["linear", "", regime, "", String(g), "test_error", "1.5", "0.1", "", ""] + robust + ["", "", "10", "50", moments, "3", "1.0"]
+        }
+        let doc = CSVDocument(header: h, rows: [row("replace", 2, "mean+variance"), row("accumulate-subsample", 2, "infinite-variance"),
+                                                row("accumulate-subsample", 3, "none"), row("mix", 2, "")],
+                              lines: [2, 3, 4, 5], file: "r.csv")
+        let text = LongResults.summary(doc, generations: [2, 3])
+        let lines = text.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 6, text)
+        XCTAssertTrue(lines[0].hasSuffix("finite moments"), lines[0])
+        XCTAssertTrue(lines[1].hasSuffix("mean, var"), lines[1])
+        XCTAssertTrue(lines[2].hasSuffix("no var, mean ?"), lines[2])
+        XCTAssertTrue(lines[3].hasSuffix("none"), lines[3])
+        XCTAssertTrue(lines[4].hasSuffix("?"), lines[4])
+        XCTAssertTrue(lines[5].hasPrefix("note: ") && lines[5].contains("proof S1") && lines[5].contains("'no var, mean ?'"), lines[5])
+        let finite = CSVDocument(header: h, rows: [row("replace", 2, "mean+variance"), row("mix", 2, "")], lines: [2, 3], file: "r.csv")
+        let plain = LongResults.summary(finite, generations: [2])
+        XCTAssertFalse(plain.contains("finite moments") || plain.contains("note:"), plain)
+    }
+
     /// The byte-level splitters and trim give exactly what the Character-level ones give,
     /// including fields with multi-byte characters, empty fields and Unicode spaces.
     func testByteLevelSplittingAndTrimmingAgreeWithFoundation() {

@@ -192,10 +192,11 @@ final class MedianWhereTheVarianceIsInfiniteTests: XCTestCase {
             set("noise_variance", "1.0"); set("engine", "literal"); set("design", "fixed")
             return f.joined(separator: ",")
         }
-        let csv = ([header.joined(separator: ",")] + [row(13, "mean"), row(11, "none"), row(20, "mean+variance")]).joined(separator: "\n") + "\n"
+        let csv = ([header.joined(separator: ",")] + [row(13, "mean"), row(11, "none"), row(12, "infinite-variance"), row(20, "mean+variance")])
+            .joined(separator: "\n") + "\n"
         let table = try ResultsTable(csv: csv, source: "r.csv")
         let byT = Dictionary(uniqueKeysWithValues: table.rows.map { ($0.samples, $0) })
-        for t in [13, 11] {
+        for t in [13, 11, 12] {
             XCTAssertTrue(byT[t]!.drawsMedian)
             XCTAssertEqual([byT[t]!.centre, byT[t]!.low, byT[t]!.high], [3, 2, 4.5])
         }
