@@ -22,23 +22,46 @@ public enum LinearResultsCSV {
     /// The columns after `LongResults.columns`.
     public static let familyColumns = ["theory_given_design", "z_given_design", "moments", "dimension", "noise_variance", "engine", "design"]
 
-    /// Which moments of a replicate's test error are proved finite, for the `moments` column:
-    /// `mean+variance`, `mean` (the variance is infinite: the standard error, its interval and
-    /// z estimate nothing, read the median and its interval), `none` (the mean is infinite too),
-    /// or nil where no proof settles it. Proof L1: with a fixed Gaussian design (one per
-    /// replicate) and T ≥ d, the design-averaged error of replace and accumulate (T1, T2) is a
-    /// multiple of tr((XᵀX)⁻¹) plus terms of smaller order, whose p-th moment is finite iff
-    /// T − d + 1 > 2p: the mean iff T ≥ d + 2, the variance iff T ≥ d + 4. Other regimes, fresh
-    /// designs and T < d are not settled here (nil).
-    /// A power-law design changes nothing (the error given `X` has the law of the isotropic one:
+    /// Which moments of a replicate's test error at generation `generation` are proved finite,
+    /// for the `moments` column: `mean+variance`, `mean` (the variance is infinite: the standard
+    /// error, its interval and z estimate nothing, read the median and its interval),
+    /// `infinite-variance` (the variance is infinite, whether the mean is finite is not settled),
+    /// `none` (the mean is infinite too), or nil where no proof settles it.
+    ///
+    /// Replace and accumulate, proof L1: with a fixed Gaussian design (one per replicate) and
+    /// T ≥ d, the design-averaged error (T1, T2) is a multiple of tr((XᵀX)⁻¹) plus terms of
+    /// smaller order, whose p-th moment is finite iff T − d + 1 > 2p: the mean iff T ≥ d + 2,
+    /// the variance iff T ≥ d + 4, at every generation.
+    ///
+    /// Accumulate-subsample, proof S1 (fixed design, T ≥ d; per generation n): the subsample
+    /// holds k ∈ [⌈T/n⌉, T] distinct design rows, and a k-row subsample inherits L1's tail of
+    /// index (k − d + 1)/2. The mean is infinite if a subsample can have d or d + 1 distinct rows,
+    /// T ≤ (d + 1)n; the second moment is infinite if T ≤ (d + 3)n; the p-th moment is finite if
+    /// 2pn < ⌈T/n⌉ − d + 1 (sufficient, not sharp for n ≥ 2; sharp at n = 1, where S1 is L1).
+    /// Cells between are nil.
+    ///
+    /// Other regimes, fresh designs and T < d are not settled here (nil). A power-law design
+    /// changes nothing (the error given `X` has the law of the isotropic one:
     /// `Σ^{1/2}(XᵀX)⁻¹Σ^{1/2}` is an inverse standard Wishart); ridge fits and discounted series
     /// are not settled (nil).
-    public static func finiteMoments(cell: LinearCell, regime: Regime, design: DesignMode, options: ChainOptions = .standard,
-                                     discount: Double? = nil) -> String? {
-        guard design == .fixed, regime == .replace || regime == .accumulate, cell.samples >= cell.dimension,
-              options.isUnpenalised, discount == nil else { return nil }
-        let margin = cell.samples - cell.dimension
-        return margin >= 4 ? "mean+variance" : margin >= 2 ? "mean" : "none"
+    public static func finiteMoments(cell: LinearCell, regime: Regime, generation: Int, design: DesignMode,
+                                     options: ChainOptions = .standard, discount: Double? = nil) -> String? {
+        precondition(generation >= 1, "finiteMoments: generation must be ≥ 1, got \(generation)")
+        let t = cell.samples, d = cell.dimension
+        guard design == .fixed, t >= d, options.isUnpenalised, discount == nil else { return nil }
+        switch regime {
+        case .replace, .accumulate:
+            return t - d >= 4 ? "mean+variance" : t - d >= 2 ? "mean" : "none"
+        case .accumulateSubsample:
+            let n = generation
+            // ⌈T/n⌉ − d + 1 > 2pn: p = 1 (mean), p = 2 (variance); S1 item 3.
+            let margin = (t + n - 1) / n - d + 1
+            if t <= (d + 1) * n { return "none" }
+            if t <= (d + 3) * n { return margin > 2 * n ? "mean" : "infinite-variance" }
+            return margin > 4 * n ? "mean+variance" : nil
+        case .mix, .freshReal:
+            return nil
+        }
     }
 
     /// The columns, in order.
@@ -72,7 +95,8 @@ public enum LinearResultsCSV {
                         metric: metric, mean: s.mean, standardError: s.standardError, robust: s.robust, theory: s.theory, z: s.zScore,
                         samples: s.cell.samples, repeats: s.repeats,
                         extra: [CSVField.number(s.theoryGivenDesign), CSVField.number(s.zGivenDesign),
-                                finiteMoments(cell: s.cell, regime: s.regime, design: design, options: options, discount: s.discount) ?? "",
+                                finiteMoments(cell: s.cell, regime: s.regime, generation: s.generation, design: design, options: options,
+                                              discount: s.discount) ?? "",
                                 String(s.cell.dimension), CSVField.number(s.cell.noiseVariance), engine.rawValue, design.rawValue]
                             + optionFields(s, options: options) + extra)
     }

@@ -105,7 +105,7 @@ final class GoldenOutputTests: CLITestCase {
         // simulate: the literal engine over every regime (T < d, T < d + 2 and T ≥ d + 2 cells),
         // the sufficient engine, the fresh design.
         Case(name: "simulate-literal", steps: literalSteps, product: .file("sim/results.csv"),
-             sha256: "6fd37172baf17c135d4d2dc489786c73b8f7983ab6f916cdc762875308444c2f"),
+             sha256: "ccc35f06bc8bb0da4c6c2791dace5ea5965d2b9132b04ec454f411318ae9498c"),
         Case(name: "simulate-sufficient",
              steps: [simulate(["--dimension", "3", "--samples", "20", "--engine", "sufficient"], output: "suf")],
              product: .file("suf/results.csv"),
@@ -119,9 +119,9 @@ final class GoldenOutputTests: CLITestCase {
              sha256: "62f469624387d6445529d1009eeabb6aa904de0e92db0200d7947f8fbcb90461"),
         // sweep, and the same sweep in two shards merged: the same bytes.
         Case(name: "sweep", steps: sweepSteps, product: .file("sw/results.csv"),
-             sha256: "ed23008b52aa44ca79181f9c122fe86d33ecd799db355fb593de064a2b5a64e1"),
+             sha256: "13633d6b38173068a5555aee052cbfa33fde9a58e3234b86f660bdf85d662e4c"),
         Case(name: "sweep-figure", steps: sweepSteps, product: .file("sw/figure.svg"),
-             sha256: "2470e479b4c79b72d82f967f5fcaaa14463708fcf9196994148c2ee12b3eb979"),
+             sha256: "87b9e47a5730a22be814fad2fc4ed5e0c45284162b20cdec8d0ac7775fb8cf07"),
         Case(name: "sweep-shards-merged",
              steps: [
                 ["sweep", "--config", "golden.toml", "--output", "s0", "--shard", "0/2", "--threads", "2", "--quiet"],
@@ -129,7 +129,7 @@ final class GoldenOutputTests: CLITestCase {
                 ["merge", "s0", "s1", "--output", "merged"],
              ],
              product: .file("merged/results.csv"),
-             sha256: "ed23008b52aa44ca79181f9c122fe86d33ecd799db355fb593de064a2b5a64e1"),
+             sha256: "13633d6b38173068a5555aee052cbfa33fde9a58e3234b86f660bdf85d662e4c"),
         // generative: all six classic models under every regime.
         Case(name: "generative-gaussian", steps: [generative("gaussian")], product: .file("gen-gaussian/results.csv"),
              sha256: "c4159c64fbb21562b6b60736d46852cdba656af7a85142421e8007b4a7b010af"),
@@ -155,7 +155,7 @@ final class GoldenOutputTests: CLITestCase {
         // plot: a linear results file (grid view) and a generative one (metrics view).
         Case(name: "plot-linear", steps: literalSteps + [["plot", "sim/results.csv", "--output", "sim.svg"]],
              product: .file("sim.svg"),
-             sha256: "b3737434ffa0459e71c721bdcfd4584e99f5db5192e1b884df29152d34993719"),
+             sha256: "2f7c950fb06b70f5819bf81b373d1d8a3feae35917de9a987e9dc549056ee825"),
         Case(name: "plot-generative", steps: generativeKDE + [["plot", "gen-kde/results.csv", "--output", "kde.svg"]],
              product: .file("kde.svg"),
              sha256: "d0eab8bb9f00e6441f37893f05a42f0ebef01988db5b00d72978a5b560bd5dd7"),
