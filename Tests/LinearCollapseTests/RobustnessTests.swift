@@ -100,4 +100,37 @@ final class RobustnessTests: XCTestCase {
             XCTAssertTrue(errors.allSatisfy { $0 >= bias * (1 - 1e-9) }, "\(regime): error below the irreducible bias \(bias)")
         }
     }
+
+    /// Accumulate-subsample's subsample can hold fewer than d distinct design rows (proof S1,
+    /// Step 1: k ≥ ⌈T/n⌉ only), each repeated exactly. The solve is then the minimum-norm
+    /// least-squares fit: the SVD path, rank k, a solution in the span of the k rows that
+    /// satisfies the normal equations (the two conditions that characterise X⁺y).
+    func testSubsampleWithFewerDistinctRowsThanFeaturesIsTheMinimumNormFit() throws {
+        var rng = Xoshiro256StarStar(seed: 8)
+        let t = 9, d = 4
+        let x = Matrix(rows: t, columns: d, columnMajor: Normal.array(count: t * d, using: &rng))
+        for pattern in [[0, 0, 0, 5, 5, 5, 5, 5, 5], [2, 2, 2, 2, 2, 2, 2, 2, 2], [1, 3, 7, 1, 3, 7, 1, 3, 7]] {
+            let sub = x.selectingRows(pattern)
+            let y = Normal.array(count: t, using: &rng)
+            let solver = try LeastSquaresSolver(design: sub)
+            let w = solver.solve(y)
+            let distinct = Array(Set(pattern)).sorted()
+            XCTAssertEqual(solver.method, .svd, "\(pattern)")
+            XCTAssertEqual(solver.rank, distinct.count, "\(pattern)")
+            // w ∈ span{x_i}: its least-squares residual on the distinct rows' span is ~0.
+            let span = Matrix(rows: d, columns: distinct.count, columnMajor: distinct.flatMap { i in (0..<d).map { x[i, $0] } })
+            let coefficients = try LeastSquaresSolver(design: span).solve(w)
+            let back = (0..<d).map { j in (0..<distinct.count).reduce(0) { $0 + span[j, $1] * coefficients[$1] } }
+            let scale = w.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            for j in 0..<d { XCTAssertEqual(back[j], w[j], accuracy: 1e-12 * scale, "\(pattern): w leaves the rows' span") }
+            // Normal equations X_Sᵀ(X_S w − y) = 0, to round-off (‖X_S‖_F²‖w‖ + ‖X_S‖_F‖y‖ times 1e-10).
+            let residual = (0..<t).map { i in (0..<d).reduce(-y[i]) { $0 + sub[i, $1] * w[$1] } }
+            let frobenius = sub.storage.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let tolerance = 1e-10 * (frobenius * frobenius * scale + frobenius * y.reduce(0) { $0 + $1 * $1 }.squareRoot())
+            for j in 0..<d {
+                let g = (0..<t).reduce(0) { $0 + sub[$1, j] * residual[$1] }
+                XCTAssertEqual(g, 0, accuracy: tolerance, "\(pattern): normal equation \(j)")
+            }
+        }
+    }
 }
