@@ -267,6 +267,26 @@ final class LinearSweepSpecTests: XCTestCase {
             XCTAssertEqual(shards.filter { $0.contains(cell: cell) }.count, 1)
         }
     }
+
+    /// The accumulate-subsample note counts the cells where some generation n has T ≤ (d + 3)n
+    /// (proof S1), and appears only when that regime runs on a fixed design.
+    func testNoteWhereAccumulateSubsampleHasNoVariance() throws {
+        func notes(_ regimes: String, design: String = "fixed") throws -> [String] {
+            LinearFamily().notes(try linearSpec("""
+                name = "n"
+                dimension = 3
+                samples = [3, 12, 13, 40]
+                generations = 2
+                regimes = [\(regimes)]
+                design = "\(design)"
+                """)).filter { $0.contains("accumulate-subsample") }
+        }
+        // (d + 3)n = 12: T = 3 and 12 qualify, 13 and 40 do not.
+        let marked = try notes("\"replace\", \"accumulate-subsample\"")
+        XCTAssertEqual(marked.count, 1, "\(marked)")
+        XCTAssertTrue(marked[0].hasPrefix("note: accumulate-subsample in 2 cell(s)") && marked[0].contains("proof S1"), marked[0])
+        XCTAssertEqual(try notes("\"replace\", \"accumulate\""), [])
+    }
 }
 
 /// The verification suite's pass rules and catalogue (what `collapse verify` prints).
