@@ -27,7 +27,7 @@ N itself) it computes
 and compares |z| with the Bonferroni threshold z* = Phi^-1(1 - alpha/(2K)), K = number of
 (regime, generation) pairs, alpha = --false-alarm (default 1e-3): a correct Swift tool fails
 with probability at most alpha (up to the normal approximation, which is good here: R >= 2000
-and T - d >= 10 so the error has finite higher moments, README L1). Power: the reference SE
+and T - d >= 10 so the error has finite higher moments, proof L1). Power: the reference SE
 is ~1.2% of the mean at this setting, so a bias of ~5% or more in either program is caught.
 The closed-form expectation (T1/T2) is printed alongside for context; it is not part of the
 verdict. Exit status 1 if any |z| > z*, 2 if something could not be run.

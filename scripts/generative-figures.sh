@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the generative-model figures of the README (notebooks-exports/generative/): one
+# Regenerates the generative-model figures of docs/generative.md (notebooks-exports/generative/): one
 # experiment per model family under all five regimes, then `collapse plot` writes each figure as
 # SVG and as PNG (the PNG needs rsvg-convert: Debian's librsvg2-bin, which scripts/install-deps.sh
 # installs). A few minutes on two cores.

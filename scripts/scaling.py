@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Measures how the simulator's cost scales and writes the README's scaling table.
+"""Measures how the simulator's cost scales and writes the scaling table of docs/performance.md.
 
-    scripts/scaling.py [--binary .build/release/collapse] [--runs 3] [--no-readme]
+    scripts/scaling.py [--binary .build/release/collapse] [--runs 3] [--no-docs]
     scripts/scaling.py --threads [--max-threads N] [--runs 3] [--binary B] [--json FILE]
     scripts/scaling.py --threads --variant new=.build/release/collapse \
         --variant old=/tmp/old/collapse --variant serial=/tmp/old/collapse:/usr/lib/x86_64-linux-gnu/openblas-serial
@@ -14,8 +14,8 @@ time recorded in manifest.json (compute plus CSV writing; process start-up exclu
   from two runs with N1 and N2 generations. It must not grow with N (constant cost per
   generation) for every regime except accumulate-subsample, whose refit grows with the pool.
 
-The table goes to stdout and, unless --no-readme, replaces the text between the markers
-`<!-- scaling:begin -->` and `<!-- scaling:end -->` in README.md.
+The table goes to stdout and, unless --no-docs (alias --no-readme), replaces the text between the markers
+`<!-- scaling:begin -->` and `<!-- scaling:end -->` in docs/performance.md.
 
 With --threads it measures parallel efficiency instead: each workload (the linear chain at
 d = 4 and at d = 32, the sufficient engine, a generative chain) at 1, 2, 4, ... threads up to
@@ -190,7 +190,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default=os.path.join(ROOT, ".build/release/collapse"))
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--no-readme", action="store_true")
+    ap.add_argument("--no-docs", "--no-readme", dest="no_docs", action="store_true")
     ap.add_argument("--threads", action="store_true", help="measure parallel efficiency instead")
     ap.add_argument("--max-threads", type=int, default=os.cpu_count())
     ap.add_argument("--json", help="with --threads: also write the rows as JSON")
@@ -250,17 +250,17 @@ def main():
     emit(f"\nMedians of {a.runs} runs each; `scripts/scaling.py` took {time.time() - started:.0f} s.")
     table = "\n".join(lines)
     print(table)
-    if not a.no_readme:
-        path = os.path.join(ROOT, "README.md")
+    if not a.no_docs:
+        path = os.path.join(ROOT, "docs", "performance.md")
         text = open(path, encoding="utf-8").read()
         begin, end = "<!-- scaling:begin -->", "<!-- scaling:end -->"
         if begin not in text or end not in text:
-            sys.exit("scaling: README.md lacks the scaling markers")
+            sys.exit("scaling: docs/performance.md lacks the scaling markers")
         head, rest = text.split(begin, 1)
         _, tail = rest.split(end, 1)
         with open(path, "w", encoding="utf-8") as f:
             f.write(head + begin + "\n" + table + "\n" + end + tail)
-        print("updated README.md", file=sys.stderr)
+        print("updated docs/performance.md", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -220,7 +220,7 @@ public struct NeuralFamily: ExperimentFamily {
     }
 
     public func notes(_ spec: ExperimentSpec) -> [String] {
-        preset(spec) == .paper ? ["note: --preset paper uses the paper's sizes; on a CPU this runs for days (see README)"] : []
+        preset(spec) == .paper ? ["note: --preset paper uses the paper's sizes; on a CPU this runs for days (see docs/neural-models.md)"] : []
     }
 
     public func run(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> String {

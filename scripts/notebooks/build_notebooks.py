@@ -82,7 +82,7 @@ def setup_cell(env_var: str, default: str, experiment: str, required: list[str])
         if missing:
             raise ResultsCSVError(
                 f"{{path}}: missing required column(s) {{', '.join(missing)}}; found {{', '.join(map(str, frame.columns))}}. "
-                "Expected the results.csv schema of `collapse simulate`/`sweep` (README, 'CSV schema').")
+                "Expected the results.csv schema of `collapse simulate`/`sweep` (docs/results-schema.md).")
         # The long results format: the linear chain's rows are those of metric test_error.
         frame = frame[frame["metric"] == "test_error"].reset_index(drop=True)
         if frame.empty:

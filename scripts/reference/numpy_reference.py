@@ -2,7 +2,7 @@
 """Independent numpy reference for the linear model-collapse chain.
 
 This follows the published algorithm of the papers' code (Dohmatob, Feng & Kempe 2024;
-Gerstgrasser et al. 2024) literally, with the conventions of README.md / THEORY.md §0-§2:
+Gerstgrasser et al. 2024) literally, with the conventions of docs/theory-and-proofs.md / THEORY.md §0-§2:
 
   per replicate:  X (T x d) i.i.d. N(0, 1), drawn once and reused by every generation
                   w* ~ N(0, I_d)
