@@ -34,7 +34,7 @@ public enum LongResults {
     /// empty where not established).
     public static let familyStatistics = ["theory_given_design", "z_given_design", "moments"]
 
-    /// The `moments` values under which the variance is infinite (proofs L1, S1): the mean's
+    /// The `moments` values under which the variance is infinite (proofs L1, A1): the mean's
     /// standard error and interval estimate nothing there, so tables and figures show the median.
     public static let infiniteVariance: Set<String> = ["mean", "infinite-variance", "none"]
 
@@ -149,7 +149,7 @@ extension LongResults {
             out += "note: 'mean only': the variance is infinite, so ± SE (and z) estimate nothing; 'no var, mean ?': the variance " +
                 "is infinite and whether the mean is finite is not settled; 'none': the mean is infinite too (it does not converge " +
                 "as replicates grow). Read the median and its interval (median_ci95_low/high in the CSV). Conditions: proof L1 " +
-                "(replace, accumulate: T ≥ d + 4 for the variance, T ≥ d + 2 for the mean), proof S1 (accumulate-subsample at " +
+                "(replace, accumulate: T ≥ d + 4 for the variance, T ≥ d + 2 for the mean), proof A1 (accumulate-subsample at " +
                 "generation n: the mean is infinite if T ≤ (d + 1)n, the variance if T ≤ (d + 3)n).\n"
         }
         return out

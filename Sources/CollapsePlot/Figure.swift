@@ -369,7 +369,7 @@ public enum Figure {
         let reps = Set(table.rows.map(\.repeats)).sorted()
         let r = reps.count == 1 ? "R = \(reps[0])" : "R = \(reps.first!)–\(reps.last!)"
         let medians = table.rows.contains(where: \.drawsMedian)
-            ? "; where the variance is infinite (moments column, proofs L1, S1) the median with its interquartile band" : ""
+            ? "; where the variance is infinite (moments column, proofs L1, A1) the median with its interquartile band" : ""
         return "Monte Carlo mean over \(r) replicates per point with its 95% confidence band" + medians
     }
 

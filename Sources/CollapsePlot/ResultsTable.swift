@@ -50,7 +50,7 @@ public struct ResultsRow: Sendable, Equatable {
     public var line: Int
     /// Whether the figure draws the median with its interquartile band instead of the mean with
     /// its 95 % band: where the file's `moments` column says the variance is infinite (`mean`,
-    /// `infinite-variance` or `none`: `LongResults.infiniteVariance`; proofs L1, S1), so the
+    /// `infinite-variance` or `none`: `LongResults.infiniteVariance`; proofs L1, A1), so the
     /// mean's band estimates nothing.
     public var drawsMedian = false
     /// What the figure draws: the mean and its band, or (`drawsMedian`) the median and the

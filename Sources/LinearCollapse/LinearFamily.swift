@@ -189,7 +189,7 @@ public struct LinearFamily: ExperimentFamily {
     func extraAxes(_ spec: ExperimentSpec) -> [String] { spec.sweptAxes(except: ["dimension", "samples", "noise_variance", "repeats"]) }
 
     /// Which cells fit minimum-norm OLS (T < d) or have no Gaussian-design expectation
-    /// (T < d + 2, proof L1), and where accumulate-subsample's error has no variance (proof S1),
+    /// (T < d + 2, proof L1), and where accumulate-subsample's error has no variance (proof A1),
     /// once per kind.
     public func notes(_ spec: ExperimentSpec) -> [String] {
         var seen = Set<LinearCell>()
@@ -206,7 +206,7 @@ public struct LinearFamily: ExperimentFamily {
                        "theory is empty there (theory_given_design still applies)")
         }
         // Accumulate-subsample: the variance is infinite at generation n once T ≤ (d + 3)n, the
-        // mean once T ≤ (d + 1)n (proof S1; LinearResultsCSV.finiteMoments marks each row).
+        // mean once T ≤ (d + 1)n (proof A1; LinearResultsCSV.finiteMoments marks each row).
         if regimes(spec).contains(.accumulateSubsample), design(spec) == .fixed {
             var heavy = Set<LinearCell>()
             for c in spec.cells {
@@ -216,7 +216,7 @@ public struct LinearFamily: ExperimentFamily {
             if !heavy.isEmpty {
                 out.append("note: accumulate-subsample in \(heavy.count) cell(s): from generation T/(d + 3) on, a subsample can have between " +
                            "d and d + 3 distinct design rows, so the error's variance is infinite (from T/(d + 1) on, its mean too; " +
-                           "proof S1); the moments column marks each generation: read the median there")
+                           "proof A1); the moments column marks each generation: read the median there")
             }
         }
         let options = self.options(spec)

@@ -33,11 +33,11 @@ public enum LinearResultsCSV {
     /// smaller order, whose p-th moment is finite iff T − d + 1 > 2p: the mean iff T ≥ d + 2,
     /// the variance iff T ≥ d + 4, at every generation.
     ///
-    /// Accumulate-subsample, proof S1 (fixed design, T ≥ d; per generation n): the subsample
+    /// Accumulate-subsample, proof A1 (fixed design, T ≥ d; per generation n): the subsample
     /// holds k ∈ [⌈T/n⌉, T] distinct design rows, and a k-row subsample inherits L1's tail of
     /// index (k − d + 1)/2. The mean is infinite if a subsample can have d or d + 1 distinct rows,
     /// T ≤ (d + 1)n; the second moment is infinite if T ≤ (d + 3)n; the p-th moment is finite if
-    /// 2pn < ⌈T/n⌉ − d + 1 (sufficient, not sharp for n ≥ 2; sharp at n = 1, where S1 is L1).
+    /// 2pn < ⌈T/n⌉ − d + 1 (sufficient, not sharp for n ≥ 2; sharp at n = 1, where A1 is L1).
     /// Cells between are nil.
     ///
     /// Other regimes, fresh designs and T < d are not settled here (nil). A power-law design
@@ -54,7 +54,7 @@ public enum LinearResultsCSV {
             return t - d >= 4 ? "mean+variance" : t - d >= 2 ? "mean" : "none"
         case .accumulateSubsample:
             let n = generation
-            // ⌈T/n⌉ − d + 1 > 2pn: p = 1 (mean), p = 2 (variance); S1 item 3.
+            // ⌈T/n⌉ − d + 1 > 2pn: p = 1 (mean), p = 2 (variance); A1 item 3.
             let margin = (t + n - 1) / n - d + 1
             if t <= (d + 1) * n { return "none" }
             if t <= (d + 3) * n { return margin > 2 * n ? "mean" : "infinite-variance" }

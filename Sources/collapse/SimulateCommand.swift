@@ -19,7 +19,7 @@ struct SimulateCommand: ParsableCommand {
         penalty λ is on the mean squared loss, as in `theory --model exact` (one fit: ŵ = (XᵀX/T + λI)⁻¹Xᵀy/T; \
         a pooled fit adds one penalty Tλ‖w‖² to the weighted stacked sum of squares), and theory_given_design \
         is the exact propagation given each design (proof E1). The moments column says which moments of the \
-        error are proved finite (proofs L1, S1; accumulate-subsample per generation); where the variance is \
+        error are proved finite (proofs L1, A1; accumulate-subsample per generation); where the variance is \
         infinite, read the median and its interval. The same --seed gives byte-identical CSV \
         for any --threads. Every grid cell is written to --output/cells/ when it finishes: Ctrl-C keeps \
         the finished cells (exit 130) and --resume completes the run; --shard I/N runs a slice that \

@@ -121,7 +121,7 @@ final class GoldenOutputTests: CLITestCase {
         Case(name: "sweep", steps: sweepSteps, product: .file("sw/results.csv"),
              sha256: "13633d6b38173068a5555aee052cbfa33fde9a58e3234b86f660bdf85d662e4c"),
         Case(name: "sweep-figure", steps: sweepSteps, product: .file("sw/figure.svg"),
-             sha256: "87b9e47a5730a22be814fad2fc4ed5e0c45284162b20cdec8d0ac7775fb8cf07"),
+             sha256: "036c3db16e45bf4d4393e8deb6cc8dcddd55a9a016cec25128cf0446a2d6fd7c"),
         Case(name: "sweep-shards-merged",
              steps: [
                 ["sweep", "--config", "golden.toml", "--output", "s0", "--shard", "0/2", "--threads", "2", "--quiet"],
@@ -155,7 +155,7 @@ final class GoldenOutputTests: CLITestCase {
         // plot: a linear results file (grid view) and a generative one (metrics view).
         Case(name: "plot-linear", steps: literalSteps + [["plot", "sim/results.csv", "--output", "sim.svg"]],
              product: .file("sim.svg"),
-             sha256: "2f7c950fb06b70f5819bf81b373d1d8a3feae35917de9a987e9dc549056ee825"),
+             sha256: "7c7fc4f3e844884008f4cbd3a3cc55f6565adc20d4a0910ac5522893ef3d947b"),
         Case(name: "plot-generative", steps: generativeKDE + [["plot", "gen-kde/results.csv", "--output", "kde.svg"]],
              product: .file("kde.svg"),
              sha256: "d0eab8bb9f00e6441f37893f05a42f0ebef01988db5b00d72978a5b560bd5dd7"),

@@ -21,7 +21,7 @@ final class SimulateCommandTests: CLITestCase {
                              "--real-fraction", "0.25,0.75", "--seed", "7", "--threads", "2", "--output", out.path)
         assertSuccess(r, "simulate grid")
         // T ≥ d + 2 everywhere, but T = 20 ≤ (d + 3)·4 for d = 3, 5: accumulate-subsample's error has no
-        // variance at generation 4 (proof S1), in all 4 cells; that note only.
+        // variance at generation 4 (proof A1), in all 4 cells; that note only.
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
         XCTAssertTrue(r.stderr.hasPrefix("note: accumulate-subsample in 4 cell(s)"), r.stderr)
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: out.path)),

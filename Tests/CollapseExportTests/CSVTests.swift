@@ -223,7 +223,7 @@ final class LongResultsSummaryTests: XCTestCase {
                        ["1", "2", "1", "4"])
     }
 
-    /// Rows whose `moments` value says the variance is infinite (L1, S1) get a column saying
+    /// Rows whose `moments` value says the variance is infinite (L1, A1) get a column saying
     /// which moments exist, and a note naming the conditions; otherwise neither appears.
     func testSummaryMarksInfiniteMoments() {
         let robust = ["1.4", "0.2", "0.9", "2", "3", "1.1", "1.7"]
@@ -242,7 +242,7 @@ final class LongResultsSummaryTests: XCTestCase {
         XCTAssertTrue(lines[2].hasSuffix("no var, mean ?"), lines[2])
         XCTAssertTrue(lines[3].hasSuffix("none"), lines[3])
         XCTAssertTrue(lines[4].hasSuffix("?"), lines[4])
-        XCTAssertTrue(lines[5].hasPrefix("note: ") && lines[5].contains("proof S1") && lines[5].contains("'no var, mean ?'"), lines[5])
+        XCTAssertTrue(lines[5].hasPrefix("note: ") && lines[5].contains("proof A1") && lines[5].contains("'no var, mean ?'"), lines[5])
         let finite = CSVDocument(header: h, rows: [row("replace", 2, "mean+variance"), row("mix", 2, "")], lines: [2, 3], file: "r.csv")
         let plain = LongResults.summary(finite, generations: [2])
         XCTAssertFalse(plain.contains("finite moments") || plain.contains("note:"), plain)

@@ -269,7 +269,7 @@ final class LinearSweepSpecTests: XCTestCase {
     }
 
     /// The accumulate-subsample note counts the cells where some generation n has T ≤ (d + 3)n
-    /// (proof S1), and appears only when that regime runs on a fixed design.
+    /// (proof A1), and appears only when that regime runs on a fixed design.
     func testNoteWhereAccumulateSubsampleHasNoVariance() throws {
         func notes(_ regimes: String, design: String = "fixed") throws -> [String] {
             LinearFamily().notes(try linearSpec("""
@@ -284,7 +284,7 @@ final class LinearSweepSpecTests: XCTestCase {
         // (d + 3)n = 12: T = 3 and 12 qualify, 13 and 40 do not.
         let marked = try notes("\"replace\", \"accumulate-subsample\"")
         XCTAssertEqual(marked.count, 1, "\(marked)")
-        XCTAssertTrue(marked[0].hasPrefix("note: accumulate-subsample in 2 cell(s)") && marked[0].contains("proof S1"), marked[0])
+        XCTAssertTrue(marked[0].hasPrefix("note: accumulate-subsample in 2 cell(s)") && marked[0].contains("proof A1"), marked[0])
         XCTAssertEqual(try notes("\"replace\", \"accumulate\""), [])
     }
 }

@@ -64,7 +64,7 @@ final class LinearResultsCSVTests: XCTestCase {
             XCTAssertEqual(f[col("median")], robust.median.description)
             XCTAssertEqual(f[col("q95")], robust.q95.description)
             XCTAssertEqual(f[col("median_ci95_low")], "", "5 replicates give no 95 % median interval")
-            // d = 2, T = 7: L1 for replace/accumulate; S1 per generation for accumulate-subsample
+            // d = 2, T = 7: L1 for replace/accumulate; A1 per generation for accumulate-subsample
             // (n = 2: (d+1)n = 6 < T ≤ (d+3)n = 10; n = 3: T ≤ (d+1)n = 9).
             let subsample = ["mean+variance", "infinite-variance", "none"][s.generation - 1]
             XCTAssertEqual(f[col("moments")], s.regime == .replace || s.regime == .accumulate ? "mean+variance"
@@ -141,14 +141,14 @@ final class MonteCarloOrderStatisticsTests: XCTestCase {
     }
 }
 
-/// The accumulate-subsample rule of the `moments` column (proof S1), per generation n.
+/// The accumulate-subsample rule of the `moments` column (proof A1), per generation n.
 final class AccumulateSubsampleMomentsTests: XCTestCase {
     private func moments(d: Int, t: Int, n: Int, design: DesignMode = .fixed, options: ChainOptions = .standard) -> String? {
         LinearResultsCSV.finiteMoments(cell: LinearCell(dimension: d, samples: t, noiseVariance: 1), regime: .accumulateSubsample,
                                        generation: n, design: design, options: options)
     }
 
-    /// The boundaries of S1's items 1–3 at d = 3.
+    /// The boundaries of A1's items 1–3 at d = 3.
     func testBoundaries() {
         // n = 1 is the real-data fit: L1 exactly, as for replace.
         for t in 3...9 {
@@ -172,7 +172,7 @@ final class AccumulateSubsampleMomentsTests: XCTestCase {
         XCTAssertNil(moments(d: 3, t: 10, n: 10, options: ChainOptions(ridge: 0.1)))
     }
 
-    /// The closed-form conditions T ≤ (d+1)n and T ≤ (d+3)n are S1 Step 1's: some subsample
+    /// The closed-form conditions T ≤ (d+1)n and T ≤ (d+3)n are A1 Step 1's: some subsample
     /// has k distinct rows with d ≤ k ≤ d+1 (resp. d+3) and at least one copy from the newest block, i.e.
     /// multiplicities 1 ≤ m_i ≤ n with Σ m_i = T exist, i.e. k ≤ T ≤ kn. Checked by
     /// enumerating k, and item 3's ⌈T/n⌉ by the smallest feasible k.
@@ -204,7 +204,7 @@ final class AccumulateSubsampleMomentsTests: XCTestCase {
         let r = LinearResultsCSV.header.firstIndex(of: "regime")!
         let got = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
             .map { "\($0[r]) \($0[g]) \($0[m])" }
-        // T = 10 = d + 7: L1 gives mean+variance; S1: n = 2, (d+1)n = 8 < T ≤ 12; n ≥ 3, T ≤ (d+1)n.
+        // T = 10 = d + 7: L1 gives mean+variance; A1: n = 2, (d+1)n = 8 < T ≤ 12; n ≥ 3, T ≤ (d+1)n.
         XCTAssertEqual(got, ["replace 1 mean+variance", "replace 2 mean+variance", "replace 3 mean+variance", "replace 4 mean+variance",
                              "accumulate-subsample 1 mean+variance", "accumulate-subsample 2 infinite-variance",
                              "accumulate-subsample 3 none", "accumulate-subsample 4 none"])

@@ -71,7 +71,7 @@ final class MonteCarloTests: XCTestCase {
     /// Kazdan et al.'s accumulate-subsample sits between the two headline regimes: worse than
     /// accumulate (it sees only T points), far better than replace at late generations.
     /// The two-sample z needs finite variances: accumulate-subsample's error at generation n has
-    /// a finite p-th moment if 2pn < ⌈T/n⌉ − d + 1 (proof S1; with T ≤ (d + 1)n its mean is
+    /// a finite p-th moment if 2pn < ⌈T/n⌉ − d + 1 (proof A1; with T ≤ (d + 1)n its mean is
     /// infinite), so d = 5, n = 10 and T = 650 keep moments up to p = 3 finite in every series.
     func testAccumulateSubsampleLiesBetweenAccumulateAndReplace() throws {
         let cell = LinearCell(dimension: 5, samples: 650, noiseVariance: 1)

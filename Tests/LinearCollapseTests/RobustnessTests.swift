@@ -101,7 +101,7 @@ final class RobustnessTests: XCTestCase {
         }
     }
 
-    /// Accumulate-subsample's subsample can hold fewer than d distinct design rows (proof S1,
+    /// Accumulate-subsample's subsample can hold fewer than d distinct design rows (proof A1,
     /// Step 1: k ≥ ⌈T/n⌉ only), each repeated exactly. The solve is then the minimum-norm
     /// least-squares fit: the SVD path, rank k, a solution in the span of the k rows that
     /// satisfies the normal equations (the two conditions that characterise X⁺y).
