@@ -39,7 +39,7 @@ private var run: Benchmark.Configuration {
 }
 
 /// OpenBLAS on one thread (also set by OPENBLAS_NUM_THREADS=1 in scripts/bench.sh).
-private func singleThreadedBLAS() { BLAS.setThreadCount(1) }
+private func singleThreadedBLAS() { BLAS.useCallingThreadOnly() }
 
 // MARK: - States (built in setup, outside the measurement)
 
