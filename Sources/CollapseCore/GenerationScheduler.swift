@@ -33,10 +33,14 @@ public struct GenerationScheduler<Model: GenerativeModel> {
     /// generation 1). `observe` sees the generation, the model and its `evaluate()` after every
     /// fit; an error it throws ends the chain there and propagates. `freshReal(n)` must return a
     /// new real dataset of `realData.count` points for generation `n`; only `fresh-real` calls it.
+    /// `firstFit`, when given, replaces generation 1's `model.fit(realData)` and `evaluate()`: it
+    /// sets `model` to a fit on `realData` and returns its metric. Generation 1 does not depend
+    /// on the regime, so a caller running several regimes may fit it once and install it here.
     public func run<G: RandomNumberGenerator, H: RandomNumberGenerator>(
         model: inout Model, realData: Model.Data,
         sampling: inout G, subsampling: inout H,
         freshReal: ((_ generation: Int) throws -> Model.Data)? = nil,
+        firstFit: ((inout Model) throws -> Double)? = nil,
         observe: (_ generation: Int, _ model: Model, _ metric: Double) throws -> Void = { _, _, _ in }
     ) throws -> [Double] {
         if case .freshReal = regime, freshReal == nil {
@@ -46,8 +50,12 @@ public struct GenerationScheduler<Model: GenerativeModel> {
         var pool: [Model.Data] = [realData]
         var metrics: [Double] = []
         metrics.reserveCapacity(generations)
-        try model.fit(realData)
-        metrics.append(try model.evaluate())
+        if let firstFit {
+            metrics.append(try firstFit(&model))
+        } else {
+            try model.fit(realData)
+            metrics.append(try model.evaluate())
+        }
         try observe(1, model, metrics[0])
         if generations == 1 { return metrics }
         for n in 2...generations {

@@ -30,6 +30,27 @@ public struct NeuralRun: Sendable {
     public var regimeSeconds: [Double]
 }
 
+/// Generation 1 of a neural chain: the model fitted to the real data, its test loss and its
+/// diagnostics. It does not depend on the regime (every regime's chain starts from the same
+/// model seed and real data, and the regime acts only from generation 2 on), so the regimes of
+/// a run can share one: bit for bit the rows and samples of fitting it in each.
+public struct FirstGeneration<M: NeuralGenerativeModel>: @unchecked Sendable {
+    public var model: M
+    public var loss: Double
+    public var diagnostics: [(String, Double)]
+
+    /// Fits `make()` to `real`; throws `NeuralInterrupted` when a cancellation request cut the
+    /// fit or the diagnostics short (the result would be wrong, so it is not kept).
+    public static func fit(make: () -> M, real: M.Data) throws -> FirstGeneration {
+        var model = make()
+        try model.fit(real)
+        let loss = try model.evaluate()
+        let diagnostics = model.diagnostics(generation: 1)
+        if NeuralCancellation.isRequested { throw NeuralInterrupted() }
+        return FirstGeneration(model: model, loss: loss, diagnostics: diagnostics)
+    }
+}
+
 public enum NeuralExperiment {
     /// Runs one `GenerationScheduler` chain per regime, each on its own worker, with BLAS pinned
     /// to one thread. Every chain gets the same real data, the same model seed and the same
@@ -46,14 +67,20 @@ public enum NeuralExperiment {
     /// `afterFit` sees each regime's model after every generation's fit and diagnostics, before
     /// that generation's row is kept (`NeuralSamples` writes samples there); it must not change
     /// the chain (a model is a value: it gets a copy), and an error it throws ends the regime.
+    ///
+    /// `firstGeneration`, when given, supplies generation 1 (`FirstGeneration`: the fit on the
+    /// real data, its loss and diagnostics) instead of each regime fitting it: it is the same for
+    /// every regime, so a caller running regimes as separate cells trains it once and shares it.
     public static func run<M: NeuralGenerativeModel>(
         regimes: [Regime], generations: Int, threads: Int, seed: UInt64, realData: M.Data,
         makeModel: @escaping () -> M, progress: ((String) -> Void)? = nil,
-        afterFit: (@Sendable (_ regime: Regime, _ generation: Int, _ model: M) throws -> Void)? = nil
+        afterFit: (@Sendable (_ regime: Regime, _ generation: Int, _ model: M) throws -> Void)? = nil,
+        firstGeneration: (() throws -> FirstGeneration<M>)? = nil
     ) throws -> (rows: [NeuralResultRow], metricNames: [String], seconds: [Double], interrupted: Bool) {
         precondition(!regimes.isEmpty && threads >= 1)
         BLAS.useCallingThreadOnly()
         let shared = RunState<M>(realData, makeModel, regimes.count, progress)
+        shared.first = firstGeneration
         DispatchQueue.concurrentPerform(iterations: min(threads, regimes.count)) { _ in
             while true {
                 shared.lock.lock(); let i = shared.next; shared.next += 1; shared.lock.unlock()
@@ -66,11 +93,18 @@ public enum NeuralExperiment {
                     var model = shared.make()
                     var sampling = Xoshiro256StarStar(seed: seed, stream: [NeuralStreams.sampling])
                     var subsampling = Xoshiro256StarStar(seed: seed, stream: [NeuralStreams.subsampling])
+                    var first: FirstGeneration<M>?
                     do {
                         _ = try GenerationScheduler<M>(regime: regime, generations: generations).run(
                             model: &model, realData: shared.real, sampling: &sampling, subsampling: &subsampling,
+                            firstFit: shared.first.map { provide in { m in
+                                let f = try provide()
+                                first = f
+                                m = f.model
+                                return f.loss
+                            } },
                             observe: { n, m, loss in
-                                let extra = m.diagnostics(generation: n)
+                                let extra = n == 1 ? first?.diagnostics ?? m.diagnostics(generation: n) : m.diagnostics(generation: n)
                                 // Diagnostics that sample (the DDPM's structural checks) stop
                                 // early on a request; such a row would be wrong, so drop it.
                                 if NeuralCancellation.isRequested { throw NeuralInterrupted() }
@@ -129,6 +163,8 @@ public enum NeuralExperiment {
 final class RunState<M: NeuralGenerativeModel>: @unchecked Sendable {
             let real: M.Data
             let make: () -> M
+            /// Generation 1, when the caller supplies it (`FirstGeneration`).
+            var first: (() throws -> FirstGeneration<M>)?
             let progress: ((String) -> Void)?
             var results: [Result<[NeuralResultRow], Error>?]
             /// Rows of the generations a regime finished before it was interrupted.

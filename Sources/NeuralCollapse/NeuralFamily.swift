@@ -8,12 +8,17 @@ import Foundation
 /// generation through `GenerationScheduler` (via `NeuralExperiment.run`). A chain depends only
 /// on the seed and its regime (its streams are not named by the regime), so running regimes as
 /// separate cells gives the rows of running them together; cells run concurrently, one thread
-/// each (BLAS single-threaded), as the regimes did before.
+/// each (BLAS single-threaded), as the regimes did before. Generation 1 (the fit on the real
+/// data) is the same in every regime's cell, so it is trained once per run and shared
+/// (`SharedFirstGenerations`, `FirstGeneration`): the rows and samples are those of training it
+/// in each cell.
 public struct NeuralFamily: ExperimentFamily {
     public init() {}
 
     /// Shared by the copies of this family (a struct): see `task(_:seed:)`.
     let cache = TaskCache()
+    /// Generation 1 of each chain, trained once and shared by the regimes' cells: see `run`.
+    let firstGenerations = SharedFirstGenerations()
 
     public var name: String { "neural" }
 
@@ -232,13 +237,20 @@ public struct NeuralFamily: ExperimentFamily {
         let extra = cell.csvFields(extraAxes(spec))
         let samples = context.samplesDirectory.map { $0.appendingPathComponent(samplesDirectory(spec, cell: cell)) }
         if let samples { NeuralSamples.removeStaleTemporaries(in: samples) }
+        // Generation 1 is the same in every regime's cell (the cell without its regime, at this
+        // seed): the first cell to reach it trains it, the others reuse it.
+        var others = cell
+        others.values["regimes"] = nil
+        let key = spec.restricted(to: others).tomlText() + "\nseed = \(context.seed)\n", uses = spec["regimes"].count
+        let shared = firstGenerations
         func chain<M: NeuralGenerativeModel>(_ t: NeuralTask<M>) throws -> String where M.Data: NeuralSampleData {
             let seed = context.seed
             let result = try NeuralExperiment.run(regimes: [regime], generations: generations(s), threads: 1, seed: seed,
                                                   realData: t.train, makeModel: t.make, progress: { _ in context.advance(1) },
                                                   afterFit: { _, n, model in
                                                       if let samples { try NeuralSamples.write(model, generation: n, seed: seed, to: samples) }
-                                                  })
+                                                  },
+                                                  firstGeneration: { try shared.value(key: key, uses: uses) { try FirstGeneration.fit(make: t.make, real: t.train) } })
             let rows = Self.csvRows(result.rows, metricNames: result.metricNames, dataset: dataset, samples: t.train.count, extra: extra)
             if result.interrupted { throw CellCancelled(partialRows: rows) }
             return rows
@@ -259,5 +271,50 @@ public struct NeuralFamily: ExperimentFamily {
                                 repeats: 1, extra: extra)
             }.joined()
         }.joined()
+    }
+}
+
+/// Values computed once and shared by the cells that need them (generation 1 of the neural
+/// chains, the same in every regime's cell): the first cell to ask computes it while the
+/// others wait; the entry is dropped after `uses` cells took it (every regime of a run), or
+/// with the family. A computation that fails (an interruption) is not kept: the next cell to
+/// ask computes it again.
+public final class SharedFirstGenerations: @unchecked Sendable {
+    private let condition = NSCondition()
+    private enum State { case computing, done(Any, remaining: Int) }
+    private var entries: [String: State] = [:]
+
+    public init() {}
+
+    public func value<T>(key: String, uses: Int, compute: () throws -> T) throws -> T {
+        condition.lock()
+        while true {
+            switch entries[key] {
+            case .computing?:
+                condition.wait()
+                continue
+            case let .done(value, remaining)?:
+                entries[key] = remaining > 1 ? .done(value, remaining: remaining - 1) : nil
+                condition.unlock()
+                return value as! T
+            case nil:
+                entries[key] = .computing
+                condition.unlock()
+                do {
+                    let value = try compute()
+                    condition.lock()
+                    entries[key] = uses > 1 ? .done(value, remaining: uses - 1) : nil
+                    condition.broadcast()
+                    condition.unlock()
+                    return value
+                } catch {
+                    condition.lock()
+                    entries[key] = nil
+                    condition.broadcast()
+                    condition.unlock()
+                    throw error
+                }
+            }
+        }
     }
 }
