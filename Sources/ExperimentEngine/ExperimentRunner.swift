@@ -587,8 +587,11 @@ public enum ExperimentMerge {
     }
 
     /// Checks that every directory records the same run of `family` and that every cell is
-    /// present, then writes `output/results.csv` and `output/experiment.toml`. Returns the row count.
-    public static func merge(_ directories: [URL], into output: URL, family: any ExperimentFamily) throws -> (rows: Int, spec: ExperimentSpec) {
+    /// present, then writes `output/results.csv` and `output/experiment.toml`, and copies the
+    /// shards' samples into `output/samples` (`mergeSamples`). Returns the row count and the
+    /// number of sample files.
+    public static func merge(_ directories: [URL], into output: URL, family: any ExperimentFamily) throws
+        -> (rows: Int, spec: ExperimentSpec, samples: Int) {
         guard let first = directories.first else { throw RunnerError("merge: give at least one directory") }
         var spec: ExperimentSpec?
         for dir in directories {
@@ -606,9 +609,10 @@ public enum ExperimentMerge {
         let assembled = try ExperimentRunner.assemble(cells: Array(resolved.cells.indices), header: family.header(resolved),
                                                       from: directories, check: (family, resolved))
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        let samples = try mergeSamples(directories, into: output)
         try AtomicFile.write(assembled.csv, to: output.appendingPathComponent("results.csv"))
         try AtomicFile.write(resolved.tomlText(), to: output.appendingPathComponent(ExperimentRunner.specFile))
-        return (assembled.rowCount, resolved)
+        return (assembled.rowCount, resolved, samples)
     }
 
     /// The family named in a run directory's `experiment.toml`.

@@ -185,6 +185,23 @@ final class NeuralCLITests: CLITestCase {
         let whole = try contents("results.csv", under: work.appendingPathComponent("whole"))
         XCTAssertEqual(try contents("results.csv", under: work.appendingPathComponent("merged")), whole)
         XCTAssertEqual(try SimpleCSV(whole).rows.count, 3 * 2 * 3, "regimes × generations × metrics")
+        // The shards' samples are merged too: the unsharded run's files, marked as a run's.
+        let wholeSamples = try sampleFiles(under: work.appendingPathComponent("whole"))
+        XCTAssertEqual(wholeSamples.count, 3 * 2)
+        XCTAssertEqual(try sampleFiles(under: work.appendingPathComponent("merged")), wholeSamples)
+        XCTAssertEqual(try manifest(in: work.appendingPathComponent("merged"))["outputs"] as? [String], ["results.csv", "samples"])
+        // Merging again over it (--force) finds identical files; a shard whose sample differs
+        // from the merged one is refused, naming both files, and nothing is replaced.
+        assertSuccess(try collapse("merge", "part0", "part1", "--output", "merged", "--force"), "merge again")
+        let edited = work.appendingPathComponent("part1/samples/accumulate/generation-002.txt")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: edited.path), "shard 1 runs the accumulate cell")
+        try Data("edited\n".utf8).write(to: edited)
+        let conflict = try collapse("merge", "part0", "part1", "--output", "merged", "--force")
+        XCTAssertNotEqual(conflict.status, 0)
+        for needle in ["merged/samples/accumulate/generation-002.txt", "part1/samples/accumulate/generation-002.txt", "differs"] {
+            XCTAssertTrue(conflict.stderr.contains(needle), conflict.stderr)
+        }
+        XCTAssertEqual(try sampleFiles(under: work.appendingPathComponent("merged")), wholeSamples)
         // The same run from the model command gives the same bytes.
         assertSuccess(try collapse("neural", "lm", "--preset", "smoke", "--regimes", "replace,accumulate,accumulate-subsample",
                                    "--generations", "2", "--seed", "9", "--output", "direct", "--quiet"), "neural lm")
