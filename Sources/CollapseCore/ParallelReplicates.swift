@@ -14,13 +14,17 @@ public enum ParallelReplicates {
         public var standardError: [Double]
         /// Per series: the median, quantiles and median interval of its replicates' values.
         public var robust: [RobustSummary?]
+        /// Per series: every replicate's value in replicate order (with `keepValues`; else empty).
+        public var values: [[Double]] = []
     }
 
     /// Runs `simulate(replicate, buffer)` for `replicate` in `0..<repeats`; the closure writes
     /// `series` values into its buffer. With `orderStatistics` every value is kept (8 bytes ×
     /// repeats × series) and `Summary.robust` filled; without, `robust` is empty.
-    public static func run(repeats: Int, series: Int, threads: Int, orderStatistics: Bool = false,
+    /// With `keepValues` the values are handed back too (`Summary.values`).
+    public static func run(repeats: Int, series: Int, threads: Int, orderStatistics: Bool = false, keepValues: Bool = false,
                            simulate: @escaping @Sendable (Int, UnsafeMutableBufferPointer<Double>) -> Void) -> Summary {
+        let orderStatistics = orderStatistics || keepValues
         precondition(repeats >= 2 && series >= 1 && threads >= 1, "ParallelReplicates.run: bad sizes")
         let blocks = (repeats + blockSize - 1) / blockSize
         final class Store: @unchecked Sendable {
@@ -68,7 +72,18 @@ public enum ParallelReplicates {
         }
         let r = Double(repeats)
         return Summary(mean: mean, standardError: m2.map { ($0 / (r - 1)).squareRoot() / r.squareRoot() },
-                       robust: orderStatistics ? Self.orderStatistics(blocks: store.values, counts: store.count, series: series, threads: threads) : [])
+                       robust: orderStatistics ? Self.orderStatistics(blocks: store.values, counts: store.count, series: series, threads: threads) : [],
+                       values: keepValues ? Self.seriesValues(blocks: store.values, counts: store.count, series: series) : [])
+    }
+
+    /// Each series' values in replicate order, from blocks laid out as `orderStatistics` reads them.
+    public static func seriesValues(blocks: [[Double]], counts: [Int], series: Int) -> [[Double]] {
+        (0..<series).map { s in
+            var out: [Double] = []
+            out.reserveCapacity(counts.reduce(0, +))
+            for (b, block) in blocks.enumerated() { for i in 0..<counts[b] { out.append(block[i * series + s]) } }
+            return out
+        }
     }
 
     /// The order statistics (`RobustSummary`) of each of `series` series whose values lie in

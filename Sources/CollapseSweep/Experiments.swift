@@ -164,13 +164,14 @@ extension Families {
             throw RunnerError("\(directories.first?.path ?? "merge"): holds no \(ExperimentRunner.specFile) naming a family; not a run directory of this tool")
         }
         guard let family = named(name) else { throw RunnerError("\(first.path)/\(ExperimentRunner.specFile): unknown family '\(name)'") }
-        let merged: (rows: Int, spec: ExperimentSpec, samples: Int)
+        let merged: (rows: Int, spec: ExperimentSpec, samples: Int, perReplicate: String?)
         do { merged = try ExperimentMerge.merge(directories, into: output, family: family) } catch let e as SpecError { throw RunnerError(e.description) }
         let manifest = RunManifest(command: "merge", arguments: arguments, seed: merged.spec.seed ?? 0, threads: 1,
                                    wallSeconds: Date().timeIntervalSince(started), startedAt: started,
                                    parameters: [("inputs", .array(directories.map { JSONValue.string($0.relativePath) })),
                                                 ("family", .string(family.name)), ("rows", .int(merged.rows))],
-                                   outputs: ["results.csv"] + (merged.samples > 0 ? [ExperimentRunner.samplesDirectory] : []),
+                                   outputs: ["results.csv"] + (merged.perReplicate.map { [$0] } ?? [])
+                                       + (merged.samples > 0 ? [ExperimentRunner.samplesDirectory] : []),
                                    environment: environment)
         try AtomicFile.write(manifest.json().rendered() + "\n", to: output.appendingPathComponent("manifest.json"))
         return merged.rows

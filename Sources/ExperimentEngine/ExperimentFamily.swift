@@ -17,6 +17,9 @@ public struct CellContext: Sendable {
     /// removed by `--force`) for a family that `keepsSamples`; nil otherwise. A cell writes its
     /// samples there atomically, and a rerun of the cell writes the same bytes.
     public var samplesDirectory: URL?
+    /// Whether the run keeps every replicate's value (`--per-replicate`): the family's
+    /// `runCell` then returns them beside its rows (`CellOutput.replicateValues`).
+    public var keepsReplicateValues = false
 
     public init(seed: UInt64, threads: Int, isCancelled: @escaping @Sendable () -> Bool = { false },
                 advance: @escaping @Sendable (Int) -> Void = { _ in }, workDirectory: URL? = nil, samplesDirectory: URL? = nil) {
@@ -86,6 +89,13 @@ public protocol ExperimentFamily: Sendable {
     /// Runs one cell and returns its CSV rows (no header, each line ending in `\n`). The rows
     /// must depend only on the spec, the cell and the seed.
     func run(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> String
+    /// Whether `runCell` returns every replicate's value behind each row when
+    /// `CellContext.keepsReplicateValues` (what `--per-replicate` writes, `PerReplicate`).
+    var providesReplicateValues: Bool { get }
+    /// Runs one cell: `run`'s rows and, for a family that `providesReplicateValues` when the
+    /// context `keepsReplicateValues`, the replicates' values behind each row (the same rows
+    /// either way). The runner calls this.
+    func runCell(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> CellOutput
 }
 
 /// A family's spec from defaults, an optional config file and command-line values, with the
@@ -107,6 +117,10 @@ extension ExperimentFamily {
     public var defaultSeed: UInt64? { nil }
     public var usesWorkDirectory: Bool { false }
     public var keepsSamples: Bool { false }
+    public var providesReplicateValues: Bool { false }
+    public func runCell(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> CellOutput {
+        CellOutput(rows: try run(spec, cell: cell, context: context))
+    }
     /// By default the parameter `data`, when given.
     public func inputFiles(_ spec: ExperimentSpec) -> [(key: String, path: String)] {
         spec.one("data")?.textValue.map { [("data", $0)] } ?? []

@@ -99,6 +99,8 @@ public enum MemoryGuard {
 /// DIR/experiment.toml       the resolved run (family, every parameter, seed): what --resume and merge check
 /// DIR/cells/cell-NNNNN.csv  the rows of grid cell NNNNN, written atomically when it finishes
 /// DIR/results.csv           every cell of this run (or shard) in grid order, when all are done
+/// DIR/per-replicate.csv     with --per-replicate: every replicate's value behind results.csv
+///                           (`PerReplicate`; .csv.gz when large), from cells/cell-NNNNN.replicates.csv
 /// DIR/manifest.json         command, seed, version, threads, wall time, status
 /// ```
 ///
@@ -119,6 +121,8 @@ public struct ExperimentRunner: Sendable {
         public var arguments: [String]
         public var environment: [(String, JSONValue)]
         public var maxMemory: Double?
+        /// Whether to write every replicate's value beside `results.csv` (`PerReplicate`).
+        public var perReplicate = false
         /// Facts about the complete results the manifest should record (a verdict, a maximum),
         /// computed from the rows of `results.csv` once it is written (parsed once, and handed
         /// back in the outcome).
@@ -152,6 +156,9 @@ public struct ExperimentRunner: Sendable {
         public var rows: Int
         public var wallSeconds: Double
         public var resultsFile: URL?
+        /// The per-replicate file (`PerReplicate`) of a complete run with `perReplicate`.
+        public var perReplicateFile: URL?
+        public var perReplicateRows = 0
         /// `results.csv`, parsed, when the run is complete and was given a `summarize` hook.
         public var results: CSVDocument?
     }
@@ -164,7 +171,7 @@ public struct ExperimentRunner: Sendable {
     /// Files a run writes, its figures included (and `--force` may remove): reproduce writes the
     /// PNGs too.
     public static let ownedFiles = ["experiment.toml", "results.csv", "manifest.json", "figure.svg", "figure-ratio.svg",
-                                    "figure.png", "figure-ratio.png"]
+                                    "figure.png", "figure-ratio.png", PerReplicate.fileName, PerReplicate.compressedFileName]
 
     /// Whether `directory` holds nothing but a run's files (or nothing): a command that by
     /// design reruns into one directory (`reproduce`) may replace such a run without `--force`.
@@ -354,7 +361,13 @@ public struct ExperimentRunner: Sendable {
         let grid = spec.cells
         let mine = cellIndices
         let header = family.header(spec)
-        let done = Set(mine.filter { fm.fileExists(atPath: cellsDir.appendingPathComponent(Self.cellFileName($0)).path) })
+        // With --per-replicate a cell is done only with its per-replicate file too (a cell an
+        // earlier run finished without it is run again: the same rows, and its values).
+        let perReplicate = options.perReplicate, replicateHeader = PerReplicate.header(header)
+        let done = Set(mine.filter {
+            fm.fileExists(atPath: cellsDir.appendingPathComponent(Self.cellFileName($0)).path)
+                && (!perReplicate || fm.fileExists(atPath: cellsDir.appendingPathComponent(PerReplicate.cellFileName($0)).path))
+        })
         for index in done.sorted() {
             do { _ = try Self.assemble(cells: [index], header: header, from: [dir], check: (family, spec)) } catch let e as RunnerError {
                 throw RunnerError("\(e.description); delete that file and rerun with --resume to recompute the cell")
@@ -372,12 +385,23 @@ public struct ExperimentRunner: Sendable {
         @Sendable func runCell(_ index: Int, threads: Int) throws {
             let cell = grid[index]
             let unit = family.work(spec, cell: cell)
-            let context = CellContext(seed: spec.seed!, threads: threads, isCancelled: isCancelled,
+            var context = CellContext(seed: spec.seed!, threads: threads, isCancelled: isCancelled,
                                       advance: { n in progress?.advance(replicates: n, work: Double(n) * unit) }, workDirectory: workURL,
                                       samplesDirectory: samplesURL)
+            context.keepsReplicateValues = perReplicate
             let partial = cellsURL.appendingPathComponent(Self.partialFileName(index))
             do {
-                let rows = try family.run(spec, cell: cell, context: context)
+                let output = try family.runCell(spec, cell: cell, context: context)
+                let rows = output.rows
+                if perReplicate {
+                    // Before the cell file: a cell file without its values is never taken as done.
+                    guard let values = output.replicateValues else {
+                        throw RunnerError("the \(family.name) family returned no per-replicate values for cell \(index)")
+                    }
+                    try AtomicFile.write(replicateHeader.joined(separator: ",") + "\n"
+                                             + PerReplicate.rows(resultsHeader: header, rows: rows, values: values),
+                                         to: cellsURL.appendingPathComponent(PerReplicate.cellFileName(index)))
+                }
                 try AtomicFile.write(header.joined(separator: ",") + "\n" + rows, to: cellsURL.appendingPathComponent(Self.cellFileName(index)))
                 try? FileManager.default.removeItem(at: partial)
             } catch let cancelled as CellCancelled {
@@ -417,8 +441,8 @@ public struct ExperimentRunner: Sendable {
         }
         let status: Status = ran == todo.count ? .complete : .interrupted
 
-        var resultsURL: URL?
-        var rowCount = 0
+        var resultsURL: URL?, perReplicateURL: URL?
+        var rowCount = 0, perReplicateRows = 0
         var assembled = "", results: CSVDocument?
         // A previous run's manifest goes first: if writing results.csv or the new manifest fails
         // (a full disk), no reader finds a new results.csv beside an old manifest that says complete.
@@ -432,6 +456,10 @@ public struct ExperimentRunner: Sendable {
             resultsURL = dir.appendingPathComponent("results.csv")
             try AtomicFile.write(text.csv, to: resultsURL!)
             if options.summarize != nil { assembled = text.csv }
+            if perReplicate, let values = try PerReplicate.assemble(cells: mine, header: replicateHeader, from: [dir]) {
+                perReplicateURL = try PerReplicate.write(values, to: dir)
+                perReplicateRows = values.rows
+            }
         }
         let wall = Date().timeIntervalSince(started)
         var parameters: [(String, JSONValue)] = [("family", .string(spec.family))]
@@ -458,6 +486,7 @@ public struct ExperimentRunner: Sendable {
         if let shard = options.shard { parameters.append(("shard", .string(shard.description))) }
         if let resultsURL {
             parameters.append(("rows", .int(rowCount)))
+            if perReplicateURL != nil { parameters.append(("per_replicate_rows", .int(perReplicateRows))) }
             if let summarize = options.summarize {
                 let document = try CSVReader.parse(assembled, file: resultsURL.path)
                 parameters += try summarize(document)
@@ -467,11 +496,12 @@ public struct ExperimentRunner: Sendable {
         let manifest = RunManifest(command: options.command, arguments: options.arguments, seed: spec.seed!,
                                    threads: options.threads, wallSeconds: wall, startedAt: started, parameters: parameters,
                                    outputs: (resultsURL == nil ? [Self.cellsDirectory] : ["results.csv", Self.cellsDirectory])
+                                       + (perReplicateURL.map { [$0.lastPathComponent] } ?? [])
                                        + (samplesURL == nil ? [] : [Self.samplesDirectory]),
                                    status: status.rawValue, environment: options.environment)
         try AtomicFile.write(manifest.json().rendered() + "\n", to: manifestURL)
         return Outcome(status: status, cellsRun: ran, cellsReused: done.count, rows: rowCount, wallSeconds: wall, resultsFile: resultsURL,
-                       results: results)
+                       perReplicateFile: perReplicateURL, perReplicateRows: perReplicateRows, results: results)
     }
 
     /// Concatenates the cell files `cells` (grid indices, ascending), looked up in `directories`,
@@ -589,9 +619,10 @@ public enum ExperimentMerge {
     /// Checks that every directory records the same run of `family` and that every cell is
     /// present, then writes `output/results.csv` and `output/experiment.toml`, and copies the
     /// shards' samples into `output/samples` (`mergeSamples`). Returns the row count and the
-    /// number of sample files.
+    /// number of sample files. Where the shards kept per-replicate values (`--per-replicate`)
+    /// their files are combined into the unsharded run's `PerReplicate` file too.
     public static func merge(_ directories: [URL], into output: URL, family: any ExperimentFamily) throws
-        -> (rows: Int, spec: ExperimentSpec, samples: Int) {
+        -> (rows: Int, spec: ExperimentSpec, samples: Int, perReplicate: String?) {
         guard let first = directories.first else { throw RunnerError("merge: give at least one directory") }
         var spec: ExperimentSpec?
         for dir in directories {
@@ -608,11 +639,15 @@ public enum ExperimentMerge {
         let resolved = spec!
         let assembled = try ExperimentRunner.assemble(cells: Array(resolved.cells.indices), header: family.header(resolved),
                                                       from: directories, check: (family, resolved))
+        let values = try PerReplicate.assemble(cells: Array(resolved.cells.indices), header: PerReplicate.header(family.header(resolved)),
+                                               from: directories)
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let samples = try mergeSamples(directories, into: output)
+        var perReplicate: String?
+        if let values { perReplicate = try PerReplicate.write(values, to: output).lastPathComponent } else { try PerReplicate.remove(from: output) }
         try AtomicFile.write(assembled.csv, to: output.appendingPathComponent("results.csv"))
         try AtomicFile.write(resolved.tomlText(), to: output.appendingPathComponent(ExperimentRunner.specFile))
-        return (assembled.rowCount, resolved, samples)
+        return (assembled.rowCount, resolved, samples, perReplicate)
     }
 
     /// The family named in a run directory's `experiment.toml`.

@@ -14,10 +14,16 @@ public struct RunPlan {
     public var resume: Bool
     public var force: Bool
     public var maxMemory: Double?
+    /// `--per-replicate`: write every replicate's value (`PerReplicate`).
+    public var perReplicate: Bool
 
     public init(family: any ExperimentFamily, config: (text: String, file: String)?, flags: [String: String], seed: UInt64?,
-                threads: Int, maxMemory: Double?, output: String, force: Bool, shard: String?, resume: Bool) throws {
+                threads: Int, maxMemory: Double?, output: String, force: Bool, shard: String?, resume: Bool, perReplicate: Bool = false) throws {
         self.family = family
+        self.perReplicate = perReplicate
+        if perReplicate && !family.providesReplicateValues {
+            throw SpecError("--per-replicate: the \(family.name) family's rows are not summaries of replicates' values, so there are none to write; leave it out")
+        }
         spec = try resolveSpec(family, config: config, flags: flags, seed: seed)
         if let shard {
             guard let s = Shard(parsing: shard) else { throw SpecError("--shard: '\(shard)' is not I/N with 0 ≤ I < N") }
@@ -53,6 +59,7 @@ public struct RunPlan {
                                                force: force, command: command, arguments: arguments, environment: environment,
                                                maxMemory: maxMemory)
         options.summarize = summarize
+        options.perReplicate = perReplicate
         return ExperimentRunner(options: options)
     }
 
@@ -68,6 +75,7 @@ public struct RunPlan {
             if let url = outcome.resultsFile {
                 lines.append("wrote \(outcome.rows) rows to \(url.path) (manifest.json beside it) in \(String(format: "%.2f", outcome.wallSeconds)) s")
             }
+            if let url = outcome.perReplicateFile { lines.append("wrote \(outcome.perReplicateRows) per-replicate values to \(url.path)") }
             return lines
         }
     }

@@ -157,6 +157,13 @@ public struct ExternalFamily: ExperimentFamily {
     }
 
     public func run(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> String {
+        try runCell(spec, cell: cell, context: context).rows
+    }
+
+    public var providesReplicateValues: Bool { true }
+
+    /// Each row's values are its chains' (replicates'), in replicate order.
+    public func runCell(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> CellOutput {
         let format = try self.format(spec)
         let data = Self.path(spec, "data")!
         let t = try cell["samples"]?.intValue ?? records(spec, "data", format: format)
@@ -170,7 +177,7 @@ public struct ExternalFamily: ExperimentFamily {
         let root = StreamRegistry.externalTrainer, seed = context.seed
         func derived(_ path: [UInt64]) -> UInt64 { var g = Xoshiro256StarStar(seed: seed, stream: [root] + path); return g.next() >> 1 }
 
-        var rows = ""
+        var rows = "", values: [[Double]] = []
         for regime in regimes(spec) {
             var logs: [ChainLog] = []
             for r in 0..<repeats {
@@ -191,16 +198,24 @@ public struct ExternalFamily: ExperimentFamily {
                 }
                 logs.append(log)
             }
-            rows += Self.rows(logs, regime: regime, dataset: URL(fileURLWithPath: data).lastPathComponent, samples: t,
-                              extra: cell.csvFields(spec.sweptAxes(except: ["samples", "repeats"])))
+            let summary = Self.summary(logs, regime: regime, dataset: URL(fileURLWithPath: data).lastPathComponent, samples: t,
+                                       extra: cell.csvFields(spec.sweptAxes(except: ["samples", "repeats"])))
+            rows += summary.rows
+            values += summary.values
         }
-        return rows
+        return CellOutput(rows: rows, replicateValues: context.keepsReplicateValues ? values : nil)
     }
 
     /// One row per generation and metric: the mean and standard error s/√k over the k chains
     /// that reported it. Metric order: `test_loss`, the evaluation's other numbers, the fit's.
     static func rows(_ logs: [ChainLog], regime: Regime, dataset: String, samples: Int, extra: [String]) -> String {
-        var out = ""
+        summary(logs, regime: regime, dataset: dataset, samples: samples, extra: extra).rows
+    }
+
+    /// `rows`, and the values each row summarises (the chains that reported the metric, in
+    /// chain order).
+    static func summary(_ logs: [ChainLog], regime: Regime, dataset: String, samples: Int, extra: [String]) -> (rows: String, values: [[Double]]) {
+        var out = "", kept: [[Double]] = []
         let generations = logs.map(\.metrics.count).max() ?? 0
         for n in 0..<generations {
             let names = Set(logs.flatMap { $0.metrics.count > n ? Array($0.metrics[n].keys) : [] })
@@ -217,9 +232,10 @@ public struct ExternalFamily: ExperimentFamily {
                                        generation: n + 1, metric: metric, mean: mean, standardError: se, robust: RobustSummary(values),
                                        theory: nil, samples: samples,
                                        repeats: values.count, extra: extra)
+                kept.append(values)
             }
         }
-        return out
+        return (out, kept)
     }
 }
 

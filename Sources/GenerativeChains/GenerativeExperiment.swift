@@ -103,6 +103,8 @@ public struct GenerativeResultRow: Sendable, Equatable {
     public var theory: Double?
     public var samples: Int
     public var repeats: Int
+    /// Every replicate's value, in replicate order, when the experiment `keepsReplicateValues`.
+    public var values: [Double]? = nil
 }
 
 /// A fit that failed numerically in one replicate and regime: non-finite numbers (NaN or ∞ in
@@ -133,6 +135,8 @@ public struct GenerativeExperiment: Sendable {
     public var repeats: Int
     public var seed: UInt64
     public var threads: Int
+    /// Whether each row carries every replicate's value (`GenerativeResultRow.values`).
+    public var keepsReplicateValues = false
 
     public init(model: GenerativeModelSpec, dataset: GenerativeDataset, samples: Int, testSize: Int, generations: Int,
                 regimes: [Regime], repeats: Int, seed: UInt64, threads: Int) {
@@ -430,7 +434,7 @@ public struct GenerativeExperiment: Sendable {
         let failures = FailureLog()
         let infinite = InfinityLog(series: regimes.count * perRegime)
         var summary = ParallelReplicates.run(repeats: repeats, series: regimes.count * perRegime, threads: threads,
-                                             orderStatistics: true) { r, out in
+                                             orderStatistics: true, keepValues: keepsReplicateValues) { r, out in
             let replicate = data(r)
             for (i, regime) in regimes.enumerated() {
                 let base = i * perRegime
@@ -466,7 +470,7 @@ public struct GenerativeExperiment: Sendable {
                     rows.append(GenerativeResultRow(model: self.model.name, dataset: dataset.name, regime: regime, generation: n,
                                                     metric: metric, mean: summary.mean[s], standardError: summary.standardError[s],
                                                     robust: summary.robust[s], theory: theory(metric, regime, n), samples: samples,
-                                                    repeats: repeats))
+                                                    repeats: repeats, values: keepsReplicateValues ? summary.values[s] : nil))
                 }
             }
         }

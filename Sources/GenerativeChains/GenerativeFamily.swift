@@ -410,8 +410,15 @@ public struct GenerativeFamily: ExperimentFamily {
     public func header(_ spec: ExperimentSpec) -> [String] { Self.baseHeader + extraAxes(spec) }
 
     public func run(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> String {
+        try runCell(spec, cell: cell, context: context).rows
+    }
+
+    public var providesReplicateValues: Bool { true }
+
+    public func runCell(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> CellOutput {
         let s = spec.restricted(to: cell)
-        let experiment = try self.experiment(s, seed: context.seed, threads: context.threads)
+        var experiment = try self.experiment(s, seed: context.seed, threads: context.threads)
+        experiment.keepsReplicateValues = context.keepsReplicateValues
         if context.isCancelled() { throw CellCancelled() }
         let rows = try experiment.run()
         context.advance(experiment.repeats)
@@ -423,7 +430,7 @@ public struct GenerativeFamily: ExperimentFamily {
                                    robust: r.robust, theory: r.theory, z: LongResults.zScore(mean: r.mean, standardError: r.standardError, theory: r.theory),
                                    samples: r.samples, repeats: r.repeats, extra: extra)
         }
-        return out
+        return CellOutput(rows: out, replicateValues: context.keepsReplicateValues ? rows.map { $0.values ?? [] } : nil)
     }
 }
 

@@ -266,16 +266,25 @@ public struct LinearFamily: ExperimentFamily {
     }
 
     public func run(_ spec: ExperimentSpec, cell c: ExperimentSpec.Cell, context: CellContext) throws -> String {
+        try runCell(spec, cell: c, context: context).rows
+    }
+
+    public var providesReplicateValues: Bool { true }
+
+    public func runCell(_ spec: ExperimentSpec, cell c: ExperimentSpec.Cell, context: CellContext) throws -> CellOutput {
         let rows: [GenerationSummary]
+        var settings = settings(spec.restricted(to: c), seed: context.seed, threads: context.threads)
+        settings.keepsReplicateValues = context.keepsReplicateValues
         do {
-            rows = try MonteCarlo.run(cell: cell(c), settings: settings(spec.restricted(to: c), seed: context.seed, threads: context.threads),
-                                      progress: context.advance, isCancelled: context.isCancelled)
+            rows = try MonteCarlo.run(cell: cell(c), settings: settings, progress: context.advance, isCancelled: context.isCancelled)
         } catch is MonteCarloCancelled {
             throw CellCancelled()
         } catch {
             throw LinearFamilyError(description: "numerical failure at \(cell(c)): \(error)")
         }
-        return LinearResultsCSV.rows(rows, engine: engine(spec), design: design(spec), options: options(spec), extra: c.csvFields(extraAxes(spec)))
+        return CellOutput(rows: LinearResultsCSV.rows(rows, engine: engine(spec), design: design(spec), options: options(spec),
+                                                     extra: c.csvFields(extraAxes(spec))),
+                          replicateValues: context.keepsReplicateValues ? rows.map { $0.values ?? [] } : nil)
     }
 }
 

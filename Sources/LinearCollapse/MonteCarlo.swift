@@ -22,6 +22,8 @@ public struct MonteCarloSettings: Sendable {
     public var design: DesignMode = .fixed
     /// The design's spectrum, the estimator, discounted series and test noise (default: THEORY §0).
     public var options: ChainOptions = .standard
+    /// Whether each summary carries every replicate's value (`GenerationSummary.values`).
+    public var keepsReplicateValues = false
 
     public init(repeats: Int, generations: Int, regimes: [Regime], seed: UInt64, threads: Int, engine: Engine = .literal,
                 design: DesignMode = .fixed, options: ChainOptions = .standard) {
@@ -80,6 +82,8 @@ public struct GenerationSummary: Sendable, Equatable {
     public var zGivenDesign: Double?
     /// The median, quantiles and median interval of the replicates' errors.
     public var robust: RobustSummary?
+    /// Every replicate's error, in replicate order, when the run `keepsReplicateValues`.
+    public var values: [Double]?
     /// The discount `γ` of a discounted-accumulation series (`ChainOptions.discounts`), whose
     /// `regime` is then `.accumulate` (the `γ = 1` member of the family); nil otherwise.
     public var discount: Double?
@@ -243,6 +247,9 @@ public enum MonteCarlo {
         let robust = ParallelReplicates.orderStatistics(blocks: (0..<blocks).map { results.block($0).values },
                                                         counts: (0..<blocks).map { results.block($0).count },
                                                         series: series, threads: settings.threads)
+        let values = settings.keepsReplicateValues
+            ? ParallelReplicates.seriesValues(blocks: (0..<blocks).map { results.block($0).values },
+                                              counts: (0..<blocks).map { results.block($0).count }, series: series) : nil
         let r = Double(repeats)
         let z95 = 1.959963984540054
         var rows: [GenerationSummary] = []
@@ -285,6 +292,7 @@ public enum MonteCarlo {
                     standardError: se, confidenceLow: mean - z95 * se, confidenceHigh: mean + z95 * se,
                     theory: theory, theoryGivenDesign: given, zScore: z, zGivenDesign: zGiven)
                 row.robust = robust[s]
+                row.values = values?[s]
                 row.discount = discount
                 rows.append(row)
             }

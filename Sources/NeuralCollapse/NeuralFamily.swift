@@ -229,6 +229,13 @@ public struct NeuralFamily: ExperimentFamily {
     }
 
     public func run(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> String {
+        try runCell(spec, cell: cell, context: context).rows
+    }
+
+    public var providesReplicateValues: Bool { true }
+
+    /// One run per cell: each row's one value (replicate 1) is its mean.
+    public func runCell(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> CellOutput {
         guard let name = cell["regimes"]?.textValue, let regime = Regime.named(name, realFraction: 0) else {
             preconditionFailure("neural cells are regimes")
         }
@@ -243,7 +250,7 @@ public struct NeuralFamily: ExperimentFamily {
         others.values["regimes"] = nil
         let key = spec.restricted(to: others).tomlText() + "\nseed = \(context.seed)\n", uses = spec["regimes"].count
         let shared = firstGenerations
-        func chain<M: NeuralGenerativeModel>(_ t: NeuralTask<M>) throws -> String where M.Data: NeuralSampleData {
+        func chain<M: NeuralGenerativeModel>(_ t: NeuralTask<M>) throws -> CellOutput where M.Data: NeuralSampleData {
             let seed = context.seed
             let result = try NeuralExperiment.run(regimes: [regime], generations: generations(s), threads: 1, seed: seed,
                                                   realData: t.train, makeModel: t.make, progress: { _ in context.advance(1) },
@@ -253,7 +260,8 @@ public struct NeuralFamily: ExperimentFamily {
                                                   firstGeneration: { try shared.value(key: key, uses: uses) { try FirstGeneration.fit(make: t.make, real: t.train) } })
             let rows = Self.csvRows(result.rows, metricNames: result.metricNames, dataset: dataset, samples: t.train.count, extra: extra)
             if result.interrupted { throw CellCancelled(partialRows: rows) }
-            return rows
+            let values = result.rows.flatMap { r in ([r.testLoss] + r.metrics).map { [$0] } }
+            return CellOutput(rows: rows, replicateValues: context.keepsReplicateValues ? values : nil)
         }
         switch try task(s, seed: context.seed) {
         case let .lm(t): return try chain(t)

@@ -15,6 +15,9 @@ struct RunControlOptions: ParsableArguments {
     @Flag(name: .customLong("quiet"), help: "No progress bar.")
     var quiet = false
 
+    @Flag(name: .customLong("per-replicate"), help: "Also write every replicate's value of every metric beside results.csv: per-replicate.csv (its identifying columns, replicate, value), gzip-compressed as per-replicate.csv.gz above \(PerReplicate.compressAbove) rows.")
+    var perReplicate = false
+
     /// Whether a command that by design reruns into one directory (`reproduce`, `verify`) may
     /// replace the run there without --force: not when resuming, and only where the directory
     /// holds nothing but a run's files (nothing else is touched).
@@ -53,7 +56,8 @@ extension EngineFrontEnd {
         if control.progress && control.quiet { throw ValidationError("--progress and --quiet are exclusive") }
         let plan = try usage {
             try RunPlan(family: family, config: config, flags: flags, seed: try runOptions.parsedSeed(), threads: try runOptions.resolvedThreads(),
-                        maxMemory: try runOptions.parsedMaxMemory(), output: output, force: force, shard: shard, resume: control.resume)
+                        maxMemory: try runOptions.parsedMaxMemory(), output: output, force: force, shard: shard, resume: control.resume,
+                        perReplicate: control.perReplicate)
         }
         return EngineFrontEnd(plan: plan, runOptions: runOptions,
                               progress: control.quiet ? nil : (control.progress || isatty(STDERR_FILENO) == 1) ? .bar : .lines)

@@ -101,7 +101,7 @@ func writeDefaultFigures(results: CSVDocument, into dir: URL) {
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Combine shard directories (of sweep or of any engine family, e.g. generative) into one results.csv, identical to an unsharded run.")
+        abstract: "Combine shard directories (of sweep or of any engine family, e.g. generative) into one results.csv, identical to an unsharded run, with their samples/ and per-replicate values.")
 
     @Argument(help: "Sweep directories (shards) to combine.")
     var directories: [String]
