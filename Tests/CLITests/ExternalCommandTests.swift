@@ -193,6 +193,15 @@ final class ExternalCommandTests: CLITestCase {
     }
 
     /// Lists make a grid; shards merge to the unsharded bytes; a config file names the family.
+    /// --per-replicate: each row's values are its chains', and they reproduce the row.
+    func testPerReplicateValuesAreTheChains() throws {
+        try writeData()
+        assertSuccess(try collapse(arguments: args(Self.unigram, ["--regimes", "replace,accumulate", "--generations", "2", "--repeats", "3",
+                                                                  "--per-replicate", "--output", "pr"])), "external --per-replicate")
+        let dir = work.appendingPathComponent("pr")
+        try assertReproducesResults(dir, perReplicate: try contents("per-replicate.csv", under: dir))
+    }
+
     func testSweepShardsAndConfig() throws {
         try writeData()
         let grid = args(Self.unigram, ["--regimes", "replace,accumulate", "--generations", "2,3", "--samples", "30,60"])

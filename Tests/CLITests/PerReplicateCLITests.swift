@@ -8,40 +8,6 @@ final class PerReplicateCLITests: CLITestCase {
                   "--regimes", "replace,accumulate", "--seed", "7", "--quiet", "--per-replicate"]
     let generative = ["generative", "--model", "gaussian", "--generations", "3", "--repeats", "30", "--seed", "9", "--quiet", "--per-replicate"]
 
-    /// The type-7 quantile (R's default) of `values`, as the results' `median` defines it.
-    func quantile(_ values: [Double], _ p: Double) -> Double {
-        let s = values.sorted(), h = Double(s.count - 1) * p, j = Int(h.rounded(.down)), g = h - Double(j)
-        if j + 1 >= s.count || g == 0 || s[j] == s[j + 1] { return s[j] }
-        return s[j] + g * (s[j + 1] - s[j])
-    }
-
-    /// Every results row has exactly `repeats` per-replicate rows (replicates 1…R in order) with
-    /// its identifying fields, their median is the row's median exactly (same values, same
-    /// order statistic), and their mean is the row's mean up to summation order: the results
-    /// sum in blocks (Welford, then Chan's merge), this sums left to right; each rounds within
-    /// R·ε·mean|x| of the exact mean, R·ε < 10⁻¹³ here, so 10⁻¹²·mean|x| cannot fail by rounding.
-    func assertReproducesResults(_ dir: URL, perReplicate text: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let results = try SimpleCSV(try contents("results.csv", under: dir))
-        let values = try SimpleCSV(text)
-        XCTAssertEqual(Array(values.header.suffix(4)), ["generation", "metric", "replicate", "value"], file: file, line: line)
-        let identifying = Array(values.header.dropLast(2))
-        for name in identifying { XCTAssertTrue(results.header.contains(name), "\(name) is not a results column", file: file, line: line) }
-        var groups: [[String]: [(Int, Double)]] = [:]
-        for row in values.rows { groups[Array(row.dropLast(2)), default: []].append((Int(row[row.count - 2])!, Double(row.last!)!)) }
-        let columns = try identifying.map { try results.column($0) }
-        for rec in results.rows {
-            let key = columns.map { rec[$0] }
-            let group = try XCTUnwrap(groups.removeValue(forKey: key), "no per-replicate rows for \(key)", file: file, line: line)
-            let repeats = Int(rec[try results.column("repeats")])!
-            XCTAssertEqual(group.map(\.0), Array(1...repeats), "\(key)", file: file, line: line)
-            let xs = group.map(\.1)
-            XCTAssertEqual(quantile(xs, 0.5), Double(rec[try results.column("median")]), "\(key)", file: file, line: line)
-            let mean = Double(rec[try results.column("mean")])!, scale = xs.reduce(0) { $0 + abs($1) } / Double(xs.count)
-            XCTAssertLessThanOrEqual(abs(xs.reduce(0, +) / Double(xs.count) - mean), 1e-12 * scale, "\(key)", file: file, line: line)
-        }
-        XCTAssertTrue(groups.isEmpty, "per-replicate rows without a results row: \(groups.keys.prefix(3))", file: file, line: line)
-    }
-
     func testValuesReproduceTheResults() throws {
         let neural = ["neural", "lm", "--preset", "smoke", "--generations", "2", "--regimes", "replace", "--seed", "5", "--quiet", "--per-replicate"]
         for (name, args) in [("linear", linear), ("generative", generative), ("neural", neural)] {
@@ -136,5 +102,41 @@ final class PerReplicateCLITests: CLITestCase {
         XCTAssertEqual(r.status, 64, r.stderr)
         XCTAssertTrue(r.stderr.contains("--per-replicate") && r.stderr.contains("the verify family"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("v").path))
+    }
+}
+
+extension CLITestCase {
+    /// The type-7 quantile (R's default) of `values`, as the results' `median` defines it.
+    func quantile(_ values: [Double], _ p: Double) -> Double {
+        let s = values.sorted(), h = Double(s.count - 1) * p, j = Int(h.rounded(.down)), g = h - Double(j)
+        if j + 1 >= s.count || g == 0 || s[j] == s[j + 1] { return s[j] }
+        return s[j] + g * (s[j + 1] - s[j])
+    }
+
+    /// Every results row has exactly `repeats` per-replicate rows (replicates 1…R in order) with
+    /// its identifying fields, their median is the row's median exactly (same values, same
+    /// order statistic), and their mean is the row's mean up to summation order: the results
+    /// sum in blocks (Welford, then Chan's merge), this sums left to right; each rounds within
+    /// R·ε·mean|x| of the exact mean, R·ε < 10⁻¹³ here, so 10⁻¹²·mean|x| cannot fail by rounding.
+    func assertReproducesResults(_ dir: URL, perReplicate text: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let results = try SimpleCSV(try contents("results.csv", under: dir))
+        let values = try SimpleCSV(text)
+        XCTAssertEqual(Array(values.header.suffix(4)), ["generation", "metric", "replicate", "value"], file: file, line: line)
+        let identifying = Array(values.header.dropLast(2))
+        for name in identifying { XCTAssertTrue(results.header.contains(name), "\(name) is not a results column", file: file, line: line) }
+        var groups: [[String]: [(Int, Double)]] = [:]
+        for row in values.rows { groups[Array(row.dropLast(2)), default: []].append((Int(row[row.count - 2])!, Double(row.last!)!)) }
+        let columns = try identifying.map { try results.column($0) }
+        for rec in results.rows {
+            let key = columns.map { rec[$0] }
+            let group = try XCTUnwrap(groups.removeValue(forKey: key), "no per-replicate rows for \(key)", file: file, line: line)
+            let repeats = Int(rec[try results.column("repeats")])!
+            XCTAssertEqual(group.map(\.0), Array(1...repeats), "\(key)", file: file, line: line)
+            let xs = group.map(\.1)
+            XCTAssertEqual(quantile(xs, 0.5), Double(rec[try results.column("median")]), "\(key)", file: file, line: line)
+            let mean = Double(rec[try results.column("mean")])!, scale = xs.reduce(0) { $0 + abs($1) } / Double(xs.count)
+            XCTAssertLessThanOrEqual(abs(xs.reduce(0, +) / Double(xs.count) - mean), 1e-12 * scale, "\(key)", file: file, line: line)
+        }
+        XCTAssertTrue(groups.isEmpty, "per-replicate rows without a results row: \(groups.keys.prefix(3))", file: file, line: line)
     }
 }
