@@ -98,7 +98,9 @@ let package = Package(
                                                        "GenerativeChains", "NeuralCollapse", "Randomness", "CollapseExport"]),
         .testTarget(name: "ExperimentEngineTests", dependencies: ["ExperimentEngine", "CollapseExport"]),
         .testTarget(name: "ExternalTrainerTests", dependencies: ["ExternalTrainer", "CollapseCore", "ExperimentEngine"]),
-        .testTarget(name: "CLITests", dependencies: ["collapse", "CollapseExport"]),
+        // The libraries too: the help and completion tests compare the texts with their lists.
+        .testTarget(name: "CLITests", dependencies: ["collapse", "CollapseExport", "CollapseSweep", "CollapseTheory", "CollapseCore", "CollapsePlot",
+                                                     "LinearCollapse", "GenerativeChains", "NeuralCollapse", "ExternalTrainer", "ExperimentEngine"]),
         .testTarget(name: "NeuralCollapseTests", dependencies: ["NeuralCollapse", "Autodiff", "CollapseCore", "Randomness", "ExperimentEngine"]),
     ]
 )

@@ -148,6 +148,14 @@ extension Experiments {
         return (try Families.family(ofConfig: text, file: path), (text, path), URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
     }
 
+    /// The parameters `collapse sweep` takes as flags on the command line `words` (for shell
+    /// completion): those of the family of its `--experiment` or `--config`, else (none given, or
+    /// not readable yet) the linear family's, the default.
+    public static func parameters(completing words: [String]) -> [Parameter] {
+        func value(_ flag: String) -> String? { words.firstIndex(of: flag).flatMap { $0 + 1 < words.count ? words[$0 + 1] : nil } }
+        return ((try? source(experiment: value("--experiment"), configPath: value("--config")))?.family ?? LinearFamily()).parameters
+    }
+
     /// `collapse sweep --list`.
     public static var listing: String {
         all.map { "\($0.name.padding(toLength: 28, withPad: " ", startingAt: 0)) [\($0.familyName)] \($0.description)\n" }.joined()

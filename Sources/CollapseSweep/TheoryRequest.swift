@@ -65,13 +65,13 @@ public struct TheoryRequest: Sendable {
                   help: "T₀ of the generators for --model fresh-design or ridge (Dohmatob chain; default: --samples)."),
         Parameter("generator_noise_variance", .text,
                   help: "σ₀² of the generators for --model fresh-design or ridge (default: --noise-variance)."),
-        Parameter("estimator", .choice(["unbiased", "mle"]), default: [.text("unbiased")], help: "Variance estimator for --model gaussian-refit."),
+        Parameter("estimator", .choice(estimators), default: [.text("unbiased")], help: "Variance estimator for --model gaussian-refit."),
         Parameter("covariance_eigenvalues", .text, role: .list,
                   help: "Eigenvalues of Σ (> 0) for --model gaussian-refit-d; the dimension is their number (default: σ²·I_d from --noise-variance and --dimension)."),
         Parameter("zipf_support", .integer(1...1_000_000), default: [.text("10")], help: "K, the support size of the Zipf truth for --model categorical."),
         Parameter("zipf_exponent", .text, default: [.text("1.1")], help: "s ≥ 0, the Zipf exponent for --model categorical."),
         Parameter("weight", .text, role: .list, help: "Real-data weight(s) w in (0, 1] for --model mixing (default: (√5−1)/2)."),
-        Parameter("spectrum", .choice(["isotropic", "power-law"]), default: [.text("isotropic")],
+        Parameter("spectrum", .choice(ChainOptions.Spectrum.names), default: [.text("isotropic")],
                   help: "Covariance spectrum for --model ridge: isotropic (Σ = I) or power-law (s_i = i^−β, s_1 = 1)."),
         Parameter("beta", .text, help: "Capacity exponent β > 0 of --spectrum power-law (default 1.5)."),
         Parameter("source", .text, help: "Source exponent r ≥ 0 of --spectrum power-law: s_i·w*_i² ∝ i^−(1+2βr) (default 0.5)."),
@@ -80,9 +80,9 @@ public struct TheoryRequest: Sendable {
         Parameter("discount", .text, role: .list,
                   help: "For --model exact: also weighted accumulation with weight γ^age on older generations, γ in [0, 1]."),
         Parameter("design_file", .text,
-                  help: "For --model exact: CSV file of the design X (a header row, then T rows of d numbers); --dimension and --samples are then read from it."),
+                  help: "For --model exact: CSV file of the design X (a header row, then T rows of d numbers); --dimension and --samples are then read from it.").file(),
         Parameter("truth_file", .text,
-                  help: "For --model exact: CSV file of w* (a header row, then d rows of one number). Default: w* ~ N(0, I) from --seed."),
+                  help: "For --model exact: CSV file of w* (a header row, then d rows of one number). Default: w* ~ N(0, I) from --seed.").file(),
         Parameter("seed", .text, help: "For --model exact: draw X (and w*) as replicate --replicate of `collapse simulate --seed` does (default seed 1)."),
         Parameter("replicate", .text, default: [.text("0")], help: "For --model exact: which replicate's design to draw."),
         Parameter("real_fraction", .text, role: .list, default: [.text("0.5")],
@@ -131,6 +131,8 @@ public struct TheoryRequest: Sendable {
     }
 
     public static let formats = ["table", "csv", "wide"]
+    /// `--estimator` of `--model gaussian-refit`: the unbiased variance or the MLE (proof G1).
+    public static let estimators = ["unbiased", "mle"]
 
     /// A failure while computing (not a bad value): an unreadable file, a numerical failure.
     public struct Failure: Error, CustomStringConvertible {
@@ -190,7 +192,7 @@ public struct TheoryRequest: Sendable {
 
     public func validate() throws {
         _ = try ListParsing.checked(generations, flag: "--generations", in: LinearFamily.Limits.generations)
-        guard Self.formats.contains(format) else { throw SpecError("--format: unknown format '\(format)'; allowed: table, csv, wide") }
+        guard Self.formats.contains(format) else { throw SpecError("--format: unknown format '\(format)'; allowed: \(Self.formats.joined(separator: ", "))") }
         if model == "exact" { try validateExact(); _ = try cells(); return }
         _ = try closedFormRegimes()
         guard TheoryCatalogue.models.contains(where: { $0.name == model }) else {
@@ -231,7 +233,7 @@ public struct TheoryRequest: Sendable {
     func validateChainModel() throws {
         if model == "gaussian-refit" {
             guard GaussianFittingTheory.Estimator(rawValue: estimator) != nil else {
-                throw SpecError("--estimator: unknown estimator '\(estimator)'; allowed: unbiased, mle")
+                throw SpecError("--estimator: unknown estimator '\(estimator)'; allowed: \(Self.estimators.joined(separator: ", "))")
             }
             for m in try sampleSizes() where m < 2 { throw SpecError("--samples \(m): a variance estimate needs M ≥ 2 samples per generation") }
         }
@@ -438,7 +440,7 @@ extension TheoryRequest {
             guard r.isFinite && r >= 0 && r <= 10 else { throw SpecError("--source: \(r) is out of range; expected a finite number in [0, 10]") }
             return .powerLaw(dimension: d, beta: b, source: r)
         default:
-            throw SpecError("--spectrum: unknown spectrum '\(spectrum)'; allowed: isotropic, power-law")
+            throw SpecError("--spectrum: unknown spectrum '\(spectrum)'; allowed: \(ChainOptions.Spectrum.names.joined(separator: ", "))")
         }
     }
 
@@ -485,7 +487,7 @@ extension TheoryRequest {
 
     func validateMultivariateGaussian() throws {
         guard GaussianFittingTheory.Estimator(rawValue: estimator) != nil else {
-            throw SpecError("--estimator: unknown estimator '\(estimator)'; allowed: unbiased, mle")
+            throw SpecError("--estimator: unknown estimator '\(estimator)'; allowed: \(Self.estimators.joined(separator: ", "))")
         }
         for m in try sampleSizes() where m < 2 { throw SpecError("--samples \(m): a covariance estimate needs M ≥ 2 samples per generation") }
         _ = try multivariateSpectra()

@@ -58,6 +58,8 @@ public struct Parameter: Sendable {
     /// nil: no default (the family derives one, or the parameter is optional).
     public var defaultValue: [ParameterValue]?
     public var help: String
+    /// Whether the value is a file path: shell completion offers files and `--help` shows `<file>`.
+    public var isFile = false
 
     public init(_ key: String, _ kind: Kind, role: Role = .single, default defaultValue: [ParameterValue]? = nil, help: String) {
         self.key = key
@@ -65,6 +67,13 @@ public struct Parameter: Sendable {
         self.role = role
         self.defaultValue = defaultValue
         self.help = help
+    }
+
+    /// This parameter with a file path for its value (`isFile`).
+    public func file() -> Parameter {
+        var p = self
+        p.isFile = true
+        return p
     }
 
     /// The command-line flag: `--` and the key with `_` replaced by `-`.

@@ -50,7 +50,7 @@ public enum ParameterFlags {
             case let .choice(names): value = p.isSwitch ? "" : " <" + (names.count <= 4 ? names.joined(separator: "|") : "name") + ">"
             case .integer: value = " <n>"
             case .real: value = " <x>"
-            case .text: value = " <text>"
+            case .text: value = p.isFile ? " <file>" : " <text>"
             }
             let fallback = p.defaultValue.flatMap { d in
                 p.help.contains("default") ? nil : " (default " + d.map(Self.text).joined(separator: ",") + ")"

@@ -21,9 +21,9 @@ public struct ExternalFamily: ExperimentFamily {
 
     public var parameters: [Parameter] {
         [
-            Parameter("trainer", .text, help: "The trainer command (read by /bin/sh), e.g. 'python3 examples/trainers/unigram.py --order 2' (docs/trainer-protocol.md)."),
-            Parameter("data", .text, help: "The real records (a file in the trainer's format); generation 1 trains on the first --samples of them."),
-            Parameter("test", .text, help: "The held-out records every evaluation uses."),
+            Parameter("trainer", .text, help: "The trainer command (read by /bin/sh), e.g. 'python3 examples/trainers/unigram.py --order 2' (docs/trainer-protocol.md).").file(),
+            Parameter("data", .text, help: "The real records (a file in the trainer's format); generation 1 trains on the first --samples of them.").file(),
+            Parameter("test", .text, help: "The held-out records every evaluation uses.").file(),
             Parameter("format", .text, help: "Record format: \(RecordFormat.allowed); default: the trainer's first declared."),
             Parameter("regimes", .choice(Regime.names), role: .list, default: [.text("replace"), .text("accumulate")],
                       help: "Comma-separated regimes: replace, accumulate, accumulate-subsample, mix, fresh-real."),

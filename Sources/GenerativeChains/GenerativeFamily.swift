@@ -99,7 +99,7 @@ public struct GenerativeFamily: ExperimentFamily {
             Parameter("rate", .real(lower: 0, upper: 1000, lowerOpen: true), role: .axis, help: "poisson: rate λ in (0, 1000] (default 4)."),
             Parameter("vocabulary", .integer(2...1000), role: .axis, help: "markov: vocabulary size V (default 10)."),
             Parameter("sequence_length", .integer(1...100_000), role: .axis, help: "markov, corpus: tokens per sequence L (default 20)."),
-            Parameter("data", .text, help: "csv, corpus: the data file."),
+            Parameter("data", .text, help: "csv, corpus: the data file.").file(),
         ]
     }
 

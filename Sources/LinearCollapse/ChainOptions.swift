@@ -16,6 +16,9 @@ public struct ChainOptions: Sendable, Hashable {
         /// `s_i = i^{−β}` (`s_1 = 1`) and the fixed truth of the source condition
         /// `s_i·w*_i² ∝ i^{−(1 + 2βr)}` with `‖w*‖²_Σ = 1` (`RidgeSpectrum.powerLaw`).
         case powerLaw(beta: Double, source: Double)
+
+        /// Their names on the command line (`--spectrum`) and in config files.
+        public static let names = ["isotropic", "power-law"]
     }
 
     public var spectrum: Spectrum

@@ -42,7 +42,7 @@ public struct LinearFamily: ExperimentFamily {
                       help: "Simulator: literal (draws every design entry and label; the reference) or sufficient (draws XᵀX and XᵀE; O(d²) per generation; replace/accumulate with T ≥ d)."),
             Parameter("design", .choice(DesignMode.allCases.map(\.rawValue)), default: [.text("fixed")],
                       help: "fixed (one design per replicate, the default) or fresh (a new design every generation; replace/accumulate, literal engine)."),
-            Parameter("spectrum", .choice(["isotropic", "power-law"]), default: [.text("isotropic")],
+            Parameter("spectrum", .choice(ChainOptions.Spectrum.names), default: [.text("isotropic")],
                       help: "Covariance of the design's rows: isotropic (Σ = I, w* ~ N(0, I)) or power-law (s_i = i^−β, s_1 = 1, and the fixed w* of source exponent r with ‖w*‖²_Σ = 1, as `theory --model ridge`); power-law needs --engine literal --design fixed and replace/accumulate."),
             Parameter("beta", .real(lower: 0, upper: Limits.maximumBeta, lowerOpen: true),
                       help: "Capacity exponent β of --spectrum power-law, in (0, 10] (default 1.5)."),

@@ -35,7 +35,7 @@ public struct NeuralFamily: ExperimentFamily {
                       help: "Comma-separated regimes: replace, accumulate, accumulate-subsample (each regime's chain is one cell)."),
             Parameter("generations", .integer(1...100), role: .axis, default: [.integer(5)], help: "Model-fitting iterations n (1...100), comma-separated."),
             Parameter("data", .text,
-                      help: "Real data file instead of the built-in generator (lm: text, vae: MNIST IDX images, diffusion: multi-frame XYZ)."),
+                      help: "Real data file instead of the built-in generator (lm: text, vae: MNIST IDX images, diffusion: multi-frame XYZ).").file(),
             Parameter("steps", .integer(1...10_000_000), role: .axis,
                       help: "Train every fit for this many steps whatever its pool (fixed compute per fit), overriding the preset's budget."),
             Parameter("epochs", .real(lower: 0, upper: 100_000, lowerOpen: true), role: .axis,

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CollapseExport
+import Foundation
 import LinearAlgebra
 
 @main
@@ -13,7 +15,7 @@ struct Collapse: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [TheoryCommand.self, SimulateCommand.self, SweepCommand.self, MergeCommand.self, PlotCommand.self, VerifyCommand.self,
-                      ReproduceCommand.self, GenerativeCommand.self, NeuralCommand.self, ExternalCommand.self, DataCommand.self]
+                      ReproduceCommand.self, GenerativeCommand.self, NeuralCommand.self, ExternalCommand.self, DataCommand.self, ManualCommand.self]
     )
 
     static func main() {
@@ -21,4 +23,11 @@ struct Collapse: ParsableCommand {
         BLAS.useCallingThreadOnly()
         main(nil)
     }
+}
+
+/// `collapse generate-manual` (hidden): the man page of every command (`ManualPage`); scripts/install-completions.sh installs it.
+struct ManualCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "generate-manual", abstract: "Print the man page (roff).", shouldDisplay: false)
+
+    func run() throws { print(try ManualPage.of(executable: Bundle.main.executableURL!, version: Collapse.configuration.version), terminator: "") }
 }

@@ -27,7 +27,7 @@ struct DataCommand: ParsableCommand {
         written atomically; an existing file is replaced only with --force; nothing is written on error.
         """)
 
-    @Argument(help: "The dataset (see --list).")
+    @Argument(help: "The dataset (see --list).", completion: .list(DataExport.datasets.map(\.name)))
     var dataset: String?
 
     @Flag(name: .customLong("list"), help: "List the datasets with their formats, then exit.")
@@ -39,13 +39,13 @@ struct DataCommand: ParsableCommand {
     @Option(name: .customLong("seed"), parsing: .unconditional, help: "Root seed in 0...2^64−1 (default: one is drawn and printed).")
     var seed: String?
 
-    @Option(name: .customLong("output"), parsing: .unconditional, help: "The file to write (its directory must exist).")
+    @Option(name: .customLong("output"), parsing: .unconditional, help: "The file to write (its directory must exist).", completion: .file())
     var output: String?
 
     @Flag(name: .customLong("force"), help: "Replace --output if it exists.")
     var force = false
 
-    @Argument(parsing: .allUnrecognized, help: parameterHelp(DataExport.parameters, abstract: "The dataset's options, one value each (--list says which apply to which dataset):"))
+    @Argument(parsing: .allUnrecognized, help: parameterHelp(DataExport.parameters, abstract: "The dataset's options, one value each (--list says which apply to which dataset):"), completion: parameterCompletion { _ in DataExport.parameters })
     var parameters: [String] = []
 
     func run() throws {

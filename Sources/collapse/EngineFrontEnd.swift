@@ -30,7 +30,7 @@ struct RunControlOptions: ParsableArguments {
 /// and progress.
 struct EngineRunOptions: ParsableArguments {
     @Option(name: .customLong("config"), parsing: .unconditional,
-            help: "A config file (TOML, top-level keys only: family = \"…\" and any parameter by its flag name with _ for -); flags override it.")
+            help: "A config file (TOML, top-level keys only: family = \"…\" and any parameter by its flag name with _ for -); flags override it.", completion: .file(extensions: ["toml"]))
     var config: String?
 
     @Option(name: .customLong("shard"), parsing: .unconditional, help: "Run only shard I of N (I/N, 0 ≤ I < N); combine shards with `collapse merge`.")

@@ -24,12 +24,12 @@ struct ExternalCommand: ParsableCommand {
         --repeats) make a grid that shards and merges like every run.
         """)
 
-    @Argument(parsing: .allUnrecognized, help: parameterHelp(ExternalFamily().parameters))
+    @Argument(parsing: .allUnrecognized, help: parameterHelp(ExternalFamily().parameters), completion: parameterCompletion { _ in ExternalFamily().parameters })
     var parameters: [String] = []
 
     @OptionGroup var runOptions: RunOptions
 
-    @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (default results/external; must be empty unless --resume or --force).")
+    @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (default results/external; must be empty unless --resume or --force).", completion: .directory)
     var output = "results/external"
 
     @Flag(name: .customLong("force"), help: "Overwrite the run's files in a non-empty --output (others are kept).")

@@ -34,7 +34,7 @@ struct NeuralOptions: ParsableArguments {
     @OptionGroup var runOptions: RunOptions
 
     @Option(name: .customLong("output"), parsing: .unconditional,
-            help: "Output directory (default: results/neural-<model>; must be empty unless --resume or --force).")
+            help: "Output directory (default: results/neural-<model>; must be empty unless --resume or --force).", completion: .directory)
     var output: String?
 
     @Flag(name: .customLong("force"), help: "Overwrite the run files in a non-empty --output (others are kept).")
@@ -85,7 +85,7 @@ struct NeuralLMCommand: ParsableCommand {
 
     @OptionGroup var options: NeuralOptions
 
-    @Argument(parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "lm")))
+    @Argument(parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "lm")), completion: parameterCompletion { _ in NeuralOptions.parameters(model: "lm") })
     var parameters: [String] = []
 
     func validate() throws { _ = try options.frontEnd(model: "lm", words: parameters) }
@@ -103,7 +103,7 @@ struct NeuralBenchCommand: ParsableCommand {
         over --runs steps after 2 warm-up steps; BLAS runs on one thread. Timings on a shared machine are noisy.
         """)
 
-    @Option(name: .customLong("preset"), parsing: .unconditional, help: "Model sizes: smoke, small or paper.")
+    @Option(name: .customLong("preset"), parsing: .unconditional, help: "Model sizes: smoke, small or paper.", completion: .list(NeuralPreset.allCases.map(\.rawValue)))
     var preset = "small"
 
     @Option(name: .customLong("runs"), parsing: .unconditional, help: "Timed steps per measurement (1...1000).")
@@ -113,7 +113,7 @@ struct NeuralBenchCommand: ParsableCommand {
     var sgemmSize = 512
 
     @Option(name: .customLong("anchor"), parsing: .unconditional,
-            help: "PyTorch's times for the same steps: the output of ../shared/bench/torch_bench.py cpu; adds each step's ratio to it.")
+            help: "PyTorch's times for the same steps: the output of ../shared/bench/torch_bench.py cpu; adds each step's ratio to it.", completion: .file())
     var anchor: String?
 
     func validate() throws {
@@ -146,7 +146,7 @@ struct NeuralVAECommand: ParsableCommand {
 
     @OptionGroup var options: NeuralOptions
 
-    @Argument(parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "vae")))
+    @Argument(parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "vae")), completion: parameterCompletion { _ in NeuralOptions.parameters(model: "vae") })
     var parameters: [String] = []
 
     func validate() throws { _ = try options.frontEnd(model: "vae", words: parameters) }
@@ -165,7 +165,7 @@ struct NeuralDiffusionCommand: ParsableCommand {
 
     @OptionGroup var options: NeuralOptions
 
-    @Argument(parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "diffusion")))
+    @Argument(parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "diffusion")), completion: parameterCompletion { _ in NeuralOptions.parameters(model: "diffusion") })
     var parameters: [String] = []
 
     func validate() throws { _ = try options.frontEnd(model: "diffusion", words: parameters) }
@@ -179,7 +179,7 @@ struct NeuralPlotCommand: ParsableCommand {
         commandName: "plot",
         abstract: "Redraw figure.svg of a neural run from its results.csv (and experiment.toml for the preset).")
 
-    @Option(name: .customLong("input"), parsing: .unconditional, help: "The run's output directory.")
+    @Option(name: .customLong("input"), parsing: .unconditional, help: "The run's output directory.", completion: .directory)
     var input: String
 
     func run() throws {

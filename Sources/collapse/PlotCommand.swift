@@ -27,13 +27,13 @@ struct PlotCommand: ParsableCommand {
         proportion. The file is written atomically; nothing is written on error.
         """)
 
-    @Argument(help: "The results CSV file (results.csv).")
+    @Argument(help: "The results CSV file (results.csv).", completion: .file(extensions: ["csv"]))
     var results: String
 
-    @Option(name: .customLong("output"), parsing: .unconditional, help: "The figure file to write (.svg, .png or .pdf).")
+    @Option(name: .customLong("output"), parsing: .unconditional, help: "The figure file to write (.svg, .png or .pdf).", completion: .file())
     var output: String
 
-    @Option(name: .customLong("format"), parsing: .unconditional, help: "svg, png or pdf (default: the --output extension's; svg without one).")
+    @Option(name: .customLong("format"), parsing: .unconditional, help: "svg, png or pdf (default: the --output extension's; svg without one).", completion: .list(FigureFormat.allCases.map(\.rawValue)))
     var format: String?
 
     @Option(name: .customLong("width"), parsing: .unconditional, help: "Figure width in pixels (default: what the layout needs).")
@@ -45,7 +45,7 @@ struct PlotCommand: ParsableCommand {
     @Option(name: .customLong("font-size"), parsing: .unconditional, help: "Tick-label size in pixels; other text in proportion.")
     var fontSize: Double = FigureStyle.defaultFontSize
 
-    @Option(name: .customLong("view"), parsing: .unconditional, help: "grid (default), generations or ratio (linear results); metrics (any results file; the default and only view for others).")
+    @Option(name: .customLong("view"), parsing: .unconditional, help: "grid (default), generations or ratio (linear results); metrics (any results file; the default and only view for others).", completion: .list(PlotRequest.views))
     var view: String?
 
     @Option(name: .customLong("dimension"), parsing: .unconditional, help: "d to plot (grid, generations).")
@@ -60,7 +60,7 @@ struct PlotCommand: ParsableCommand {
     @Option(name: .customLong("generation"), parsing: .unconditional, help: "Generation n of the ratio (ratio; default: the last).")
     var generation: Int?
 
-    @Option(name: .customLong("y-range"), parsing: .unconditional, help: "Grid y axis shared by the whole figure or per row: figure or row.")
+    @Option(name: .customLong("y-range"), parsing: .unconditional, help: "Grid y axis shared by the whole figure or per row: figure or row.", completion: .list(PanelGridOptions.YRange.allCases.map(\.rawValue)))
     var yRange = "figure"
 
     var request: PlotRequest {

@@ -27,13 +27,13 @@ struct ReproduceCommand: ParsableCommand {
     @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Replicates per cell (≥ 1000 for the paper's precision; ≥ 2 allowed).")
     var repeats: String?
 
-    @Option(name: .customLong("engine"), parsing: .unconditional, help: "Simulator: literal (the reference) or sufficient (draws XᵀX and XᵀE).")
+    @Option(name: .customLong("engine"), parsing: .unconditional, help: "Simulator: literal (the reference) or sufficient (draws XᵀX and XᵀE).", completion: .list(Engine.allCases.map(\.rawValue)))
     var engine: String?
 
     @OptionGroup var runOptions: RunOptions
 
     @Option(name: .customLong("output"), parsing: .unconditional,
-            help: "Output directory (created if missing; a previous run there is replaced; other files need --force).")
+            help: "Output directory (created if missing; a previous run there is replaced; other files need --force).", completion: .directory)
     var output = "results/linear"
 
     @Flag(name: .customLong("force"), help: "Write into --output even if it holds other files (they are kept).")

@@ -73,6 +73,11 @@ func parameterHelp(_ parameters: [Parameter],
                  discussion: ParameterFlags.help(parameters), valueName: "--parameter value")
 }
 
+/// Shell completion of the parameter flags `parameters(words)` and their values (`ParameterCompletion`).
+func parameterCompletion(_ parameters: @escaping @Sendable ([String]) -> [Parameter]) -> CompletionKind {
+    .custom { words, index, prefix in ParameterCompletion.candidates(words: words, index: index, prefix: prefix, parameters: parameters(words)) }
+}
+
 /// The family parameters among the words the command's own options did not take (config key
 /// → raw text).
 func parameterFlags(_ words: [String], of parameters: [Parameter], owner: String = "here") throws -> [String: String] {

@@ -26,13 +26,13 @@ struct SimulateCommand: ParsableCommand {
         `collapse merge` combines.
         """)
 
-    @Argument(parsing: .allUnrecognized, help: parameterHelp(family.parameters))
+    @Argument(parsing: .allUnrecognized, help: parameterHelp(family.parameters), completion: parameterCompletion { _ in family.parameters })
     var parameters: [String] = []
 
     @OptionGroup var runOptions: RunOptions
 
     @Option(name: .customLong("output"), parsing: .unconditional,
-            help: "Output directory (created if missing; must be empty unless --resume or --force). Holds experiment.toml, cells/, results.csv, manifest.json.")
+            help: "Output directory (created if missing; must be empty unless --resume or --force). Holds experiment.toml, cells/, results.csv, manifest.json.", completion: .directory)
     var output = "results/simulate"
 
     @Flag(name: .customLong("force"), help: "Overwrite the run files in a non-empty --output.")

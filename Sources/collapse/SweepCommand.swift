@@ -25,23 +25,23 @@ struct SweepCommand: ParsableCommand {
         byte for byte.
         """)
 
-    @Option(name: .customLong("experiment"), parsing: .unconditional, help: "A named experiment (see --list).")
+    @Option(name: .customLong("experiment"), parsing: .unconditional, help: "A named experiment (see --list).", completion: .list(Experiments.all.map(\.name)))
     var experiment: String?
 
     @Flag(name: .customLong("list"), help: "List the named experiments and exit.")
     var list = false
 
-    @Option(name: .customLong("show"), parsing: .unconditional, help: "Print a named experiment as a config file and exit.")
+    @Option(name: .customLong("show"), parsing: .unconditional, help: "Print a named experiment as a config file and exit.", completion: .list(Experiments.all.map(\.name)))
     var show: String?
 
     @Argument(parsing: .allUnrecognized,
               help: ArgumentHelp("Overrides: any parameter of the experiment's family as a flag (see --help of simulate, generative, neural lm|vae|diffusion or external).",
-                                 valueName: "--parameter value"))
+                                 valueName: "--parameter value"), completion: parameterCompletion(Experiments.parameters(completing:)))
     var parameters: [String] = []
 
     @OptionGroup var runOptions: RunOptions
 
-    @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (default: results/NAME).")
+    @Option(name: .customLong("output"), parsing: .unconditional, help: "Output directory (default: results/NAME).", completion: .directory)
     var output: String?
 
     @Flag(name: .customLong("force"), help: "Overwrite the run files in a non-empty --output (others are kept).")
@@ -103,10 +103,10 @@ struct MergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Combine shard directories (of sweep or of any engine family, e.g. generative) into one results.csv, identical to an unsharded run, with their samples/ and per-replicate values.")
 
-    @Argument(help: "Sweep directories (shards) to combine.")
+    @Argument(help: "Sweep directories (shards) to combine.", completion: .directory)
     var directories: [String]
 
-    @Option(name: .customLong("output"), parsing: .unconditional, help: "Directory for the merged results.csv.")
+    @Option(name: .customLong("output"), parsing: .unconditional, help: "Directory for the merged results.csv.", completion: .directory)
     var output: String
 
     @Flag(name: .customLong("force"), help: "Replace results.csv, manifest.json and experiment.toml already in --output.")

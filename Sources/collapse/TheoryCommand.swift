@@ -19,7 +19,8 @@ struct TheoryCommand: ParsableCommand {
     @Flag(name: .customLong("list"), help: "List the models with their formulas and proofs, then exit.")
     var list = false
 
-    @Argument(parsing: .allUnrecognized, help: parameterHelp(TheoryRequest.parameters, abstract: "The closed form's parameters; a list is comma-separated:"))
+    @Argument(parsing: .allUnrecognized, help: parameterHelp(TheoryRequest.parameters, abstract: "The closed form's parameters; a list is comma-separated:"),
+              completion: parameterCompletion { _ in TheoryRequest.parameters })
     var parameters: [String] = []
 
     var request: TheoryRequest {

@@ -41,7 +41,7 @@ struct VerifyCommand: ParsableCommand {
     @Flag(name: .customLong("list"), help: "List the check ids and what each verifies, then exit.")
     var list = false
 
-    @Option(name: .customLong("only"), parsing: .unconditional, help: "Run only these check ids (comma-separated, e.g. V1,U1).")
+    @Option(name: .customLong("only"), parsing: .unconditional, help: "Run only these check ids (comma-separated, e.g. V1,U1).", completion: .list(VerificationSuite.allIDs))
     var only: String?
 
     @Option(name: .customLong("seeds"), parsing: .unconditional,
@@ -49,18 +49,18 @@ struct VerifyCommand: ParsableCommand {
     var seeds: String?
 
     @Option(name: .customLong("output"), parsing: .unconditional,
-            help: "Output directory (default results/verify; created if missing; a previous verify run there is replaced; other files need --force).")
+            help: "Output directory (default results/verify; created if missing; a previous verify run there is replaced; other files need --force).", completion: .directory)
     var output: String?
 
     @Option(name: .customLong("results"), parsing: .unconditional,
-            help: "Run nothing: judge the results.csv of an earlier verify run (e.g. merged shards), printing its table and verdict.")
+            help: "Run nothing: judge the results.csv of an earlier verify run (e.g. merged shards), printing its table and verdict.", completion: .file(extensions: ["csv"]))
     var results: String?
 
     @Flag(name: .customLong("force"), help: "Write into --output even if it holds other files (they are kept).")
     var force = false
 
     @Option(name: .customLong("format"), parsing: .unconditional,
-            help: "What goes to stdout: table (default), csv (results rows with z_threshold and passes) or json (one object with the verdict and every check).")
+            help: "What goes to stdout: table (default), csv (results rows with z_threshold and passes) or json (one object with the verdict and every check).", completion: .list(VerificationFamily.ReportFormat.allCases.map(\.rawValue)))
     var format: String?
 
     @OptionGroup var engine: EngineRunOptions
