@@ -50,7 +50,7 @@ public struct TheoryRequest: Sendable {
     /// flag and what is allowed.
     public static let parameters: [Parameter] = [
         Parameter("model", .choice(TheoryCatalogue.models.map(\.name)), default: [.text("linear")],
-                  help: "Which chain (see --list). For the chain models --samples is M, the samples per generation."),
+                  help: "Which chain: \(TheoryCatalogue.models.map(\.name).joined(separator: ", ")) (see --list). For the chain models --samples is M, the samples per generation."),
         Parameter("format", .choice(formats), default: [.text("table")],
                   help: "table (for reading), csv (the long results format every command writes: one row per generation and metric, the value in `theory`; `collapse plot` draws it) or wide (one row per generation, one column per quantity)."),
         Parameter("regimes", .choice(["replace", "accumulate", "fresh-real"]), role: .list, default: [.text("replace"), .text("accumulate")],

@@ -61,8 +61,8 @@ public struct GenerativeFamily: ExperimentFamily {
 
     public var parameters: [Parameter] {
         [
-            Parameter("model", .choice(Self.models.map(\.name)), help: "gaussian, kde, gmm, categorical, poisson or ngram."),
-            Parameter("dataset", .choice(Self.datasets.map(\.name)), help: "Real data (default: the model's own; see --list)."),
+            Parameter("model", .choice(Self.models.map(\.name)), help: "The model: \(Self.models.map(\.name).joined(separator: ", ")) (see --list)."),
+            Parameter("dataset", .choice(Self.datasets.map(\.name)), help: "Real data: \(Self.datasets.map(\.name).joined(separator: ", ")) (default: the model's own; see --list)."),
             Parameter("samples", .integer(2...10_000_000), role: .axis, default: [.integer(300)],
                       help: "Points (or sequences) per generation T, comma-separated for a grid."),
             Parameter("test_size", .integer(1...10_000_000), role: .axis, default: [.integer(100)],
@@ -70,7 +70,7 @@ public struct GenerativeFamily: ExperimentFamily {
             Parameter("generations", .integer(1...100_000), role: .axis, default: [.integer(100)],
                       help: "Number of fits N (generation 1 fits the real data), comma-separated."),
             Parameter("regimes", .choice(Regime.names), role: .list, default: [.text("replace"), .text("accumulate")],
-                      help: "Comma-separated regimes: replace, accumulate, accumulate-subsample, mix, fresh-real."),
+                      help: "Comma-separated regimes: \(Regime.names.joined(separator: ", "))."),
             Parameter("real_fraction", .real(lower: 0, upper: 1, lowerOpen: false), role: .list,
                       help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5)."),
             Parameter("repeats", .integer(2...100_000_000), role: .axis, default: [.integer(100)], help: "Replicates R (≥ 2), comma-separated."),

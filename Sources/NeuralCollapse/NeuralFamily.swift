@@ -32,7 +32,7 @@ public struct NeuralFamily: ExperimentFamily {
             Parameter("preset", .choice(NeuralPreset.allCases.map(\.rawValue)), default: [.text("small")],
                       help: "Sizes and budget: smoke (seconds; for tests), small (minutes on 2 cores), paper (the paper's sizes; days on a CPU)."),
             Parameter("regimes", .choice(Self.regimeNames), role: .axis, default: [.text("replace"), .text("accumulate")],
-                      help: "Comma-separated regimes: replace, accumulate, accumulate-subsample (each regime's chain is one cell)."),
+                      help: "Comma-separated regimes: \(Self.regimeNames.joined(separator: ", ")) (each regime's chain is one cell)."),
             Parameter("generations", .integer(1...100), role: .axis, default: [.integer(5)], help: "Model-fitting iterations n (1...100), comma-separated."),
             Parameter("data", .text,
                       help: "Real data file instead of the built-in generator (lm: text, vae: MNIST IDX images, diffusion: multi-frame XYZ).").file(),

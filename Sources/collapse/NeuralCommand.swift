@@ -103,7 +103,7 @@ struct NeuralBenchCommand: ParsableCommand {
         over --runs steps after 2 warm-up steps; BLAS runs on one thread. Timings on a shared machine are noisy.
         """)
 
-    @Option(name: .customLong("preset"), parsing: .unconditional, help: "Model sizes: smoke, small or paper.", completion: .list(NeuralPreset.allCases.map(\.rawValue)))
+    @Option(name: .customLong("preset"), parsing: .unconditional, help: "Model sizes: \(NeuralPreset.allCases.map(\.rawValue).joined(separator: ", ")).", completion: .list(NeuralPreset.allCases.map(\.rawValue)))
     var preset = "small"
 
     @Option(name: .customLong("runs"), parsing: .unconditional, help: "Timed steps per measurement (1...1000).")

@@ -12,7 +12,7 @@ struct CLIError: Error, CustomStringConvertible {
 
 /// Options shared by the commands that sample.
 struct RunOptions: ParsableArguments {
-    @Option(name: .customLong("seed"), parsing: .unconditional, help: "Root seed in 0...2^64−1 (default: the config's or named experiment's seed; else verify uses 1, reproduce 20240402, and the other commands draw one, print it and record it).")
+    @Option(name: .customLong("seed"), parsing: .unconditional, help: "Root seed in 0...2^64−1 (default: the seed of the config file, the named experiment or the family, where one is set; else one is drawn, printed and recorded in the manifest).")
     var seed: String?
 
     @Option(name: .customLong("threads"), parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.")

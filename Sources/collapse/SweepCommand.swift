@@ -15,7 +15,7 @@ struct SweepCommand: ParsableCommand {
         abstract: "Run a parameter sweep of any family from a config file or a named experiment; resumable and shardable.",
         discussion: """
         Values come from the family's defaults, then --experiment or --config (a TOML file of top-level keys: \
-        family = "linear" (the default), "generative" or "neural", name, description, seed, and any parameter \
+        family = \(Families.all.map { "\"\($0.name)\"" }.joined(separator: ", ")) (default "linear"), \(ExperimentSpec.metadataKeys.dropFirst().joined(separator: ", ")), and any parameter \
         of the family by its flag name with _ for -, e.g. noise_variance, real_fraction, engine, \
         design; lists as arrays), then the flags. Each finished cell is written durably to DIR/cells/; \
         DIR/results.csv and DIR/manifest.json are written when all cells are done (and, for the \
