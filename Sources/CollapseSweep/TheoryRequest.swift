@@ -254,7 +254,8 @@ public struct TheoryRequest: Sendable {
     // MARK: Rendering
 
     /// The text to print and the notes for stderr.
-    public func render() throws -> (text: String, notes: [String]) {
+    /// `progress` (the linear model: its grid cells and rows) hears how far the table is.
+    public func render(progress: RunProgress? = nil) throws -> (text: String, notes: [String]) {
         var notes: [String] = []
         let n = generations
         let table: CSVTable
@@ -287,10 +288,13 @@ public struct TheoryRequest: Sendable {
         case "mixing":
             table = TheoryTables.mixing(samples: try sampleSizes(), variances: try noiseVariances(), weights: try weights(), generations: n)
         case "linear":
-            let cells = try self.cells()
-            if format == "table" { return (linearText(cells), notes) }
-            table = TheoryTables.linear(cells: cells.map { ($0.dimension, $0.samples, $0.noiseVariance) }, regimes: try closedFormRegimes(),
-                                        generations: n)
+            let cells = try self.cells(), forms = try closedFormRegimes()
+            progress?.begin(cells: cells.count, totalWork: Double(cells.count * forms.count * n))
+            defer { progress?.end() }
+            let rows = progress.map { p in { (k: Int) in p.advance(replicates: k, work: Double(k)) } }
+            if format == "table" { return (linearText(cells, rows: rows, cellFinished: progress?.cellFinished), notes) }
+            table = TheoryTables.linear(cells: cells.map { ($0.dimension, $0.samples, $0.noiseVariance) }, regimes: forms, generations: n,
+                                        rows: rows, cellFinished: progress?.cellFinished)
         default:
             let variances = model == "poisson" ? try ListParsing.positiveDoubles(rate, flag: "--rate") : try noiseVariances()
             table = TheoryTables.meanChain(model: model, samples: try sampleSizes(), variances: variances, regimes: try closedFormRegimes(),
@@ -306,7 +310,7 @@ public struct TheoryRequest: Sendable {
     }
 
     /// Per cell: its constants, then one line per generation and regime.
-    func linearText(_ cells: [LinearCell]) -> String {
+    func linearText(_ cells: [LinearCell], rows: ((Int) -> Void)? = nil, cellFinished: (() -> Void)? = nil) -> String {
         let forms = (try? closedFormRegimes()) ?? []
         var out = ""
         for (ci, cell) in cells.enumerated() {
@@ -320,7 +324,9 @@ public struct TheoryRequest: Sendable {
                     pad(fmt(LinearCollapseTheory.expectedTestError(form, generation: g, dimension: cell.dimension, samples: cell.samples,
                                                                    noiseVariance: cell.noiseVariance)!), 16)
                 }.joined() + "\n"
+                rows?(forms.count)
             }
+            cellFinished?()
         }
         return out
     }

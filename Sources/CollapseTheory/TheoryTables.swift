@@ -7,8 +7,9 @@ import CollapseExport
 public enum TheoryTables {
     /// Proofs T1, T2: `E‖ŵ_n − w*‖²` of the fixed-design OLS chain and the accumulate bound, per
     /// cell `(d, T, σ²)` (cells in the given order), regime and generation.
+    /// `rows` hears of each row written, `cellFinished` of each cell (progress of a large grid).
     public static func linear(cells: [(dimension: Int, samples: Int, noiseVariance: Double)], regimes: [ClosedFormRegime],
-                              generations n: Int) -> CSVTable {
+                              generations n: Int, rows: ((Int) -> Void)? = nil, cellFinished: (() -> Void)? = nil) -> CSVTable {
         var table = CSVTable(header: ["regime", "generation", "dimension", "samples", "noise_variance", "theory_test_error", "accumulate_bound"])
         for cell in cells {
             let bound = LinearCollapseTheory.accumulateBound(dimension: cell.dimension, samples: cell.samples, noiseVariance: cell.noiseVariance)
@@ -18,8 +19,10 @@ public enum TheoryTables {
                                                                    noiseVariance: cell.noiseVariance)
                     table.append([form.rawValue, String(g), String(cell.dimension), String(cell.samples),
                                   CSVField.number(cell.noiseVariance), CSVField.number(v), CSVField.number(bound)])
+                    rows?(1)
                 }
             }
+            cellFinished?()
         }
         return table
     }

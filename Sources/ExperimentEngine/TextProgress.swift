@@ -3,9 +3,21 @@ import Foundation
 /// Progress on stderr: cells done / total, replicates per second and ETA by work units. On a
 /// terminal (or with --progress) a bar redrawn in place; otherwise (a log file, a batch job) one
 /// plain line per `lineInterval` seconds, so long runs say where they are without flooding logs.
+/// The counts are named by `Units`: an engine run's cells and replicates, or another command's
+/// parts and items (theory's grid cells and rows, bench's measurements and steps).
 public final class TextProgress: RunProgress, @unchecked Sendable {
+    /// What `begin(cells:)` counts (the parts, each `cellFinished()`) and what the rate counts
+    /// (the items `advance(replicates:)` reports).
+    public struct Units: Sendable {
+        public var parts: String, items: String
+        public init(parts: String, items: String) { (self.parts, self.items) = (parts, items) }
+        /// An engine run: cells, and replicates per second.
+        public static let cells = Units(parts: "cells", items: "rep")
+    }
+
     /// nil: the bar; else the seconds between plain lines.
     private let lineInterval: Double?
+    private let units: Units
     private let lock = NSLock()
     private var cells = 0, cellsDone = 0
     private var totalWork = 0.0, work = 0.0
@@ -14,13 +26,13 @@ public final class TextProgress: RunProgress, @unchecked Sendable {
     private var lastDraw = Date.distantPast
 
     /// The bar (`lineInterval` nil) or plain lines every `lineInterval` seconds.
-    public init(lineInterval: Double? = nil) { self.lineInterval = lineInterval }
+    public init(lineInterval: Double? = nil, units: Units = .cells) { (self.lineInterval, self.units) = (lineInterval, units) }
 
     /// The plain-line reporter for a stderr that is not a terminal: every 60 s, or every
     /// `COLLAPSE_PROGRESS_INTERVAL` seconds when that is set (tests use a short one).
-    public static func lines() -> TextProgress {
+    public static func lines(units: Units = .cells) -> TextProgress {
         let env = ProcessInfo.processInfo.environment["COLLAPSE_PROGRESS_INTERVAL"].flatMap(Double.init)
-        return TextProgress(lineInterval: env.map { max($0, 0.01) } ?? 60)
+        return TextProgress(lineInterval: env.map { max($0, 0.01) } ?? 60, units: units)
     }
 
     public func begin(cells: Int, totalWork: Double) {
@@ -55,8 +67,8 @@ public final class TextProgress: RunProgress, @unchecked Sendable {
         let elapsed = now.timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(replicates) / elapsed : 0
         let eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : .nan
-        let status = "cells \(cellsDone)/\(cells)  \(String(format: "%3.0f", fraction * 100))%  " +
-            "\(String(format: "%.0f", rate)) rep/s  ETA \(Self.clock(eta))"
+        let status = "\(units.parts) \(cellsDone)/\(cells)  \(String(format: "%3.0f", fraction * 100))%  " +
+            "\(String(format: "%.0f", rate)) \(units.items)/s  ETA \(Self.clock(eta))"
         let line = lineInterval == nil
             ? "\r[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] " + status + "   "
             : "progress: " + status + " (elapsed \(Self.clock(elapsed)))\n"

@@ -1,4 +1,5 @@
 import CollapseExport
+import ExperimentEngine
 import Autodiff
 import Foundation
 import Randomness
@@ -67,15 +68,20 @@ public enum NeuralThroughput {
     }
 
     /// The training steps of every model at `preset`'s sizes (built-in data).
-    public static func steps(preset: NeuralPreset, runs: Int) throws -> [Measurement] {
+    /// The training steps of `preset`, measured one by one (`measure`), each with its work: its
+    /// FLOPs times the steps it runs, warm-up included (what progress and its ETA count).
+    public static func steps(preset: NeuralPreset, runs: Int) throws -> [(work: Double, measure: () -> Measurement)] {
         BLAS.useCallingThreadOnly()
         let vae = try VAETask.make(preset, seed: 9, dataPath: nil)
         let diffusion = try DiffusionTask.make(preset, seed: 9, dataPath: nil)
-        return [languageModelStep(LanguageModelTask.sizes(preset).config, runs: runs, key: "lm-\(preset)"),
-                fitStep("vae training step", key: "vae-\(preset)", task: vae, runs: runs,
-                        flops: vae.make().config.trainingFLOPsPerStep(dimension: vae.train.dimension)),
-                fitStep("diffusion training step", key: "diffusion-\(preset)", task: diffusion, runs: runs,
-                        flops: diffusion.make().config.trainingFLOPsPerStep(dimension: diffusion.train.dimension))]
+        let lm = LanguageModelTask.sizes(preset).config
+        let vaeFLOPs = vae.make().config.trainingFLOPsPerStep(dimension: vae.train.dimension)
+        let diffusionFLOPs = diffusion.make().config.trainingFLOPsPerStep(dimension: diffusion.train.dimension)
+        let fits = Double(2 + 3 * runs)
+        return [(lm.trainingFLOPsPerStep * Double(2 + runs), { languageModelStep(lm, runs: runs, key: "lm-\(preset)") }),
+                (vaeFLOPs * fits, { fitStep("vae training step", key: "vae-\(preset)", task: vae, runs: runs, flops: vaeFLOPs) }),
+                (diffusionFLOPs * fits, { fitStep("diffusion training step", key: "diffusion-\(preset)", task: diffusion, runs: runs,
+                                                  flops: diffusionFLOPs) })]
     }
 
     /// Seconds per step of a model's whole fit (init, `steps` steps), timed over a fit of
@@ -112,10 +118,23 @@ extension NeuralThroughput {
     /// The sgemm peak and each training step of `preset` over `runs` timed steps, as a table for
     /// reading: GFLOP per step, median milliseconds, GFLOP/s and the fraction of the peak, and
     /// with an `anchor` the ratio `PyTorch ms / collapse ms` of each measurement it has
-    /// (above 1: collapse is faster; "—" where the anchor has no such measurement).
-    public static func report(preset: NeuralPreset, runs: Int, sgemmSize: Int, anchor: TorchAnchor? = nil) throws -> String {
-        let peak = sgemmPeak(n: sgemmSize, runs: max(5, runs))
-        let steps = try self.steps(preset: preset, runs: runs)
+    /// (above 1: collapse is faster; "—" where the anchor has no such measurement). `progress`
+    /// counts the measurements, weighted by the FLOPs each times.
+    public static func report(preset: NeuralPreset, runs: Int, sgemmSize: Int, anchor: TorchAnchor? = nil,
+                              progress: RunProgress? = nil) throws -> String {
+        let peakRuns = max(5, runs)
+        let plan: [(work: Double, measure: () -> Measurement)] =
+            [(work: 2 * pow(Double(sgemmSize), 3) * Double(2 + peakRuns), measure: { sgemmPeak(n: sgemmSize, runs: peakRuns) })]
+            + (try steps(preset: preset, runs: runs))
+        progress?.begin(cells: plan.count, totalWork: plan.map(\.work).reduce(0, +))
+        let measured = plan.map { item in
+            let m = item.measure()
+            progress?.advance(replicates: m.runs, work: item.work)
+            progress?.cellFinished()
+            return m
+        }
+        progress?.end()
+        let peak = measured[0], steps = measured.dropFirst()
         func pad(_ s: String, _ w: Int) -> String { TextTable.pad(s, w) }
         var out = pad("measurement", 22) + pad("GFLOP/step", 14) + pad("median ms", 12) + pad("GFLOP/s", 10) + pad("of peak", 9)
             + (anchor == nil ? "" : pad("PyTorch ms", 12) + pad("vs PyTorch", 12)) + "\n"

@@ -4,16 +4,27 @@ import ExperimentEngine
 import Foundation
 import LinearCollapse
 
+/// Progress on stderr (`TextProgress`): what every command that can run longer than a second offers.
+struct ProgressOptions: ParsableArguments {
+    @Flag(name: .customLong("progress"), help: "Show the progress bar even when stderr is not a terminal.")
+    var progress = false
+
+    @Flag(name: .customLong("quiet"), help: "No progress report (default: a bar with rate and ETA on a terminal, else a line a minute).")
+    var quiet = false
+
+    /// The bar (a terminal, or --progress), a plain line a minute (a log), or none (--quiet).
+    func reporter(_ units: TextProgress.Units = .cells) throws -> TextProgress? {
+        if progress && quiet { throw ValidationError("--progress and --quiet are exclusive") }
+        return quiet ? nil : progress || isatty(STDERR_FILENO) == 1 ? TextProgress(units: units) : TextProgress.lines(units: units)
+    }
+}
+
 /// Resume and progress: what every command on the experiment engine offers.
 struct RunControlOptions: ParsableArguments {
     @Flag(name: .customLong("resume"), help: "Continue the run recorded in --output, reusing its finished cells.")
     var resume = false
 
-    @Flag(name: .customLong("progress"), help: "Show the progress bar even when stderr is not a terminal.")
-    var progress = false
-
-    @Flag(name: .customLong("quiet"), help: "No progress bar.")
-    var quiet = false
+    @OptionGroup var display: ProgressOptions
 
     @Flag(name: .customLong("per-replicate"), help: "Also write every replicate's value of every metric beside results.csv: per-replicate.csv (its identifying columns, replicate, value), gzip-compressed as per-replicate.csv.gz above \(PerReplicate.compressAbove) rows.")
     var perReplicate = false
@@ -53,14 +64,13 @@ extension EngineFrontEnd {
     static func make(family: any ExperimentFamily, config: (text: String, file: String)?, flags: [String: String],
                      runOptions: RunOptions, output: String, force: Bool, shard: String?,
                      control: RunControlOptions) throws -> EngineFrontEnd {
-        if control.progress && control.quiet { throw ValidationError("--progress and --quiet are exclusive") }
+        let progress = try control.display.reporter()
         let plan = try usage {
             try RunPlan(family: family, config: config, flags: flags, seed: try runOptions.parsedSeed(), threads: try runOptions.resolvedThreads(),
                         maxMemory: try runOptions.parsedMaxMemory(), output: output, force: force, shard: shard, resume: control.resume,
                         perReplicate: control.perReplicate)
         }
-        return EngineFrontEnd(plan: plan, runOptions: runOptions,
-                              progress: control.quiet ? nil : (control.progress || isatty(STDERR_FILENO) == 1) ? .bar : .lines)
+        return EngineFrontEnd(plan: plan, runOptions: runOptions, progress: progress)
     }
 }
 
@@ -70,8 +80,7 @@ struct EngineFrontEnd {
     var plan: RunPlan
     var runOptions: RunOptions
     /// The bar (terminal or --progress), a plain line a minute (a log), or none (--quiet).
-    enum ProgressStyle { case bar, lines }
-    var progress: ProgressStyle?
+    var progress: TextProgress?
 
     var family: any ExperimentFamily { plan.family }
     var spec: ExperimentSpec { plan.spec }
@@ -106,8 +115,7 @@ struct EngineFrontEnd {
         Interruption.install()
         let outcome: ExperimentRunner.Outcome
         do {
-            let reporter: TextProgress? = progress.map { $0 == .bar ? TextProgress() : TextProgress.lines() }
-            outcome = try runner.run(progress: reporter, isCancelled: { Interruption.requested })
+            outcome = try runner.run(progress: progress, isCancelled: { Interruption.requested })
         } catch let e as RunnerError {
             throw CLIError(e.description)
         }

@@ -116,7 +116,10 @@ struct NeuralBenchCommand: ParsableCommand {
             help: "PyTorch's times for the same steps: the output of ../shared/bench/torch_bench.py cpu; adds each step's ratio to it.", completion: .file())
     var anchor: String?
 
+    @OptionGroup var display: ProgressOptions
+
     func validate() throws {
+        _ = try display.reporter()
         guard NeuralPreset(rawValue: preset) != nil else {
             throw ValidationError("--preset: unknown preset '\(preset)'; allowed: \(NeuralPreset.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -133,8 +136,8 @@ struct NeuralBenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        print(try NeuralThroughput.report(preset: NeuralPreset(rawValue: preset)!, runs: runs, sgemmSize: sgemmSize, anchor: loadAnchor()),
-              terminator: "")
+        print(try NeuralThroughput.report(preset: NeuralPreset(rawValue: preset)!, runs: runs, sgemmSize: sgemmSize, anchor: loadAnchor(),
+                                          progress: display.reporter(.init(parts: "measurements", items: "steps"))), terminator: "")
     }
 }
 

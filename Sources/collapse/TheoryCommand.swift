@@ -19,6 +19,8 @@ struct TheoryCommand: ParsableCommand {
     @Flag(name: .customLong("list"), help: "List the models with their formulas and proofs, then exit.")
     var list = false
 
+    @OptionGroup var display: ProgressOptions
+
     @Argument(parsing: .allUnrecognized, help: parameterHelp(TheoryRequest.parameters, abstract: "The closed form's parameters; a list is comma-separated:"),
               completion: parameterCompletion { _ in TheoryRequest.parameters })
     var parameters: [String] = []
@@ -29,6 +31,7 @@ struct TheoryCommand: ParsableCommand {
 
     func validate() throws {
         if list { return }
+        _ = try display.reporter()
         let request = try request
         try usage { try request.validate() }
     }
@@ -37,7 +40,7 @@ struct TheoryCommand: ParsableCommand {
         if list { print(TheoryRequest.list, terminator: ""); return }
         do {
             let request = try request
-            let (text, notes) = try usage { try request.render() }
+            let (text, notes) = try usage { try request.render(progress: try display.reporter(.init(parts: "cells", items: "rows"))) }
             notes.forEach(Console.note)
             print(text, terminator: "")
         } catch let e as TheoryRequest.Failure {

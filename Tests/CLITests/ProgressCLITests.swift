@@ -1,0 +1,36 @@
+import Foundation
+import XCTest
+
+/// Progress of the commands that run off the engine and can take longer than a second: theory's
+/// linear grid and neural bench report on stderr as the engine's runs do (`TextProgress`).
+final class ProgressCLITests: CLITestCase {
+    func testTheoryReportsItsGrid() throws {
+        for format in ["csv", "table"] {
+            let grid = ["theory", "--dimension", "2,3,4", "--samples", "10,20", "--generations", "50", "--format", format]
+            let quiet = try collapse(arguments: grid + ["--quiet"])
+            let shown = try collapse(arguments: grid + ["--progress"])
+            assertSuccess(quiet, "quiet")
+            assertSuccess(shown, "progress")
+            XCTAssertEqual(shown.stdout, quiet.stdout, "\(format): progress changes nothing on stdout")
+            // 6 cells of 2 regimes × 50 generations.
+            XCTAssertTrue(shown.stderr.contains("cells 6/6") && shown.stderr.contains("100%") && shown.stderr.contains("rows/s")
+                          && shown.stderr.contains("ETA"), shown.stderr)
+            XCTAssertFalse(shown.stdout.contains("rows/s"), "progress must not go to stdout")
+            XCTAssertEqual(quiet.stderr, "", format)
+        }
+        let both = try collapse("theory", "--progress", "--quiet")
+        XCTAssertEqual(both.status, 64)
+        XCTAssertTrue(both.stderr.contains("--progress and --quiet are exclusive"), both.stderr)
+    }
+
+    func testBenchReportsItsMeasurements() throws {
+        let r = try collapse("neural", "bench", "--preset", "smoke", "--runs", "1", "--sgemm-size", "64", "--progress", timeout: 600)
+        assertSuccess(r, "bench")
+        // sgemm and the three models' training steps.
+        XCTAssertTrue(r.stderr.contains("measurements 4/4") && r.stderr.contains("steps/s") && r.stderr.contains("ETA"), r.stderr)
+        XCTAssertTrue(r.stdout.split(separator: "\n").first?.contains("GFLOP/s") == true, r.stdout)
+        XCTAssertEqual(r.stdout.split(separator: "\n").filter { $0.contains("training step") }.count, 3, r.stdout)
+        let both = try collapse("neural", "bench", "--progress", "--quiet")
+        XCTAssertEqual(both.status, 64)
+    }
+}
