@@ -97,17 +97,35 @@ public enum ParallelReplicates {
             init(_ n: Int) { summaries = Array(repeating: nil, count: n) }
         }
         let slots = Slots(series)
-        let repeats = counts.reduce(0, +), workers = max(1, min(threads, series))
+        // Series are gathered `group` at a time: a block row holds a series' value next to its
+        // neighbours', so reading `group` adjacent series per row uses whole cache lines where
+        // gathering one series at a time would use one value of each.
+        let group = 8, groups = (series + group - 1) / group
+        let repeats = counts.reduce(0, +), workers = max(1, min(threads, groups))
         let medianRank = RobustSummary.medianRank(count: repeats)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var values = [Double](repeating: 0, count: repeats)
-            for s in stride(from: worker, to: series, by: workers) {
-                var r = 0
-                for (b, block) in blocks.enumerated() {
-                    for i in 0..<counts[b] { values[r] = block[i * series + s]; r += 1 }
+            var gathered = [Double](repeating: 0, count: group * repeats), values = [Double](repeating: 0, count: repeats)
+            for g in stride(from: worker, to: groups, by: workers) {
+                let first = g * group, width = min(group, series - first)
+                gathered.withUnsafeMutableBufferPointer { out in
+                    var r = 0
+                    for (b, block) in blocks.enumerated() {
+                        block.withUnsafeBufferPointer { p in
+                            for i in 0..<counts[b] {
+                                let row = i * series + first
+                                for k in 0..<width { out[k * repeats + r] = p[row + k] }
+                                r += 1
+                            }
+                        }
+                    }
                 }
-                let summary = RobustSummary(selectingIn: &values, medianRank: medianRank)
-                slots.lock.lock(); slots.summaries[s] = summary; slots.lock.unlock()
+                for k in 0..<width {
+                    values.withUnsafeMutableBufferPointer { v in
+                        gathered.withUnsafeBufferPointer { v.baseAddress!.update(from: $0.baseAddress! + k * repeats, count: repeats) }
+                    }
+                    let summary = RobustSummary(selectingIn: &values, medianRank: medianRank)
+                    slots.lock.lock(); slots.summaries[first + k] = summary; slots.lock.unlock()
+                }
             }
         }
         return slots.summaries
