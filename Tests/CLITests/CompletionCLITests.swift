@@ -16,11 +16,6 @@ import XCTest
 final class CompletionCLITests: CLITestCase {
     /// The enumerated option values, each from the list the code checks against.
     static let enumerated: [(what: String, values: [String])] = [
-        ("theory --model", TheoryCatalogue.models.map(\.name)),
-        ("theory --format", TheoryRequest.formats),
-        ("theory --estimator", TheoryRequest.estimators),
-        ("theory --spectrum", ChainOptions.Spectrum.names),
-        ("theory --regimes", ClosedFormRegime.allCases.map(\.rawValue)),
         ("plot --view", PlotRequest.views),
         ("plot --format", FigureFormat.allCases.map(\.rawValue)),
         ("plot --y-range", PanelGridOptions.YRange.allCases.map(\.rawValue)),
@@ -50,6 +45,7 @@ final class CompletionCLITests: CLITestCase {
             XCTAssertTrue(r.stdout.contains("toml"), "\(shell): --config completes .toml files")
             // The family parameters are completed by the binary, not listed in the script.
             XCTAssertTrue(r.stdout.contains("---completion simulate -- positional@0"), "\(shell): simulate's parameters call back")
+            XCTAssertTrue(r.stdout.contains("---completion theory -- positional@0"), "\(shell): theory's parameters call back")
         }
     }
 
@@ -69,6 +65,14 @@ final class CompletionCLITests: CLITestCase {
         XCTAssertEqual(Set(try complete(["neural", "vae"], ["collapse", "neural", "vae", "--"])),
                        Set(NeuralFamily().parameters.map(\.flag)).subtracting(["--model", "--temperature"]))
         XCTAssertTrue(try complete(["neural", "lm"], ["collapse", "neural", "lm", "--"]).contains("--temperature"))
+        // theory's parameters are TheoryRequest's list, completed the same way.
+        XCTAssertEqual(Set(try complete(["theory"], ["collapse", "theory", "--"])), Set(TheoryRequest.parameters.map(\.flag)))
+        XCTAssertEqual(try complete(["theory"], ["collapse", "theory", "--model", ""]), TheoryCatalogue.models.map(\.name))
+        XCTAssertEqual(try complete(["theory"], ["collapse", "theory", "--format", ""]), TheoryRequest.formats)
+        XCTAssertEqual(try complete(["theory"], ["collapse", "theory", "--estimator", ""]), TheoryRequest.estimators)
+        XCTAssertEqual(try complete(["theory"], ["collapse", "theory", "--spectrum", ""]), ChainOptions.Spectrum.names)
+        XCTAssertEqual(try complete(["theory"], ["collapse", "theory", "--regimes", "replace,"]),
+                       (ClosedFormRegime.allCases.map(\.rawValue) + ["fresh-real"]).map { "replace," + $0 })
         // After a flag with enumerated values: those values.
         XCTAssertEqual(try complete(["simulate"], ["collapse", "simulate", "--dimension", "5", "--regimes", ""]), Regime.names)
         XCTAssertEqual(try complete(["simulate"], ["collapse", "simulate", "--regimes", "replace,fr"]), ["replace,fresh-real"])

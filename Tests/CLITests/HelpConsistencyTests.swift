@@ -49,7 +49,7 @@ final class HelpConsistencyTests: CLITestCase {
         let commands: [([String], [Parameter])] = [
             (["simulate"], LinearFamily().parameters), (["generative"], GenerativeFamily().parameters), (["external"], ExternalFamily().parameters),
             (["neural", "lm"], neural("lm")), (["neural", "vae"], neural("vae")), (["neural", "diffusion"], neural("diffusion")),
-            (["data"], DataExport.parameters),
+            (["data"], DataExport.parameters), (["theory"], TheoryRequest.parameters),
         ]
         for (command, parameters) in commands {
             let r = try collapse(arguments: command + ["--help"])
@@ -74,7 +74,7 @@ final class HelpConsistencyTests: CLITestCase {
             XCTAssertEqual(list(in: flat(try help(command)), after: "Comma-separated regimes: "), Regime.names, command)
         }
         XCTAssertEqual(list(in: flat(try help("neural", "lm")), after: "Comma-separated regimes: "), NeuralFamily.regimeNames)
-        XCTAssertEqual(list(in: flat(try help("theory")), after: "Comma-separated regimes with a closed form: "),
+        XCTAssertEqual(list(in: flat(try help("theory")), after: "Regimes with a closed form: "),
                        ClosedFormRegime.allCases.map(\.rawValue))
     }
 
@@ -163,7 +163,7 @@ final class HelpConsistencyTests: CLITestCase {
             for sub in command["subcommands"] as? [[String: Any]] ?? [] { walk(sub, path: path + [sub["commandName"] as! String]) }
         }
         walk(try XCTUnwrap(json["command"] as? [String: Any]), path: [])
-        options.formUnion(Families.all.flatMap { $0.parameters.map(\.flag) } + DataExport.parameters.map(\.flag))
+        options.formUnion(Families.all.flatMap { $0.parameters.map(\.flag) } + DataExport.parameters.map(\.flag) + TheoryRequest.parameters.map(\.flag))
         // The placeholder of the parameter flags (`--parameter value`), and the arguments collapse
         // passes to an external trainer's steps, which `external --help` describes (docs/trainer-protocol.md).
         options.insert("--parameter")
