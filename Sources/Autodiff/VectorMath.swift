@@ -30,11 +30,13 @@ public enum VectorMath {
     }
 
     /// Calls `body(offset, count)` for the chunks `0..<8, 8..<16, …` of `0..<n` (the last
-    /// one may be shorter: `count = min(8, n − offset)`).
+    /// one may be shorter: `count = min(8, n − offset)`). The full chunks come from a loop of
+    /// their own, where `count` is the constant 8, so an inlined `load`/`store` needs no test.
     @inlinable @inline(__always)
     public static func forEachChunk(_ n: Int, _ body: (_ offset: Int, _ count: Int) -> Void) {
         var i = 0
-        while i < n { body(i, min(width, n - i)); i += width }
+        while i + width <= n { body(i, width); i += width }
+        if i < n { body(i, n - i) }
     }
 
     /// `m ? a : b` lane-wise for a mask `m` of all-one or all-zero lanes.
