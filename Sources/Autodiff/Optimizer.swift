@@ -103,7 +103,9 @@ public struct AdamW {
             t.value.withUnsafeMutableBufferPointer { w in t.grad.withUnsafeMutableBufferPointer { g in
                 m[k].withUnsafeMutableBufferPointer { mk in v[k].withUnsafeMutableBufferPointer { vk in
                     let pw = w.baseAddress!, pg = g.baseAddress!, pm = mk.baseAddress!, pv = vk.baseAddress!
-                    VectorMath.forEachChunk(w.count) { i, c in
+                    // One chunk of 8 lanes (fewer at the end); a plain loop, so the full chunks
+                    // need no closure call.
+                    @inline(__always) func step(_ i: Int, _ c: Int) {
                         let gi = VectorMath.load(pg + i, c) * clip
                         let mi = b1 * VectorMath.load(pm + i, c) + (1 - b1) * gi
                         let vi = b2 * VectorMath.load(pv + i, c) + (1 - b2) * gi * gi
@@ -112,6 +114,9 @@ public struct AdamW {
                         VectorMath.store(vi, pv + i, c)
                         VectorMath.store(wi - lr * ((mi * r1) / ((vi * r2).squareRoot() + eps) + wd * wi), pw + i, c)
                     }
+                    var i = 0
+                    while i + VectorMath.width <= w.count { step(i, VectorMath.width); i += VectorMath.width }
+                    if i < w.count { step(i, w.count - i) }
                     g.update(repeating: 0)
                 } }
             } }
