@@ -21,6 +21,7 @@ extension Figure {
             }
         }
         let regimes = table.series
+        let seriesIndex = Dictionary(uniqueKeysWithValues: regimes.enumerated().map { ($1, $0) })
         let colors = Palette.categorical(regimes.count)
         let hasTheory = table.rows.contains { $0.theory?.isFinite == true }
         let columns = Self.columns(for: panels.count), panelRows = (panels.count + columns - 1) / columns
@@ -68,9 +69,12 @@ extension Figure {
             axis.draw(&svg, frame: frame)
             Draw.xAxis(&svg, scale: x, frame: frame, labels: row == panelRows - 1 || p + columns >= panels.count)
             svg.open("g", [("clip-path", "url(#\(clipID))")])
-            let series = regimes.enumerated().compactMap { i, s -> ([MetricRow], String)? in
-                let g = panel.rows.filter { $0.series == s }.sorted { $0.generation < $1.generation }
-                return g.isEmpty ? nil : (g, colors[i])
+            // The panel's rows by series in one pass (a filter per series was quadratic: 102
+            // series × 40,800 rows a panel: 30 s for a 408,000-row file), each in generation order.
+            var bySeries = [[MetricRow]](repeating: [], count: regimes.count)
+            for r in panel.rows { bySeries[seriesIndex[r.series]!].append(r) }
+            let series = bySeries.enumerated().compactMap { i, g -> ([MetricRow], String)? in
+                g.isEmpty ? nil : (g.sorted { $0.generation < $1.generation }, colors[i])
             }
             for (g, c) in series { metricBand(&svg, g, color: c, x: x, axis: axis) }
             for (g, c) in series { metricLine(&svg, g, value: { $0.mean }, cls: "mc", color: c, x: x, axis: axis) }
