@@ -7,8 +7,9 @@ extension Figure {
     /// A panel's y axis is logarithmic when all its drawn values are positive and span at least
     /// two decades, linear otherwise. Non-finite values (an infinite NLL, say) are not drawn; the
     /// panel states, for each series, where its mean is not finite (`PlotFormat.undrawn`).
+    /// `progress` hears each panel's rows as it is drawn.
     public static func metricPanels(_ table: MetricResultsTable, title: String? = nil,
-                                    panelWidth: Double = 250, panelHeight: Double = 170) throws -> String {
+                                    panelWidth: Double = 250, panelHeight: Double = 170, progress: PlotProgress? = nil) throws -> String {
         let pw = panelWidth * Draw.scale.panelWidth, ph = panelHeight * Draw.scale.panelHeight
         let pairs = table.ordered(\.pair)
         var panels: [(pair: String, metric: String, rows: [MetricRow])] = []
@@ -93,6 +94,7 @@ extension Figure {
             Draw.seriesNotes(&svg, notes, frame: frame)
             Draw.frameRect(&svg, frame)
             svg.close()
+            progress?.advance(replicates: panel.rows.count, work: Double(panel.rows.count))
         }
         Draw.text(&svg, "model-fitting iteration n", x: left + gridWidth / 2, y: xLabelY, size: Draw.axisLabelSize,
                   anchor: "middle", cls: "x-label")

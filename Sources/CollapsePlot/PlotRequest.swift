@@ -81,12 +81,13 @@ public struct PlotRequest: Sendable, Equatable {
     }
 
     /// Draws the figure and writes it to `output` in its format (atomically, creating the
-    /// directory); returns the format written. Nothing is written on error.
+    /// directory); returns the format written. Nothing is written on error. `progress` hears
+    /// the drawing (`render(progress:)`).
     @discardableResult
-    public func write() throws -> FigureFormat {
+    public func write(progress: PlotProgress? = nil) throws -> FigureFormat {
         try checkFlags()
         let format = try checkOutput()
-        try FigureFile.write(try render(), as: format, to: URL(fileURLWithPath: output))
+        try FigureFile.write(try render(progress: progress), as: format, to: URL(fileURLWithPath: output))
         return format
     }
 
@@ -172,11 +173,14 @@ public struct PlotRequest: Sendable, Equatable {
 
     /// Checks the flags, reads the results file and returns the SVG of the view it is drawn
     /// with, in `style`. A bad file or a value not in it is reported naming the file, line,
-    /// column or flag.
-    public func render() throws -> String {
+    /// column or flag. `progress` hears three steps of the file's rows once it is read: read,
+    /// tabled, drawn (the metrics view tells each panel's rows as it draws them).
+    public func render(progress: PlotProgress? = nil) throws -> String {
         try checkFlags()
-        let draw = try drawing()
+        let draw = try drawing(progress: progress)
+        defer { progress?.end() }
         do {
+            defer { progress?.cellFinished() }
             return try style.draw(draw)
         } catch let e as FigureError {
             throw PlotRequestError(flagged(e.message))
@@ -187,7 +191,7 @@ public struct PlotRequest: Sendable, Equatable {
 
     /// Reads the results file once and returns the drawing of its view (called once per layout
     /// that `FigureStyle.draw` tries).
-    func drawing() throws -> () throws -> String {
+    func drawing(progress: PlotProgress? = nil) throws -> () throws -> String {
         let document: CSVDocument
         do {
             document = try CSVReader.read(contentsOf: URL(fileURLWithPath: results))
@@ -196,10 +200,15 @@ public struct PlotRequest: Sendable, Equatable {
         }
         let drawn = try drawnView(of: document)
         if view == nil && drawn != "metrics" { try checkApplies(to: drawn) }
+        let rows = document.rows.count
+        func step() { progress?.advance(replicates: rows, work: Double(rows)); progress?.cellFinished() }
+        progress?.begin(cells: 3, totalWork: Double(3 * rows))
+        step()
         do {
+            defer { step() }
             if drawn == "metrics" {
                 let table = try MetricResultsTable(document: document)
-                return { try Figure.metricPanels(table) }
+                return { try Figure.metricPanels(table, progress: progress) }
             }
             let table = try ResultsTable(document: document)
             let noiseVariance = try parsedNoiseVariance()
@@ -215,7 +224,11 @@ public struct PlotRequest: Sendable, Equatable {
                 return { try Figure.panelGrid(table, options) }
             }
         } catch let e as ResultsTableError {
+            progress?.end()
             throw PlotRequestError(e.description)
+        } catch {
+            progress?.end()
+            throw error
         }
     }
 
@@ -228,4 +241,14 @@ public struct PlotRequest: Sendable, Equatable {
         if message.contains("generation ") && generation != nil { return "--generation: " + message }
         return message
     }
+}
+
+/// Hears how far a drawing is: the requirements of the engine's `RunProgress`, which this
+/// module (a layer beside the engine) cannot import, so that a front end's `TextProgress` serves
+/// as both. `begin` counts steps and rows; `advance` tells rows done.
+public protocol PlotProgress: Sendable {
+    func begin(cells: Int, totalWork: Double)
+    func advance(replicates: Int, work: Double)
+    func cellFinished()
+    func end()
 }

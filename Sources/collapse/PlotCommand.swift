@@ -1,6 +1,7 @@
 import ArgumentParser
 import CollapseExport
 import CollapsePlot
+import ExperimentEngine
 import Foundation
 
 /// `collapse plot`: figures from a results CSV (`PlotRequest` holds the views, the rules of their
@@ -63,21 +64,22 @@ struct PlotCommand: ParsableCommand {
     @Option(name: .customLong("y-range"), parsing: .unconditional, help: "Grid y axis shared by the whole figure or per row: figure or row.", completion: .list(PanelGridOptions.YRange.allCases.map(\.rawValue)))
     var yRange = "figure"
 
+    @OptionGroup var display: ProgressOptions
+
     var request: PlotRequest {
         PlotRequest(results: results, output: output, view: view, dimension: dimension, samples: samples,
                     noiseVariance: noiseVariance, generation: generation, yRange: yRange, format: format,
                     style: FigureStyle(width: width, height: height, fontSize: fontSize))
     }
 
-    /// Checks the flags, the output path and the renderer, and draws once, so that a bad file or
-    /// a value not in it is reported with this command's usage. `run()` draws again.
-    func validate() throws { try plotErrors { try request.validate() } }
-
+    /// Draws once (a bad file or value is a usage error, exit status 64) and writes the figure.
     func run() throws {
-        _ = try plotErrors { try request.write() }
+        _ = try plotErrors { try request.write(progress: try display.reporter(.init(parts: "steps (read, table, draw)", items: "rows"))) }
         print("wrote \(output)")
     }
 }
+
+extension TextProgress: PlotProgress {}
 
 /// Runs `body`, reporting a `PlotRequestError` as a usage error (`Error: …`, exit status 64) and
 /// a `FigureWriteError` (renderer missing or failing) as a failure (exit status 1).

@@ -33,4 +33,31 @@ final class ProgressCLITests: CLITestCase {
         let both = try collapse("neural", "bench", "--progress", "--quiet")
         XCTAssertEqual(both.status, 64)
     }
+
+    func testPlotReportsItsStepsAndKeepsItsFigure() throws {
+        let run = try collapse("simulate", "--dimension", "3", "--samples", "10,20", "--noise-variance", "1", "--generations", "3",
+                               "--repeats", "10", "--seed", "1", "--threads", "2", "--output", "sim", "--quiet")
+        assertSuccess(run, "simulate")
+        let results = work.appendingPathComponent("sim/results.csv").path
+        let rows = try String(contentsOfFile: results, encoding: .utf8).split(separator: "\n").count - 1
+        for view in ["metrics", "grid"] {
+            let quietPath = work.appendingPathComponent("\(view)-quiet.svg").path, shownPath = work.appendingPathComponent("\(view)-shown.svg").path
+            let quiet = try collapse("plot", results, "--view", view, "--output", quietPath, "--quiet")
+            let shown = try collapse("plot", results, "--view", view, "--output", shownPath, "--progress")
+            assertSuccess(quiet, view)
+            assertSuccess(shown, view)
+            XCTAssertEqual(quiet.stderr, "", view)
+            // Three steps (read, table, draw) of the file's rows.
+            XCTAssertTrue(shown.stderr.contains("steps (read, table, draw) 3/3") && shown.stderr.contains("rows/s")
+                          && shown.stderr.contains("ETA"), "\(view): \(shown.stderr)")
+            if view == "metrics" { XCTAssertTrue(shown.stderr.contains("100%"), "every panel's \(rows) rows drawn: \(shown.stderr)") }
+            XCTAssertEqual(shown.stdout, quiet.stdout.replacingOccurrences(of: quietPath, with: shownPath))
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: shownPath)), try Data(contentsOf: URL(fileURLWithPath: quietPath)),
+                           "\(view): progress changes no byte of the figure")
+        }
+        let both = try collapse("plot", results, "--output", work.appendingPathComponent("both.svg").path, "--progress", "--quiet")
+        XCTAssertEqual(both.status, 64)
+        XCTAssertTrue(both.stderr.contains("--progress and --quiet are exclusive"), both.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("both.svg").path), "nothing written on error")
+    }
 }
