@@ -111,20 +111,31 @@ public enum DataExport {
     public static func check(_ request: Request) throws { _ = try resolve(request) }
 
     /// The records of `request`, encoded; a `SpecError` naming the flag when the request is bad.
-    public static func export(_ request: Request) throws -> Export {
+    /// `progress` hears two phases of `count` records each: drawing (record by record for
+    /// stories, the dataset at once for the others, whose draws are single calls) and encoding
+    /// (record by record for the generative datasets). It is told from inside the loops that draw
+    /// and encode, so the random stream and the bytes are those of a run without it.
+    public static func export(_ request: Request, progress: RunProgress? = nil) throws -> Export {
         let (d, count, values) = try resolve(request)
         let s = request.seed
+        progress?.begin(cells: 2, totalWork: Double(2 * count))
+        defer { progress?.end() }
+        var tally = Tally(progress)
+        func phaseDone() { tally.flush(); progress?.cellFinished() }
         if let built = try generativeDataset(d.name, values) {
             let model = try generativeModel(d.name, built.kind, values["model"]?.textValue)
             var rng = GenerativeExperiment.realTrainingStream(seed: s, model: model, dataset: d.name)
             let records = GenerativeExperiment.draw(built, count: count, using: &rng)!
+            tally.add(count); phaseDone()
             var source = "replicate 1's real training stream of collapse generative --model \(model) --dataset \(d.name) --seed \(s)"
             if case let .points(.blobs, dimension, options) = built {
                 // scikit-learn draws the centres per call; ours are fixed, so say which they are.
                 source += "; blob centres " + SyntheticPoints.blobCentres(options, dimension: dimension)
                     .map { "(" + $0.map(\.description).joined(separator: ", ") + ")" }.joined(separator: ", ")
             }
-            return Export(dataset: d, count: count, bytes: Array(encode(records).utf8), source: source)
+            let text = encode(records) { tally.add(1) }
+            phaseDone()
+            return Export(dataset: d, count: count, bytes: Array(text.utf8), source: source)
         }
         var rng = Xoshiro256StarStar(seed: s, stream: [NeuralStreams.data])
         let bytes: [UInt8], source: String
@@ -132,13 +143,23 @@ public enum DataExport {
         case "stories":
             let preset = NeuralPreset(rawValue: values["preset"]?.textValue ?? "small")!
             let grammar = LanguageModelTask.storyGrammar(preset)
-            bytes = Array((grammar.corpus(count: count, using: &rng).text + "\n").utf8)
+            // `grammar.corpus(count:)`'s loop, told record by record: the same stories.
+            let stories = (0..<count).map { _ in defer { tally.add(1) }; return Array(grammar.story(using: &rng).utf8) }
+            phaseDone()
+            bytes = Array((TextCorpus(stories: stories).text + "\n").utf8)
+            tally.add(count); phaseDone()
             source = "the built-in data stream of collapse neural lm --preset \(preset.rawValue) --seed \(s) (stories ≤ \(grammar.maxLength) bytes)"
         case "glyphs":
-            bytes = IDXLoader.encode(GlyphGenerator().images(count: count, using: &rng))
+            let images = GlyphGenerator().images(count: count, using: &rng)
+            tally.add(count); phaseDone()
+            bytes = IDXLoader.encode(images)
+            tally.add(count); phaseDone()
             source = "the built-in data stream of collapse neural vae --seed \(s)"
         default:
-            bytes = Array(XYZLoader.encode(DiffusionTask.moleculeGenerator.uncentred(count: count, using: &rng), exact: true).utf8)
+            let frames = DiffusionTask.moleculeGenerator.uncentred(count: count, using: &rng)
+            tally.add(count); phaseDone()
+            bytes = Array(XYZLoader.encode(frames, exact: true).utf8)
+            tally.add(count); phaseDone()
             source = "the built-in data stream of collapse neural diffusion --seed \(s)"
         }
         return Export(dataset: d, count: count, bytes: bytes, source: source)
@@ -192,19 +213,37 @@ public enum DataExport {
 
     /// The text of generative records: CSV with a header for points and integers (read by
     /// `UserData.points`), one line of space-separated token ids per sequence (`UserData.corpus`).
-    public static func encode(_ records: DatasetRecords) -> String {
+    /// `encoded` is called after each record.
+    public static func encode(_ records: DatasetRecords, encoded: () -> Void = {}) -> String {
         var out = ""
         switch records {
         case let .points(p):
             out = (1...p.dimension).map { "x\($0)" }.joined(separator: ",") + "\n"
-            for i in 0..<p.count { out += p.point(i).map(\.description).joined(separator: ",") + "\n" }
+            for i in 0..<p.count { out += p.point(i).map(\.description).joined(separator: ",") + "\n"; encoded() }
         case let .integers(x):
             out = "x1\n"
-            for v in x.values { out += "\(v)\n" }
+            for v in x.values { out += "\(v)\n"; encoded() }
         case let .sequences(s):
-            for i in 0..<s.count { out += s.sequence(i).map(String.init).joined(separator: " ") + "\n" }
+            for i in 0..<s.count { out += s.sequence(i).map(String.init).joined(separator: " ") + "\n"; encoded() }
         }
         return out
+    }
+
+    /// Records counted for `progress`, told it every 4,096 (a lock and a clock per record would
+    /// cost more than the record) and at the end of each phase.
+    struct Tally {
+        let progress: RunProgress?
+        var pending = 0
+        init(_ progress: RunProgress?) { self.progress = progress }
+        mutating func add(_ n: Int) {
+            guard progress != nil else { return }
+            pending += n
+            if pending >= 4096 { flush() }
+        }
+        mutating func flush() {
+            if pending > 0 { progress?.advance(replicates: pending, work: Double(pending)) }
+            pending = 0
+        }
     }
 
     /// Writes `export` to `path` atomically (a reader sees no partial file). An existing file

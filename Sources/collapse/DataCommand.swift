@@ -45,6 +45,8 @@ struct DataCommand: ParsableCommand {
     @Flag(name: .customLong("force"), help: "Replace --output if it exists.")
     var force = false
 
+    @OptionGroup var display: ProgressOptions
+
     @Argument(parsing: .allUnrecognized, help: parameterHelp(DataExport.parameters, abstract: "The dataset's options, one value each (--list says which apply to which dataset):"), completion: parameterCompletion { _ in DataExport.parameters })
     var parameters: [String] = []
 
@@ -54,11 +56,11 @@ struct DataCommand: ParsableCommand {
         guard let count else { throw ValidationError("--count is required (records to write)") }
         guard let output else { throw ValidationError("--output is required (the file to write)") }
         let options = try parameterFlags(parameters, of: DataExport.parameters)
-        let given = try seed.map(RunOptions.seed)
+        let given = try seed.map(RunOptions.seed), progress = try display.reporter(.init(parts: "phases (draw, encode)", items: "records"))
         var request = DataExport.Request(dataset: dataset, count: count, seed: 0, options: options)
         try usage { try DataExport.check(request); try DataExport.checkOutput(output, force: force) }
         request.seed = given ?? RunOptions.drawSeed()
-        let export = try usage { try DataExport.export(request) }
+        let export = try usage { try DataExport.export(request, progress: progress) }
         do { try usage { try DataExport.write(export, to: output, force: force) } } catch let e as AtomicFile.WriteError {
             throw CLIError(e.description)
         }

@@ -34,6 +34,29 @@ final class ProgressCLITests: CLITestCase {
         XCTAssertEqual(both.status, 64)
     }
 
+    func testDataReportsItsRecordsAndKeepsItsBytes() throws {
+        let dir: URL = work
+        for dataset in ["stories", "markov", "moons", "glyphs"] {
+            let base = ["data", dataset, "--count", "300", "--seed", "11"]
+            let quietPath = dir.appendingPathComponent("\(dataset)-quiet").path, shownPath = dir.appendingPathComponent("\(dataset)-shown").path
+            let quiet = try collapse(arguments: base + ["--output", quietPath, "--quiet"])
+            let shown = try collapse(arguments: base + ["--output", shownPath, "--progress"])
+            assertSuccess(quiet, dataset)
+            assertSuccess(shown, dataset)
+            XCTAssertEqual(quiet.stderr, "", dataset)
+            // Two phases (draw, encode) of 300 records each.
+            XCTAssertTrue(shown.stderr.contains("phases (draw, encode) 2/2") && shown.stderr.contains("100%")
+                          && shown.stderr.contains("records/s") && shown.stderr.contains("ETA"), "\(dataset): \(shown.stderr)")
+            XCTAssertFalse(shown.stdout.contains("records/s"), "progress must not go to stdout")
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: shownPath)), try Data(contentsOf: URL(fileURLWithPath: quietPath)),
+                           "\(dataset): progress changes no byte of the file")
+        }
+        let both = try collapse("data", "stories", "--count", "10", "--output", dir.appendingPathComponent("both").path, "--progress", "--quiet")
+        XCTAssertEqual(both.status, 64)
+        XCTAssertTrue(both.stderr.contains("--progress and --quiet are exclusive"), both.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("both").path), "nothing written on error")
+    }
+
     func testPlotReportsItsStepsAndKeepsItsFigure() throws {
         let run = try collapse("simulate", "--dimension", "3", "--samples", "10,20", "--noise-variance", "1", "--generations", "3",
                                "--repeats", "10", "--seed", "1", "--threads", "2", "--output", "sim", "--quiet")
