@@ -10,9 +10,12 @@ import PackageDescription
 // then takes the system's libopenblas.so.0; LinearAlgebra serialises BLAS calls for any build but
 // pthreads. DT_RUNPATH (not DT_RPATH), so LD_LIBRARY_PATH still overrides it for measurements.
 let openBLASPthreadsRunPath: [LinkerSetting] = [
-    .unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", "/usr/lib/x86_64-linux-gnu/openblas-pthread",
-                  "-Xlinker", "-rpath", "-Xlinker", "/usr/lib/aarch64-linux-gnu/openblas-pthread"],
-                 .when(platforms: [.linux])),
+    .unsafeFlags(
+        [
+            "-Xlinker", "-rpath", "-Xlinker", "/usr/lib/x86_64-linux-gnu/openblas-pthread",
+            "-Xlinker", "-rpath", "-Xlinker", "/usr/lib/aarch64-linux-gnu/openblas-pthread"
+        ],
+        .when(platforms: [.linux]))
 ]
 
 let package = Package(
@@ -29,12 +32,12 @@ let package = Package(
         .library(name: "CollapseExport", targets: ["CollapseExport"]),
         .library(name: "CollapsePlot", targets: ["CollapsePlot"]),
         .library(name: "GenerativeChains", targets: ["GenerativeChains"]),
-        .library(name: "NeuralCollapse", targets: ["NeuralCollapse"]),
+        .library(name: "NeuralCollapse", targets: ["NeuralCollapse"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // TOML 1.0 parsing of config files (toml++ underneath); only ExperimentEngine uses it.
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0")
     ],
     targets: [
         // C: LAPACKE + OpenBLAS (Debian: liblapacke-dev, libopenblas-dev), and glibc's mallopt. Only LinearAlgebra imports it.
@@ -46,8 +49,9 @@ let package = Package(
         // Regimes, the generative-model protocol and the one generation scheduler.
         .target(name: "CollapseCore", dependencies: ["Randomness", "CollapseExport"]),
         // The linear-regression collapse simulator, Monte Carlo runner and verification battery.
-        .target(name: "LinearCollapse",
-                dependencies: ["LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore", "CollapseExport", "ExperimentEngine"]),
+        .target(
+            name: "LinearCollapse",
+            dependencies: ["LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore", "CollapseExport", "ExperimentEngine"]),
         // Tidy CSV, JSON manifests, atomic file output: Foundation only.
         .target(name: "CollapseExport", plugins: ["BuildProvenance"]),
         // Embeds the git commit a build was made from (manifests name the binary's own source).
@@ -55,8 +59,9 @@ let package = Package(
         // Exactly solvable parametric chains (Poisson, Gaussian mean, real/synthetic mixing).
         .target(name: "ParametricChains", dependencies: ["CollapseCore", "CollapseTheory", "Randomness", "LinearAlgebra"]),
         // Classic generative models (Gaussian, KDE, mixture, categorical, Poisson, n-gram) on the scheduler.
-        .target(name: "GenerativeChains",
-                dependencies: ["CollapseCore", "CollapseTheory", "Randomness", "LinearAlgebra", "CollapseExport", "ExperimentEngine"]),
+        .target(
+            name: "GenerativeChains",
+            dependencies: ["CollapseCore", "CollapseTheory", "Randomness", "LinearAlgebra", "CollapseExport", "ExperimentEngine"]),
         // SVG figures from results CSV files (pure Swift).
         .target(name: "CollapsePlot", dependencies: ["CollapseExport"]),
         // The experiment engine: family parameters, specs from flags and config files, and one
@@ -64,8 +69,9 @@ let package = Package(
         .target(name: "ExperimentEngine", dependencies: ["CollapseExport", .product(name: "TOMLKit", package: "TOMLKit")]),
         // The catalogue: the engine's families by name, the named experiments of every family,
         // and the verification suite (every Monte Carlo vs closed-form check with its pass rule).
-        .target(name: "CollapseSweep",
-                dependencies: ["LinearCollapse", "GenerativeChains", "NeuralCollapse", "ParametricChains", "ExperimentEngine", "ExternalTrainer"]),
+        .target(
+            name: "CollapseSweep",
+            dependencies: ["LinearCollapse", "GenerativeChains", "NeuralCollapse", "ParametricChains", "ExperimentEngine", "ExternalTrainer"]),
         // Any model as a family: an external trainer program (docs/trainer-protocol.md) driven
         // step by step by the generation scheduler, each step durable.
         .target(name: "ExternalTrainer", dependencies: ["CollapseCore", "Randomness", "CollapseExport", "ExperimentEngine"]),
@@ -73,34 +79,47 @@ let package = Package(
         // -fno-math-errno: Float.squareRoot() goes through a C shim that clang otherwise compiles
         // as errno-setting sqrtf, which LLVM cannot vectorise; without errno it is sqrtps (the
         // same correctly rounded IEEE square root, 4 lanes at a time). Only errno changes.
-        .target(name: "Autodiff", dependencies: ["LinearAlgebra", "Randomness"],
-                swiftSettings: [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
+        .target(
+            name: "Autodiff", dependencies: ["LinearAlgebra", "Randomness"],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         // Neural generative models (transformer LM, VAE, DDPM) on the generation scheduler.
         .target(name: "NeuralCollapse", dependencies: ["Autodiff", "CollapseCore", "Randomness", "LinearAlgebra", "CollapseExport", "ExperimentEngine"]),
-        .executableTarget(name: "collapse", dependencies: [
-            "LinearCollapse", "CollapseTheory", "CollapseCore", "CollapseExport", "CollapsePlot", "CollapseSweep", "ParametricChains",
-            "GenerativeChains",
-            "NeuralCollapse", "LinearAlgebra", "Randomness", "ExperimentEngine", "ExternalTrainer",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], linkerSettings: openBLASPthreadsRunPath),
+        .executableTarget(
+            name: "collapse",
+            dependencies: [
+                "LinearCollapse", "CollapseTheory", "CollapseCore", "CollapseExport", "CollapsePlot", "CollapseSweep", "ParametricChains",
+                "GenerativeChains",
+                "NeuralCollapse", "LinearAlgebra", "Randomness", "ExperimentEngine", "ExternalTrainer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
+            ], linkerSettings: openBLASPthreadsRunPath),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Randomness"]),
         .testTarget(name: "CollapseTheoryTests", dependencies: ["CollapseTheory", "CollapseExport"]),
         .testTarget(name: "CollapseCoreTests", dependencies: ["CollapseCore", "Randomness"]),
-        .testTarget(name: "LinearCollapseTests",
-                    dependencies: ["LinearCollapse", "LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore", "CollapseExport", "ExperimentEngine"]),
+        .testTarget(
+            name: "LinearCollapseTests",
+            dependencies: ["LinearCollapse", "LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore", "CollapseExport", "ExperimentEngine"]),
         .testTarget(name: "CollapseExportTests", dependencies: ["CollapseExport"]),
         .testTarget(name: "ParametricChainsTests", dependencies: ["ParametricChains", "CollapseTheory", "CollapseCore", "Randomness"]),
-        .testTarget(name: "GenerativeChainsTests",
-                    dependencies: ["GenerativeChains", "CollapseTheory", "CollapseCore", "Randomness", "ParametricChains"]),
+        .testTarget(
+            name: "GenerativeChainsTests",
+            dependencies: ["GenerativeChains", "CollapseTheory", "CollapseCore", "Randomness", "ParametricChains"]),
         .testTarget(name: "CollapsePlotTests", dependencies: ["CollapsePlot", "CollapseExport"]),
-        .testTarget(name: "CollapseSweepTests", dependencies: ["CollapseSweep", "LinearCollapse", "CollapseCore", "ExperimentEngine",
-                                                       "GenerativeChains", "NeuralCollapse", "Randomness", "CollapseExport"]),
+        .testTarget(
+            name: "CollapseSweepTests",
+            dependencies: [
+                "CollapseSweep", "LinearCollapse", "CollapseCore", "ExperimentEngine",
+                "GenerativeChains", "NeuralCollapse", "Randomness", "CollapseExport"
+            ]),
         .testTarget(name: "ExperimentEngineTests", dependencies: ["ExperimentEngine", "CollapseExport"]),
         .testTarget(name: "ExternalTrainerTests", dependencies: ["ExternalTrainer", "CollapseCore", "ExperimentEngine"]),
         // The libraries too: the help and completion tests compare the texts with their lists.
-        .testTarget(name: "CLITests", dependencies: ["collapse", "CollapseExport", "CollapseSweep", "CollapseTheory", "CollapseCore", "CollapsePlot",
-                                                     "LinearCollapse", "GenerativeChains", "NeuralCollapse", "ExternalTrainer", "ExperimentEngine"]),
-        .testTarget(name: "NeuralCollapseTests", dependencies: ["NeuralCollapse", "Autodiff", "CollapseCore", "Randomness", "ExperimentEngine"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: [
+                "collapse", "CollapseExport", "CollapseSweep", "CollapseTheory", "CollapseCore", "CollapsePlot",
+                "LinearCollapse", "GenerativeChains", "NeuralCollapse", "ExternalTrainer", "ExperimentEngine"
+            ]),
+        .testTarget(name: "NeuralCollapseTests", dependencies: ["NeuralCollapse", "Autodiff", "CollapseCore", "Randomness", "ExperimentEngine"])
     ]
 )

@@ -13,7 +13,7 @@ let package = Package(
         // RuntimeInterposer): RuntimeInterposer would pull in swift-runtime-interposer,
         // which is not available here.
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
-        .package(name: "ModelCollapse", path: ".."),
+        .package(name: "ModelCollapse", path: "..")
     ],
     targets: [
         .executableTarget(
@@ -23,12 +23,12 @@ let package = Package(
                 .product(name: "LinearCollapse", package: "ModelCollapse"),
                 .product(name: "LinearAlgebra", package: "ModelCollapse"),
                 .product(name: "Randomness", package: "ModelCollapse"),
-                .product(name: "CollapseCore", package: "ModelCollapse"),
+                .product(name: "CollapseCore", package: "ModelCollapse")
             ],
             path: "Benchmarks/CollapseBenchmarks",
             plugins: [
-                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
             ]
-        ),
+        )
     ]
 )

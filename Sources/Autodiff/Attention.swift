@@ -23,38 +23,53 @@ extension Tape {
         let y = node(rows: b * t, cols: d, inputs: [qkv])
         // Training keeps every P (B·H·T·T) and a T×T scratch for ∂P; inference reuses one P.
         let probs = saved(y.requiresGrad ? b * h * t * t + t * t : t * t)
-        qkv.value.withUnsafeBufferPointer { x in probs.value.withUnsafeMutableBufferPointer { p in y.value.withUnsafeMutableBufferPointer { o in
-            for s in 0..<b { for head in 0..<h {
-                let base = x.baseAddress! + s * t * d3 + head * dh
-                let pp = p.baseAddress! + (y.requiresGrad ? (s * h + head) * t * t : 0)
-                AttentionKernel.probabilities(q: base, k: base + d, ld: d3, length: t, headDim: dh, scale: c, into: pp)
-                BLAS.sgemm(transA: false, transB: false, m: t, n: dh, k: t, a: pp, lda: t, b: base + 2 * d, ldb: d3,
-                      beta: 0, c: o.baseAddress! + s * t * d + head * dh, ldc: d)
-            } }
-        } } }
+        qkv.value.withUnsafeBufferPointer { x in
+            probs.value.withUnsafeMutableBufferPointer { p in
+                y.value.withUnsafeMutableBufferPointer { o in
+                    for s in 0..<b {
+                        for head in 0..<h {
+                            let base = x.baseAddress! + s * t * d3 + head * dh
+                            let pp = p.baseAddress! + (y.requiresGrad ? (s * h + head) * t * t : 0)
+                            AttentionKernel.probabilities(q: base, k: base + d, ld: d3, length: t, headDim: dh, scale: c, into: pp)
+                            BLAS.sgemm(
+                                transA: false, transB: false, m: t, n: dh, k: t, a: pp, lda: t, b: base + 2 * d, ldb: d3,
+                                beta: 0, c: o.baseAddress! + s * t * d + head * dh, ldc: d)
+                        }
+                    }
+                }
+            }
+        }
         if y.requiresGrad {
             y.backward = { [unowned y] in
-                y.grad.withUnsafeBufferPointer { g in qkv.value.withUnsafeBufferPointer { x in
-                    probs.value.withUnsafeMutableBufferPointer { p in qkv.grad.withUnsafeMutableBufferPointer { gx in
-                        let ds = p.baseAddress! + b * h * t * t
-                        for s in 0..<b { for head in 0..<h {
-                            let base = s * t * d3 + head * dh
-                            let q = x.baseAddress! + base, k = q + d, v = q + 2 * d
-                            let gq = gx.baseAddress! + base, gk = gq + d, gv = gq + 2 * d
-                            let go = g.baseAddress! + s * t * d + head * dh
-                            let pp = UnsafePointer(p.baseAddress! + (s * h + head) * t * t)
-                            // ∂P = ∂O Vᵀ
-                            BLAS.sgemm(transA: false, transB: true, m: t, n: t, k: dh, a: go, lda: d, b: v, ldb: d3, beta: 0, c: ds, ldc: t)
-                            // ∂V += Pᵀ ∂O
-                            BLAS.sgemm(transA: true, transB: false, m: t, n: dh, k: t, a: pp, lda: t, b: go, ldb: d, beta: 1, c: gv, ldc: d3)
-                            // ∂S = P ⊙ (∂P − rowsum(∂P ⊙ P)), in place
-                            AttentionKernel.scoreGradient(probabilities: pp, length: t, inPlace: ds)
-                            // ∂Q += c ∂S K,  ∂K += c ∂Sᵀ Q
-                            BLAS.sgemm(transA: false, transB: false, m: t, n: dh, k: t, alpha: c, a: ds, lda: t, b: k, ldb: d3, beta: 1, c: gq, ldc: d3)
-                            BLAS.sgemm(transA: true, transB: false, m: t, n: dh, k: t, alpha: c, a: ds, lda: t, b: q, ldb: d3, beta: 1, c: gk, ldc: d3)
-                        } }
-                    } }
-                } }
+                y.grad.withUnsafeBufferPointer { g in
+                    qkv.value.withUnsafeBufferPointer { x in
+                        probs.value.withUnsafeMutableBufferPointer { p in
+                            qkv.grad.withUnsafeMutableBufferPointer { gx in
+                                let ds = p.baseAddress! + b * h * t * t
+                                for s in 0..<b {
+                                    for head in 0..<h {
+                                        let base = s * t * d3 + head * dh
+                                        let q = x.baseAddress! + base, k = q + d, v = q + 2 * d
+                                        let gq = gx.baseAddress! + base, gk = gq + d, gv = gq + 2 * d
+                                        let go = g.baseAddress! + s * t * d + head * dh
+                                        let pp = UnsafePointer(p.baseAddress! + (s * h + head) * t * t)
+                                        // ∂P = ∂O Vᵀ
+                                        BLAS.sgemm(transA: false, transB: true, m: t, n: t, k: dh, a: go, lda: d, b: v, ldb: d3, beta: 0, c: ds, ldc: t)
+                                        // ∂V += Pᵀ ∂O
+                                        BLAS.sgemm(transA: true, transB: false, m: t, n: dh, k: t, a: pp, lda: t, b: go, ldb: d, beta: 1, c: gv, ldc: d3)
+                                        // ∂S = P ⊙ (∂P − rowsum(∂P ⊙ P)), in place
+                                        AttentionKernel.scoreGradient(probabilities: pp, length: t, inPlace: ds)
+                                        // ∂Q += c ∂S K,  ∂K += c ∂Sᵀ Q
+                                        BLAS.sgemm(
+                                            transA: false, transB: false, m: t, n: dh, k: t, alpha: c, a: ds, lda: t, b: k, ldb: d3, beta: 1, c: gq, ldc: d3)
+                                        BLAS.sgemm(
+                                            transA: true, transB: false, m: t, n: dh, k: t, alpha: c, a: ds, lda: t, b: q, ldb: d3, beta: 1, c: gk, ldc: d3)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         return y
@@ -65,8 +80,10 @@ extension Tape {
 public enum AttentionKernel {
     /// `P = softmax(c·Q Kᵀ)` with the causal mask, for `length` queries and keys (rows with
     /// stride `ld`), written densely (`length × length`, zeros above the diagonal).
-    public static func probabilities(q: UnsafePointer<Float>, k: UnsafePointer<Float>, ld: Int, length t: Int,
-                                     headDim dh: Int, scale c: Float, into p: UnsafeMutablePointer<Float>) {
+    public static func probabilities(
+        q: UnsafePointer<Float>, k: UnsafePointer<Float>, ld: Int, length t: Int,
+        headDim dh: Int, scale c: Float, into p: UnsafeMutablePointer<Float>
+    ) {
         BLAS.sgemm(transA: false, transB: true, m: t, n: t, k: dh, alpha: c, a: q, lda: ld, b: k, ldb: ld, beta: 0, c: p, ldc: t)
         for i in 0..<t {
             let row = p + i * t

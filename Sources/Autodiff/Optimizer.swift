@@ -11,8 +11,10 @@ public struct ParameterList {
 
     /// A parameter drawn `N(0, std²)` (Float32 from the Double ziggurat).
     @discardableResult
-    public mutating func normal<G: RandomNumberGenerator>(rows: Int, cols: Int, std: Double, decay: Bool = true,
-                                                          using rng: inout G) -> Tensor {
+    public mutating func normal<G: RandomNumberGenerator>(
+        rows: Int, cols: Int, std: Double, decay: Bool = true,
+        using rng: inout G
+    ) -> Tensor {
         let v = Normal.array(count: rows * cols, scale: std, using: &rng).map(Float.init)
         return add(Tensor.parameter(rows: rows, cols: cols, value: v), decay: decay)
     }
@@ -96,30 +98,34 @@ public struct AdamW {
             if norm > c { clip = c / norm }
         }
         let b1 = beta1, b2 = beta2, eps = epsilon
-        let r1 = 1 / (1 - Float(Foundation.pow(Double(b1), Double(step))))    // 1/(1 − β₁ᵗ)
-        let r2 = 1 / (1 - Float(Foundation.pow(Double(b2), Double(step))))    // 1/(1 − β₂ᵗ)
+        let r1 = 1 / (1 - Float(Foundation.pow(Double(b1), Double(step))))  // 1/(1 − β₁ᵗ)
+        let r2 = 1 / (1 - Float(Foundation.pow(Double(b2), Double(step))))  // 1/(1 − β₂ᵗ)
         for (k, t) in parameters.tensors.enumerated() {
             let wd = parameters.decay[k] ? weightDecay : 0
-            t.value.withUnsafeMutableBufferPointer { w in t.grad.withUnsafeMutableBufferPointer { g in
-                m[k].withUnsafeMutableBufferPointer { mk in v[k].withUnsafeMutableBufferPointer { vk in
-                    let pw = w.baseAddress!, pg = g.baseAddress!, pm = mk.baseAddress!, pv = vk.baseAddress!
-                    // One chunk of 8 lanes (fewer at the end); a plain loop, so the full chunks
-                    // need no closure call.
-                    @inline(__always) func step(_ i: Int, _ c: Int) {
-                        let gi = VectorMath.load(pg + i, c) * clip
-                        let mi = b1 * VectorMath.load(pm + i, c) + (1 - b1) * gi
-                        let vi = b2 * VectorMath.load(pv + i, c) + (1 - b2) * gi * gi
-                        let wi = VectorMath.load(pw + i, c)
-                        VectorMath.store(mi, pm + i, c)
-                        VectorMath.store(vi, pv + i, c)
-                        VectorMath.store(wi - lr * ((mi * r1) / ((vi * r2).squareRoot() + eps) + wd * wi), pw + i, c)
+            t.value.withUnsafeMutableBufferPointer { w in
+                t.grad.withUnsafeMutableBufferPointer { g in
+                    m[k].withUnsafeMutableBufferPointer { mk in
+                        v[k].withUnsafeMutableBufferPointer { vk in
+                            let pw = w.baseAddress!, pg = g.baseAddress!, pm = mk.baseAddress!, pv = vk.baseAddress!
+                            // One chunk of 8 lanes (fewer at the end); a plain loop, so the full chunks
+                            // need no closure call.
+                            @inline(__always) func step(_ i: Int, _ c: Int) {
+                                let gi = VectorMath.load(pg + i, c) * clip
+                                let mi = b1 * VectorMath.load(pm + i, c) + (1 - b1) * gi
+                                let vi = b2 * VectorMath.load(pv + i, c) + (1 - b2) * gi * gi
+                                let wi = VectorMath.load(pw + i, c)
+                                VectorMath.store(mi, pm + i, c)
+                                VectorMath.store(vi, pv + i, c)
+                                VectorMath.store(wi - lr * ((mi * r1) / ((vi * r2).squareRoot() + eps) + wd * wi), pw + i, c)
+                            }
+                            var i = 0
+                            while i + VectorMath.width <= w.count { step(i, VectorMath.width); i += VectorMath.width }
+                            if i < w.count { step(i, w.count - i) }
+                            g.update(repeating: 0)
+                        }
                     }
-                    var i = 0
-                    while i + VectorMath.width <= w.count { step(i, VectorMath.width); i += VectorMath.width }
-                    if i < w.count { step(i, w.count - i) }
-                    g.update(repeating: 0)
-                } }
-            } }
+                }
+            }
         }
     }
 }

@@ -18,13 +18,15 @@ public final class Tensor {
     public var count: Int { rows * cols }
 
     public convenience init(rows: Int, cols: Int, value: [Float], requiresGrad: Bool = false) {
-        self.init(rows: rows, cols: cols, value: value,
-                  grad: requiresGrad ? [Float](repeating: 0, count: rows * cols) : [], requiresGrad: requiresGrad)
+        self.init(
+            rows: rows, cols: cols, value: value,
+            grad: requiresGrad ? [Float](repeating: 0, count: rows * cols) : [], requiresGrad: requiresGrad)
     }
 
     init(rows: Int, cols: Int, value: [Float], grad: [Float], requiresGrad: Bool) {
-        precondition(rows >= 1 && cols >= 1 && value.count == rows * cols && grad.count == (requiresGrad ? rows * cols : 0),
-                     "Tensor: \(value.count) values for shape \(rows)×\(cols)")
+        precondition(
+            rows >= 1 && cols >= 1 && value.count == rows * cols && grad.count == (requiresGrad ? rows * cols : 0),
+            "Tensor: \(value.count) values for shape \(rows)×\(cols)")
         self.rows = rows
         self.cols = cols
         self.value = value

@@ -82,9 +82,9 @@ public enum VectorMath {
     /// `x > 88.73` gives `+∞`, `x < −104` gives `0`, NaN gives NaN.
     @inlinable @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
-        let xc = clamp(x, lower: -104, upper: 89)       // a NaN lane is fixed at the end
-        let shifter = Vector(repeating: 12_582_912)                 // 1.5·2²³
-        let kShifted = xc * 1.442_695_040_888_963_4 + shifter       // k in the low mantissa bits
+        let xc = clamp(x, lower: -104, upper: 89)  // a NaN lane is fixed at the end
+        let shifter = Vector(repeating: 12_582_912)  // 1.5·2²³
+        let kShifted = xc * 1.442_695_040_888_963_4 + shifter  // k in the low mantissa bits
         let k = kShifted - shifter
         let r = (xc - k * 0.693_359_375) - k * -2.121_944_40e-4
         var p = Vector(repeating: 1.987_569_150_0e-4)
@@ -98,7 +98,7 @@ public enum VectorMath {
         let k1 = ki &>> 1, k2 = ki &- k1
         let s1 = unsafeBitCast((k1 &+ 127) &<< 23, to: Vector.self)
         let s2 = unsafeBitCast((k2 &+ 127) &<< 23, to: Vector.self)
-        return (er * s1 * s2).replacing(with: x, where: x .!= x)      // NaN in, NaN out
+        return (er * s1 * s2).replacing(with: x, where: x .!= x)  // NaN in, NaN out
     }
 
     /// `σ(x) = 1/(1 + e⁻ˣ)` lane-wise (a few ulp: one `exp`, one add, one division; `0` for
@@ -123,15 +123,17 @@ public enum VectorMath {
     /// `½(1 + t) + ½x(1 − t²)·u'` with `t = tanh u = 2s − 1`).
     @inlinable @inline(__always)
     public static func geluDerivative(_ x: Vector, gate s: Vector) -> Vector {
-        let du: Vector = geluC * (1 + 0.134_145 * (x * x))      // u'(x); 0.134145 = 3·0.044715
-        let ds: Vector = 2 * s * (1 - s)                          // σ'(2u)·2
+        let du: Vector = geluC * (1 + 0.134_145 * (x * x))  // u'(x); 0.134145 = 3·0.044715
+        let ds: Vector = 2 * s * (1 - s)  // σ'(2u)·2
         return s + x * ds * du
     }
 
     /// `out = GELU(x)` and `gate = σ(2u)` (if given) for `n` elements.
     @inlinable
-    public static func gelu(_ x: UnsafePointer<Float>, count n: Int, into out: UnsafeMutablePointer<Float>,
-                            gate: UnsafeMutablePointer<Float>?) {
+    public static func gelu(
+        _ x: UnsafePointer<Float>, count n: Int, into out: UnsafeMutablePointer<Float>,
+        gate: UnsafeMutablePointer<Float>?
+    ) {
         var i = 0
         while i < n {
             let c = min(width, n - i)

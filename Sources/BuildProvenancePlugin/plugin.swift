@@ -20,9 +20,12 @@ struct BuildProvenance: BuildToolPlugin {
             enum BuildProvenance { static let gitCommit = \"$commit\" }"
             if [ ! -f "$out" ] || [ "$(cat "$out")" != "$text" ]; then printf '%s\n' "$text" > "$out"; fi
             """#
-        return [.prebuildCommand(displayName: "Embedding the build's git commit",
-                                 executable: URL(fileURLWithPath: "/bin/sh"),
-                                 arguments: ["-c", script, "sh", output.path, context.package.directoryURL.path],
-                                 outputFilesDirectory: output)]
+        return [
+            .prebuildCommand(
+                displayName: "Embedding the build's git commit",
+                executable: URL(fileURLWithPath: "/bin/sh"),
+                arguments: ["-c", script, "sh", output.path, context.package.directoryURL.path],
+                outputFilesDirectory: output)
+        ]
     }
 }

@@ -73,14 +73,18 @@ public struct GenerationScheduler<Model: GenerativeModel> {
                 training = stacked.subset(subsampling.sampleWithoutReplacement(count: t, from: stacked.count))
             case let .mix(fraction):
                 let m = Regime.realCount(fraction: fraction, of: t)
-                training = Model.Data.concatenating([realData.subset(Array(0..<m)),
-                                                     synthetic.subset(Array(m..<t))])
+                training = Model.Data.concatenating([
+                    realData.subset(Array(0..<m)),
+                    synthetic.subset(Array(m..<t))
+                ])
             case let .freshReal(fraction):
                 let m = Regime.realCount(fraction: fraction, of: t)
                 let fresh = try freshReal!(n)
                 precondition(fresh.count >= m, "freshReal returned \(fresh.count) points, need \(m)")
-                training = Model.Data.concatenating([fresh.subset(Array(0..<m)),
-                                                     synthetic.subset(Array(m..<t))])
+                training = Model.Data.concatenating([
+                    fresh.subset(Array(0..<m)),
+                    synthetic.subset(Array(m..<t))
+                ])
             }
             try model.fit(training)
             metrics.append(try model.evaluate())

@@ -22,8 +22,10 @@ public enum ParallelReplicates {
     /// `series` values into its buffer. With `orderStatistics` every value is kept (8 bytes ×
     /// repeats × series) and `Summary.robust` filled; without, `robust` is empty.
     /// With `keepValues` the values are handed back too (`Summary.values`).
-    public static func run(repeats: Int, series: Int, threads: Int, orderStatistics: Bool = false, keepValues: Bool = false,
-                           simulate: @escaping @Sendable (Int, UnsafeMutableBufferPointer<Double>) -> Void) -> Summary {
+    public static func run(
+        repeats: Int, series: Int, threads: Int, orderStatistics: Bool = false, keepValues: Bool = false,
+        simulate: @escaping @Sendable (Int, UnsafeMutableBufferPointer<Double>) -> Void
+    ) -> Summary {
         let orderStatistics = orderStatistics || keepValues
         precondition(repeats >= 2 && series >= 1 && threads >= 1, "ParallelReplicates.run: bad sizes")
         let blocks = (repeats + blockSize - 1) / blockSize
@@ -47,7 +49,7 @@ public enum ParallelReplicates {
                 var kept: [Double] = []
                 kept.reserveCapacity((hi - lo) * series)
                 for (k, rep) in (lo..<hi).enumerated() {
-                    for s in 0..<series { values[s] = 0 }    // nothing carries over between replicates
+                    for s in 0..<series { values[s] = 0 }  // nothing carries over between replicates
                     values.withUnsafeMutableBufferPointer { simulate(rep, $0) }
                     if orderStatistics { kept.append(contentsOf: values) }
                     let c = Double(k + 1)
@@ -71,9 +73,10 @@ public enum ParallelReplicates {
             n = total
         }
         let r = Double(repeats)
-        return Summary(mean: mean, standardError: m2.map { ($0 / (r - 1)).squareRoot() / r.squareRoot() },
-                       robust: orderStatistics ? Self.orderStatistics(blocks: store.values, counts: store.count, series: series, threads: threads) : [],
-                       values: keepValues ? Self.seriesValues(blocks: store.values, counts: store.count, series: series) : [])
+        return Summary(
+            mean: mean, standardError: m2.map { ($0 / (r - 1)).squareRoot() / r.squareRoot() },
+            robust: orderStatistics ? Self.orderStatistics(blocks: store.values, counts: store.count, series: series, threads: threads) : [],
+            values: keepValues ? Self.seriesValues(blocks: store.values, counts: store.count, series: series) : [])
     }
 
     /// Each series' values in replicate order, from blocks laid out as `orderStatistics` reads them.

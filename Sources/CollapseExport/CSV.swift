@@ -103,4 +103,3 @@ public enum CSVField {
         return s.trimmingCharacters(in: .whitespaces)
     }
 }
-

@@ -89,9 +89,9 @@ public enum CSVReader {
         for r in records {
             if width > 1 && r.fields == [""] && !r.quoted { continue }  // blank line
             guard r.fields.count == width else {
-                throw CSVReadError(file: file, line: r.line,
-                                   message: "row has \(r.fields.count) field\(r.fields.count == 1 ? "" : "s"), " +
-                                       "the header (line \(header.line)) has \(width)")
+                throw CSVReadError(
+                    file: file, line: r.line,
+                    message: "row has \(r.fields.count) field\(r.fields.count == 1 ? "" : "s"), " + "the header (line \(header.line)) has \(width)")
             }
             rows.append(r.fields)
             lines.append(r.line)
@@ -116,8 +116,8 @@ public enum CSVReader {
         var out: [Record] = []
         var fields: [String] = []
         var field: [UInt8] = []
-        var line = 1            // current physical line
-        var recordLine = 1      // line where the current record started
+        var line = 1  // current physical line
+        var recordLine = 1  // line where the current record started
         var anyQuoted = false
         var i = 0
         let n = bytes.count
@@ -174,23 +174,26 @@ public enum CSVReader {
                     }
                 }
                 guard closed else {
-                    throw CSVReadError(file: file, line: openLine,
-                                       message: "quoted field is not closed (no matching '\"' before the end of the file)")
+                    throw CSVReadError(
+                        file: file, line: openLine,
+                        message: "quoted field is not closed (no matching '\"' before the end of the file)")
                 }
                 // After the closing quote: a separator, a line break or the end.
                 if i >= n { endRecord(); break }
                 if bytes[i] == comma { endField(); i += 1; if i >= n { endRecord() }; continue }
                 if lineBreak() { endRecord(); recordLine = line; continue }
-                throw CSVReadError(file: file, line: line,
-                                   message: "unexpected character after a closing quote; expected ',' or a line end")
+                throw CSVReadError(
+                    file: file, line: line,
+                    message: "unexpected character after a closing quote; expected ',' or a line end")
             } else {
                 // Unquoted field: up to the next comma or line break.
                 while i < n {
                     let c = bytes[i]
                     if c == comma || c == cr || c == lf { break }
                     if c == quote {
-                        throw CSVReadError(file: file, line: line,
-                                           message: "'\"' inside an unquoted field; quote the whole field and double the inner quotes")
+                        throw CSVReadError(
+                            file: file, line: line,
+                            message: "'\"' inside an unquoted field; quote the whole field and double the inner quotes")
                     }
                     field.append(c)
                     i += 1

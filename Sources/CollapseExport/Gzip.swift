@@ -28,12 +28,16 @@ public enum Gzip {
     static func littleEndian(_ x: UInt32) -> [UInt8] { (0..<4).map { UInt8((x >> (8 * $0)) & 0xFF) } }
 
     /// Base lengths of length symbols 257…285 and their extra bits.
-    static let lengthBase: [Int] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115,
-                                    131, 163, 195, 227, 258]
+    static let lengthBase: [Int] = [
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115,
+        131, 163, 195, 227, 258
+    ]
     static let lengthExtra: [Int] = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
     /// Base distances of distance symbols 0…29 and their extra bits.
-    static let distanceBase: [Int] = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
-                                      2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577]
+    static let distanceBase: [Int] = [
+        1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
+        2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577
+    ]
     static let distanceExtra: [Int] = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
 
     /// Bits written least significant first (RFC 1951 §3.1.1); Huffman codes go in reversed.
@@ -75,8 +79,8 @@ public enum Gzip {
     public static func deflate(_ bytes: [UInt8]) -> [UInt8] {
         var w = BitWriter()
         w.bytes.reserveCapacity(bytes.count / 2 + 16)
-        w.write(1, bits: 1)   // BFINAL
-        w.write(1, bits: 2)   // BTYPE = 01, fixed Huffman codes
+        w.write(1, bits: 1)  // BFINAL
+        w.write(1, bits: 2)  // BTYPE = 01, fixed Huffman codes
         let n = bytes.count
         let window = 32_768, hashSize = 1 << 15
         var head = [Int32](repeating: -1, count: hashSize)
@@ -129,7 +133,7 @@ public enum Gzip {
                 }
             }
         }
-        let (c, l) = fixedCode(256)   // end of block
+        let (c, l) = fixedCode(256)  // end of block
         w.writeCode(c, length: l)
         return w.finish()
     }

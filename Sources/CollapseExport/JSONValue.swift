@@ -3,7 +3,8 @@ import Foundation
 /// A JSON value with deterministic (insertion-ordered) object keys, for run manifests.
 public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
     ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral,
-    ExpressibleByArrayLiteral {
+    ExpressibleByArrayLiteral
+{
     case string(String)
     case int(Int)
     case double(Double)
@@ -39,7 +40,8 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
             return "[\n" + items.map { inner + $0.rendered(indent: indent + 1) }.joined(separator: ",\n") + "\n\(pad)]"
         case let .object(pairs):
             if pairs.isEmpty { return "{}" }
-            return "{\n" + pairs.map { inner + JSONValue.quote($0.0) + ": " + $0.1.rendered(indent: indent + 1) }
+            return "{\n"
+                + pairs.map { inner + JSONValue.quote($0.0) + ": " + $0.1.rendered(indent: indent + 1) }
                 .joined(separator: ",\n") + "\n\(pad)}"
         }
     }

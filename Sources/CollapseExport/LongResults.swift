@@ -23,8 +23,11 @@
 /// A closed-form table (`collapse theory --format csv`) leaves `mean`, `std_error`, the interval,
 /// `z` and `repeats` empty. `collapse plot` draws any such file.
 public enum LongResults {
-    public static let columns = ["model", "dataset", "regime", "real_fraction", "generation", "metric", "mean", "std_error",
-                                 "ci95_low", "ci95_high"] + RobustSummary.columns + ["theory", "z", "samples", "repeats"]
+    public static let columns =
+        [
+            "model", "dataset", "regime", "real_fraction", "generation", "metric", "mean", "std_error",
+            "ci95_low", "ci95_high"
+        ] + RobustSummary.columns + ["theory", "z", "samples", "repeats"]
 
     /// Statistics a family may add after `columns` (not parameters: a reader must not split
     /// series by them). `theory_given_design`: the linear chain's expectation given its fixed
@@ -43,14 +46,19 @@ public enum LongResults {
 
     /// One row (`extra`: the values of the family's columns after `repeats`), ending in a
     /// newline. The interval is computed here from `mean` and `standardError`.
-    public static func row(model: String, dataset: String, regime: String, realFraction: Double?, generation: Int, metric: String,
-                           mean: Double?, standardError: Double?, robust: RobustSummary? = nil, theory: Double?, z: Double? = nil,
-                           samples: Int?, repeats: Int?, extra: [String] = []) -> String {
+    public static func row(
+        model: String, dataset: String, regime: String, realFraction: Double?, generation: Int, metric: String,
+        mean: Double?, standardError: Double?, robust: RobustSummary? = nil, theory: Double?, z: Double? = nil,
+        samples: Int?, repeats: Int?, extra: [String] = []
+    ) -> String {
         var low: Double?, high: Double?
         if let mean, let standardError, mean.isFinite, standardError.isFinite { low = mean - z95 * standardError; high = mean + z95 * standardError }
-        return ([model, dataset, regime, CSVField.number(realFraction), String(generation), metric, CSVField.number(mean),
-                 CSVField.number(standardError), CSVField.number(low), CSVField.number(high)] + RobustSummary.fields(robust)
-                + [CSVField.number(theory), CSVField.number(z), CSVField.number(samples), CSVField.number(repeats)] + extra)
+        return
+            ([
+                model, dataset, regime, CSVField.number(realFraction), String(generation), metric, CSVField.number(mean),
+                CSVField.number(standardError), CSVField.number(low), CSVField.number(high)
+            ] + RobustSummary.fields(robust)
+            + [CSVField.number(theory), CSVField.number(z), CSVField.number(samples), CSVField.number(repeats)] + extra)
             .map(CSVField.escape).joined(separator: ",") + "\n"
     }
 
@@ -73,8 +81,10 @@ extension LongResults {
     /// empty in a row (no closed form there) gives no row.
     /// Columns named in `derived` (functions of the generation, such as `synthetic_generations`
     /// = n − 1) are left out.
-    public static func fromClosedForms(_ table: CSVTable, model: String, metrics: [(column: String, metric: String)],
-                                       derived: [String] = [], regimeDefault: String = "replace") -> CSVTable {
+    public static func fromClosedForms(
+        _ table: CSVTable, model: String, metrics: [(column: String, metric: String)],
+        derived: [String] = [], regimeDefault: String = "replace"
+    ) -> CSVTable {
         let index = Dictionary(table.header.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let consumed = Set(["model", "regime", "real_fraction", "generation", "samples"] + metrics.map(\.column) + derived)
         let parameters = table.header.filter { !consumed.contains($0) }
@@ -85,8 +95,11 @@ extension LongResults {
             for (column, metric) in metrics {
                 // An empty value: no closed form there (e.g. W₂ exact only for d = 1); no row.
                 guard let value = field(column), !value.isEmpty else { continue }
-                out.append([field("model") ?? model, "", regime, field("real_fraction") ?? "", field("generation") ?? "", metric,
-                            "", "", "", ""] + RobustSummary.fields(nil) + [value, "", field("samples") ?? "", ""] + parameters.map { field($0) ?? "" })
+                out.append(
+                    [
+                        field("model") ?? model, "", regime, field("real_fraction") ?? "", field("generation") ?? "", metric,
+                        "", "", "", ""
+                    ] + RobustSummary.fields(nil) + [value, "", field("samples") ?? "", ""] + parameters.map { field($0) ?? "" })
             }
         }
         return out
@@ -121,20 +134,29 @@ extension LongResults {
         let showZ = index["z"].map { c in rows.contains { !$0[c].isEmpty } } ?? false
         func number(_ s: String) -> String { Double(s).map(TextTable.number) ?? "—" }
         var columns: [(title: String, width: Int, value: ([String]) -> String)] = [
-            ("regime", 22, { r in
-                let f = index["real_fraction"].map { r[$0] } ?? ""
-                return f.isEmpty ? r[index["regime"]!] : "\(r[index["regime"]!])(\(f))"
-            }),
+            (
+                "regime", 22,
+                { r in
+                    let f = index["real_fraction"].map { r[$0] } ?? ""
+                    return f.isEmpty ? r[index["regime"]!] : "\(r[index["regime"]!])(\(f))"
+                }
+            )
         ]
         for name in cellColumns {
             let title = titles[name] ?? name
-            columns.append((title, max(title.count + 2, name == "noise_variance" ? 10 : 8), { r in
-                name == "noise_variance" ? number(r[index[name]!]) : r[index[name]!]
-            }))
+            columns.append(
+                (
+                    title, max(title.count + 2, name == "noise_variance" ? 10 : 8),
+                    { r in
+                        name == "noise_variance" ? number(r[index[name]!]) : r[index[name]!]
+                    }
+                ))
         }
         if showMetric { columns.append(("metric", 18, { $0[index["metric"]!] })) }
-        columns += [("gen", 6, { $0[index["generation"]!] }), ("mean", 13, { number($0[index["mean"]!]) }),
-                    ("± SE", 12, { number($0[index["std_error"]!]) })]
+        columns += [
+            ("gen", 6, { $0[index["generation"]!] }), ("mean", 13, { number($0[index["mean"]!]) }),
+            ("± SE", 12, { number($0[index["std_error"]!]) })
+        ]
         if let m = index["median"] { columns.append(("median", 13, { number($0[m]) })) }
         columns.append(("theory", 13, { number($0[index["theory"]!]) }))
         if showZ { columns.append(("z", 8, { r in Double(r[index["z"]!]).map { String(format: "%.2f", $0) } ?? "—" })) }
@@ -146,11 +168,12 @@ extension LongResults {
         var out = columns.map { TextTable.pad($0.title, $0.width) }.joined() + "\n"
         for r in rows { out += columns.map { TextTable.pad($0.value(r), $0.width) }.joined() + "\n" }
         if infinite {
-            out += "note: 'mean only': the variance is infinite, so ± SE (and z) estimate nothing; 'no var, mean ?': the variance " +
-                "is infinite and whether the mean is finite is not settled; 'none': the mean is infinite too (it does not converge " +
-                "as replicates grow). Read the median and its interval (median_ci95_low/high in the CSV). Conditions: proof L1 " +
-                "(replace, accumulate: T ≥ d + 4 for the variance, T ≥ d + 2 for the mean), proof A1 (accumulate-subsample at " +
-                "generation n: the mean is infinite if T ≤ (d + 1)n, the variance if T ≤ (d + 3)n).\n"
+            out +=
+                "note: 'mean only': the variance is infinite, so ± SE (and z) estimate nothing; 'no var, mean ?': the variance "
+                + "is infinite and whether the mean is finite is not settled; 'none': the mean is infinite too (it does not converge "
+                + "as replicates grow). Read the median and its interval (median_ci95_low/high in the CSV). Conditions: proof L1 "
+                + "(replace, accumulate: T ≥ d + 4 for the variance, T ≥ d + 2 for the mean), proof A1 (accumulate-subsample at "
+                + "generation n: the mean is infinite if T ≤ (d + 1)n, the variance if T ≤ (d + 3)n).\n"
         }
         return out
     }

@@ -31,8 +31,9 @@ public enum ManualPage {
     /// (`yyyy-mm-dd`).
     public static func render(toolInfo: Data, section: Int = 1, date: String, version: String? = nil) throws -> String {
         guard let object = try? JSONSerialization.jsonObject(with: toolInfo) as? [String: Any],
-              object["serializationVersion"] as? Int == 0, let root = object["command"] as? [String: Any],
-              let name = root["commandName"] as? String else {
+            object["serializationVersion"] as? Int == 0, let root = object["command"] as? [String: Any],
+            let name = root["commandName"] as? String
+        else {
             throw FormatError(description: "not a ToolInfo (serialization version 0) description of a command")
         }
         var out = ".TH \(quoted(name.uppercased())) \(section) \(quoted(date)) \(quoted(version.map { "\(name) \($0)" } ?? name))\n"

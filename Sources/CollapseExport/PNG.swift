@@ -10,8 +10,9 @@ public enum PNG {
     /// The PNG of a `width` × `height` grayscale image, `pixels` row-major, one byte each
     /// (0 black, 255 white).
     public static func grayscale(width: Int, height: Int, pixels: [UInt8]) -> Data {
-        precondition(width > 0 && height > 0 && pixels.count == width * height,
-                     "PNG: \(pixels.count) pixels for a \(width) × \(height) image")
+        precondition(
+            width > 0 && height > 0 && pixels.count == width * height,
+            "PNG: \(pixels.count) pixels for a \(width) × \(height) image")
         var out = Data(signature)
         var header: [UInt8] = []
         header += bigEndian(UInt32(width)) + bigEndian(UInt32(height))

@@ -65,7 +65,7 @@ public struct RobustSummary: Equatable, Sendable {
     /// `ranks`: the wanted ranks within `lo...hi`, ascending.
     private static func select(_ a: UnsafeMutableBufferPointer<Double>, _ lo: Int, _ hi: Int, _ ranks: ArraySlice<Int>) {
         guard !ranks.isEmpty, lo < hi else { return }
-        if hi - lo < 16 {   // insertion sort
+        if hi - lo < 16 {  // insertion sort
             for i in (lo + 1)...hi {
                 let x = a[i]
                 var j = i - 1
@@ -99,7 +99,7 @@ public struct RobustSummary: Equatable, Sendable {
         let g = h - Double(j)
         if j + 1 >= sorted.count || g == 0 { return sorted[j] }
         let a = sorted[j], b = sorted[j + 1]
-        if a == b { return a }                 // also keeps ±∞ ties from giving NaN
+        if a == b { return a }  // also keeps ±∞ ties from giving NaN
         return a + g * (b - a)
     }
 
@@ -110,11 +110,11 @@ public struct RobustSummary: Equatable, Sendable {
     public static func medianRank(count r: Int) -> Int? {
         guard r >= 6 else { return nil }
         var k = r > 1000 ? max(0, Int(Double(r) / 2 - 4 * Double(r).squareRoot())) : 0
-        var logPMF = lgamma(Double(r + 1)) - lgamma(Double(k + 1)) - lgamma(Double(r - k + 1)) + Double(r) * log(0.5)   // log P(B = k)
-        var cdf = exp(logPMF)          // P(B ≤ k), up to the omitted tail
-        var l = 0                      // largest l with P(B ≤ l − 1) ≤ 0.025 found so far
+        var logPMF = lgamma(Double(r + 1)) - lgamma(Double(k + 1)) - lgamma(Double(r - k + 1)) + Double(r) * log(0.5)  // log P(B = k)
+        var cdf = exp(logPMF)  // P(B ≤ k), up to the omitted tail
+        var l = 0  // largest l with P(B ≤ l − 1) ≤ 0.025 found so far
         while cdf <= 0.025 {
-            l = k + 1                  // P(B ≤ (k + 1) − 1) = cdf ≤ 0.025
+            l = k + 1  // P(B ≤ (k + 1) − 1) = cdf ≤ 0.025
             // P(B = k + 1) = P(B = k) · (R − k)/(k + 1)
             logPMF += log(Double(r - k)) - log(Double(k + 1))
             k += 1
@@ -126,7 +126,9 @@ public struct RobustSummary: Equatable, Sendable {
     /// The CSV fields of `summary` (empty fields without one).
     public static func fields(_ summary: RobustSummary?) -> [String] {
         guard let s = summary else { return Array(repeating: "", count: columns.count) }
-        return [CSVField.number(s.median), CSVField.number(s.q05), CSVField.number(s.q25), CSVField.number(s.q75),
-                CSVField.number(s.q95), CSVField.number(s.medianLow), CSVField.number(s.medianHigh)]
+        return [
+            CSVField.number(s.median), CSVField.number(s.q05), CSVField.number(s.q25), CSVField.number(s.q75),
+            CSVField.number(s.q95), CSVField.number(s.medianLow), CSVField.number(s.medianHigh)
+        ]
     }
 }

@@ -16,9 +16,11 @@ public struct RunManifest: Sendable {
     /// caller supplies them (`RunEnvironment.entries` in LinearCollapse).
     public var environment: [(String, JSONValue)]
 
-    public init(command: String, arguments: [String], seed: UInt64, threads: Int, wallSeconds: Double,
-                startedAt: Date, parameters: [(String, JSONValue)], outputs: [String], status: String = "complete",
-                environment: [(String, JSONValue)] = []) {
+    public init(
+        command: String, arguments: [String], seed: UInt64, threads: Int, wallSeconds: Double,
+        startedAt: Date, parameters: [(String, JSONValue)], outputs: [String], status: String = "complete",
+        environment: [(String, JSONValue)] = []
+    ) {
         self.command = command
         self.arguments = arguments
         self.seed = seed
@@ -36,21 +38,22 @@ public struct RunManifest: Sendable {
     public func json() -> JSONValue {
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return .object([
-            ("tool", "collapse"),
-            ("version", .string(ToolVersion.version)),
-            ("git_commit", .string(ToolVersion.gitCommit)),
-        ] + environment + [
-            ("command", .string(command)),
-            ("arguments", .array(arguments.map(JSONValue.string))),
-            ("seed", .string(String(seed))),
-            ("threads", .int(threads)),
-            ("started_at", .string(iso.string(from: startedAt))),
-            ("wall_seconds", .double(wallSeconds)),
-            ("status", .string(status)),
-            ("parameters", .object(parameters)),
-            ("outputs", .array(outputs.map(JSONValue.string))),
-        ])
+        return .object(
+            [
+                ("tool", "collapse"),
+                ("version", .string(ToolVersion.version)),
+                ("git_commit", .string(ToolVersion.gitCommit))
+            ] + environment + [
+                ("command", .string(command)),
+                ("arguments", .array(arguments.map(JSONValue.string))),
+                ("seed", .string(String(seed))),
+                ("threads", .int(threads)),
+                ("started_at", .string(iso.string(from: startedAt))),
+                ("wall_seconds", .double(wallSeconds)),
+                ("status", .string(status)),
+                ("parameters", .object(parameters)),
+                ("outputs", .array(outputs.map(JSONValue.string)))
+            ])
     }
 }
 

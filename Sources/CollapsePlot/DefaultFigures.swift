@@ -40,7 +40,8 @@ public struct DefaultFigures: Sendable {
                 files.append(name)
             }
         }
-        let note = png && !converts
+        let note =
+            png && !converts
             ? "no PNG written: \(SVGConverter.program) is not on PATH; \(SVGConverter.installHint), or convert the SVG later" : nil
         return DefaultFigures(files: files, pngNote: note)
     }

@@ -46,8 +46,9 @@ enum Draw {
     /// A white canvas for a results figure whose content, margin included, reaches `contentRight`
     /// and `contentBottom`: widened when the title or subtitle line is longer, with both drawn.
     static func canvas(title: String, subtitle: String, contentRight: Double, contentBottom: Double) -> SVGWriter {
-        let width = max(contentRight, Draw.width(title, size: titleSize) + 2 * margin,
-                        Draw.width(subtitle, size: subtitleSize) + 2 * margin)
+        let width = max(
+            contentRight, Draw.width(title, size: titleSize) + 2 * margin,
+            Draw.width(subtitle, size: subtitleSize) + 2 * margin)
         var svg = SVGWriter(width: width.rounded(.up), height: contentBottom.rounded(.up))
         svg.element("rect", [("x", "0"), ("y", "0"), ("width", "100%"), ("height", "100%"), ("fill", "#ffffff")])
         text(&svg, title, x: margin, y: titleY, size: titleSize, weight: "bold", cls: "title")
@@ -83,9 +84,11 @@ enum Draw {
     static func n(_ x: Double) -> String { SVGWriter.number(x) }
 
     /// A text element.
-    static func text(_ svg: inout SVGWriter, _ s: String, x: Double, y: Double, size: Double,
-                     anchor: String = "start", weight: String? = nil, fill: String? = nil,
-                     cls: String? = nil, extra: SVGWriter.Attributes = [], rotate: Bool = false) {
+    static func text(
+        _ svg: inout SVGWriter, _ s: String, x: Double, y: Double, size: Double,
+        anchor: String = "start", weight: String? = nil, fill: String? = nil,
+        cls: String? = nil, extra: SVGWriter.Attributes = [], rotate: Bool = false
+    ) {
         var a: SVGWriter.Attributes = []
         if let cls { a.append(("class", cls)) }
         a += extra
@@ -97,8 +100,10 @@ enum Draw {
         svg.element("text", a, text: s)
     }
 
-    static func line(_ svg: inout SVGWriter, _ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double,
-                     stroke: String, width: Double = 1, cls: String? = nil, dash: String? = nil) {
+    static func line(
+        _ svg: inout SVGWriter, _ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double,
+        stroke: String, width: Double = 1, cls: String? = nil, dash: String? = nil
+    ) {
         var a: SVGWriter.Attributes = []
         if let cls { a.append(("class", cls)) }
         a += [("x1", n(x1)), ("y1", n(y1)), ("x2", n(x2)), ("y2", n(y2)), ("stroke", stroke), ("stroke-width", n(width))]
@@ -137,8 +142,9 @@ enum Draw {
             let y = scale(pow(10, Double(k)))
             line(&svg, frame.x - 5, y, frame.x, y, stroke: axisColor, width: 1, cls: "ytick major")
             if labels {
-                text(&svg, PlotFormat.decade(k), x: frame.x - 8, y: y + centre(tickSize), size: tickSize,
-                     anchor: "end", cls: "ytick-label", extra: [("data-exponent", String(k))])
+                text(
+                    &svg, PlotFormat.decade(k), x: frame.x - 8, y: y + centre(tickSize), size: tickSize,
+                    anchor: "end", cls: "ytick-label", extra: [("data-exponent", String(k))])
             }
         }
         svg.close()
@@ -157,16 +163,21 @@ enum Draw {
             let x = scale(v)
             line(&svg, x, frame.bottom, x, frame.bottom + 5, stroke: axisColor, width: 1, cls: "xtick")
             if labels {
-                text(&svg, label, x: x, y: frame.bottom + 7 + tickSize, size: tickSize,
-                     anchor: "middle", cls: "xtick-label")
+                text(
+                    &svg, label, x: x, y: frame.bottom + 7 + tickSize, size: tickSize,
+                    anchor: "middle", cls: "xtick-label")
             }
         }
         svg.close()
     }
 
     static func frameRect(_ svg: inout SVGWriter, _ frame: Frame) {
-        svg.element("rect", [("class", "frame"), ("x", n(frame.x)), ("y", n(frame.y)), ("width", n(frame.width)),
-                             ("height", n(frame.height)), ("fill", "none"), ("stroke", axisColor), ("stroke-width", "1")])
+        svg.element(
+            "rect",
+            [
+                ("class", "frame"), ("x", n(frame.x)), ("y", n(frame.y)), ("width", n(frame.width)),
+                ("height", n(frame.height)), ("fill", "none"), ("stroke", axisColor), ("stroke-width", "1")
+            ])
     }
 
     // MARK: Series that are not drawn everywhere
@@ -174,7 +185,8 @@ enum Draw {
     /// The notes of a linear series (`rows` in ascending generation) on a log axis: where its
     /// Monte Carlo mean (or median), and where its closed form, cannot be drawn.
     static func undrawnNotes(_ rows: [ResultsRow], label: String, color: String)
-        -> [(text: String, color: String, attributes: SVGWriter.Attributes)] {
+        -> [(text: String, color: String, attributes: SVGWriter.Attributes)]
+    {
         let drawable = { (v: Double) in v.isFinite && v > 0 }
         let statistic = rows.contains(where: \.drawsMedian) ? "median" : "mean"
         var notes: [(text: String, color: String, attributes: SVGWriter.Attributes)] = []
@@ -192,8 +204,10 @@ enum Draw {
     /// never vanishes unexplained. A note wider than the panel wraps at spaces (and shrinks only if
     /// one word is still too wide). Each note is a `<g class="series-note" data-note="…">`
     /// holding its lines.
-    static func seriesNotes(_ svg: inout SVGWriter, _ notes: [(text: String, color: String, attributes: SVGWriter.Attributes)],
-                            frame: Frame) {
+    static func seriesNotes(
+        _ svg: inout SVGWriter, _ notes: [(text: String, color: String, attributes: SVGWriter.Attributes)],
+        frame: Frame
+    ) {
         guard !notes.isEmpty else { return }
         let natural = tickSize * 0.95, room = frame.width - 12
         let wrapped = notes.map { wrap($0.text, size: natural, width: room) }
@@ -201,14 +215,19 @@ enum Draw {
         let size = widest > room ? max(5, natural * room / widest) : natural
         let row = size * 1.3, lines = wrapped.map(\.count).reduce(0, +)
         svg.open("g", [("class", "series-notes")])
-        svg.element("rect", [("x", n(frame.x + 2)), ("y", n(frame.y + 2)), ("width", n(min(widest * size / natural + 8, frame.width - 4))),
-                             ("height", n(Double(lines) * row + 4)), ("fill", "#ffffff"), ("fill-opacity", "0.85")])
+        svg.element(
+            "rect",
+            [
+                ("x", n(frame.x + 2)), ("y", n(frame.y + 2)), ("width", n(min(widest * size / natural + 8, frame.width - 4))),
+                ("height", n(Double(lines) * row + 4)), ("fill", "#ffffff"), ("fill-opacity", "0.85")
+            ])
         var line = 0
         for (note, parts) in zip(notes, wrapped) {
             svg.open("g", [("class", "series-note")] + note.attributes + [("data-note", note.text)])
             for part in parts {
-                text(&svg, part, x: frame.x + 6, y: frame.y + 4 + (Double(line) + 0.5) * row + centre(size), size: size,
-                     fill: Palette.darker(note.color, by: 0.25))
+                text(
+                    &svg, part, x: frame.x + 6, y: frame.y + 4 + (Double(line) + 0.5) * row + centre(size), size: size,
+                    fill: Palette.darker(note.color, by: 0.25))
                 line += 1
             }
             svg.close()
@@ -237,9 +256,11 @@ enum Draw {
 
     /// Identifying attributes of a series.
     static func seriesAttributes(_ row: ResultsRow) -> SVGWriter.Attributes {
-        var a: SVGWriter.Attributes = [("data-regime", row.series), ("data-dimension", String(row.dimension)),
-                                       ("data-samples", String(row.samples)),
-                                       ("data-noise-variance", attribute(row.noiseVariance))]
+        var a: SVGWriter.Attributes = [
+            ("data-regime", row.series), ("data-dimension", String(row.dimension)),
+            ("data-samples", String(row.samples)),
+            ("data-noise-variance", attribute(row.noiseVariance))
+        ]
         if let f = row.realFraction { a.append(("data-real-fraction", attribute(f))) }
         return a
     }
@@ -298,16 +319,18 @@ enum Draw {
             return SVGWriter.polygon(upper + lower)
         }.joined(separator: " ")
         guard let first = rows.first, !d.isEmpty else { return }
-        svg.element("path", [("class", "band")] + seriesAttributes(first) +
-                        [("d", d), ("fill", color), ("fill-opacity", "0.18"), ("stroke", "none")])
+        svg.element("path", [("class", "band")] + seriesAttributes(first) + [("d", d), ("fill", color), ("fill-opacity", "0.18"), ("stroke", "none")])
     }
 
     static func mcPath(_ svg: inout SVGWriter, rows: [ResultsRow], color: String, x: LinearScale, y: LogScale) {
         guard let first = rows.first else { return }
         let d = pathData(runs(rows.map { (Double($0.generation), $0.centre) }), x: x, y: y)
-        svg.element("path", [("class", "mc")] + seriesAttributes(first) + (first.drawsMedian ? [("data-statistic", "median")] : []) +
-                        [("d", d), ("fill", "none"), ("stroke", color), ("stroke-width", "2.2"), ("stroke-opacity", "0.6"),
-                         ("stroke-linejoin", "round"), ("stroke-linecap", "round")])
+        svg.element(
+            "path",
+            [("class", "mc")] + seriesAttributes(first) + (first.drawsMedian ? [("data-statistic", "median")] : []) + [
+                ("d", d), ("fill", "none"), ("stroke", color), ("stroke-width", "2.2"), ("stroke-opacity", "0.6"),
+                ("stroke-linejoin", "round"), ("stroke-linecap", "round")
+            ])
     }
 
     /// The dashed theory line; nothing when no row has a theory value.
@@ -315,9 +338,12 @@ enum Draw {
         guard let first = rows.first, rows.contains(where: { $0.theory != nil }) else { return }
         let d = pathData(runs(rows.map { (Double($0.generation), $0.theory) }), x: x, y: y)
         guard !d.isEmpty else { return }
-        svg.element("path", [("class", "theory")] + seriesAttributes(first) +
-                        [("d", d), ("fill", "none"), ("stroke", Palette.darker(color, by: 0.35)),
-                         ("stroke-width", "1.3"), ("stroke-dasharray", "5 3"), ("stroke-linecap", "butt")])
+        svg.element(
+            "path",
+            [("class", "theory")] + seriesAttributes(first) + [
+                ("d", d), ("fill", "none"), ("stroke", Palette.darker(color, by: 0.35)),
+                ("stroke-width", "1.3"), ("stroke-dasharray", "5 3"), ("stroke-linecap", "butt")
+            ])
     }
 
     /// The values that set a log y range: means, theory values, upper band ends, and lower
@@ -369,8 +395,10 @@ enum Draw {
     /// The legend of every results figure: a heading, one coloured line per series, then the
     /// style sample of the solid lines (`solid`: Monte Carlo with its band by default; nil when
     /// there are none, as for closed forms alone) and, when any theory is drawn, the theory's.
-    static func seriesLegend(heading: String, series: [(label: String, color: String, attributes: SVGWriter.Attributes)],
-                             hasTheory: Bool, solid: String? = "Monte Carlo (solid, 95% band)") -> [LegendItem] {
+    static func seriesLegend(
+        heading: String, series: [(label: String, color: String, attributes: SVGWriter.Attributes)],
+        hasTheory: Bool, solid: String? = "Monte Carlo (solid, 95% band)"
+    ) -> [LegendItem] {
         var items: [LegendItem] = [.heading(heading)]
         items += series.map { .line(label: $0.label, color: $0.color, attributes: $0.attributes) }
         if solid != nil || hasTheory { items.append(.gap) }
@@ -411,8 +439,12 @@ enum Draw {
             case let .monteCarlo(s):
                 svg.open("g", [("class", "legend-entry"), ("data-kind", "mc")])
                 if s.contains("band") {
-                    svg.element("rect", [("x", n(x)), ("y", n(mid - 5)), ("width", n(legendSwatch)), ("height", "10"),
-                                         ("fill", "#555555"), ("fill-opacity", "0.22")])
+                    svg.element(
+                        "rect",
+                        [
+                            ("x", n(x)), ("y", n(mid - 5)), ("width", n(legendSwatch)), ("height", "10"),
+                            ("fill", "#555555"), ("fill-opacity", "0.22")
+                        ])
                 }
                 line(&svg, x, mid, x + legendSwatch, mid, stroke: "#555555", width: 2.2)
                 text(&svg, s, x: x + legendSwatch + 8, y: ty, size: legendSize)

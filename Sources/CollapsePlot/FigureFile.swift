@@ -19,8 +19,9 @@ public enum FigureFormat: String, CaseIterable, Sendable {
         guard let format else {
             if ext.isEmpty { return .svg }
             guard let named else {
-                throw PlotRequestError("--output \(output): unknown figure extension '.\(ext)'; name it .svg, .png or .pdf " +
-                                       "(or give --format \(names.replacingOccurrences(of: ", ", with: "|")))")
+                throw PlotRequestError(
+                    "--output \(output): unknown figure extension '.\(ext)'; name it .svg, .png or .pdf "
+                        + "(or give --format \(names.replacingOccurrences(of: ", ", with: "|")))")
             }
             return named
         }
@@ -29,9 +30,9 @@ public enum FigureFormat: String, CaseIterable, Sendable {
         }
         if !ext.isEmpty && named != asked {
             let base = URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent
-            throw PlotRequestError("--format \(asked.rawValue) disagrees with --output \(output) (a .\(ext) name); " +
-                                   "name the file \(base).\(asked.rawValue)" +
-                                   (named.map { ", or leave --format out to write \($0.rawValue.uppercased())" } ?? ""))
+            throw PlotRequestError(
+                "--format \(asked.rawValue) disagrees with --output \(output) (a .\(ext) name); " + "name the file \(base).\(asked.rawValue)"
+                    + (named.map { ", or leave --format out to write \($0.rawValue.uppercased())" } ?? ""))
         }
         return asked
     }
@@ -59,7 +60,8 @@ public enum SVGConverter {
             let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent(program)
             var isDirectory: ObjCBool = false
             if fm.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-               fm.isExecutableFile(atPath: candidate.path) {
+                fm.isExecutableFile(atPath: candidate.path)
+            {
                 return candidate
             }
         }
@@ -70,11 +72,13 @@ public enum SVGConverter {
     public static var isAvailable: Bool { locate() != nil }
 
     /// `rsvg-convert`, or an error saying that `format` needs it and how to install it.
-    public static func required(for format: FigureFormat,
-                                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
+    public static func required(
+        for format: FigureFormat,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> URL {
         guard let url = locate(environment: environment) else {
-            throw FigureWriteError("\(format.rawValue.uppercased()) output needs \(program), which is not on PATH: " +
-                                   "\(installHint); --format svg needs nothing")
+            throw FigureWriteError(
+                "\(format.rawValue.uppercased()) output needs \(program), which is not on PATH: " + "\(installHint); --format svg needs nothing")
         }
         return url
     }
@@ -105,9 +109,11 @@ public enum SVGConverter {
         process.waitUntilExit()
         let why = (try? String(contentsOf: log, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard process.terminationReason == .exit, process.terminationStatus == 0,
-              let data = try? Data(contentsOf: output), !data.isEmpty else {
-            throw FigureWriteError("\(program.path) failed to write \(format.rawValue.uppercased()) (exit status " +
-                                   "\(process.terminationStatus))\(why.isEmpty ? "" : ": \(why)")")
+            let data = try? Data(contentsOf: output), !data.isEmpty
+        else {
+            throw FigureWriteError(
+                "\(program.path) failed to write \(format.rawValue.uppercased()) (exit status "
+                    + "\(process.terminationStatus))\(why.isEmpty ? "" : ": \(why)")")
         }
         return data
     }

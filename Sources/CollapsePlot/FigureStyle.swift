@@ -47,15 +47,13 @@ public struct FigureStyle: Sendable, Equatable {
     public func check() throws {
         for (flag, value) in [("--width", width), ("--height", height)] {
             if let value, !Self.sizeRange.contains(value) {
-                throw PlotRequestError("\(flag): \(value) is out of range; expected pixels in " +
-                                       "\(Self.sizeRange.lowerBound)…\(Self.sizeRange.upperBound)")
+                throw PlotRequestError("\(flag): \(value) is out of range; expected pixels in " + "\(Self.sizeRange.lowerBound)…\(Self.sizeRange.upperBound)")
             }
         }
         guard fontSize.isFinite, Self.fontSizeRange.contains(fontSize) else {
-            throw PlotRequestError("--font-size: \(PlotFormat.shortest(fontSize)) is out of range; expected px in " +
-                                   "\(PlotFormat.shortest(Self.fontSizeRange.lowerBound))…" +
-                                   "\(PlotFormat.shortest(Self.fontSizeRange.upperBound)) (default " +
-                                   "\(PlotFormat.shortest(Self.defaultFontSize)))")
+            throw PlotRequestError(
+                "--font-size: \(PlotFormat.shortest(fontSize)) is out of range; expected px in " + "\(PlotFormat.shortest(Self.fontSizeRange.lowerBound))…"
+                    + "\(PlotFormat.shortest(Self.fontSizeRange.upperBound)) (default " + "\(PlotFormat.shortest(Self.defaultFontSize)))")
         }
     }
 

@@ -8,15 +8,19 @@ extension Figure {
     /// two decades, linear otherwise. Non-finite values (an infinite NLL, say) are not drawn; the
     /// panel states, for each series, where its mean is not finite (`PlotFormat.undrawn`).
     /// `progress` hears each panel's rows as it is drawn.
-    public static func metricPanels(_ table: MetricResultsTable, title: String? = nil,
-                                    panelWidth: Double = 250, panelHeight: Double = 170, progress: PlotProgress? = nil) throws -> String {
+    public static func metricPanels(
+        _ table: MetricResultsTable, title: String? = nil,
+        panelWidth: Double = 250, panelHeight: Double = 170, progress: PlotProgress? = nil
+    ) throws -> String {
         let pw = panelWidth * Draw.scale.panelWidth, ph = panelHeight * Draw.scale.panelHeight
         let pairs = table.ordered(\.pair)
         var panels: [(pair: String, metric: String, rows: [MetricRow])] = []
         var byKey: [String: Int] = [:]
         for r in table.rows {
             let pair = r.pair, key = pair + "|" + r.metric
-            if let i = byKey[key] { panels[i].rows.append(r) } else {
+            if let i = byKey[key] {
+                panels[i].rows.append(r)
+            } else {
                 byKey[key] = panels.count
                 panels.append((pair, r.metric, [r]))
             }
@@ -44,28 +48,41 @@ extension Figure {
             solid: !hasMeans ? nil : hasBands ? "Monte Carlo (solid, 95% band)" : "one run per regime (solid)")
         let legend = Draw.legendSize(legendItems)
         let legendX = left + gridWidth + 26
-        let title = title ?? (pairs.count == 1 ? "\(pairs[0]): metrics over model-fitting iterations"
-                                               : "Metrics over model-fitting iterations")
+        let title =
+            title
+            ?? (pairs.count == 1
+                ? "\(pairs[0]): metrics over model-fitting iterations"
+                : "Metrics over model-fitting iterations")
         let reps = Set(table.rows.compactMap(\.repeats)).sorted()
         let r = reps.isEmpty ? "" : (reps.count == 1 ? " over R = \(reps[0]) replicates" : " over R = \(reps.first!)–\(reps.last!) replicates")
-        let subtitle = !hasMeans ? "closed forms (no simulation)"
-            : hasBands ? "Monte Carlo mean\(r) with its 95% confidence band; nll on real held-out data"
-            : "one run per regime (no replicates, no confidence band); test metrics on real held-out data"
-        var svg = Draw.canvas(title: title, subtitle: subtitle, contentRight: legendX + legend.width + margin,
-                              contentBottom: max(xLabelY + margin, gridTop + panelTitleHeight + legend.height + margin))
+        let subtitle =
+            !hasMeans
+            ? "closed forms (no simulation)"
+            : hasBands
+                ? "Monte Carlo mean\(r) with its 95% confidence band; nll on real held-out data"
+                : "one run per regime (no replicates, no confidence band); test metrics on real held-out data"
+        var svg = Draw.canvas(
+            title: title, subtitle: subtitle, contentRight: legendX + legend.width + margin,
+            contentBottom: max(xLabelY + margin, gridTop + panelTitleHeight + legend.height + margin))
         let generations = Array(Set(table.rows.map(\.generation))).sorted()
         for (p, panel) in panels.enumerated() {
             let row = p / columns, column = p % columns
-            let frame = Draw.Frame(x: left + Double(column) * (pw + colGap), y: gridTop + Double(row) * rowPitch + panelTitleHeight,
-                                   width: pw, height: ph)
+            let frame = Draw.Frame(
+                x: left + Double(column) * (pw + colGap), y: gridTop + Double(row) * rowPitch + panelTitleHeight,
+                width: pw, height: ph)
             let x = Draw.generationScale(generations, range: (frame.x, frame.right))
             let axis = axes[p].placed(frame)
             let clipID = "clip-\(p)"
-            svg.open("g", [("class", "panel"), ("data-model", panel.rows[0].model), ("data-dataset", panel.rows[0].dataset),
-                           ("data-metric", panel.metric), ("data-scale", axis.isLog ? "log" : "linear")])
+            svg.open(
+                "g",
+                [
+                    ("class", "panel"), ("data-model", panel.rows[0].model), ("data-dataset", panel.rows[0].dataset),
+                    ("data-metric", panel.metric), ("data-scale", axis.isLog ? "log" : "linear")
+                ])
             let panelTitle = pairs.count == 1 ? panel.metric : "\(panel.pair): \(panel.metric)"
-            Draw.text(&svg, panelTitle, x: frame.x + pw / 2, y: frame.y - 7, size: Draw.panelTitleSize, anchor: "middle",
-                      weight: "bold", cls: "panel-title")
+            Draw.text(
+                &svg, panelTitle, x: frame.x + pw / 2, y: frame.y - 7, size: Draw.panelTitleSize, anchor: "middle",
+                weight: "bold", cls: "panel-title")
             Draw.clip(&svg, id: clipID, frame: frame)
             axis.draw(&svg, frame: frame)
             Draw.xAxis(&svg, scale: x, frame: frame, labels: row == panelRows - 1 || p + columns >= panels.count)
@@ -88,7 +105,8 @@ extension Figure {
             }
             // One line when every series is undrawn alike (an NLL that is +∞ throughout, say).
             let infinite = undrawn.contains { $0.what.hasPrefix("+∞") } ? " (infinite in some replicate)" : ""
-            let notes = undrawn.count == series.count && undrawn.count > 1 && Set(undrawn.map(\.what)).count == 1
+            let notes =
+                undrawn.count == series.count && undrawn.count > 1 && Set(undrawn.map(\.what)).count == 1
                 ? [("every regime: mean \(undrawn[0].what)\(infinite)", Draw.mutedText, [("data-metric", panel.metric)])]
                 : undrawn.map { ("\($0.row.series): mean \($0.what)", $0.color, metricAttributes($0.row)) }
             Draw.seriesNotes(&svg, notes, frame: frame)
@@ -96,11 +114,13 @@ extension Figure {
             svg.close()
             progress?.advance(replicates: panel.rows.count, work: Double(panel.rows.count))
         }
-        Draw.text(&svg, "model-fitting iteration n", x: left + gridWidth / 2, y: xLabelY, size: Draw.axisLabelSize,
-                  anchor: "middle", cls: "x-label")
+        Draw.text(
+            &svg, "model-fitting iteration n", x: left + gridWidth / 2, y: xLabelY, size: Draw.axisLabelSize,
+            anchor: "middle", cls: "x-label")
         Draw.legend(&svg, legendItems, x: legendX, y: gridTop + panelTitleHeight)
-        return svg.rendered(title: title, description: subtitle,
-                            rootAttributes: [("font-family", Draw.fontFamily), ("data-view", "metrics")])
+        return svg.rendered(
+            title: title, description: subtitle,
+            rootAttributes: [("font-family", Draw.fontFamily), ("data-view", "metrics")])
     }
 
     /// Columns of the panel grid for `count` panels: all in one row up to three, two by two for
@@ -117,7 +137,9 @@ extension Figure {
     static func metricPath(_ points: [(Int, Double?)], x: LinearScale, axis: MetricAxis) -> String {
         var runs: [[(Double, Double)]] = [], current: [(Double, Double)] = []
         for (g, v) in points {
-            if let v, let y = axis.map(v) { current.append((x(Double(g)), y)) } else if !current.isEmpty {
+            if let v, let y = axis.map(v) {
+                current.append((x(Double(g)), y))
+            } else if !current.isEmpty {
                 runs.append(current); current = []
             }
         }
@@ -128,14 +150,19 @@ extension Figure {
         }.joined(separator: " ")
     }
 
-    static func metricLine(_ svg: inout SVGWriter, _ rows: [MetricRow], value: (MetricRow) -> Double?, cls: String,
-                           color: String, x: LinearScale, axis: MetricAxis) {
+    static func metricLine(
+        _ svg: inout SVGWriter, _ rows: [MetricRow], value: (MetricRow) -> Double?, cls: String,
+        color: String, x: LinearScale, axis: MetricAxis
+    ) {
         let d = metricPath(rows.map { ($0.generation, value($0)) }, x: x, axis: axis)
         guard !d.isEmpty else { return }
-        let style: SVGWriter.Attributes = cls == "theory"
+        let style: SVGWriter.Attributes =
+            cls == "theory"
             ? [("stroke", Palette.darker(color, by: 0.35)), ("stroke-width", "1.3"), ("stroke-dasharray", "5 3")]
-            : [("stroke", color), ("stroke-width", "2.2"), ("stroke-opacity", "0.6"), ("stroke-linejoin", "round"),
-               ("stroke-linecap", "round")]
+            : [
+                ("stroke", color), ("stroke-width", "2.2"), ("stroke-opacity", "0.6"), ("stroke-linejoin", "round"),
+                ("stroke-linecap", "round")
+            ]
         svg.element("path", [("class", cls)] + metricAttributes(rows[0]) + [("d", d), ("fill", "none")] + style)
     }
 
@@ -143,18 +170,19 @@ extension Figure {
     static func metricBand(_ svg: inout SVGWriter, _ rows: [MetricRow], color: String, x: LinearScale, axis: MetricAxis) {
         var runs: [[MetricRow]] = [], current: [MetricRow] = []
         for r in rows {
-            if axis.map(r.mean) != nil, r.standardError.isFinite, axis.map(r.bandHigh) != nil { current.append(r) } else if !current.isEmpty {
+            if axis.map(r.mean) != nil, r.standardError.isFinite, axis.map(r.bandHigh) != nil {
+                current.append(r)
+            } else if !current.isEmpty {
                 runs.append(current); current = []
             }
         }
         if !current.isEmpty { runs.append(current) }
         let d = runs.filter { $0.count >= 2 }.map { run in
-            SVGWriter.polygon(run.map { (x(Double($0.generation)), axis.map($0.bandHigh)!) } +
-                              run.reversed().map { (x(Double($0.generation)), axis.clampedMap($0.bandLow)) })
+            SVGWriter.polygon(
+                run.map { (x(Double($0.generation)), axis.map($0.bandHigh)!) } + run.reversed().map { (x(Double($0.generation)), axis.clampedMap($0.bandLow)) })
         }.joined(separator: " ")
         guard !d.isEmpty else { return }
-        svg.element("path", [("class", "band")] + metricAttributes(rows[0]) +
-                        [("d", d), ("fill", color), ("fill-opacity", "0.18"), ("stroke", "none")])
+        svg.element("path", [("class", "band")] + metricAttributes(rows[0]) + [("d", d), ("fill", color), ("fill-opacity", "0.18"), ("stroke", "none")])
     }
 }
 
@@ -227,8 +255,9 @@ struct MetricAxis {
             let y = linear(v)
             Draw.line(&svg, frame.x, y, frame.right, y, stroke: Draw.gridColor, width: 0.8, cls: "grid")
             Draw.line(&svg, frame.x - 5, y, frame.x, y, stroke: Draw.axisColor, width: 1, cls: "ytick major")
-            Draw.text(&svg, label, x: frame.x - 8, y: y + Draw.centre(Draw.tickSize), size: Draw.tickSize, anchor: "end",
-                      cls: "ytick-label")
+            Draw.text(
+                &svg, label, x: frame.x - 8, y: y + Draw.centre(Draw.tickSize), size: Draw.tickSize, anchor: "end",
+                cls: "ytick-label")
         }
         svg.close()
     }

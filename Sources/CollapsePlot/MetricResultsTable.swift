@@ -67,8 +67,7 @@ public struct MetricResultsTable: Sendable {
         // `repeats` is a parameter too when a run swept it.
         let known = Set(Self.requiredColumns + Self.optionalColumns + Self.statisticColumns).subtracting(["repeats"])
         let cellColumns = document.header.enumerated().filter { i, name in
-            !known.contains(name) && index[name] == i &&
-                Set(document.rows.map { CSVField.trimmed($0[i]) }).count > 1
+            !known.contains(name) && index[name] == i && Set(document.rows.map { CSVField.trimmed($0[i]) }).count > 1
         }.map { (index: $0.offset, name: $0.element) }
         var rows: [MetricRow] = []
         var seen: [String: Int] = [:]
@@ -112,16 +111,18 @@ public struct MetricResultsTable: Sendable {
             let theory = try optionalNumber("theory")
             let mean = try optionalNumber("mean")
             if mean == nil && theory == nil { throw fail(index["mean"]!, "empty value; expected a number (or a theory value)") }
-            var row = MetricRow(model: try text("model"), dataset: try text("dataset", optional: true), regime: try text("regime"),
-                                realFraction: fraction, generation: try integer("generation")!, metric: try text("metric"),
-                                mean: mean ?? .nan, standardError: try optionalNumber("std_error") ?? .nan,
-                                theory: theory, repeats: try optionalInteger("repeats"), line: line)
+            var row = MetricRow(
+                model: try text("model"), dataset: try text("dataset", optional: true), regime: try text("regime"),
+                realFraction: fraction, generation: try integer("generation")!, metric: try text("metric"),
+                mean: mean ?? .nan, standardError: try optionalNumber("std_error") ?? .nan,
+                theory: theory, repeats: try optionalInteger("repeats"), line: line)
             row.cell = cellColumns.map { "\($0.name)=\(CSVField.trimmed(fields[$0.index]))" }.joined(separator: ", ")
             let key = "\(row.model)|\(row.dataset)|\(row.series)|\(row.metric)|\(row.generation)"
             if let first = seen[key] {
-                throw ResultsTableError(file: file, line: line,
-                                        message: "duplicate row for \(row.model) on \(row.dataset), \(row.series), \(row.metric), " +
-                                            "generation \(row.generation) (first at line \(first))")
+                throw ResultsTableError(
+                    file: file, line: line,
+                    message: "duplicate row for \(row.model) on \(row.dataset), \(row.series), \(row.metric), "
+                        + "generation \(row.generation) (first at line \(first))")
             }
             seen[key] = line
             rows.append(row)
@@ -151,9 +152,11 @@ extension MetricResultsTable {
         for series in series {
             let rows = rows.filter { $0.series == series }
             for g in Array(Set(rows.map(\.generation))).sorted() {
-                lines.append(TextTable.pad(series, 22) + TextTable.pad(String(g), 6) + metrics.map { m in
-                    TextTable.pad(rows.first { $0.generation == g && $0.metric == m }.map { TextTable.number($0.mean) } ?? "—", 18)
-                }.joined())
+                lines.append(
+                    TextTable.pad(series, 22) + TextTable.pad(String(g), 6)
+                        + metrics.map { m in
+                            TextTable.pad(rows.first { $0.generation == g && $0.metric == m }.map { TextTable.number($0.mean) } ?? "—", 18)
+                        }.joined())
             }
         }
         return lines.map { $0 + "\n" }.joined()

@@ -53,9 +53,11 @@ public struct PlotRequest: Sendable, Equatable {
     /// `PanelGridOptions.YRange` by name (grid): figure (the default) or row.
     public var yRange: String
 
-    public init(results: String, output: String, view: String? = nil, dimension: Int? = nil, samples: Int? = nil,
-                noiseVariance: String? = nil, generation: Int? = nil, yRange: String = "figure", format: String? = nil,
-                style: FigureStyle = FigureStyle()) {
+    public init(
+        results: String, output: String, view: String? = nil, dimension: Int? = nil, samples: Int? = nil,
+        noiseVariance: String? = nil, generation: Int? = nil, yRange: String = "figure", format: String? = nil,
+        style: FigureStyle = FigureStyle()
+    ) {
         self.results = results
         self.output = output
         self.format = format
@@ -115,7 +117,7 @@ public struct PlotRequest: Sendable, Equatable {
             ("--samples", samples != nil, ["generations"]),
             ("--noise-variance", noiseVariance != nil, ["generations", "ratio"]),
             ("--generation", generation != nil, ["ratio"]),
-            ("--y-range", yRange != "figure", ["grid"]),
+            ("--y-range", yRange != "figure", ["grid"])
         ]
         for (flag, given, views) in uses where given && !views.contains(view) {
             throw PlotRequestError("\(flag) does not apply to --view \(view); it applies to --view \(views.joined(separator: " or "))")
@@ -155,16 +157,20 @@ public struct PlotRequest: Sendable, Equatable {
     public func drawnView(of document: CSVDocument) throws -> String {
         guard !ResultsTable.holdsLinearResults(document) || view == "metrics" else { return view ?? "grid" }
         if let view, view != "metrics" {
-            throw PlotRequestError("--view \(view): \(results) holds no linear Monte Carlo results (rows of metric test_error with " +
-                                   "dimension and noise_variance columns); its view is metrics")
+            throw PlotRequestError(
+                "--view \(view): \(results) holds no linear Monte Carlo results (rows of metric test_error with "
+                    + "dimension and noise_variance columns); its view is metrics")
         }
         guard MetricResultsTable.isLongFormat(document.header) else {
-            throw PlotRequestError("--view metrics needs a long-format results file (columns model, dataset, regime, generation, metric, mean, " +
-                                   "std_error, theory); \(results) has the old wide linear columns: use --view grid, generations or ratio")
+            throw PlotRequestError(
+                "--view metrics needs a long-format results file (columns model, dataset, regime, generation, metric, mean, "
+                    + "std_error, theory); \(results) has the old wide linear columns: use --view grid, generations or ratio")
         }
-        let linearOnly: [(String, Bool)] = [("--dimension", dimension != nil), ("--samples", samples != nil),
-                                            ("--noise-variance", noiseVariance != nil), ("--generation", generation != nil),
-                                            ("--y-range", yRange != "figure")]
+        let linearOnly: [(String, Bool)] = [
+            ("--dimension", dimension != nil), ("--samples", samples != nil),
+            ("--noise-variance", noiseVariance != nil), ("--generation", generation != nil),
+            ("--y-range", yRange != "figure")
+        ]
         if let (flag, _) = linearOnly.first(where: \.1) {
             throw PlotRequestError("\(flag) does not apply to --view metrics; it applies to the linear views grid, generations and ratio")
         }

@@ -59,9 +59,11 @@ public struct ResultsRow: Sendable, Equatable {
     public var low: Double
     public var high: Double
 
-    public init(regime: String, generation: Int, dimension: Int, samples: Int, noiseVariance: Double,
-                repeats: Int, mean: Double, standardError: Double, theory: Double? = nil,
-                realFraction: Double? = nil, bandLow: Double? = nil, bandHigh: Double? = nil, line: Int = 0) {
+    public init(
+        regime: String, generation: Int, dimension: Int, samples: Int, noiseVariance: Double,
+        repeats: Int, mean: Double, standardError: Double, theory: Double? = nil,
+        realFraction: Double? = nil, bandLow: Double? = nil, bandHigh: Double? = nil, line: Int = 0
+    ) {
         self.regime = regime
         self.generation = generation
         self.dimension = dimension
@@ -114,7 +116,7 @@ public struct ResultsTable: Sendable {
     /// `theory`, and adds `metric`.
     public static let requiredColumns = [
         "regime", "generation", "dimension", "samples", "noise_variance", "repeats",
-        "mean_test_error", "std_error", "theory_test_error",
+        "mean_test_error", "std_error", "theory_test_error"
     ]
     public static let optionalColumns = ["real_fraction", "ci95_low", "ci95_high", "moments", "median", "q25", "q75"]
 
@@ -128,7 +130,8 @@ public struct ResultsTable: Sendable {
         let h = document.header
         guard MetricResultsTable.isLongFormat(h) else { return true }
         guard h.contains("dimension"), h.contains("noise_variance"), let m = h.firstIndex(of: "metric"),
-              let mean = h.firstIndex(of: "mean") else { return false }
+            let mean = h.firstIndex(of: "mean")
+        else { return false }
         return document.rows.contains { $0[m] == linearMetric && !CSVField.trimmed($0[mean]).isEmpty }
     }
 
@@ -164,7 +167,8 @@ public struct ResultsTable: Sendable {
         let file = document.file
         let long = MetricResultsTable.isLongFormat(document.header)
         let meanName = long ? "mean" : "mean_test_error", theoryName = long ? "theory" : "theory_test_error"
-        let required = ["regime", "generation", "dimension", "samples", "noise_variance", "repeats", meanName, "std_error", theoryName]
+        let required =
+            ["regime", "generation", "dimension", "samples", "noise_variance", "repeats", meanName, "std_error", theoryName]
             + (long ? ["metric"] : [])
         let index = try Self.columnIndex(document, required: required, optional: Self.optionalColumns)
         func column(_ name: String) -> Int { index[name]! }
@@ -176,11 +180,14 @@ public struct ResultsTable: Sendable {
         // A run that swept N or R holds several chains per cell: the metrics view draws them apart.
         for name in ["repeats", "generations"] {
             guard let c = index[name] else { continue }
-            let values = Set(document.rows.filter { r in cMetric.map { CSVField.trimmed(r[$0]) == Self.linearMetric } ?? true }
-                .map { CSVField.trimmed($0[c]) })
+            let values = Set(
+                document.rows.filter { r in cMetric.map { CSVField.trimmed(r[$0]) == Self.linearMetric } ?? true }
+                    .map { CSVField.trimmed($0[c]) })
             if values.count > 1 {
-                throw ResultsTableError(file: file, column: name, message: "holds several values of \(name) (\(values.sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }.joined(separator: ", "))); " +
-                                        "the grid, generations and ratio views draw one; use --view metrics, which draws each as its own series")
+                throw ResultsTableError(
+                    file: file, column: name,
+                    message: "holds several values of \(name) (\(values.sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }.joined(separator: ", "))); "
+                        + "the grid, generations and ratio views draw one; use --view metrics, which draws each as its own series")
             }
         }
         var rows: [ResultsRow] = []
@@ -194,8 +201,11 @@ public struct ResultsTable: Sendable {
             func integer(_ c: Int, minimum: Int) throws -> Int {
                 let s = CSVField.trimmed(fields[c])
                 guard let v = Int(s) else {
-                    throw fail(c, s.isEmpty ? "empty value; expected an integer ≥ \(minimum)"
-                                            : "'\(fields[c])' is not an integer; expected an integer ≥ \(minimum)")
+                    throw fail(
+                        c,
+                        s.isEmpty
+                            ? "empty value; expected an integer ≥ \(minimum)"
+                            : "'\(fields[c])' is not an integer; expected an integer ≥ \(minimum)")
                 }
                 guard v >= minimum else { throw fail(c, "\(v) is out of range; expected an integer ≥ \(minimum)") }
                 return v
@@ -228,16 +238,17 @@ public struct ResultsTable: Sendable {
                 realFraction: fraction, bandLow: try optionalNumber(cLow), bandHigh: try optionalNumber(cHigh),
                 line: line)
             if let m = index["moments"], LongResults.infiniteVariance.contains(CSVField.trimmed(fields[m])),
-               let median = try optionalNumber(index["median"]), let q25 = try optionalNumber(index["q25"]),
-               let q75 = try optionalNumber(index["q75"]) {
+                let median = try optionalNumber(index["median"]), let q25 = try optionalNumber(index["q25"]),
+                let q75 = try optionalNumber(index["q75"])
+            {
                 row.drawMedian(median, q25: q25, q75: q75)
             }
             let key = "\(row.series)|\(row.dimension)|\(row.samples)|\(row.noiseVariance)|\(row.generation)"
             if let first = seen[key] {
                 throw ResultsTableError(
                     file: file, line: line,
-                    message: "duplicate row for \(row.series), d = \(row.dimension), T = \(row.samples), " +
-                        "σ² = \(PlotFormat.shortest(row.noiseVariance)), generation \(row.generation) (first at line \(first))")
+                    message: "duplicate row for \(row.series), d = \(row.dimension), T = \(row.samples), "
+                        + "σ² = \(PlotFormat.shortest(row.noiseVariance)), generation \(row.generation) (first at line \(first))")
             }
             seen[key] = line
             rows.append(row)

@@ -55,13 +55,18 @@ public struct SVGWriter: Sendable {
     }
 
     /// The complete document: XML declaration, `<svg>` root with `title` (and `desc`), the body.
-    public func rendered(title: String, description: String? = nil,
-                         rootAttributes: Attributes = []) -> String {
+    public func rendered(
+        title: String, description: String? = nil,
+        rootAttributes: Attributes = []
+    ) -> String {
         precondition(openTags.isEmpty, "unclosed SVG elements: \(openTags)")
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         let w = Self.number(width), h = Self.number(height)
-        let root: Attributes = [("xmlns", "http://www.w3.org/2000/svg"), ("version", "1.1"),
-                                ("width", w), ("height", h), ("viewBox", "0 0 \(w) \(h)")] + rootAttributes
+        let root: Attributes =
+            [
+                ("xmlns", "http://www.w3.org/2000/svg"), ("version", "1.1"),
+                ("width", w), ("height", h), ("viewBox", "0 0 \(w) \(h)")
+            ] + rootAttributes
         out += "<svg\(Self.attributeText(root))>\n"
         out += "  <title>\(Self.escape(title))</title>\n"
         if let description { out += "  <desc>\(Self.escape(description))</desc>\n" }
@@ -99,8 +104,7 @@ public struct SVGWriter: Sendable {
         let new = " width=\"\(number(width))\" height=\"\(number(height))\" viewBox=\"\(box.joined(separator: " "))\""
         guard let r = svg.range(of: old), let end = svg[r.upperBound...].firstIndex(of: "\n") else { return svg }
         // The figure's own background is 100% of the viewBox from 0 0: cover the rest.
-        let background = !scaling ? "" :
-            "\n  <rect x=\"\(box[0])\" y=\"\(box[1])\" width=\"\(box[2])\" height=\"\(box[3])\" fill=\"#ffffff\"/>"
+        let background = !scaling ? "" : "\n  <rect x=\"\(box[0])\" y=\"\(box[1])\" width=\"\(box[2])\" height=\"\(box[3])\" fill=\"#ffffff\"/>"
         return String(svg[..<r.lowerBound]) + new + String(svg[r.upperBound..<end]) + background + String(svg[end...])
     }
 
@@ -113,7 +117,9 @@ public struct SVGWriter: Sendable {
         if text.utf8.allSatisfy({ b in
             (b >= 0x20 && b < 0x7F && b != UInt8(ascii: "&") && b != UInt8(ascii: "<") && b != UInt8(ascii: ">")
                 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "'")) || b == 0x09 || b == 0x0A || b == 0x0D
-        }) { return text }
+        }) {
+            return text
+        }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for u in text.unicodeScalars {

@@ -4,7 +4,7 @@ import Foundation
 public enum PlotFormat {
     private static let superscripts: [Character: Character] = [
         "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹",
-        "-": "⁻", "+": "⁺",
+        "-": "⁻", "+": "⁺"
     ]
 
     /// `k` in superscript digits: `superscript(-2)` = `"⁻²"`.
@@ -103,9 +103,10 @@ public enum PlotFormat {
                 return e == 0 ? m : (Double(m) == 0 ? "0" : m + "×" + decade(e))
             }
         }
-        let exact = (0...12).first { d in
-            finite.allSatisfy { abs(Double(fixed($0 / unit, decimals: d))! * unit - $0) <= step * 1e-6 }
-        } ?? 12
+        let exact =
+            (0...12).first { d in
+                finite.allSatisfy { abs(Double(fixed($0 / unit, decimals: d))! * unit - $0) <= step * 1e-6 }
+            } ?? 12
         // Exact labels of distinct values are distinct; more decimals only if rounding still ties.
         for d in exact...14 {
             let out = labels(d)
@@ -209,12 +210,16 @@ public enum Palette {
     public static let okabeIto = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
     /// matplotlib's viridis at 0, 0.1, …, 1.
-    static let viridisStops = ["#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c",
-                               "#22a884", "#44bf70", "#7ad151", "#bddf26", "#fde725"]
+    static let viridisStops = [
+        "#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c",
+        "#22a884", "#44bf70", "#7ad151", "#bddf26", "#fde725"
+    ]
 
     /// ColorBrewer RdBu (11 classes), blue (low) to red (high), for diverging data.
-    static let blueRedStops = ["#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7",
-                               "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f"]
+    static let blueRedStops = [
+        "#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7",
+        "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f"
+    ]
 
     /// `count` colours for ordered values, sampled from viridis on [0, 0.8] (the yellow end is
     /// too light for lines on white).

@@ -46,37 +46,45 @@ public enum DataExport {
 
     /// The generative datasets that are built in (every `--dataset` but csv and corpus), then
     /// the neural models' data.
-    public static let datasets: [Dataset] = GenerativeFamily.datasets.compactMap { d in
-        guard let built = (try? GenerativeFamily.builtInDataset(d.name, { _ in nil })) ?? nil else { return nil }
-        let options = ["model"] + d.options
-        switch built.kind {
-        case .points:
-            return Dataset(name: d.name, format: .csv, record: "a point: one CSV row x1,…,xd after the header",
-                           loader: "collapse generative --dataset csv --data FILE", roundTrip: "the same doubles, bit for bit",
-                           options: options, minimumCount: 1, maximumCount: 1_000_000)
-        case .symbols, .counts:
-            return Dataset(name: d.name, format: .csv, record: "a \(built.kind == .symbols ? "symbol" : "count"): one integer per row after the header x1",
-                           loader: "collapse generative --dataset csv --data FILE (as 1-D points)",
-                           roundTrip: "the same integers, as 1-D points", options: options, minimumCount: 1, maximumCount: 1_000_000)
-        case .sequences:
-            return Dataset(name: d.name, format: .text, record: "a sequence: one line of token ids separated by spaces",
-                           loader: "collapse generative --dataset corpus --data FILE --sequence-length L (the export's L)",
-                           roundTrip: "the same token sequences (the loader numbers tokens in order of first appearance; its vocabulary maps them back)",
-                           options: options, minimumCount: 1, maximumCount: 1_000_000)
-        }
-    } + [
-        Dataset(name: "stories", format: .text, record: "a story: one line of the story grammar (lm's built-in data)",
+    public static let datasets: [Dataset] =
+        GenerativeFamily.datasets.compactMap { d in
+            guard let built = (try? GenerativeFamily.builtInDataset(d.name, { _ in nil })) ?? nil else { return nil }
+            let options = ["model"] + d.options
+            switch built.kind {
+            case .points:
+                return Dataset(
+                    name: d.name, format: .csv, record: "a point: one CSV row x1,…,xd after the header",
+                    loader: "collapse generative --dataset csv --data FILE", roundTrip: "the same doubles, bit for bit",
+                    options: options, minimumCount: 1, maximumCount: 1_000_000)
+            case .symbols, .counts:
+                return Dataset(
+                    name: d.name, format: .csv, record: "a \(built.kind == .symbols ? "symbol" : "count"): one integer per row after the header x1",
+                    loader: "collapse generative --dataset csv --data FILE (as 1-D points)",
+                    roundTrip: "the same integers, as 1-D points", options: options, minimumCount: 1, maximumCount: 1_000_000)
+            case .sequences:
+                return Dataset(
+                    name: d.name, format: .text, record: "a sequence: one line of token ids separated by spaces",
+                    loader: "collapse generative --dataset corpus --data FILE --sequence-length L (the export's L)",
+                    roundTrip: "the same token sequences (the loader numbers tokens in order of first appearance; its vocabulary maps them back)",
+                    options: options, minimumCount: 1, maximumCount: 1_000_000)
+            }
+        } + [
+            Dataset(
+                name: "stories", format: .text, record: "a story: one line of the story grammar (lm's built-in data)",
                 loader: "collapse neural lm --data FILE", roundTrip: "the same stories, byte for byte",
                 options: ["preset"], minimumCount: 10, maximumCount: 1_000_000),
-        Dataset(name: "glyphs", format: .idx, record: "a 28×28 digit-like glyph (vae's built-in data), MNIST IDX unsigned bytes",
+            Dataset(
+                name: "glyphs", format: .idx, record: "a 28×28 digit-like glyph (vae's built-in data), MNIST IDX unsigned bytes",
                 loader: "collapse neural vae --data FILE",
                 roundTrip: "the glyphs rounded to 8 bits as MNIST stores them (intensity round(255·p)/255); the loader reads those exactly",
                 options: [], minimumCount: 10, maximumCount: 100_000),
-        Dataset(name: "conformers", format: .xyz, record: "a conformer of the 8-atom carbon chain (diffusion's built-in data): one XYZ frame",
+            Dataset(
+                name: "conformers", format: .xyz, record: "a conformer of the 8-atom carbon chain (diffusion's built-in data): one XYZ frame",
                 loader: "collapse neural diffusion --data FILE",
-                roundTrip: "the same Float coordinates, bit for bit (frames are written as built, atom 1 at the origin; the loader centres them as the built-in data is centred)",
-                options: [], minimumCount: 10, maximumCount: 200_000),
-    ]
+                roundTrip:
+                    "the same Float coordinates, bit for bit (frames are written as built, atom 1 at the origin; the loader centres them as the built-in data is centred)",
+                options: [], minimumCount: 10, maximumCount: 200_000)
+        ]
 
     /// What `collapse data` was asked for; `count` and `options` (key → value, e.g.
     /// `dimension`, `sequence_length`, `model`, `preset`) as given, checked by `export`.
@@ -130,7 +138,9 @@ public enum DataExport {
             var source = "replicate 1's real training stream of collapse generative --model \(model) --dataset \(d.name) --seed \(s)"
             if case let .points(.blobs, dimension, options) = built {
                 // scikit-learn draws the centres per call; ours are fixed, so say which they are.
-                source += "; blob centres " + SyntheticPoints.blobCentres(options, dimension: dimension)
+                source +=
+                    "; blob centres "
+                    + SyntheticPoints.blobCentres(options, dimension: dimension)
                     .map { "(" + $0.map(\.description).joined(separator: ", ") + ")" }.joined(separator: ", ")
             }
             let text = encode(records) { tally.add(1) }
@@ -144,7 +154,9 @@ public enum DataExport {
             let preset = NeuralPreset(rawValue: values["preset"]?.textValue ?? "small")!
             let grammar = LanguageModelTask.storyGrammar(preset)
             // `grammar.corpus(count:)`'s loop, told record by record: the same stories.
-            let stories = (0..<count).map { _ in defer { tally.add(1) }; return Array(grammar.story(using: &rng).utf8) }
+            let stories = (0..<count).map { _ in
+                defer { tally.add(1) }; return Array(grammar.story(using: &rng).utf8)
+            }
             phaseDone()
             bytes = Array((TextCorpus(stories: stories).text + "\n").utf8)
             tally.add(count); phaseDone()
@@ -206,7 +218,8 @@ public enum DataExport {
         let fitting = GenerativeFamily.models.filter { $0.kind == kind }
         guard let given else { return (fitting.first { $0.defaultDataset == dataset } ?? fitting[0]).name }
         guard fitting.contains(where: { $0.name == given }) else {
-            throw SpecError("--model \(given): cannot fit \(dataset) (\(kind.rawValue) data); models for \(dataset): \(fitting.map(\.name).joined(separator: ", "))")
+            throw SpecError(
+                "--model \(given): cannot fit \(dataset) (\(kind.rawValue) data); models for \(dataset): \(fitting.map(\.name).joined(separator: ", "))")
         }
         return given
     }
@@ -273,9 +286,10 @@ public enum DataExport {
         var out = ""
         for d in datasets {
             let flags = d.options.compactMap { k in parameters.first { $0.key == k }?.flag }
-            out += "  " + d.name.padding(toLength: 12, withPad: " ", startingAt: 0) + d.format.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0) +
-                d.record + "\n" + String(repeating: " ", count: 19) + "read by: \(d.loader); count \(d.minimumCount)...\(d.maximumCount)" +
-                (flags.isEmpty ? "" : "; options \(flags.joined(separator: ", "))") + "\n"
+            out +=
+                "  " + d.name.padding(toLength: 12, withPad: " ", startingAt: 0) + d.format.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)
+                + d.record + "\n" + String(repeating: " ", count: 19) + "read by: \(d.loader); count \(d.minimumCount)...\(d.maximumCount)"
+                + (flags.isEmpty ? "" : "; options \(flags.joined(separator: ", "))") + "\n"
         }
         return out
     }

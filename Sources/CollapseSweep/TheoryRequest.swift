@@ -49,44 +49,67 @@ public struct TheoryRequest: Sendable {
     /// help shown by `--help`. The values stay text until `validate()`, whose messages name the
     /// flag and what is allowed.
     public static let parameters: [Parameter] = [
-        Parameter("model", .choice(TheoryCatalogue.models.map(\.name)), default: [.text("linear")],
-                  help: "Which chain: \(TheoryCatalogue.models.map(\.name).joined(separator: ", ")) (see --list). For the chain models --samples is M, the samples per generation."),
-        Parameter("format", .choice(formats), default: [.text("table")],
-                  help: "table (for reading), csv (the long results format every command writes: one row per generation and metric, the value in `theory`; `collapse plot` draws it) or wide (one row per generation, one column per quantity)."),
-        Parameter("regimes", .choice(["replace", "accumulate", "fresh-real"]), role: .list, default: [.text("replace"), .text("accumulate")],
-                  help: "Regimes with a closed form: replace, accumulate (--model exact: also fresh-real)."),
+        Parameter(
+            "model", .choice(TheoryCatalogue.models.map(\.name)), default: [.text("linear")],
+            help:
+                "Which chain: \(TheoryCatalogue.models.map(\.name).joined(separator: ", ")) (see --list). For the chain models --samples is M, the samples per generation."
+        ),
+        Parameter(
+            "format", .choice(formats), default: [.text("table")],
+            help:
+                "table (for reading), csv (the long results format every command writes: one row per generation and metric, the value in `theory`; `collapse plot` draws it) or wide (one row per generation, one column per quantity)."
+        ),
+        Parameter(
+            "regimes", .choice(["replace", "accumulate", "fresh-real"]), role: .list, default: [.text("replace"), .text("accumulate")],
+            help: "Regimes with a closed form: replace, accumulate (--model exact: also fresh-real)."),
         Parameter("dimension", .integer(LinearFamily.Limits.dimension), role: .list, default: [.text("10")], help: "Feature dimension(s) d ≥ 1."),
-        Parameter("samples", .integer(1...LinearFamily.Limits.samples.upperBound), role: .list, default: [.text("100")],
-                  help: "Samples per generation T (the linear closed forms need T ≥ d + 2; for the chain models T is M ≥ 1)."),
+        Parameter(
+            "samples", .integer(1...LinearFamily.Limits.samples.upperBound), role: .list, default: [.text("100")],
+            help: "Samples per generation T (the linear closed forms need T ≥ d + 2; for the chain models T is M ≥ 1)."),
         Parameter("noise_variance", .real(lower: 0, upper: 1e12, lowerOpen: true), role: .list, default: [.text("1")], help: "Label-noise variance(s) σ² > 0."),
-        Parameter("generations", .integer(LinearFamily.Limits.generations), default: [.text("10")], help: "Number of model fits N (generation 1 fits the real data)."),
-        Parameter("rate", .real(lower: 0, upper: 1e12, lowerOpen: true), role: .list, default: [.text("1")], help: "Poisson rate(s) λ > 0 for --model poisson."),
-        Parameter("generator_samples", .integer(1...LinearFamily.Limits.samples.upperBound),
-                  help: "T₀ of the generators for --model fresh-design or ridge (Dohmatob chain; default: --samples)."),
-        Parameter("generator_noise_variance", .text,
-                  help: "σ₀² of the generators for --model fresh-design or ridge (default: --noise-variance)."),
+        Parameter(
+            "generations", .integer(LinearFamily.Limits.generations), default: [.text("10")], help: "Number of model fits N (generation 1 fits the real data)."),
+        Parameter(
+            "rate", .real(lower: 0, upper: 1e12, lowerOpen: true), role: .list, default: [.text("1")], help: "Poisson rate(s) λ > 0 for --model poisson."),
+        Parameter(
+            "generator_samples", .integer(1...LinearFamily.Limits.samples.upperBound),
+            help: "T₀ of the generators for --model fresh-design or ridge (Dohmatob chain; default: --samples)."),
+        Parameter(
+            "generator_noise_variance", .text,
+            help: "σ₀² of the generators for --model fresh-design or ridge (default: --noise-variance)."),
         Parameter("estimator", .choice(estimators), default: [.text("unbiased")], help: "Variance estimator for --model gaussian-refit."),
-        Parameter("covariance_eigenvalues", .text, role: .list,
-                  help: "Eigenvalues of Σ (> 0) for --model gaussian-refit-d; the dimension is their number (default: σ²·I_d from --noise-variance and --dimension)."),
+        Parameter(
+            "covariance_eigenvalues", .text, role: .list,
+            help: "Eigenvalues of Σ (> 0) for --model gaussian-refit-d; the dimension is their number (default: σ²·I_d from --noise-variance and --dimension)."),
         Parameter("zipf_support", .integer(1...1_000_000), default: [.text("10")], help: "K, the support size of the Zipf truth for --model categorical."),
         Parameter("zipf_exponent", .text, default: [.text("1.1")], help: "s ≥ 0, the Zipf exponent for --model categorical."),
         Parameter("weight", .text, role: .list, help: "Real-data weight(s) w in (0, 1] for --model mixing (default: (√5−1)/2)."),
-        Parameter("spectrum", .choice(ChainOptions.Spectrum.names), default: [.text("isotropic")],
-                  help: "Covariance spectrum for --model ridge: isotropic (Σ = I) or power-law (s_i = i^−β, s_1 = 1)."),
+        Parameter(
+            "spectrum", .choice(ChainOptions.Spectrum.names), default: [.text("isotropic")],
+            help: "Covariance spectrum for --model ridge: isotropic (Σ = I) or power-law (s_i = i^−β, s_1 = 1)."),
         Parameter("beta", .text, help: "Capacity exponent β > 0 of --spectrum power-law (default 1.5)."),
         Parameter("source", .text, help: "Source exponent r ≥ 0 of --spectrum power-law: s_i·w*_i² ∝ i^−(1+2βr) (default 0.5)."),
-        Parameter("ridge", .text, role: .list,
-                  help: "Ridge penalty λ ≥ 0 on the mean squared loss, ŵ = (XᵀX/T + λI)⁻¹Xᵀy/T (0: min-norm OLS). --model ridge: also 'optimal' (minimises the deterministic equivalent at each generation; the default). --model exact: default 0."),
-        Parameter("discount", .text, role: .list,
-                  help: "For --model exact: also weighted accumulation with weight γ^age on older generations, γ in [0, 1]."),
-        Parameter("design_file", .text,
-                  help: "For --model exact: CSV file of the design X (a header row, then T rows of d numbers); --dimension and --samples are then read from it.").file(),
-        Parameter("truth_file", .text,
-                  help: "For --model exact: CSV file of w* (a header row, then d rows of one number). Default: w* ~ N(0, I) from --seed.").file(),
+        Parameter(
+            "ridge", .text, role: .list,
+            help:
+                "Ridge penalty λ ≥ 0 on the mean squared loss, ŵ = (XᵀX/T + λI)⁻¹Xᵀy/T (0: min-norm OLS). --model ridge: also 'optimal' (minimises the deterministic equivalent at each generation; the default). --model exact: default 0."
+        ),
+        Parameter(
+            "discount", .text, role: .list,
+            help: "For --model exact: also weighted accumulation with weight γ^age on older generations, γ in [0, 1]."),
+        Parameter(
+            "design_file", .text,
+            help: "For --model exact: CSV file of the design X (a header row, then T rows of d numbers); --dimension and --samples are then read from it."
+        ).file(),
+        Parameter(
+            "truth_file", .text,
+            help: "For --model exact: CSV file of w* (a header row, then d rows of one number). Default: w* ~ N(0, I) from --seed."
+        ).file(),
         Parameter("seed", .text, help: "For --model exact: draw X (and w*) as replicate --replicate of `collapse simulate --seed` does (default seed 1)."),
         Parameter("replicate", .text, default: [.text("0")], help: "For --model exact: which replicate's design to draw."),
-        Parameter("real_fraction", .text, role: .list, default: [.text("0.5")],
-                  help: "For --model exact with fresh-real: real fraction(s) λ in [0, 1]; rows 0..<round(λT) get fresh real labels."),
+        Parameter(
+            "real_fraction", .text, role: .list, default: [.text("0.5")],
+            help: "For --model exact with fresh-real: real fraction(s) λ in [0, 1]; rows 0..<round(λT) get fresh real labels.")
     ]
 
     /// The request of the flags given (config key → text as typed); flags not given keep their
@@ -149,7 +172,9 @@ public struct TheoryRequest: Sendable {
 
     // MARK: Parsed values
 
-    func dimensions() throws -> [Int] { try ListParsing.integers(dimension, flag: "--dimension", minimum: 1, maximum: LinearFamily.Limits.dimension.upperBound) }
+    func dimensions() throws -> [Int] {
+        try ListParsing.integers(dimension, flag: "--dimension", minimum: 1, maximum: LinearFamily.Limits.dimension.upperBound)
+    }
     func sampleSizes() throws -> [Int] { try ListParsing.integers(samples, flag: "--samples", minimum: 1, maximum: LinearFamily.Limits.samples.upperBound) }
     func noiseVariances() throws -> [Double] { try ListParsing.positiveDoubles(noiseVariance, flag: "--noise-variance") }
 
@@ -204,7 +229,8 @@ public struct TheoryRequest: Sendable {
         case "gaussian-refit-d": try validateMultivariateGaussian()
         case "linear":
             for cell in try cells() where cell.samples < cell.dimension + 2 {
-                throw SpecError("""
+                throw SpecError(
+                    """
                     --samples \(cell.samples) with --dimension \(cell.dimension): the Gaussian-design expectation \
                     needs T ≥ d + 2 = \(cell.dimension + 2) (at T = d or d + 1 it is infinite; for T < d, (XᵀX)⁻¹ \
                     does not exist). Use `collapse simulate`, which fits min-norm OLS for any T.
@@ -217,10 +243,13 @@ public struct TheoryRequest: Sendable {
     func validateFreshDesign() throws {
         let d = try dimensions(), ts = try sampleSizes() + (generatorSamples.map { [$0] } ?? [])
         // D1 needs T ≥ d + 2; the over-parameterised chain (O1, one size) needs T ≤ d − 2.
-        for dim in d { for t in ts where t < dim + 2 && !(generatorSamples == nil && t <= dim - 2) {
-            throw SpecError("--samples/--generator-samples \(t) with --dimension \(dim): the fresh-design expectation needs T ≥ d + 2 = \(dim + 2)" +
-                            (generatorSamples == nil ? " or T ≤ d − 2 = \(dim - 2) (over-parameterised, proof O1)" : "") + "; it is infinite in between")
-        } }
+        for dim in d {
+            for t in ts where t < dim + 2 && !(generatorSamples == nil && t <= dim - 2) {
+                throw SpecError(
+                    "--samples/--generator-samples \(t) with --dimension \(dim): the fresh-design expectation needs T ≥ d + 2 = \(dim + 2)"
+                        + (generatorSamples == nil ? " or T ≤ d − 2 = \(dim - 2) (over-parameterised, proof O1)" : "") + "; it is infinite in between")
+            }
+        }
         try validateGeneratorNoise()
     }
 
@@ -264,27 +293,32 @@ public struct TheoryRequest: Sendable {
         case "ridge":
             let built: (table: CSVTable, warnings: [String])
             do {
-                built = try TheoryTables.ridge(spectra: try dimensions().map { ($0, try ridgeSpectrum(dimension: $0)) },
-                                               setting: .init(spectrumName: spectrum, beta: beta, source: source),
-                                               samples: try sampleSizes(), noiseVariances: try noiseVariances(),
-                                               generatorSamples: generatorSamples, generatorNoiseVariance: generatorNoiseVariance,
-                                               choices: try ridgeChoices(), generations: n)
+                built = try TheoryTables.ridge(
+                    spectra: try dimensions().map { ($0, try ridgeSpectrum(dimension: $0)) },
+                    setting: .init(spectrumName: spectrum, beta: beta, source: source),
+                    samples: try sampleSizes(), noiseVariances: try noiseVariances(),
+                    generatorSamples: generatorSamples, generatorNoiseVariance: generatorNoiseVariance,
+                    choices: try ridgeChoices(), generations: n)
             } catch let e as TheoryTables.NoEquivalent { throw Failure(e.description) }
             notes = built.warnings
             table = built.table
         case "fresh-design":
-            table = TheoryTables.freshDesign(dimensions: try dimensions(), samples: try sampleSizes(), noiseVariances: try noiseVariances(),
-                                             generatorSamples: generatorSamples, generatorNoiseVariance: generatorNoiseVariance,
-                                             regimes: try closedFormRegimes(), generations: n)
+            table = TheoryTables.freshDesign(
+                dimensions: try dimensions(), samples: try sampleSizes(), noiseVariances: try noiseVariances(),
+                generatorSamples: generatorSamples, generatorNoiseVariance: generatorNoiseVariance,
+                regimes: try closedFormRegimes(), generations: n)
         case "gaussian-refit-d":
-            table = TheoryTables.multivariateGaussian(GaussianFittingTheory.Estimator(rawValue: estimator)!, spectra: try multivariateSpectra(),
-                                                      samples: try sampleSizes(), regimes: try closedFormRegimes(), generations: n)
+            table = TheoryTables.multivariateGaussian(
+                GaussianFittingTheory.Estimator(rawValue: estimator)!, spectra: try multivariateSpectra(),
+                samples: try sampleSizes(), regimes: try closedFormRegimes(), generations: n)
         case "gaussian-refit":
-            table = TheoryTables.gaussianRefit(GaussianFittingTheory.Estimator(rawValue: estimator)!, samples: try sampleSizes(),
-                                               variances: try noiseVariances(), regimes: try closedFormRegimes(), generations: n)
+            table = TheoryTables.gaussianRefit(
+                GaussianFittingTheory.Estimator(rawValue: estimator)!, samples: try sampleSizes(),
+                variances: try noiseVariances(), regimes: try closedFormRegimes(), generations: n)
         case "categorical":
-            table = TheoryTables.categorical(support: zipfSupport, exponent: zipfExponent, samples: try sampleSizes(),
-                                             regimes: try closedFormRegimes(), generations: n)
+            table = TheoryTables.categorical(
+                support: zipfSupport, exponent: zipfExponent, samples: try sampleSizes(),
+                regimes: try closedFormRegimes(), generations: n)
         case "mixing":
             table = TheoryTables.mixing(samples: try sampleSizes(), variances: try noiseVariances(), weights: try weights(), generations: n)
         case "linear":
@@ -293,12 +327,14 @@ public struct TheoryRequest: Sendable {
             defer { progress?.end() }
             let rows = progress.map { p in { (k: Int) in p.advance(replicates: k, work: Double(k)) } }
             if format == "table" { return (linearText(cells, rows: rows, cellFinished: progress?.cellFinished), notes) }
-            table = TheoryTables.linear(cells: cells.map { ($0.dimension, $0.samples, $0.noiseVariance) }, regimes: forms, generations: n,
-                                        rows: rows, cellFinished: progress?.cellFinished)
+            table = TheoryTables.linear(
+                cells: cells.map { ($0.dimension, $0.samples, $0.noiseVariance) }, regimes: forms, generations: n,
+                rows: rows, cellFinished: progress?.cellFinished)
         default:
             let variances = model == "poisson" ? try ListParsing.positiveDoubles(rate, flag: "--rate") : try noiseVariances()
-            table = TheoryTables.meanChain(model: model, samples: try sampleSizes(), variances: variances, regimes: try closedFormRegimes(),
-                                           generations: n)
+            table = TheoryTables.meanChain(
+                model: model, samples: try sampleSizes(), variances: variances, regimes: try closedFormRegimes(),
+                generations: n)
         }
         switch format {
         case "wide": return (table.rendered(), notes)
@@ -316,14 +352,20 @@ public struct TheoryRequest: Sendable {
         for (ci, cell) in cells.enumerated() {
             let c = LinearCollapseTheory.expectedTraceOfInverseGram(dimension: cell.dimension, samples: cell.samples)!
             if ci > 0 { out += "\n" }
-            out += "d = \(cell.dimension), T = \(cell.samples), σ² = \(cell.noiseVariance):  σ²d/(T−d−1) = \(fmt(cell.noiseVariance * c)),  " +
-                "accumulate bound ·π²/6 = \(fmt(cell.noiseVariance * c * LinearCollapseTheory.baselLimit))\n"
+            out +=
+                "d = \(cell.dimension), T = \(cell.samples), σ² = \(cell.noiseVariance):  σ²d/(T−d−1) = \(fmt(cell.noiseVariance * c)),  "
+                + "accumulate bound ·π²/6 = \(fmt(cell.noiseVariance * c * LinearCollapseTheory.baselLimit))\n"
             out += pad("generation", 10) + forms.map { pad($0.rawValue, 16) }.joined() + "\n"
             for g in 1...generations {
-                out += pad(String(g), 10) + forms.map { form in
-                    pad(fmt(LinearCollapseTheory.expectedTestError(form, generation: g, dimension: cell.dimension, samples: cell.samples,
-                                                                   noiseVariance: cell.noiseVariance)!), 16)
-                }.joined() + "\n"
+                out +=
+                    pad(String(g), 10)
+                    + forms.map { form in
+                        pad(
+                            fmt(
+                                LinearCollapseTheory.expectedTestError(
+                                    form, generation: g, dimension: cell.dimension, samples: cell.samples,
+                                    noiseVariance: cell.noiseVariance)!), 16)
+                    }.joined() + "\n"
                 rows?(forms.count)
             }
             cellFinished?()
@@ -339,10 +381,11 @@ public struct TheoryRequest: Sendable {
         var out = (model == "ridge" ? TheoryCatalogue.ridgeFormula : formula) + "\n"
         out += columns.map { pad($0.title, $0.width) }.joined() + "\n"
         for row in table.rows {
-            out += columns.map { c in
-                let raw = index[c.column].map { row[$0] } ?? ""
-                return pad(c.show(raw, row, index), c.width)
-            }.joined() + "\n"
+            out +=
+                columns.map { c in
+                    let raw = index[c.column].map { row[$0] } ?? ""
+                    return pad(c.show(raw, row, index), c.width)
+                }.joined() + "\n"
         }
         if model == "ridge", let i = index["ridge_choice"], table.rows.contains(where: { $0[i] == "optimal" }) {
             out += "* collapse-aware optimal λ (numerical minimiser of the deterministic equivalent, λ to relative 1e−6; λ = 0 when ridgeless is best)\n"
@@ -374,33 +417,47 @@ public struct TheoryRequest: Sendable {
     var readableColumns: [Column] {
         switch model {
         case "exact":
-            return [Column("regime", "regime", 12), .optional("λ_real", "real_fraction", 8), .optional("γ", "discount", 6), Column("d", "dimension", 5),
-                    Column("T", "samples", 7), Column("σ²", "noise_variance", 8), Column("ridge", "ridge", 8), Column("generation", "generation", 12),
-                    .number("E‖ŵ−w*‖² | X", "theory_given_design", 15)]
+            return [
+                Column("regime", "regime", 12), .optional("λ_real", "real_fraction", 8), .optional("γ", "discount", 6), Column("d", "dimension", 5),
+                Column("T", "samples", 7), Column("σ²", "noise_variance", 8), Column("ridge", "ridge", 8), Column("generation", "generation", 12),
+                .number("E‖ŵ−w*‖² | X", "theory_given_design", 15)
+            ]
         case "ridge":
-            return [Column("d", "dimension", 6), Column("T", "samples", 7), Column("σ²", "noise_variance", 7), Column("T₀", "generator_samples", 7),
-                    Column("σ₀²", "generator_noise_variance", 7), Column("gen", "generation", 5), Column("syn", "synthetic_generations", 5),
-                    Column("λ", "ridge", 12) { s, row, index in fmt(Double(s)!) + (row[index["ridge_choice"]!] == "optimal" ? "*" : "") },
-                    .number("κ", "kappa", 12), .number("bias", "bias", 12), .number("variance", "variance", 12), .number("collapse", "collapse", 12),
-                    .number("test error", "theory_test_error", 12)]
+            return [
+                Column("d", "dimension", 6), Column("T", "samples", 7), Column("σ²", "noise_variance", 7), Column("T₀", "generator_samples", 7),
+                Column("σ₀²", "generator_noise_variance", 7), Column("gen", "generation", 5), Column("syn", "synthetic_generations", 5),
+                Column("λ", "ridge", 12) { s, row, index in fmt(Double(s)!) + (row[index["ridge_choice"]!] == "optimal" ? "*" : "") },
+                .number("κ", "kappa", 12), .number("bias", "bias", 12), .number("variance", "variance", 12), .number("collapse", "collapse", 12),
+                .number("test error", "theory_test_error", 12)
+            ]
         case "fresh-design":
-            return [Column("regime", "regime", 12), Column("d", "dimension", 5), Column("T", "samples", 8), Column("σ²", "noise_variance", 8),
-                    Column("T₀", "generator_samples", 8), Column("σ₀²", "generator_noise_variance", 8), Column("generation", "generation", 12),
-                    Column("synthetic", "synthetic_generations", 11), .number("test error", "theory_test_error", 14)]
+            return [
+                Column("regime", "regime", 12), Column("d", "dimension", 5), Column("T", "samples", 8), Column("σ²", "noise_variance", 8),
+                Column("T₀", "generator_samples", 8), Column("σ₀²", "generator_noise_variance", 8), Column("generation", "generation", 12),
+                Column("synthetic", "synthetic_generations", 11), .number("test error", "theory_test_error", 14)
+            ]
         case "gaussian-refit-d":
-            return [Column("regime", "regime", 12), Column("d", "dimension", 4), Column("M", "samples", 6), .number("tr Σ", "covariance_trace", 10),
-                    Column("generation", "generation", 12), .number("E‖μ̂−μ‖²", "mean_squared_error", 13), .number("E tr Σ̂", "expected_trace", 13),
-                    .number("E log det", "expected_log_det_ratio", 13), .number("W₂² ≥", "wasserstein2_lower", 13), .number("W₂² ≤", "wasserstein2_upper", 13)]
+            return [
+                Column("regime", "regime", 12), Column("d", "dimension", 4), Column("M", "samples", 6), .number("tr Σ", "covariance_trace", 10),
+                Column("generation", "generation", 12), .number("E‖μ̂−μ‖²", "mean_squared_error", 13), .number("E tr Σ̂", "expected_trace", 13),
+                .number("E log det", "expected_log_det_ratio", 13), .number("W₂² ≥", "wasserstein2_lower", 13), .number("W₂² ≤", "wasserstein2_upper", 13)
+            ]
         case "gaussian-refit":
-            return [Column("regime", "regime", 12), Column("M", "samples", 6), Column("σ²", "variance", 8), Column("generation", "generation", 12),
-                    .number("E(μ̂−μ)²", "mean_squared_error", 14), .number("E σ̂²", "expected_variance", 14)]
+            return [
+                Column("regime", "regime", 12), Column("M", "samples", 6), Column("σ²", "variance", 8), Column("generation", "generation", 12),
+                .number("E(μ̂−μ)²", "mean_squared_error", 14), .number("E σ̂²", "expected_variance", 14)
+            ]
         case "categorical":
-            return [Column("regime", "regime", 12), Column("M", "samples", 6), Column("generation", "generation", 12),
-                    .number("E Σp̂²", "expected_collision", 14)]
+            return [
+                Column("regime", "regime", 12), Column("M", "samples", 6), Column("generation", "generation", 12),
+                .number("E Σp̂²", "expected_collision", 14)
+            ]
         default:
-            return [Column("regime", "regime", 12), Column("M", "samples", 7), Column(model == "poisson" ? "λ" : "σ²", "variance", 10),
-                    Column("w", "weight", 8) { s, _, _ in s.isEmpty ? "—" : String(format: "%.4f", Double(s)!) },
-                    Column("generation", "generation", 12), .number("MSE", "theory_mse", 14)]
+            return [
+                Column("regime", "regime", 12), Column("M", "samples", 7), Column(model == "poisson" ? "λ" : "σ²", "variance", 10),
+                Column("w", "weight", 8) { s, _, _ in s.isEmpty ? "—" : String(format: "%.4f", Double(s)!) },
+                Column("generation", "generation", 12), .number("MSE", "theory_mse", 14)
+            ]
         }
     }
 }
@@ -460,8 +517,9 @@ extension TheoryRequest {
             for t in try sampleSizes() {
                 let t0 = generatorSamples ?? t
                 if generations >= 2 && t0 < d + 2 {
-                    throw SpecError("--generator-samples \(t0) with --dimension \(d): the OLS generators need T₀ ≥ d + 2 = \(d + 2) " +
-                                    "(their error has infinite mean below)" + (generatorSamples == nil ? "; T₀ defaults to --samples, pass --generator-samples" : ""))
+                    throw SpecError(
+                        "--generator-samples \(t0) with --dimension \(d): the OLS generators need T₀ ≥ d + 2 = \(d + 2) "
+                            + "(their error has infinite mean below)" + (generatorSamples == nil ? "; T₀ defaults to --samples, pass --generator-samples" : ""))
                 }
                 if choices.contains(0) && t == d {
                     throw SpecError("--ridge 0 with --samples \(t) = --dimension \(d): the ridgeless variance is infinite at T = d; use λ > 0")
@@ -483,8 +541,9 @@ extension TheoryRequest {
         if let covarianceEigenvalues {
             let values = try ListParsing.positiveDoubles(covarianceEigenvalues, flag: "--covariance-eigenvalues")
             if dimension != TheoryRequest().dimension, try dimensions() != [values.count] {
-                throw SpecError("--dimension \(dimension) does not match the \(values.count) values of --covariance-eigenvalues; " +
-                                "the dimension is the number of eigenvalues (omit --dimension)")
+                throw SpecError(
+                    "--dimension \(dimension) does not match the \(values.count) values of --covariance-eigenvalues; "
+                        + "the dimension is the number of eigenvalues (omit --dimension)")
             }
             return [values]
         }
@@ -516,8 +575,9 @@ extension TheoryRequest {
 
     /// The regimes of `--regimes`: replace, accumulate, fresh-real (expanded per real fraction).
     func schemes() throws -> [Regime] {
-        try Self.regimes(regimes, allowed: ["replace", "accumulate", "fresh-real"],
-                         realFractions: ListParsing.fractions(realFraction, flag: "--real-fraction"))
+        try Self.regimes(
+            regimes, allowed: ["replace", "accumulate", "fresh-real"],
+            realFractions: ListParsing.fractions(realFraction, flag: "--real-fraction"))
     }
 
     func validateExact() throws {
@@ -551,21 +611,25 @@ extension TheoryRequest {
         let seed = try exactSeed()
         func guardMemory(_ d: Int, _ t: Int) throws {
             do {
-                try MemoryGuard.check(need: ExactPropagation.estimatedBytes(dimension: d, samples: t), maxMemory: nil,
-                                      advice: "reduce --dimension/--samples (the propagation holds several d × d matrices)")
+                try MemoryGuard.check(
+                    need: ExactPropagation.estimatedBytes(dimension: d, samples: t), maxMemory: nil,
+                    advice: "reduce --dimension/--samples (the propagation holds several d × d matrices)")
             } catch let e as SpecError { throw SpecError("--model exact at d = \(d), T = \(t): \(e.description)") }
         }
         if let designFile {
             let rows = try Self.readMatrix(designFile, flag: "--design-file")
-            guard rows.allSatisfy({ $0.count == rows[0].count }) else { throw SpecError("--design-file: \(designFile): rows have different numbers of columns") }
+            guard rows.allSatisfy({ $0.count == rows[0].count }) else {
+                throw SpecError("--design-file: \(designFile): rows have different numbers of columns")
+            }
             try guardMemory(rows[0].count, rows.count)
             let x = Matrix(rowsOf: rows)
             let truth: [Double]
             if let truthFile {
                 let w = try Self.readMatrix(truthFile, flag: "--truth-file")
                 guard w.allSatisfy({ $0.count == 1 }), w.count == x.columns else {
-                    throw SpecError("--truth-file: \(truthFile): expected \(x.columns) rows of one number (the design has \(x.columns) columns), " +
-                                  "got \(w.count) rows of \(w.first?.count ?? 0)")
+                    throw SpecError(
+                        "--truth-file: \(truthFile): expected \(x.columns) rows of one number (the design has \(x.columns) columns), "
+                            + "got \(w.count) rows of \(w.first?.count ?? 0)")
                 }
                 truth = w.map { $0[0] }
             } else {
@@ -584,8 +648,10 @@ extension TheoryRequest {
 
     /// E‖ŵ_n − w*‖² given X and w* for every ridge penalty and scheme (proof E1 items 1–3 and 5).
     func exactTable() throws -> CSVTable {
-        var table = CSVTable(header: ["model", "regime", "real_fraction", "discount", "generation", "dimension", "samples",
-                                      "noise_variance", "ridge", "theory_given_design"])
+        var table = CSVTable(header: [
+            "model", "regime", "real_fraction", "discount", "generation", "dimension", "samples",
+            "noise_variance", "ridge", "theory_given_design"
+        ])
         let n = generations
         for problem in try exactProblems() {
             let x = problem.design, d = x.columns, t = x.rows, s2 = problem.noiseVariance
@@ -598,8 +664,10 @@ extension TheoryRequest {
                 }
                 func add(_ regime: String, _ fraction: Double?, _ gamma: Double?, _ curve: [Double]) {
                     for g in 1...n {
-                        table.append(["exact", regime, fraction.map(CSVField.number) ?? "", gamma.map(CSVField.number) ?? "", String(g),
-                                      String(d), String(t), CSVField.number(s2), CSVField.number(lambda), CSVField.number(curve[g - 1])])
+                        table.append([
+                            "exact", regime, fraction.map(CSVField.number) ?? "", gamma.map(CSVField.number) ?? "", String(g),
+                            String(d), String(t), CSVField.number(s2), CSVField.number(lambda), CSVField.number(curve[g - 1])
+                        ])
                     }
                 }
                 for regime in try schemes() {
@@ -609,8 +677,12 @@ extension TheoryRequest {
                     case let .freshReal(f):
                         let m = Regime.realCount(fraction: f, of: t)
                         do {
-                            add("fresh-real", f, nil, try FreshRealPropagation(design: x, truth: problem.truth, realRows: m, noiseVariance: s2,
-                                                                              ridge: penalty).testErrorCurve(generations: n))
+                            add(
+                                "fresh-real", f, nil,
+                                try FreshRealPropagation(
+                                    design: x, truth: problem.truth, realRows: m, noiseVariance: s2,
+                                    ridge: penalty
+                                ).testErrorCurve(generations: n))
                         } catch { throw Failure("numerical failure at d=\(d) T=\(t): \(error)") }
                     default: break
                     }

@@ -33,12 +33,17 @@ public struct VerificationFamily: ExperimentFamily {
 
     public var parameters: [Parameter] {
         [
-            Parameter("seeds", .integer(0...Int.max), role: .axis,
-                      help: "Battery seeds, comma-separated, or a range A-B such as 0-19 (at most \(Self.maximumSeeds)): the battery runs once per seed, one Bonferroni family over all. Default: the run's seed (1 unless --seed)."),
-            Parameter("only", .choice(VerificationSuite.allIDs), role: .axis, default: VerificationSuite.allIDs.map { .text($0) },
-                      help: "Check ids to run, comma-separated (default: every check; `collapse verify --list`)."),
-            Parameter("false_alarm", .real(lower: 0, upper: 0.5, lowerOpen: true, upperOpen: true), default: [.real(1e-3)],
-                      help: "Family-wise false-alarm probability α of the verdict, in (0, 0.5)."),
+            Parameter(
+                "seeds", .integer(0...Int.max), role: .axis,
+                help:
+                    "Battery seeds, comma-separated, or a range A-B such as 0-19 (at most \(Self.maximumSeeds)): the battery runs once per seed, one Bonferroni family over all. Default: the run's seed (1 unless --seed)."
+            ),
+            Parameter(
+                "only", .choice(VerificationSuite.allIDs), role: .axis, default: VerificationSuite.allIDs.map { .text($0) },
+                help: "Check ids to run, comma-separated (default: every check; `collapse verify --list`)."),
+            Parameter(
+                "false_alarm", .real(lower: 0, upper: 0.5, lowerOpen: true, upperOpen: true), default: [.real(1e-3)],
+                help: "Family-wise false-alarm probability α of the verdict, in (0, 0.5).")
         ]
     }
 
@@ -102,9 +107,10 @@ public struct VerificationFamily: ExperimentFamily {
         case .oneSided: rule = ("one-sided", nil)
         case let .withAllowance(a): rule = ("allowance", a)
         }
-        return LongResults.row(model: battery, dataset: "", regime: o.regime ?? "", realFraction: nil, generation: o.generation, metric: o.check,
-                               mean: o.mean, standardError: o.standardError, theory: o.target, z: o.z, samples: nil, repeats: repeats,
-                               extra: [o.id, o.setting, rule.0, CSVField.number(rule.1)] + extra)
+        return LongResults.row(
+            model: battery, dataset: "", regime: o.regime ?? "", realFraction: nil, generation: o.generation, metric: o.check,
+            mean: o.mean, standardError: o.standardError, theory: o.target, z: o.z, samples: nil, repeats: repeats,
+            extra: [o.id, o.setting, rule.0, CSVField.number(rule.1)] + extra)
     }
 
     /// The statistics of a results file, with the battery seed of each (nil when the file has no
@@ -157,15 +163,18 @@ public struct VerificationFamily: ExperimentFamily {
         public var passes: Bool { failed == 0 }
 
         public var manifestEntries: [(String, JSONValue)] {
-            [("verdict", .string(passes ? "pass" : "fail")), ("statistics", .int(statistics)), ("failed", .int(failed)),
-             ("z_threshold", .double(threshold)), ("family_false_alarm", .double(falseAlarm))]
+            [
+                ("verdict", .string(passes ? "pass" : "fail")), ("statistics", .int(statistics)), ("failed", .int(failed)),
+                ("z_threshold", .double(threshold)), ("family_false_alarm", .double(falseAlarm))
+            ]
         }
     }
 
     public static func verdict(_ outcomes: [VerificationSuite.Outcome], falseAlarm alpha: Double) -> Verdict {
         let zStar = Verification.threshold(familyFalseAlarm: alpha, statistics: max(outcomes.count, 1))
-        return Verdict(statistics: outcomes.count, threshold: zStar, failed: outcomes.filter { !$0.passes(threshold: zStar) }.count,
-                       falseAlarm: alpha)
+        return Verdict(
+            statistics: outcomes.count, threshold: zStar, failed: outcomes.filter { !$0.passes(threshold: zStar) }.count,
+            falseAlarm: alpha)
     }
 
     /// The seeds of `--seeds` as a comma-separated list: `A-B` (inclusive) expands; a list passes
@@ -173,7 +182,8 @@ public struct VerificationFamily: ExperimentFamily {
     public static func seedList(_ raw: String) throws -> String {
         let parts = raw.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, let a = UInt64(parts[0].trimmingCharacters(in: .whitespaces)),
-              let b = UInt64(parts[1].trimmingCharacters(in: .whitespaces)) else { return raw }
+            let b = UInt64(parts[1].trimmingCharacters(in: .whitespaces))
+        else { return raw }
         guard a <= b, b - a < UInt64(maximumSeeds), b <= UInt64(Int.max) else {
             throw SpecError("--seeds: '\(raw)' is out of range; expected A-B with A ≤ B ≤ \(Int.max) and at most \(maximumSeeds) seeds")
         }
@@ -186,8 +196,10 @@ extension VerificationFamily {
     /// with several, each seed's failures and a line per seed; then the verdict line (without
     /// the wall time, which the caller appends). Rows are shown in battery order whatever order
     /// the checks were listed in. `runSeed` is the seed of rows without a `seed` column.
-    public static func report(_ rows: [(seed: UInt64?, outcome: VerificationSuite.Outcome)], runSeed: UInt64?,
-                              falseAlarm alpha: Double) -> (text: String, verdict: Verdict) {
+    public static func report(
+        _ rows: [(seed: UInt64?, outcome: VerificationSuite.Outcome)], runSeed: UInt64?,
+        falseAlarm alpha: Double
+    ) -> (text: String, verdict: Verdict) {
         let order = Dictionary(VerificationSuite.allIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         var seeds: [UInt64] = []
         var batches: [UInt64: [(Int, VerificationSuite.Outcome)]] = [:]
@@ -203,14 +215,18 @@ extension VerificationFamily {
             let failures = batch.filter { !$0.passes(threshold: verdict.threshold) }
             text += VerificationSuite.table(seeds.count == 1 ? batch : failures, zStar: verdict.threshold)
             if seeds.count > 1 {
-                text += "seed \(seed): \(batch.count) checks, \(failures.count) failed, max |z| = " +
-                    String(format: "%.2f", batch.map { abs($0.z) }.max() ?? 0) + "\n"
+                text +=
+                    "seed \(seed): \(batch.count) checks, \(failures.count) failed, max |z| = " + String(format: "%.2f", batch.map { abs($0.z) }.max() ?? 0)
+                    + "\n"
             }
         }
-        let seedText = seeds.count > 1 ? "\(seeds.count) seeds (\(seeds[0])…\(seeds[seeds.count - 1]))"
+        let seedText =
+            seeds.count > 1
+            ? "\(seeds.count) seeds (\(seeds[0])…\(seeds[seeds.count - 1]))"
             : rows.first?.seed.map { "seed \($0)" } ?? runSeed.map { "seed \($0)" } ?? "seed not recorded"
-        text += "\(verdict.statistics) checks, \(verdict.failed) failed; threshold |z| ≤ \(String(format: "%.3f", verdict.threshold)) " +
-            "(nominal family-wise false-alarm α = \(alpha), Bonferroni over \(verdict.statistics)); \(seedText)"
+        text +=
+            "\(verdict.statistics) checks, \(verdict.failed) failed; threshold |z| ≤ \(String(format: "%.3f", verdict.threshold)) "
+            + "(nominal family-wise false-alarm α = \(alpha), Bonferroni over \(verdict.statistics)); \(seedText)"
         return (text, verdict)
     }
 }
@@ -224,7 +240,9 @@ extension VerificationFamily {
     }
 
     /// The statistics of a results file, its run's seed and the false-alarm probability to judge at.
-    static func recorded(results url: URL, falseAlarm: Double?) throws -> (rows: [(seed: UInt64?, outcome: VerificationSuite.Outcome)], seed: UInt64?, alpha: Double) {
+    static func recorded(results url: URL, falseAlarm: Double?) throws -> (
+        rows: [(seed: UInt64?, outcome: VerificationSuite.Outcome)], seed: UInt64?, alpha: Double
+    ) {
         let document: CSVDocument
         do { document = try CSVReader.read(contentsOf: url) } catch let e as CSVReadError { throw SpecError(e.description) }
         let rows = try outcomes(document)
@@ -257,8 +275,10 @@ extension VerificationFamily {
 
     /// `rows` (from `outcomes`) rendered in `format`, with the verdict; `runSeed` is the seed of
     /// rows without a `seed` column. `table` is `report(_:runSeed:falseAlarm:)`'s text.
-    public static func render(_ rows: [(seed: UInt64?, outcome: VerificationSuite.Outcome)], runSeed: UInt64?,
-                              falseAlarm alpha: Double, format: ReportFormat) -> (text: String, verdict: Verdict) {
+    public static func render(
+        _ rows: [(seed: UInt64?, outcome: VerificationSuite.Outcome)], runSeed: UInt64?,
+        falseAlarm alpha: Double, format: ReportFormat
+    ) -> (text: String, verdict: Verdict) {
         if format == .table { return report(rows, runSeed: runSeed, falseAlarm: alpha) }
         let verdict = verdict(rows.map(\.outcome), falseAlarm: alpha)
         let hasSeed = rows.contains { $0.seed != nil }
@@ -275,7 +295,7 @@ extension VerificationFamily {
             for (seed, o) in rows {
                 let point = VerificationSuite.point(o.id)
                 var line = row(o, battery: point?.battery ?? "", repeats: point?.repeats, extra: hasSeed ? [seed.map(String.init) ?? ""] : [])
-                line.removeLast()   // the row's newline
+                line.removeLast()  // the row's newline
                 text += line + "," + CSVField.number(verdict.threshold) + "," + String(o.passes(threshold: verdict.threshold)) + "\n"
             }
             return (text, verdict)
@@ -285,12 +305,14 @@ extension VerificationFamily {
             for (seed, _) in rows { let s = seed ?? runSeed ?? 0; if !seeds.contains(s) { seeds.append(s) } }
             let checks: [JSONValue] = rows.map { seed, o in
                 let point = VerificationSuite.point(o.id), rule = ruleFields(o.rule)
-                return .object([("check", .string(o.id)), ("setting", .string(o.setting)), ("battery", .string(point?.battery ?? "")),
-                                ("seed", (seed ?? runSeed).map { .string(String($0)) } ?? .null),
-                                ("regime", o.regime.map(JSONValue.string) ?? .null), ("generation", .int(o.generation)),
-                                ("metric", .string(o.check)), ("mean", .double(o.mean)), ("std_error", number(o.standardError)),
-                                ("theory", .double(o.target)), ("z", .double(o.z)), ("rule", .string(rule.0)), ("allowance", number(rule.1)),
-                                ("repeats", point.map { .int($0.repeats) } ?? .null), ("passes", .bool(o.passes(threshold: verdict.threshold)))])
+                return .object([
+                    ("check", .string(o.id)), ("setting", .string(o.setting)), ("battery", .string(point?.battery ?? "")),
+                    ("seed", (seed ?? runSeed).map { .string(String($0)) } ?? .null),
+                    ("regime", o.regime.map(JSONValue.string) ?? .null), ("generation", .int(o.generation)),
+                    ("metric", .string(o.check)), ("mean", .double(o.mean)), ("std_error", number(o.standardError)),
+                    ("theory", .double(o.target)), ("z", .double(o.z)), ("rule", .string(rule.0)), ("allowance", number(rule.1)),
+                    ("repeats", point.map { .int($0.repeats) } ?? .null), ("passes", .bool(o.passes(threshold: verdict.threshold)))
+                ])
             }
             let object = JSONValue.object(verdict.manifestEntries + [("seeds", .array(seeds.map { .string(String($0)) })), ("checks", .array(checks))])
             return (object.rendered() + "\n", verdict)

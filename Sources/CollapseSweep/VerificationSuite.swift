@@ -39,8 +39,10 @@ public enum VerificationSuite {
         /// The data regime, where the check simulates one (the linear and fresh-design checks).
         public var regime: String?
 
-        public init(id: String, check: String, setting: String, generation: Int, mean: Double, standardError: Double?, target: Double,
-                    z: Double, rule: Rule, regime: String? = nil) {
+        public init(
+            id: String, check: String, setting: String, generation: Int, mean: Double, standardError: Double?, target: Double,
+            z: Double, rule: Rule, regime: String? = nil
+        ) {
             self.id = id; self.check = check; self.setting = setting; self.generation = generation
             self.mean = mean; self.standardError = standardError; self.target = target; self.z = z; self.rule = rule
             self.regime = regime
@@ -78,14 +80,16 @@ public enum VerificationSuite {
     public static var listing: [String] {
         func id(_ s: String) -> String { s.padding(toLength: 4, withPad: " ", startingAt: 0) }
         return Verification.defaultBattery.map { "\(id($0.id)) linear chain \($0.cell), \($0.generations) generations, R = \($0.repeats): \($0.purpose)" }
-            + Verification.freshDesignBattery.map { "\(id($0.id)) fresh-design chain d=\($0.dimension), \($0.schedule.count) generations, R = \($0.repeats): \($0.purpose)" }
+            + Verification.freshDesignBattery.map {
+                "\(id($0.id)) fresh-design chain d=\($0.dimension), \($0.schedule.count) generations, R = \($0.repeats): \($0.purpose)"
+            }
             + Verification.propagationBattery.map {
                 "\(id($0.id)) one fixed design d=\($0.dimension) T=\($0.samples) σ²=\($0.noiseVariance), \($0.generations) generations, R = \($0.repeats): \($0.purpose)"
             }
             + ChainVerification.battery.map { "\(id($0.id)) M = \($0.samples), \($0.generations) generations, R = \($0.repeats): \($0.purpose)" }
             + RidgeVerification.battery.map {
-                "\(id($0.id)) ridge chain \($0.spectrumLabel) d=\($0.spectrum.dimension) T=\($0.samples) λ=\($0.ridge) T₀=\($0.generatorSamples), " +
-                    "\($0.generations) generations, R = \($0.repeats): \($0.purpose)"
+                "\(id($0.id)) ridge chain \($0.spectrumLabel) d=\($0.spectrum.dimension) T=\($0.samples) λ=\($0.ridge) T₀=\($0.generatorSamples), "
+                    + "\($0.generations) generations, R = \($0.repeats): \($0.purpose)"
             }
             + DesignVerification.battery.map {
                 "\(id($0.id)) simulate chain \($0.cell), \($0.generations) generations, R = \($0.repeats): \($0.purpose)"
@@ -94,10 +98,10 @@ public enum VerificationSuite {
 
     /// What the table's columns mean where a row is not a plain (mean − target)/SE.
     public static let notes = [
-        "given-design rows: the target is the mean of the exact conditional expectations; z = Σ Zᵢ/√R with each replicate " +
-            "standardised by its own conditional mean and variance (L2), so no single SE applies.",
-        "bound rows: one-sided, z = (mean − σ²d/(T−d−1)·π²/6)/SE ≤ z*. ridge rows: exact|X compares risk − E[risk | X] with 0; " +
-            "det. equivalent passes when |mean − DE| ≤ z*·SE + allowance (A·DE/d, A = \(RidgeVerification.equivalentAllowance); proof R1 §5).",
+        "given-design rows: the target is the mean of the exact conditional expectations; z = Σ Zᵢ/√R with each replicate "
+            + "standardised by its own conditional mean and variance (L2), so no single SE applies.",
+        "bound rows: one-sided, z = (mean − σ²d/(T−d−1)·π²/6)/SE ≤ z*. ridge rows: exact|X compares risk − E[risk | X] with 0; "
+            + "det. equivalent passes when |mean − DE| ≤ z*·SE + allowance (A·DE/d, A = \(RidgeVerification.equivalentAllowance); proof R1 §5)."
     ]
 
     /// Runs the selected checks (all when `only` is nil) under `seed`.
@@ -105,35 +109,47 @@ public enum VerificationSuite {
         func chosen(_ id: String) -> Bool { only?.contains(id) ?? true }
         var out: [Outcome] = []
         let linearPoints = Verification.defaultBattery.filter { chosen($0.id) }
-        var linear = linearPoints.isEmpty ? []
+        var linear =
+            linearPoints.isEmpty
+            ? []
             : try Verification.run(battery: linearPoints, seed: seed, threads: threads, familyFalseAlarm: alpha).checks
         linear += try Verification.runFreshDesign(points: Verification.freshDesignBattery.filter { chosen($0.id) }, seed: seed, threads: threads)
         for c in linear {
             let c2 = c.cell
-            out.append(Outcome(id: c.id, check: c.kind.rawValue,
-                               setting: "\(c.regime.name) d=\(c2.dimension) T=\(c2.samples) σ²=\(c2.noiseVariance)", generation: c.generation,
-                               mean: c.mean, standardError: c.kind == .givenDesign ? nil : c.standardError, target: c.target, z: c.z,
-                               rule: c.kind == .accumulateBound ? .oneSided : .twoSided, regime: c.regime.name))
+            out.append(
+                Outcome(
+                    id: c.id, check: c.kind.rawValue,
+                    setting: "\(c.regime.name) d=\(c2.dimension) T=\(c2.samples) σ²=\(c2.noiseVariance)", generation: c.generation,
+                    mean: c.mean, standardError: c.kind == .givenDesign ? nil : c.standardError, target: c.target, z: c.z,
+                    rule: c.kind == .accumulateBound ? .oneSided : .twoSided, regime: c.regime.name))
         }
         for c in try Verification.runPropagation(points: Verification.propagationBattery.filter { chosen($0.id) }, seed: seed, threads: threads) {
-            out.append(Outcome(id: c.point.id, check: Verification.schemeName(c.scheme, freshRealRows: c.point.freshRealRows),
-                               setting: "d=\(c.point.dimension) T=\(c.point.samples) λ=\(c.point.ridge)", generation: c.generation,
-                               mean: c.mean, standardError: c.standardError, target: c.exact, z: c.z, rule: .twoSided))
+            out.append(
+                Outcome(
+                    id: c.point.id, check: Verification.schemeName(c.scheme, freshRealRows: c.point.freshRealRows),
+                    setting: "d=\(c.point.dimension) T=\(c.point.samples) λ=\(c.point.ridge)", generation: c.generation,
+                    mean: c.mean, standardError: c.standardError, target: c.exact, z: c.z, rule: .twoSided))
         }
         for c in ChainVerification.run(seed: seed, threads: threads, only: only) {
-            out.append(Outcome(id: c.id, check: c.label, setting: c.parameters, generation: c.generation, mean: c.mean,
-                               standardError: c.standardError, target: c.theory, z: c.z, rule: .twoSided))
+            out.append(
+                Outcome(
+                    id: c.id, check: c.label, setting: c.parameters, generation: c.generation, mean: c.mean,
+                    standardError: c.standardError, target: c.theory, z: c.z, rule: .twoSided))
         }
         for c in try RidgeVerification.run(points: RidgeVerification.battery.filter { chosen($0.id) }, seed: seed, threads: threads) {
-            out.append(Outcome(id: c.point.id, check: c.point.kind.rawValue,
-                               setting: "d=\(c.point.spectrum.dimension) T=\(c.point.samples) λ=\(c.point.ridge)", generation: c.generation,
-                               mean: c.mean, standardError: c.standardError, target: c.target, z: c.z, rule: .withAllowance(c.allowance)))
+            out.append(
+                Outcome(
+                    id: c.point.id, check: c.point.kind.rawValue,
+                    setting: "d=\(c.point.spectrum.dimension) T=\(c.point.samples) λ=\(c.point.ridge)", generation: c.generation,
+                    mean: c.mean, standardError: c.standardError, target: c.target, z: c.z, rule: .withAllowance(c.allowance)))
         }
         for c in try DesignVerification.run(points: DesignVerification.battery.filter { chosen($0.id) }, seed: seed, threads: threads) {
             let p = c.point
-            out.append(Outcome(id: p.id, check: c.kind.rawValue, setting: "\(c.series) d=\(p.cell.dimension) T=\(p.cell.samples) σ²=\(p.cell.noiseVariance)",
-                               generation: c.generation, mean: c.mean, standardError: c.standardError, target: c.target, z: c.z,
-                               rule: c.kind == .equivalent ? .withAllowance(c.allowance) : .twoSided, regime: c.series))
+            out.append(
+                Outcome(
+                    id: p.id, check: c.kind.rawValue, setting: "\(c.series) d=\(p.cell.dimension) T=\(p.cell.samples) σ²=\(p.cell.noiseVariance)",
+                    generation: c.generation, mean: c.mean, standardError: c.standardError, target: c.target, z: c.z,
+                    rule: c.kind == .equivalent ? .withAllowance(c.allowance) : .twoSided, regime: c.series))
         }
         return out
     }
@@ -148,13 +164,17 @@ extension VerificationSuite {
         func fmt(_ x: Double) -> String { TextTable.number(x) }
         let width = min(34, max(8, outcomes.map(\.setting.count).max() ?? 8))
         func setting(_ s: String) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
-        let head: [String] = [pad("id", 4), pad("check", 24), "  ", setting("setting"), pad("gen", 5), pad("MC mean", 13), pad("± SE", 12),
-                              pad("target", 13), pad("z", 8), "  result"]
+        let head: [String] = [
+            pad("id", 4), pad("check", 24), "  ", setting("setting"), pad("gen", 5), pad("MC mean", 13), pad("± SE", 12),
+            pad("target", 13), pad("z", 8), "  result"
+        ]
         var out = head.joined() + "\n"
         for o in outcomes {
-            let fields: [String] = [pad(o.id, 4), pad(o.check, 24), "  ", setting(o.setting), pad(String(o.generation), 5), pad(fmt(o.mean), 13),
-                                    pad(o.standardError.map(fmt) ?? "(std.)", 12), pad(fmt(o.target), 13), pad(String(format: "%.2f", o.z), 8),
-                                    o.passes(threshold: zStar) ? "  ok" : "  FAIL"]
+            let fields: [String] = [
+                pad(o.id, 4), pad(o.check, 24), "  ", setting(o.setting), pad(String(o.generation), 5), pad(fmt(o.mean), 13),
+                pad(o.standardError.map(fmt) ?? "(std.)", 12), pad(fmt(o.target), 13), pad(String(format: "%.2f", o.z), 8),
+                o.passes(threshold: zStar) ? "  ok" : "  FAIL"
+            ]
             out += fields.joined() + "\n"
         }
         return out + notes.map { $0 + "\n" }.joined()

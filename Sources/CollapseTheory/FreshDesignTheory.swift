@@ -33,8 +33,10 @@ public enum FreshDesignTheory {
     /// so `E‖w*‖² = d`): with `q = T₀/d` and `T₀ ≤ d − 2`,
     /// `E‖ŵ_n − w*‖² = d(1 − qⁿ) + σ₀²·T₀/(d − T₀ − 1)·(1 − qⁿ)/(1 − q)` (replace). Given `w*`,
     /// replace `d` by `‖w*‖²`. nil unless `T₀ ≤ d − 2`.
-    public static func overparameterisedExpectedTestError(dimension d: Int, samples t0: Int, noiseVariance s0: Double,
-                                                          generation n: Int, truthNormSquared: Double? = nil) -> Double? {
+    public static func overparameterisedExpectedTestError(
+        dimension d: Int, samples t0: Int, noiseVariance s0: Double,
+        generation n: Int, truthNormSquared: Double? = nil
+    ) -> Double? {
         guard t0 >= 1, t0 <= d - 2, n >= 1 else { return nil }
         let q = Double(t0) / Double(d)
         var qn = 1.0
@@ -44,8 +46,10 @@ public enum FreshDesignTheory {
     }
 
     /// Dohmatob et al.'s downstream error after `synthetic` generator generations.
-    public static func dohmatob(dimension d: Int, syntheticGenerations n: Int, generatorSamples t0: Int, generatorNoiseVariance s0: Double,
-                                samples t: Int, noiseVariance s2: Double) -> Double? {
+    public static func dohmatob(
+        dimension d: Int, syntheticGenerations n: Int, generatorSamples t0: Int, generatorNoiseVariance s0: Double,
+        samples t: Int, noiseVariance s2: Double
+    ) -> Double? {
         precondition(n >= 0, "synthetic generations must be ≥ 0, got \(n)")
         return expectedTestError(dimension: d, schedule: Array(repeating: (t0, s0), count: n) + [(t, s2)])
     }

@@ -40,7 +40,7 @@ public enum LinearCollapseTheory {
         precondition(gamma >= 0 && gamma <= 1, "discount must be in [0, 1], got \(gamma)")
         var weights = [Double](repeating: 1, count: n)
         for j in 1..<n { weights[j] = gamma * weights[j - 1] + 1 }
-        return weights.reversed().reduce(0) { $0 + 1 / ($1 * $1) }   // smallest terms first
+        return weights.reversed().reduce(0) { $0 + 1 / ($1 * $1) }  // smallest terms first
     }
 
     /// `E[tr(Σ(XᵀX)⁻¹)] = d/(T − d − 1)` for Gaussian design (proof L1; inverse-Wishart mean).
@@ -57,9 +57,11 @@ public enum LinearCollapseTheory {
     /// replace `σ² n d/(T − d − 1)`; accumulate `σ² d/(T − d − 1) · Σ_{i≤n} 1/i²`.
     ///
     /// - Returns: `nil` when `T < d + 2` (the expectation is infinite or undefined).
-    public static func expectedTestError(_ regime: ClosedFormRegime, generation n: Int,
-                                         dimension d: Int, samples t: Int,
-                                         noiseVariance sigma2: Double) -> Double? {
+    public static func expectedTestError(
+        _ regime: ClosedFormRegime, generation n: Int,
+        dimension d: Int, samples t: Int,
+        noiseVariance sigma2: Double
+    ) -> Double? {
         precondition(sigma2 >= 0 && sigma2.isFinite, "noise variance must be finite and ≥ 0, got \(sigma2)")
         guard let k = expectedTraceOfInverseGram(dimension: d, samples: t) else { return nil }
         return sigma2 * k * noiseMultiplier(regime, generation: n)
@@ -80,35 +82,45 @@ public enum LinearCollapseTheory {
     /// - Parameters:
     ///   - traceOfGramPseudoInverse: `tr(G⁺)` (`K(X)` when `Σ = I`).
     ///   - bias: `‖(I − P)w*‖²`, zero at full column rank.
-    public static func testErrorGivenDesign(_ regime: ClosedFormRegime, generation n: Int,
-                                            noiseVariance sigma2: Double,
-                                            traceOfGramPseudoInverse: Double,
-                                            bias: Double = 0) -> Double {
-        testErrorGivenDesign(noiseMultiplier: noiseMultiplier(regime, generation: n), noiseVariance: sigma2,
-                             traceOfGramPseudoInverse: traceOfGramPseudoInverse, bias: bias)
+    public static func testErrorGivenDesign(
+        _ regime: ClosedFormRegime, generation n: Int,
+        noiseVariance sigma2: Double,
+        traceOfGramPseudoInverse: Double,
+        bias: Double = 0
+    ) -> Double {
+        testErrorGivenDesign(
+            noiseMultiplier: noiseMultiplier(regime, generation: n), noiseVariance: sigma2,
+            traceOfGramPseudoInverse: traceOfGramPseudoInverse, bias: bias)
     }
 
     /// The same, from the noise multiplier `c_n` (to avoid recomputing `Σ 1/i²` in loops).
     @inlinable
-    public static func testErrorGivenDesign(noiseMultiplier c: Double, noiseVariance sigma2: Double,
-                                            traceOfGramPseudoInverse: Double, bias: Double = 0) -> Double {
+    public static func testErrorGivenDesign(
+        noiseMultiplier c: Double, noiseVariance sigma2: Double,
+        traceOfGramPseudoInverse: Double, bias: Double = 0
+    ) -> Double {
         bias + sigma2 * c * traceOfGramPseudoInverse
     }
 
     /// Exact variance of the test error given the design and `w*` (proof L2), for `Σ = I`:
     /// `Var[‖ŵ_n − w*‖² | X, w*] = 2σ⁴ c_n² tr((G⁺)²)`. (The bias–noise cross term has zero
     /// variance here because `G⁺(I − P) = 0`.)
-    public static func testErrorVarianceGivenDesign(_ regime: ClosedFormRegime, generation n: Int,
-                                                    noiseVariance sigma2: Double,
-                                                    traceOfGramPseudoInverseSquared: Double) -> Double {
-        testErrorVarianceGivenDesign(noiseMultiplier: noiseMultiplier(regime, generation: n), noiseVariance: sigma2,
-                                     traceOfGramPseudoInverseSquared: traceOfGramPseudoInverseSquared)
+    public static func testErrorVarianceGivenDesign(
+        _ regime: ClosedFormRegime, generation n: Int,
+        noiseVariance sigma2: Double,
+        traceOfGramPseudoInverseSquared: Double
+    ) -> Double {
+        testErrorVarianceGivenDesign(
+            noiseMultiplier: noiseMultiplier(regime, generation: n), noiseVariance: sigma2,
+            traceOfGramPseudoInverseSquared: traceOfGramPseudoInverseSquared)
     }
 
     /// The same, from the noise multiplier `c_n`.
     @inlinable
-    public static func testErrorVarianceGivenDesign(noiseMultiplier c: Double, noiseVariance sigma2: Double,
-                                                    traceOfGramPseudoInverseSquared: Double) -> Double {
+    public static func testErrorVarianceGivenDesign(
+        noiseMultiplier c: Double, noiseVariance sigma2: Double,
+        traceOfGramPseudoInverseSquared: Double
+    ) -> Double {
         2 * sigma2 * sigma2 * c * c * traceOfGramPseudoInverseSquared
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Exact risk of the two simplest refitting chains (proof U1; Dey & Donoho 2024, arXiv
 /// 2410.22812): the Poisson-rate MLE and the Gaussian-mean MLE with known variance, each fit to
 /// `M` samples per generation, generation 1 on real data.

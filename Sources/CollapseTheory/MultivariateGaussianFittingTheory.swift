@@ -34,14 +34,16 @@ public enum MultivariateGaussianFittingTheory {
     /// `s_n` with `E Σ̂_n = s_n·Σ`: replace `((M − 1)/c)ⁿ`; accumulate `∏_{k≤n}(1 − 1/(Mk²))` (MLE)
     /// or `∏_{2≤k≤n}(1 − 1/(k(kM − 1)))` (unbiased). Proof G3 items 6–7 and G4 item 1.
     public static func covarianceRatio(_ e: Estimator, regime: ClosedFormRegime, generation n: Int, samples m: Int) -> Double {
-        regime == .replace ? GaussianFittingTheory.varianceRatio(e, generation: n, samples: m)
+        regime == .replace
+            ? GaussianFittingTheory.varianceRatio(e, generation: n, samples: m)
             : GaussianFittingTheory.accumulateVarianceRatio(e, generation: n, samples: m)
     }
 
     /// `e_n` with `E(μ̂_n − μ)(μ̂_n − μ)ᵀ = e_n·Σ`: `(1/M)Σ_{k<n} s_k` (replace) or
     /// `(1/M)Σ_{k≤n} s_{k−1}/k²` (accumulate), `s₀ = 1`. Proof G3 item 6 and G4 item 1.
     public static func meanErrorRatio(_ e: Estimator, regime: ClosedFormRegime, generation n: Int, samples m: Int) -> Double {
-        regime == .replace ? GaussianFittingTheory.meanErrorRatio(e, generation: n, samples: m)
+        regime == .replace
+            ? GaussianFittingTheory.meanErrorRatio(e, generation: n, samples: m)
             : GaussianFittingTheory.accumulateMeanErrorRatio(e, generation: n, samples: m)
     }
 
@@ -91,8 +93,10 @@ public enum MultivariateGaussianFittingTheory {
     }
 
     /// `Moments` at generation `n`.
-    public static func moments(_ e: Estimator, regime: ClosedFormRegime, generation n: Int, samples m: Int,
-                               eigenvalues: [Double]) -> Moments {
+    public static func moments(
+        _ e: Estimator, regime: ClosedFormRegime, generation n: Int, samples m: Int,
+        eigenvalues: [Double]
+    ) -> Moments {
         curve(e, regime: regime, generations: n, samples: m, eigenvalues: eigenvalues)[n - 1]
     }
 
@@ -100,10 +104,13 @@ public enum MultivariateGaussianFittingTheory {
     /// `s_n = s_{n−1}·r_n` with `r_n = (M−1)/c` (replace) or `(c_{n−1} + M − 1/n)/c_n`
     /// (accumulate, `n ≥ 2`; G3 Step 7, G4 Step 1), and `e_n = e_{n−1} + s_{n−1}/M` (replace) or
     /// `+ s_{n−1}/(Mn²)` (accumulate).
-    public static func curve(_ e: Estimator, regime: ClosedFormRegime, generations g: Int, samples m: Int,
-                             eigenvalues: [Double]) -> [Moments] {
-        precondition(m >= 2 && g >= 1 && !eigenvalues.isEmpty && eigenvalues.allSatisfy { $0 > 0 && $0.isFinite },
-                     "need M ≥ 2, generations ≥ 1 and positive finite eigenvalues")
+    public static func curve(
+        _ e: Estimator, regime: ClosedFormRegime, generations g: Int, samples m: Int,
+        eigenvalues: [Double]
+    ) -> [Moments] {
+        precondition(
+            m >= 2 && g >= 1 && !eigenvalues.isEmpty && eigenvalues.allSatisfy { $0 > 0 && $0.isFinite },
+            "need M ≥ 2, generations ≥ 1 and positive finite eigenvalues")
         let lambda = eigenvalues.sorted(by: >), d = lambda.count
         let trace = lambda.reduce(0, +), md = Double(m)
         let c1 = divisor(e, regime: regime, generation: 1, samples: m)
@@ -136,10 +143,12 @@ public enum MultivariateGaussianFittingTheory {
             let upperCross = upperFactor * trace
             let base = trace * (meanError + s + 1)
             let exact = d == 1 && (regime == .replace || n == 1)
-            out.append(Moments(covarianceRatio: s, meanErrorRatio: meanError, meanSquaredError: meanError * trace, expectedTrace: s * trace,
-                               expectedLogDeterminantRatio: logDetStep.map { nd * $0 },
-                               wassersteinLower: base - 2 * upperCross, wassersteinUpper: base - 2 * lowerCross,
-                               wassersteinExact: exact ? base - 2 * upperCross : nil))
+            out.append(
+                Moments(
+                    covarianceRatio: s, meanErrorRatio: meanError, meanSquaredError: meanError * trace, expectedTrace: s * trace,
+                    expectedLogDeterminantRatio: logDetStep.map { nd * $0 },
+                    wassersteinLower: base - 2 * upperCross, wassersteinUpper: base - 2 * lowerCross,
+                    wassersteinExact: exact ? base - 2 * upperCross : nil))
         }
         return out
     }

@@ -27,12 +27,15 @@ extension RidgeDeterministicEquivalent {
 
     /// `E‖ŵ_n − w*‖²_Σ ≈ DE` for generation `n` of the refit chain; nil where no equivalent is
     /// derived (replace or discounted after generation 1) or it is infinite (`λ = 0`, `d = T`).
-    public static func refitChain(_ series: RefitSeries, generation n: Int, spectrum: RidgeSpectrum, samples t: Int,
-                                  noiseVariance s2: Double, ridge lambda: Double) -> Double? {
+    public static func refitChain(
+        _ series: RefitSeries, generation n: Int, spectrum: RidgeSpectrum, samples t: Int,
+        noiseVariance s2: Double, ridge lambda: Double
+    ) -> Double? {
         precondition(n >= 1, "generation must be ≥ 1, got \(n)")
         func single(noise: Double, ridge: Double) -> Terms? {
-            terms(spectrum: spectrum, samples: t, noiseVariance: noise, ridge: ridge, syntheticGenerations: 0,
-                  generatorSamples: spectrum.dimension + 2, generatorNoiseVariance: 0)
+            terms(
+                spectrum: spectrum, samples: t, noiseVariance: noise, ridge: ridge, syntheticGenerations: 0,
+                generatorSamples: spectrum.dimension + 2, generatorNoiseVariance: 0)
         }
         guard let first = single(noise: s2, ridge: lambda) else { return nil }
         if n == 1 { return first.bias + first.variance }

@@ -13,7 +13,8 @@ public struct RidgeSpectrum: Sendable, Equatable {
     /// nil unless the counts agree, `d ≥ 1`, every `s_i` is finite and `> 0` and every `w*_i` finite.
     public init?(eigenvalues: [Double], truth: [Double]) {
         guard !eigenvalues.isEmpty, eigenvalues.count == truth.count,
-              eigenvalues.allSatisfy({ $0.isFinite && $0 > 0 }), truth.allSatisfy(\.isFinite) else { return nil }
+            eigenvalues.allSatisfy({ $0.isFinite && $0 > 0 }), truth.allSatisfy(\.isFinite)
+        else { return nil }
         self.eigenvalues = eigenvalues
         self.truth = truth
     }
@@ -34,8 +35,9 @@ public struct RidgeSpectrum: Sendable, Equatable {
     /// `w*_i ∝ i^{−(1 + 2βr − β)/2}`, scaled so that `‖w*‖²_Σ = signal`. (`r` is the source
     /// exponent of Dohmatob et al. and Cui et al.; larger `r` is an easier target.)
     public static func powerLaw(dimension d: Int, beta: Double, source r: Double, signalVariance signal: Double = 1) -> RidgeSpectrum {
-        precondition(d >= 1 && beta.isFinite && beta >= 0 && r.isFinite && signal.isFinite && signal >= 0,
-                     "power-law spectrum needs d ≥ 1, finite β ≥ 0, finite r and a finite signal ≥ 0")
+        precondition(
+            d >= 1 && beta.isFinite && beta >= 0 && r.isFinite && signal.isFinite && signal >= 0,
+            "power-law spectrum needs d ≥ 1, finite β ≥ 0, finite r and a finite signal ≥ 0")
         let s = (1...d).map { pow(Double($0), -beta) }
         let shape = (1...d).map { pow(Double($0), -(1 + 2 * beta * r - beta) / 2) }
         let raw = zip(s, shape).reduce(0) { $0 + $1.0 * $1.1 * $1.1 }
@@ -144,8 +146,10 @@ public enum RidgeDeterministicEquivalent {
     }
 
     /// `c = nσ₀²/(T₀ − d − 1)`; 0 when `n = 0`; nil when `n ≥ 1` and `T₀ < d + 2` (infinite mean).
-    public static func collapseScale(dimension d: Int, syntheticGenerations n: Int, generatorSamples t0: Int,
-                                     generatorNoiseVariance s0: Double) -> Double? {
+    public static func collapseScale(
+        dimension d: Int, syntheticGenerations n: Int, generatorSamples t0: Int,
+        generatorNoiseVariance s0: Double
+    ) -> Double? {
         precondition(n >= 0 && s0 >= 0, "need n ≥ 0 synthetic generations and σ₀² ≥ 0")
         if n == 0 { return 0 }
         guard t0 >= d + 2 else { return nil }
@@ -154,24 +158,28 @@ public enum RidgeDeterministicEquivalent {
 
     /// The deterministic equivalent after `n` synthetic generations (our generation `n + 1`).
     /// nil when the ridgeless limit is infinite (`λ = 0`, `d = T`) or `n ≥ 1` with `T₀ < d + 2`.
-    public static func terms(spectrum: RidgeSpectrum, samples t: Int, noiseVariance s2: Double, ridge lambda: Double,
-                             syntheticGenerations n: Int, generatorSamples t0: Int, generatorNoiseVariance s0: Double) -> Terms? {
+    public static func terms(
+        spectrum: RidgeSpectrum, samples t: Int, noiseVariance s2: Double, ridge lambda: Double,
+        syntheticGenerations n: Int, generatorSamples t0: Int, generatorNoiseVariance s0: Double
+    ) -> Terms? {
         precondition(s2 >= 0 && s2.isFinite, "need finite σ² ≥ 0")
         guard let c = collapseScale(dimension: spectrum.dimension, syntheticGenerations: n, generatorSamples: t0, generatorNoiseVariance: s0),
-              let k = kappa(eigenvalues: spectrum.eigenvalues, samples: t, ridge: lambda) else { return nil }
+            let k = kappa(eigenvalues: spectrum.eigenvalues, samples: t, ridge: lambda)
+        else { return nil }
         let s = spectrum.eigenvalues, w = spectrum.truth, tt = Double(t)
         var df1 = 0.0, df2 = 0.0, biasSum = 0.0, shrunk = 0.0
         for i in s.indices {
-            let q = s[i] / (s[i] + k), u = k / (s[i] + k)      // q + u = 1
+            let q = s[i] / (s[i] + k), u = k / (s[i] + k)  // q + u = 1
             df1 += q
             df2 += q * q
-            biasSum += u * u * s[i] * w[i] * w[i]               // κ²s_i w_i²/(s_i + κ)²
-            shrunk += u * u                                       // κ²/(s_i + κ)²
+            biasSum += u * u * s[i] * w[i] * w[i]  // κ²s_i w_i²/(s_i + κ)²
+            shrunk += u * u  // κ²/(s_i + κ)²
         }
-        let gap = tt - df2                                        // > 0 (R1, Lemma 2)
+        let gap = tt - df2  // > 0 (R1, Lemma 2)
         guard gap > 0 else { return nil }
-        return Terms(ridge: lambda, kappa: k, df1: df1, df2: df2, bias: biasSum * tt / gap, variance: s2 * df2 / gap,
-                     collapseFactor: df2 + shrunk * df2 / gap, collapseScale: c)
+        return Terms(
+            ridge: lambda, kappa: k, df1: df1, df2: df2, bias: biasSum * tt / gap, variance: s2 * df2 / gap,
+            collapseFactor: df2 + shrunk * df2 / gap, collapseScale: c)
     }
 
     /// The collapse-aware optimal ridge: the `λ ≥ 0` minimising `terms(…).total` (R1, §4).
@@ -184,17 +192,23 @@ public enum RidgeDeterministicEquivalent {
     /// `atBoundary` is true when the best grid point is an end of the scanned range.
     /// This is a global minimum over the grid resolution; a second local minimum within one
     /// grid cell (1/8 decade) of the first could be missed.
-    public static func optimalRidge(spectrum: RidgeSpectrum, samples t: Int, noiseVariance s2: Double,
-                                    syntheticGenerations n: Int, generatorSamples t0: Int,
-                                    generatorNoiseVariance s0: Double) -> (terms: Terms, atBoundary: Bool)? {
+    public static func optimalRidge(
+        spectrum: RidgeSpectrum, samples t: Int, noiseVariance s2: Double,
+        syntheticGenerations n: Int, generatorSamples t0: Int,
+        generatorNoiseVariance s0: Double
+    ) -> (terms: Terms, atBoundary: Bool)? {
         func eval(_ lambda: Double) -> Terms? {
-            terms(spectrum: spectrum, samples: t, noiseVariance: s2, ridge: lambda, syntheticGenerations: n,
-                  generatorSamples: t0, generatorNoiseVariance: s0)
+            terms(
+                spectrum: spectrum, samples: t, noiseVariance: s2, ridge: lambda, syntheticGenerations: n,
+                generatorSamples: t0, generatorNoiseVariance: s0)
         }
         let top = spectrum.eigenvalues.max()!
         let grid = (-80...32).map { top * pow(10, Double($0) / 8) }
-        guard collapseScale(dimension: spectrum.dimension, syntheticGenerations: n, generatorSamples: t0,
-                            generatorNoiseVariance: s0) != nil else { return nil }
+        guard
+            collapseScale(
+                dimension: spectrum.dimension, syntheticGenerations: n, generatorSamples: t0,
+                generatorNoiseVariance: s0) != nil
+        else { return nil }
         let values = grid.map { eval($0)?.total ?? .infinity }
         let best = values.indices.min { values[$0] < values[$1] }!
         let atBoundary = best == 0 || best == grid.count - 1
@@ -204,8 +218,7 @@ public enum RidgeDeterministicEquivalent {
         var x1 = b - phi * (b - a), x2 = a + phi * (b - a)
         var f1 = f(x1), f2 = f(x2)
         while b - a > 1e-6 {
-            if f1 <= f2 { b = x2; x2 = x1; f2 = f1; x1 = b - phi * (b - a); f1 = f(x1) }
-            else { a = x1; x1 = x2; f1 = f2; x2 = a + phi * (b - a); f2 = f(x2) }
+            if f1 <= f2 { b = x2; x2 = x1; f2 = f1; x1 = b - phi * (b - a); f1 = f(x1) } else { a = x1; x1 = x2; f1 = f2; x2 = a + phi * (b - a); f2 = f(x2) }
         }
         var candidate = eval(f1 <= f2 ? exp(x1) : exp(x2))!
         if values[best] < candidate.total { candidate = eval(grid[best])! }

@@ -21,8 +21,10 @@ public struct CellContext: Sendable {
     /// `runCell` then returns them beside its rows (`CellOutput.replicateValues`).
     public var keepsReplicateValues = false
 
-    public init(seed: UInt64, threads: Int, isCancelled: @escaping @Sendable () -> Bool = { false },
-                advance: @escaping @Sendable (Int) -> Void = { _ in }, workDirectory: URL? = nil, samplesDirectory: URL? = nil) {
+    public init(
+        seed: UInt64, threads: Int, isCancelled: @escaping @Sendable () -> Bool = { false },
+        advance: @escaping @Sendable (Int) -> Void = { _ in }, workDirectory: URL? = nil, samplesDirectory: URL? = nil
+    ) {
         self.seed = seed
         self.threads = threads
         self.isCancelled = isCancelled
@@ -100,8 +102,10 @@ public protocol ExperimentFamily: Sendable {
 
 /// A family's spec from defaults, an optional config file and command-line values, with the
 /// family's own checks applied.
-public func resolveSpec(_ family: any ExperimentFamily, config: (text: String, file: String)?, flags: [String: String],
-                        seed: UInt64?) throws -> ExperimentSpec {
+public func resolveSpec(
+    _ family: any ExperimentFamily, config: (text: String, file: String)?, flags: [String: String],
+    seed: UInt64?
+) throws -> ExperimentSpec {
     var spec = ExperimentSpec(family: family)
     if let config { try spec.apply(config: config.text, file: config.file, family: family) }
     try spec.apply(flags: flags, family: family)

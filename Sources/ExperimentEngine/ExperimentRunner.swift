@@ -1,7 +1,8 @@
 import CollapseExport
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A deterministic slice of a grid: cell `i` (in grid order) belongs to shard `i mod count`.
@@ -87,8 +88,10 @@ public enum MemoryGuard {
             throw SpecError(String(format: "--max-memory %.3g GB: the run needs about %.3g GB; %@", maxMemory / 1e9, need / 1e9, advice))
         }
         if let available = availableBytes(), need > 0.8 * available {
-            throw SpecError(String(format: "the run needs about %.1f GB of working memory but only %.1f GB is available; %@",
-                                   need / 1e9, available / 1e9, advice))
+            throw SpecError(
+                String(
+                    format: "the run needs about %.1f GB of working memory but only %.1f GB is available; %@",
+                    need / 1e9, available / 1e9, advice))
         }
     }
 }
@@ -128,9 +131,11 @@ public struct ExperimentRunner: Sendable {
         /// back in the outcome).
         public var summarize: (@Sendable (CSVDocument) throws -> [(String, JSONValue)])?
 
-        public init(family: any ExperimentFamily, spec: ExperimentSpec, threads: Int, shard: Shard? = nil, output: URL,
-                    resume: Bool = false, force: Bool = false, command: String, arguments: [String],
-                    environment: [(String, JSONValue)] = [], maxMemory: Double? = nil) {
+        public init(
+            family: any ExperimentFamily, spec: ExperimentSpec, threads: Int, shard: Shard? = nil, output: URL,
+            resume: Bool = false, force: Bool = false, command: String, arguments: [String],
+            environment: [(String, JSONValue)] = [], maxMemory: Double? = nil
+        ) {
             precondition(spec.seed != nil, "ExperimentRunner needs a spec with its seed resolved")
             self.family = family
             self.spec = spec
@@ -170,8 +175,10 @@ public struct ExperimentRunner: Sendable {
     public static let cellsDirectory = "cells"
     /// Files a run writes, its figures included (and `--force` may remove): reproduce writes the
     /// PNGs too.
-    public static let ownedFiles = ["experiment.toml", "results.csv", "manifest.json", "figure.svg", "figure-ratio.svg",
-                                    "figure.png", "figure-ratio.png", PerReplicate.fileName, PerReplicate.compressedFileName]
+    public static let ownedFiles = [
+        "experiment.toml", "results.csv", "manifest.json", "figure.svg", "figure-ratio.svg",
+        "figure.png", "figure-ratio.png", PerReplicate.fileName, PerReplicate.compressedFileName
+    ]
 
     /// Whether `directory` holds nothing but a run's files (or nothing): a command that by
     /// design reruns into one directory (`reproduce`) may replace such a run without `--force`.
@@ -217,8 +224,9 @@ public struct ExperimentRunner: Sendable {
     /// empty), resumable (the same run recorded), or overwritable with `force` (only the files a
     /// run writes are removed). Throws a clear error otherwise.
     public func prepare() throws {
-        try Self.checkMemory(family: options.family, spec: options.spec, cells: cellIndices, threads: options.threads,
-                             maxMemory: options.maxMemory)
+        try Self.checkMemory(
+            family: options.family, spec: options.spec, cells: cellIndices, threads: options.threads,
+            maxMemory: options.maxMemory)
         let fm = FileManager.default
         let dir = options.output
         for (key, path) in options.family.inputFiles(options.spec) {
@@ -237,7 +245,8 @@ public struct ExperimentRunner: Sendable {
             }
             let diff = ExperimentSpec.differences(recorded, options.spec)
             guard diff.isEmpty else {
-                throw RunnerError("--resume: \(dir.path) holds a different run (\(diff.joined(separator: "; "))); use another --output, or --force to start over")
+                throw RunnerError(
+                    "--resume: \(dir.path) holds a different run (\(diff.joined(separator: "; "))); use another --output, or --force to start over")
             }
             return
         }
@@ -249,17 +258,23 @@ public struct ExperimentRunner: Sendable {
                 let url = dir.appendingPathComponent(name)
                 let attributes = try? fm.attributesOfItem(atPath: url.path)
                 guard fm.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                      attributes?[.type] as? FileAttributeType == .typeRegular else {
-                    throw RunnerError("--force: \(url.path) is not a regular file; it is not a run's output, so it is left alone: move it or choose another --output")
+                    attributes?[.type] as? FileAttributeType == .typeRegular
+                else {
+                    throw RunnerError(
+                        "--force: \(url.path) is not a regular file; it is not a run's output, so it is left alone: move it or choose another --output")
                 }
             }
             let work = dir.appendingPathComponent(Self.workDirectory)
             if contents.contains(Self.workDirectory) && !Self.isWorkDirectory(work) {
-                throw RunnerError("--force: \(work.path) has no \(Self.workMarker) file; it is not a run's work directory, so it is left alone: move it or choose another --output")
+                throw RunnerError(
+                    "--force: \(work.path) has no \(Self.workMarker) file; it is not a run's work directory, so it is left alone: move it or choose another --output"
+                )
             }
             let samples = dir.appendingPathComponent(Self.samplesDirectory)
             if contents.contains(Self.samplesDirectory) && !Self.isSamplesDirectory(samples) {
-                throw RunnerError("--force: \(samples.path) has no \(Self.samplesMarker) file; it is not a run's samples directory, so it is left alone: move it or choose another --output")
+                throw RunnerError(
+                    "--force: \(samples.path) has no \(Self.samplesMarker) file; it is not a run's samples directory, so it is left alone: move it or choose another --output"
+                )
             }
             for name in Self.ownedFiles where contents.contains(name) { try fm.removeItem(at: dir.appendingPathComponent(name)) }
             if contents.contains(Self.samplesDirectory) { try fm.removeItem(at: samples) }
@@ -269,14 +284,17 @@ public struct ExperimentRunner: Sendable {
             return
         }
         let shown = contents.sorted().prefix(3).joined(separator: ", ") + (contents.count > 3 ? ", …" : "")
-        throw RunnerError("--output \(dir.path) is not empty (holds \(shown)); pass --resume to continue the run there, " +
-                          "or --force to overwrite the run's files (others are kept)")
+        throw RunnerError(
+            "--output \(dir.path) is not empty (holds \(shown)); pass --resume to continue the run there, "
+                + "or --force to overwrite the run's files (others are kept)")
     }
 
     /// Refuses a run whose largest cell's estimated working memory exceeds `maxMemory` or 80 %
     /// of the memory available now.
-    public static func checkMemory(family: any ExperimentFamily, spec: ExperimentSpec, cells: [Int]? = nil, threads: Int,
-                                   maxMemory: Double?) throws {
+    public static func checkMemory(
+        family: any ExperimentFamily, spec: ExperimentSpec, cells: [Int]? = nil, threads: Int,
+        maxMemory: Double?
+    ) throws {
         let need = estimatedBytes(family: family, spec: spec, cells: cells, threads: threads)
         try MemoryGuard.check(need: need, maxMemory: maxMemory, advice: "reduce the sizes, the grid's largest cell or --threads")
     }
@@ -348,14 +366,16 @@ public struct ExperimentRunner: Sendable {
         let workURL: URL? = family.usesWorkDirectory ? dir.appendingPathComponent(Self.workDirectory) : nil
         if let workURL {
             try fm.createDirectory(at: workURL, withIntermediateDirectories: true)
-            try AtomicFile.write("the work directory of a collapse run (steps of its cells); removed with the run by --force\n",
-                                 to: workURL.appendingPathComponent(Self.workMarker))
+            try AtomicFile.write(
+                "the work directory of a collapse run (steps of its cells); removed with the run by --force\n",
+                to: workURL.appendingPathComponent(Self.workMarker))
         }
         let samplesURL: URL? = family.keepsSamples ? dir.appendingPathComponent(Self.samplesDirectory) : nil
         if let samplesURL {
             try fm.createDirectory(at: samplesURL, withIntermediateDirectories: true)
-            try AtomicFile.write("samples of what a collapse run generated, by cell and generation; removed with the run by --force\n",
-                                 to: samplesURL.appendingPathComponent(Self.samplesMarker))
+            try AtomicFile.write(
+                "samples of what a collapse run generated, by cell and generation; removed with the run by --force\n",
+                to: samplesURL.appendingPathComponent(Self.samplesMarker))
         }
 
         let grid = spec.cells
@@ -364,19 +384,22 @@ public struct ExperimentRunner: Sendable {
         // With --per-replicate a cell is done only with its per-replicate file too (a cell an
         // earlier run finished without it is run again: the same rows, and its values).
         let perReplicate = options.perReplicate, replicateHeader = PerReplicate.header(header)
-        let done = Set(mine.filter {
-            fm.fileExists(atPath: cellsDir.appendingPathComponent(Self.cellFileName($0)).path)
-                && (!perReplicate || fm.fileExists(atPath: cellsDir.appendingPathComponent(PerReplicate.cellFileName($0)).path))
-        })
+        let done = Set(
+            mine.filter {
+                fm.fileExists(atPath: cellsDir.appendingPathComponent(Self.cellFileName($0)).path)
+                    && (!perReplicate || fm.fileExists(atPath: cellsDir.appendingPathComponent(PerReplicate.cellFileName($0)).path))
+            })
         for index in done.sorted() {
             do { _ = try Self.assemble(cells: [index], header: header, from: [dir], check: (family, spec)) } catch let e as RunnerError {
                 throw RunnerError("\(e.description); delete that file and rerun with --resume to recompute the cell")
             }
         }
         let todo = mine.filter { !done.contains($0) }
-        progress?.begin(cells: todo.count, totalWork: todo.reduce(0) {
-            $0 + Double(family.replicates(spec.restricted(to: grid[$1]))) * family.work(spec, cell: grid[$1])
-        })
+        progress?.begin(
+            cells: todo.count,
+            totalWork: todo.reduce(0) {
+                $0 + Double(family.replicates(spec.restricted(to: grid[$1]))) * family.work(spec, cell: grid[$1])
+            })
         defer { progress?.end() }
 
         // One cell: its rows, written atomically when it finishes (rows a cancelled cell had
@@ -385,9 +408,10 @@ public struct ExperimentRunner: Sendable {
         @Sendable func runCell(_ index: Int, threads: Int) throws {
             let cell = grid[index]
             let unit = family.work(spec, cell: cell)
-            var context = CellContext(seed: spec.seed!, threads: threads, isCancelled: isCancelled,
-                                      advance: { n in progress?.advance(replicates: n, work: Double(n) * unit) }, workDirectory: workURL,
-                                      samplesDirectory: samplesURL)
+            var context = CellContext(
+                seed: spec.seed!, threads: threads, isCancelled: isCancelled,
+                advance: { n in progress?.advance(replicates: n, work: Double(n) * unit) }, workDirectory: workURL,
+                samplesDirectory: samplesURL)
             context.keepsReplicateValues = perReplicate
             let partial = cellsURL.appendingPathComponent(Self.partialFileName(index))
             do {
@@ -398,9 +422,10 @@ public struct ExperimentRunner: Sendable {
                     guard let values = output.replicateValues else {
                         throw RunnerError("the \(family.name) family returned no per-replicate values for cell \(index)")
                     }
-                    try AtomicFile.write(replicateHeader.joined(separator: ",") + "\n"
-                                             + PerReplicate.rows(resultsHeader: header, rows: rows, values: values),
-                                         to: cellsURL.appendingPathComponent(PerReplicate.cellFileName(index)))
+                    try AtomicFile.write(
+                        replicateHeader.joined(separator: ",") + "\n"
+                            + PerReplicate.rows(resultsHeader: header, rows: rows, values: values),
+                        to: cellsURL.appendingPathComponent(PerReplicate.cellFileName(index)))
                 }
                 try AtomicFile.write(header.joined(separator: ",") + "\n" + rows, to: cellsURL.appendingPathComponent(Self.cellFileName(index)))
                 try? FileManager.default.removeItem(at: partial)
@@ -481,8 +506,10 @@ public struct ExperimentRunner: Sendable {
         // The guard's estimate, beside the run's sizes (scripts/memory-vs-rss.py compares it with the peak RSS).
         let estimate = Self.estimatedBytes(family: family, spec: spec, cells: mine, threads: options.threads)
         parameters.append(("estimated_bytes", .int(Int(min(estimate, 9e18).rounded()))))
-        parameters += [("cells_total", .int(grid.count)), ("cells_in_run", .int(mine.count)),
-                       ("cells_run_now", .int(ran)), ("cells_reused", .int(done.count))]
+        parameters += [
+            ("cells_total", .int(grid.count)), ("cells_in_run", .int(mine.count)),
+            ("cells_run_now", .int(ran)), ("cells_reused", .int(done.count))
+        ]
         if let shard = options.shard { parameters.append(("shard", .string(shard.description))) }
         if let resultsURL {
             parameters.append(("rows", .int(rowCount)))
@@ -493,31 +520,37 @@ public struct ExperimentRunner: Sendable {
                 results = document
             }
         }
-        let manifest = RunManifest(command: options.command, arguments: options.arguments, seed: spec.seed!,
-                                   threads: options.threads, wallSeconds: wall, startedAt: started, parameters: parameters,
-                                   outputs: (resultsURL == nil ? [Self.cellsDirectory] : ["results.csv", Self.cellsDirectory])
-                                       + (perReplicateURL.map { [$0.lastPathComponent] } ?? [])
-                                       + (samplesURL == nil ? [] : [Self.samplesDirectory]),
-                                   status: status.rawValue, environment: options.environment)
+        let manifest = RunManifest(
+            command: options.command, arguments: options.arguments, seed: spec.seed!,
+            threads: options.threads, wallSeconds: wall, startedAt: started, parameters: parameters,
+            outputs: (resultsURL == nil ? [Self.cellsDirectory] : ["results.csv", Self.cellsDirectory])
+                + (perReplicateURL.map { [$0.lastPathComponent] } ?? [])
+                + (samplesURL == nil ? [] : [Self.samplesDirectory]),
+            status: status.rawValue, environment: options.environment)
         try AtomicFile.write(manifest.json().rendered() + "\n", to: manifestURL)
-        return Outcome(status: status, cellsRun: ran, cellsReused: done.count, rows: rowCount, wallSeconds: wall, resultsFile: resultsURL,
-                       perReplicateFile: perReplicateURL, perReplicateRows: perReplicateRows, results: results)
+        return Outcome(
+            status: status, cellsRun: ran, cellsReused: done.count, rows: rowCount, wallSeconds: wall, resultsFile: resultsURL,
+            perReplicateFile: perReplicateURL, perReplicateRows: perReplicateRows, results: results)
     }
 
     /// Concatenates the cell files `cells` (grid indices, ascending), looked up in `directories`,
     /// under one header. Throws if a cell is missing, its header differs, a row has the wrong
     /// number of fields, it does not end in a newline (truncated), or the family's `checkRows`
     /// (when `check` is given) finds a row that does not belong to the cell.
-    public static func assemble(cells: [Int], header: [String], from directories: [URL],
-                                check: (family: any ExperimentFamily, spec: ExperimentSpec)? = nil) throws -> (csv: String, rowCount: Int) {
+    public static func assemble(
+        cells: [Int], header: [String], from directories: [URL],
+        check: (family: any ExperimentFamily, spec: ExperimentSpec)? = nil
+    ) throws -> (csv: String, rowCount: Int) {
         let grid = check?.spec.cells
         let head = header.joined(separator: ",")
         var out = head + "\n"
         var rows = 0
         for index in cells {
             let name = cellFileName(index)
-            guard let url = directories.lazy.map({ $0.appendingPathComponent(cellsDirectory).appendingPathComponent(name) })
-                .first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+            guard
+                let url = directories.lazy.map({ $0.appendingPathComponent(cellsDirectory).appendingPathComponent(name) })
+                    .first(where: { FileManager.default.fileExists(atPath: $0.path) })
+            else {
                 throw RunnerError("cell \(index) (\(name)) is missing from \(directories.map(\.path).joined(separator: ", "))")
             }
             guard let data = try? RegularFile.read(url.path, limit: 1 << 30), let text = String(data: data, encoding: .utf8) else {
@@ -622,7 +655,8 @@ public enum ExperimentMerge {
     /// number of sample files. Where the shards kept per-replicate values (`--per-replicate`)
     /// their files are combined into the unsharded run's `PerReplicate` file too.
     public static func merge(_ directories: [URL], into output: URL, family: any ExperimentFamily) throws
-        -> (rows: Int, spec: ExperimentSpec, samples: Int, perReplicate: String?) {
+        -> (rows: Int, spec: ExperimentSpec, samples: Int, perReplicate: String?)
+    {
         guard let first = directories.first else { throw RunnerError("merge: give at least one directory") }
         var spec: ExperimentSpec?
         for dir in directories {
@@ -634,13 +668,17 @@ public enum ExperimentMerge {
                 guard diff.isEmpty else {
                     throw RunnerError("merge: \(dir.path) holds a different run than \(first.path) (\(diff.joined(separator: "; ")))")
                 }
-            } else { spec = s }
+            } else {
+                spec = s
+            }
         }
         let resolved = spec!
-        let assembled = try ExperimentRunner.assemble(cells: Array(resolved.cells.indices), header: family.header(resolved),
-                                                      from: directories, check: (family, resolved))
-        let values = try PerReplicate.assemble(cells: Array(resolved.cells.indices), header: PerReplicate.header(family.header(resolved)),
-                                               from: directories)
+        let assembled = try ExperimentRunner.assemble(
+            cells: Array(resolved.cells.indices), header: family.header(resolved),
+            from: directories, check: (family, resolved))
+        let values = try PerReplicate.assemble(
+            cells: Array(resolved.cells.indices), header: PerReplicate.header(family.header(resolved)),
+            from: directories)
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let samples = try mergeSamples(directories, into: output)
         var perReplicate: String?

@@ -56,7 +56,7 @@ public enum FlatTOML {
     /// Parses `text`; `file` is used in error messages. Entries come in file order.
     public static func parse(_ text: String, file: String) throws -> [Entry] {
         var text = Substring(text)
-        if text.hasPrefix("\u{FEFF}") { text = text.dropFirst() }   // a UTF-8 byte-order mark
+        if text.hasPrefix("\u{FEFF}") { text = text.dropFirst() }  // a UTF-8 byte-order mark
         let bytes = Array(text.utf8)
         // TOMLKit hands the document to toml++ as a C string: a NUL would silently end it there.
         // TOML allows no raw control character but tab anyway.
@@ -140,11 +140,12 @@ public enum FlatTOML {
             for i in array.indices { items.append(try convert(array[i], depth: depth + 1)) }
             return .array(items)
         case .table:
-            throw Refusal(message: (depth == 0 ? "inline tables" : "arrays of inline tables") +
-                          " ({ … }) are not supported; expected a string, number, boolean or array of those")
+            throw Refusal(
+                message: (depth == 0 ? "inline tables" : "arrays of inline tables")
+                    + " ({ … }) are not supported; expected a string, number, boolean or array of those")
         case .date, .time, .dateTime:
-            throw Refusal(message: "dates and times are not supported; expected a string, number, boolean or array of those" +
-                          " (quote it to make it a string)")
+            throw Refusal(
+                message: "dates and times are not supported; expected a string, number, boolean or array of those" + " (quote it to make it a string)")
         }
     }
 
@@ -161,12 +162,13 @@ public enum FlatTOML {
         }
         let spanning = locator.definition(spanning: line)
         if message.contains("redefine"), let redefined = locator.redefinition(at: line) {
-            return ParseError(file: file, line: line,
-                              message: "key '\(redefined.key)' is defined twice (first on line \(redefined.first))")
+            return ParseError(
+                file: file, line: line,
+                message: "key '\(redefined.key)' is defined twice (first on line \(redefined.first))")
         }
         if message.contains("maximum nested value depth"), let d = spanning {
-            return ParseError(file: file, line: d.line, message: "key '\(d.displayKey)': arrays nested deeper than " +
-                              "\(maximumNesting) levels are not supported")
+            return ParseError(
+                file: file, line: d.line, message: "key '\(d.displayKey)': arrays nested deeper than " + "\(maximumNesting) levels are not supported")
         }
         // In a value over several lines, also say where it starts (an unclosed '[' shows up lines later).
         let key = spanning.map { "key '\($0.displayKey)'" + ($0.line == line ? "" : " (from line \($0.line))") + ": " } ?? ""
@@ -233,7 +235,7 @@ public enum FlatTOML {
         }
 
         private static let quote = UInt8(ascii: "\""), apostrophe = UInt8(ascii: "'"), newline = UInt8(ascii: "\n"),
-                           backslash = UInt8(ascii: "\\")
+            backslash = UInt8(ascii: "\\")
 
         private func at(_ k: Int) -> UInt8? { k < b.count ? b[k] : nil }
 
@@ -269,9 +271,12 @@ public enum FlatTOML {
                     if early == nil {
                         let flat = "sweep files are flat: use top-level `key = value` lines"
                         let name = path.joined(separator: ".")
-                        early = (startLine, arrayOfTables
-                            ? "key '\(name)': arrays of tables such as [[\(name)]] are not supported; \(flat)"
-                            : "key '\(name)': tables such as [\(name)] are not supported; \(flat)")
+                        early = (
+                            startLine,
+                            arrayOfTables
+                                ? "key '\(name)': arrays of tables such as [[\(name)]] are not supported; \(flat)"
+                                : "key '\(name)': tables such as [\(name)] are not supported; \(flat)"
+                        )
                     }
                     inSection = true
                     skipToEndOfLine()
@@ -284,8 +289,11 @@ public enum FlatTOML {
                         var start = i
                         while start > 0 && b[start - 1] != Self.newline { start -= 1 }
                         let column = 1 + b[start..<i].lazy.filter { $0 & 0xC0 != 0x80 }.count
-                        early = (line, (path.isEmpty ? "" : "key '\(path.joined(separator: "."))': ") +
-                                     "expected '=' (column \(column)); a sweep file holds `key = value` lines and comments")
+                        early = (
+                            line,
+                            (path.isEmpty ? "" : "key '\(path.joined(separator: "."))': ")
+                                + "expected '=' (column \(column)); a sweep file holds `key = value` lines and comments"
+                        )
                     }
                     skipToEndOfLine()
                     continue
@@ -356,7 +364,8 @@ public enum FlatTOML {
                 case UInt8(ascii: "u"), UInt8(ascii: "U"):
                     let count = e == UInt8(ascii: "u") ? 4 : 8
                     guard i + count <= b.count, let v = UInt32(String(decoding: b[i..<(i + count)], as: UTF8.self), radix: 16),
-                          let scalar = Unicode.Scalar(v) else { out.append(e); continue }
+                        let scalar = Unicode.Scalar(v)
+                    else { out.append(e); continue }
                     if v == 0 { nulEscapeLines.append(line) }
                     i += count
                     out.append(contentsOf: Array(String(Character(scalar)).utf8))

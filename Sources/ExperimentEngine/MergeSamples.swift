@@ -20,8 +20,9 @@ extension ExperimentMerge {
                 let source = root.appendingPathComponent(relative)
                 if let other = sources[relative] {
                     guard try sameBytes(other, source) else {
-                        throw RunnerError("merge: \(source.path) and \(other.path) differ; the shards' samples conflict " +
-                                          "(they are not shards of one run): merge nothing, or remove one")
+                        throw RunnerError(
+                            "merge: \(source.path) and \(other.path) differ; the shards' samples conflict "
+                                + "(they are not shards of one run): merge nothing, or remove one")
                     }
                     continue
                 }
@@ -32,19 +33,20 @@ extension ExperimentMerge {
         let target = output.appendingPathComponent(ExperimentRunner.samplesDirectory)
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: target.path, isDirectory: &isDirectory) && !(isDirectory.boolValue && ExperimentRunner.isSamplesDirectory(target)) {
-            throw RunnerError("merge: \(target.path) exists and is not a run's samples directory (no \(ExperimentRunner.samplesMarker)); " +
-                              "it is left alone: move it or choose another --output")
+            throw RunnerError(
+                "merge: \(target.path) exists and is not a run's samples directory (no \(ExperimentRunner.samplesMarker)); "
+                    + "it is left alone: move it or choose another --output")
         }
         for (relative, source) in sources {
             let destination = target.appendingPathComponent(relative)
             if fm.fileExists(atPath: destination.path), !(try sameBytes(source, destination)) {
-                throw RunnerError("merge: \(destination.path) exists and differs from \(source.path); " +
-                                  "remove \(target.path) or choose another --output")
+                throw RunnerError("merge: \(destination.path) exists and differs from \(source.path); " + "remove \(target.path) or choose another --output")
             }
         }
         try fm.createDirectory(at: target, withIntermediateDirectories: true)
-        try AtomicFile.write("samples of what a collapse run generated, by cell and generation; removed with the run by --force\n",
-                             to: target.appendingPathComponent(ExperimentRunner.samplesMarker))
+        try AtomicFile.write(
+            "samples of what a collapse run generated, by cell and generation; removed with the run by --force\n",
+            to: target.appendingPathComponent(ExperimentRunner.samplesMarker))
         for (relative, source) in sources.sorted(by: { $0.key < $1.key }) {
             let destination = target.appendingPathComponent(relative)
             try fm.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -120,7 +120,8 @@ public struct Parameter: Sendable {
             }
             return .success(.real(x))
         case let (.choice(names), .text(s)):
-            return names.contains(s) ? .success(v)
+            return names.contains(s)
+                ? .success(v)
                 : .failure(.init(key: key, message: "unknown value '\(s)'; allowed: \(names.joined(separator: ", "))"))
         case (.text, .text):
             return .success(v)

@@ -52,9 +52,10 @@ public enum ParameterFlags {
             case .real: value = " <x>"
             case .text: value = p.isFile ? " <file>" : " <text>"
             }
-            let fallback = p.defaultValue.flatMap { d in
-                p.help.contains("default") ? nil : " (default " + d.map(Self.text).joined(separator: ",") + ")"
-            } ?? ""
+            let fallback =
+                p.defaultValue.flatMap { d in
+                    p.help.contains("default") ? nil : " (default " + d.map(Self.text).joined(separator: ",") + ")"
+                } ?? ""
             return "\(p.flag)\(value)\(p.role == .single || value.isEmpty ? "" : "[,…]")  \(p.help)\(fallback)"
         }.joined(separator: "\n")
     }

@@ -90,8 +90,9 @@ public enum PerReplicate {
         var out = head + "\n", count = 0
         for (index, file) in zip(cells, found) {
             guard let file else {
-                throw RunnerError("cell \(index) has no per-replicate values (\(cellFileName(index)) is missing from " +
-                                  "\(directories.map(\.path).joined(separator: ", "))): rerun its run with --per-replicate --resume")
+                throw RunnerError(
+                    "cell \(index) has no per-replicate values (\(cellFileName(index)) is missing from "
+                        + "\(directories.map(\.path).joined(separator: ", "))): rerun its run with --per-replicate --resume")
             }
             guard let data = try? RegularFile.read(file.path, limit: 1 << 32), let text = String(data: data, encoding: .utf8) else {
                 throw RunnerError("\(file.path): unreadable (not a regular file, or not UTF-8 text)")

@@ -17,12 +17,15 @@ public struct RunPlan {
     /// `--per-replicate`: write every replicate's value (`PerReplicate`).
     public var perReplicate: Bool
 
-    public init(family: any ExperimentFamily, config: (text: String, file: String)?, flags: [String: String], seed: UInt64?,
-                threads: Int, maxMemory: Double?, output: String, force: Bool, shard: String?, resume: Bool, perReplicate: Bool = false) throws {
+    public init(
+        family: any ExperimentFamily, config: (text: String, file: String)?, flags: [String: String], seed: UInt64?,
+        threads: Int, maxMemory: Double?, output: String, force: Bool, shard: String?, resume: Bool, perReplicate: Bool = false
+    ) throws {
         self.family = family
         self.perReplicate = perReplicate
         if perReplicate && !family.providesReplicateValues {
-            throw SpecError("--per-replicate: the \(family.name) family's rows are not summaries of replicates' values, so there are none to write; leave it out")
+            throw SpecError(
+                "--per-replicate: the \(family.name) family's rows are not summaries of replicates' values, so there are none to write; leave it out")
         }
         spec = try resolveSpec(family, config: config, flags: flags, seed: seed)
         if let shard {
@@ -51,13 +54,16 @@ public struct RunPlan {
     }
 
     /// The runner of this plan at `seed`, recording `command` and `arguments`.
-    public func runner(seed: UInt64, command: String, arguments: [String], environment: [(String, JSONValue)],
-                       summarize: (@Sendable (CSVDocument) throws -> [(String, JSONValue)])? = nil) -> ExperimentRunner {
+    public func runner(
+        seed: UInt64, command: String, arguments: [String], environment: [(String, JSONValue)],
+        summarize: (@Sendable (CSVDocument) throws -> [(String, JSONValue)])? = nil
+    ) -> ExperimentRunner {
         var spec = self.spec
         spec.seed = seed
-        var options = ExperimentRunner.Options(family: family, spec: spec, threads: threads, shard: shard, output: output.url, resume: resume,
-                                               force: force, command: command, arguments: arguments, environment: environment,
-                                               maxMemory: maxMemory)
+        var options = ExperimentRunner.Options(
+            family: family, spec: spec, threads: threads, shard: shard, output: output.url, resume: resume,
+            force: force, command: command, arguments: arguments, environment: environment,
+            maxMemory: maxMemory)
         options.summarize = summarize
         options.perReplicate = perReplicate
         return ExperimentRunner(options: options)

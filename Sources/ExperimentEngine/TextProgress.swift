@@ -53,7 +53,11 @@ public final class TextProgress: RunProgress, @unchecked Sendable {
         }
     }
 
-    public func cellFinished() { lock.withLock { cellsDone += 1; draw(force: lineInterval == nil) } }
+    public func cellFinished() {
+        lock.withLock {
+            cellsDone += 1; draw(force: lineInterval == nil)
+        }
+    }
 
     public func end() { lock.withLock { if lineInterval == nil { FileHandle.standardError.write(Data("\n".utf8)) } } }
 
@@ -67,9 +71,11 @@ public final class TextProgress: RunProgress, @unchecked Sendable {
         let elapsed = now.timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(replicates) / elapsed : 0
         let eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : .nan
-        let status = "\(units.parts) \(cellsDone)/\(cells)  \(String(format: "%3.0f", fraction * 100))%  " +
-            "\(String(format: "%.0f", rate)) \(units.items)/s  ETA \(Self.clock(eta))"
-        let line = lineInterval == nil
+        let status =
+            "\(units.parts) \(cellsDone)/\(cells)  \(String(format: "%3.0f", fraction * 100))%  "
+            + "\(String(format: "%.0f", rate)) \(units.items)/s  ETA \(Self.clock(eta))"
+        let line =
+            lineInterval == nil
             ? "\r[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] " + status + "   "
             : "progress: " + status + " (elapsed \(Self.clock(elapsed)))\n"
         FileHandle.standardError.write(Data(line.utf8))
@@ -82,4 +88,3 @@ public final class TextProgress: RunProgress, @unchecked Sendable {
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 }
-

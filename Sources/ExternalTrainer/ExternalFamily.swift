@@ -21,21 +21,33 @@ public struct ExternalFamily: ExperimentFamily {
 
     public var parameters: [Parameter] {
         [
-            Parameter("trainer", .text, help: "The trainer command (read by /bin/sh), e.g. 'python3 examples/trainers/unigram.py --order 2' (docs/trainer-protocol.md).").file(),
+            Parameter(
+                "trainer", .text,
+                help: "The trainer command (read by /bin/sh), e.g. 'python3 examples/trainers/unigram.py --order 2' (docs/trainer-protocol.md)."
+            ).file(),
             Parameter("data", .text, help: "The real records (a file in the trainer's format); generation 1 trains on the first --samples of them.").file(),
             Parameter("test", .text, help: "The held-out records every evaluation uses.").file(),
             Parameter("format", .text, help: "Record format: \(RecordFormat.allowed); default: the trainer's first declared."),
-            Parameter("regimes", .choice(Regime.names), role: .list, default: [.text("replace"), .text("accumulate")],
-                      help: "Comma-separated regimes: \(Regime.names.joined(separator: ", "))."),
-            Parameter("real_fraction", .real(lower: 0, upper: 1, lowerOpen: false), role: .list,
-                      help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5)."),
-            Parameter("generations", .integer(1...1000), role: .axis, default: [.integer(5)], help: "Model fits N (generation 1 fits the real data), comma-separated."),
-            Parameter("samples", .integer(1...1_000_000_000), role: .axis,
-                      help: "Real records T per generation, comma-separated (default: every record of --data; fresh-real needs N·T records)."),
-            Parameter("repeats", .integer(1...10_000), role: .axis, default: [.integer(1)], help: "Independent chains per regime (own seeds), comma-separated."),
-            Parameter("step_timeout", .real(lower: 0, upper: 1e7, lowerOpen: true), help: "Seconds a step may run before it is stopped and reported (default: no limit)."),
-            Parameter("keep_models", .choice(KeepModels.allCases.map(\.rawValue)), default: [.text("last")],
-                      help: "Model directories kept: last (each chain's last model), all, or none."),
+            Parameter(
+                "regimes", .choice(Regime.names), role: .list, default: [.text("replace"), .text("accumulate")],
+                help: "Comma-separated regimes: \(Regime.names.joined(separator: ", "))."),
+            Parameter(
+                "real_fraction", .real(lower: 0, upper: 1, lowerOpen: false), role: .list,
+                help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5)."),
+            Parameter(
+                "generations", .integer(1...1000), role: .axis, default: [.integer(5)], help: "Model fits N (generation 1 fits the real data), comma-separated."
+            ),
+            Parameter(
+                "samples", .integer(1...1_000_000_000), role: .axis,
+                help: "Real records T per generation, comma-separated (default: every record of --data; fresh-real needs N·T records)."),
+            Parameter(
+                "repeats", .integer(1...10_000), role: .axis, default: [.integer(1)], help: "Independent chains per regime (own seeds), comma-separated."),
+            Parameter(
+                "step_timeout", .real(lower: 0, upper: 1e7, lowerOpen: true),
+                help: "Seconds a step may run before it is stopped and reported (default: no limit)."),
+            Parameter(
+                "keep_models", .choice(KeepModels.allCases.map(\.rawValue)), default: [.text("last")],
+                help: "Model directories kept: last (each chain's last model), all, or none.")
         ]
     }
 
@@ -52,10 +64,13 @@ public struct ExternalFamily: ExperimentFamily {
         defer { try? fm.removeItem(at: dir) }
         let reply = try TrainerProcess(command: command, timeout: 120).run(
             step: "info", arguments: [], environment: ["COLLAPSE_STEP": "info", "COLLAPSE_PROTOCOL": "1"],
-            stdoutLog: dir.appendingPathComponent("stdout"), stderrLog: dir.appendingPathComponent("stderr"), describe: "info", logsKept: false, isCancelled: { false }).object
+            stdoutLog: dir.appendingPathComponent("stdout"), stderrLog: dir.appendingPathComponent("stderr"), describe: "info", logsKept: false,
+            isCancelled: { false }
+        ).object
         guard case let .array(items)? = reply["formats"], !items.isEmpty,
-              case let formats = items.compactMap({ item -> String? in if case let .string(s) = item { return s } else { return nil } }),
-              formats.count == items.count else {
+            case let formats = items.compactMap({ item -> String? in if case let .string(s) = item { return s } else { return nil } }),
+            formats.count == items.count
+        else {
             throw TrainerError("external trainer: the info step's reply declares no \"formats\" (a list of format names): \(reply)")
         }
         let answer = (formats: formats, reply: reply, seconds: Date().timeIntervalSince(started))
@@ -69,11 +84,13 @@ public struct ExternalFamily: ExperimentFamily {
         let declared = try Self.info(trainer).formats
         let name = spec.one("format")?.textValue ?? declared[0]
         guard let format = RecordFormat(name) else {
-            throw ParameterError(key: spec.one("format") == nil ? "trainer" : "format",
-                                 message: "'\(name)' is not a record format; expected \(RecordFormat.allowed)")
+            throw ParameterError(
+                key: spec.one("format") == nil ? "trainer" : "format",
+                message: "'\(name)' is not a record format; expected \(RecordFormat.allowed)")
         }
         guard declared.contains(name) else {
-            throw ParameterError(key: "format", message: "'\(name)' is not a format the trainer declares (its info step says: \(declared.joined(separator: ", ")))")
+            throw ParameterError(
+                key: "format", message: "'\(name)' is not a format the trainer declares (its info step says: \(declared.joined(separator: ", ")))")
         }
         return format
     }
@@ -121,7 +138,11 @@ public struct ExternalFamily: ExperimentFamily {
                 throw ParameterError(key: "samples", value: String(t), message: "--data holds only \(available) records")
             }
             if fresh && n * t > available {
-                throw ParameterError(key: "data", message: "fresh-real needs a fresh block of T records per generation: N·T = \(n)·\(t) = \(n * t) records, but the file holds \(available); lower --samples or --generations")
+                throw ParameterError(
+                    key: "data",
+                    message:
+                        "fresh-real needs a fresh block of T records per generation: N·T = \(n)·\(t) = \(n * t) records, but the file holds \(available); lower --samples or --generations"
+                )
             }
         }
     }
@@ -152,8 +173,10 @@ public struct ExternalFamily: ExperimentFamily {
 
     public func manifestEntries(_ spec: ExperimentSpec) -> [(String, JSONValue)] {
         guard let trainer = spec.one("trainer")?.textValue, let info = try? Self.info(trainer) else { return [] }
-        return [("trainer_formats", .array(info.formats.map { .string($0) })), ("trainer_info_seconds", .double(info.seconds)),
-                ("trainer_name", info.reply["name"].flatMap { if case let .string(s) = $0 { return .string(s) } else { return nil } } ?? .null)]
+        return [
+            ("trainer_formats", .array(info.formats.map { .string($0) })), ("trainer_info_seconds", .double(info.seconds)),
+            ("trainer_name", info.reply["name"].flatMap { if case let .string(s) = $0 { return .string(s) } else { return nil } } ?? .null)
+        ]
     }
 
     public func run(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> String {
@@ -168,11 +191,14 @@ public struct ExternalFamily: ExperimentFamily {
         let data = Self.path(spec, "data")!
         let t = try cell["samples"]?.intValue ?? records(spec, "data", format: format)
         let generations = cell["generations"]!.intValue!, repeats = cell["repeats"]?.intValue ?? 1
-        let store = StepStore(work: context.workDirectory!, trainer: TrainerProcess(command: spec.one("trainer")!.textValue!,
-                                                                                   timeout: spec.one("step_timeout")?.doubleValue),
-                              format: format, testFile: Self.path(spec, "test")!,
-                              keepModels: KeepModels(rawValue: spec.one("keep_models")?.textValue ?? "last") ?? .last,
-                              isCancelled: context.isCancelled)
+        let store = StepStore(
+            work: context.workDirectory!,
+            trainer: TrainerProcess(
+                command: spec.one("trainer")!.textValue!,
+                timeout: spec.one("step_timeout")?.doubleValue),
+            format: format, testFile: Self.path(spec, "test")!,
+            keepModels: KeepModels(rawValue: spec.one("keep_models")?.textValue ?? "last") ?? .last,
+            isCancelled: context.isCancelled)
         let real = RecordSet(parts: [.init(path: data, start: 0, count: t)])
         let root = StreamRegistry.externalTrainer, seed = context.seed
         func derived(_ path: [UInt64]) -> UInt64 { var g = Xoshiro256StarStar(seed: seed, stream: [root] + path); return g.next() >> 1 }
@@ -182,8 +208,9 @@ public struct ExternalFamily: ExperimentFamily {
             var logs: [ChainLog] = []
             for r in 0..<repeats {
                 let log = ChainLog()
-                var model = ExternalModel(store: store, log: log, chain: "\(regime), replicate \(r)", generations: generations,
-                                          fitSeed: { derived([3, UInt64(r), UInt64($0)]) }, evaluationSeed: { derived([4, UInt64(r), UInt64($0)]) })
+                var model = ExternalModel(
+                    store: store, log: log, chain: "\(regime), replicate \(r)", generations: generations,
+                    fitSeed: { derived([3, UInt64(r), UInt64($0)]) }, evaluationSeed: { derived([4, UInt64(r), UInt64($0)]) })
                 var sampling = Xoshiro256StarStar(seed: seed, stream: [root, 1, UInt64(r)])
                 var subsampling = Xoshiro256StarStar(seed: seed, stream: [root, 2, UInt64(r)])
                 do {
@@ -198,8 +225,9 @@ public struct ExternalFamily: ExperimentFamily {
                 }
                 logs.append(log)
             }
-            let summary = Self.summary(logs, regime: regime, dataset: URL(fileURLWithPath: data).lastPathComponent, samples: t,
-                                       extra: cell.csvFields(spec.sweptAxes(except: ["samples", "repeats"])))
+            let summary = Self.summary(
+                logs, regime: regime, dataset: URL(fileURLWithPath: data).lastPathComponent, samples: t,
+                extra: cell.csvFields(spec.sweptAxes(except: ["samples", "repeats"])))
             rows += summary.rows
             values += summary.values
         }
@@ -228,10 +256,11 @@ public struct ExternalFamily: ExperimentFamily {
                 let k = Double(values.count)
                 let mean = values.reduce(0, +) / k
                 let se = values.count >= 2 ? (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (k - 1) / k).squareRoot() : nil
-                out += LongResults.row(model: "external", dataset: dataset, regime: regime.name, realFraction: regime.realFraction,
-                                       generation: n + 1, metric: metric, mean: mean, standardError: se, robust: RobustSummary(values),
-                                       theory: nil, samples: samples,
-                                       repeats: values.count, extra: extra)
+                out += LongResults.row(
+                    model: "external", dataset: dataset, regime: regime.name, realFraction: regime.realFraction,
+                    generation: n + 1, metric: metric, mean: mean, standardError: se, robust: RobustSummary(values),
+                    theory: nil, samples: samples,
+                    repeats: values.count, extra: extra)
                 kept.append(values)
             }
         }

@@ -4,16 +4,28 @@ import Foundation
 
 /// What a step printed, as JSON: numbers are told apart from booleans (`true` is not a metric).
 public enum JSONReply: Decodable, Equatable, Sendable {
-    case null, bool(Bool), number(Double), string(String), array([JSONReply]), object([String: JSONReply])
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONReply])
+    case object([String: JSONReply])
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let x = try? c.decode(Double.self) { self = .number(x) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONReply].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONReply].self)) }
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let x = try? c.decode(Double.self) {
+            self = .number(x)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSONReply].self) {
+            self = .array(a)
+        } else {
+            self = .object(try c.decode([String: JSONReply].self))
+        }
     }
 
     /// The JSON object on one line, or nil.
@@ -56,8 +68,10 @@ public final class StepStore: @unchecked Sendable {
     public let keepModels: KeepModels
     let isCancelled: @Sendable () -> Bool
 
-    public init(work: URL, trainer: TrainerProcess, format: RecordFormat, testFile: String, keepModels: KeepModels,
-                isCancelled: @escaping @Sendable () -> Bool) {
+    public init(
+        work: URL, trainer: TrainerProcess, format: RecordFormat, testFile: String, keepModels: KeepModels,
+        isCancelled: @escaping @Sendable () -> Bool
+    ) {
         self.work = work
         self.trainer = trainer
         self.format = format
@@ -77,7 +91,8 @@ public final class StepStore: @unchecked Sendable {
         let url = dir.appendingPathComponent("result.json")
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         guard let text = String(data: try RegularFile.read(url.path, limit: 1 << 24), encoding: .utf8),
-              let result = JSONReply.object(text), case let .object(reply)? = result["reply"] else {
+            let result = JSONReply.object(text), case let .object(reply)? = result["reply"]
+        else {
             throw TrainerError("\(url.path): damaged (not the result of a finished step); delete its directory and rerun with --resume")
         }
         return reply
@@ -88,17 +103,20 @@ public final class StepStore: @unchecked Sendable {
     /// into place, and then the reply is committed. The trainer writes to names unique to this
     /// attempt (`.partial-ATTEMPT`), so a trainer orphaned by a killed run cannot write into a
     /// later attempt's outputs.
-    func run(_ step: String, in dir: URL, arguments: (_ attempt: String) -> [String], generation: Int, describe: String,
-             finish: (_ attempt: String) throws -> Void = { _ in }, prepare: (_ attempt: String) throws -> Void = { _ in },
-             check: ([String: JSONReply]) -> String? = { _ in nil }) throws -> [String: JSONReply] {
+    func run(
+        _ step: String, in dir: URL, arguments: (_ attempt: String) -> [String], generation: Int, describe: String,
+        finish: (_ attempt: String) throws -> Void = { _ in }, prepare: (_ attempt: String) throws -> Void = { _ in },
+        check: ([String: JSONReply]) -> String? = { _ in nil }
+    ) throws -> [String: JSONReply] {
         let fm = FileManager.default
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
         // A trainer left running by a killed run (it has its own process group) is stopped first:
         // command.txt's first line names its process group and attempt.
         let commandFile = dir.appendingPathComponent("command.txt")
         if let text = try? String(contentsOf: commandFile, encoding: .utf8),
-           case let parts = (text.split(separator: "\n").first ?? "").split(separator: " "), parts.count == 3, parts[0] == "pgid",
-           let group = pid_t(parts[1]) {
+            case let parts = (text.split(separator: "\n").first ?? "").split(separator: " "), parts.count == 3, parts[0] == "pgid",
+            let group = pid_t(parts[1])
+        {
             TrainerProcess.stopOrphans(group: group, attempt: String(parts[2]))
         }
         for name in try fm.contentsOfDirectory(atPath: dir.path) { try? fm.removeItem(at: dir.appendingPathComponent(name)) }
@@ -107,18 +125,24 @@ public final class StepStore: @unchecked Sendable {
         let args = ["--format", format.description] + arguments(attempt)
         let shellLine = trainer.shellLine(step: step, arguments: args)
         let started = Date()
-        let (line, reply) = try trainer.run(step: step, arguments: args,
-                            environment: ["COLLAPSE_STEP": step, "COLLAPSE_GENERATION": String(generation), "COLLAPSE_PROTOCOL": "1",
-                                          "COLLAPSE_ATTEMPT": attempt],
-                            stdoutLog: dir.appendingPathComponent("step.stdout"), stderrLog: dir.appendingPathComponent("step.stderr"),
-                            describe: describe, onStart: { pid in
-                                try? Data("pgid \(pid) \(attempt)\n\(shellLine)\n".utf8).write(to: commandFile)
-                            },
-                            isCancelled: isCancelled)
+        let (line, reply) = try trainer.run(
+            step: step, arguments: args,
+            environment: [
+                "COLLAPSE_STEP": step, "COLLAPSE_GENERATION": String(generation), "COLLAPSE_PROTOCOL": "1",
+                "COLLAPSE_ATTEMPT": attempt
+            ],
+            stdoutLog: dir.appendingPathComponent("step.stdout"), stderrLog: dir.appendingPathComponent("step.stderr"),
+            describe: describe,
+            onStart: { pid in
+                try? Data("pgid \(pid) \(attempt)\n\(shellLine)\n".utf8).write(to: commandFile)
+            },
+            isCancelled: isCancelled)
         func failure(_ why: String) -> TrainerError {
-            TrainerError(TrainerProcess.failureMessage(describe: describe, why: why, command: shellLine,
-                                                       stdoutLog: dir.appendingPathComponent("step.stdout"),
-                                                       stderrLog: dir.appendingPathComponent("step.stderr")))
+            TrainerError(
+                TrainerProcess.failureMessage(
+                    describe: describe, why: why, command: shellLine,
+                    stdoutLog: dir.appendingPathComponent("step.stdout"),
+                    stderrLog: dir.appendingPathComponent("step.stderr")))
         }
         do { try finish(attempt) } catch let e as StepOutputError { throw failure(e.why) }
         if let problem = check(reply) { throw failure(problem) }
@@ -168,8 +192,10 @@ public struct ExternalModel: GenerativeModel {
     var fitDirectory: URL?
     var trainingFile = ""
 
-    public init(store: StepStore, log: ChainLog, chain: String, generations: Int, fitSeed: @escaping (Int) -> UInt64,
-                evaluationSeed: @escaping (Int) -> UInt64) {
+    public init(
+        store: StepStore, log: ChainLog, chain: String, generations: Int, fitSeed: @escaping (Int) -> UInt64,
+        evaluationSeed: @escaping (Int) -> UInt64
+    ) {
         self.store = store
         self.log = log
         self.chain = chain
@@ -194,15 +220,19 @@ public struct ExternalModel: GenerativeModel {
         if let reply = try store.committed(dir), !needModel || FileManager.default.fileExists(atPath: model.path) { return reply }
         let training = trainingFile, seed = fitSeed(generation)
         func partial(_ attempt: String) -> URL { dir.appendingPathComponent("model.partial-" + attempt) }
-        return try store.run("fit", in: dir, arguments: { attempt in
-            ["--train", dir.appendingPathComponent("train.json").path, "--model-dir", partial(attempt).path, "--seed", String(seed)]
-        }, generation: generation, describe: describe("fit"), finish: { attempt in
-            try FileManager.default.moveItem(at: partial(attempt), to: model)
-        }, prepare: { attempt in
-            // Not committed until result.json is, so a plain write suffices.
-            try Foundation.Data(training.utf8).write(to: dir.appendingPathComponent("train.json"))
-            try FileManager.default.createDirectory(at: partial(attempt), withIntermediateDirectories: false)
-        })
+        return try store.run(
+            "fit", in: dir,
+            arguments: { attempt in
+                ["--train", dir.appendingPathComponent("train.json").path, "--model-dir", partial(attempt).path, "--seed", String(seed)]
+            }, generation: generation, describe: describe("fit"),
+            finish: { attempt in
+                try FileManager.default.moveItem(at: partial(attempt), to: model)
+            },
+            prepare: { attempt in
+                // Not committed until result.json is, so a plain write suffices.
+                try Foundation.Data(training.utf8).write(to: dir.appendingPathComponent("train.json"))
+                try FileManager.default.createDirectory(at: partial(attempt), withIntermediateDirectories: false)
+            })
     }
 
     /// A reply for a message (at most 200 characters).
@@ -222,15 +252,20 @@ public struct ExternalModel: GenerativeModel {
         if reply == nil {
             let model = fitDirectory!.appendingPathComponent("model")
             _ = try fitted(needModel: true)
-            reply = try store.run("evaluate", in: dir, arguments: { _ in
-                ["--model-dir", model.path, "--test", store.testFile, "--seed", String(seed)]
-            }, generation: generation, describe: describe("evaluate"), check: { reply in
-                JSONReply.numbers(reply)["test_loss"] == nil ? "its reply has no number test_loss: \(Self.shown(reply))" : nil
-            })
+            reply = try store.run(
+                "evaluate", in: dir,
+                arguments: { _ in
+                    ["--model-dir", model.path, "--test", store.testFile, "--seed", String(seed)]
+                }, generation: generation, describe: describe("evaluate"),
+                check: { reply in
+                    JSONReply.numbers(reply)["test_loss"] == nil ? "its reply has no number test_loss: \(Self.shown(reply))" : nil
+                })
         }
         var metrics = JSONReply.numbers(reply!)
         guard let loss = metrics["test_loss"] else {
-            throw TrainerError("external trainer: \(dir.path)/result.json: the \(describe("evaluate")) step's reply has no number test_loss; delete that directory and rerun with --resume")
+            throw TrainerError(
+                "external trainer: \(dir.path)/result.json: the \(describe("evaluate")) step's reply has no number test_loss; delete that directory and rerun with --resume"
+            )
         }
         for (k, v) in JSONReply.numbers(try fitted(needModel: false)) { metrics["fit_" + k] = v }
         log.metrics.append(metrics)
@@ -247,19 +282,22 @@ public struct ExternalModel: GenerativeModel {
             _ = try fitted(needModel: true)
             let format = store.format
             func partial(_ attempt: String) -> URL { dir.appendingPathComponent("samples.partial-\(attempt).\(format.fileExtension)") }
-            _ = try store.run("sample", in: dir, arguments: { attempt in
-                ["--model-dir", model.path, "--count", String(count), "--seed", String(seed), "--output", partial(attempt).path]
-            }, generation: generation, describe: describe("sample"), finish: { attempt in
-                let partial = partial(attempt)
-                let written: Int
-                do { written = try format.count(file: partial.path) } catch {
-                    throw StepOutputError(why: "it wrote no readable samples file \(partial.path): \(error)")
-                }
-                guard written == count else {
-                    throw StepOutputError(why: "it wrote \(written) records to \(partial.path); it was asked for \(count) (format \(format))")
-                }
-                try FileManager.default.moveItem(at: partial, to: file)
-            })
+            _ = try store.run(
+                "sample", in: dir,
+                arguments: { attempt in
+                    ["--model-dir", model.path, "--count", String(count), "--seed", String(seed), "--output", partial(attempt).path]
+                }, generation: generation, describe: describe("sample"),
+                finish: { attempt in
+                    let partial = partial(attempt)
+                    let written: Int
+                    do { written = try format.count(file: partial.path) } catch {
+                        throw StepOutputError(why: "it wrote no readable samples file \(partial.path): \(error)")
+                    }
+                    guard written == count else {
+                        throw StepOutputError(why: "it wrote \(written) records to \(partial.path); it was asked for \(count) (format \(format))")
+                    }
+                    try FileManager.default.moveItem(at: partial, to: file)
+                })
         }
         if store.keepModels != .all { deleteModel() }
         return RecordSet(file: file.path, count: count)

@@ -112,7 +112,7 @@ public struct RecordSet: TrainingData, Equatable, Sendable {
 
     /// The records at `indices` (of this set), in that order.
     public func subset(_ indices: [Int]) -> RecordSet {
-        var offsets: [Int] = []   // offsets[i]: index of parts[i]'s first record in this set
+        var offsets: [Int] = []  // offsets[i]: index of parts[i]'s first record in this set
         var total = 0
         for p in parts { offsets.append(total); total += p.count }
         var out: [Part] = []

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A failed step of an external trainer: what ran, why it failed, and where its logs are.
@@ -48,15 +49,20 @@ public struct TrainerProcess: Sendable {
     /// printed, and that line read as a JSON object. `describe` names the step in errors (e.g.
     /// "fit of generation 3 (accumulate, replicate 0)"). Polls `isCancelled` while the step runs
     /// and stops it (SIGTERM to its process group, SIGKILL 5 s later) when it fires.
-    public func run(step: String, arguments: [String], environment: [String: String], stdoutLog: URL, stderrLog: URL,
-                    describe: String, logsKept: Bool = true, onStart: (pid_t) -> Void = { _ in },
-                    isCancelled: @escaping @Sendable () -> Bool) throws -> (line: String, object: [String: JSONReply]) {
+    public func run(
+        step: String, arguments: [String], environment: [String: String], stdoutLog: URL, stderrLog: URL,
+        describe: String, logsKept: Bool = true, onStart: (pid_t) -> Void = { _ in },
+        isCancelled: @escaping @Sendable () -> Bool
+    ) throws -> (line: String, object: [String: JSONReply]) {
         let started = Date()
-        let status = try spawnAndWait(argv: argv(step: step, arguments: arguments), environment: environment,
-                                      stdoutLog: stdoutLog, stderrLog: stderrLog, onStart: onStart, isCancelled: isCancelled)
+        let status = try spawnAndWait(
+            argv: argv(step: step, arguments: arguments), environment: environment,
+            stdoutLog: stdoutLog, stderrLog: stderrLog, onStart: onStart, isCancelled: isCancelled)
         func failure(_ why: String) -> TrainerError {
-            TrainerError(Self.failureMessage(describe: describe, why: why, command: shellLine(step: step, arguments: arguments),
-                                             stdoutLog: logsKept ? stdoutLog : nil, stderrLog: stderrLog))
+            TrainerError(
+                Self.failureMessage(
+                    describe: describe, why: why, command: shellLine(step: step, arguments: arguments),
+                    stdoutLog: logsKept ? stdoutLog : nil, stderrLog: stderrLog))
         }
         switch status {
         case .cancelled: throw StepCancelled()
@@ -77,10 +83,16 @@ public struct TrainerProcess: Sendable {
         return (line, object)
     }
 
-    enum Status { case exited(Int32), signaled(Int32), timedOut, cancelled }
+    enum Status {
+        case exited(Int32)
+        case signaled(Int32)
+        case timedOut, cancelled
+    }
 
-    private func spawnAndWait(argv: [String], environment: [String: String], stdoutLog: URL, stderrLog: URL,
-                              onStart: (pid_t) -> Void, isCancelled: @escaping @Sendable () -> Bool) throws -> Status {
+    private func spawnAndWait(
+        argv: [String], environment: [String: String], stdoutLog: URL, stderrLog: URL,
+        onStart: (pid_t) -> Void, isCancelled: @escaping @Sendable () -> Bool
+    ) throws -> Status {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -166,7 +178,8 @@ public struct TrainerProcess: Sendable {
         var found = false
         for entry in entries {
             guard let pid = Int32(entry), pid != getpid(), getpgid(pid) == group,
-                  let environ = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")), environ.range(of: marker) != nil else { continue }
+                let environ = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")), environ.range(of: marker) != nil
+            else { continue }
             found = true
         }
         if found { kill(-group, SIGKILL) }

@@ -49,8 +49,10 @@ public struct PointOptions: Sendable, Equatable {
     /// `Σ_ij = 0.5^|i−j|`.
     public var variance: Double?
 
-    public init(noise: Double? = nil, factor: Double = 0.8, centers: Int = 3, clusterSD: Double = 1,
-                centerLow: Double = -10, centerHigh: Double = 10, variance: Double? = nil) {
+    public init(
+        noise: Double? = nil, factor: Double = 0.8, centers: Int = 3, clusterSD: Double = 1,
+        centerLow: Double = -10, centerHigh: Double = 10, variance: Double? = nil
+    ) {
         self.noise = noise; self.factor = factor; self.centers = centers; self.clusterSD = clusterSD
         self.centerLow = centerLow; self.centerHigh = centerHigh; self.variance = variance
     }
@@ -107,8 +109,10 @@ public enum SyntheticPoints: String, Sendable, CaseIterable {
     public var isDesign: Bool { self == .moons || self == .circles || self == .blobs }
 
     /// Draws `count` points (dimension 2, or `dimension` for `gaussian` and `blobs`).
-    public func draw<G: RandomNumberGenerator>(count: Int, dimension: Int, options: PointOptions = .init(),
-                                               using rng: inout G) -> PointSet {
+    public func draw<G: RandomNumberGenerator>(
+        count: Int, dimension: Int, options: PointOptions = .init(),
+        using rng: inout G
+    ) -> PointSet {
         let d = pointDimension(dimension), noise = options.noise(self)
         var v = [Double](repeating: 0, count: count * d)
         switch self {
@@ -186,8 +190,9 @@ public enum SyntheticPoints: String, Sendable, CaseIterable {
     /// make_blobs' `uniform(low, high, size=(K, d))`) by a generator of fixed seed keyed by
     /// (K, d, low, high), so every run with these options has the same centres.
     public static func blobCentres(_ options: PointOptions, dimension d: Int) -> [[Double]] {
-        var rng = Xoshiro256StarStar(seed: StreamRegistry.blobCentresSeed,
-                                     stream: [UInt64(options.centers), UInt64(d), options.centerLow.bitPattern, options.centerHigh.bitPattern])
+        var rng = Xoshiro256StarStar(
+            seed: StreamRegistry.blobCentresSeed,
+            stream: [UInt64(options.centers), UInt64(d), options.centerLow.bitPattern, options.centerHigh.bitPattern])
         let lo = options.centerLow, width = options.centerHigh - options.centerLow
         return (0..<options.centers).map { _ in (0..<d).map { _ in lo + width * rng.nextUniform() } }
     }
@@ -221,8 +226,9 @@ public enum SyntheticPoints: String, Sendable, CaseIterable {
                 cov = Self.gaussianCovariance(d)
             }
             let mean = [Double](repeating: 0, count: d)
-            return PointTruth(mean: mean, covariance: cov,
-                              mixture: .init(weights: [1], means: [mean], covariances: [cov]))
+            return PointTruth(
+                mean: mean, covariance: cov,
+                mixture: .init(weights: [1], means: [mean], covariances: [cov]))
         case .moons, .circles, .blobs:
             precondition(n >= 2, "a design's truth needs n ≥ 2 points")
             let x = design(count: n, dimension: d, options: options)
@@ -237,8 +243,9 @@ public enum SyntheticPoints: String, Sendable, CaseIterable {
             var mixture: GaussianMixtureModel.Parameters?
             if self == .blobs {
                 let kc = (0..<d * d).map { $0 % (d + 1) == 0 ? s2 : 0 }
-                mixture = .init(weights: Self.blobSizes(count: n, centers: options.centers).map { Double($0) / Double(n) },
-                                means: Self.blobCentres(options, dimension: d), covariances: [[Double]](repeating: kc, count: options.centers))
+                mixture = .init(
+                    weights: Self.blobSizes(count: n, centers: options.centers).map { Double($0) / Double(n) },
+                    means: Self.blobCentres(options, dimension: d), covariances: [[Double]](repeating: kc, count: options.centers))
             }
             return PointTruth(mean: mean, covariance: cov, mixture: mixture, realMeanError: Double(d) * s2 / Double(n))
         case .swissRoll:

@@ -39,11 +39,14 @@ public struct GaussianMixtureModel: GenerativeModel, Sendable {
     /// EM iterations of the kept start.
     public private(set) var iterations = 0
 
-    public init(dimension: Int, components: Int, restarts: Int = 1, maxIterations: Int = 200,
-                tolerance: Double = 1e-5, varianceFloor: Double = 1e-6,
-                initialisation: Xoshiro256StarStar, test: PointSet? = nil) {
-        precondition(dimension >= 1 && components >= 1 && restarts >= 1 && maxIterations >= 1,
-                     "GaussianMixtureModel: need d, K, restarts, iterations ≥ 1")
+    public init(
+        dimension: Int, components: Int, restarts: Int = 1, maxIterations: Int = 200,
+        tolerance: Double = 1e-5, varianceFloor: Double = 1e-6,
+        initialisation: Xoshiro256StarStar, test: PointSet? = nil
+    ) {
+        precondition(
+            dimension >= 1 && components >= 1 && restarts >= 1 && maxIterations >= 1,
+            "GaussianMixtureModel: need d, K, restarts, iterations ≥ 1")
         precondition(tolerance > 0 && varianceFloor > 0, "GaussianMixtureModel: tolerance and floor must be > 0")
         self.dimension = dimension
         self.components = components
@@ -172,8 +175,9 @@ public struct GaussianMixtureModel: GenerativeModel, Sendable {
                 (means[k], covs[k]) = moments(s.weight[k], { s.first[k * d + $0] }, { s.second[(k * d + $0) * d + $1] })
             } else {
                 let total = s.weight.reduce(0, +)
-                (means[k], covs[k]) = moments(total, { j in (0..<kk).reduce(0) { $0 + s.first[$1 * d + j] } },
-                                              { j, l in (0..<kk).reduce(0) { $0 + s.second[($1 * d + j) * d + l] } })
+                (means[k], covs[k]) = moments(
+                    total, { j in (0..<kk).reduce(0) { $0 + s.first[$1 * d + j] } },
+                    { j, l in (0..<kk).reduce(0) { $0 + s.second[($1 * d + j) * d + l] } })
             }
         }
         return Parameters(weights: weights, means: means, covariances: covs)
@@ -184,7 +188,8 @@ public struct GaussianMixtureModel: GenerativeModel, Sendable {
     /// log-likelihood and the iterations used. Each iteration is one pass over the data: the
     /// E-step's responsibilities go straight into the M-step's sufficient statistics.
     func expectationMaximisation(_ data: PointSet, from start: Parameters) throws
-        -> (Parameters, [DenseCholesky], Double, Int) {
+        -> (Parameters, [DenseCholesky], Double, Int)
+    {
         let centre = data.values.withUnsafeBufferPointer { Self.mean($0, data.count, dimension) }
         var p = start
         var previous = -Double.infinity
@@ -203,13 +208,17 @@ public struct GaussianMixtureModel: GenerativeModel, Sendable {
 
     /// One E-step pass: the mean log-likelihood per point under `p`, with the responsibilities
     /// `r_ik ∝ w_k N(x_i; μ_k, Σ_k)` (by log-sum-exp) added into `stats` when given.
-    func pass(_ data: PointSet, _ p: Parameters, _ f: [DenseCholesky], centre: [Double],
-              into stats: inout SufficientStatistics) -> Double {
+    func pass(
+        _ data: PointSet, _ p: Parameters, _ f: [DenseCholesky], centre: [Double],
+        into stats: inout SufficientStatistics
+    ) -> Double {
         passCore(data, p, f, centre: centre, stats: &stats, accumulate: true)
     }
 
-    func passCore(_ data: PointSet, _ p: Parameters, _ f: [DenseCholesky], centre: [Double],
-                  stats: inout SufficientStatistics, accumulate: Bool) -> Double {
+    func passCore(
+        _ data: PointSet, _ p: Parameters, _ f: [DenseCholesky], centre: [Double],
+        stats: inout SufficientStatistics, accumulate: Bool
+    ) -> Double {
         let n = data.count, d = dimension, kk = components
         let constants = (0..<kk).map { k in
             (p.weights[k] > 0 ? log(p.weights[k]) : -Double.infinity) - 0.5 * (Double(d) * logTwoPi + f[k].logDeterminant)
@@ -230,47 +239,55 @@ public struct GaussianMixtureModel: GenerativeModel, Sendable {
         var terms = [Double](repeating: 0, count: kk), centred = [Double](repeating: 0, count: d)
         var total = 0.0
         data.values.withUnsafeBufferPointer { x in
-        inverse.withUnsafeBufferPointer { li in
-        shift.withUnsafeBufferPointer { b in
-        constants.withUnsafeBufferPointer { c0 in
-        terms.withUnsafeMutableBufferPointer { t in
-        centred.withUnsafeMutableBufferPointer { xc in
-        stats.weight.withUnsafeMutableBufferPointer { sw in
-        stats.first.withUnsafeMutableBufferPointer { s1 in
-        stats.second.withUnsafeMutableBufferPointer { s2 in
-            for i in 0..<n {
-                let xi = x.baseAddress! + i * d
-                var m = -Double.infinity
-                for k in 0..<kk {
-                    var q = 0.0
-                    let l = li.baseAddress! + k * d * d
-                    for r in 0..<d {
-                        var y = -b[k * d + r]
-                        for j in 0...r { y += l[r * d + j] * xi[j] }
-                        q += y * y
-                    }
-                    let v = c0[k] - 0.5 * q
-                    t[k] = v
-                    m = v > m ? v : m
-                }
-                // log-sum-exp, reusing e^(t_k − max) for the responsibilities.
-                var sum = 0.0
-                for k in 0..<kk { t[k] = expNonPositive(t[k] - m); sum += t[k] }
-                total += m + log(sum)
-                guard accumulate else { continue }
-                let inv = 1 / sum
-                for j in 0..<d { xc[j] = xi[j] - centre[j] }
-                for k in 0..<kk {
-                    let w = t[k] * inv
-                    sw[k] += w
-                    for j in 0..<d {
-                        let wx = w * xc[j]
-                        s1[k * d + j] += wx
-                        for l in 0...j { s2[(k * d + j) * d + l] += wx * xc[l] }
+            inverse.withUnsafeBufferPointer { li in
+                shift.withUnsafeBufferPointer { b in
+                    constants.withUnsafeBufferPointer { c0 in
+                        terms.withUnsafeMutableBufferPointer { t in
+                            centred.withUnsafeMutableBufferPointer { xc in
+                                stats.weight.withUnsafeMutableBufferPointer { sw in
+                                    stats.first.withUnsafeMutableBufferPointer { s1 in
+                                        stats.second.withUnsafeMutableBufferPointer { s2 in
+                                            for i in 0..<n {
+                                                let xi = x.baseAddress! + i * d
+                                                var m = -Double.infinity
+                                                for k in 0..<kk {
+                                                    var q = 0.0
+                                                    let l = li.baseAddress! + k * d * d
+                                                    for r in 0..<d {
+                                                        var y = -b[k * d + r]
+                                                        for j in 0...r { y += l[r * d + j] * xi[j] }
+                                                        q += y * y
+                                                    }
+                                                    let v = c0[k] - 0.5 * q
+                                                    t[k] = v
+                                                    m = v > m ? v : m
+                                                }
+                                                // log-sum-exp, reusing e^(t_k − max) for the responsibilities.
+                                                var sum = 0.0
+                                                for k in 0..<kk { t[k] = expNonPositive(t[k] - m); sum += t[k] }
+                                                total += m + log(sum)
+                                                guard accumulate else { continue }
+                                                let inv = 1 / sum
+                                                for j in 0..<d { xc[j] = xi[j] - centre[j] }
+                                                for k in 0..<kk {
+                                                    let w = t[k] * inv
+                                                    sw[k] += w
+                                                    for j in 0..<d {
+                                                        let wx = w * xc[j]
+                                                        s1[k * d + j] += wx
+                                                        for l in 0...j { s2[(k * d + j) * d + l] += wx * xc[l] }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
-        } } } } } } } } }
+        }
         return total / Double(n)
     }
 

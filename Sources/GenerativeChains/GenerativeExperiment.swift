@@ -138,11 +138,14 @@ public struct GenerativeExperiment: Sendable {
     /// Whether each row carries every replicate's value (`GenerativeResultRow.values`).
     public var keepsReplicateValues = false
 
-    public init(model: GenerativeModelSpec, dataset: GenerativeDataset, samples: Int, testSize: Int, generations: Int,
-                regimes: [Regime], repeats: Int, seed: UInt64, threads: Int) {
+    public init(
+        model: GenerativeModelSpec, dataset: GenerativeDataset, samples: Int, testSize: Int, generations: Int,
+        regimes: [Regime], repeats: Int, seed: UInt64, threads: Int
+    ) {
         precondition(model.kind == dataset.kind, "model \(model.name) fits \(model.kind.rawValue), dataset \(dataset.name) is \(dataset.kind.rawValue)")
-        precondition(samples >= 2 && testSize >= 1 && generations >= 1 && repeats >= 2 && threads >= 1 && !regimes.isEmpty,
-                     "GenerativeExperiment: bad sizes")
+        precondition(
+            samples >= 2 && testSize >= 1 && generations >= 1 && repeats >= 2 && threads >= 1 && !regimes.isEmpty,
+            "GenerativeExperiment: bad sizes")
         self.model = model
         self.dataset = dataset
         self.samples = samples
@@ -154,7 +157,10 @@ public struct GenerativeExperiment: Sendable {
         self.threads = threads
     }
 
-    enum Purpose: UInt64 { case real = 1, test, fresh, sampling, subsampling, initialisation, split }
+    enum Purpose: UInt64 {
+        case real = 1
+        case test, fresh, sampling, subsampling, initialisation, split
+    }
 
     /// The generator for `purpose` in replicate `r` (plus `extra` path words).
     func stream(_ purpose: Purpose, _ r: Int, _ extra: [UInt64] = []) -> Xoshiro256StarStar {
@@ -243,11 +249,16 @@ public struct GenerativeExperiment: Sendable {
                     let replace = closed == .replace
                     switch metric {
                     case "total_variance":
-                        return truth.totalVariance * (replace ? GaussianFittingTheory.varianceRatio(estimator, generation: n, samples: t)
-                                                      : GaussianFittingTheory.accumulateVarianceRatio(estimator, generation: n, samples: t))
+                        return truth.totalVariance
+                            * (replace
+                                ? GaussianFittingTheory.varianceRatio(estimator, generation: n, samples: t)
+                                : GaussianFittingTheory.accumulateVarianceRatio(estimator, generation: n, samples: t))
                     case "mean_error":
-                        let iid = truth.totalVariance * (replace ? GaussianFittingTheory.meanErrorRatio(estimator, generation: n, samples: t)
-                                                         : GaussianFittingTheory.accumulateMeanErrorRatio(estimator, generation: n, samples: t))
+                        let iid =
+                            truth.totalVariance
+                            * (replace
+                                ? GaussianFittingTheory.meanErrorRatio(estimator, generation: n, samples: t)
+                                : GaussianFittingTheory.accumulateMeanErrorRatio(estimator, generation: n, samples: t))
                         // Both ratios' first term, 1/M, is the real data's E‖X̄ − μ‖² = tr Σ/M; the
                         // rest is the chain's own sampling (a martingale's increments, uncorrelated
                         // with X̄ − μ). A design's X̄ has its own spread (`realMeanError`).
@@ -272,9 +283,10 @@ public struct GenerativeExperiment: Sendable {
             let d = pointDimension
             return try chains(
                 model: { r, test in
-                    GaussianMixtureModel(dimension: d, components: k, restarts: restarts, maxIterations: iterations,
-                                         tolerance: tolerance, varianceFloor: floor,
-                                         initialisation: stream(.initialisation, r), test: test)
+                    GaussianMixtureModel(
+                        dimension: d, components: k, restarts: restarts, maxIterations: iterations,
+                        tolerance: tolerance, varianceFloor: floor,
+                        initialisation: stream(.initialisation, r), test: test)
                 },
                 data: pointData,
                 observe: { m, out in
@@ -316,7 +328,7 @@ public struct GenerativeExperiment: Sendable {
                 },
                 theory: { metric, regime, n in
                     switch metric {
-                    case "rate": return rate      // λ̂_n is a martingale under every regime (proof U1)
+                    case "rate": return rate  // λ̂_n is a martingale under every regime (proof U1)
                     case "rate_error":
                         return Self.closedForm(regime).map { MeanChainTheory.meanSquaredError($0, generation: n, variance: rate, samples: t) }
                     default: return nil
@@ -364,7 +376,9 @@ public struct GenerativeExperiment: Sendable {
 
     static func cumulative(_ p: [Double]) -> [Double] {
         var acc = 0.0
-        return p.map { acc += $0; return acc }
+        return p.map {
+            acc += $0; return acc
+        }
     }
 
     /// The first index whose cumulative probability exceeds `u·total`.
@@ -404,8 +418,11 @@ public struct GenerativeExperiment: Sendable {
         var realRNG = stream(.real, r), testRNG = stream(.test, r)
         let t = samples
         let base = self
-        return ReplicateData(real: draw(t, &realRNG), test: draw(testSize, &testRNG),
-                             fresh: { n in var g = base.stream(.fresh, r, [UInt64(n)]); return draw(t, &g) })
+        return ReplicateData(
+            real: draw(t, &realRNG), test: draw(testSize, &testRNG),
+            fresh: { n in
+                var g = base.stream(.fresh, r, [UInt64(n)]); return draw(t, &g)
+            })
     }
 
     /// A user's file, shuffled by the replicate's stream: test rows, training rows, held-back
@@ -414,10 +431,12 @@ public struct GenerativeExperiment: Sendable {
         var split = stream(.split, r)
         let (test, real, held) = UserData.split(all, testSize: testSize, samples: samples, using: &split)
         let t = samples, base = self
-        return ReplicateData(real: real, test: test, fresh: { n in
-            var g = base.stream(.fresh, r, [UInt64(n)])
-            return UserData.fresh(held, samples: t, using: &g)
-        })
+        return ReplicateData(
+            real: real, test: test,
+            fresh: { n in
+                var g = base.stream(.fresh, r, [UInt64(n)])
+                return UserData.fresh(held, samples: t, using: &g)
+            })
     }
 
     /// The chains of every regime over every replicate. `model(r, test)` makes replicate `r`'s
@@ -433,8 +452,10 @@ public struct GenerativeExperiment: Sendable {
         let perRegime = metrics.count * g
         let failures = FailureLog()
         let infinite = InfinityLog(series: regimes.count * perRegime)
-        var summary = ParallelReplicates.run(repeats: repeats, series: regimes.count * perRegime, threads: threads,
-                                             orderStatistics: true, keepValues: keepsReplicateValues) { r, out in
+        var summary = ParallelReplicates.run(
+            repeats: repeats, series: regimes.count * perRegime, threads: threads,
+            orderStatistics: true, keepValues: keepsReplicateValues
+        ) { r, out in
             let replicate = data(r)
             for (i, regime) in regimes.enumerated() {
                 let base = i * perRegime
@@ -467,10 +488,12 @@ public struct GenerativeExperiment: Sendable {
             for (k, metric) in metrics.enumerated() {
                 for n in 1...g {
                     let s = i * perRegime + k * g + n - 1
-                    rows.append(GenerativeResultRow(model: self.model.name, dataset: dataset.name, regime: regime, generation: n,
-                                                    metric: metric, mean: summary.mean[s], standardError: summary.standardError[s],
-                                                    robust: summary.robust[s], theory: theory(metric, regime, n), samples: samples,
-                                                    repeats: repeats, values: keepsReplicateValues ? summary.values[s] : nil))
+                    rows.append(
+                        GenerativeResultRow(
+                            model: self.model.name, dataset: dataset.name, regime: regime, generation: n,
+                            metric: metric, mean: summary.mean[s], standardError: summary.standardError[s],
+                            robust: summary.robust[s], theory: theory(metric, regime, n), samples: samples,
+                            repeats: repeats, values: keepsReplicateValues ? summary.values[s] : nil))
                 }
             }
         }

@@ -173,8 +173,10 @@ public struct KernelDensityModel: GenerativeModel, Sendable {
     /// (which Scott and Silverman satisfy for every `M ≥ 2`, `d ≥ 1`). `n = 1` is the fit to the
     /// real data; only finite second moments of the real data are needed. Proved in proof K1
     /// (`proofs/K1-kde-refit-chain.md`).
-    public static func expectedTotalVarianceUnderReplace(_ bandwidth: Bandwidth, generation n: Int, samples m: Int,
-                                                         dimension d: Int, truthTotalVariance v: Double) -> Double {
+    public static func expectedTotalVarianceUnderReplace(
+        _ bandwidth: Bandwidth, generation n: Int, samples m: Int,
+        dimension d: Int, truthTotalVariance v: Double
+    ) -> Double {
         precondition(n >= 1 && m >= 2 && d >= 1, "need n ≥ 1, M ≥ 2, d ≥ 1")
         let q = Double(m - 1) / Double(m), qn = pow(q, Double(n))
         let f = bandwidth.factor(count: m, dimension: d)

@@ -37,8 +37,9 @@ public struct NGramModel: GenerativeModel, Sendable {
         precondition(order >= 1 && vocabulary >= 2 && sequenceLength >= 1, "NGramModel: need n ≥ 1, V ≥ 2, L ≥ 1")
         precondition(smoothing >= 0 && smoothing.isFinite, "smoothing must be finite and ≥ 0, got \(smoothing)")
         let m = max(order - 1, 1)
-        precondition(Self.tableSize(order: order, vocabulary: vocabulary) <= Self.maximumTableSize,
-                     "NGramModel: the table of order \(order) over V = \(vocabulary) exceeds \(Self.maximumTableSize)")
+        precondition(
+            Self.tableSize(order: order, vocabulary: vocabulary) <= Self.maximumTableSize,
+            "NGramModel: the table of order \(order) over V = \(vocabulary) exceeds \(Self.maximumTableSize)")
         self.order = order
         self.vocabulary = vocabulary
         self.smoothing = smoothing

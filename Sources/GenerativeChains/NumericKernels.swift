@@ -111,7 +111,8 @@ public struct CovarianceRoot: Sendable, Equatable {
         // A pivot at or below the round-off of its diagonal entry (8dε·a_jj) means the same as
         // a failed one: `A` is singular to working precision, and its computed density is noise.
         if let c = try? DenseCholesky(a, dimension: d, what: what),
-           (0..<d).allSatisfy({ j in c.lower[j * d + j] * c.lower[j * d + j] > 8 * Double(d) * .ulpOfOne * a[j * d + j] }) {
+            (0..<d).allSatisfy({ j in c.lower[j * d + j] * c.lower[j * d + j] > 8 * Double(d) * .ulpOfOne * a[j * d + j] })
+        {
             cholesky = c
             symmetricRoot = []
             return

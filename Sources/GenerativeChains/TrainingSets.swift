@@ -7,8 +7,9 @@ public struct PointSet: TrainingData, Sendable, Equatable {
     public var values: [Double]
 
     public init(dimension: Int, values: [Double]) {
-        precondition(dimension >= 1 && values.count % dimension == 0,
-                     "PointSet: \(values.count) values do not make rows of \(dimension)")
+        precondition(
+            dimension >= 1 && values.count % dimension == 0,
+            "PointSet: \(values.count) values do not make rows of \(dimension)")
         self.dimension = dimension
         self.values = values
     }

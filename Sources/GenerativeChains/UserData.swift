@@ -38,7 +38,7 @@ public enum UserData {
             let numbers = fields.map { Double($0) }
             if first {
                 first = false
-                if numbers.allSatisfy({ $0 == nil }) { continue }     // a header
+                if numbers.allSatisfy({ $0 == nil }) { continue }  // a header
             }
             if let j = numbers.firstIndex(where: { $0 == nil }) {
                 throw UserDataError(file: file, line: i + 1, message: "field \(j + 1) \(quoted(fields[j])) is not a number; expected comma-separated numbers")
@@ -62,7 +62,8 @@ public enum UserData {
         var out = ""
         for (k, scalar) in field.unicodeScalars.enumerated() {
             if k == 40 { out += "…"; break }
-            out += scalar.properties.generalCategory == .control || scalar.properties.isWhitespace && scalar != " "
+            out +=
+                scalar.properties.generalCategory == .control || scalar.properties.isWhitespace && scalar != " "
                 ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
         }
         return "'" + out + "'"
@@ -93,11 +94,14 @@ public enum UserData {
     /// first `testSize` rows as the test set, the next `samples` as the real training set, and
     /// the rest held back for fresh-real.
     public static func split<D: TrainingData, G: RandomNumberGenerator>(_ all: D, testSize: Int, samples: Int, using rng: inout G)
-        -> (test: D, real: D, heldBack: D) {
+        -> (test: D, real: D, heldBack: D)
+    {
         precondition(testSize + samples <= all.count, "split: \(testSize) + \(samples) rows of \(all.count)")
         let order = rng.sampleWithoutReplacement(count: all.count, from: all.count)
-        return (all.subset(Array(order[0..<testSize])), all.subset(Array(order[testSize..<(testSize + samples)])),
-                all.subset(Array(order[(testSize + samples)...])))
+        return (
+            all.subset(Array(order[0..<testSize])), all.subset(Array(order[testSize..<(testSize + samples)])),
+            all.subset(Array(order[(testSize + samples)...]))
+        )
     }
 
     /// A generation's fresh real rows: `min(samples, heldBack.count)` held-back rows drawn

@@ -26,11 +26,11 @@ public enum AllocatorTuning {
 
     private static let applied: Bool = {
         #if canImport(Glibc)
-        return mallopt(M_TRIM_THRESHOLD, Int32(trimThreshold)) == 1
-            && mallopt(M_TOP_PAD, Int32(topPad)) == 1
-            && mallopt(M_MMAP_THRESHOLD, Int32(mmapThreshold)) == 1
+            return mallopt(M_TRIM_THRESHOLD, Int32(trimThreshold)) == 1
+                && mallopt(M_TOP_PAD, Int32(topPad)) == 1
+                && mallopt(M_MMAP_THRESHOLD, Int32(mmapThreshold)) == 1
         #else
-        return false
+            return false
         #endif
     }()
 }

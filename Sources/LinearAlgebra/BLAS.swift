@@ -1,5 +1,5 @@
-import Foundation
 import CLapack
+import Foundation
 
 /// Thin, shape-checked wrappers over the CBLAS routines the simulator needs.
 public enum BLAS {
@@ -88,7 +88,8 @@ public enum BLAS {
             guard fields.count == 6 else { continue }
             let range = fields[0].split(separator: "-")
             guard range.count == 2, let lo = UInt(range[0], radix: 16), let hi = UInt(range[1], radix: 16),
-                  lo <= address, address < hi else { continue }
+                lo <= address, address < hi
+            else { continue }
             let path = fields[5].trimmingCharacters(in: .whitespaces)
             return path.hasPrefix("/") ? path : nil
         }
@@ -102,11 +103,16 @@ public enum BLAS {
     ///
     /// `a` is column-major `rows × columns` with leading dimension `rows`.
     @inlinable
-    public static func gemv(transpose: Bool, rows: Int, columns: Int, alpha: Double,
-                            a: UnsafePointer<Double>, x: UnsafePointer<Double>,
-                            beta: Double, y: UnsafeMutablePointer<Double>) {
-        serialised { cblas_dgemv(CblasColMajor, transpose ? CblasTrans : CblasNoTrans,
-                                 Int32(rows), Int32(columns), alpha, a, Int32(max(rows, 1)), x, 1, beta, y, 1) }
+    public static func gemv(
+        transpose: Bool, rows: Int, columns: Int, alpha: Double,
+        a: UnsafePointer<Double>, x: UnsafePointer<Double>,
+        beta: Double, y: UnsafeMutablePointer<Double>
+    ) {
+        serialised {
+            cblas_dgemv(
+                CblasColMajor, transpose ? CblasTrans : CblasNoTrans,
+                Int32(rows), Int32(columns), alpha, a, Int32(max(rows, 1)), x, 1, beta, y, 1)
+        }
     }
 
     /// `op(A)·x` for a `Matrix`.
@@ -118,8 +124,9 @@ public enum BLAS {
         a.storage.withUnsafeBufferPointer { ap in
             x.withUnsafeBufferPointer { xp in
                 y.withUnsafeMutableBufferPointer { yp in
-                    gemv(transpose: transpose, rows: a.rows, columns: a.columns, alpha: 1,
-                         a: ap.baseAddress!, x: xp.baseAddress!, beta: 0, y: yp.baseAddress!)
+                    gemv(
+                        transpose: transpose, rows: a.rows, columns: a.columns, alpha: 1,
+                        a: ap.baseAddress!, x: xp.baseAddress!, beta: 0, y: yp.baseAddress!)
                 }
             }
         }
@@ -127,8 +134,10 @@ public enum BLAS {
     }
 
     /// `op(A)·op(B)` (`dgemm`).
-    public static func multiply(_ a: Matrix, _ b: Matrix,
-                                transposeA: Bool = false, transposeB: Bool = false) -> Matrix {
+    public static func multiply(
+        _ a: Matrix, _ b: Matrix,
+        transposeA: Bool = false, transposeB: Bool = false
+    ) -> Matrix {
         let m = transposeA ? a.columns : a.rows
         let k = transposeA ? a.rows : a.columns
         let kb = transposeB ? b.columns : b.rows
@@ -139,10 +148,13 @@ public enum BLAS {
         a.storage.withUnsafeBufferPointer { ap in
             b.storage.withUnsafeBufferPointer { bp in
                 c.storage.withUnsafeMutableBufferPointer { cp in
-                    serialised { cblas_dgemm(CblasColMajor, transposeA ? CblasTrans : CblasNoTrans,
-                                             transposeB ? CblasTrans : CblasNoTrans,
-                                             Int32(m), Int32(n), Int32(k), 1, ap.baseAddress!, Int32(a.rows),
-                                             bp.baseAddress!, Int32(b.rows), 0, cp.baseAddress!, Int32(m)) }
+                    serialised {
+                        cblas_dgemm(
+                            CblasColMajor, transposeA ? CblasTrans : CblasNoTrans,
+                            transposeB ? CblasTrans : CblasNoTrans,
+                            Int32(m), Int32(n), Int32(k), 1, ap.baseAddress!, Int32(a.rows),
+                            bp.baseAddress!, Int32(b.rows), 0, cp.baseAddress!, Int32(m))
+                    }
                 }
             }
         }
@@ -157,8 +169,11 @@ public enum BLAS {
         if x.rows > 0 {
             x.storage.withUnsafeBufferPointer { xp in
                 g.storage.withUnsafeMutableBufferPointer { gp in
-                    serialised { cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(d), Int32(x.rows),
-                                             1, xp.baseAddress!, Int32(x.rows), 0, gp.baseAddress!, Int32(d)) }
+                    serialised {
+                        cblas_dsyrk(
+                            CblasColMajor, CblasUpper, CblasTrans, Int32(d), Int32(x.rows),
+                            1, xp.baseAddress!, Int32(x.rows), 0, gp.baseAddress!, Int32(d))
+                    }
                 }
             }
         }

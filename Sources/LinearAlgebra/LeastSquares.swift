@@ -84,8 +84,10 @@ public struct LeastSquaresSolver: Sendable {
     /// Writes the minimum-norm least-squares solution `X⁺y` into `w` (count `d`).
     /// `y` has count `T`.
     @inlinable
-    public func solve(_ y: UnsafeBufferPointer<Double>, into w: UnsafeMutableBufferPointer<Double>,
-                      workspace: inout Workspace) {
+    public func solve(
+        _ y: UnsafeBufferPointer<Double>, into w: UnsafeMutableBufferPointer<Double>,
+        workspace: inout Workspace
+    ) {
         solveImpl(y, w, &workspace)
     }
 
@@ -101,8 +103,10 @@ public struct LeastSquaresSolver: Sendable {
     }
 
     @usableFromInline
-    func solveImpl(_ y: UnsafeBufferPointer<Double>, _ w: UnsafeMutableBufferPointer<Double>,
-                   _ ws: inout Workspace) {
+    func solveImpl(
+        _ y: UnsafeBufferPointer<Double>, _ w: UnsafeMutableBufferPointer<Double>,
+        _ ws: inout Workspace
+    ) {
         precondition(y.count == rows && w.count == columns, "solve: shape mismatch")
         let t = Int32(rows), d = Int32(columns)
         x.withUnsafeBufferPointer { xp in
@@ -110,8 +114,11 @@ public struct LeastSquaresSolver: Sendable {
                 switch method {
                 case .cholesky:
                     // w = Xᵀy, then Uᵀz = w, U w = z.
-                    BLAS.serialised { cblas_dgemv(CblasColMajor, CblasTrans, t, d, 1, xp.baseAddress!, t,
-                                                  y.baseAddress!, 1, 0, w.baseAddress!, 1) }
+                    BLAS.serialised {
+                        cblas_dgemv(
+                            CblasColMajor, CblasTrans, t, d, 1, xp.baseAddress!, t,
+                            y.baseAddress!, 1, 0, w.baseAddress!, 1)
+                    }
                     Triangular.upperTransposeSolve(up.baseAddress!, dimension: columns, w.baseAddress!)
                     Triangular.upperSolve(up.baseAddress!, dimension: columns, w.baseAddress!)
                 case .svd:
@@ -122,11 +129,17 @@ public struct LeastSquaresSolver: Sendable {
                     }
                     ws.buffer.withUnsafeMutableBufferPointer { c in
                         // c = U_rᵀ y; c_i /= s_i; w = (V_rᵀ)ᵀ c.
-                        BLAS.serialised { cblas_dgemv(CblasColMajor, CblasTrans, t, r, 1, xp.baseAddress!, t,
-                                                      y.baseAddress!, 1, 0, c.baseAddress!, 1) }
+                        BLAS.serialised {
+                            cblas_dgemv(
+                                CblasColMajor, CblasTrans, t, r, 1, xp.baseAddress!, t,
+                                y.baseAddress!, 1, 0, c.baseAddress!, 1)
+                        }
                         for i in 0..<rank { c[i] *= inverseSingular[i] }
-                        BLAS.serialised { cblas_dgemv(CblasColMajor, CblasTrans, r, d, 1, up.baseAddress!, r,
-                                                      c.baseAddress!, 1, 0, w.baseAddress!, 1) }
+                        BLAS.serialised {
+                            cblas_dgemv(
+                                CblasColMajor, CblasTrans, r, d, 1, up.baseAddress!, r,
+                                c.baseAddress!, 1, 0, w.baseAddress!, 1)
+                        }
                     }
                 }
             }
@@ -150,8 +163,11 @@ public struct LeastSquaresSolver: Sendable {
         let k = projectedCount
         guard m > 0, k > 0 else { return }
         x.withUnsafeBufferPointer { xp in
-            BLAS.serialised { cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(m), Int32(rows), 1,
-                                          xp.baseAddress!, Int32(rows), e, Int32(rows), 0, h, Int32(k)) }
+            BLAS.serialised {
+                cblas_dgemm(
+                    CblasColMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(m), Int32(rows), 1,
+                    xp.baseAddress!, Int32(rows), e, Int32(rows), 0, h, Int32(k))
+            }
         }
     }
 
@@ -175,8 +191,10 @@ public struct LeastSquaresSolver: Sendable {
 
     /// `X⁺y` from `h = h(y)` (count `k`), written to `w` (count `d`); `h` is not modified.
     /// `scratch` needs `k` doubles.
-    public func solveProjected(_ h: UnsafePointer<Double>, into w: UnsafeMutablePointer<Double>,
-                               scratch: UnsafeMutablePointer<Double>) {
+    public func solveProjected(
+        _ h: UnsafePointer<Double>, into w: UnsafeMutablePointer<Double>,
+        scratch: UnsafeMutablePointer<Double>
+    ) {
         let d = columns
         u.withUnsafeBufferPointer { up in
             switch method {
@@ -219,8 +237,11 @@ public struct LeastSquaresSolver: Sendable {
         var g = [Double](repeating: 0, count: d * d)
         design.storage.withUnsafeBufferPointer { xp in
             g.withUnsafeMutableBufferPointer { gp in
-                BLAS.serialised { cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, n, Int32(design.rows), 1,
-                                              xp.baseAddress!, Int32(design.rows), 0, gp.baseAddress!, n) }
+                BLAS.serialised {
+                    cblas_dsyrk(
+                        CblasColMajor, CblasUpper, CblasTrans, n, Int32(design.rows), 1,
+                        xp.baseAddress!, Int32(design.rows), 0, gp.baseAddress!, n)
+                }
             }
         }
         if d <= smallFactorisationLimit { return smallCholesky(gram: g, dimension: d) }
@@ -229,7 +250,8 @@ public struct LeastSquaresSolver: Sendable {
         guard BLAS.serialised({ LAPACKE_dpotrf(LAPACK_COL_MAJOR, upper, n, &g, n) }) == 0 else { return nil }
         var rcond = 0.0
         guard BLAS.serialised({ LAPACKE_dpocon(LAPACK_COL_MAJOR, upper, n, g, n, norm1, &rcond) }) == 0,
-              rcond >= choleskyRcondThreshold else { return nil }
+            rcond >= choleskyRcondThreshold
+        else { return nil }
         // Zero the strictly lower triangle so `g` is exactly U.
         for j in 0..<d { for i in (j + 1)..<d { g[i + j * d] = 0 } }
         // G⁻¹ = U⁻¹U⁻ᵀ from dpotri (upper triangle), then tr(G⁻¹) and ‖G⁻¹‖_F² = tr(G⁻²).
@@ -324,8 +346,11 @@ public struct LeastSquaresSolver: Sendable {
         var s = [Double](repeating: 0, count: k)
         var uFull = [Double](repeating: 0, count: t * k)
         var vtFull = [Double](repeating: 0, count: k * d)
-        let info = BLAS.serialised { LAPACKE_dgesdd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "S")), Int32(t), Int32(d),
-                                                    &a, Int32(t), &s, &uFull, Int32(t), &vtFull, Int32(k)) }
+        let info = BLAS.serialised {
+            LAPACKE_dgesdd(
+                LAPACK_COL_MAJOR, CChar(UInt8(ascii: "S")), Int32(t), Int32(d),
+                &a, Int32(t), &s, &uFull, Int32(t), &vtFull, Int32(k))
+        }
         if info != 0 { throw LinearAlgebraError.lapack(routine: "dgesdd", info: info) }
         let cutoff = Double(max(t, d)) * Double.ulpOfOne * (s.first ?? 0)
         let r = s.prefix { $0 > cutoff && $0 > 0 }.count

@@ -19,8 +19,9 @@ public struct Matrix: Equatable, Sendable {
 
     /// Wraps column-major `storage`; its count must be `rows * columns`.
     public init(rows: Int, columns: Int, columnMajor storage: [Double]) {
-        precondition(storage.count == rows * columns,
-                     "Matrix storage has \(storage.count) elements, expected \(rows)×\(columns)")
+        precondition(
+            storage.count == rows * columns,
+            "Matrix storage has \(storage.count) elements, expected \(rows)×\(columns)")
         self.rows = rows
         self.columns = columns
         self.storage = storage

@@ -15,7 +15,8 @@ public enum SymmetricSolve {
         if BLAS.serialised({ LAPACKE_dpotrf(LAPACK_COL_MAJOR, upper, n, &a, n) }) == 0 {
             var rcond = 0.0
             if BLAS.serialised({ LAPACKE_dpocon(LAPACK_COL_MAJOR, upper, n, a, n, norm1, &rcond) }) == 0,
-               rcond >= LeastSquaresSolver.choleskyRcondThreshold {
+                rcond >= LeastSquaresSolver.choleskyRcondThreshold
+            {
                 var w = h
                 let info = BLAS.serialised { LAPACKE_dpotrs(LAPACK_COL_MAJOR, upper, n, 1, a, n, &w, n) }
                 if info != 0 { throw LinearAlgebraError.lapack(routine: "dpotrs", info: info) }

@@ -33,18 +33,25 @@ public enum DesignVerification {
     }
 
     public static let battery: [Point] = [
-        Point(id: "S1", purpose: "simulate --spectrum power-law (β = 1.5, r = 0.5), OLS, discount 0.6, --test-noise: exact given design and σ²c_n d/(T−d−1) + σ² (proofs E1, T1, T2, L1)",
-              cell: LinearCell(dimension: 10, samples: 40, noiseVariance: 1),
-              options: ChainOptions(spectrum: .powerLaw(beta: 1.5, source: 0.5), discounts: [0.6], testNoise: true),
-              regimes: [.replace, .accumulate], generations: 10, reported: [1, 10], repeats: 2000),
-        Point(id: "S2", purpose: "simulate --fit ridge (λ = 0.05), power-law (β = 2, r = 0.25), T < d, discount 0.5: exact given design (proof E1)",
-              cell: LinearCell(dimension: 20, samples: 15, noiseVariance: 0.5),
-              options: ChainOptions(spectrum: .powerLaw(beta: 2, source: 0.25), ridge: 0.05, discounts: [0.5]),
-              regimes: [.replace, .accumulate], generations: 10, reported: [1, 3, 10], repeats: 2000),
-        Point(id: "S3", purpose: "simulate --fit ridge (λ = 0.01), power-law (β = 1.5, r = 0.5), d = 60, T = 90 vs the deterministic equivalent, allowance A·DE/d, A = 1 (proof R1), and the exact given design",
-              cell: LinearCell(dimension: 60, samples: 90, noiseVariance: 0.5),
-              options: ChainOptions(spectrum: .powerLaw(beta: 1.5, source: 0.5), ridge: 0.01),
-              regimes: [.replace, .accumulate], generations: 5, reported: [1, 5], repeats: 600, equivalent: true),
+        Point(
+            id: "S1",
+            purpose:
+                "simulate --spectrum power-law (β = 1.5, r = 0.5), OLS, discount 0.6, --test-noise: exact given design and σ²c_n d/(T−d−1) + σ² (proofs E1, T1, T2, L1)",
+            cell: LinearCell(dimension: 10, samples: 40, noiseVariance: 1),
+            options: ChainOptions(spectrum: .powerLaw(beta: 1.5, source: 0.5), discounts: [0.6], testNoise: true),
+            regimes: [.replace, .accumulate], generations: 10, reported: [1, 10], repeats: 2000),
+        Point(
+            id: "S2", purpose: "simulate --fit ridge (λ = 0.05), power-law (β = 2, r = 0.25), T < d, discount 0.5: exact given design (proof E1)",
+            cell: LinearCell(dimension: 20, samples: 15, noiseVariance: 0.5),
+            options: ChainOptions(spectrum: .powerLaw(beta: 2, source: 0.25), ridge: 0.05, discounts: [0.5]),
+            regimes: [.replace, .accumulate], generations: 10, reported: [1, 3, 10], repeats: 2000),
+        Point(
+            id: "S3",
+            purpose:
+                "simulate --fit ridge (λ = 0.01), power-law (β = 1.5, r = 0.5), d = 60, T = 90 vs the deterministic equivalent, allowance A·DE/d, A = 1 (proof R1), and the exact given design",
+            cell: LinearCell(dimension: 60, samples: 90, noiseVariance: 0.5),
+            options: ChainOptions(spectrum: .powerLaw(beta: 1.5, source: 0.5), ridge: 0.01),
+            regimes: [.replace, .accumulate], generations: 5, reported: [1, 5], repeats: 600, equivalent: true)
     ]
 
     public enum Kind: String, Sendable {
@@ -72,26 +79,33 @@ public enum DesignVerification {
     public static func run(points: [Point] = battery, seed: UInt64, threads: Int) throws -> [Check] {
         var out: [Check] = []
         for p in points {
-            let settings = MonteCarloSettings(repeats: p.repeats, generations: p.generations, regimes: p.regimes, seed: seed,
-                                              threads: threads, options: p.options)
+            let settings = MonteCarloSettings(
+                repeats: p.repeats, generations: p.generations, regimes: p.regimes, seed: seed,
+                threads: threads, options: p.options)
             let rows = try MonteCarlo.run(cell: p.cell, settings: settings)
             let spectrum = p.options.ridgeSpectrum(dimension: p.cell.dimension) ?? .isotropic(dimension: p.cell.dimension)
             let testNoise = p.options.testNoise ? p.cell.noiseVariance : 0
             for row in rows where p.reported.contains(row.generation) {
                 let name = row.discount.map { "discounted \($0)" } ?? row.regime.name
                 func add(_ kind: Kind, _ se: Double?, _ target: Double, _ z: Double, allowance: Double = 0) {
-                    out.append(Check(point: p, kind: kind, series: name, generation: row.generation, mean: row.mean, standardError: se,
-                                     target: target, z: z, allowance: allowance))
+                    out.append(
+                        Check(
+                            point: p, kind: kind, series: name, generation: row.generation, mean: row.mean, standardError: se,
+                            target: target, z: z, allowance: allowance))
                 }
                 if let given = row.theoryGivenDesign, let z = row.zGivenDesign { add(.givenDesign, nil, given, z) }
                 if let theory = row.theory, let z = row.zScore { add(.designAveraged, row.standardError, theory, z) }
                 guard p.equivalent, let ridge = p.options.ridge else { continue }
-                let refit: RidgeDeterministicEquivalent.RefitSeries = row.discount.map { .discounted(gamma: $0) }
+                let refit: RidgeDeterministicEquivalent.RefitSeries =
+                    row.discount.map { .discounted(gamma: $0) }
                     ?? (row.regime == .replace ? .replace : .accumulate)
-                if let de = RidgeDeterministicEquivalent.refitChain(refit, generation: row.generation, spectrum: spectrum, samples: p.cell.samples,
-                                                                    noiseVariance: p.cell.noiseVariance, ridge: ridge) {
+                if let de = RidgeDeterministicEquivalent.refitChain(
+                    refit, generation: row.generation, spectrum: spectrum, samples: p.cell.samples,
+                    noiseVariance: p.cell.noiseVariance, ridge: ridge)
+                {
                     let target = de + testNoise
-                    add(.equivalent, row.standardError, target, (row.mean - target) / row.standardError,
+                    add(
+                        .equivalent, row.standardError, target, (row.mean - target) / row.standardError,
                         allowance: RidgeVerification.equivalentAllowance * de / Double(p.cell.dimension))
                 }
             }

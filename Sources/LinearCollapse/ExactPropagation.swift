@@ -1,4 +1,5 @@
 import LinearAlgebra
+import Randomness
 
 /// The exact risk curve of a fixed-design linear chain, without Monte Carlo (proof E1).
 ///
@@ -130,8 +131,9 @@ public struct ExactPropagation: Sendable {
     public func testErrorMoments(_ scheme: Scheme, generations: Int, covariance: [Double]? = nil) -> (mean: [Double], variance: [Double]) {
         precondition(generations >= 1, "generations must be ≥ 1")
         let d = g.count
-        precondition(covariance.map { $0.count == d && $0.allSatisfy { $0 >= 0 && $0.isFinite } } ?? true,
-                     "covariance needs \(d) finite entries ≥ 0")
+        precondition(
+            covariance.map { $0.count == d && $0.allSatisfy { $0 >= 0 && $0.isFinite } } ?? true,
+            "covariance needs \(d) finite entries ≥ 0")
         // μ and c per generation, d values each.
         var mu = [Double](repeating: 0, count: generations * d), c = mu
         for i in 0..<d {
@@ -189,8 +191,10 @@ public struct RidgeChainSimulator: Sendable {
     let eigen: SymmetricEigen
     let cutoff: Double
 
-    public init(design: Matrix, truth: [Double], noiseVariance: Double, ridge: Double, scheme: ExactPropagation.Scheme,
-                freshRealRows: Int = 0) throws {
+    public init(
+        design: Matrix, truth: [Double], noiseVariance: Double, ridge: Double, scheme: ExactPropagation.Scheme,
+        freshRealRows: Int = 0
+    ) throws {
         precondition(freshRealRows >= 0 && freshRealRows <= design.rows, "freshRealRows must be in 0...T")
         precondition(freshRealRows == 0 || scheme == .replace, "fresh real rows are defined for the replace scheme only")
         self.design = design; self.truth = truth; self.noiseVariance = noiseVariance; self.ridge = ridge; self.scheme = scheme
@@ -222,7 +226,7 @@ public struct RidgeChainSimulator: Sendable {
         }
         var w = truth
         let realMean = BLAS.multiply(design, truth)
-        var weightedSum = [Double](repeating: 0, count: d)   // Σ γ^{age} Xᵀy_j
+        var weightedSum = [Double](repeating: 0, count: d)  // Σ γ^{age} Xᵀy_j
         var weight = 0.0
         for n in 1...generations {
             var y = BLAS.multiply(design, w)
@@ -239,5 +243,3 @@ public struct RidgeChainSimulator: Sendable {
         }
     }
 }
-
-import Randomness

@@ -24,8 +24,9 @@ public struct FreshDesignSimulator: Sendable {
     }
 
     public init(dimension: Int, schedule: [(samples: Int, noiseVariance: Double)], regimes: [Regime]) {
-        precondition(dimension >= 1 && !schedule.isEmpty && schedule.allSatisfy { $0.samples >= 1 && $0.noiseVariance >= 0 },
-                     "FreshDesignSimulator: d ≥ 1 and a non-empty schedule of T ≥ 1, σ² ≥ 0")
+        precondition(
+            dimension >= 1 && !schedule.isEmpty && schedule.allSatisfy { $0.samples >= 1 && $0.noiseVariance >= 0 },
+            "FreshDesignSimulator: d ≥ 1 and a non-empty schedule of T ≥ 1, σ² ≥ 0")
         precondition(Self.unsupportedReason(regimes: regimes) == nil, Self.unsupportedReason(regimes: regimes) ?? "")
         self.dimension = dimension
         self.schedule = schedule
@@ -39,7 +40,7 @@ public struct FreshDesignSimulator: Sendable {
     public func run(rng: inout Xoshiro256StarStar, errors: UnsafeMutableBufferPointer<Double>) throws {
         let d = dimension, k = regimes.count, nGen = generations
         let truth = Normal.array(count: d, using: &rng)
-        var w = [[Double]](repeating: truth, count: k)          // ŵ_{n−1} per regime (w* before generation 1)
+        var w = [[Double]](repeating: truth, count: k)  // ŵ_{n−1} per regime (w* before generation 1)
         var gramSum = Matrix(rows: d, columns: d)
         var projectedSum = [[Double]](repeating: [Double](repeating: 0, count: d), count: k)
         for n in 1...nGen {

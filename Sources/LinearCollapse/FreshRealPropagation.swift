@@ -63,7 +63,7 @@ public struct FreshRealPropagation: Sendable {
         for j in 0..<r { for i in 0..<j { let s = 0.5 * (scaled[i, j] + scaled[j, i]); scaled[i, j] = s; scaled[j, i] = s } }
         let inner = try SymmetricEigen(scaled)
         let q = inner.vectors
-        beta = inner.values.map { min(1, max(0, $0)) }   // β ∈ [0, 1] exactly (E1 Step 5(e))
+        beta = inner.values.map { min(1, max(0, $0)) }  // β ∈ [0, 1] exactly (E1 Step 5(e))
         let bStar = BLAS.multiply(vr, truth, transpose: true)
         let normB = bStar.reduce(0) { $0 + $1 * $1 }, normW = truth.reduce(0) { $0 + $1 * $1 }
         residual = ridge > 0 ? 0 : max(0, normW - normB)

@@ -27,8 +27,12 @@ public struct LinearCell: Hashable, Sendable, CustomStringConvertible {
     /// the cell's parameters and the replicate index only — never of the thread, the order of
     /// execution, the other cells of a grid or the number of generations.
     public func stream(seed: UInt64, replicate: Int, purpose: StreamPurpose) -> Xoshiro256StarStar {
-        Xoshiro256StarStar(seed: seed, stream: [purpose.rawValue, UInt64(dimension), UInt64(samples),
-                                                noiseVariance.bitPattern, UInt64(replicate)])
+        Xoshiro256StarStar(
+            seed: seed,
+            stream: [
+                purpose.rawValue, UInt64(dimension), UInt64(samples),
+                noiseVariance.bitPattern, UInt64(replicate)
+            ])
     }
 
     /// What a stream is used for; streams of different purposes are independent.
@@ -67,8 +71,10 @@ public struct LinearRealData: Sendable {
     /// `draw` into caller-owned arrays of the right sizes (no allocation when they are
     /// uniquely referenced).
     @inlinable
-    public static func fill<G: RandomNumberGenerator>(cell: LinearCell, design x: inout [Double], truth w: inout [Double],
-                                                       labels y: inout [Double], using rng: inout G) {
+    public static func fill<G: RandomNumberGenerator>(
+        cell: LinearCell, design x: inout [Double], truth w: inout [Double],
+        labels y: inout [Double], using rng: inout G
+    ) {
         let t = cell.samples, d = cell.dimension
         precondition(x.count == t * d && w.count == d && y.count == t, "LinearRealData.fill: buffer sizes do not match \(cell)")
         x.withUnsafeMutableBufferPointer { Normal.fill($0, using: &rng) }
@@ -77,8 +83,9 @@ public struct LinearRealData: Sendable {
         x.withUnsafeBufferPointer { xp in
             w.withUnsafeBufferPointer { wp in
                 y.withUnsafeMutableBufferPointer { yp in
-                    BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!, x: wp.baseAddress!,
-                              beta: 1, y: yp.baseAddress!)
+                    BLAS.gemv(
+                        transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!, x: wp.baseAddress!,
+                        beta: 1, y: yp.baseAddress!)
                 }
             }
         }
@@ -181,8 +188,10 @@ public struct LinearChainSimulator: Sendable {
 
     /// Runs replicate `replicate` under `seed`, writing the test error of regime `r` at
     /// generation `n` to `errors[r * generations + n − 1]`.
-    public func runReplicate(seed: UInt64, replicate: Int, errors: UnsafeMutableBufferPointer<Double>,
-                             workspace: Workspace? = nil) throws -> DesignStatistics {
+    public func runReplicate(
+        seed: UInt64, replicate: Int, errors: UnsafeMutableBufferPointer<Double>,
+        workspace: Workspace? = nil
+    ) throws -> DesignStatistics {
         var rng = cell.stream(seed: seed, replicate: replicate, purpose: .data)
         var subsampleRNG = cell.stream(seed: seed, replicate: replicate, purpose: .subsample)
         var freshRNG = cell.stream(seed: seed, replicate: replicate, purpose: .freshReal)
@@ -193,17 +202,20 @@ public struct LinearChainSimulator: Sendable {
     /// (Concrete generator types keep the normal sampler specialised in the hot loop.)
     /// `freshRealRNG` draws, for each generation n ≥ 2 in order and only if a fresh-real regime
     /// runs, the T noises of that generation's fresh real labels `Xw* + E'`.
-    public func run(rng: inout Xoshiro256StarStar, subsampleRNG: inout Xoshiro256StarStar,
-                    freshRealRNG: inout Xoshiro256StarStar,
-                    errors: UnsafeMutableBufferPointer<Double>, workspace: Workspace? = nil) throws -> DesignStatistics {
+    public func run(
+        rng: inout Xoshiro256StarStar, subsampleRNG: inout Xoshiro256StarStar,
+        freshRealRNG: inout Xoshiro256StarStar,
+        errors: UnsafeMutableBufferPointer<Double>, workspace: Workspace? = nil
+    ) throws -> DesignStatistics {
         let t = cell.samples, d = cell.dimension, nGen = generations
         precondition(errors.count >= regimes.count * nGen, "errors buffer too small")
         let space = workspace ?? makeWorkspace()
         precondition(space.t == t && space.d == d && space.k == regimes.count, "workspace built for another cell")
         let sigma = cell.noiseVariance.squareRoot()
         LinearRealData.fill(cell: cell, design: &space.design, truth: &space.truth, labels: &space.labels, using: &rng)
-        let real = LinearRealData(design: Matrix(rows: t, columns: d, columnMajor: space.design),
-                                  truth: space.truth, labels: space.labels)
+        let real = LinearRealData(
+            design: Matrix(rows: t, columns: d, columnMajor: space.design),
+            truth: space.truth, labels: space.labels)
         let solver = try LeastSquaresSolver(design: real.design)
         var ws = LeastSquaresSolver.Workspace(for: solver)
         let nullPart = solver.nullSpaceComponent(of: real.truth)
@@ -219,10 +231,12 @@ public struct LinearChainSimulator: Sendable {
         let chunk = space.chunk
         // w: current fits (k·d); projectedSum: accumulate's Σ_j h(y_j) (k·p).
         let (w, wr, noise, projectedNoise, projectedSum, h, scratch, y, trainY, freshY) =
-            (space.w, space.wr, space.noise, space.projectedNoise, space.projectedSum, space.h, space.scratch, space.y,
-             space.trainY, space.freshY)
+            (
+                space.w, space.wr, space.noise, space.projectedNoise, space.projectedSum, space.h, space.scratch, space.y,
+                space.trainY, space.freshY
+            )
         let drawsFreshReal = regimes.contains { if case .freshReal = $0 { return true } else { return false } }
-        var pool = [[Double]](repeating: [], count: k)   // accumulate-subsample label pools
+        var pool = [[Double]](repeating: [], count: k)  // accumulate-subsample label pools
         let truth = real.truth
 
         func error(_ v: UnsafeMutableBufferPointer<Double>) -> Double {
@@ -266,8 +280,9 @@ public struct LinearChainSimulator: Sendable {
                             // Fresh real labels y' = Xw* + E', shared by every fresh-real regime.
                             Normal.fill(freshY, scale: sigma, using: &freshRealRNG)
                             truth.withUnsafeBufferPointer { wp in
-                                BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!,
-                                          x: wp.baseAddress!, beta: 1, y: freshY.baseAddress!)
+                                BLAS.gemv(
+                                    transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!,
+                                    x: wp.baseAddress!, beta: 1, y: freshY.baseAddress!)
                             }
                         }
                         for r in 0..<k {
@@ -290,8 +305,9 @@ public struct LinearChainSimulator: Sendable {
                             case let .mix(fraction), let .freshReal(fraction):
                                 // Labels formed explicitly: y = E_n + Xŵ_{n−1}.
                                 y.baseAddress!.update(from: e, count: t)
-                                BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!,
-                                          x: wPrev, beta: 1, y: y.baseAddress!)
+                                BLAS.gemv(
+                                    transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!,
+                                    x: wPrev, beta: 1, y: y.baseAddress!)
                                 let m = Regime.realCount(fraction: fraction, of: t)
                                 if case .mix = regimes[r] {
                                     for i in 0..<m { trainY[i] = realY[i] }
@@ -302,8 +318,9 @@ public struct LinearChainSimulator: Sendable {
                                 solver.solve(UnsafeBufferPointer(trainY), into: wr, workspace: &ws)
                             case .accumulateSubsample:
                                 y.baseAddress!.update(from: e, count: t)
-                                BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!,
-                                          x: wPrev, beta: 1, y: y.baseAddress!)
+                                BLAS.gemv(
+                                    transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!,
+                                    x: wPrev, beta: 1, y: y.baseAddress!)
                                 pool[r].append(contentsOf: yBase)
                                 let rows = subsampleRNG.sampleWithoutReplacement(count: t, from: pool[r].count, scratch: &space.permutation)
                                 let subDesign = real.design.selectingRows(rows.map { $0 % t })

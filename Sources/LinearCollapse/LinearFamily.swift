@@ -29,45 +29,70 @@ public struct LinearFamily: ExperimentFamily {
         [
             Parameter("dimension", .integer(Limits.dimension), role: .axis, default: [.integer(10)], help: "Feature dimension(s) d, comma-separated (d ≥ 1)."),
             Parameter("samples", .integer(Limits.samples), role: .axis, default: [.integer(100)], help: "Samples per generation T, comma-separated (T ≥ 1)."),
-            Parameter("noise_variance", .real(lower: 0, upper: Limits.maximumNoiseVariance, lowerOpen: true), role: .axis, default: [.real(1)],
-                      help: "Label-noise variance(s) σ², comma-separated (> 0)."),
-            Parameter("generations", .integer(Limits.generations), role: .axis, default: [.integer(10)],
-                      help: "Number of model fits N (generation 1 fits the real data), comma-separated."),
-            Parameter("regimes", .choice(Regime.names), role: .list, default: [.text("replace"), .text("accumulate")],
-                      help: "Comma-separated regimes: \(Regime.names.joined(separator: ", "))."),
-            Parameter("real_fraction", .real(lower: 0, upper: 1, lowerOpen: false), role: .list,
-                      help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5)."),
-            Parameter("repeats", .integer(Limits.repeats), role: .axis, default: [.integer(1000)], help: "Monte Carlo replicates R per cell (≥ 2), comma-separated."),
-            Parameter("engine", .choice(Engine.allCases.map(\.rawValue)), default: [.text("literal")],
-                      help: "Simulator: literal (draws every design entry and label; the reference) or sufficient (draws XᵀX and XᵀE; O(d²) per generation; replace/accumulate with T ≥ d)."),
-            Parameter("design", .choice(DesignMode.allCases.map(\.rawValue)), default: [.text("fixed")],
-                      help: "fixed (one design per replicate, the default) or fresh (a new design every generation; replace/accumulate, literal engine)."),
-            Parameter("spectrum", .choice(ChainOptions.Spectrum.names), default: [.text("isotropic")],
-                      help: "Covariance of the design's rows: isotropic (Σ = I, w* ~ N(0, I)) or power-law (s_i = i^−β, s_1 = 1, and the fixed w* of source exponent r with ‖w*‖²_Σ = 1, as `theory --model ridge`); power-law needs --engine literal --design fixed and replace/accumulate."),
-            Parameter("beta", .real(lower: 0, upper: Limits.maximumBeta, lowerOpen: true),
-                      help: "Capacity exponent β of --spectrum power-law, in (0, 10] (default 1.5)."),
-            Parameter("source", .real(lower: 0, upper: Limits.maximumSource, lowerOpen: false),
-                      help: "Source exponent r of --spectrum power-law, s_i·w*_i² ∝ i^−(1+2βr), in [0, 10] (default 0.5)."),
-            Parameter("fit", .choice(["ols", "ridge"]), default: [.text("ols")],
-                      help: "Estimator: ols (minimum-norm least squares) or ridge (needs --ridge; literal engine, fixed design, replace/accumulate)."),
-            Parameter("ridge", .real(lower: 0, upper: Limits.maximumRidge, lowerOpen: false),
-                      help: "Ridge penalty λ ≥ 0 of --fit ridge on the mean squared loss, as `theory --model exact`: one fit is ŵ = (XᵀX/T + λI)⁻¹Xᵀy/T; pooled fits solve (Σ_j ω_j XᵀX + TλI)ŵ = Σ_j ω_j Xᵀy_j."),
-            Parameter("discount", .real(lower: 0, upper: 1, lowerOpen: false), role: .list,
-                      help: "Discounted accumulation: for each γ in [0, 1] (comma-separated) a 'discounted' series weighting generation j by γ^(n−j) (γ = 1: accumulate, 0: replace); literal engine, fixed design."),
-            Parameter("test_noise", .choice(["false", "true"]), default: [.text("false")],
-                      help: "Noisy test targets: every error and theory includes the label-noise variance σ² (THEORY §0)."),
+            Parameter(
+                "noise_variance", .real(lower: 0, upper: Limits.maximumNoiseVariance, lowerOpen: true), role: .axis, default: [.real(1)],
+                help: "Label-noise variance(s) σ², comma-separated (> 0)."),
+            Parameter(
+                "generations", .integer(Limits.generations), role: .axis, default: [.integer(10)],
+                help: "Number of model fits N (generation 1 fits the real data), comma-separated."),
+            Parameter(
+                "regimes", .choice(Regime.names), role: .list, default: [.text("replace"), .text("accumulate")],
+                help: "Comma-separated regimes: \(Regime.names.joined(separator: ", "))."),
+            Parameter(
+                "real_fraction", .real(lower: 0, upper: 1, lowerOpen: false), role: .list,
+                help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5)."),
+            Parameter(
+                "repeats", .integer(Limits.repeats), role: .axis, default: [.integer(1000)], help: "Monte Carlo replicates R per cell (≥ 2), comma-separated."),
+            Parameter(
+                "engine", .choice(Engine.allCases.map(\.rawValue)), default: [.text("literal")],
+                help:
+                    "Simulator: literal (draws every design entry and label; the reference) or sufficient (draws XᵀX and XᵀE; O(d²) per generation; replace/accumulate with T ≥ d)."
+            ),
+            Parameter(
+                "design", .choice(DesignMode.allCases.map(\.rawValue)), default: [.text("fixed")],
+                help: "fixed (one design per replicate, the default) or fresh (a new design every generation; replace/accumulate, literal engine)."),
+            Parameter(
+                "spectrum", .choice(ChainOptions.Spectrum.names), default: [.text("isotropic")],
+                help:
+                    "Covariance of the design's rows: isotropic (Σ = I, w* ~ N(0, I)) or power-law (s_i = i^−β, s_1 = 1, and the fixed w* of source exponent r with ‖w*‖²_Σ = 1, as `theory --model ridge`); power-law needs --engine literal --design fixed and replace/accumulate."
+            ),
+            Parameter(
+                "beta", .real(lower: 0, upper: Limits.maximumBeta, lowerOpen: true),
+                help: "Capacity exponent β of --spectrum power-law, in (0, 10] (default 1.5)."),
+            Parameter(
+                "source", .real(lower: 0, upper: Limits.maximumSource, lowerOpen: false),
+                help: "Source exponent r of --spectrum power-law, s_i·w*_i² ∝ i^−(1+2βr), in [0, 10] (default 0.5)."),
+            Parameter(
+                "fit", .choice(["ols", "ridge"]), default: [.text("ols")],
+                help: "Estimator: ols (minimum-norm least squares) or ridge (needs --ridge; literal engine, fixed design, replace/accumulate)."),
+            Parameter(
+                "ridge", .real(lower: 0, upper: Limits.maximumRidge, lowerOpen: false),
+                help:
+                    "Ridge penalty λ ≥ 0 of --fit ridge on the mean squared loss, as `theory --model exact`: one fit is ŵ = (XᵀX/T + λI)⁻¹Xᵀy/T; pooled fits solve (Σ_j ω_j XᵀX + TλI)ŵ = Σ_j ω_j Xᵀy_j."
+            ),
+            Parameter(
+                "discount", .real(lower: 0, upper: 1, lowerOpen: false), role: .list,
+                help:
+                    "Discounted accumulation: for each γ in [0, 1] (comma-separated) a 'discounted' series weighting generation j by γ^(n−j) (γ = 1: accumulate, 0: replace); literal engine, fixed design."
+            ),
+            Parameter(
+                "test_noise", .choice(["false", "true"]), default: [.text("false")],
+                help: "Noisy test targets: every error and theory includes the label-noise variance σ² (THEORY §0).")
         ]
     }
 
     /// The spectrum, estimator, discounted series and test noise of `spec` (validated).
     public func options(_ spec: ExperimentSpec) -> ChainOptions {
-        let spectrum: ChainOptions.Spectrum = spec.one("spectrum")?.textValue == "power-law"
-            ? .powerLaw(beta: spec.one("beta")?.doubleValue ?? ChainOptions.defaultBeta,
-                        source: spec.one("source")?.doubleValue ?? ChainOptions.defaultSource)
+        let spectrum: ChainOptions.Spectrum =
+            spec.one("spectrum")?.textValue == "power-law"
+            ? .powerLaw(
+                beta: spec.one("beta")?.doubleValue ?? ChainOptions.defaultBeta,
+                source: spec.one("source")?.doubleValue ?? ChainOptions.defaultSource)
             : .isotropic
         let ridge = spec.one("fit")?.textValue == "ridge" ? spec.one("ridge")?.doubleValue : nil
-        return ChainOptions(spectrum: spectrum, ridge: ridge, discounts: spec["discount"].compactMap(\.doubleValue),
-                            testNoise: spec.one("test_noise")?.textValue == "true")
+        return ChainOptions(
+            spectrum: spectrum, ridge: ridge, discounts: spec["discount"].compactMap(\.doubleValue),
+            testNoise: spec.one("test_noise")?.textValue == "true")
     }
 
     /// The regimes' rows and then the discounted series', as the results list them.
@@ -81,16 +106,18 @@ public struct LinearFamily: ExperimentFamily {
     }
 
     public func cell(_ cell: ExperimentSpec.Cell) -> LinearCell {
-        LinearCell(dimension: cell["dimension"]!.intValue!, samples: cell["samples"]!.intValue!,
-                   noiseVariance: cell["noise_variance"]!.doubleValue!)
+        LinearCell(
+            dimension: cell["dimension"]!.intValue!, samples: cell["samples"]!.intValue!,
+            noiseVariance: cell["noise_variance"]!.doubleValue!)
     }
 
     public func engine(_ spec: ExperimentSpec) -> Engine { Engine(rawValue: spec.one("engine")?.textValue ?? "literal")! }
     public func design(_ spec: ExperimentSpec) -> DesignMode { DesignMode(rawValue: spec.one("design")?.textValue ?? "fixed")! }
 
     public func settings(_ spec: ExperimentSpec, seed: UInt64, threads: Int) -> MonteCarloSettings {
-        MonteCarloSettings(repeats: replicates(spec), generations: spec.one("generations")?.intValue ?? 10, regimes: regimes(spec),
-                           seed: seed, threads: threads, engine: engine(spec), design: design(spec), options: options(spec))
+        MonteCarloSettings(
+            repeats: replicates(spec), generations: spec.one("generations")?.intValue ?? 10, regimes: regimes(spec),
+            seed: seed, threads: threads, engine: engine(spec), design: design(spec), options: options(spec))
     }
 
     public func validate(_ spec: ExperimentSpec) throws {
@@ -109,7 +136,8 @@ public struct LinearFamily: ExperimentFamily {
         }
         if design == .fresh {
             if engine == .sufficient {
-                throw ParameterError(key: "design", value: "fresh", message: "needs --engine literal (the sufficient engine draws one Gram matrix per replicate)")
+                throw ParameterError(
+                    key: "design", value: "fresh", message: "needs --engine literal (the sufficient engine draws one Gram matrix per replicate)")
             }
             if let reason = FreshDesignSimulator.unsupportedReason(regimes: regimes) {
                 throw ParameterError(key: "design", value: "fresh", message: reason)
@@ -123,7 +151,8 @@ public struct LinearFamily: ExperimentFamily {
     func validateOptions(_ spec: ExperimentSpec, regimes: [Regime], engine: Engine, design: DesignMode) throws {
         let powerLaw = spec.one("spectrum")?.textValue == "power-law", ridgeFit = spec.one("fit")?.textValue == "ridge"
         for key in ["beta", "source"] where spec.isGiven(key) && !powerLaw {
-            throw ParameterError(key: key, message: "applies to --spectrum power-law only (the spectrum is isotropic); add --spectrum power-law or drop --\(key)")
+            throw ParameterError(
+                key: key, message: "applies to --spectrum power-law only (the spectrum is isotropic); add --spectrum power-law or drop --\(key)")
         }
         if spec.isGiven("ridge") && !ridgeFit {
             throw ParameterError(key: "ridge", message: "applies to --fit ridge only (the fit is ols); add --fit ridge or drop --ridge")
@@ -142,8 +171,9 @@ public struct LinearFamily: ExperimentFamily {
             throw ParameterError(key: "design", value: "fresh", message: "is simulated for isotropic OLS only; \(what) needs --design fixed")
         }
         if let other = regimes.first(where: { $0 != .replace && $0 != .accumulate }) {
-            throw ParameterError(key: "regimes", value: other.name,
-                                 message: "is not simulated with \(what); allowed with these options: replace, accumulate")
+            throw ParameterError(
+                key: "regimes", value: other.name,
+                message: "is not simulated with \(what); allowed with these options: replace, accumulate")
         }
     }
 
@@ -151,7 +181,8 @@ public struct LinearFamily: ExperimentFamily {
     /// series) for the order statistics: 16 bytes × R × regimes × N.
     public func estimatedBytes(_ spec: ExperimentSpec, cell c: ExperimentSpec.Cell, threads: Int) -> Double {
         let n = generations(spec, c), r = replicates(spec.restricted(to: c)), k = series(spec).count
-        let worker = options(spec).needsRefitSimulator
+        let worker =
+            options(spec).needsRefitSimulator
             ? RidgeRefitSimulator.estimatedBytesPerWorker(cell: cell(c), series: k * n, generations: n)
             : LinearChainSimulator.estimatedBytesPerWorker(cell: cell(c), regimes: regimes(spec), generations: n)
         return worker * Double(threads) + 16 * Double(r) * Double(k * n)
@@ -193,17 +224,19 @@ public struct LinearFamily: ExperimentFamily {
     /// once per kind.
     public func notes(_ spec: ExperimentSpec) -> [String] {
         var seen = Set<LinearCell>()
-        let cells = spec.cells.map(cell).filter { seen.insert($0).inserted }   // one per (d, T, σ²)
+        let cells = spec.cells.map(cell).filter { seen.insert($0).inserted }  // one per (d, T, σ²)
         var out: [String] = []
         let over = cells.filter(\.isOverParameterised)
         if !over.isEmpty {
-            out.append("note: T < d in \(over.count) cell(s) (\(over.prefix(4).map(\.description).joined(separator: "; "))\(over.count > 4 ? "; …" : "")): " +
-                       "fitting minimum-norm least squares; theory is empty there")
+            out.append(
+                "note: T < d in \(over.count) cell(s) (\(over.prefix(4).map(\.description).joined(separator: "; "))\(over.count > 4 ? "; …" : "")): "
+                    + "fitting minimum-norm least squares; theory is empty there")
         }
         let boundary = cells.filter { !$0.isOverParameterised && $0.samples < $0.dimension + 2 }
         if !boundary.isEmpty {
-            out.append("note: T < d + 2 in \(boundary.count) cell(s): the Gaussian-design expectation is infinite; " +
-                       "theory is empty there (theory_given_design still applies)")
+            out.append(
+                "note: T < d + 2 in \(boundary.count) cell(s): the Gaussian-design expectation is infinite; "
+                    + "theory is empty there (theory_given_design still applies)")
         }
         // Accumulate-subsample: the variance is infinite at generation n once T ≤ (d + 3)n, the
         // mean once T ≤ (d + 1)n (proof A1; LinearResultsCSV.finiteMoments marks each row).
@@ -214,9 +247,10 @@ public struct LinearFamily: ExperimentFamily {
                 if l.samples >= l.dimension, l.samples <= (l.dimension + 3) * generations(spec, c) { heavy.insert(l) }
             }
             if !heavy.isEmpty {
-                out.append("note: accumulate-subsample in \(heavy.count) cell(s): from generation T/(d + 3) on, a subsample can have between " +
-                           "d and d + 3 distinct design rows, so the error's variance is infinite (from T/(d + 1) on, its mean too; " +
-                           "proof A1); the moments column marks each generation: read the median there")
+                out.append(
+                    "note: accumulate-subsample in \(heavy.count) cell(s): from generation T/(d + 3) on, a subsample can have between "
+                        + "d and d + 3 distinct design rows, so the error's variance is infinite (from T/(d + 1) on, its mean too; "
+                        + "proof A1); the moments column marks each generation: read the median there")
             }
         }
         let options = self.options(spec)
@@ -241,13 +275,14 @@ public struct LinearFamily: ExperimentFamily {
         }
         let header = LinearResultsCSV.header
         let col = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
-        let numeric = (["mean", "std_error", "ci95_low", "ci95_high", "theory", "z", "theory_given_design", "z_given_design"]
-                       + RobustSummary.columns).map { col[$0]! }
+        let numeric =
+            (["mean", "std_error", "ci95_low", "ci95_high", "theory", "z", "theory_given_design", "z_given_design"]
+            + RobustSummary.columns).map { col[$0]! }
         // The fields every row of this cell carries, and those of each regime and generation.
         let cellFields: [(Int, String)] = [
             ("model", "linear"), ("metric", LinearResultsCSV.metric), ("samples", String(l.samples)), ("repeats", String(r)),
             ("dimension", String(l.dimension)), ("noise_variance", CSVField.number(l.noiseVariance)),
-            ("engine", engine(spec).rawValue), ("design", design(spec).rawValue),
+            ("engine", engine(spec).rawValue), ("design", design(spec).rawValue)
         ].map { (col[$0.0]!, $0.1) }
         let regimeFields = regimes.map { [(col["regime"]!, $0.name), (col["real_fraction"]!, CSVField.number($0.realFraction))] }
         let generationColumn = col["generation"]!
@@ -282,9 +317,11 @@ public struct LinearFamily: ExperimentFamily {
         } catch {
             throw LinearFamilyError(description: "numerical failure at \(cell(c)): \(error)")
         }
-        return CellOutput(rows: LinearResultsCSV.rows(rows, engine: engine(spec), design: design(spec), options: options(spec),
-                                                     extra: c.csvFields(extraAxes(spec))),
-                          replicateValues: context.keepsReplicateValues ? rows.map { $0.values ?? [] } : nil)
+        return CellOutput(
+            rows: LinearResultsCSV.rows(
+                rows, engine: engine(spec), design: design(spec), options: options(spec),
+                extra: c.csvFields(extraAxes(spec))),
+            replicateValues: context.keepsReplicateValues ? rows.map { $0.values ?? [] } : nil)
     }
 }
 

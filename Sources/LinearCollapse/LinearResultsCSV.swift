@@ -44,8 +44,10 @@ public enum LinearResultsCSV {
     /// changes nothing (the error given `X` has the law of the isotropic one:
     /// `Σ^{1/2}(XᵀX)⁻¹Σ^{1/2}` is an inverse standard Wishart); ridge fits and discounted series
     /// are not settled (nil).
-    public static func finiteMoments(cell: LinearCell, regime: Regime, generation: Int, design: DesignMode,
-                                     options: ChainOptions = .standard, discount: Double? = nil) -> String? {
+    public static func finiteMoments(
+        cell: LinearCell, regime: Regime, generation: Int, design: DesignMode,
+        options: ChainOptions = .standard, discount: Double? = nil
+    ) -> String? {
         precondition(generation >= 1, "finiteMoments: generation must be ≥ 1, got \(generation)")
         let t = cell.samples, d = cell.dimension
         guard design == .fixed, t >= d, options.isUnpenalised, discount == nil else { return nil }
@@ -89,21 +91,29 @@ public enum LinearResultsCSV {
 
     /// One row, ending in a newline (`extra`: values of columns after `header` and the option
     /// columns).
-    public static func row(_ s: GenerationSummary, engine: Engine, design: DesignMode, options: ChainOptions = .standard,
-                           extra: [String] = []) -> String {
-        LongResults.row(model: "linear", dataset: "", regime: s.seriesName, realFraction: s.regime.realFraction, generation: s.generation,
-                        metric: metric, mean: s.mean, standardError: s.standardError, robust: s.robust, theory: s.theory, z: s.zScore,
-                        samples: s.cell.samples, repeats: s.repeats,
-                        extra: [CSVField.number(s.theoryGivenDesign), CSVField.number(s.zGivenDesign),
-                                finiteMoments(cell: s.cell, regime: s.regime, generation: s.generation, design: design, options: options,
-                                              discount: s.discount) ?? "",
-                                String(s.cell.dimension), CSVField.number(s.cell.noiseVariance), engine.rawValue, design.rawValue]
-                            + optionFields(s, options: options) + extra)
+    public static func row(
+        _ s: GenerationSummary, engine: Engine, design: DesignMode, options: ChainOptions = .standard,
+        extra: [String] = []
+    ) -> String {
+        LongResults.row(
+            model: "linear", dataset: "", regime: s.seriesName, realFraction: s.regime.realFraction, generation: s.generation,
+            metric: metric, mean: s.mean, standardError: s.standardError, robust: s.robust, theory: s.theory, z: s.zScore,
+            samples: s.cell.samples, repeats: s.repeats,
+            extra: [
+                CSVField.number(s.theoryGivenDesign), CSVField.number(s.zGivenDesign),
+                finiteMoments(
+                    cell: s.cell, regime: s.regime, generation: s.generation, design: design, options: options,
+                    discount: s.discount) ?? "",
+                String(s.cell.dimension), CSVField.number(s.cell.noiseVariance), engine.rawValue, design.rawValue
+            ]
+                + optionFields(s, options: options) + extra)
     }
 
     /// The rows for `summaries`, in the order given, without the header.
-    public static func rows(_ summaries: [GenerationSummary], engine: Engine, design: DesignMode, options: ChainOptions = .standard,
-                            extra: [String] = []) -> String {
+    public static func rows(
+        _ summaries: [GenerationSummary], engine: Engine, design: DesignMode, options: ChainOptions = .standard,
+        extra: [String] = []
+    ) -> String {
         summaries.map { row($0, engine: engine, design: design, options: options, extra: extra) }.joined()
     }
 

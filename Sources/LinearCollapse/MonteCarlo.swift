@@ -25,8 +25,10 @@ public struct MonteCarloSettings: Sendable {
     /// Whether each summary carries every replicate's value (`GenerationSummary.values`).
     public var keepsReplicateValues = false
 
-    public init(repeats: Int, generations: Int, regimes: [Regime], seed: UInt64, threads: Int, engine: Engine = .literal,
-                design: DesignMode = .fixed, options: ChainOptions = .standard) {
+    public init(
+        repeats: Int, generations: Int, regimes: [Regime], seed: UInt64, threads: Int, engine: Engine = .literal,
+        design: DesignMode = .fixed, options: ChainOptions = .standard
+    ) {
         self.design = design
         self.options = options
         self.repeats = repeats
@@ -91,9 +93,11 @@ public struct GenerationSummary: Sendable, Equatable {
     /// `discounted` for a discounted series, else the regime's name.
     public var seriesName: String { discount == nil ? regime.name : "discounted" }
 
-    public init(cell: LinearCell, regime: Regime, generation: Int, repeats: Int, mean: Double,
-                standardError: Double, confidenceLow: Double, confidenceHigh: Double, theory: Double?,
-                theoryGivenDesign: Double?, zScore: Double?, zGivenDesign: Double?) {
+    public init(
+        cell: LinearCell, regime: Regime, generation: Int, repeats: Int, mean: Double,
+        standardError: Double, confidenceLow: Double, confidenceHigh: Double, theory: Double?,
+        theoryGivenDesign: Double?, zScore: Double?, zGivenDesign: Double?
+    ) {
         self.cell = cell
         self.regime = regime
         self.generation = generation
@@ -135,9 +139,11 @@ public enum MonteCarlo {
     ///   finished.
     /// - Parameter isCancelled: polled between blocks; when it returns true the run stops and
     ///   throws `MonteCarloCancelled` (nothing partial is returned).
-    public static func run(cell: LinearCell, settings: MonteCarloSettings,
-                           progress: (@Sendable (Int) -> Void)? = nil,
-                           isCancelled: (@Sendable () -> Bool)? = nil) throws -> [GenerationSummary] {
+    public static func run(
+        cell: LinearCell, settings: MonteCarloSettings,
+        progress: (@Sendable (Int) -> Void)? = nil,
+        isCancelled: (@Sendable () -> Bool)? = nil
+    ) throws -> [GenerationSummary] {
         precondition(settings.repeats >= 2, "repeats must be ≥ 2, got \(settings.repeats)")
         precondition(settings.threads >= 1, "threads must be ≥ 1, got \(settings.threads)")
         configureBLASForParallelReplicates()
@@ -149,8 +155,10 @@ public enum MonteCarlo {
         let exactGiven = options.needsRefitSimulator
         switch (settings.engine, settings.design) {
         case (.sufficient, _) where exactGiven, (_, .fresh) where exactGiven:
-            throw UnsupportedEngine(engine: settings.engine, reason: "with --design \(settings.design.rawValue) simulates isotropic OLS only; " +
-                                    "a power-law spectrum, ridge fits and discounted accumulation need --engine literal --design fixed")
+            throw UnsupportedEngine(
+                engine: settings.engine,
+                reason: "with --design \(settings.design.rawValue) simulates isotropic OLS only; "
+                    + "a power-law spectrum, ridge fits and discounted accumulation need --engine literal --design fixed")
         case (.literal, .fixed) where exactGiven:
             if let reason = RidgeRefitSimulator.unsupportedReason(regimes: settings.regimes) {
                 throw UnsupportedEngine(engine: .literal, reason: reason)
@@ -168,9 +176,10 @@ public enum MonteCarlo {
             if let reason = FreshDesignSimulator.unsupportedReason(regimes: settings.regimes) {
                 throw UnsupportedEngine(engine: .literal, reason: "with --design fresh " + reason)
             }
-            let sim = FreshDesignSimulator(dimension: cell.dimension,
-                                           schedule: Array(repeating: (cell.samples, cell.noiseVariance), count: settings.generations),
-                                           regimes: settings.regimes)
+            let sim = FreshDesignSimulator(
+                dimension: cell.dimension,
+                schedule: Array(repeating: (cell.samples, cell.noiseVariance), count: settings.generations),
+                regimes: settings.regimes)
             makeWorker = {
                 { rep, errors in
                     var rng = cell.stream(seed: seed, replicate: rep, purpose: .freshDesign)
@@ -244,12 +253,15 @@ public enum MonteCarlo {
         var total = BlockAccumulator(series: series)
         for b in 0..<blocks { total.merge(results.block(b)) }
         // The order statistics of each series over the replicates.
-        let robust = ParallelReplicates.orderStatistics(blocks: (0..<blocks).map { results.block($0).values },
-                                                        counts: (0..<blocks).map { results.block($0).count },
-                                                        series: series, threads: settings.threads)
-        let values = settings.keepsReplicateValues
-            ? ParallelReplicates.seriesValues(blocks: (0..<blocks).map { results.block($0).values },
-                                              counts: (0..<blocks).map { results.block($0).count }, series: series) : nil
+        let robust = ParallelReplicates.orderStatistics(
+            blocks: (0..<blocks).map { results.block($0).values },
+            counts: (0..<blocks).map { results.block($0).count },
+            series: series, threads: settings.threads)
+        let values =
+            settings.keepsReplicateValues
+            ? ParallelReplicates.seriesValues(
+                blocks: (0..<blocks).map { results.block($0).values },
+                counts: (0..<blocks).map { results.block($0).count }, series: series) : nil
         let r = Double(repeats)
         let z95 = 1.959963984540054
         var rows: [GenerationSummary] = []
@@ -268,7 +280,8 @@ public enum MonteCarlo {
                     if let th = theory, se > 0, cell.samples >= cell.dimension + Self.minimumDesignAveragedMargin { z = (mean - th) / se }
                     if total.standardisedCount[s] == repeats { zGiven = total.standardisedSum[s] / r.squareRoot() }
                 } else if let form = closedForms[ri] {
-                    theory = settings.design == .fresh
+                    theory =
+                        settings.design == .fresh
                         ? Self.freshDesignTheory(form, cell: cell, generation: n)
                         : LinearCollapseTheory.expectedTestError(
                             form, generation: n, dimension: cell.dimension, samples: cell.samples,
@@ -280,7 +293,8 @@ public enum MonteCarlo {
                     // (Over-parameterised fresh designs, proof O1: the mirror condition d ≥ T + 10.)
                     let margin = Self.minimumDesignAveragedMargin
                     if let th = theory, se > 0,
-                       cell.samples >= cell.dimension + margin || (settings.design == .fresh && cell.dimension >= cell.samples + margin) {
+                        cell.samples >= cell.dimension + margin || (settings.design == .fresh && cell.dimension >= cell.samples + margin)
+                    {
                         z = (mean - th) / se
                     }
                     if total.standardisedCount[s] == repeats {
@@ -307,7 +321,8 @@ public enum MonteCarlo {
     /// see `RidgeDeterministicEquivalent.refitChain` for the deterministic equivalent) and `T < d + 2`.
     static func refitTheory(regime: Regime, discount: Double?, options: ChainOptions, cell: LinearCell, generation n: Int) -> Double? {
         guard options.isUnpenalised,
-              let k = LinearCollapseTheory.expectedTraceOfInverseGram(dimension: cell.dimension, samples: cell.samples) else { return nil }
+            let k = LinearCollapseTheory.expectedTraceOfInverseGram(dimension: cell.dimension, samples: cell.samples)
+        else { return nil }
         let c: Double
         if let discount {
             c = LinearCollapseTheory.discountedNoiseMultiplier(discount: discount, generation: n)
@@ -326,8 +341,9 @@ public enum MonteCarlo {
         switch form {
         case .replace:
             return FreshDesignTheory.expectedTestError(dimension: cell.dimension, schedule: schedule)
-                ?? FreshDesignTheory.overparameterisedExpectedTestError(dimension: cell.dimension, samples: cell.samples,
-                                                                        noiseVariance: cell.noiseVariance, generation: n)
+                ?? FreshDesignTheory.overparameterisedExpectedTestError(
+                    dimension: cell.dimension, samples: cell.samples,
+                    noiseVariance: cell.noiseVariance, generation: n)
         case .accumulate:
             return FreshDesignTheory.accumulateExpectedTestError(dimension: cell.dimension, schedule: schedule)
         }
@@ -455,7 +471,11 @@ final class BlockResults: @unchecked Sendable {
     }
 
     /// The next block nobody has claimed.
-    func claimBlock() -> Int { lock.withLock { defer { nextBlock += 1 }; return nextBlock } }
+    func claimBlock() -> Int {
+        lock.withLock {
+            defer { nextBlock += 1 }; return nextBlock
+        }
+    }
 
     func store(_ acc: BlockAccumulator, at index: Int) { lock.withLock { blocks[index] = acc } }
     func block(_ index: Int) -> BlockAccumulator { lock.withLock { blocks[index] } }

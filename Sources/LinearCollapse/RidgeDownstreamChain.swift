@@ -114,13 +114,17 @@ public struct FreshDesignRidgeSimulator: Sendable {
     public let generatorNoiseVariance: Double
     public let generations: Int
 
-    public init(spectrum: RidgeSpectrum, samples: Int, noiseVariance: Double, ridge: Double,
-                generatorSamples: Int, generatorNoiseVariance: Double, generations: Int) {
+    public init(
+        spectrum: RidgeSpectrum, samples: Int, noiseVariance: Double, ridge: Double,
+        generatorSamples: Int, generatorNoiseVariance: Double, generations: Int
+    ) {
         let d = spectrum.dimension
-        precondition(samples >= 1 && noiseVariance >= 0 && ridge >= 0 && ridge.isFinite && generatorNoiseVariance >= 0,
-                     "FreshDesignRidgeSimulator: T ≥ 1, σ² ≥ 0, finite λ ≥ 0, σ₀² ≥ 0")
-        precondition(generations >= 1 && (generations == 1 || generatorSamples >= d + 2),
-                     "FreshDesignRidgeSimulator: generations ≥ 1, and generators need T₀ ≥ d + 2 (finite mean, proof L1)")
+        precondition(
+            samples >= 1 && noiseVariance >= 0 && ridge >= 0 && ridge.isFinite && generatorNoiseVariance >= 0,
+            "FreshDesignRidgeSimulator: T ≥ 1, σ² ≥ 0, finite λ ≥ 0, σ₀² ≥ 0")
+        precondition(
+            generations >= 1 && (generations == 1 || generatorSamples >= d + 2),
+            "FreshDesignRidgeSimulator: generations ≥ 1, and generators need T₀ ≥ d + 2 (finite mean, proof L1)")
         self.spectrum = spectrum; self.samples = samples; self.noiseVariance = noiseVariance; self.ridge = ridge
         self.generatorSamples = generatorSamples; self.generatorNoiseVariance = generatorNoiseVariance
         self.generations = generations
@@ -128,8 +132,9 @@ public struct FreshDesignRidgeSimulator: Sendable {
 
     /// `c_N = (N − 1)σ₀²/(T₀ − d − 1)`.
     public func collapseScale(generation n: Int) -> Double {
-        RidgeDeterministicEquivalent.collapseScale(dimension: spectrum.dimension, syntheticGenerations: n - 1,
-                                                   generatorSamples: generatorSamples, generatorNoiseVariance: generatorNoiseVariance)!
+        RidgeDeterministicEquivalent.collapseScale(
+            dimension: spectrum.dimension, syntheticGenerations: n - 1,
+            generatorSamples: generatorSamples, generatorNoiseVariance: generatorNoiseVariance)!
     }
 
     /// `rows × d` design with rows `N(0, diag(s))`.

@@ -40,18 +40,23 @@ public enum RidgeVerification {
     public static let equivalentAllowance = 1.0
 
     public static let battery: [Point] = [
-        Point(id: "R1", purpose: "literal ridge chain, power-law Σ (β = 1.5, r = 0.5), vs the exact risk given the downstream design (proof R1)",
-              kind: .exact, spectrumLabel: "power-law β=1.5", spectrum: .powerLaw(dimension: 30, beta: 1.5, source: 0.5),
-              samples: 45, noiseVariance: 0.5, ridge: 0.02, generatorSamples: 60, generatorNoiseVariance: 1,
-              generations: 5, reported: [1, 5], repeats: 4000),
-        Point(id: "R2", purpose: "downstream OLS (λ = 0), power-law Σ (β = 2): σ²d/(T−d−1) + nσ₀²d/(T₀−d−1) for every Σ (proofs D1, R1)",
-              kind: .ols, spectrumLabel: "power-law β=2", spectrum: .powerLaw(dimension: 10, beta: 2, source: 0.5),
-              samples: 40, noiseVariance: 0.5, ridge: 0, generatorSamples: 30, generatorNoiseVariance: 2,
-              generations: 5, reported: [1, 5], repeats: 8000),
-        Point(id: "R3", purpose: "deterministic equivalent (κ, df₁, df₂; bias + variance + collapse) vs Monte Carlo, power-law Σ, T = d/2, allowance A·DE/d, A = 1 (proof R1)",
-              kind: .equivalent, spectrumLabel: "power-law β=1.5", spectrum: .powerLaw(dimension: 100, beta: 1.5, source: 0.5),
-              samples: 50, noiseVariance: 0.5, ridge: 0.01, generatorSamples: 200, generatorNoiseVariance: 1,
-              generations: 5, reported: [1, 5], repeats: 1000),
+        Point(
+            id: "R1", purpose: "literal ridge chain, power-law Σ (β = 1.5, r = 0.5), vs the exact risk given the downstream design (proof R1)",
+            kind: .exact, spectrumLabel: "power-law β=1.5", spectrum: .powerLaw(dimension: 30, beta: 1.5, source: 0.5),
+            samples: 45, noiseVariance: 0.5, ridge: 0.02, generatorSamples: 60, generatorNoiseVariance: 1,
+            generations: 5, reported: [1, 5], repeats: 4000),
+        Point(
+            id: "R2", purpose: "downstream OLS (λ = 0), power-law Σ (β = 2): σ²d/(T−d−1) + nσ₀²d/(T₀−d−1) for every Σ (proofs D1, R1)",
+            kind: .ols, spectrumLabel: "power-law β=2", spectrum: .powerLaw(dimension: 10, beta: 2, source: 0.5),
+            samples: 40, noiseVariance: 0.5, ridge: 0, generatorSamples: 30, generatorNoiseVariance: 2,
+            generations: 5, reported: [1, 5], repeats: 8000),
+        Point(
+            id: "R3",
+            purpose:
+                "deterministic equivalent (κ, df₁, df₂; bias + variance + collapse) vs Monte Carlo, power-law Σ, T = d/2, allowance A·DE/d, A = 1 (proof R1)",
+            kind: .equivalent, spectrumLabel: "power-law β=1.5", spectrum: .powerLaw(dimension: 100, beta: 1.5, source: 0.5),
+            samples: 50, noiseVariance: 0.5, ridge: 0.01, generatorSamples: 200, generatorNoiseVariance: 1,
+            generations: 5, reported: [1, 5], repeats: 1000)
     ]
 
     public struct Check: Sendable {
@@ -73,10 +78,11 @@ public enum RidgeVerification {
         MonteCarlo.configureBLASForParallelReplicates()
         var out: [Check] = []
         for (position, p) in points.enumerated() {
-            let index = battery.firstIndex { $0.id == p.id } ?? position   // stable under --only
-            let sim = FreshDesignRidgeSimulator(spectrum: p.spectrum, samples: p.samples, noiseVariance: p.noiseVariance, ridge: p.ridge,
-                                                generatorSamples: p.generatorSamples, generatorNoiseVariance: p.generatorNoiseVariance,
-                                                generations: p.generations)
+            let index = battery.firstIndex { $0.id == p.id } ?? position  // stable under --only
+            let sim = FreshDesignRidgeSimulator(
+                spectrum: p.spectrum, samples: p.samples, noiseVariance: p.noiseVariance, ridge: p.ridge,
+                generatorSamples: p.generatorSamples, generatorNoiseVariance: p.generatorNoiseVariance,
+                generations: p.generations)
             let failure = BlockResults(blocks: 1, series: 1)
             let nGen = p.generations
             let summary = ParallelReplicates.run(repeats: p.repeats, series: 3 * nGen, threads: threads) { rep, buffer in
@@ -91,24 +97,31 @@ public enum RidgeVerification {
                     series = nGen + n - 1; target = 0; allowance = 0
                 case .ols:
                     series = n - 1
-                    guard let v = FreshDesignTheory.dohmatob(dimension: p.spectrum.dimension, syntheticGenerations: n - 1,
-                                                             generatorSamples: p.generatorSamples, generatorNoiseVariance: p.generatorNoiseVariance,
-                                                             samples: p.samples, noiseVariance: p.noiseVariance) else {
+                    guard
+                        let v = FreshDesignTheory.dohmatob(
+                            dimension: p.spectrum.dimension, syntheticGenerations: n - 1,
+                            generatorSamples: p.generatorSamples, generatorNoiseVariance: p.generatorNoiseVariance,
+                            samples: p.samples, noiseVariance: p.noiseVariance)
+                    else {
                         preconditionFailure("ridge point \(p.id) has no OLS closed form; fix the battery")
                     }
                     target = v; allowance = 0
                 case .equivalent:
                     series = 2 * nGen + n - 1
-                    guard let de = RidgeDeterministicEquivalent.terms(
-                        spectrum: p.spectrum, samples: p.samples, noiseVariance: p.noiseVariance, ridge: p.ridge, syntheticGenerations: n - 1,
-                        generatorSamples: p.generatorSamples, generatorNoiseVariance: p.generatorNoiseVariance) else {
+                    guard
+                        let de = RidgeDeterministicEquivalent.terms(
+                            spectrum: p.spectrum, samples: p.samples, noiseVariance: p.noiseVariance, ridge: p.ridge, syntheticGenerations: n - 1,
+                            generatorSamples: p.generatorSamples, generatorNoiseVariance: p.generatorNoiseVariance)
+                    else {
                         preconditionFailure("ridge point \(p.id) has no deterministic equivalent; fix the battery")
                     }
                     target = de.total; allowance = equivalentAllowance * de.total / Double(p.spectrum.dimension)
                 }
                 let mean = summary.mean[series], se = summary.standardError[series]
-                out.append(Check(point: p, generation: n, mean: mean, standardError: se, target: target, allowance: allowance,
-                                 z: (mean - target) / se))
+                out.append(
+                    Check(
+                        point: p, generation: n, mean: mean, standardError: se, target: target, allowance: allowance,
+                        z: (mean - target) / se))
             }
         }
         return out

@@ -36,8 +36,9 @@ public struct SufficientStatisticSimulator: Sendable {
     }
 
     public init(cell: LinearCell, regimes: [Regime], generations: Int) {
-        precondition(Self.unsupportedReason(cell: cell, regimes: regimes) == nil,
-                     "sufficient engine: \(Self.unsupportedReason(cell: cell, regimes: regimes)!)")
+        precondition(
+            Self.unsupportedReason(cell: cell, regimes: regimes) == nil,
+            "sufficient engine: \(Self.unsupportedReason(cell: cell, regimes: regimes)!)")
         precondition(generations >= 1, "generations must be ≥ 1, got \(generations)")
         self.cell = cell
         self.regimes = regimes
@@ -64,8 +65,9 @@ public struct SufficientStatisticSimulator: Sendable {
         }
         let factor = try CholeskyFactor(lower: l, dimension: d)
         let truth = Normal.array(count: d, using: &rng)
-        let stats = DesignStatistics(traceOfGramPseudoInverse: factor.traceOfInverse,
-                                     traceOfGramPseudoInverseSquared: factor.traceOfInverseSquared, bias: 0, rank: d)
+        let stats = DesignStatistics(
+            traceOfGramPseudoInverse: factor.traceOfInverse,
+            traceOfGramPseudoInverseSquared: factor.traceOfInverseSquared, bias: 0, rank: d)
 
         let w = UnsafeMutableBufferPointer<Double>.allocate(capacity: k * d)
         let step = UnsafeMutableBufferPointer<Double>.allocate(capacity: d)

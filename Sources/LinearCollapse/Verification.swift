@@ -34,8 +34,10 @@ public enum Verification {
         public var repeats: Int
         public var checkBound: Bool
 
-        public init(id: String, purpose: String, cell: LinearCell, generations: Int, reported: [Int],
-                    repeats: Int, checkBound: Bool = false) {
+        public init(
+            id: String, purpose: String, cell: LinearCell, generations: Int, reported: [Int],
+            repeats: Int, checkBound: Bool = false
+        ) {
             self.id = id
             self.purpose = purpose
             self.cell = cell
@@ -85,30 +87,38 @@ public enum Verification {
     /// The default battery: the paper's settings, the sample size near `d + 2`, large and tiny
     /// noise, `d = 1`, over-parameterised min-norm fits and the π²/6 bound.
     public static let defaultBattery: [Point] = [
-        Point(id: "V1", purpose: "THEORY §1 checked numbers",
-              cell: LinearCell(dimension: 10, samples: 100, noiseVariance: 1),
-              generations: 10, reported: [1, 2, 5, 10], repeats: 4000),
-        Point(id: "V2", purpose: "paper figure cell",
-              cell: LinearCell(dimension: 32, samples: 1000, noiseVariance: 1),
-              generations: 50, reported: [1, 2, 10, 50], repeats: 1000),
-        Point(id: "V3", purpose: "large noise",
-              cell: LinearCell(dimension: 32, samples: 316, noiseVariance: 100),
-              generations: 20, reported: [1, 5, 20], repeats: 2000),
-        Point(id: "V4", purpose: "tiny noise",
-              cell: LinearCell(dimension: 5, samples: 40, noiseVariance: 1e-6),
-              generations: 10, reported: [1, 10], repeats: 2000),
-        Point(id: "V5", purpose: "T = d + 2 (design-averaged variance infinite)",
-              cell: LinearCell(dimension: 10, samples: 12, noiseVariance: 1),
-              generations: 10, reported: [1, 2, 10], repeats: 4000),
-        Point(id: "V6", purpose: "d = 1, T = d + 2",
-              cell: LinearCell(dimension: 1, samples: 3, noiseVariance: 2),
-              generations: 10, reported: [1, 10], repeats: 4000),
-        Point(id: "V7", purpose: "over-parameterised T < d (min-norm)",
-              cell: LinearCell(dimension: 20, samples: 10, noiseVariance: 1),
-              generations: 10, reported: [1, 2, 10], repeats: 2000),
-        Point(id: "V8", purpose: "accumulate stays below σ²d/(T−d−1)·π²/6",
-              cell: LinearCell(dimension: 10, samples: 30, noiseVariance: 1),
-              generations: 200, reported: [1, 200], repeats: 2000, checkBound: true),
+        Point(
+            id: "V1", purpose: "THEORY §1 checked numbers",
+            cell: LinearCell(dimension: 10, samples: 100, noiseVariance: 1),
+            generations: 10, reported: [1, 2, 5, 10], repeats: 4000),
+        Point(
+            id: "V2", purpose: "paper figure cell",
+            cell: LinearCell(dimension: 32, samples: 1000, noiseVariance: 1),
+            generations: 50, reported: [1, 2, 10, 50], repeats: 1000),
+        Point(
+            id: "V3", purpose: "large noise",
+            cell: LinearCell(dimension: 32, samples: 316, noiseVariance: 100),
+            generations: 20, reported: [1, 5, 20], repeats: 2000),
+        Point(
+            id: "V4", purpose: "tiny noise",
+            cell: LinearCell(dimension: 5, samples: 40, noiseVariance: 1e-6),
+            generations: 10, reported: [1, 10], repeats: 2000),
+        Point(
+            id: "V5", purpose: "T = d + 2 (design-averaged variance infinite)",
+            cell: LinearCell(dimension: 10, samples: 12, noiseVariance: 1),
+            generations: 10, reported: [1, 2, 10], repeats: 4000),
+        Point(
+            id: "V6", purpose: "d = 1, T = d + 2",
+            cell: LinearCell(dimension: 1, samples: 3, noiseVariance: 2),
+            generations: 10, reported: [1, 10], repeats: 4000),
+        Point(
+            id: "V7", purpose: "over-parameterised T < d (min-norm)",
+            cell: LinearCell(dimension: 20, samples: 10, noiseVariance: 1),
+            generations: 10, reported: [1, 2, 10], repeats: 2000),
+        Point(
+            id: "V8", purpose: "accumulate stays below σ²d/(T−d−1)·π²/6",
+            cell: LinearCell(dimension: 10, samples: 30, noiseVariance: 1),
+            generations: 200, reported: [1, 200], repeats: 2000, checkBound: true)
     ]
 
     /// Fresh-design points (proof D1): a schedule of `(T_k, σ_k²)`, replace, compared at the
@@ -123,14 +133,18 @@ public enum Verification {
     }
 
     public static let freshDesignBattery: [FreshPoint] = [
-        FreshPoint(id: "F1", purpose: "fresh design each generation, replace: n·σ²d/(T−d−1) as for a fixed design (proof D1)",
-                   dimension: 5, schedule: Array(repeating: (20, 1.0), count: 10), repeats: 8000),
-        FreshPoint(id: "F3", purpose: "fresh design, accumulate: Σ_i σ²(T_i/m_i)·d/(m_i−d−1), below the fixed-design value (proof D1)",
-                   dimension: 5, schedule: Array(repeating: (20, 1.0), count: 10), repeats: 8000, regime: .accumulate),
-        FreshPoint(id: "O1", purpose: "over-parameterised min-norm chain, fresh design: d(1−qⁿ) + σ²T/(d−T−1)·(1−qⁿ)/(1−q) (proof O1)",
-                   dimension: 30, schedule: Array(repeating: (8, 1.0), count: 10), repeats: 8000),
-        FreshPoint(id: "F2", purpose: "Dohmatob chain: 5 generators (T₀ = 16, σ₀² = 2) then a downstream fit (T = 60, σ² = 0.5) (proof D1)",
-                   dimension: 4, schedule: Array(repeating: (16, 2.0), count: 5) + [(60, 0.5)], repeats: 8000),
+        FreshPoint(
+            id: "F1", purpose: "fresh design each generation, replace: n·σ²d/(T−d−1) as for a fixed design (proof D1)",
+            dimension: 5, schedule: Array(repeating: (20, 1.0), count: 10), repeats: 8000),
+        FreshPoint(
+            id: "F3", purpose: "fresh design, accumulate: Σ_i σ²(T_i/m_i)·d/(m_i−d−1), below the fixed-design value (proof D1)",
+            dimension: 5, schedule: Array(repeating: (20, 1.0), count: 10), repeats: 8000, regime: .accumulate),
+        FreshPoint(
+            id: "O1", purpose: "over-parameterised min-norm chain, fresh design: d(1−qⁿ) + σ²T/(d−T−1)·(1−qⁿ)/(1−q) (proof O1)",
+            dimension: 30, schedule: Array(repeating: (8, 1.0), count: 10), repeats: 8000),
+        FreshPoint(
+            id: "F2", purpose: "Dohmatob chain: 5 generators (T₀ = 16, σ₀² = 2) then a downstream fit (T = 60, σ² = 0.5) (proof D1)",
+            dimension: 4, schedule: Array(repeating: (16, 2.0), count: 5) + [(60, 0.5)], repeats: 8000)
     ]
 
     /// Runs the fresh-design points; design-averaged checks of the last generation (T ≥ d + 10,
@@ -152,7 +166,8 @@ public enum Verification {
             if p.regime == .accumulate {
                 theory = FreshDesignTheory.accumulateExpectedTestError(dimension: p.dimension, schedule: p.schedule)
             } else if p.schedule.allSatisfy({ $0.samples <= p.dimension - 2 }), Set(p.schedule.map(\.samples)).count == 1,
-                      Set(p.schedule.map(\.noiseVariance)).count == 1 {
+                Set(p.schedule.map(\.noiseVariance)).count == 1
+            {
                 theory = FreshDesignTheory.overparameterisedExpectedTestError(
                     dimension: p.dimension, samples: p.schedule[0].samples, noiseVariance: p.schedule[0].noiseVariance, generation: nGen)
             } else {
@@ -163,10 +178,12 @@ public enum Verification {
             }
             let mean = summary.mean[nGen - 1], se = summary.standardError[nGen - 1]
             let last = p.schedule[nGen - 1]
-            checks.append(Check(id: p.id, kind: .designAveraged,
-                                cell: LinearCell(dimension: p.dimension, samples: last.samples, noiseVariance: last.noiseVariance),
-                                regime: p.regime, generation: nGen, mean: mean, standardError: se, target: theory,
-                                z: (mean - theory) / se, passed: false))
+            checks.append(
+                Check(
+                    id: p.id, kind: .designAveraged,
+                    cell: LinearCell(dimension: p.dimension, samples: last.samples, noiseVariance: last.noiseVariance),
+                    regime: p.regime, generation: nGen, mean: mean, standardError: se, target: theory,
+                    z: (mean - theory) / se, passed: false))
         }
         return checks
     }
@@ -190,21 +207,26 @@ public enum Verification {
     }
 
     public static let propagationBattery: [PropagationPoint] = [
-        PropagationPoint(id: "E1", purpose: "ridge λ = 0.5 on one design: replace, accumulate, discounted γ = 0.7 vs the exact curve (proof E1)",
-                         dimension: 6, samples: 10, noiseVariance: 1, ridge: 0.5,
-                         schemes: [.replace, .accumulate, .discounted(gamma: 0.7)], generations: 10, reported: [1, 3, 10], repeats: 20000),
-        PropagationPoint(id: "E2", purpose: "min-norm (λ = 0), T < d on one design: replace and accumulate vs the exact curve (proof E1)",
-                         dimension: 8, samples: 5, noiseVariance: 2, ridge: 0,
-                         schemes: [.replace, .accumulate], generations: 10, reported: [1, 3, 10], repeats: 20000),
-        PropagationPoint(id: "E3", purpose: "fresh real labels on 4 of 10 rows, ridge λ = 0.4 (bounded) vs the exact curve (proof E1 item 5)",
-                         dimension: 3, samples: 10, noiseVariance: 1, ridge: 0.4,
-                         schemes: [.replace], generations: 12, reported: [1, 3, 12], repeats: 20000, freshRealRows: 4),
-        PropagationPoint(id: "E5", purpose: "fresh real labels on 4 of 10 rows, min-norm, rank X_R = rank X = 3 (bounded) vs the exact curve (proof E1 item 5)",
-                         dimension: 3, samples: 10, noiseVariance: 1, ridge: 0,
-                         schemes: [.replace], generations: 12, reported: [1, 3, 12], repeats: 20000, freshRealRows: 4),
-        PropagationPoint(id: "E4", purpose: "fresh real labels on 3 of 10 rows, min-norm, rank X_R < rank X = 6 (linear growth) vs the exact curve (proof E1 item 5)",
-                         dimension: 6, samples: 10, noiseVariance: 1, ridge: 0,
-                         schemes: [.replace], generations: 12, reported: [1, 3, 12], repeats: 20000, freshRealRows: 3),
+        PropagationPoint(
+            id: "E1", purpose: "ridge λ = 0.5 on one design: replace, accumulate, discounted γ = 0.7 vs the exact curve (proof E1)",
+            dimension: 6, samples: 10, noiseVariance: 1, ridge: 0.5,
+            schemes: [.replace, .accumulate, .discounted(gamma: 0.7)], generations: 10, reported: [1, 3, 10], repeats: 20000),
+        PropagationPoint(
+            id: "E2", purpose: "min-norm (λ = 0), T < d on one design: replace and accumulate vs the exact curve (proof E1)",
+            dimension: 8, samples: 5, noiseVariance: 2, ridge: 0,
+            schemes: [.replace, .accumulate], generations: 10, reported: [1, 3, 10], repeats: 20000),
+        PropagationPoint(
+            id: "E3", purpose: "fresh real labels on 4 of 10 rows, ridge λ = 0.4 (bounded) vs the exact curve (proof E1 item 5)",
+            dimension: 3, samples: 10, noiseVariance: 1, ridge: 0.4,
+            schemes: [.replace], generations: 12, reported: [1, 3, 12], repeats: 20000, freshRealRows: 4),
+        PropagationPoint(
+            id: "E5", purpose: "fresh real labels on 4 of 10 rows, min-norm, rank X_R = rank X = 3 (bounded) vs the exact curve (proof E1 item 5)",
+            dimension: 3, samples: 10, noiseVariance: 1, ridge: 0,
+            schemes: [.replace], generations: 12, reported: [1, 3, 12], repeats: 20000, freshRealRows: 4),
+        PropagationPoint(
+            id: "E4", purpose: "fresh real labels on 3 of 10 rows, min-norm, rank X_R < rank X = 6 (linear growth) vs the exact curve (proof E1 item 5)",
+            dimension: 6, samples: 10, noiseVariance: 1, ridge: 0,
+            schemes: [.replace], generations: 12, reported: [1, 3, 12], repeats: 20000, freshRealRows: 3)
     ]
 
     public static func schemeName(_ s: ExactPropagation.Scheme, freshRealRows: Int = 0) -> String {
@@ -231,17 +253,19 @@ public enum Verification {
     public static func runPropagation(points: [PropagationPoint] = propagationBattery, seed: UInt64, threads: Int) throws -> [PropagationCheck] {
         var out: [PropagationCheck] = []
         for (position, p) in points.enumerated() {
-            let index = propagationBattery.firstIndex { $0.id == p.id } ?? position   // stable under --only
+            let index = propagationBattery.firstIndex { $0.id == p.id } ?? position  // stable under --only
             var designRNG = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.propagationChecks + UInt64(index)])
             let x = Matrix(rows: p.samples, columns: p.dimension, columnMajor: Normal.array(count: p.samples * p.dimension, using: &designRNG))
             let truth = Normal.array(count: p.dimension, using: &designRNG)
             let exact = try ExactPropagation(design: x, truth: truth, noiseVariance: p.noiseVariance, ridge: p.ridge)
-            let freshReal = p.freshRealRows > 0
+            let freshReal =
+                p.freshRealRows > 0
                 ? try FreshRealPropagation(design: x, truth: truth, realRows: p.freshRealRows, noiseVariance: p.noiseVariance, ridge: p.ridge)
                 : nil
             for (si, scheme) in p.schemes.enumerated() {
-                let sim = try RidgeChainSimulator(design: x, truth: truth, noiseVariance: p.noiseVariance, ridge: p.ridge, scheme: scheme,
-                                                  freshRealRows: p.freshRealRows)
+                let sim = try RidgeChainSimulator(
+                    design: x, truth: truth, noiseVariance: p.noiseVariance, ridge: p.ridge, scheme: scheme,
+                    freshRealRows: p.freshRealRows)
                 let failure = BlockResults(blocks: 1, series: 1)
                 let summary = ParallelReplicates.run(repeats: p.repeats, series: p.generations, threads: threads) { rep, buffer in
                     var rng = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.propagationChecks + UInt64(index), UInt64(si), UInt64(rep)])
@@ -251,8 +275,10 @@ public enum Verification {
                 let curve = freshReal?.testErrorCurve(generations: p.generations) ?? exact.testErrorCurve(scheme, generations: p.generations)
                 for n in p.reported {
                     let mean = summary.mean[n - 1], se = summary.standardError[n - 1]
-                    out.append(PropagationCheck(point: p, scheme: scheme, generation: n, mean: mean, standardError: se,
-                                                exact: curve[n - 1], z: (mean - curve[n - 1]) / se))
+                    out.append(
+                        PropagationCheck(
+                            point: p, scheme: scheme, generation: n, mean: mean, standardError: se,
+                            exact: curve[n - 1], z: (mean - curve[n - 1]) / se))
                 }
             }
         }
@@ -266,28 +292,34 @@ public enum Verification {
     }
 
     /// Runs `battery` under `seed` and compares every reported statistic with `z*`.
-    public static func run(battery: [Point] = defaultBattery, seed: UInt64, threads: Int,
-                           familyFalseAlarm alpha: Double = 1e-3) throws -> Report {
+    public static func run(
+        battery: [Point] = defaultBattery, seed: UInt64, threads: Int,
+        familyFalseAlarm alpha: Double = 1e-3
+    ) throws -> Report {
         struct Pending { var check: Check; var oneSided: Bool }
         var pending: [Pending] = []
         for point in battery {
-            let settings = MonteCarloSettings(repeats: point.repeats, generations: point.generations,
-                                              regimes: [.replace, .accumulate], seed: seed, threads: threads)
+            let settings = MonteCarloSettings(
+                repeats: point.repeats, generations: point.generations,
+                regimes: [.replace, .accumulate], seed: seed, threads: threads)
             let rows = try MonteCarlo.run(cell: point.cell, settings: settings)
             let averagedValid = point.cell.samples >= point.cell.dimension + minimumDesignAveragedMargin
             for row in rows where point.reported.contains(row.generation) {
                 func add(_ kind: Kind, _ target: Double, _ z: Double, oneSided: Bool = false) {
-                    pending.append(Pending(check: Check(
-                        id: point.id, kind: kind, cell: point.cell, regime: row.regime,
-                        generation: row.generation, mean: row.mean, standardError: row.standardError,
-                        target: target, z: z, passed: false), oneSided: oneSided))
+                    pending.append(
+                        Pending(
+                            check: Check(
+                                id: point.id, kind: kind, cell: point.cell, regime: row.regime,
+                                generation: row.generation, mean: row.mean, standardError: row.standardError,
+                                target: target, z: z, passed: false), oneSided: oneSided))
                 }
                 if averagedValid, let th = row.theory, let z = row.zScore { add(.designAveraged, th, z) }
                 if let given = row.theoryGivenDesign, let z = row.zGivenDesign { add(.givenDesign, given, z) }
                 if point.checkBound, row.regime == .accumulate, row.generation == point.generations,
-                   let bound = LinearCollapseTheory.accumulateBound(
-                       dimension: point.cell.dimension, samples: point.cell.samples,
-                       noiseVariance: point.cell.noiseVariance) {
+                    let bound = LinearCollapseTheory.accumulateBound(
+                        dimension: point.cell.dimension, samples: point.cell.samples,
+                        noiseVariance: point.cell.noiseVariance)
+                {
                     add(.accumulateBound, bound, (row.mean - bound) / row.standardError, oneSided: true)
                 }
             }
@@ -316,10 +348,12 @@ extension Verification {
 
         /// The manifest's record of the verdict.
         public var manifestEntries: [(String, JSONValue)] {
-            [("max_abs_z_score", maxDesignAveraged.map(JSONValue.double) ?? .null),
-             ("max_abs_z_given_design", maxGivenDesign.map(JSONValue.double) ?? .null),
-             ("z_threshold", .double(threshold)), ("family_false_alarm", .double(familyFalseAlarm)),
-             ("agrees_with_theory", .bool(agrees))]
+            [
+                ("max_abs_z_score", maxDesignAveraged.map(JSONValue.double) ?? .null),
+                ("max_abs_z_given_design", maxGivenDesign.map(JSONValue.double) ?? .null),
+                ("z_threshold", .double(threshold)), ("family_false_alarm", .double(familyFalseAlarm)),
+                ("agrees_with_theory", .bool(agrees))
+            ]
         }
     }
 
@@ -331,7 +365,8 @@ extension Verification {
         }
         let a = column("z"), g = column("z_given_design")
         let k = max(a.count + g.count, 1)
-        return Agreement(maxDesignAveraged: a.max(), maxGivenDesign: g.max(), statistics: k,
-                         threshold: threshold(familyFalseAlarm: alpha, statistics: k), familyFalseAlarm: alpha)
+        return Agreement(
+            maxDesignAveraged: a.max(), maxGivenDesign: g.max(), statistics: k,
+            threshold: threshold(familyFalseAlarm: alpha, statistics: k), familyFalseAlarm: alpha)
     }
 }

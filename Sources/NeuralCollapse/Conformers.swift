@@ -148,8 +148,9 @@ public struct ChainMoleculeGenerator: Sendable {
             }
             for q in p { coords += [Float(q.x), Float(q.y), Float(q.z)] }
         }
-        return ConformerSet(elements: Array(repeating: "C", count: atoms),
-                            bonds: (0..<(atoms - 1)).map { ConformerSet.Bond(a: $0, b: $0 + 1) }, coordinates: coords)
+        return ConformerSet(
+            elements: Array(repeating: "C", count: atoms),
+            bonds: (0..<(atoms - 1)).map { ConformerSet.Bond(a: $0, b: $0 + 1) }, coordinates: coords)
     }
 }
 
@@ -159,7 +160,7 @@ public struct ChainMoleculeGenerator: Sendable {
 /// radii. Frames are centred.
 public enum XYZLoader {
     static let covalentRadius: [String: Double] = [
-        "H": 0.31, "B": 0.84, "C": 0.76, "N": 0.71, "O": 0.66, "F": 0.57, "Si": 1.11, "P": 1.07, "S": 1.05, "Cl": 1.02, "Br": 1.20, "I": 1.39,
+        "H": 0.31, "B": 0.84, "C": 0.76, "N": 0.71, "O": 0.66, "F": 0.57, "Si": 1.11, "P": 1.07, "S": 1.05, "Cl": 1.02, "Br": 1.20, "I": 1.39
     ]
 
     public static func load(path: String) throws -> ConformerSet {
@@ -168,7 +169,7 @@ public enum XYZLoader {
 
     public static func parse(_ bytes: [UInt8], name: String) throws -> ConformerSet {
         guard var text = String(validating: bytes, as: UTF8.self) else { throw NeuralDataError("\(name): not UTF-8 text; expected an XYZ file") }
-        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }   // a UTF-8 byte-order mark
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }  // a UTF-8 byte-order mark
         // Lines end in LF or CRLF: split on the scalar (Swift joins "\r\n" into one Character, so
         // splitting Characters on "\n" left a CRLF file as one line).
         let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { scalars -> Substring in
@@ -184,7 +185,8 @@ public enum XYZLoader {
             if lines[i].trimmingCharacters(in: .whitespaces).isEmpty && lines[i...].allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { break }
             let countText = lines[i].trimmingCharacters(in: .whitespaces)
             guard let n = Int(countText), n >= 1 else {
-                throw NeuralDataError("\(name): line \(i + 1): '\(countText.prefix(40))' is not an atom count; expected a positive integer starting frame \(frames + 1)")
+                throw NeuralDataError(
+                    "\(name): line \(i + 1): '\(countText.prefix(40))' is not an atom count; expected a positive integer starting frame \(frames + 1)")
             }
             if let e = elements, e.count != n {
                 throw NeuralDataError("\(name): line \(i + 1): frame \(frames + 1) has \(n) atoms, frame 1 has \(e.count)")
@@ -214,7 +216,9 @@ public enum XYZLoader {
                 }
             }
             if let e = elements, e != frameElements {
-                throw NeuralDataError("\(name): line \(i + 3): frame \(frames + 1) lists elements \(frameElements.joined(separator: " ")), frame 1 lists \(e.joined(separator: " "))")
+                throw NeuralDataError(
+                    "\(name): line \(i + 3): frame \(frames + 1) lists elements \(frameElements.joined(separator: " ")), frame 1 lists \(e.joined(separator: " "))"
+                )
             }
             elements = frameElements
             frames += 1

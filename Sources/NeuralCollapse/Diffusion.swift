@@ -21,8 +21,10 @@ public struct DiffusionConfig: Sendable, Equatable {
     /// Generated conformers scored by the structural checks after each fit.
     public var checkSamples: Int
 
-    public init(hidden: Int, layers: Int, diffusionSteps: Int, batch: Int, budget: TrainingBudget, learningRate: Float,
-                coordinateScale: Double, checkSamples: Int) {
+    public init(
+        hidden: Int, layers: Int, diffusionSteps: Int, batch: Int, budget: TrainingBudget, learningRate: Float,
+        coordinateScale: Double, checkSamples: Int
+    ) {
         precondition(hidden >= 1 && layers >= 1 && diffusionSteps >= 2 && batch >= 1 && budget.isPositive && coordinateScale > 0)
         self.hidden = hidden; self.layers = layers; self.diffusionSteps = diffusionSteps; self.batch = batch
         self.budget = budget; self.learningRate = learningRate; self.coordinateScale = coordinateScale; self.checkSamples = checkSamples
@@ -67,7 +69,9 @@ public struct ConformerDiffusionModel: NeuralGenerativeModel {
     public init(config: DiffusionConfig, test: ConformerSet, seed: UInt64) {
         self.config = config; self.test = test; self.seed = seed
         var a = 1.0
-        alphaBar = config.betas.map { a *= 1 - $0; return a }
+        alphaBar = config.betas.map {
+            a *= 1 - $0; return a
+        }
     }
 
     /// Row `i`: `[x_t,i / scale-space, features(t_i)]`.
@@ -122,8 +126,10 @@ public struct ConformerDiffusionModel: NeuralGenerativeModel {
         var opt = AdamW(parameters: p, learningRate: config.learningRate, weightDecay: 0, clipNorm: 5)
         let model = self
         lastSteps = config.budget.steps(examples: data.count, perStep: config.batch)
-        trainLoss = try Training.run("diffusion", fit: fits, steps: lastSteps, peak: config.learningRate,
-                                     parameters: p, optimizer: &opt) { _, tape in
+        trainLoss = try Training.run(
+            "diffusion", fit: fits, steps: lastSteps, peak: config.learningRate,
+            parameters: p, optimizer: &opt
+        ) { _, tape in
             var x0 = [Float](); x0.reserveCapacity(config.batch * d)
             for _ in 0..<config.batch { let i = rng.nextIndex(below: data.count); x0 += scaled[(i * d)..<((i + 1) * d)] }
             let times = (0..<config.batch).map { _ in 1 + rng.nextIndex(below: config.diffusionSteps) }
@@ -142,8 +148,9 @@ public struct ConformerDiffusionModel: NeuralGenerativeModel {
         let betas = config.betas
         var x = Normal.array(count: count * d, using: &rng).map(Float.init)
         for t in stride(from: config.diffusionSteps, through: 1, by: -1) where !NeuralCancellation.isRequested {
-            let inp = Tensor(rows: count, cols: d + config.timeFeatures,
-                             value: input(x, times: Array(repeating: t, count: count), dimension: d))
+            let inp = Tensor(
+                rows: count, cols: d + config.timeFeatures,
+                value: input(x, times: Array(repeating: t, count: count), dimension: d))
             let eps = predictNoise(Tape(recording: false), inp).value
             let beta = betas[t - 1], a = alphaBar[t - 1]
             let c1 = Float(1 / (1 - beta).squareRoot()), c2 = Float(beta / (1 - a).squareRoot())
@@ -172,9 +179,11 @@ public struct ConformerDiffusionModel: NeuralGenerativeModel {
     public func diagnostics(generation: Int) -> [(String, Double)] {
         var rng = Xoshiro256StarStar(seed: seed, stream: [NeuralStreams.evaluation, UInt64(generation)])
         let samples = draw(count: config.checkSamples, using: &rng)
-        return [("bond_length_error", ConformerStructure.bondLengthError(samples, reference: test)),
-                ("torsion_tv", ConformerStructure.torsionDistance(samples, reference: test)),
-                ("train_loss", trainLoss), ("train_steps", Double(lastSteps))]
+        return [
+            ("bond_length_error", ConformerStructure.bondLengthError(samples, reference: test)),
+            ("torsion_tv", ConformerStructure.torsionDistance(samples, reference: test)),
+            ("train_loss", trainLoss), ("train_steps", Double(lastSteps))
+        ]
     }
 }
 
@@ -187,16 +196,19 @@ public enum DiffusionTask {
     public static func sizes(_ preset: NeuralPreset) -> Sizes {
         switch preset {
         case .smoke:
-            return Sizes(hidden: 32, layers: 2, diffusionSteps: 20, batch: 32, budget: .epochs(13), learningRate: 2e-3,
-                         trainConformers: 100, testConformers: 50, checkSamples: 50)
+            return Sizes(
+                hidden: 32, layers: 2, diffusionSteps: 20, batch: 32, budget: .epochs(13), learningRate: 2e-3,
+                trainConformers: 100, testConformers: 50, checkSamples: 50)
         case .small:
-            return Sizes(hidden: 256, layers: 3, diffusionSteps: 100, batch: 128, budget: .epochs(128), learningRate: 1e-3,
-                         trainConformers: 2000, testConformers: 500, checkSamples: 1000)
+            return Sizes(
+                hidden: 256, layers: 3, diffusionSteps: 100, batch: 128, budget: .epochs(128), learningRate: 1e-3,
+                trainConformers: 2000, testConformers: 500, checkSamples: 1000)
         case .paper:
             // The paper trains a GeoDiff-style equivariant network on GEOM-Drugs conformers; an
             // MLP of this size on one fixed molecule is only its scaled-down analogue.
-            return Sizes(hidden: 512, layers: 4, diffusionSteps: 1000, batch: 256, budget: .epochs(320), learningRate: 5e-4,
-                         trainConformers: 40000, testConformers: 5000, checkSamples: 5000)
+            return Sizes(
+                hidden: 512, layers: 4, diffusionSteps: 1000, batch: 256, budget: .epochs(320), learningRate: 5e-4,
+                trainConformers: 40000, testConformers: 5000, checkSamples: 5000)
         }
     }
 
@@ -204,7 +216,9 @@ public enum DiffusionTask {
     public static let moleculeGenerator = ChainMoleculeGenerator(atoms: 8)
 
     /// `budget` overrides the preset's training budget.
-    public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?, budget: TrainingBudget? = nil) throws -> NeuralTask<ConformerDiffusionModel> {
+    public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?, budget: TrainingBudget? = nil) throws -> NeuralTask<
+        ConformerDiffusionModel
+    > {
         var s = sizes(preset)
         if let budget { s.budget = budget }
         let train: ConformerSet, test: ConformerSet, source: String
@@ -221,8 +235,9 @@ public enum DiffusionTask {
         }
         let mean = train.coordinates.reduce(0.0) { $0 + Double($1) } / Double(train.coordinates.count)
         let scale = max(1e-3, (train.coordinates.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(train.coordinates.count)).squareRoot())
-        let c = DiffusionConfig(hidden: s.hidden, layers: s.layers, diffusionSteps: s.diffusionSteps, batch: s.batch, budget: s.budget,
-                                learningRate: s.learningRate, coordinateScale: scale, checkSamples: s.checkSamples)
+        let c = DiffusionConfig(
+            hidden: s.hidden, layers: s.layers, diffusionSteps: s.diffusionSteps, batch: s.batch, budget: s.budget,
+            learningRate: s.learningRate, coordinateScale: scale, checkSamples: s.checkSamples)
         let params: [(String, String)] = [
             ("data", source), ("train_conformers", "\(train.count)"), ("test_conformers", "\(test.count)"),
             ("atoms", "\(train.atoms)"), ("torsions", "\(train.torsions.count)"),
@@ -232,7 +247,7 @@ public enum DiffusionTask {
             ("batch", "\(c.batch)"), ("budget", c.budget.description), ("learning_rate", "\(c.learningRate) (AdamW, warm-up 5 %, cosine to 10 %)"),
             ("test_loss", "denoising loss ‖ε − ε̂‖²/dim on real held-out conformers, 4 (t, ε) draws each"),
             ("bond_length_error", "mean |bond length − real mean for that bond| over \(c.checkSamples) generated conformers (Å)"),
-            ("torsion_tv", "total variation between 10° histograms of generated and held-out torsions"),
+            ("torsion_tv", "total variation between 10° histograms of generated and held-out torsions")
         ]
         return NeuralTask(train: train, test: test, make: { ConformerDiffusionModel(config: c, test: test, seed: seed) }, parameters: params)
     }

@@ -38,8 +38,12 @@ public struct ImageSet: TrainingData, Equatable, Sendable {
 public struct GlyphGenerator: Sendable {
     public static let size = 28
 
-    static func circle(_ cx: Double, _ cy: Double, _ rx: Double, _ ry: Double, from a0: Double = 0, to a1: Double = 2 * .pi, points: Int = 14) -> [(Double, Double)] {
-        (0...points).map { i in let a = a0 + (a1 - a0) * Double(i) / Double(points); return (cx + rx * sin(a), cy - ry * cos(a)) }
+    static func circle(_ cx: Double, _ cy: Double, _ rx: Double, _ ry: Double, from a0: Double = 0, to a1: Double = 2 * .pi, points: Int = 14) -> [(
+        Double, Double
+    )] {
+        (0...points).map { i in
+            let a = a0 + (a1 - a0) * Double(i) / Double(points); return (cx + rx * sin(a), cy - ry * cos(a))
+        }
     }
 
     /// Stroke skeletons of the digits 0–9 (x right, y down).
@@ -53,7 +57,7 @@ public struct GlyphGenerator: Sendable {
         [[(0.68, 0.12), (0.45, 0.22), (0.31, 0.45), (0.3, 0.74), (0.48, 0.9), (0.68, 0.78), (0.68, 0.58), (0.47, 0.5), (0.31, 0.6)]],
         [[(0.22, 0.12), (0.78, 0.12), (0.44, 0.88)]],
         [circle(0.5, 0.3, 0.17, 0.18), circle(0.5, 0.7, 0.21, 0.2)],
-        [circle(0.5, 0.32, 0.2, 0.2), [(0.7, 0.34), (0.6, 0.88)]],
+        [circle(0.5, 0.32, 0.2, 0.2), [(0.7, 0.34), (0.6, 0.88)]]
     ]
 
     public init() {}

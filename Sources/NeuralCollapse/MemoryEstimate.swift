@@ -57,7 +57,7 @@ public enum NeuralMemoryEstimate {
         switch regime {
         case "accumulate": return (g, g, g)
         case "accumulate-subsample": return (g, g + 1, 1)
-        default: return (2, 0, 1)   // replace: the real set and the newest synthetic set (the training set)
+        default: return (2, 0, 1)  // replace: the real set and the newest synthetic set (the training set)
         }
     }
 
@@ -128,8 +128,12 @@ public enum NeuralMemoryEstimate {
         func inference(_ rows: Double) -> Double { rows * (3 * h + 6 * d + f) + rows * d * double / float }
         let checks = Double(c.checkSamples)
         let structure = (checks + Double(data.test)) * Double(data.bonds + data.torsions) * double / float
-        let model = float * (4 * p + max(step, inference(4 * Double(data.test)), inference(Double(data.train)),
-                                         inference(checks) + structure))
+        let model =
+            float
+            * (4 * p
+                + max(
+                    step, inference(4 * Double(data.test)), inference(Double(data.train)),
+                    inference(checks) + structure))
         let (held, copies, training) = pool(regime: regime, generations: generations)
         let t = Double(data.train)
         let conformers = float * d * ((held + copies + training) * t + Double(data.test))

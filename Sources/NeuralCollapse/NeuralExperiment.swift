@@ -2,8 +2,8 @@ import Autodiff
 import CollapseCore
 import Dispatch
 import Foundation
-import Randomness
 import LinearAlgebra
+import Randomness
 
 /// One row of a neural run: the test loss after generation `generation`'s fit, and the
 /// model's extra metrics (`NeuralRun.metricNames`).
@@ -97,12 +97,14 @@ public enum NeuralExperiment {
                     do {
                         _ = try GenerationScheduler<M>(regime: regime, generations: generations).run(
                             model: &model, realData: shared.real, sampling: &sampling, subsampling: &subsampling,
-                            firstFit: shared.first.map { provide in { m in
-                                let f = try provide()
-                                first = f
-                                m = f.model
-                                return f.loss
-                            } },
+                            firstFit: shared.first.map { provide in
+                                { m in
+                                    let f = try provide()
+                                    first = f
+                                    m = f.model
+                                    return f.loss
+                                }
+                            },
                             observe: { n, m, loss in
                                 let extra = n == 1 ? first?.diagnostics ?? m.diagnostics(generation: n) : m.diagnostics(generation: n)
                                 // Diagnostics that sample (the DDPM's structural checks) stop
@@ -110,9 +112,12 @@ public enum NeuralExperiment {
                                 if NeuralCancellation.isRequested { throw NeuralInterrupted() }
                                 try afterFit?(regime, n, m)
                                 shared.lock.lock(); shared.names = extra.map(\.0); shared.lock.unlock()
-                                rows.append(NeuralResultRow(model: M.name, regime: regime, generation: n,
-                                                            testLoss: loss, metrics: extra.map(\.1)))
-                                shared.progress?("\(M.name) \(regime): generation \(n)/\(generations) done (\(String(format: "%.0f", Date().timeIntervalSince(started))) s)")
+                                rows.append(
+                                    NeuralResultRow(
+                                        model: M.name, regime: regime, generation: n,
+                                        testLoss: loss, metrics: extra.map(\.1)))
+                                shared.progress?(
+                                    "\(M.name) \(regime): generation \(n)/\(generations) done (\(String(format: "%.0f", Date().timeIntervalSince(started))) s)")
                             })
                     } catch is NeuralInterrupted {
                         shared.lock.lock(); shared.partial[i] = rows; shared.lock.unlock()
@@ -161,21 +166,21 @@ public enum NeuralExperiment {
 
 /// Shared state of the regime workers (guarded by `lock`).
 final class RunState<M: NeuralGenerativeModel>: @unchecked Sendable {
-            let real: M.Data
-            let make: () -> M
-            /// Generation 1, when the caller supplies it (`FirstGeneration`).
-            var first: (() throws -> FirstGeneration<M>)?
-            let progress: ((String) -> Void)?
-            var results: [Result<[NeuralResultRow], Error>?]
-            /// Rows of the generations a regime finished before it was interrupted.
-            var partial: [[NeuralResultRow]]
-            var names: [String] = []
-            var seconds: [Double]
-            var next = 0
-            let lock = NSLock()
-            init(_ real: M.Data, _ make: @escaping () -> M, _ n: Int, _ progress: ((String) -> Void)?) {
-                self.real = real; self.make = make; self.progress = progress
-                results = Array(repeating: nil, count: n); seconds = Array(repeating: 0, count: n)
-                partial = Array(repeating: [], count: n)
-            }
-        }
+    let real: M.Data
+    let make: () -> M
+    /// Generation 1, when the caller supplies it (`FirstGeneration`).
+    var first: (() throws -> FirstGeneration<M>)?
+    let progress: ((String) -> Void)?
+    var results: [Result<[NeuralResultRow], Error>?]
+    /// Rows of the generations a regime finished before it was interrupted.
+    var partial: [[NeuralResultRow]]
+    var names: [String] = []
+    var seconds: [Double]
+    var next = 0
+    let lock = NSLock()
+    init(_ real: M.Data, _ make: @escaping () -> M, _ n: Int, _ progress: ((String) -> Void)?) {
+        self.real = real; self.make = make; self.progress = progress
+        results = Array(repeating: nil, count: n); seconds = Array(repeating: 0, count: n)
+        partial = Array(repeating: [], count: n)
+    }
+}

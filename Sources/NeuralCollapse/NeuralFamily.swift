@@ -27,20 +27,29 @@ public struct NeuralFamily: ExperimentFamily {
 
     public var parameters: [Parameter] {
         [
-            Parameter("model", .choice(Self.models), default: [.text("lm")],
-                      help: "lm (byte-level transformer on stories), vae (MLP VAE on 28×28 images) or diffusion (DDPM on conformers)."),
-            Parameter("preset", .choice(NeuralPreset.allCases.map(\.rawValue)), default: [.text("small")],
-                      help: "Sizes and budget: smoke (seconds; for tests), small (minutes on 2 cores), paper (the paper's sizes; days on a CPU)."),
-            Parameter("regimes", .choice(Self.regimeNames), role: .axis, default: [.text("replace"), .text("accumulate")],
-                      help: "Comma-separated regimes: \(Self.regimeNames.joined(separator: ", ")) (each regime's chain is one cell)."),
+            Parameter(
+                "model", .choice(Self.models), default: [.text("lm")],
+                help: "lm (byte-level transformer on stories), vae (MLP VAE on 28×28 images) or diffusion (DDPM on conformers)."),
+            Parameter(
+                "preset", .choice(NeuralPreset.allCases.map(\.rawValue)), default: [.text("small")],
+                help: "Sizes and budget: smoke (seconds; for tests), small (minutes on 2 cores), paper (the paper's sizes; days on a CPU)."),
+            Parameter(
+                "regimes", .choice(Self.regimeNames), role: .axis, default: [.text("replace"), .text("accumulate")],
+                help: "Comma-separated regimes: \(Self.regimeNames.joined(separator: ", ")) (each regime's chain is one cell)."),
             Parameter("generations", .integer(1...100), role: .axis, default: [.integer(5)], help: "Model-fitting iterations n (1...100), comma-separated."),
-            Parameter("data", .text,
-                      help: "Real data file instead of the built-in generator (lm: text, vae: MNIST IDX images, diffusion: multi-frame XYZ).").file(),
-            Parameter("steps", .integer(1...10_000_000), role: .axis,
-                      help: "Train every fit for this many steps whatever its pool (fixed compute per fit), overriding the preset's budget."),
-            Parameter("epochs", .real(lower: 0, upper: 100_000, lowerOpen: true), role: .axis,
-                      help: "Train every fit for this many passes over its training pool (compute grows with an accumulating pool, as in the paper), overriding the preset's budget."),
-            Parameter("temperature", .real(lower: 0, upper: 10, lowerOpen: true), role: .axis, help: "lm only: sampling temperature τ (default 1)."),
+            Parameter(
+                "data", .text,
+                help: "Real data file instead of the built-in generator (lm: text, vae: MNIST IDX images, diffusion: multi-frame XYZ)."
+            ).file(),
+            Parameter(
+                "steps", .integer(1...10_000_000), role: .axis,
+                help: "Train every fit for this many steps whatever its pool (fixed compute per fit), overriding the preset's budget."),
+            Parameter(
+                "epochs", .real(lower: 0, upper: 100_000, lowerOpen: true), role: .axis,
+                help:
+                    "Train every fit for this many passes over its training pool (compute grows with an accumulating pool, as in the paper), overriding the preset's budget."
+            ),
+            Parameter("temperature", .real(lower: 0, upper: 10, lowerOpen: true), role: .axis, help: "lm only: sampling temperature τ (default 1).")
         ]
     }
 
@@ -96,8 +105,10 @@ public struct NeuralFamily: ExperimentFamily {
 
     /// The task of `spec` at `seed`, built once per distinct input.
     func task(_ spec: ExperimentSpec, seed: UInt64) throws -> AnyTask {
-        let key = [model(spec), preset(spec).rawValue, spec.one("data")?.textValue ?? "", "\(spec.one("temperature")?.doubleValue as Any)",
-                   "\(budget(spec) as Any)", String(seed)].joined(separator: "\u{1}")
+        let key = [
+            model(spec), preset(spec).rawValue, spec.one("data")?.textValue ?? "", "\(spec.one("temperature")?.doubleValue as Any)",
+            "\(budget(spec) as Any)", String(seed)
+        ].joined(separator: "\u{1}")
         return try cache.lock.withLock {
             if cache.key == key, let t = cache.task { return t }
             let t = try buildTask(spec, seed: seed)
@@ -112,8 +123,10 @@ public struct NeuralFamily: ExperimentFamily {
         case "vae": return .vae(try VAETask.make(preset, seed: seed, dataPath: data, budget: budget))
         case "diffusion": return .diffusion(try DiffusionTask.make(preset, seed: seed, dataPath: data, budget: budget))
         default:
-            return .lm(try LanguageModelTask.make(preset, seed: seed, dataPath: data, temperature: spec.one("temperature")?.doubleValue,
-                                                  budget: budget))
+            return .lm(
+                try LanguageModelTask.make(
+                    preset, seed: seed, dataPath: data, temperature: spec.one("temperature")?.doubleValue,
+                    budget: budget))
         }
     }
 
@@ -136,12 +149,14 @@ public struct NeuralFamily: ExperimentFamily {
         switch model(spec) {
         case "vae":
             let s = VAETask.sizes(preset)
-            return NeuralMemoryEstimate.vae(s.config, data: dataSizes(spec) ?? .init(train: s.trainImages, test: s.testImages, width: 784),
-                                            regime: regime, generations: n)
+            return NeuralMemoryEstimate.vae(
+                s.config, data: dataSizes(spec) ?? .init(train: s.trainImages, test: s.testImages, width: 784),
+                regime: regime, generations: n)
         case "diffusion":
             let s = DiffusionTask.sizes(preset)
-            let c = DiffusionConfig(hidden: s.hidden, layers: s.layers, diffusionSteps: s.diffusionSteps, batch: s.batch, budget: s.budget,
-                                    learningRate: s.learningRate, coordinateScale: 1, checkSamples: s.checkSamples)
+            let c = DiffusionConfig(
+                hidden: s.hidden, layers: s.layers, diffusionSteps: s.diffusionSteps, batch: s.batch, budget: s.budget,
+                learningRate: s.learningRate, coordinateScale: 1, checkSamples: s.checkSamples)
             // The built-in molecule: an 8-atom chain (7 bonds, 5 torsions).
             let builtIn = NeuralMemoryEstimate.DataSizes(train: s.trainConformers, test: s.testConformers, width: 24, bonds: 7, torsions: 5)
             return NeuralMemoryEstimate.diffusion(c, data: dataSizes(spec) ?? builtIn, regime: regime, generations: n)
@@ -149,8 +164,9 @@ public struct NeuralFamily: ExperimentFamily {
             let s = LanguageModelTask.sizes(preset)
             // Built-in stories are at most this long (StoryGrammar's bound for the context).
             let longest = Double(max(60, min(127, s.config.context - 1)))
-            return NeuralMemoryEstimate.languageModel(s.config, data: dataSizes(spec) ?? .init(train: s.trainStories, test: s.testStories, width: longest),
-                                                      regime: regime, generations: n)
+            return NeuralMemoryEstimate.languageModel(
+                s.config, data: dataSizes(spec) ?? .init(train: s.trainStories, test: s.testStories, width: longest),
+                regime: regime, generations: n)
         }
     }
 
@@ -166,8 +182,9 @@ public struct NeuralFamily: ExperimentFamily {
         case let .vae(t):
             return .init(train: t.train.count, test: t.test.count, width: Double(t.train.dimension), fileBytes: file)
         case let .diffusion(t):
-            return .init(train: t.train.count, test: t.test.count, width: Double(t.train.dimension), bonds: t.train.bonds.count,
-                         torsions: t.train.torsions.count, fileBytes: file)
+            return .init(
+                train: t.train.count, test: t.test.count, width: Double(t.train.dimension), bonds: t.train.bonds.count,
+                torsions: t.train.torsions.count, fileBytes: file)
         }
     }
 
@@ -189,8 +206,9 @@ public struct NeuralFamily: ExperimentFamily {
     /// any other swept axis (`replace`, or `replace-steps-200` in a sweep over steps).
     public func samplesDirectory(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell) -> String {
         let axes = extraAxes(spec)
-        return NeuralSamples.cellDirectory(regime: cell["regimes"]?.textValue ?? "replace",
-                                           axes: Array(zip(axes, cell.csvFields(axes))).map { (key: $0.0, value: $0.1) })
+        return NeuralSamples.cellDirectory(
+            regime: cell["regimes"]?.textValue ?? "replace",
+            axes: Array(zip(axes, cell.csvFields(axes))).map { (key: $0.0, value: $0.1) })
     }
 
     /// The long results format (`LongResults`): one row per generation and metric (`test_loss`
@@ -252,12 +270,13 @@ public struct NeuralFamily: ExperimentFamily {
         let shared = firstGenerations
         func chain<M: NeuralGenerativeModel>(_ t: NeuralTask<M>) throws -> CellOutput where M.Data: NeuralSampleData {
             let seed = context.seed
-            let result = try NeuralExperiment.run(regimes: [regime], generations: generations(s), threads: 1, seed: seed,
-                                                  realData: t.train, makeModel: t.make, progress: { _ in context.advance(1) },
-                                                  afterFit: { _, n, model in
-                                                      if let samples { try NeuralSamples.write(model, generation: n, seed: seed, to: samples) }
-                                                  },
-                                                  firstGeneration: { try shared.value(key: key, uses: uses) { try FirstGeneration.fit(make: t.make, real: t.train) } })
+            let result = try NeuralExperiment.run(
+                regimes: [regime], generations: generations(s), threads: 1, seed: seed,
+                realData: t.train, makeModel: t.make, progress: { _ in context.advance(1) },
+                afterFit: { _, n, model in
+                    if let samples { try NeuralSamples.write(model, generation: n, seed: seed, to: samples) }
+                },
+                firstGeneration: { try shared.value(key: key, uses: uses) { try FirstGeneration.fit(make: t.make, real: t.train) } })
             let rows = Self.csvRows(result.rows, metricNames: result.metricNames, dataset: dataset, samples: t.train.count, extra: extra)
             if result.interrupted { throw CellCancelled(partialRows: rows) }
             let values = result.rows.flatMap { r in ([r.testLoss] + r.metrics).map { [$0] } }
@@ -274,9 +293,10 @@ public struct NeuralFamily: ExperimentFamily {
     public static func csvRows(_ rows: [NeuralResultRow], metricNames: [String], dataset: String, samples: Int, extra: [String] = []) -> String {
         rows.map { r in
             zip(["test_loss"] + metricNames, [r.testLoss] + r.metrics).map { name, value in
-                LongResults.row(model: r.model, dataset: dataset, regime: r.regime.name, realFraction: nil, generation: r.generation,
-                                metric: name, mean: value, standardError: nil, robust: RobustSummary([value]), theory: nil, samples: samples,
-                                repeats: 1, extra: extra)
+                LongResults.row(
+                    model: r.model, dataset: dataset, regime: r.regime.name, realFraction: nil, generation: r.generation,
+                    metric: name, mean: value, standardError: nil, robust: RobustSummary([value]), theory: nil, samples: samples,
+                    repeats: 1, extra: extra)
             }.joined()
         }.joined()
     }
@@ -289,7 +309,10 @@ public struct NeuralFamily: ExperimentFamily {
 /// ask computes it again.
 public final class SharedFirstGenerations: @unchecked Sendable {
     private let condition = NSCondition()
-    private enum State { case computing, done(Any, remaining: Int) }
+    private enum State {
+        case computing
+        case done(Any, remaining: Int)
+    }
     private var entries: [String: State] = [:]
 
     public init() {}

@@ -31,9 +31,13 @@ extension TextCorpus: NeuralSampleData {
             switch parser.parseScalar(from: &input) {
             case let .valid(encoded):
                 let scalar = Unicode.UTF8.decode(encoded)
-                if scalar.value < 0x20 || scalar.value == 0x7F { out += hex(UInt8(scalar.value)) }
-                else if scalar == "\\" { out += "\\\\" }
-                else { out.unicodeScalars.append(scalar) }
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += hex(UInt8(scalar.value))
+                } else if scalar == "\\" {
+                    out += "\\\\"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
                 offset += encoded.count
             case let .error(length):
                 for b in bytes[offset..<(offset + length)] { out += hex(b) }
@@ -92,7 +96,7 @@ public enum NeuralSamples {
 
     /// The sample of `model` at `generation` (nil when a cancellation request cut the draw short).
     public static func draw<M: NeuralGenerativeModel>(_ model: M, generation: Int, seed: UInt64) throws -> M.Data?
-        where M.Data: NeuralSampleData {
+    where M.Data: NeuralSampleData {
         var rng = Xoshiro256StarStar(seed: seed, stream: [StreamRegistry.neuralSamples, UInt64(generation)])
         var copy = model
         let data = try copy.sample(count: M.Data.sampleCount, using: &rng)
@@ -102,7 +106,7 @@ public enum NeuralSamples {
     /// Writes `model`'s sample at `generation` to `directory` atomically (creating the
     /// directory); throws `NeuralInterrupted` when a cancellation request cut the draw short.
     public static func write<M: NeuralGenerativeModel>(_ model: M, generation: Int, seed: UInt64, to directory: URL) throws
-        where M.Data: NeuralSampleData {
+    where M.Data: NeuralSampleData {
         guard let data = try draw(model, generation: generation, seed: seed) else { throw NeuralInterrupted() }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try AtomicFile.write(data.sampleFile(), to: directory.appendingPathComponent(fileName(generation: generation, of: M.Data.self)))

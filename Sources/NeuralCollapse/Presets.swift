@@ -29,16 +29,22 @@ public enum LanguageModelTask {
     public static func sizes(_ preset: NeuralPreset) -> Sizes {
         switch preset {
         case .smoke:
-            return Sizes(config: TransformerConfig(context: 32, width: 32, heads: 2, layers: 1, batch: 8, budget: .epochs(2),
-                                                   learningRate: 3e-3), trainStories: 60, testStories: 20)
+            return Sizes(
+                config: TransformerConfig(
+                    context: 32, width: 32, heads: 2, layers: 1, batch: 8, budget: .epochs(2),
+                    learningRate: 3e-3), trainStories: 60, testStories: 20)
         case .small:
-            return Sizes(config: TransformerConfig(context: 96, width: 128, heads: 4, layers: 2, batch: 12, budget: .epochs(6),
-                                                   learningRate: 2e-3), trainStories: 1000, testStories: 200)
+            return Sizes(
+                config: TransformerConfig(
+                    context: 96, width: 128, heads: 4, layers: 2, batch: 12, budget: .epochs(6),
+                    learningRate: 2e-3), trainStories: 1000, testStories: 200)
         case .paper:
             // A GPT-2 of ≈ 9M parameters (7 layers of width 320 on bytes: 8.9M), the size of the
             // paper's smallest model; the paper pretrains on TinyStories (≈ 470M tokens).
-            return Sizes(config: TransformerConfig(context: 256, width: 320, heads: 8, layers: 7, batch: 32, budget: .epochs(10),
-                                                   learningRate: 6e-4, weightDecay: 0.1), trainStories: 200_000, testStories: 5000)
+            return Sizes(
+                config: TransformerConfig(
+                    context: 256, width: 320, heads: 8, layers: 7, batch: 32, budget: .epochs(10),
+                    learningRate: 6e-4, weightDecay: 0.1), trainStories: 200_000, testStories: 5000)
         }
     }
 
@@ -51,7 +57,8 @@ public enum LanguageModelTask {
     /// The real corpus: the story grammar from `(seed, data)`, or the file at `path` (shuffled
     /// with `(seed, split)` into training and held-out stories).
     public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?, temperature: Double? = nil, budget: TrainingBudget? = nil) throws
-        -> NeuralTask<TransformerLanguageModel> {
+        -> NeuralTask<TransformerLanguageModel>
+    {
         var s = sizes(preset)
         if let temperature { s.config.temperature = temperature }
         if let budget { s.config.budget = budget }
@@ -61,7 +68,9 @@ public enum LanguageModelTask {
             (train, test) = NeuralExperiment.split(all, train: s.trainStories, test: s.testStories, seed: seed)
             source = "\(dataPath) (\(all.count) stories)"
             guard test.stream.count > s.config.context else {
-                throw NeuralDataError("\(dataPath): the \(test.count) held-out stories hold \(test.stream.count) bytes, fewer than one context window of \(s.config.context + 1); supply a larger corpus")
+                throw NeuralDataError(
+                    "\(dataPath): the \(test.count) held-out stories hold \(test.stream.count) bytes, fewer than one context window of \(s.config.context + 1); supply a larger corpus"
+                )
             }
         } else {
             var rng = Xoshiro256StarStar(seed: seed, stream: [NeuralStreams.data])
@@ -79,7 +88,7 @@ public enum LanguageModelTask {
             ("heads", "\(c.heads)"), ("layers", "\(c.layers)"), ("batch", "\(c.batch)"), ("budget", c.budget.description),
             ("learning_rate", "\(c.learningRate) (AdamW, warm-up 5 %, cosine to 10 %, clip 1)"),
             ("weight_decay", "\(c.weightDecay)"), ("temperature", "\(c.temperature)"),
-            ("test_loss", "cross-entropy, nats per byte, on real held-out text"),
+            ("test_loss", "cross-entropy, nats per byte, on real held-out text")
         ]
         return NeuralTask(train: train, test: test, make: { TransformerLanguageModel(config: c, test: test, seed: seed) }, parameters: params)
     }

@@ -13,7 +13,7 @@ public struct TextCorpus: TrainingData, Equatable, Sendable {
         self.stories = stories
     }
 
-    public static let separator: UInt8 = 10   // "\n"
+    public static let separator: UInt8 = 10  // "\n"
 
     public var count: Int { stories.count }
 
@@ -174,14 +174,17 @@ public enum TextCorpusLoader {
             for line in lines {
                 if line.isEmpty {
                     if !current.isEmpty { stories.append(current.joined(separator: " ")); current = [] }
-                } else { current.append(line) }
+                } else {
+                    current.append(line)
+                }
             }
             if !current.isEmpty { stories.append(current.joined(separator: " ")) }
         } else {
             stories = lines.filter { !$0.isEmpty }
         }
         guard stories.count >= 10 else {
-            throw NeuralDataError("\(name): \(stories.count) stor\(stories.count == 1 ? "y" : "ies") found; expected at least 10 (one per line, or separated by blank lines)")
+            throw NeuralDataError(
+                "\(name): \(stories.count) stor\(stories.count == 1 ? "y" : "ies") found; expected at least 10 (one per line, or separated by blank lines)")
         }
         return TextCorpus(stories: stories.map { Array($0.utf8) })
     }

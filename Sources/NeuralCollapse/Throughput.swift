@@ -1,9 +1,9 @@
+import Autodiff
 import CollapseExport
 import ExperimentEngine
-import Autodiff
 import Foundation
-import Randomness
 import LinearAlgebra
+import Randomness
 
 /// Achieved FLOP/s of training steps against single-thread `cblas_sgemm` on a square product,
 /// measured in the same process (BLAS pinned to one thread).
@@ -41,10 +41,15 @@ public enum NeuralThroughput {
         let a = Normal.array(count: n * n, using: &rng).map(Float.init), b = Normal.array(count: n * n, using: &rng).map(Float.init)
         var c = [Float](repeating: 0, count: n * n)
         let times = time(runs) {
-            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
-                BLAS.sgemm(transA: false, transB: false, m: n, n: n, k: n, a: pa.baseAddress!, lda: n, b: pb.baseAddress!, ldb: n,
-                      beta: 0, c: pc.baseAddress!, ldc: n)
-            } } }
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        BLAS.sgemm(
+                            transA: false, transB: false, m: n, n: n, k: n, a: pa.baseAddress!, lda: n, b: pb.baseAddress!, ldb: n,
+                            beta: 0, c: pc.baseAddress!, ldc: n)
+                    }
+                }
+            }
         }
         return Measurement(name: "sgemm \(n)×\(n)×\(n)", key: "sgemm \(n)^3", flops: 2 * pow(Double(n), 3), medianSeconds: median(times), runs: runs)
     }
@@ -78,19 +83,29 @@ public enum NeuralThroughput {
         let vaeFLOPs = vae.make().config.trainingFLOPsPerStep(dimension: vae.train.dimension)
         let diffusionFLOPs = diffusion.make().config.trainingFLOPsPerStep(dimension: diffusion.train.dimension)
         let fits = Double(2 + 3 * runs)
-        return [(lm.trainingFLOPsPerStep * Double(2 + runs), { languageModelStep(lm, runs: runs, key: "lm-\(preset)") }),
-                (vaeFLOPs * fits, { fitStep("vae training step", key: "vae-\(preset)", task: vae, runs: runs, flops: vaeFLOPs) }),
-                (diffusionFLOPs * fits, { fitStep("diffusion training step", key: "diffusion-\(preset)", task: diffusion, runs: runs,
-                                                  flops: diffusionFLOPs) })]
+        return [
+            (lm.trainingFLOPsPerStep * Double(2 + runs), { languageModelStep(lm, runs: runs, key: "lm-\(preset)") }),
+            (vaeFLOPs * fits, { fitStep("vae training step", key: "vae-\(preset)", task: vae, runs: runs, flops: vaeFLOPs) }),
+            (
+                diffusionFLOPs * fits,
+                {
+                    fitStep(
+                        "diffusion training step", key: "diffusion-\(preset)", task: diffusion, runs: runs,
+                        flops: diffusionFLOPs)
+                }
+            )
+        ]
     }
 
     /// Seconds per step of a model's whole fit (init, `steps` steps), timed over a fit of
     /// `runs` steps with the preset's other sizes.
-    static func fitStep<M: NeuralGenerativeModel & StepBudgeted>(_ name: String, key: String, task: NeuralTask<M>, runs: Int,
-                                                                 flops: Double) -> Measurement {
+    static func fitStep<M: NeuralGenerativeModel & StepBudgeted>(
+        _ name: String, key: String, task: NeuralTask<M>, runs: Int,
+        flops: Double
+    ) -> Measurement {
         var model = task.make()
         model.setBudget(.steps(2))
-        try? model.fit(task.train)            // warm-up
+        try? model.fit(task.train)  // warm-up
         let times = (0..<3).map { _ -> Double in
             model.setBudget(.steps(runs))
             let t0 = DispatchTime.now().uptimeNanoseconds
@@ -120,8 +135,10 @@ extension NeuralThroughput {
     /// with an `anchor` the ratio `PyTorch ms / collapse ms` of each measurement it has
     /// (above 1: collapse is faster; "—" where the anchor has no such measurement). `progress`
     /// counts the measurements, weighted by the FLOPs each times.
-    public static func report(preset: NeuralPreset, runs: Int, sgemmSize: Int, anchor: TorchAnchor? = nil,
-                              progress: RunProgress? = nil) throws -> String {
+    public static func report(
+        preset: NeuralPreset, runs: Int, sgemmSize: Int, anchor: TorchAnchor? = nil,
+        progress: RunProgress? = nil
+    ) throws -> String {
         let peakRuns = max(5, runs)
         let plan: [(work: Double, measure: () -> Measurement)] =
             [(work: 2 * pow(Double(sgemmSize), 3) * Double(2 + peakRuns), measure: { sgemmPeak(n: sgemmSize, runs: peakRuns) })]
@@ -136,12 +153,15 @@ extension NeuralThroughput {
         progress?.end()
         let peak = measured[0], steps = measured.dropFirst()
         func pad(_ s: String, _ w: Int) -> String { TextTable.pad(s, w) }
-        var out = pad("measurement", 22) + pad("GFLOP/step", 14) + pad("median ms", 12) + pad("GFLOP/s", 10) + pad("of peak", 9)
+        var out =
+            pad("measurement", 22) + pad("GFLOP/step", 14) + pad("median ms", 12) + pad("GFLOP/s", 10) + pad("of peak", 9)
             + (anchor == nil ? "" : pad("PyTorch ms", 12) + pad("vs PyTorch", 12)) + "\n"
         for m in [peak] + steps {
-            var cells: [String] = [pad(m.name, 22), pad(String(format: "%.4f", m.flops / 1e9), 14), pad(String(format: "%.3f", m.medianSeconds * 1e3), 12),
-                                   pad(String(format: "%.2f", m.flopsPerSecond / 1e9), 10),
-                                   pad(String(format: "%.1f%%", 100 * m.flopsPerSecond / peak.flopsPerSecond), 9)]
+            var cells: [String] = [
+                pad(m.name, 22), pad(String(format: "%.4f", m.flops / 1e9), 14), pad(String(format: "%.3f", m.medianSeconds * 1e3), 12),
+                pad(String(format: "%.2f", m.flopsPerSecond / 1e9), 10),
+                pad(String(format: "%.1f%%", 100 * m.flopsPerSecond / peak.flopsPerSecond), 9)
+            ]
             if let anchor {
                 if let ms = anchor.milliseconds(for: m.key) {
                     cells += [pad(String(format: "%.3f", ms), 12), pad(String(format: "%.2f×", ms / (m.medianSeconds * 1e3)), 12)]
@@ -151,9 +171,11 @@ extension NeuralThroughput {
             }
             out += cells.joined() + "\n"
         }
-        out += "(lm: median of \(runs) steps; vae, diffusion: median of 3 fits of \(runs) steps, per step; sgemm: median of \(max(5, runs)) products; one BLAS thread)\n"
+        out +=
+            "(lm: median of \(runs) steps; vae, diffusion: median of 3 fits of \(runs) steps, per step; sgemm: median of \(max(5, runs)) products; one BLAS thread)\n"
         if let anchor {
-            out += "(vs PyTorch = PyTorch ms / collapse ms, above 1 is faster; anchor \(anchor.version ?? "of unknown torch version"), measured elsewhere unless run side by side)\n"
+            out +=
+                "(vs PyTorch = PyTorch ms / collapse ms, above 1 is faster; anchor \(anchor.version ?? "of unknown torch version"), measured elsewhere unless run side by side)\n"
         }
         return out
     }

@@ -8,8 +8,10 @@ enum Training {
     /// `tape`, whose buffers come from one `Workspace` for the whole fit (allocated in the
     /// first step, reused by the others). The learning rate follows `LearningRate.warmupCosine` up to `peak`. Returns the
     /// mean loss over the last 10 % of steps; throws when the loss stops being finite.
-    static func run(_ model: String, fit: Int, steps: Int, peak: Float, parameters: ParameterList,
-                    optimizer: inout AdamW, loss: (Int, Tape) -> Tensor) throws -> Double {
+    static func run(
+        _ model: String, fit: Int, steps: Int, peak: Float, parameters: ParameterList,
+        optimizer: inout AdamW, loss: (Int, Tape) -> Tensor
+    ) throws -> Double {
         let tail = max(1, steps / 10)
         var tailLoss = 0.0
         let workspace = Workspace()
@@ -104,7 +106,8 @@ public enum TrainingBudget: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .steps(let k): return "\(k) steps per fit, whatever the pool size (fixed compute per fit)"
-        case .epochs(let e): return "\(e == e.rounded() && abs(e) < 1e9 ? String(Int(e)) : String(e)) epochs over each fit's training pool (steps grow with the pool)"
+        case .epochs(let e):
+            return "\(e == e.rounded() && abs(e) < 1e9 ? String(Int(e)) : String(e)) epochs over each fit's training pool (steps grow with the pool)"
         }
     }
 }

@@ -1,8 +1,8 @@
 import Autodiff
 import CollapseCore
 import Foundation
-import Randomness
 import LinearAlgebra
+import Randomness
 
 /// Sizes and training budget of the byte-level transformer language model.
 public struct TransformerConfig: Sendable, Equatable {
@@ -23,8 +23,10 @@ public struct TransformerConfig: Sendable, Equatable {
     /// Byte tokens.
     public let vocabulary = 256
 
-    public init(context: Int, width: Int, heads: Int, layers: Int, batch: Int, budget: TrainingBudget, learningRate: Float,
-                weightDecay: Float = 0.01, temperature: Double = 1) {
+    public init(
+        context: Int, width: Int, heads: Int, layers: Int, batch: Int, budget: TrainingBudget, learningRate: Float,
+        weightDecay: Float = 0.01, temperature: Double = 1
+    ) {
         precondition(context >= 2 && width % heads == 0 && layers >= 1 && batch >= 1 && budget.isPositive, "TransformerConfig: bad sizes")
         self.context = context; self.width = width; self.heads = heads; self.layers = layers
         self.batch = batch; self.budget = budget; self.learningRate = learningRate
@@ -68,13 +70,14 @@ public final class TransformerWeights {
         positions = parameters.normal(rows: c.context, cols: d, std: 0.01, decay: false, using: &rng)
         var blocks: [Block] = []
         for _ in 0..<c.layers {
-            blocks.append(Block(
-                ln1g: parameters.constant(rows: 1, cols: d, value: 1), ln1b: parameters.constant(rows: 1, cols: d, value: 0),
-                wqkv: parameters.normal(rows: d, cols: 3 * d, std: std, using: &rng), bqkv: parameters.constant(rows: 1, cols: 3 * d, value: 0),
-                wo: parameters.normal(rows: d, cols: d, std: resid, using: &rng), bo: parameters.constant(rows: 1, cols: d, value: 0),
-                ln2g: parameters.constant(rows: 1, cols: d, value: 1), ln2b: parameters.constant(rows: 1, cols: d, value: 0),
-                w1: parameters.normal(rows: d, cols: 4 * d, std: std, using: &rng), b1: parameters.constant(rows: 1, cols: 4 * d, value: 0),
-                w2: parameters.normal(rows: 4 * d, cols: d, std: resid, using: &rng), b2: parameters.constant(rows: 1, cols: d, value: 0)))
+            blocks.append(
+                Block(
+                    ln1g: parameters.constant(rows: 1, cols: d, value: 1), ln1b: parameters.constant(rows: 1, cols: d, value: 0),
+                    wqkv: parameters.normal(rows: d, cols: 3 * d, std: std, using: &rng), bqkv: parameters.constant(rows: 1, cols: 3 * d, value: 0),
+                    wo: parameters.normal(rows: d, cols: d, std: resid, using: &rng), bo: parameters.constant(rows: 1, cols: d, value: 0),
+                    ln2g: parameters.constant(rows: 1, cols: d, value: 1), ln2b: parameters.constant(rows: 1, cols: d, value: 0),
+                    w1: parameters.normal(rows: d, cols: 4 * d, std: std, using: &rng), b1: parameters.constant(rows: 1, cols: 4 * d, value: 0),
+                    w2: parameters.normal(rows: 4 * d, cols: d, std: resid, using: &rng), b2: parameters.constant(rows: 1, cols: d, value: 0)))
         }
         self.blocks = blocks
         lnfg = parameters.constant(rows: 1, cols: d, value: 1)
@@ -116,7 +119,7 @@ public final class TransformerWeights {
 struct CachedDecoder {
     let w: TransformerWeights
     let batch: Int
-    var keys: [[Float]], values: [[Float]]   // per layer: batch × context × D
+    var keys: [[Float]], values: [[Float]]  // per layer: batch × context × D
 
     init(weights: TransformerWeights, batch: Int) {
         w = weights
@@ -180,18 +183,30 @@ struct CachedDecoder {
 
     /// `out ← a·W + b + β·out`.
     static func linear(_ a: [Float], _ wt: [Float], _ b: [Float], m: Int, k: Int, n: Int, into out: inout [Float], beta: Float) {
-        a.withUnsafeBufferPointer { pa in wt.withUnsafeBufferPointer { pw in out.withUnsafeMutableBufferPointer { po in
-            BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pw.baseAddress!, ldb: n,
-                  beta: beta, c: po.baseAddress!, ldc: n)
-            for i in 0..<m { for j in 0..<n { po[i * n + j] += b[j] } }
-        } } }
+        a.withUnsafeBufferPointer { pa in
+            wt.withUnsafeBufferPointer { pw in
+                out.withUnsafeMutableBufferPointer { po in
+                    BLAS.sgemm(
+                        transA: false, transB: false, m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pw.baseAddress!, ldb: n,
+                        beta: beta, c: po.baseAddress!, ldc: n)
+                    for i in 0..<m { for j in 0..<n { po[i * n + j] += b[j] } }
+                }
+            }
+        }
     }
 
     static func layerNorm(_ x: [Float], _ g: [Float], _ b: [Float], rows: Int, cols: Int, into out: inout [Float]) {
-        x.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { po in g.withUnsafeBufferPointer { pg in b.withUnsafeBufferPointer { pb in
-            LayerNormKernel.forward(px.baseAddress!, rows: rows, cols: cols, gamma: pg.baseAddress!, beta: pb.baseAddress!,
-                                    epsilon: 1e-5, into: po.baseAddress!, saving: nil)
-        } } } }
+        x.withUnsafeBufferPointer { px in
+            out.withUnsafeMutableBufferPointer { po in
+                g.withUnsafeBufferPointer { pg in
+                    b.withUnsafeBufferPointer { pb in
+                        LayerNormKernel.forward(
+                            px.baseAddress!, rows: rows, cols: cols, gamma: pg.baseAddress!, beta: pb.baseAddress!,
+                            epsilon: 1e-5, into: po.baseAddress!, saving: nil)
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -233,11 +248,14 @@ public struct TransformerLanguageModel: NeuralGenerativeModel {
         var stream = data.stream
         let t = config.context
         while stream.count < t + 1 { stream += stream.isEmpty ? [TextCorpus.separator] : stream }
-        var opt = AdamW(parameters: w.parameters, learningRate: config.learningRate,
-                        weightDecay: config.weightDecay, clipNorm: 1)
+        var opt = AdamW(
+            parameters: w.parameters, learningRate: config.learningRate,
+            weightDecay: config.weightDecay, clipNorm: 1)
         lastSteps = config.budget.steps(examples: data.stream.count, perStep: config.batch * t)
-        trainLoss = try Training.run("language model", fit: fits, steps: lastSteps, peak: config.learningRate,
-                                     parameters: w.parameters, optimizer: &opt) { _, tape in
+        trainLoss = try Training.run(
+            "language model", fit: fits, steps: lastSteps, peak: config.learningRate,
+            parameters: w.parameters, optimizer: &opt
+        ) { _, tape in
             let starts = (0..<config.batch).map { _ in rng.nextIndex(below: stream.count - t) }
             return w.loss(tape, stream: stream, starts: starts, length: t)
         }
@@ -265,8 +283,9 @@ public struct TransformerLanguageModel: NeuralGenerativeModel {
             for p in 0..<(t - 1) where !NeuralCancellation.isRequested {
                 let logits = decoder.step(ids, position: p)
                 for s in 0..<nb where !done[s] {
-                    let next = Self.drawToken(logits, offset: s * v, count: v, temperature: config.temperature,
-                                              scratch: &probs, using: &rng)
+                    let next = Self.drawToken(
+                        logits, offset: s * v, count: v, temperature: config.temperature,
+                        scratch: &probs, using: &rng)
                     if next == TextCorpus.separator { done[s] = true } else { out[s].append(next); ids[s] = Int32(next) }
                 }
                 if !done.contains(false) { break }
@@ -279,8 +298,10 @@ public struct TransformerLanguageModel: NeuralGenerativeModel {
 
     /// Inverse-CDF draw from `softmax(z/τ)` with one uniform (in Double, so the draw depends
     /// only on the logits and the uniform).
-    static func drawToken<G: RandomNumberGenerator>(_ z: [Float], offset: Int, count v: Int, temperature: Double,
-                                                     scratch p: inout [Double], using rng: inout G) -> UInt8 {
+    static func drawToken<G: RandomNumberGenerator>(
+        _ z: [Float], offset: Int, count v: Int, temperature: Double,
+        scratch p: inout [Double], using rng: inout G
+    ) -> UInt8 {
         var mx = -Double.infinity
         for j in 0..<v { mx = max(mx, Double(z[offset + j])) }
         var sum = 0.0

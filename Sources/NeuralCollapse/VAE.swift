@@ -86,14 +86,16 @@ public struct VariationalAutoencoder: NeuralGenerativeModel {
             p.normal(rows: hd, cols: k, std: (1 / Double(hd)).squareRoot(), using: &rng), p.constant(rows: 1, cols: k, value: 0),
             p.normal(rows: hd, cols: k, std: 0.1 * (1 / Double(hd)).squareRoot(), using: &rng), p.constant(rows: 1, cols: k, value: 0),
             p.normal(rows: k, cols: hd, std: (2 / Double(k)).squareRoot(), using: &rng), p.constant(rows: 1, cols: hd, value: 0),
-            p.normal(rows: hd, cols: d, std: (1 / Double(hd)).squareRoot(), using: &rng), p.constant(rows: 1, cols: d, value: 0),
+            p.normal(rows: hd, cols: d, std: (1 / Double(hd)).squareRoot(), using: &rng), p.constant(rows: 1, cols: d, value: 0)
         ]
         parameters = p
         var opt = AdamW(parameters: p, learningRate: config.learningRate, weightDecay: 0, clipNorm: 5)
         let model = self
         lastSteps = config.budget.steps(examples: data.count, perStep: config.batch)
-        trainLoss = try Training.run("VAE", fit: fits, steps: lastSteps, peak: config.learningRate,
-                                     parameters: p, optimizer: &opt) { _, tape in
+        trainLoss = try Training.run(
+            "VAE", fit: fits, steps: lastSteps, peak: config.learningRate,
+            parameters: p, optimizer: &opt
+        ) { _, tape in
             let idx = (0..<config.batch).map { _ in rng.nextIndex(below: data.count) }
             let x = Tensor(rows: idx.count, cols: d, value: data.subset(idx).pixels)
             let noise = Normal.array(count: idx.count * k, using: &rng).map(Float.init)
@@ -148,7 +150,8 @@ public enum VAETask {
     }
 
     /// `budget` overrides the preset's training budget.
-    public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?, budget: TrainingBudget? = nil) throws -> NeuralTask<VariationalAutoencoder> {
+    public static func make(_ preset: NeuralPreset, seed: UInt64, dataPath: String?, budget: TrainingBudget? = nil) throws -> NeuralTask<VariationalAutoencoder>
+    {
         var s = sizes(preset)
         if let budget { s.config.budget = budget }
         let train: ImageSet, test: ImageSet, source: String
@@ -169,7 +172,7 @@ public enum VAETask {
             ("architecture", "MLP VAE \(train.dimension)→\(c.hidden)→(μ, log σ²) ∈ R^\(c.latent)→\(c.hidden)→\(train.dimension), ReLU, sigmoid output"),
             ("batch", "\(c.batch)"), ("budget", c.budget.description), ("learning_rate", "\(c.learningRate) (AdamW, warm-up 5 %, cosine to 10 %)"),
             ("decoder_variance", "\(c.decoderVariance)"),
-            ("test_loss", "negative ELBO per pixel × 2σ², constant dropped: mean squared error + (2σ²/D)·KL, on real held-out images"),
+            ("test_loss", "negative ELBO per pixel × 2σ², constant dropped: mean squared error + (2σ²/D)·KL, on real held-out images")
         ]
         return NeuralTask(train: train, test: test, make: { VariationalAutoencoder(config: c, test: test, seed: seed) }, parameters: params)
     }

@@ -41,30 +41,39 @@ public enum ChainVerification {
     }
 
     public static let battery: [Point] = [
-        Point(id: "U1", purpose: "Poisson-rate MLE: replace n·λ/M, accumulate (λ/M)Σ1/i² (proof U1)",
-              samples: 20, generations: 20, reported: [1, 2, 5, 20], repeats: 20000, model: .mean(.poisson(rate: 3))),
-        Point(id: "U2", purpose: "Gaussian-mean MLE: replace n·σ²/M, accumulate (σ²/M)Σ1/i² (proof U1)",
-              samples: 10, generations: 20, reported: [1, 2, 5, 20], repeats: 20000, model: .mean(.gaussianMean(variance: 2))),
-        Point(id: "G1", purpose: "mixing real and synthetic at w* = (√5−1)/2: v_n → 0.618·σ²/M (proof G1)",
-              samples: 10, generations: 30, reported: [1, 2, 5, 30], repeats: 20000,
-              model: .mixing(MixingChain(variance: 1, weight: GoldenRatioMixing.optimalWeight))),
-        Point(id: "G2", purpose: "mixing with w = 0.3: v_n → 1.14·σ²/M, worse than real data alone (proof G1)",
-              samples: 10, generations: 30, reported: [1, 30], repeats: 20000, model: .mixing(MixingChain(variance: 1, weight: 0.3))),
-        Point(id: "G3", purpose: "Gaussian refit, unbiased variance: E(μ̂−μ)² = nσ²/M, E σ̂² = σ², E log σ̂² ↓ linearly (proof G3)",
-              samples: 10, generations: 10, reported: [1, 5, 10], repeats: 20000,
-              model: .gaussianFitting(GaussianFittingChain(variance: 1, estimator: .unbiased))),
-        Point(id: "G4", purpose: "Gaussian refit, MLE variance: E σ̂² = ((M−1)/M)ⁿσ², E(μ̂−μ)² = σ²(1−((M−1)/M)ⁿ) (proof G3)",
-              samples: 10, generations: 10, reported: [1, 5, 10], repeats: 20000,
-              model: .gaussianFitting(GaussianFittingChain(variance: 1, estimator: .mle))),
-        Point(id: "W1", purpose: "categorical refit (Zipf K = 10, s = 1.1): 1 − E S_n = (1 − 1/M)ⁿ(1 − S₀) (proof W1)",
-              samples: 20, generations: 30, reported: [1, 5, 30], repeats: 20000,
-              model: .categorical(CategoricalChain(truth: CategoricalChainTheory.zipf(support: 10, exponent: 1.1)))),
-        Point(id: "G5", purpose: "d = 3 Gaussian refit, unbiased covariance: E Σ̂ = Σ, E(μ̂−μ)(μ̂−μ)ᵀ = nΣ/M, E log det, W₂² bounds; accumulate (proof G4)",
-              samples: 10, generations: 5, reported: [1, 3, 5], repeats: 20000,
-              model: .multivariateFitting(MultivariateGaussianFittingChain(covariance: multivariateCovariance, estimator: .unbiased))),
-        Point(id: "G6", purpose: "d = 3 Gaussian refit, MLE covariance: E Σ̂ = qⁿΣ, E(μ̂−μ)(μ̂−μ)ᵀ = (1−qⁿ)Σ, E log det, W₂² bounds; accumulate (proof G4)",
-              samples: 20, generations: 5, reported: [1, 3, 5], repeats: 20000,
-              model: .multivariateFitting(MultivariateGaussianFittingChain(covariance: multivariateCovariance, estimator: .mle))),
+        Point(
+            id: "U1", purpose: "Poisson-rate MLE: replace n·λ/M, accumulate (λ/M)Σ1/i² (proof U1)",
+            samples: 20, generations: 20, reported: [1, 2, 5, 20], repeats: 20000, model: .mean(.poisson(rate: 3))),
+        Point(
+            id: "U2", purpose: "Gaussian-mean MLE: replace n·σ²/M, accumulate (σ²/M)Σ1/i² (proof U1)",
+            samples: 10, generations: 20, reported: [1, 2, 5, 20], repeats: 20000, model: .mean(.gaussianMean(variance: 2))),
+        Point(
+            id: "G1", purpose: "mixing real and synthetic at w* = (√5−1)/2: v_n → 0.618·σ²/M (proof G1)",
+            samples: 10, generations: 30, reported: [1, 2, 5, 30], repeats: 20000,
+            model: .mixing(MixingChain(variance: 1, weight: GoldenRatioMixing.optimalWeight))),
+        Point(
+            id: "G2", purpose: "mixing with w = 0.3: v_n → 1.14·σ²/M, worse than real data alone (proof G1)",
+            samples: 10, generations: 30, reported: [1, 30], repeats: 20000, model: .mixing(MixingChain(variance: 1, weight: 0.3))),
+        Point(
+            id: "G3", purpose: "Gaussian refit, unbiased variance: E(μ̂−μ)² = nσ²/M, E σ̂² = σ², E log σ̂² ↓ linearly (proof G3)",
+            samples: 10, generations: 10, reported: [1, 5, 10], repeats: 20000,
+            model: .gaussianFitting(GaussianFittingChain(variance: 1, estimator: .unbiased))),
+        Point(
+            id: "G4", purpose: "Gaussian refit, MLE variance: E σ̂² = ((M−1)/M)ⁿσ², E(μ̂−μ)² = σ²(1−((M−1)/M)ⁿ) (proof G3)",
+            samples: 10, generations: 10, reported: [1, 5, 10], repeats: 20000,
+            model: .gaussianFitting(GaussianFittingChain(variance: 1, estimator: .mle))),
+        Point(
+            id: "W1", purpose: "categorical refit (Zipf K = 10, s = 1.1): 1 − E S_n = (1 − 1/M)ⁿ(1 − S₀) (proof W1)",
+            samples: 20, generations: 30, reported: [1, 5, 30], repeats: 20000,
+            model: .categorical(CategoricalChain(truth: CategoricalChainTheory.zipf(support: 10, exponent: 1.1)))),
+        Point(
+            id: "G5", purpose: "d = 3 Gaussian refit, unbiased covariance: E Σ̂ = Σ, E(μ̂−μ)(μ̂−μ)ᵀ = nΣ/M, E log det, W₂² bounds; accumulate (proof G4)",
+            samples: 10, generations: 5, reported: [1, 3, 5], repeats: 20000,
+            model: .multivariateFitting(MultivariateGaussianFittingChain(covariance: multivariateCovariance, estimator: .unbiased))),
+        Point(
+            id: "G6", purpose: "d = 3 Gaussian refit, MLE covariance: E Σ̂ = qⁿΣ, E(μ̂−μ)(μ̂−μ)ᵀ = (1−qⁿ)Σ, E log det, W₂² bounds; accumulate (proof G4)",
+            samples: 20, generations: 5, reported: [1, 3, 5], repeats: 20000,
+            model: .multivariateFitting(MultivariateGaussianFittingChain(covariance: multivariateCovariance, estimator: .mle)))
     ]
 
     /// Runs the points whose ids are in `only` (all when nil).
@@ -95,15 +104,19 @@ public enum ChainVerification {
                 }
                 let e = chain.estimator, v = chain.variance
                 for n in point.reported {
-                    checks.append(check(point, label: "acc (μ̂−μ)²", n: n, mean: accumulated.mean[n - 1], se: accumulated.standardError[n - 1],
-                                        theory: v * GaussianFittingTheory.accumulateMeanErrorRatio(e, generation: n, samples: m)))
-                    checks.append(check(point, label: "acc σ̂²", n: n, mean: accumulated.mean[nGen + n - 1],
-                                        se: accumulated.standardError[nGen + n - 1],
-                                        theory: v * GaussianFittingTheory.accumulateVarianceRatio(e, generation: n, samples: m)))
+                    checks.append(
+                        check(
+                            point, label: "acc (μ̂−μ)²", n: n, mean: accumulated.mean[n - 1], se: accumulated.standardError[n - 1],
+                            theory: v * GaussianFittingTheory.accumulateMeanErrorRatio(e, generation: n, samples: m)))
+                    checks.append(
+                        check(
+                            point, label: "acc σ̂²", n: n, mean: accumulated.mean[nGen + n - 1],
+                            se: accumulated.standardError[nGen + n - 1],
+                            theory: v * GaussianFittingTheory.accumulateVarianceRatio(e, generation: n, samples: m)))
                     let rows: [(String, Int, Double)] = [
                         ("(μ̂−μ)²", n - 1, v * GaussianFittingTheory.meanErrorRatio(e, generation: n, samples: m)),
                         ("σ̂²", nGen + n - 1, v * GaussianFittingTheory.varianceRatio(e, generation: n, samples: m)),
-                        ("log σ̂²/σ²", 2 * nGen + n - 1, GaussianFittingTheory.expectedLogVarianceRatio(e, generation: n, samples: m)),
+                        ("log σ̂²/σ²", 2 * nGen + n - 1, GaussianFittingTheory.expectedLogVarianceRatio(e, generation: n, samples: m))
                     ]
                     // σ̂²_n is a product of n independent χ² factors: its relative variance
                     // ((M+1)/(M−1))ⁿ − 1 grows geometrically and the mean's normal approximation
@@ -130,8 +143,10 @@ public enum ChainVerification {
                     let theory = CategoricalChainTheory.expectedCollision(generation: n, samples: m, truthCollision: s0)
                     checks.append(check(point, label: "Σp̂²", n: n, mean: summary.mean[n - 1], se: summary.standardError[n - 1], theory: theory))
                     let pooled = CategoricalChainTheory.accumulateExpectedCollision(generation: n, samples: m, truthCollision: s0)
-                    checks.append(check(point, label: "acc Σp̂²", n: n, mean: accumulated.mean[n - 1], se: accumulated.standardError[n - 1],
-                                        theory: pooled))
+                    checks.append(
+                        check(
+                            point, label: "acc Σp̂²", n: n, mean: accumulated.mean[n - 1], se: accumulated.standardError[n - 1],
+                            theory: pooled))
                 }
             case let .mixing(chain):
                 let summary = ParallelReplicates.run(repeats: point.repeats, series: nGen, threads: threads) { rep, buffer in
@@ -161,7 +176,8 @@ public enum ChainVerification {
         case let .categorical(c): parameters = "K=\(c.truth.count) M=\(p.samples)"
         case let .multivariateFitting(c): parameters = "\(c.estimator.rawValue) d=\(c.dimension) M=\(p.samples)"
         }
-        return Check(id: p.id, label: label, parameters: parameters, generation: n, mean: mean, standardError: se,
-                     theory: theory, z: (mean - theory) / se)
+        return Check(
+            id: p.id, label: label, parameters: parameters, generation: n, mean: mean, standardError: se,
+            theory: theory, z: (mean - theory) / se)
     }
 }

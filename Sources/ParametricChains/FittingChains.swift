@@ -18,8 +18,10 @@ public struct GaussianFittingChain: Sendable, Equatable {
     /// Per generation `n` (index `n − 1`) writes four series, each `generations` long:
     /// `(μ̂_n − μ)²`, `σ̂²_n`, `log(σ̂²_n/σ²)`, and the squared Wasserstein-2 distance
     /// `(μ̂_n − μ)² + (σ̂_n − σ)²` to the truth.
-    public func run(regime: ClosedFormRegime, samples m: Int, generations: Int, rng: inout Xoshiro256StarStar,
-                    out: UnsafeMutableBufferPointer<Double>) {
+    public func run(
+        regime: ClosedFormRegime, samples m: Int, generations: Int, rng: inout Xoshiro256StarStar,
+        out: UnsafeMutableBufferPointer<Double>
+    ) {
         precondition(m >= 2 && out.count >= 4 * generations, "GaussianFittingChain.run: bad sizes")
         var mu = 0.0, sd = variance.squareRoot()
         // Welford accumulators (stable when the fit's spread collapses far below its mean):
@@ -56,15 +58,18 @@ public struct CategoricalChain: Sendable, Equatable {
     public var truth: [Double]
 
     public init(truth: [Double]) {
-        precondition(!truth.isEmpty && truth.allSatisfy { $0 >= 0 } && abs(truth.reduce(0, +) - 1) < 1e-9,
-                     "truth must be a probability vector")
+        precondition(
+            !truth.isEmpty && truth.allSatisfy { $0 >= 0 } && abs(truth.reduce(0, +) - 1) < 1e-9,
+            "truth must be a probability vector")
         self.truth = truth
     }
 
     /// Writes per generation: the collision probability `Σ p̂_i²`, the support size (symbols
     /// with p̂ > 0), and 1 if the fit is a point mass (absorbed), else 0 — three series.
-    public func run(regime: ClosedFormRegime, samples m: Int, generations: Int, rng: inout Xoshiro256StarStar,
-                    out: UnsafeMutableBufferPointer<Double>) {
+    public func run(
+        regime: ClosedFormRegime, samples m: Int, generations: Int, rng: inout Xoshiro256StarStar,
+        out: UnsafeMutableBufferPointer<Double>
+    ) {
         let k = truth.count
         precondition(m >= 1 && out.count >= 3 * generations, "CategoricalChain.run: bad sizes")
         var p = truth

@@ -44,8 +44,10 @@ public enum MeanChain: Sendable, Equatable {
 
     /// Squared errors `(θ̂_n − θ)²` of one replicate, for `regime` (replace or accumulate),
     /// written to `errors[0..<generations]`.
-    public func run(regime: ClosedFormRegime, samples m: Int, generations: Int, rng: inout Xoshiro256StarStar,
-                    errors: UnsafeMutableBufferPointer<Double>) {
+    public func run(
+        regime: ClosedFormRegime, samples m: Int, generations: Int, rng: inout Xoshiro256StarStar,
+        errors: UnsafeMutableBufferPointer<Double>
+    ) {
         precondition(m >= 1 && generations >= 1 && errors.count >= generations, "MeanChain.run: bad sizes")
         var estimate = truth
         var pooledSum = 0.0

@@ -11,8 +11,10 @@ extension ChainVerification {
     /// `Σ` of the verification points: non-diagonal, eigenvalues ≈ 4.63, 2.08, 0.29.
     public static let multivariateCovariance: [[Double]] = [[4, 1.2, 0.5], [1.2, 2, -0.6], [0.5, -0.6, 1]]
 
-    static func multivariateChecks(_ point: Point, index: Int, chain: MultivariateGaussianFittingChain,
-                                   seed: UInt64, threads: Int) -> [Check] {
+    static func multivariateChecks(
+        _ point: Point, index: Int, chain: MultivariateGaussianFittingChain,
+        seed: UInt64, threads: Int
+    ) -> [Check] {
         let m = point.samples, g = point.generations, e = chain.estimator, d = chain.dimension
         var checks: [Check] = []
         for (ri, regime) in [ClosedFormRegime.replace, .accumulate].enumerated() {
@@ -22,8 +24,9 @@ extension ChainVerification {
             }
             let prefix = regime == .replace ? "" : "acc "
             for n in point.reported {
-                let theory = MultivariateGaussianFittingTheory.moments(e, regime: regime, generation: n, samples: m,
-                                                                       eigenvalues: chain.eigenvalues)
+                let theory = MultivariateGaussianFittingTheory.moments(
+                    e, regime: regime, generation: n, samples: m,
+                    eigenvalues: chain.eigenvalues)
                 let s = MultivariateGaussianFittingTheory.covarianceRatio(e, regime: regime, generation: n, samples: m)
                 let meanRatio = MultivariateGaussianFittingTheory.meanErrorRatio(e, regime: regime, generation: n, samples: m)
                 let sigma12 = chain.covariance[1]
@@ -32,7 +35,7 @@ extension ChainVerification {
                     ("‖μ̂−μ‖²", S.meanSquaredError.rawValue, theory.meanSquaredError),
                     ("tr Σ̂", S.trace.rawValue, theory.expectedTrace),
                     ("Σ̂₁₂", chain.entrySeries(0, 1), s * sigma12),
-                    ("(μ̂−μ)₁(μ̂−μ)₂", chain.entrySeries(0, 1, meanOuter: true), meanRatio * sigma12),
+                    ("(μ̂−μ)₁(μ̂−μ)₂", chain.entrySeries(0, 1, meanOuter: true), meanRatio * sigma12)
                 ]
                 if let logDet = theory.expectedLogDeterminantRatio, m > d { rows.append(("log det", S.logDeterminantRatio.rawValue, logDet)) }
                 for (label, series, value) in rows {

@@ -23,9 +23,11 @@ public struct MultivariateGaussianFittingChain: Sendable, Equatable {
     public init(covariance rows: [[Double]], estimator: GaussianFittingTheory.Estimator) {
         let d = rows.count
         precondition(d >= 1 && rows.allSatisfy { $0.count == d && $0.allSatisfy(\.isFinite) }, "covariance must be a finite square matrix")
-        for i in 0..<d { for j in 0..<i {
-            precondition(abs(rows[i][j] - rows[j][i]) <= 1e-12 * max(abs(rows[i][j]), 1), "covariance must be symmetric")
-        } }
+        for i in 0..<d {
+            for j in 0..<i {
+                precondition(abs(rows[i][j] - rows[j][i]) <= 1e-12 * max(abs(rows[i][j]), 1), "covariance must be symmetric")
+            }
+        }
         covariance = rows.flatMap { $0 }
         dimension = d
         self.estimator = estimator
@@ -59,8 +61,10 @@ public struct MultivariateGaussianFittingChain: Sendable, Equatable {
     }
 
     /// Writes `seriesCount × generations` values, series-major: `out[s·generations + n − 1]`.
-    public func run(regime: ClosedFormRegime, samples m: Int, generations: Int, rng: inout Xoshiro256StarStar,
-                    out: UnsafeMutableBufferPointer<Double>) {
+    public func run(
+        regime: ClosedFormRegime, samples m: Int, generations: Int, rng: inout Xoshiro256StarStar,
+        out: UnsafeMutableBufferPointer<Double>
+    ) {
         let d = dimension, g = generations
         precondition(m >= 2 && g >= 1 && out.count >= seriesCount * g, "MultivariateGaussianFittingChain.run: bad sizes")
         let logDetTruth = eigenvalues.reduce(0) { $0 + log($1) }
@@ -97,10 +101,12 @@ public struct MultivariateGaussianFittingChain: Sendable, Equatable {
             out[Series.logDeterminantRatio.rawValue * g + n - 1] = logDet - logDetTruth
             out[Series.wassersteinSquared.rawValue * g + n - 1] =
                 squaredError + Self.gaussianCovarianceTerm(rootA: covarianceRoot, traceA: eigenvalues.reduce(0, +), b: fit, d)
-            for i in 0..<d { for j in i..<d {
-                out[entrySeries(i, j) * g + n - 1] = fit[i * d + j]
-                out[entrySeries(i, j, meanOuter: true) * g + n - 1] = mu[i] * mu[j]
-            } }
+            for i in 0..<d {
+                for j in i..<d {
+                    out[entrySeries(i, j) * g + n - 1] = fit[i * d + j]
+                    out[entrySeries(i, j, meanOuter: true) * g + n - 1] = mu[i] * mu[j]
+                }
+            }
         }
     }
 
@@ -119,17 +125,21 @@ public struct MultivariateGaussianFittingChain: Sendable, Equatable {
     /// `tr A + tr B − 2 tr((A^{1/2} B A^{1/2})^{1/2})`, given `A^{1/2}` and `tr A`.
     static func gaussianCovarianceTerm(rootA: [Double], traceA: Double, b: [Double], _ d: Int) -> Double {
         var product = [Double](repeating: 0, count: d * d), sandwich = [Double](repeating: 0, count: d * d)
-        for i in 0..<d { for j in 0..<d {
-            var s = 0.0
-            for k in 0..<d { s += b[i * d + k] * rootA[k * d + j] }
-            product[i * d + j] = s
-        } }
-        for i in 0..<d { for j in i..<d {
-            var s = 0.0
-            for k in 0..<d { s += rootA[i * d + k] * product[k * d + j] }
-            sandwich[i * d + j] = s
-            sandwich[j * d + i] = s
-        } }
+        for i in 0..<d {
+            for j in 0..<d {
+                var s = 0.0
+                for k in 0..<d { s += b[i * d + k] * rootA[k * d + j] }
+                product[i * d + j] = s
+            }
+        }
+        for i in 0..<d {
+            for j in i..<d {
+                var s = 0.0
+                for k in 0..<d { s += rootA[i * d + k] * product[k * d + j] }
+                sandwich[i * d + j] = s
+                sandwich[j * d + i] = s
+            }
+        }
         var traceB = 0.0, cross = 0.0
         for i in 0..<d { traceB += b[i * d + i] }
         for v in eigenvaluesOf(sandwich, d) { cross += max(v, 0).squareRoot() }

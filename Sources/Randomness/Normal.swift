@@ -27,16 +27,20 @@ public enum Normal {
 
     /// Fills `buffer` with i.i.d. `N(0, scale²)` variates.
     @inlinable
-    public static func fill<G: RandomNumberGenerator>(_ buffer: UnsafeMutableBufferPointer<Double>,
-                                                       scale: Double = 1, using rng: inout G) {
+    public static func fill<G: RandomNumberGenerator>(
+        _ buffer: UnsafeMutableBufferPointer<Double>,
+        scale: Double = 1, using rng: inout G
+    ) {
         let t = tables
         for i in buffer.indices { buffer[i] = scale * t.draw(&rng) }
     }
 
     /// `count` i.i.d. `N(0, scale²)` variates.
     @inlinable
-    public static func array<G: RandomNumberGenerator>(count: Int, scale: Double = 1,
-                                                        using rng: inout G) -> [Double] {
+    public static func array<G: RandomNumberGenerator>(
+        count: Int, scale: Double = 1,
+        using rng: inout G
+    ) -> [Double] {
         var out = [Double](repeating: 0, count: count)
         out.withUnsafeMutableBufferPointer { fill($0, scale: scale, using: &rng) }
         return out

@@ -30,8 +30,9 @@ extension RandomNumberGenerator {
     /// in the order drawn (a partial Fisher–Yates shuffle on a sparse map when
     /// `count ≪ population`). O(count) time and memory.
     public mutating func sampleWithoutReplacement(count: Int, from population: Int) -> [Int] {
-        precondition(count >= 0 && count <= population,
-                     "sampleWithoutReplacement: count \(count) not in 0...\(population)")
+        precondition(
+            count >= 0 && count <= population,
+            "sampleWithoutReplacement: count \(count) not in 0...\(population)")
         var swapped: [Int: Int] = [:]
         swapped.reserveCapacity(count * 2)
         var out = [Int](repeating: 0, count: count)
@@ -50,8 +51,9 @@ extension RandomNumberGenerator {
     /// permutation `0, 1, 2, …` (it is extended to `population` if shorter) and is restored to it
     /// before returning, so it can be reused across calls. O(count) time, no hashing.
     public mutating func sampleWithoutReplacement(count: Int, from population: Int, scratch: inout [Int]) -> [Int] {
-        precondition(count >= 0 && count <= population,
-                     "sampleWithoutReplacement: count \(count) not in 0...\(population)")
+        precondition(
+            count >= 0 && count <= population,
+            "sampleWithoutReplacement: count \(count) not in 0...\(population)")
         if scratch.count < population { scratch.append(contentsOf: scratch.count..<population) }
         var out = [Int](repeating: 0, count: count)
         var swaps = [Int](repeating: 0, count: count)

@@ -9,23 +9,23 @@ struct DataCommand: ParsableCommand {
         commandName: "data",
         abstract: "Export a built-in dataset in the format its --data loader reads, for external trainers.",
         discussion: """
-        Datasets and formats (`collapse data --list`): the generative point datasets (gaussian, blobs, \
-        circles, moons, swiss-roll) as CSV, one point per row after a header x1,…,xd, doubles in \
-        shortest round-trip form (read by generative --dataset csv); zipf and poisson as one-column \
-        CSV of integers (read as 1-D points); markov as text, one sequence of token ids per line \
-        (read by generative --dataset corpus with the same --sequence-length); stories as text, one \
-        story per line (neural lm --data); glyphs as MNIST IDX unsigned bytes, i.e. rounded to 8 bits \
-        (neural vae --data); conformers as multi-frame XYZ, written as built (atom 1 at the origin) \
-        with exact Float coordinates (neural diffusion --data, which centres them). Read back, each \
-        file gives the built-in records exactly (glyphs at their 8 bits). The seed: a generative dataset is drawn from the \
-        stream of replicate 1's real training set of `collapse generative --model M --dataset X \
-        --seed S` (--model picks M; default: the model whose default dataset X is, else the first \
-        that fits), so its first T records are that training set (moons, circles and blobs: scikit-learn's design of \
-        --count points, so an export of T is that training set but not the start of a longer export); a neural dataset is the built-in \
-        data stream of `collapse neural MODEL --seed S`, training records first, then held-out ones \
-        (stories follow --preset's length bound). The same seed gives the same bytes. The file is \
-        written atomically; an existing file is replaced only with --force; nothing is written on error.
-        """)
+            Datasets and formats (`collapse data --list`): the generative point datasets (gaussian, blobs, \
+            circles, moons, swiss-roll) as CSV, one point per row after a header x1,…,xd, doubles in \
+            shortest round-trip form (read by generative --dataset csv); zipf and poisson as one-column \
+            CSV of integers (read as 1-D points); markov as text, one sequence of token ids per line \
+            (read by generative --dataset corpus with the same --sequence-length); stories as text, one \
+            story per line (neural lm --data); glyphs as MNIST IDX unsigned bytes, i.e. rounded to 8 bits \
+            (neural vae --data); conformers as multi-frame XYZ, written as built (atom 1 at the origin) \
+            with exact Float coordinates (neural diffusion --data, which centres them). Read back, each \
+            file gives the built-in records exactly (glyphs at their 8 bits). The seed: a generative dataset is drawn from the \
+            stream of replicate 1's real training set of `collapse generative --model M --dataset X \
+            --seed S` (--model picks M; default: the model whose default dataset X is, else the first \
+            that fits), so its first T records are that training set (moons, circles and blobs: scikit-learn's design of \
+            --count points, so an export of T is that training set but not the start of a longer export); a neural dataset is the built-in \
+            data stream of `collapse neural MODEL --seed S`, training records first, then held-out ones \
+            (stories follow --preset's length bound). The same seed gives the same bytes. The file is \
+            written atomically; an existing file is replaced only with --force; nothing is written on error.
+            """)
 
     @Argument(help: "The dataset (see --list).", completion: .list(DataExport.datasets.map(\.name)))
     var dataset: String?
@@ -47,18 +47,25 @@ struct DataCommand: ParsableCommand {
 
     @OptionGroup var display: ProgressOptions
 
-    @Argument(parsing: .allUnrecognized, help: parameterHelp(DataExport.parameters, abstract: "The dataset's options, one value each (--list says which apply to which dataset):"), completion: parameterCompletion { _ in DataExport.parameters })
+    @Argument(
+        parsing: .allUnrecognized,
+        help: parameterHelp(DataExport.parameters, abstract: "The dataset's options, one value each (--list says which apply to which dataset):"),
+        completion: parameterCompletion { _ in DataExport.parameters })
     var parameters: [String] = []
 
     func run() throws {
         if list { print(DataExport.listing, terminator: ""); return }
-        guard let dataset else { throw ValidationError("DATASET is required; allowed: \(DataExport.datasets.map(\.name).joined(separator: ", ")) (see --list)") }
+        guard let dataset else {
+            throw ValidationError("DATASET is required; allowed: \(DataExport.datasets.map(\.name).joined(separator: ", ")) (see --list)")
+        }
         guard let count else { throw ValidationError("--count is required (records to write)") }
         guard let output else { throw ValidationError("--output is required (the file to write)") }
         let options = try parameterFlags(parameters, of: DataExport.parameters)
         let given = try seed.map(RunOptions.seed), progress = try display.reporter(.init(parts: "phases (draw, encode)", items: "records"))
         var request = DataExport.Request(dataset: dataset, count: count, seed: 0, options: options)
-        try usage { try DataExport.check(request); try DataExport.checkOutput(output, force: force) }
+        try usage {
+            try DataExport.check(request); try DataExport.checkOutput(output, force: force)
+        }
         request.seed = given ?? RunOptions.drawSeed()
         let export = try usage { try DataExport.export(request, progress: progress) }
         do { try usage { try DataExport.write(export, to: output, force: force) } } catch let e as AtomicFile.WriteError {

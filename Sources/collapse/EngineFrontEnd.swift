@@ -26,7 +26,11 @@ struct RunControlOptions: ParsableArguments {
 
     @OptionGroup var display: ProgressOptions
 
-    @Flag(name: .customLong("per-replicate"), help: "Also write every replicate's value of every metric beside results.csv: per-replicate.csv (its identifying columns, replicate, value), gzip-compressed as per-replicate.csv.gz above \(PerReplicate.compressAbove) rows.")
+    @Flag(
+        name: .customLong("per-replicate"),
+        help:
+            "Also write every replicate's value of every metric beside results.csv: per-replicate.csv (its identifying columns, replicate, value), gzip-compressed as per-replicate.csv.gz above \(PerReplicate.compressAbove) rows."
+    )
     var perReplicate = false
 
     /// Whether a command that by design reruns into one directory (`reproduce`, `verify`) may
@@ -40,8 +44,10 @@ struct RunControlOptions: ParsableArguments {
 /// Options every grid command on the experiment engine shares: a config file, shards, resume
 /// and progress.
 struct EngineRunOptions: ParsableArguments {
-    @Option(name: .customLong("config"), parsing: .unconditional,
-            help: "A config file (TOML, top-level keys only: family = \"…\" and any parameter by its flag name with _ for -); flags override it.", completion: .file(extensions: ["toml"]))
+    @Option(
+        name: .customLong("config"), parsing: .unconditional,
+        help: "A config file (TOML, top-level keys only: family = \"…\" and any parameter by its flag name with _ for -); flags override it.",
+        completion: .file(extensions: ["toml"]))
     var config: String?
 
     @Option(name: .customLong("shard"), parsing: .unconditional, help: "Run only shard I of N (I/N, 0 ≤ I < N); combine shards with `collapse merge`.")
@@ -50,25 +56,31 @@ struct EngineRunOptions: ParsableArguments {
     @OptionGroup var control: RunControlOptions
 
     /// The resolved spec and output of a run of `family`, checked before anything is computed.
-    func frontEnd(family: any ExperimentFamily, flags: [String: String], runOptions: RunOptions, output: String,
-                  force: Bool) throws -> EngineFrontEnd {
+    func frontEnd(
+        family: any ExperimentFamily, flags: [String: String], runOptions: RunOptions, output: String,
+        force: Bool
+    ) throws -> EngineFrontEnd {
         let configFile = try config.map { c in (text: try usage { try TextFile.read(c, flag: "--config") }, file: c) }
-        return try EngineFrontEnd.make(family: family, config: configFile, flags: flags, runOptions: runOptions, output: output,
-                                       force: force, shard: shard, control: control)
+        return try EngineFrontEnd.make(
+            family: family, config: configFile, flags: flags, runOptions: runOptions, output: output,
+            force: force, shard: shard, control: control)
     }
 }
 
 extension EngineFrontEnd {
     /// The checked plan (`RunPlan`: everything that can be refused before anything is written)
     /// and how progress is shown.
-    static func make(family: any ExperimentFamily, config: (text: String, file: String)?, flags: [String: String],
-                     runOptions: RunOptions, output: String, force: Bool, shard: String?,
-                     control: RunControlOptions) throws -> EngineFrontEnd {
+    static func make(
+        family: any ExperimentFamily, config: (text: String, file: String)?, flags: [String: String],
+        runOptions: RunOptions, output: String, force: Bool, shard: String?,
+        control: RunControlOptions
+    ) throws -> EngineFrontEnd {
         let progress = try control.display.reporter()
         let plan = try usage {
-            try RunPlan(family: family, config: config, flags: flags, seed: try runOptions.parsedSeed(), threads: try runOptions.resolvedThreads(),
-                        maxMemory: try runOptions.parsedMaxMemory(), output: output, force: force, shard: shard, resume: control.resume,
-                        perReplicate: control.perReplicate)
+            try RunPlan(
+                family: family, config: config, flags: flags, seed: try runOptions.parsedSeed(), threads: try runOptions.resolvedThreads(),
+                maxMemory: try runOptions.parsedMaxMemory(), output: output, force: force, shard: shard, resume: control.resume,
+                perReplicate: control.perReplicate)
         }
         return EngineFrontEnd(plan: plan, runOptions: runOptions, progress: progress)
     }
@@ -96,18 +108,23 @@ struct EngineFrontEnd {
 
     /// Runs, and `summarize` adds facts about the complete results to the manifest; returns
     /// the results file and its rows (parsed once), nil for an interrupted run.
-    func run(command: String, reportOnStandardError: Bool = false,
-             summarize: @escaping @Sendable (CSVDocument) throws -> [(String, JSONValue)]) throws -> (url: URL, results: CSVDocument)? {
+    func run(
+        command: String, reportOnStandardError: Bool = false,
+        summarize: @escaping @Sendable (CSVDocument) throws -> [(String, JSONValue)]
+    ) throws -> (url: URL, results: CSVDocument)? {
         let outcome = try outcome(command: command, reportOnStandardError: reportOnStandardError, summarize: summarize)
         guard let url = outcome.resultsFile, let results = outcome.results else { return nil }
         return (url, results)
     }
 
-    private func outcome(command: String, reportOnStandardError: Bool,
-                         summarize: (@Sendable (CSVDocument) throws -> [(String, JSONValue)])?) throws -> ExperimentRunner.Outcome {
+    private func outcome(
+        command: String, reportOnStandardError: Bool,
+        summarize: (@Sendable (CSVDocument) throws -> [(String, JSONValue)])?
+    ) throws -> ExperimentRunner.Outcome {
         let seed = try usage { try plan.seed(draw: RunOptions.drawSeed) }
-        let runner = plan.runner(seed: seed, command: command, arguments: CommandLine.arguments, environment: RunEnvironment.entries,
-                                 summarize: summarize)
+        let runner = plan.runner(
+            seed: seed, command: command, arguments: CommandLine.arguments, environment: RunEnvironment.entries,
+            summarize: summarize)
         do { try runner.prepare() } catch let e as RunnerError { throw ValidationError(e.description) } catch let e as SpecError {
             throw ValidationError(e.description)
         }

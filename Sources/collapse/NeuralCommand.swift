@@ -13,19 +13,19 @@ struct NeuralCommand: ParsableCommand {
         commandName: "neural",
         abstract: "Neural generative models (transformer LM, VAE, DDPM) retrained every generation under replace/accumulate.",
         discussion: """
-        Runs on the experiment engine (family "neural"; each regime's chain is one cell): --config, \
-        --shard, --resume, --progress and --quiet work as for every engine command. Each generation trains the model from scratch on the regime's training set for the preset's \
-        budget (--epochs: passes over the pool, so accumulate's compute grows with its pool as in the \
-        paper; --steps: fixed compute per fit), \
-        evaluates it on real held-out data, and samples a synthetic dataset the size of the real \
-        training set for the next generation. Data are built in (story grammar, glyph images, chain-\
-        molecule conformers; seeded by --seed) or read with --data. Writes results.csv, manifest.json \
-        and figure.svg. BLAS runs single-threaded; --threads runs regimes in parallel, and results do \
-        not depend on it. Ctrl-C (or SIGTERM) stops within one training or sampling step, keeps the \
-        finished regimes' cells and, for a regime cut short, its finished generations in \
-        cells/cell-NNNNN.partial.csv (manifest status "interrupted", exit status 130); --resume \
-        completes the run.
-        """,
+            Runs on the experiment engine (family "neural"; each regime's chain is one cell): --config, \
+            --shard, --resume, --progress and --quiet work as for every engine command. Each generation trains the model from scratch on the regime's training set for the preset's \
+            budget (--epochs: passes over the pool, so accumulate's compute grows with its pool as in the \
+            paper; --steps: fixed compute per fit), \
+            evaluates it on real held-out data, and samples a synthetic dataset the size of the real \
+            training set for the next generation. Data are built in (story grammar, glyph images, chain-\
+            molecule conformers; seeded by --seed) or read with --data. Writes results.csv, manifest.json \
+            and figure.svg. BLAS runs single-threaded; --threads runs regimes in parallel, and results do \
+            not depend on it. Ctrl-C (or SIGTERM) stops within one training or sampling step, keeps the \
+            finished regimes' cells and, for a regime cut short, its finished generations in \
+            cells/cell-NNNNN.partial.csv (manifest status "interrupted", exit status 130); --resume \
+            completes the run.
+            """,
         subcommands: [NeuralLMCommand.self, NeuralVAECommand.self, NeuralDiffusionCommand.self, NeuralPlotCommand.self, NeuralBenchCommand.self])
 }
 
@@ -33,8 +33,9 @@ struct NeuralCommand: ParsableCommand {
 struct NeuralOptions: ParsableArguments {
     @OptionGroup var runOptions: RunOptions
 
-    @Option(name: .customLong("output"), parsing: .unconditional,
-            help: "Output directory (default: results/neural-<model>; must be empty unless --resume or --force).", completion: .directory)
+    @Option(
+        name: .customLong("output"), parsing: .unconditional,
+        help: "Output directory (default: results/neural-<model>; must be empty unless --resume or --force).", completion: .directory)
     var output: String?
 
     @Flag(name: .customLong("force"), help: "Overwrite the run files in a non-empty --output (others are kept).")
@@ -53,8 +54,9 @@ struct NeuralOptions: ParsableArguments {
     func frontEnd(model: String, words: [String]) throws -> EngineFrontEnd {
         var flags = try parameterFlags(words, of: Self.parameters(model: model))
         flags["model"] = model
-        return try engine.frontEnd(family: Self.family, flags: flags, runOptions: runOptions,
-                                   output: output ?? "results/neural-\(model)", force: force)
+        return try engine.frontEnd(
+            family: Self.family, flags: flags, runOptions: runOptions,
+            output: output ?? "results/neural-\(model)", force: force)
     }
 
     /// figure.svg of a neural run: its metrics' panels under the model's and preset's title.
@@ -85,7 +87,9 @@ struct NeuralLMCommand: ParsableCommand {
 
     @OptionGroup var options: NeuralOptions
 
-    @Argument(parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "lm")), completion: parameterCompletion { _ in NeuralOptions.parameters(model: "lm") })
+    @Argument(
+        parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "lm")),
+        completion: parameterCompletion { _ in NeuralOptions.parameters(model: "lm") })
     var parameters: [String] = []
 
     func validate() throws { _ = try options.frontEnd(model: "lm", words: parameters) }
@@ -99,11 +103,13 @@ struct NeuralBenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Achieved FLOP/s of training steps as a fraction of single-thread sgemm peak, measured in the same run.",
         discussion: """
-        FLOPs are the analytic matrix-multiply counts of a step (forward + backward); times are medians \
-        over --runs steps after 2 warm-up steps; BLAS runs on one thread. Timings on a shared machine are noisy.
-        """)
+            FLOPs are the analytic matrix-multiply counts of a step (forward + backward); times are medians \
+            over --runs steps after 2 warm-up steps; BLAS runs on one thread. Timings on a shared machine are noisy.
+            """)
 
-    @Option(name: .customLong("preset"), parsing: .unconditional, help: "Model sizes: \(NeuralPreset.allCases.map(\.rawValue).joined(separator: ", ")).", completion: .list(NeuralPreset.allCases.map(\.rawValue)))
+    @Option(
+        name: .customLong("preset"), parsing: .unconditional, help: "Model sizes: \(NeuralPreset.allCases.map(\.rawValue).joined(separator: ", ")).",
+        completion: .list(NeuralPreset.allCases.map(\.rawValue)))
     var preset = "small"
 
     @Option(name: .customLong("runs"), parsing: .unconditional, help: "Timed steps per measurement (1...1000).")
@@ -112,8 +118,9 @@ struct NeuralBenchCommand: ParsableCommand {
     @Option(name: .customLong("sgemm-size"), parsing: .unconditional, help: "n of the square sgemm peak measurement (64...4096).")
     var sgemmSize = 512
 
-    @Option(name: .customLong("anchor"), parsing: .unconditional,
-            help: "PyTorch's times for the same steps: the output of ../shared/bench/torch_bench.py cpu; adds each step's ratio to it.", completion: .file())
+    @Option(
+        name: .customLong("anchor"), parsing: .unconditional,
+        help: "PyTorch's times for the same steps: the output of ../shared/bench/torch_bench.py cpu; adds each step's ratio to it.", completion: .file())
     var anchor: String?
 
     @OptionGroup var display: ProgressOptions
@@ -136,8 +143,10 @@ struct NeuralBenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        print(try NeuralThroughput.report(preset: NeuralPreset(rawValue: preset)!, runs: runs, sgemmSize: sgemmSize, anchor: loadAnchor(),
-                                          progress: display.reporter(.init(parts: "measurements", items: "steps"))), terminator: "")
+        print(
+            try NeuralThroughput.report(
+                preset: NeuralPreset(rawValue: preset)!, runs: runs, sgemmSize: sgemmSize, anchor: loadAnchor(),
+                progress: display.reporter(.init(parts: "measurements", items: "steps"))), terminator: "")
     }
 }
 
@@ -149,7 +158,9 @@ struct NeuralVAECommand: ParsableCommand {
 
     @OptionGroup var options: NeuralOptions
 
-    @Argument(parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "vae")), completion: parameterCompletion { _ in NeuralOptions.parameters(model: "vae") })
+    @Argument(
+        parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "vae")),
+        completion: parameterCompletion { _ in NeuralOptions.parameters(model: "vae") })
     var parameters: [String] = []
 
     func validate() throws { _ = try options.frontEnd(model: "vae", words: parameters) }
@@ -162,13 +173,15 @@ struct NeuralDiffusionCommand: ParsableCommand {
         commandName: "diffusion",
         abstract: "DDPM with an MLP noise predictor on molecular conformations; test loss = denoising loss on real held-out conformers.",
         discussion: """
-        Extra columns: bond_length_error (Å) and torsion_tv (histogram total variation) of generated conformers. \
-        --data: a multi-frame XYZ file (atom count line, comment line, 'element x y z' lines; the same atoms in every frame).
-        """)
+            Extra columns: bond_length_error (Å) and torsion_tv (histogram total variation) of generated conformers. \
+            --data: a multi-frame XYZ file (atom count line, comment line, 'element x y z' lines; the same atoms in every frame).
+            """)
 
     @OptionGroup var options: NeuralOptions
 
-    @Argument(parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "diffusion")), completion: parameterCompletion { _ in NeuralOptions.parameters(model: "diffusion") })
+    @Argument(
+        parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "diffusion")),
+        completion: parameterCompletion { _ in NeuralOptions.parameters(model: "diffusion") })
     var parameters: [String] = []
 
     func validate() throws { _ = try options.frontEnd(model: "diffusion", words: parameters) }

@@ -13,27 +13,30 @@ struct ReproduceCommand: ParsableCommand {
         commandName: "reproduce",
         abstract: "Reproduce the paper's linear figure: d = 32, T ∈ {100, 316, 1000}, σ² ∈ {0.01, …, 100}, 50 generations.",
         discussion: """
-        The paper-linear experiment (`collapse sweep --show paper-linear`): replace and accumulate, \
-        1000 replicates by default, seed 20240402 unless --seed is given. Writes results.csv, \
-        the figure (figure.svg, and figure.png where rsvg-convert is installed: Debian's librsvg2-bin; \
-        likewise figure-ratio) and manifest.json to --output (replacing a previous run there) and prints the \
-        last generation at σ² = 1, the largest |z| of Monte Carlo against theory (both statistics, \
-        as in `collapse verify`) with its Bonferroni threshold, and the wall time. Ctrl-C keeps the \
-        finished cells (exit 130); --resume completes the run.
-        """)
+            The paper-linear experiment (`collapse sweep --show paper-linear`): replace and accumulate, \
+            1000 replicates by default, seed 20240402 unless --seed is given. Writes results.csv, \
+            the figure (figure.svg, and figure.png where rsvg-convert is installed: Debian's librsvg2-bin; \
+            likewise figure-ratio) and manifest.json to --output (replacing a previous run there) and prints the \
+            last generation at σ² = 1, the largest |z| of Monte Carlo against theory (both statistics, \
+            as in `collapse verify`) with its Bonferroni threshold, and the wall time. Ctrl-C keeps the \
+            finished cells (exit 130); --resume completes the run.
+            """)
 
     static let experiment = Experiments.named("paper-linear")!
 
     @Option(name: .customLong("repeats"), parsing: .unconditional, help: "Replicates per cell (≥ 1000 for the paper's precision; ≥ 2 allowed).")
     var repeats: String?
 
-    @Option(name: .customLong("engine"), parsing: .unconditional, help: "Simulator: literal (the reference) or sufficient (draws XᵀX and XᵀE).", completion: .list(Engine.allCases.map(\.rawValue)))
+    @Option(
+        name: .customLong("engine"), parsing: .unconditional, help: "Simulator: literal (the reference) or sufficient (draws XᵀX and XᵀE).",
+        completion: .list(Engine.allCases.map(\.rawValue)))
     var engine: String?
 
     @OptionGroup var runOptions: RunOptions
 
-    @Option(name: .customLong("output"), parsing: .unconditional,
-            help: "Output directory (created if missing; a previous run there is replaced; other files need --force).", completion: .directory)
+    @Option(
+        name: .customLong("output"), parsing: .unconditional,
+        help: "Output directory (created if missing; a previous run there is replaced; other files need --force).", completion: .directory)
     var output = "results/linear"
 
     @Flag(name: .customLong("force"), help: "Write into --output even if it holds other files (they are kept).")
@@ -49,9 +52,10 @@ struct ReproduceCommand: ParsableCommand {
             throw ValidationError("--false-alarm: \(falseAlarm) is out of range; expected a probability in (0, 0.5)")
         }
         let flags = givenFlags([("repeats", repeats), ("engine", engine)])
-        return try EngineFrontEnd.make(family: Self.experiment.family, config: (Self.experiment.toml, "experiment paper-linear"),
-                                       flags: flags, runOptions: runOptions, output: output, force: force || control.mayReplaceRun(at: output),
-                                       shard: nil, control: control)
+        return try EngineFrontEnd.make(
+            family: Self.experiment.family, config: (Self.experiment.toml, "experiment paper-linear"),
+            flags: flags, runOptions: runOptions, output: output, force: force || control.mayReplaceRun(at: output),
+            shard: nil, control: control)
     }
 
     func validate() throws { _ = try frontEnd() }
@@ -59,24 +63,31 @@ struct ReproduceCommand: ParsableCommand {
     func run() throws {
         let frontEnd = try frontEnd()
         let spec = frontEnd.spec
-        print("collapse reproduce: d = 32, T ∈ {100, 316, 1000}, σ² ∈ {0.01, 0.1, 1, 10, 100}, 50 generations, " +
-              "\(spec.one("repeats")!) replicates, seed \(spec.seed!), \(frontEnd.threads) thread(s), \(spec.one("engine")!) engine")
+        print(
+            "collapse reproduce: d = 32, T ∈ {100, 316, 1000}, σ² ∈ {0.01, 0.1, 1, 10, 100}, 50 generations, "
+                + "\(spec.one("repeats")!) replicates, seed \(spec.seed!), \(frontEnd.threads) thread(s), \(spec.one("engine")!) engine")
         let alpha = falseAlarm
-        guard let (_, results) = try frontEnd.run(command: "reproduce", summarize: { results in
-            Verification.agreement(results, familyFalseAlarm: alpha).manifestEntries
-        }) else { return }
+        guard
+            let (_, results) = try frontEnd.run(
+                command: "reproduce",
+                summarize: { results in
+                    Verification.agreement(results, familyFalseAlarm: alpha).manifestEntries
+                })
+        else { return }
         let col = { (name: String) in results.columnIndex(name)! }
         for r in results.rows where Double(r[col("noise_variance")]) == 1 && r[col("generation")] == "50" {
             let number = { (s: String) in Double(s).map(TextTable.number) ?? "—" }
-            print("  T = \(r[col("samples")].padding(toLength: 4, withPad: " ", startingAt: 0)) σ² = 1, n = 50, " +
-                  "\(r[col("regime")].padding(toLength: 10, withPad: " ", startingAt: 0)): MC \(number(r[col("mean")])) ± " +
-                  "\(number(r[col("std_error")]))   theory \(number(r[col("theory")]))")
+            print(
+                "  T = \(r[col("samples")].padding(toLength: 4, withPad: " ", startingAt: 0)) σ² = 1, n = 50, "
+                    + "\(r[col("regime")].padding(toLength: 10, withPad: " ", startingAt: 0)): MC \(number(r[col("mean")])) ± "
+                    + "\(number(r[col("std_error")]))   theory \(number(r[col("theory")]))")
         }
         let a = Verification.agreement(results, familyFalseAlarm: alpha)
         let z = { (x: Double?) in x.map { String(format: "%.2f", $0) } ?? "—" }
-        print("max |z| vs theory: design-averaged \(z(a.maxDesignAveraged)), given-design \(z(a.maxGivenDesign)); " +
-              "threshold \(String(format: "%.2f", a.threshold)) (family-wise false alarm \(alpha), Bonferroni over \(a.statistics)): " +
-              (a.agrees ? "agrees with theory" : "DISAGREES with theory"))
+        print(
+            "max |z| vs theory: design-averaged \(z(a.maxDesignAveraged)), given-design \(z(a.maxGivenDesign)); "
+                + "threshold \(String(format: "%.2f", a.threshold)) (family-wise false alarm \(alpha), Bonferroni over \(a.statistics)): "
+                + (a.agrees ? "agrees with theory" : "DISAGREES with theory"))
         do {
             let dir = frontEnd.output.url
             let figures = try DefaultFigures.write(results: results, into: dir, png: true)

@@ -12,14 +12,19 @@ struct CLIError: Error, CustomStringConvertible {
 
 /// Options shared by the commands that sample.
 struct RunOptions: ParsableArguments {
-    @Option(name: .customLong("seed"), parsing: .unconditional, help: "Root seed in 0...2^64−1 (default: the seed of the config file, the named experiment or the family, where one is set; else one is drawn, printed and recorded in the manifest).")
+    @Option(
+        name: .customLong("seed"), parsing: .unconditional,
+        help:
+            "Root seed in 0...2^64−1 (default: the seed of the config file, the named experiment or the family, where one is set; else one is drawn, printed and recorded in the manifest)."
+    )
     var seed: String?
 
     @Option(name: .customLong("threads"), parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
 
-    @Option(name: .customLong("max-memory"), parsing: .unconditional,
-            help: "Refuse runs whose estimated working memory exceeds this (bytes, or with K/M/G/T, e.g. 4G).")
+    @Option(
+        name: .customLong("max-memory"), parsing: .unconditional,
+        help: "Refuse runs whose estimated working memory exceeds this (bytes, or with K/M/G/T, e.g. 4G).")
     var maxMemory: String?
 
     func parsedMaxMemory() throws -> Double? {
@@ -67,10 +72,13 @@ enum Console {
 }
 
 /// `--help` for a family's parameter flags (`ParameterFlags`).
-func parameterHelp(_ parameters: [Parameter],
-                   abstract: String = "The model's parameters, each also a config-file key (with _ for -):") -> ArgumentHelp {
-    ArgumentHelp(abstract,
-                 discussion: ParameterFlags.help(parameters), valueName: "--parameter value")
+func parameterHelp(
+    _ parameters: [Parameter],
+    abstract: String = "The model's parameters, each also a config-file key (with _ for -):"
+) -> ArgumentHelp {
+    ArgumentHelp(
+        abstract,
+        discussion: ParameterFlags.help(parameters), valueName: "--parameter value")
 }
 
 /// Shell completion of the parameter flags `parameters(words)` and their values (`ParameterCompletion`).

@@ -1,8 +1,8 @@
-import ExperimentEngine
 import ArgumentParser
 import CollapseExport
 import CollapsePlot
 import CollapseSweep
+import ExperimentEngine
 import Foundation
 import GenerativeChains
 import LinearCollapse
@@ -14,16 +14,16 @@ struct SweepCommand: ParsableCommand {
         commandName: "sweep",
         abstract: "Run a parameter sweep of any family from a config file or a named experiment; resumable and shardable.",
         discussion: """
-        Values come from the family's defaults, then --experiment or --config (a TOML file of top-level keys: \
-        family = \(Families.all.map { "\"\($0.name)\"" }.joined(separator: ", ")) (default "linear"), \(ExperimentSpec.metadataKeys.dropFirst().joined(separator: ", ")), and any parameter \
-        of the family by its flag name with _ for -, e.g. noise_variance, real_fraction, engine, \
-        design; lists as arrays), then the flags. Each finished cell is written durably to DIR/cells/; \
-        DIR/results.csv and DIR/manifest.json are written when all cells are done (and, for the \
-        linear family, figure.svg). Ctrl-C abandons the current cell, keeps finished ones, marks the \
-        manifest interrupted and exits 130; --resume continues. --shard I/N runs cells i with \
-        i mod N = I; `collapse merge` combines shard directories into the CSV of an unsharded run, \
-        byte for byte.
-        """)
+            Values come from the family's defaults, then --experiment or --config (a TOML file of top-level keys: \
+            family = \(Families.all.map { "\"\($0.name)\"" }.joined(separator: ", ")) (default "linear"), \(ExperimentSpec.metadataKeys.dropFirst().joined(separator: ", ")), and any parameter \
+            of the family by its flag name with _ for -, e.g. noise_variance, real_fraction, engine, \
+            design; lists as arrays), then the flags. Each finished cell is written durably to DIR/cells/; \
+            DIR/results.csv and DIR/manifest.json are written when all cells are done (and, for the \
+            linear family, figure.svg). Ctrl-C abandons the current cell, keeps finished ones, marks the \
+            manifest interrupted and exits 130; --resume continues. --shard I/N runs cells i with \
+            i mod N = I; `collapse merge` combines shard directories into the CSV of an unsharded run, \
+            byte for byte.
+            """)
 
     @Option(name: .customLong("experiment"), parsing: .unconditional, help: "A named experiment (see --list).", completion: .list(Experiments.all.map(\.name)))
     var experiment: String?
@@ -31,12 +31,16 @@ struct SweepCommand: ParsableCommand {
     @Flag(name: .customLong("list"), help: "List the named experiments and exit.")
     var list = false
 
-    @Option(name: .customLong("show"), parsing: .unconditional, help: "Print a named experiment as a config file and exit.", completion: .list(Experiments.all.map(\.name)))
+    @Option(
+        name: .customLong("show"), parsing: .unconditional, help: "Print a named experiment as a config file and exit.",
+        completion: .list(Experiments.all.map(\.name)))
     var show: String?
 
-    @Argument(parsing: .allUnrecognized,
-              help: ArgumentHelp("Overrides: any parameter of the experiment's family as a flag (see --help of simulate, generative, neural lm|vae|diffusion or external).",
-                                 valueName: "--parameter value"), completion: parameterCompletion(Experiments.parameters(completing:)))
+    @Argument(
+        parsing: .allUnrecognized,
+        help: ArgumentHelp(
+            "Overrides: any parameter of the experiment's family as a flag (see --help of simulate, generative, neural lm|vae|diffusion or external).",
+            valueName: "--parameter value"), completion: parameterCompletion(Experiments.parameters(completing:)))
     var parameters: [String] = []
 
     @OptionGroup var runOptions: RunOptions
@@ -54,9 +58,11 @@ struct SweepCommand: ParsableCommand {
         // The default output directory follows the name the config gives, else the file's.
         var name = fallbackName
         if let config, let spec = try? resolveSpec(family, config: config, flags: [:], seed: nil), let n = spec.name { name = n }
-        return try EngineFrontEnd.make(family: family, config: config, flags: try parameterFlags(parameters, of: family.parameters, owner: "of the \(family.name) family"), runOptions: runOptions,
-                                       output: output ?? "results/\(name)", force: force, shard: engineOptions.shard,
-                                       control: engineOptions.control)
+        return try EngineFrontEnd.make(
+            family: family, config: config, flags: try parameterFlags(parameters, of: family.parameters, owner: "of the \(family.name) family"),
+            runOptions: runOptions,
+            output: output ?? "results/\(name)", force: force, shard: engineOptions.shard,
+            control: engineOptions.control)
     }
 
     func validate() throws {
@@ -101,7 +107,9 @@ func writeDefaultFigures(results: CSVDocument, into dir: URL) {
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Combine shard directories (of sweep or of any engine family, e.g. generative) into one results.csv, identical to an unsharded run, with their samples/ and per-replicate values.")
+        abstract:
+            "Combine shard directories (of sweep or of any engine family, e.g. generative) into one results.csv, identical to an unsharded run, with their samples/ and per-replicate values."
+    )
 
     @Argument(help: "Sweep directories (shards) to combine.", completion: .directory)
     var directories: [String]
@@ -118,9 +126,11 @@ struct MergeCommand: ParsableCommand {
         let out = try usage { try OutputDirectory(path: output) }
         let rows: Int
         do {
-            rows = try Families.merge(directories.map { URL(fileURLWithPath: $0) }, into: out.url, arguments: CommandLine.arguments,
-                                      environment: RunEnvironment.entries)
+            rows = try Families.merge(
+                directories.map { URL(fileURLWithPath: $0) }, into: out.url, arguments: CommandLine.arguments,
+                environment: RunEnvironment.entries)
         } catch let e as RunnerError { throw CLIError(e.description) }
-        print("merged \(directories.count) director\(directories.count == 1 ? "y" : "ies"): \(rows) rows → \(out.url.appendingPathComponent("results.csv").path)")
+        print(
+            "merged \(directories.count) director\(directories.count == 1 ? "y" : "ies"): \(rows) rows → \(out.url.appendingPathComponent("results.csv").path)")
     }
 }

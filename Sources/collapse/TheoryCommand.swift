@@ -11,18 +11,19 @@ struct TheoryCommand: ParsableCommand {
         commandName: "theory",
         abstract: "Print the closed-form expected test error (Gaussian design) of replace and accumulate.",
         discussion: """
-        replace: σ² n d/(T−d−1) (proof T1); accumulate: σ² d/(T−d−1) Σ_{i≤n} 1/i² ≤ σ² d/(T−d−1)·π²/6 \
-        (proof T2). Requires T ≥ d + 2: for T = d or d + 1 the expectation is infinite, and for T < d \
-        (XᵀX)⁻¹ does not exist.
-        """)
+            replace: σ² n d/(T−d−1) (proof T1); accumulate: σ² d/(T−d−1) Σ_{i≤n} 1/i² ≤ σ² d/(T−d−1)·π²/6 \
+            (proof T2). Requires T ≥ d + 2: for T = d or d + 1 the expectation is infinite, and for T < d \
+            (XᵀX)⁻¹ does not exist.
+            """)
 
     @Flag(name: .customLong("list"), help: "List the models with their formulas and proofs, then exit.")
     var list = false
 
     @OptionGroup var display: ProgressOptions
 
-    @Argument(parsing: .allUnrecognized, help: parameterHelp(TheoryRequest.parameters, abstract: "The closed form's parameters; a list is comma-separated:"),
-              completion: parameterCompletion { _ in TheoryRequest.parameters })
+    @Argument(
+        parsing: .allUnrecognized, help: parameterHelp(TheoryRequest.parameters, abstract: "The closed form's parameters; a list is comma-separated:"),
+        completion: parameterCompletion { _ in TheoryRequest.parameters })
     var parameters: [String] = []
 
     var request: TheoryRequest {

@@ -112,7 +112,8 @@ final class BadInputTests: CLITestCase {
         Case(smallSim + ["--fit", "ridge"], ["--fit ridge", "needs --ridge"], output: true),
         Case(smallSim + ["--fit", "ridge", "--ridge=-1"], ["--ridge", "-1", "[0, 1000000000000]"], output: true),
         Case(smallSim + ["--discount", "1.5"], ["--discount", "1.5", "[0, 1]"], output: true),
-        Case(smallSim + ["--fit", "ridge", "--ridge", "0.1", "--engine", "sufficient"], ["--engine sufficient", "--fit ridge", "--engine literal"], output: true),
+        Case(
+            smallSim + ["--fit", "ridge", "--ridge", "0.1", "--engine", "sufficient"], ["--engine sufficient", "--fit ridge", "--engine literal"], output: true),
         Case(smallSim + ["--spectrum", "power-law", "--design", "fresh"], ["--design fresh", "--spectrum power-law", "--design fixed"], output: true),
         Case(smallSim + ["--discount", "0.5", "--regimes", "replace,mix"], ["--regimes mix", "--discount", "replace, accumulate"], output: true),
         Case(["simulate", "--design", "fresh", "--regimes", "accumulate-subsample"], ["--design fresh", "accumulate-subsample"], output: true),
@@ -137,7 +138,9 @@ final class BadInputTests: CLITestCase {
         Case(BadInputTests.smallGenerative + ["--model", "gmm", "--center-box", "5,1"], ["--center-box", "'5,1'", "LOW < HIGH"], output: true),
         Case(BadInputTests.smallGenerative + ["--model", "gmm", "--center-box", "x"], ["--center-box", "LOW,HIGH"], output: true),
         Case(BadInputTests.smallGenerative + ["--model", "gaussian", "--variance", "0"], ["--variance", "'0'", "(0, 1000000]"], output: true),
-        Case(BadInputTests.smallGenerative + ["--model", "gaussian", "--noise", "0.1"], ["--noise", "does not apply to --model gaussian --dataset gaussian", "--dataset moons"], output: true),
+        Case(
+            BadInputTests.smallGenerative + ["--model", "gaussian", "--noise", "0.1"],
+            ["--noise", "does not apply to --model gaussian --dataset gaussian", "--dataset moons"], output: true),
         Case(BadInputTests.smallGenerative + ["--model", "kde", "--factor", "0.5"], ["--factor", "does not apply", "--dataset circles"], output: true),
         Case(BadInputTests.smallGenerative + ["--model", "kde", "--bandwidth", "sklearn"], ["--bandwidth", "sklearn-scott, sklearn-silverman"], output: true),
         Case(["data", "blobs", "--count", "10", "--center-box", "1,1", "--output", "out"], ["--center-box", "'1,1'", "LOW < HIGH"]),
@@ -160,7 +163,7 @@ final class BadInputTests: CLITestCase {
         Case(["data", "stories", "--count", "10", "--preset", "huge", "--output", "out"], ["--preset", "smoke, small, paper"]),
         Case(["data", "moons", "--count", "10", "--seed", "-1", "--output", "out"], ["--seed", "-1", "0...18446744073709551615"]),
         Case(["data", "moons", "--count", "10", "--output", "."], ["--output .", "is a directory"]),
-        Case(["data", "moons", "--count", "10", "--output", "no-such-dir/x.csv"], ["--output no-such-dir/x.csv", "no-such-dir does not exist"]),
+        Case(["data", "moons", "--count", "10", "--output", "no-such-dir/x.csv"], ["--output no-such-dir/x.csv", "no-such-dir does not exist"])
     ]
 
     func testBadInputIsRejectedCleanlyWithoutWritingAnything() throws {
@@ -197,8 +200,9 @@ final class BadInputTests: CLITestCase {
     func testValidationErrorsExitWithUsageStatus() throws {
         let r = try collapse("simulate", "--dimension", "0", "--output", work.appendingPathComponent("out").path)
         XCTAssertEqual(r.status, 64, r.stderr)
-        XCTAssertEqual(r.stderr.split(separator: "\n").first.map(String.init),
-                       "Error: --dimension: '0' is not an integer in 1...100000")
+        XCTAssertEqual(
+            r.stderr.split(separator: "\n").first.map(String.init),
+            "Error: --dimension: '0' is not an integer in 1...100000")
     }
 
     func testOutputPointingAtRegularFileIsRejectedBeforeComputing() throws {
@@ -225,8 +229,9 @@ final class BadInputTests: CLITestCase {
         // results.csv exists as a directory: the run refuses before computing, and --force
         // does not remove it (it is not a run's output).
         let out = work.appendingPathComponent("out")
-        try FileManager.default.createDirectory(at: out.appendingPathComponent("results.csv"),
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: out.appendingPathComponent("results.csv"),
+            withIntermediateDirectories: true)
         let r = try collapse(arguments: Self.smallSim + ["--dimension", "2", "--samples", "5", "--output", out.path])
         XCTAssertEqual(r.status, 64, r.stderr)
         assertNoCrashReport(r, "non-empty output")
@@ -237,7 +242,8 @@ final class BadInputTests: CLITestCase {
         XCTAssertTrue(forced.stderr.contains("results.csv is not a regular file"), forced.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), ["results.csv"])
         var isDirectory: ObjCBool = false
-        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("results.csv").path, isDirectory: &isDirectory)
-                      && isDirectory.boolValue)
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: out.appendingPathComponent("results.csv").path, isDirectory: &isDirectory)
+                && isDirectory.boolValue)
     }
 }

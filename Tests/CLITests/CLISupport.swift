@@ -39,7 +39,8 @@ enum CLIHarness {
     static func binary() throws -> URL {
         let fm = FileManager.default
         if let override = ProcessInfo.processInfo.environment["COLLAPSE_BINARY"], !override.isEmpty,
-           fm.isExecutableFile(atPath: override) {
+            fm.isExecutableFile(atPath: override)
+        {
             return URL(fileURLWithPath: override)
         }
         let dirs = candidateDirectories()
@@ -47,11 +48,13 @@ enum CLIHarness {
             let candidate = dir.appendingPathComponent("collapse")
             var isDir: ObjCBool = false
             if fm.fileExists(atPath: candidate.path, isDirectory: &isDir), !isDir.boolValue,
-               fm.isExecutableFile(atPath: candidate.path) {
+                fm.isExecutableFile(atPath: candidate.path)
+            {
                 return candidate
             }
         }
-        throw CLITestError("""
+        throw CLITestError(
+            """
             CLITests: the `collapse` executable was not found beside the test bundle; looked in \
             \(dirs.map(\.path).joined(separator: ", ")). Build it with `swift build -c release` \
             (or run `swift test`, which builds every product), or set COLLAPSE_BINARY.
@@ -61,8 +64,10 @@ enum CLIHarness {
     /// Runs `collapse arguments…` with `directory` as working directory; stdout and stderr are
     /// captured through files in `captureDirectory` (outside `directory`), so a chatty command can
     /// never block on a full pipe.
-    static func run(_ arguments: [String], in directory: URL, captureDirectory: URL, environment: [String: String] = [:],
-                    timeout: TimeInterval = 120, file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
+    static func run(
+        _ arguments: [String], in directory: URL, captureDirectory: URL, environment: [String: String] = [:],
+        timeout: TimeInterval = 120, file: StaticString = #filePath, line: UInt = #line
+    ) throws -> CLIResult {
         let exe = try binary()
         let id = UUID().uuidString
         let outURL = captureDirectory.appendingPathComponent("stdout-\(id)")
@@ -99,11 +104,12 @@ enum CLIHarness {
         let errData = try Data(contentsOf: errURL)
         try? fm.removeItem(at: outURL)
         try? fm.removeItem(at: errURL)
-        return CLIResult(status: process.terminationStatus,
-                         exitedNormally: process.terminationReason == .exit,
-                         stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self),
-                         stdoutData: outData)
+        return CLIResult(
+            status: process.terminationStatus,
+            exitedNormally: process.terminationReason == .exit,
+            stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self),
+            stdoutData: outData)
     }
 }
 
@@ -144,8 +150,10 @@ struct SimpleCSV {
 }
 
 /// `|a − b| ≤ tol·max(|a|, |b|)`.
-func assertRelativelyEqual(_ a: Double, _ b: Double, _ tol: Double = 1e-12, _ message: @autoclosure () -> String = "",
-                           file: StaticString = #filePath, line: UInt = #line) {
+func assertRelativelyEqual(
+    _ a: Double, _ b: Double, _ tol: Double = 1e-12, _ message: @autoclosure () -> String = "",
+    file: StaticString = #filePath, line: UInt = #line
+) {
     let scale = max(abs(a), abs(b))
     XCTAssertLessThanOrEqual(abs(a - b), tol * scale, "\(a) vs \(b) \(message())", file: file, line: line)
 }
@@ -176,13 +184,17 @@ class CLITestCase: XCTestCase {
         try super.tearDownWithError()
     }
 
-    func collapse(_ arguments: String..., timeout: TimeInterval = 120,
-                  file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
+    func collapse(
+        _ arguments: String..., timeout: TimeInterval = 120,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> CLIResult {
         try CLIHarness.run(arguments, in: work, captureDirectory: root, timeout: timeout, file: file, line: line)
     }
 
-    func collapse(arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 120,
-                  file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
+    func collapse(
+        arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 120,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> CLIResult {
         try CLIHarness.run(arguments, in: work, captureDirectory: root, environment: environment, timeout: timeout, file: file, line: line)
     }
 
@@ -214,8 +226,9 @@ class CLITestCase: XCTestCase {
 
     func assertNoCrashReport(_ r: CLIResult, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         for marker in ["Stack trace", "Fatal error", "Current stack", "Stack dump", "💣"] {
-            XCTAssertFalse(r.combined.contains(marker), "\(what): output contains \(marker):\n\(r.combined)",
-                           file: file, line: line)
+            XCTAssertFalse(
+                r.combined.contains(marker), "\(what): output contains \(marker):\n\(r.combined)",
+                file: file, line: line)
         }
     }
 
@@ -235,11 +248,16 @@ class CLITestCase: XCTestCase {
 /// The results schema as a user sees it (the CLI tests run the binary, not the libraries).
 enum Schema {
     /// `LongResults.columns`: every results file starts with these.
-    static let long = ["model", "dataset", "regime", "real_fraction", "generation", "metric", "mean", "std_error",
-                       "ci95_low", "ci95_high", "median", "q05", "q25", "q75", "q95", "median_ci95_low", "median_ci95_high", "theory", "z", "samples", "repeats"]
+    static let long = [
+        "model", "dataset", "regime", "real_fraction", "generation", "metric", "mean", "std_error",
+        "ci95_low", "ci95_high", "median", "q05", "q25", "q75", "q95", "median_ci95_low", "median_ci95_high", "theory", "z", "samples", "repeats"
+    ]
     /// The linear chain's file: the long columns, then its statistics and parameters.
     static let linear = long + ["theory_given_design", "z_given_design", "moments", "dimension", "noise_variance", "engine", "design"]
     /// The numeric columns of a linear file.
-    static let linearNumeric = ["real_fraction", "mean", "std_error", "ci95_low", "ci95_high", "median", "q05", "q25", "q75", "q95", "median_ci95_low", "median_ci95_high", "theory", "z",
-                                "theory_given_design", "z_given_design", "noise_variance"]
+    static let linearNumeric = [
+        "real_fraction", "mean", "std_error", "ci95_low", "ci95_high", "median", "q05", "q25", "q75", "q95", "median_ci95_low", "median_ci95_high", "theory",
+        "z",
+        "theory_given_design", "z_given_design", "noise_variance"
+    ]
 }

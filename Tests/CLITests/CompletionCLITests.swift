@@ -24,7 +24,7 @@ final class CompletionCLITests: CLITestCase {
         ("neural bench --preset", NeuralPreset.allCases.map(\.rawValue)),
         ("reproduce --engine", Engine.allCases.map(\.rawValue)),
         ("verify --only", VerificationSuite.allIDs),
-        ("verify --format", VerificationFamily.ReportFormat.allCases.map(\.rawValue)),
+        ("verify --format", VerificationFamily.ReportFormat.allCases.map(\.rawValue))
     ]
 
     func testScriptsCarryTheEnumeratedValues() throws {
@@ -38,8 +38,10 @@ final class CompletionCLITests: CLITestCase {
                 }
             }
             // Every subcommand, and file completion for the config files and results.
-            for command in ["theory", "simulate", "sweep", "merge", "plot", "verify", "reproduce", "generative", "neural", "external", "data",
-                            "lm", "vae", "diffusion", "bench"] {
+            for command in [
+                "theory", "simulate", "sweep", "merge", "plot", "verify", "reproduce", "generative", "neural", "external", "data",
+                "lm", "vae", "diffusion", "bench"
+            ] {
                 XCTAssertTrue(r.stdout.contains(command), "\(shell): no subcommand \(command)")
             }
             XCTAssertTrue(r.stdout.contains("toml"), "\(shell): --config completes .toml files")
@@ -62,8 +64,9 @@ final class CompletionCLITests: CLITestCase {
         XCTAssertEqual(Set(try complete(["simulate"], ["collapse", "simulate", "--"])), Set(LinearFamily().parameters.map(\.flag)))
         XCTAssertEqual(Set(try complete(["generative"], ["collapse", "generative", "--"])), Set(GenerativeFamily().parameters.map(\.flag)))
         XCTAssertEqual(Set(try complete(["external"], ["collapse", "external", "--"])), Set(ExternalFamily().parameters.map(\.flag)))
-        XCTAssertEqual(Set(try complete(["neural", "vae"], ["collapse", "neural", "vae", "--"])),
-                       Set(NeuralFamily().parameters.map(\.flag)).subtracting(["--model", "--temperature"]))
+        XCTAssertEqual(
+            Set(try complete(["neural", "vae"], ["collapse", "neural", "vae", "--"])),
+            Set(NeuralFamily().parameters.map(\.flag)).subtracting(["--model", "--temperature"]))
         XCTAssertTrue(try complete(["neural", "lm"], ["collapse", "neural", "lm", "--"]).contains("--temperature"))
         // theory's parameters are TheoryRequest's list, completed the same way.
         XCTAssertEqual(Set(try complete(["theory"], ["collapse", "theory", "--"])), Set(TheoryRequest.parameters.map(\.flag)))
@@ -71,8 +74,9 @@ final class CompletionCLITests: CLITestCase {
         XCTAssertEqual(try complete(["theory"], ["collapse", "theory", "--format", ""]), TheoryRequest.formats)
         XCTAssertEqual(try complete(["theory"], ["collapse", "theory", "--estimator", ""]), TheoryRequest.estimators)
         XCTAssertEqual(try complete(["theory"], ["collapse", "theory", "--spectrum", ""]), ChainOptions.Spectrum.names)
-        XCTAssertEqual(try complete(["theory"], ["collapse", "theory", "--regimes", "replace,"]),
-                       (ClosedFormRegime.allCases.map(\.rawValue) + ["fresh-real"]).map { "replace," + $0 })
+        XCTAssertEqual(
+            try complete(["theory"], ["collapse", "theory", "--regimes", "replace,"]),
+            (ClosedFormRegime.allCases.map(\.rawValue) + ["fresh-real"]).map { "replace," + $0 })
         // After a flag with enumerated values: those values.
         XCTAssertEqual(try complete(["simulate"], ["collapse", "simulate", "--dimension", "5", "--regimes", ""]), Regime.names)
         XCTAssertEqual(try complete(["simulate"], ["collapse", "simulate", "--regimes", "replace,fr"]), ["replace,fresh-real"])
@@ -85,11 +89,13 @@ final class CompletionCLITests: CLITestCase {
         try Data().write(to: work.appendingPathComponent("points.csv"))
         XCTAssertEqual(try complete(["generative"], ["collapse", "generative", "--data", "po"]), ["points.csv"])
         // data: the dataset is positional 0, its options positional 1.
-        XCTAssertEqual(Set(try complete(["data"], argument: "positional@1", ["collapse", "data", "moons", "--"])),
-                       Set(DataExport.parameters.map(\.flag)))
+        XCTAssertEqual(
+            Set(try complete(["data"], argument: "positional@1", ["collapse", "data", "moons", "--"])),
+            Set(DataExport.parameters.map(\.flag)))
         // sweep: the parameters of the experiment's family.
-        XCTAssertEqual(Set(try complete(["sweep"], argument: "positional@0", ["collapse", "sweep", "--experiment", "kde-moons-samples", "--"])),
-                       Set(GenerativeFamily().parameters.map(\.flag)))
+        XCTAssertEqual(
+            Set(try complete(["sweep"], argument: "positional@0", ["collapse", "sweep", "--experiment", "kde-moons-samples", "--"])),
+            Set(GenerativeFamily().parameters.map(\.flag)))
         XCTAssertEqual(Set(try complete(["sweep"], argument: "positional@0", ["collapse", "sweep", "--"])), Set(LinearFamily().parameters.map(\.flag)))
     }
 }
@@ -99,7 +105,9 @@ final class ManualPageCLITests: CLITestCase {
     var repo: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
 
     /// Runs `executable arguments…` in the work directory: exit status, stdout, stderr.
-    func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> (status: Int32, out: String, err: String) {
+    func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> (
+        status: Int32, out: String, err: String
+    ) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [executable] + arguments
@@ -166,10 +174,12 @@ final class ManualPageCLITests: CLITestCase {
         let env = ["SOURCE_DATE_EPOCH": "86400"]
         let first = try run("bash", [script, "--prefix", prefix.path, "--binary", binary], environment: env)
         XCTAssertEqual(first.status, 0, first.err)
-        let files = ["share/bash-completion/completions/collapse": ["--generate-completion-script", "bash"],
-                     "share/zsh/site-functions/_collapse": ["--generate-completion-script", "zsh"],
-                     "share/fish/vendor_completions.d/collapse.fish": ["--generate-completion-script", "fish"],
-                     "share/man/man1/collapse.1": ["generate-manual"]]
+        let files = [
+            "share/bash-completion/completions/collapse": ["--generate-completion-script", "bash"],
+            "share/zsh/site-functions/_collapse": ["--generate-completion-script", "zsh"],
+            "share/fish/vendor_completions.d/collapse.fish": ["--generate-completion-script", "fish"],
+            "share/man/man1/collapse.1": ["generate-manual"]
+        ]
         for (file, arguments) in files {
             let installed = try String(contentsOf: prefix.appendingPathComponent(file), encoding: .utf8)
             XCTAssertEqual(installed, try collapse(arguments: arguments, environment: env).stdout, file)

@@ -6,20 +6,26 @@ import XCTest
 final class DataCLITests: CLITestCase {
     func testExportsFeedTheDataLoadersOfGenerativeAndNeural() throws {
         assertSuccess(try collapse("data", "moons", "--count", "120", "--seed", "3", "--output", "moons.csv"), "data moons")
-        assertSuccess(try collapse("generative", "--model", "gaussian", "--dataset", "csv", "--data", "moons.csv", "--samples", "50",
-                                   "--test-size", "20", "--generations", "2", "--repeats", "2", "--seed", "1", "--threads", "1", "--output", "gen"),
-                      "generative --data moons.csv")
+        assertSuccess(
+            try collapse(
+                "generative", "--model", "gaussian", "--dataset", "csv", "--data", "moons.csv", "--samples", "50",
+                "--test-size", "20", "--generations", "2", "--repeats", "2", "--seed", "1", "--threads", "1", "--output", "gen"),
+            "generative --data moons.csv")
         assertSuccess(try collapse("data", "markov", "--count", "60", "--seed", "3", "--sequence-length", "12", "--output", "markov.txt"), "data markov")
-        assertSuccess(try collapse("generative", "--model", "ngram", "--dataset", "corpus", "--data", "markov.txt", "--sequence-length", "12",
-                                   "--samples", "30", "--test-size", "10", "--generations", "2", "--repeats", "2", "--seed", "1", "--threads", "1",
-                                   "--output", "ngram"), "generative --data markov.txt")
+        assertSuccess(
+            try collapse(
+                "generative", "--model", "ngram", "--dataset", "corpus", "--data", "markov.txt", "--sequence-length", "12",
+                "--samples", "30", "--test-size", "10", "--generations", "2", "--repeats", "2", "--seed", "1", "--threads", "1",
+                "--output", "ngram"), "generative --data markov.txt")
         assertSuccess(try collapse("data", "stories", "--count", "80", "--seed", "3", "--preset", "smoke", "--output", "stories.txt"), "data stories")
         for (dataset, file) in [("glyphs", "glyphs.idx"), ("conformers", "conformers.xyz")] {
             assertSuccess(try collapse("data", dataset, "--count", "20", "--seed", "3", "--output", file), "data \(dataset)")
         }
         for (model, file) in [("lm", "stories.txt"), ("vae", "glyphs.idx"), ("diffusion", "conformers.xyz")] {
-            assertSuccess(try collapse("neural", model, "--preset", "smoke", "--data", file, "--steps", "1", "--generations", "1",
-                                       "--regimes", "replace", "--seed", "1", "--threads", "1", "--output", "neural-\(model)"), "neural \(model) --data \(file)")
+            assertSuccess(
+                try collapse(
+                    "neural", model, "--preset", "smoke", "--data", file, "--steps", "1", "--generations", "1",
+                    "--regimes", "replace", "--seed", "1", "--threads", "1", "--output", "neural-\(model)"), "neural \(model) --data \(file)")
         }
         XCTAssertEqual(try String(contentsOf: work.appendingPathComponent("stories.txt"), encoding: .utf8).split(separator: "\n").count, 80)
     }

@@ -17,13 +17,18 @@ final class ExactModelCLITests: CLITestCase {
     func testValuesMatchClosedFormsForAKnownDesign() throws {
         let x = try write("x.csv", "x1,x2\n2,0\n0,1\n0,0\n")
         let w = try write("w.csv", "w\n1.5\n-2\n")
-        let r = try collapse("theory", "--model", "exact", "--design-file", x, "--truth-file", w, "--noise-variance", "0.7",
-                             "--ridge", "0,0.5", "--regimes", "replace,accumulate,fresh-real", "--real-fraction", "1",
-                             "--generations", "5", "--format", "wide")
+        let r = try collapse(
+            "theory", "--model", "exact", "--design-file", x, "--truth-file", w, "--noise-variance", "0.7",
+            "--ridge", "0,0.5", "--regimes", "replace,accumulate,fresh-real", "--real-fraction", "1",
+            "--generations", "5", "--format", "wide")
         assertSuccess(r, "theory --model exact")
         let csv = try SimpleCSV(r.stdout)
-        XCTAssertEqual(csv.header, ["model", "regime", "real_fraction", "discount", "generation", "dimension", "samples",
-                                    "noise_variance", "ridge", "theory_given_design"])
+        XCTAssertEqual(
+            csv.header,
+            [
+                "model", "regime", "real_fraction", "discount", "generation", "dimension", "samples",
+                "noise_variance", "ridge", "theory_given_design"
+            ])
         XCTAssertEqual(csv.rows.count, 2 * 3 * 5)
         let g = [4.0, 1.0], a = [1.5, -2.0], s2 = 0.7
         func ridgeReplace(_ lambda: Double, _ n: Int) -> Double {

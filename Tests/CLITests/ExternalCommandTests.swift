@@ -14,7 +14,9 @@ final class ExternalCommandTests: CLITestCase {
         var state: UInt64 = 12345
         func next() -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) }
         let words = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran", "to", "big", "red", "sun"]
-        func lines(_ n: Int) -> String { (0..<n).map { _ in (0..<(3 + next() % 6)).map { _ in words[next() % words.count] }.joined(separator: " ") }.joined(separator: "\n") + "\n" }
+        func lines(_ n: Int) -> String {
+            (0..<n).map { _ in (0..<(3 + next() % 6)).map { _ in words[next() % words.count] }.joined(separator: " ") }.joined(separator: "\n") + "\n"
+        }
         try lines(300).write(to: work.appendingPathComponent("real.txt"), atomically: true, encoding: .utf8)
         try lines(60).write(to: work.appendingPathComponent("test.txt"), atomically: true, encoding: .utf8)
     }
@@ -40,9 +42,14 @@ final class ExternalCommandTests: CLITestCase {
     /// T for replace, accumulate-subsample, mix and fresh-real; nT for accumulate at generation n.
     func testEveryRegimeTrainsOnWhatItMeans() throws {
         try writeData()
-        let r = try collapse(arguments: args(Self.unigram, ["--regimes", "replace,accumulate,accumulate-subsample,mix,fresh-real",
-                                                           "--real-fraction", "0.25", "--generations", "3", "--samples", "50",
-                                                           "--repeats", "2", "--output", "all"]))
+        let r = try collapse(
+            arguments: args(
+                Self.unigram,
+                [
+                    "--regimes", "replace,accumulate,accumulate-subsample,mix,fresh-real",
+                    "--real-fraction", "0.25", "--generations", "3", "--samples", "50",
+                    "--repeats", "2", "--output", "all"
+                ]))
         assertSuccess(r, "external, every regime")
         let rows = try results("all")
         let regimes = ["replace", "accumulate", "accumulate-subsample", "mix", "fresh-real"]
@@ -122,13 +129,13 @@ final class ExternalCommandTests: CLITestCase {
         let flag = work.appendingPathComponent(name + ".flag")
         try Data().write(to: flag)
         try """
-            #!/bin/sh
-            if [ "$1" = "\(step)" ] && [ "$COLLAPSE_GENERATION" = "\(generation)" ] && [ -f "\(flag.path)" ]; then
-            \(action)
-            fi
-            exec \(Self.unigram) "$@"
+        #!/bin/sh
+        if [ "$1" = "\(step)" ] && [ "$COLLAPSE_GENERATION" = "\(generation)" ] && [ -f "\(flag.path)" ]; then
+        \(action)
+        fi
+        exec \(Self.unigram) "$@"
 
-            """.write(to: script, atomically: true, encoding: .utf8)
+        """.write(to: script, atomically: true, encoding: .utf8)
         return "sh " + script.path
     }
 
@@ -145,9 +152,11 @@ final class ExternalCommandTests: CLITestCase {
             ("silent", "evaluate", "exit 0", ["evaluate of generation 2", "printed nothing"], []),
             ("noloss", "evaluate", "echo '{\"loss\": 1}'; exit 0", ["evaluate of generation 2", "no number test_loss"], []),
             ("nosamples", "sample", "echo '{}'; exit 0", ["sample of generation 2", "no readable samples file"], []),
-            ("short", "sample", "shift; while [ \"$1\" != --output ]; do shift; done; echo 'one line' > \"$2\"; echo '{}'; exit 0",
-             ["sample of generation 2", "wrote 1 records", "asked for 40"], []),
-            ("hang", "fit", "sleep 30", ["fit of generation 2", "--step-timeout 1"], ["--step-timeout", "1"]),
+            (
+                "short", "sample", "shift; while [ \"$1\" != --output ]; do shift; done; echo 'one line' > \"$2\"; echo '{}'; exit 0",
+                ["sample of generation 2", "wrote 1 records", "asked for 40"], []
+            ),
+            ("hang", "fit", "sleep 30", ["fit of generation 2", "--step-timeout 1"], ["--step-timeout", "1"])
         ]
         for c in cases {
             let trainer = try faulty(c.name, step: c.step, action: c.action)
@@ -182,7 +191,7 @@ final class ExternalCommandTests: CLITestCase {
             (args(Self.unigram, ["--samples", "301"]), ["--samples 301", "only 300 records"]),
             (args(Self.unigram, ["--regimes", "fresh-real", "--generations", "4", "--samples", "100"]), ["--data", "fresh-real", "400"]),
             (args(Self.unigram, ["--keep-models", "some"]), ["--keep-models", "some", "last"]),
-            (args(Self.unigram, ["--step-timeout", "0"]), ["--step-timeout", "0"]),
+            (args(Self.unigram, ["--step-timeout", "0"]), ["--step-timeout", "0"])
         ]
         for (arguments, needles) in cases {
             let r = try collapse(arguments: arguments + ["--output", "out"])
@@ -196,8 +205,14 @@ final class ExternalCommandTests: CLITestCase {
     /// --per-replicate: each row's values are its chains', and they reproduce the row.
     func testPerReplicateValuesAreTheChains() throws {
         try writeData()
-        assertSuccess(try collapse(arguments: args(Self.unigram, ["--regimes", "replace,accumulate", "--generations", "2", "--repeats", "3",
-                                                                  "--per-replicate", "--output", "pr"])), "external --per-replicate")
+        assertSuccess(
+            try collapse(
+                arguments: args(
+                    Self.unigram,
+                    [
+                        "--regimes", "replace,accumulate", "--generations", "2", "--repeats", "3",
+                        "--per-replicate", "--output", "pr"
+                    ])), "external --per-replicate")
         let dir = work.appendingPathComponent("pr")
         try assertReproducesResults(dir, perReplicate: try contents("per-replicate.csv", under: dir))
     }
@@ -211,16 +226,16 @@ final class ExternalCommandTests: CLITestCase {
         assertSuccess(try collapse("merge", "s0", "s1", "--output", "merged"), "merge")
         XCTAssertEqual(try bytes("merged"), try bytes("whole"))
         try """
-            family = "external"
-            trainer = "\(Self.unigram)"
-            data = "real.txt"
-            test = "test.txt"
-            regimes = ["replace", "accumulate"]
-            generations = [2, 3]
-            samples = [30, 60]
-            seed = 7
+        family = "external"
+        trainer = "\(Self.unigram)"
+        data = "real.txt"
+        test = "test.txt"
+        regimes = ["replace", "accumulate"]
+        generations = [2, 3]
+        samples = [30, 60]
+        seed = 7
 
-            """.write(to: work.appendingPathComponent("ext.toml"), atomically: true, encoding: .utf8)
+        """.write(to: work.appendingPathComponent("ext.toml"), atomically: true, encoding: .utf8)
         assertSuccess(try collapse("sweep", "--config", "ext.toml", "--output", "swept", "--quiet"), "sweep --config")
         XCTAssertEqual(try bytes("swept"), try bytes("whole"))
     }

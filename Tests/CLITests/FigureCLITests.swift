@@ -14,8 +14,9 @@ final class FigureCLITests: CLITestCase {
 
     /// A small linear run to draw.
     func results() throws -> String {
-        let r = try collapse("simulate", "--dimension", "3", "--samples", "10,20", "--noise-variance", "1", "--generations", "3",
-                             "--repeats", "10", "--seed", "1", "--threads", "2", "--output", "sim")
+        let r = try collapse(
+            "simulate", "--dimension", "3", "--samples", "10,20", "--noise-variance", "1", "--generations", "3",
+            "--repeats", "10", "--seed", "1", "--threads", "2", "--output", "sim")
         assertSuccess(r, "simulate")
         return "sim/results.csv"
     }
@@ -46,7 +47,7 @@ final class FigureCLITests: CLITestCase {
             (["--output", "fig.jpeg"], "--output fig.jpeg: unknown figure extension '.jpeg'"),
             (["--format", "gif", "--output", "fig"], "--format: unknown format 'gif'; allowed: svg, png, pdf"),
             (["--width", "10", "--output", "fig.svg"], "--width: 10 is out of range"),
-            (["--font-size", "0", "--output", "fig.svg"], "--font-size: 0 is out of range"),
+            (["--font-size", "0", "--output", "fig.svg"], "--font-size: 0 is out of range")
         ]
         for (flags, message) in cases {
             let r = try collapse(arguments: ["plot", csv] + flags)
@@ -62,8 +63,9 @@ final class FigureCLITests: CLITestCase {
         for (format, name) in [("PNG", "fig.png"), ("PDF", "fig.pdf")] {
             let r = try collapse(arguments: ["plot", csv, "--output", name], environment: noRenderer)
             XCTAssertEqual(r.status, 1, r.stderr)
-            XCTAssertTrue(r.stderr.contains("Error: \(format) output needs rsvg-convert, which is not on PATH: install Debian's librsvg2-bin"),
-                          r.stderr)
+            XCTAssertTrue(
+                r.stderr.contains("Error: \(format) output needs rsvg-convert, which is not on PATH: install Debian's librsvg2-bin"),
+                r.stderr)
             XCTAssertFalse(exists(name), name)
         }
         assertSuccess(try collapse(arguments: ["plot", csv, "--output", "fig.svg", "--width", "700"], environment: noRenderer), "svg")

@@ -29,8 +29,9 @@ extension CLITestCase {
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 130, file: file, line: line)
         XCTAssertEqual(try manifest(in: work.appendingPathComponent(dir))["status"] as? String, "interrupted", file: file, line: line)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent(dir).appendingPathComponent("results.csv").path),
-                       file: file, line: line)
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: work.appendingPathComponent(dir).appendingPathComponent("results.csv").path),
+            file: file, line: line)
     }
 }
 
@@ -45,7 +46,8 @@ final class GenerativeEngineCLITests: CLITestCase {
     func testListsOnTheCommandLineAndInAConfigFileGiveTheSameGrid() throws {
         assertSuccess(try collapse(arguments: small + ["--samples", "20,40", "--dimension", "2,3", "--output", "flags"]), "flags")
         let config = work.appendingPathComponent("g.toml")
-        try "# a generative grid\r\nfamily = \"generative\"\r\nmodel = \"gaussian\"\r\nsamples = [20, 40]\r\ndimension = [2, 3]\r\ngenerations = 3\r\nrepeats = 4\r\nseed = 9\r\n"
+        try
+            "# a generative grid\r\nfamily = \"generative\"\r\nmodel = \"gaussian\"\r\nsamples = [20, 40]\r\ndimension = [2, 3]\r\ngenerations = 3\r\nrepeats = 4\r\nseed = 9\r\n"
             .write(to: config, atomically: true, encoding: .utf8)
         assertSuccess(try collapse("generative", "--config", config.path, "--threads", "1", "--quiet", "--output", "config"), "config")
         XCTAssertEqual(try bytes("flags"), try bytes("config"), "same grid, same seed ⇒ same bytes for any --threads")
@@ -82,8 +84,10 @@ final class GenerativeEngineCLITests: CLITestCase {
     }
 
     func testCtrlCKeepsFinishedCellsAndResumeCompletesToIdenticalBytes() throws {
-        let grid = ["generative", "--model", "kde", "--samples", "100,120,140,160,180,200", "--generations", "6", "--repeats", "120",
-                    "--seed", "4", "--threads", "1", "--quiet"]
+        let grid = [
+            "generative", "--model", "kde", "--samples", "100,120,140,160,180,200", "--generations", "6", "--repeats", "120",
+            "--seed", "4", "--threads", "1", "--quiet"
+        ]
         assertSuccess(try collapse(arguments: grid + ["--output", "full"], timeout: 300), "uninterrupted")
         try interruptAfterFirstCell(grid, dir: "cut")
         let refused = try collapse(arguments: grid + ["--output", "cut"])
@@ -99,8 +103,10 @@ final class GenerativeEngineCLITests: CLITestCase {
 /// completes to the uninterrupted bytes; shards merge to the unsharded bytes; a config file
 /// names the family.
 final class SimulateEngineCLITests: CLITestCase {
-    let grid = ["simulate", "--dimension", "10,20", "--samples", "200,400", "--noise-variance", "1,3", "--generations", "30",
-                "--regimes", "replace,accumulate,mix", "--repeats", "1500", "--seed", "5", "--threads", "2", "--quiet"]
+    let grid = [
+        "simulate", "--dimension", "10,20", "--samples", "200,400", "--noise-variance", "1,3", "--generations", "30",
+        "--regimes", "replace,accumulate,mix", "--repeats", "1500", "--seed", "5", "--threads", "2", "--quiet"
+    ]
 
     func bytes(_ dir: String) throws -> Data { try Data(contentsOf: work.appendingPathComponent(dir).appendingPathComponent("results.csv")) }
 
@@ -135,8 +141,9 @@ final class SweepFamilyCLITests: CLITestCase {
             .write(to: config, atomically: true, encoding: .utf8)
         assertSuccess(try collapse("sweep", "--config", config.path, "--output", "sw", "--quiet"), "sweep generative config")
         assertSuccess(try collapse("generative", "--config", config.path, "--output", "gen", "--quiet"), "generative config")
-        XCTAssertEqual(try Data(contentsOf: work.appendingPathComponent("sw/results.csv")),
-                       try Data(contentsOf: work.appendingPathComponent("gen/results.csv")))
+        XCTAssertEqual(
+            try Data(contentsOf: work.appendingPathComponent("sw/results.csv")),
+            try Data(contentsOf: work.appendingPathComponent("gen/results.csv")))
         let refused = try collapse("sweep", "--config", config.path, "--noise-variance", "2", "--output", "x")
         XCTAssertEqual(refused.status, 64)
         XCTAssertTrue(refused.stderr.contains("unknown option '--noise-variance'; the parameters of the generative family are --model"), refused.stderr)
@@ -147,8 +154,10 @@ final class SweepFamilyCLITests: CLITestCase {
         XCTAssertTrue(list.stdout.contains("kde-moons-samples") && list.stdout.contains("[generative]"), list.stdout)
         let show = try collapse("sweep", "--show", "kde-moons-samples")
         XCTAssertTrue(show.stdout.contains("family = \"generative\""), show.stdout)
-        assertSuccess(try collapse("sweep", "--experiment", "categorical-zipf-support", "--repeats", "3", "--generations", "2",
-                                   "--output", "named", "--quiet"), "named generative experiment")
+        assertSuccess(
+            try collapse(
+                "sweep", "--experiment", "categorical-zipf-support", "--repeats", "3", "--generations", "2",
+                "--output", "named", "--quiet"), "named generative experiment")
         let csv = try SimpleCSV(try contents("results.csv", under: work.appendingPathComponent("named")))
         XCTAssertEqual(Set(csv.records.map { "\($0["samples"]!)/\($0["support"]!)" }), ["100/20", "100/200", "1000/20", "1000/200"])
     }

@@ -41,18 +41,24 @@ final class GoldenOutputTests: CLITestCase {
     static let allRegimes = "replace,accumulate,accumulate-subsample,mix,fresh-real"
 
     static func simulate(_ extra: [String], output: String) -> [String] {
-        ["simulate", "--noise-variance", "1", "--generations", "4", "--repeats", "50", "--seed", "7", "--threads", "2",
-         "--output", output] + extra
+        [
+            "simulate", "--noise-variance", "1", "--generations", "4", "--repeats", "50", "--seed", "7", "--threads", "2",
+            "--output", output
+        ] + extra
     }
 
     static func generative(_ model: String) -> [String] {
-        ["generative", "--model", model, "--samples", "30", "--generations", "3", "--repeats", "4", "--seed", "3",
-         "--threads", "2", "--regimes", allRegimes, "--output", "gen-\(model)"]
+        [
+            "generative", "--model", model, "--samples", "30", "--generations", "3", "--repeats", "4", "--seed", "3",
+            "--threads", "2", "--regimes", allRegimes, "--output", "gen-\(model)"
+        ]
     }
 
     static func neural(_ model: String) -> [String] {
-        ["neural", model, "--preset", "smoke", "--generations", "2", "--seed", "3", "--threads", "2",
-         "--regimes", "replace,accumulate,accumulate-subsample", "--output", "nn-\(model)"]
+        [
+            "neural", model, "--preset", "smoke", "--generations", "2", "--seed", "3", "--threads", "2",
+            "--regimes", "replace,accumulate,accumulate-subsample", "--output", "nn-\(model)"
+        ]
     }
 
     static let sweepSteps: [[String]] = [["sweep", "--config", "golden.toml", "--output", "sw", "--threads", "2", "--quiet"]]
@@ -62,119 +68,162 @@ final class GoldenOutputTests: CLITestCase {
     static let cases: [Case] = [
         // theory: every closed-form model on stdout, as built (--format wide; these hashes predate
         // the long format, so they pin the values) and in the long results format (--format csv).
-        Case(name: "theory-linear", steps: [["theory", "--model", "linear", "--format", "wide"]], product: .stdout,
-             sha256: "340adec750aa000e6a9c63302b786714b3ac7a1ea52aa020616e7dde68cb542c"),
-        Case(name: "theory-exact", steps: [["theory", "--model", "exact", "--format", "wide"]], product: .stdout,
-             sha256: "f8bb78fe19ab27b75fe5c4862be87a1e5ef91a06d6d22cdf522daf2ba5d016f4"),
-        Case(name: "theory-fresh-design", steps: [["theory", "--model", "fresh-design", "--format", "wide"]], product: .stdout,
-             sha256: "365a59f2ecba8fb7ce6eae4aa1204f05abd48eaf0c310dc168865d6724450118"),
-        Case(name: "theory-ridge", steps: [["theory", "--model", "ridge", "--format", "wide"]], product: .stdout,
-             sha256: "e7d3ecd8ef1f10aaeacc988c5c944b1d9445532926dcc2ec5497b4eb0fd079ac"),
-        Case(name: "theory-poisson", steps: [["theory", "--model", "poisson", "--format", "wide"]], product: .stdout,
-             sha256: "efc03c73037f9dc63f3f8c4d8bb6f33f30b0037fae2607dc317baacdc8db8797"),
-        Case(name: "theory-gaussian-mean", steps: [["theory", "--model", "gaussian-mean", "--format", "wide"]], product: .stdout,
-             sha256: "e337afdce9a0dcc011642a79eddbd89a8da43f3b08e3ba14b8b7e45ea96e6c22"),
-        Case(name: "theory-gaussian-refit", steps: [["theory", "--model", "gaussian-refit", "--format", "wide"]], product: .stdout,
-             sha256: "47b26d12dc46eed432f8673b506d14660c14fc24e016bac15048942898dcbe98"),
-        Case(name: "theory-gaussian-refit-d", steps: [["theory", "--model", "gaussian-refit-d", "--format", "wide"]], product: .stdout,
-             sha256: "5ac0e63e8d3d72bb2df782d902b9d53ce946e64b81104a3b0bdf30cb778c4b39"),
-        Case(name: "theory-categorical", steps: [["theory", "--model", "categorical", "--format", "wide"]], product: .stdout,
-             sha256: "bfb51bc0fc9e2583b84ec3a767765f9f6cafd4b2e865a0619f6941336a28b8cf"),
-        Case(name: "theory-mixing", steps: [["theory", "--model", "mixing", "--format", "wide"]], product: .stdout,
-             sha256: "bb595c67ffeb990c9e0c93f6357431532e36061e8d968e39d6c2a94daa1f6132"),
-        Case(name: "theory-linear-long", steps: [["theory", "--model", "linear", "--format", "csv"]], product: .stdout,
-             sha256: "a293397ccd28f6472f2bab778dd6b04ed8d0f9a9bd58164e033055649efe133b"),
-        Case(name: "theory-exact-long", steps: [["theory", "--model", "exact", "--format", "csv"]], product: .stdout,
-             sha256: "8f9d2903832ebfc2ef4a4b79376c9b6ffa6c298910555870285804a75960607d"),
-        Case(name: "theory-fresh-design-long", steps: [["theory", "--model", "fresh-design", "--format", "csv"]], product: .stdout,
-             sha256: "c0b2fbc17a9416424baf9ac87a2e50ac70c7eb3be9ac7a87d86f26ea66466925"),
-        Case(name: "theory-ridge-long", steps: [["theory", "--model", "ridge", "--format", "csv"]], product: .stdout,
-             sha256: "c8c4eea326246ee4efc6249500c70bd6febe1f7656d2b4750e2e78960cdb37c9"),
-        Case(name: "theory-poisson-long", steps: [["theory", "--model", "poisson", "--format", "csv"]], product: .stdout,
-             sha256: "e868f9adfe72ecf641abba519de65279f3ecd0df78e118ec0729b00253185938"),
-        Case(name: "theory-gaussian-mean-long", steps: [["theory", "--model", "gaussian-mean", "--format", "csv"]], product: .stdout,
-             sha256: "be7922242b2201bf56a1e700523607b198d48dfff129ddbbc4be391373041dd2"),
-        Case(name: "theory-gaussian-refit-long", steps: [["theory", "--model", "gaussian-refit", "--format", "csv"]], product: .stdout,
-             sha256: "635f89c0e95a19a77fba233ef0168618b256171a50fc964683dea68b3af1a4b3"),
-        Case(name: "theory-gaussian-refit-d-long", steps: [["theory", "--model", "gaussian-refit-d", "--format", "csv"]], product: .stdout,
-             sha256: "3cc3127eb55a457ca61213a33b1a9c8617e155797553d503a0cf01fbbe05cd40"),
-        Case(name: "theory-categorical-long", steps: [["theory", "--model", "categorical", "--format", "csv"]], product: .stdout,
-             sha256: "ec5b0e24261936c8abb44a29fe52ef8831b2184c7e74ca1571049ae9f0fbe36b"),
-        Case(name: "theory-mixing-long", steps: [["theory", "--model", "mixing", "--format", "csv"]], product: .stdout,
-             sha256: "c645bf3d41a2223a3d2d6db6adb62beef8499237b088b1b35c5af67c036367c8"),
+        Case(
+            name: "theory-linear", steps: [["theory", "--model", "linear", "--format", "wide"]], product: .stdout,
+            sha256: "340adec750aa000e6a9c63302b786714b3ac7a1ea52aa020616e7dde68cb542c"),
+        Case(
+            name: "theory-exact", steps: [["theory", "--model", "exact", "--format", "wide"]], product: .stdout,
+            sha256: "f8bb78fe19ab27b75fe5c4862be87a1e5ef91a06d6d22cdf522daf2ba5d016f4"),
+        Case(
+            name: "theory-fresh-design", steps: [["theory", "--model", "fresh-design", "--format", "wide"]], product: .stdout,
+            sha256: "365a59f2ecba8fb7ce6eae4aa1204f05abd48eaf0c310dc168865d6724450118"),
+        Case(
+            name: "theory-ridge", steps: [["theory", "--model", "ridge", "--format", "wide"]], product: .stdout,
+            sha256: "e7d3ecd8ef1f10aaeacc988c5c944b1d9445532926dcc2ec5497b4eb0fd079ac"),
+        Case(
+            name: "theory-poisson", steps: [["theory", "--model", "poisson", "--format", "wide"]], product: .stdout,
+            sha256: "efc03c73037f9dc63f3f8c4d8bb6f33f30b0037fae2607dc317baacdc8db8797"),
+        Case(
+            name: "theory-gaussian-mean", steps: [["theory", "--model", "gaussian-mean", "--format", "wide"]], product: .stdout,
+            sha256: "e337afdce9a0dcc011642a79eddbd89a8da43f3b08e3ba14b8b7e45ea96e6c22"),
+        Case(
+            name: "theory-gaussian-refit", steps: [["theory", "--model", "gaussian-refit", "--format", "wide"]], product: .stdout,
+            sha256: "47b26d12dc46eed432f8673b506d14660c14fc24e016bac15048942898dcbe98"),
+        Case(
+            name: "theory-gaussian-refit-d", steps: [["theory", "--model", "gaussian-refit-d", "--format", "wide"]], product: .stdout,
+            sha256: "5ac0e63e8d3d72bb2df782d902b9d53ce946e64b81104a3b0bdf30cb778c4b39"),
+        Case(
+            name: "theory-categorical", steps: [["theory", "--model", "categorical", "--format", "wide"]], product: .stdout,
+            sha256: "bfb51bc0fc9e2583b84ec3a767765f9f6cafd4b2e865a0619f6941336a28b8cf"),
+        Case(
+            name: "theory-mixing", steps: [["theory", "--model", "mixing", "--format", "wide"]], product: .stdout,
+            sha256: "bb595c67ffeb990c9e0c93f6357431532e36061e8d968e39d6c2a94daa1f6132"),
+        Case(
+            name: "theory-linear-long", steps: [["theory", "--model", "linear", "--format", "csv"]], product: .stdout,
+            sha256: "a293397ccd28f6472f2bab778dd6b04ed8d0f9a9bd58164e033055649efe133b"),
+        Case(
+            name: "theory-exact-long", steps: [["theory", "--model", "exact", "--format", "csv"]], product: .stdout,
+            sha256: "8f9d2903832ebfc2ef4a4b79376c9b6ffa6c298910555870285804a75960607d"),
+        Case(
+            name: "theory-fresh-design-long", steps: [["theory", "--model", "fresh-design", "--format", "csv"]], product: .stdout,
+            sha256: "c0b2fbc17a9416424baf9ac87a2e50ac70c7eb3be9ac7a87d86f26ea66466925"),
+        Case(
+            name: "theory-ridge-long", steps: [["theory", "--model", "ridge", "--format", "csv"]], product: .stdout,
+            sha256: "c8c4eea326246ee4efc6249500c70bd6febe1f7656d2b4750e2e78960cdb37c9"),
+        Case(
+            name: "theory-poisson-long", steps: [["theory", "--model", "poisson", "--format", "csv"]], product: .stdout,
+            sha256: "e868f9adfe72ecf641abba519de65279f3ecd0df78e118ec0729b00253185938"),
+        Case(
+            name: "theory-gaussian-mean-long", steps: [["theory", "--model", "gaussian-mean", "--format", "csv"]], product: .stdout,
+            sha256: "be7922242b2201bf56a1e700523607b198d48dfff129ddbbc4be391373041dd2"),
+        Case(
+            name: "theory-gaussian-refit-long", steps: [["theory", "--model", "gaussian-refit", "--format", "csv"]], product: .stdout,
+            sha256: "635f89c0e95a19a77fba233ef0168618b256171a50fc964683dea68b3af1a4b3"),
+        Case(
+            name: "theory-gaussian-refit-d-long", steps: [["theory", "--model", "gaussian-refit-d", "--format", "csv"]], product: .stdout,
+            sha256: "3cc3127eb55a457ca61213a33b1a9c8617e155797553d503a0cf01fbbe05cd40"),
+        Case(
+            name: "theory-categorical-long", steps: [["theory", "--model", "categorical", "--format", "csv"]], product: .stdout,
+            sha256: "ec5b0e24261936c8abb44a29fe52ef8831b2184c7e74ca1571049ae9f0fbe36b"),
+        Case(
+            name: "theory-mixing-long", steps: [["theory", "--model", "mixing", "--format", "csv"]], product: .stdout,
+            sha256: "c645bf3d41a2223a3d2d6db6adb62beef8499237b088b1b35c5af67c036367c8"),
         // simulate: the literal engine over every regime (T < d, T < d + 2 and T ≥ d + 2 cells),
         // the sufficient engine, the fresh design.
-        Case(name: "simulate-literal", steps: literalSteps, product: .file("sim/results.csv"),
-             sha256: "ccc35f06bc8bb0da4c6c2791dace5ea5965d2b9132b04ec454f411318ae9498c"),
-        Case(name: "simulate-sufficient",
-             steps: [simulate(["--dimension", "3", "--samples", "20", "--engine", "sufficient"], output: "suf")],
-             product: .file("suf/results.csv"),
-             sha256: "ca90724c5fef98006870f3cc8c178876d314bf6a4311c8d3325ba8e5eb1c3662"),
-        Case(name: "simulate-fresh-design",
-             steps: [simulate(["--dimension", "3", "--samples", "20", "--design", "fresh"], output: "fresh")],
-             product: .file("fresh/results.csv"),
-             sha256: "7ebb9ad74f5804d20879b4c27448549aba40e9965119431f128c2c6b730b2342"),
-        Case(name: "reproduce", steps: [["reproduce", "--repeats", "20", "--seed", "5", "--threads", "2", "--output", "rep"]],
-             product: .file("rep/results.csv"),
-             sha256: "62f469624387d6445529d1009eeabb6aa904de0e92db0200d7947f8fbcb90461"),
+        Case(
+            name: "simulate-literal", steps: literalSteps, product: .file("sim/results.csv"),
+            sha256: "ccc35f06bc8bb0da4c6c2791dace5ea5965d2b9132b04ec454f411318ae9498c"),
+        Case(
+            name: "simulate-sufficient",
+            steps: [simulate(["--dimension", "3", "--samples", "20", "--engine", "sufficient"], output: "suf")],
+            product: .file("suf/results.csv"),
+            sha256: "ca90724c5fef98006870f3cc8c178876d314bf6a4311c8d3325ba8e5eb1c3662"),
+        Case(
+            name: "simulate-fresh-design",
+            steps: [simulate(["--dimension", "3", "--samples", "20", "--design", "fresh"], output: "fresh")],
+            product: .file("fresh/results.csv"),
+            sha256: "7ebb9ad74f5804d20879b4c27448549aba40e9965119431f128c2c6b730b2342"),
+        Case(
+            name: "reproduce", steps: [["reproduce", "--repeats", "20", "--seed", "5", "--threads", "2", "--output", "rep"]],
+            product: .file("rep/results.csv"),
+            sha256: "62f469624387d6445529d1009eeabb6aa904de0e92db0200d7947f8fbcb90461"),
         // sweep, and the same sweep in two shards merged: the same bytes.
-        Case(name: "sweep", steps: sweepSteps, product: .file("sw/results.csv"),
-             sha256: "13633d6b38173068a5555aee052cbfa33fde9a58e3234b86f660bdf85d662e4c"),
-        Case(name: "sweep-figure", steps: sweepSteps, product: .file("sw/figure.svg"),
-             sha256: "036c3db16e45bf4d4393e8deb6cc8dcddd55a9a016cec25128cf0446a2d6fd7c"),
-        Case(name: "sweep-shards-merged",
-             steps: [
+        Case(
+            name: "sweep", steps: sweepSteps, product: .file("sw/results.csv"),
+            sha256: "13633d6b38173068a5555aee052cbfa33fde9a58e3234b86f660bdf85d662e4c"),
+        Case(
+            name: "sweep-figure", steps: sweepSteps, product: .file("sw/figure.svg"),
+            sha256: "036c3db16e45bf4d4393e8deb6cc8dcddd55a9a016cec25128cf0446a2d6fd7c"),
+        Case(
+            name: "sweep-shards-merged",
+            steps: [
                 ["sweep", "--config", "golden.toml", "--output", "s0", "--shard", "0/2", "--threads", "2", "--quiet"],
                 ["sweep", "--config", "golden.toml", "--output", "s1", "--shard", "1/2", "--threads", "2", "--quiet"],
-                ["merge", "s0", "s1", "--output", "merged"],
-             ],
-             product: .file("merged/results.csv"),
-             sha256: "13633d6b38173068a5555aee052cbfa33fde9a58e3234b86f660bdf85d662e4c"),
+                ["merge", "s0", "s1", "--output", "merged"]
+            ],
+            product: .file("merged/results.csv"),
+            sha256: "13633d6b38173068a5555aee052cbfa33fde9a58e3234b86f660bdf85d662e4c"),
         // generative: all six classic models under every regime.
-        Case(name: "generative-gaussian", steps: [generative("gaussian")], product: .file("gen-gaussian/results.csv"),
-             sha256: "c4159c64fbb21562b6b60736d46852cdba656af7a85142421e8007b4a7b010af"),
-        Case(name: "generative-kde", steps: generativeKDE, product: .file("gen-kde/results.csv"),
-             sha256: "e6338d5d893f6dd776bc860349521dc9dd909cbc9f692021527313c2769bd48e"),
-        Case(name: "generative-gmm", steps: [generative("gmm")], product: .file("gen-gmm/results.csv"),
-             sha256: "ed006f3090d26c7590a43cc93af04c49f05015364f3142daffd70c05120601db"),
-        Case(name: "generative-categorical", steps: [generative("categorical")], product: .file("gen-categorical/results.csv"),
-             sha256: "4522ce77c574ac565c370eb9fec4fd57ba517a5b1701fe7e086f0608e298439f"),
-        Case(name: "generative-poisson", steps: [generative("poisson")], product: .file("gen-poisson/results.csv"),
-             sha256: "b325a4f47f14ed0fe3344f1de3f495d546b08832e94be02b06145e642709fdf1"),
-        Case(name: "generative-ngram", steps: [generative("ngram")], product: .file("gen-ngram/results.csv"),
-             sha256: "bddd1397921354aa679819c0efd0a9424ae5604237e0df90fdcb0761e00c9416"),
+        Case(
+            name: "generative-gaussian", steps: [generative("gaussian")], product: .file("gen-gaussian/results.csv"),
+            sha256: "c4159c64fbb21562b6b60736d46852cdba656af7a85142421e8007b4a7b010af"),
+        Case(
+            name: "generative-kde", steps: generativeKDE, product: .file("gen-kde/results.csv"),
+            sha256: "e6338d5d893f6dd776bc860349521dc9dd909cbc9f692021527313c2769bd48e"),
+        Case(
+            name: "generative-gmm", steps: [generative("gmm")], product: .file("gen-gmm/results.csv"),
+            sha256: "ed006f3090d26c7590a43cc93af04c49f05015364f3142daffd70c05120601db"),
+        Case(
+            name: "generative-categorical", steps: [generative("categorical")], product: .file("gen-categorical/results.csv"),
+            sha256: "4522ce77c574ac565c370eb9fec4fd57ba517a5b1701fe7e086f0608e298439f"),
+        Case(
+            name: "generative-poisson", steps: [generative("poisson")], product: .file("gen-poisson/results.csv"),
+            sha256: "b325a4f47f14ed0fe3344f1de3f495d546b08832e94be02b06145e642709fdf1"),
+        Case(
+            name: "generative-ngram", steps: [generative("ngram")], product: .file("gen-ngram/results.csv"),
+            sha256: "bddd1397921354aa679819c0efd0a9424ae5604237e0df90fdcb0761e00c9416"),
         // neural: the three models at the smoke preset.
-        Case(name: "neural-lm", steps: [neural("lm")], product: .file("nn-lm/results.csv"),
-             sha256: "fe303f3edd66a18256776d5587e84366792ff03dc8784581939a43111b591763"),
-        Case(name: "neural-vae", steps: [neural("vae")], product: .file("nn-vae/results.csv"),
-             sha256: "2de1786e1bb1d1d44a4e67a2f663766bcaf44fcfb20ceae3767c01cf5ae6f376"),
-        Case(name: "neural-diffusion", steps: [neural("diffusion")], product: .file("nn-diffusion/results.csv"),
-             sha256: "9c2731fb0406a7350b0e446c3be889aae591d0969fdbc51ed02dfb42448cc335"),
-        Case(name: "neural-lm-figure", steps: [neural("lm")], product: .file("nn-lm/figure.svg"),
-             sha256: "bbc129287f95421aecd6fff848c81ec2a192c06f320ee37b0e12cf8a9035eebc"),
+        Case(
+            name: "neural-lm", steps: [neural("lm")], product: .file("nn-lm/results.csv"),
+            sha256: "fe303f3edd66a18256776d5587e84366792ff03dc8784581939a43111b591763"),
+        Case(
+            name: "neural-vae", steps: [neural("vae")], product: .file("nn-vae/results.csv"),
+            sha256: "2de1786e1bb1d1d44a4e67a2f663766bcaf44fcfb20ceae3767c01cf5ae6f376"),
+        Case(
+            name: "neural-diffusion", steps: [neural("diffusion")], product: .file("nn-diffusion/results.csv"),
+            sha256: "9c2731fb0406a7350b0e446c3be889aae591d0969fdbc51ed02dfb42448cc335"),
+        Case(
+            name: "neural-lm-figure", steps: [neural("lm")], product: .file("nn-lm/figure.svg"),
+            sha256: "bbc129287f95421aecd6fff848c81ec2a192c06f320ee37b0e12cf8a9035eebc"),
         // plot: a linear results file (grid view) and a generative one (metrics view).
-        Case(name: "plot-linear", steps: literalSteps + [["plot", "sim/results.csv", "--output", "sim.svg"]],
-             product: .file("sim.svg"),
-             sha256: "7c7fc4f3e844884008f4cbd3a3cc55f6565adc20d4a0910ac5522893ef3d947b"),
-        Case(name: "plot-generative", steps: generativeKDE + [["plot", "gen-kde/results.csv", "--output", "kde.svg"]],
-             product: .file("kde.svg"),
-             sha256: "d0eab8bb9f00e6441f37893f05a42f0ebef01988db5b00d72978a5b560bd5dd7"),
+        Case(
+            name: "plot-linear", steps: literalSteps + [["plot", "sim/results.csv", "--output", "sim.svg"]],
+            product: .file("sim.svg"),
+            sha256: "7c7fc4f3e844884008f4cbd3a3cc55f6565adc20d4a0910ac5522893ef3d947b"),
+        Case(
+            name: "plot-generative", steps: generativeKDE + [["plot", "gen-kde/results.csv", "--output", "kde.svg"]],
+            product: .file("kde.svg"),
+            sha256: "d0eab8bb9f00e6441f37893f05a42f0ebef01988db5b00d72978a5b560bd5dd7"),
         // verify: a few checks of each battery, the printed table.
-        Case(name: "verify", steps: [["verify", "--only", "V1,U1,G3,E1", "--threads", "2"]], product: .stdout,
-             sha256: "60ca046a4553f66da5e220a58513ff2b18ebcf353e690a8a775467b51dc88d82"),
+        Case(
+            name: "verify", steps: [["verify", "--only", "V1,U1,G3,E1", "--threads", "2"]], product: .stdout,
+            sha256: "60ca046a4553f66da5e220a58513ff2b18ebcf353e690a8a775467b51dc88d82"),
         // and the statistics it writes (the same run; verify on the experiment engine).
-        Case(name: "verify-results", steps: [["verify", "--only", "V1,U1,G3,E1", "--threads", "2"]], product: .file("results/verify/results.csv"),
-             sha256: "85005e36d5f90ecc976550e6c0982286f11e8a926f62f15104db0a6abb30bc25"),
+        Case(
+            name: "verify-results", steps: [["verify", "--only", "V1,U1,G3,E1", "--threads", "2"]], product: .file("results/verify/results.csv"),
+            sha256: "85005e36d5f90ecc976550e6c0982286f11e8a926f62f15104db0a6abb30bc25")
     ]
 
     func testSHA256TestVectors() {
         XCTAssertEqual(SHA256.hex(Data()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         XCTAssertEqual(SHA256.hex(Data("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        XCTAssertEqual(SHA256.hex(Data("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
-                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(
+            SHA256.hex(Data("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         // A message longer than one 64-byte block, ending across the length field's boundary.
-        XCTAssertEqual(SHA256.hex(Data(repeating: 0x61, count: 1000)),
-                       "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+        XCTAssertEqual(
+            SHA256.hex(Data(repeating: 0x61, count: 1000)),
+            "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 
     func testGoldenOutputs() throws {
@@ -201,7 +250,9 @@ final class GoldenOutputTests: CLITestCase {
             }
             let hash = SHA256.hex(bytes)
             if printing { print("GOLDEN \(c.name) \(hash)") }
-            XCTAssertEqual(hash, c.sha256, """
+            XCTAssertEqual(
+                hash, c.sha256,
+                """
                 \(c.name): result bytes changed. If on purpose, update the hash in a commit that says why \
                 (COLLAPSE_GOLDEN_PRINT=1 prints every hash).
                 """)

@@ -30,8 +30,10 @@ final class HelpConsistencyTests: CLITestCase {
     func flat(_ s: String) -> String { s.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ") }
 
     /// The comma-separated list (the last item may follow "or") in `text` after `marker`, up to the first of `terminators`.
-    func list(in text: String, after marker: String, upTo terminators: [String] = [".", " ("], file: StaticString = #filePath,
-              line: UInt = #line) -> [String] {
+    func list(
+        in text: String, after marker: String, upTo terminators: [String] = [".", " ("], file: StaticString = #filePath,
+        line: UInt = #line
+    ) -> [String] {
         guard let start = text.range(of: marker)?.upperBound else {
             XCTFail("'\(marker)' not in the help", file: file, line: line)
             return []
@@ -49,7 +51,7 @@ final class HelpConsistencyTests: CLITestCase {
         let commands: [([String], [Parameter])] = [
             (["simulate"], LinearFamily().parameters), (["generative"], GenerativeFamily().parameters), (["external"], ExternalFamily().parameters),
             (["neural", "lm"], neural("lm")), (["neural", "vae"], neural("vae")), (["neural", "diffusion"], neural("diffusion")),
-            (["data"], DataExport.parameters), (["theory"], TheoryRequest.parameters),
+            (["data"], DataExport.parameters), (["theory"], TheoryRequest.parameters)
         ]
         for (command, parameters) in commands {
             let r = try collapse(arguments: command + ["--help"])
@@ -74,8 +76,9 @@ final class HelpConsistencyTests: CLITestCase {
             XCTAssertEqual(list(in: flat(try help(command)), after: "Comma-separated regimes: "), Regime.names, command)
         }
         XCTAssertEqual(list(in: flat(try help("neural", "lm")), after: "Comma-separated regimes: "), NeuralFamily.regimeNames)
-        XCTAssertEqual(list(in: flat(try help("theory")), after: "Regimes with a closed form: "),
-                       ClosedFormRegime.allCases.map(\.rawValue))
+        XCTAssertEqual(
+            list(in: flat(try help("theory")), after: "Regimes with a closed form: "),
+            ClosedFormRegime.allCases.map(\.rawValue))
     }
 
     /// Models: theory's --model help and --list, generative's --list, neural's subcommands.
@@ -127,8 +130,9 @@ final class HelpConsistencyTests: CLITestCase {
         let proofs = named.subtracting(ids)
         XCTAssertTrue(Set(ids).isSubset(of: named), "verify --help does not name \(Set(ids).subtracting(named).sorted())")
         for id in proofs {
-            XCTAssertTrue(text.contains("proof \(id)") || text.contains("proofs \(id)") || text.contains(", \(id)") || text.contains("(\(id))"),
-                          "verify --help names \(id), which is no check (and not cited as a proof)")
+            XCTAssertTrue(
+                text.contains("proof \(id)") || text.contains("proofs \(id)") || text.contains(", \(id)") || text.contains("(\(id))"),
+                "verify --help names \(id), which is no check (and not cited as a proof)")
         }
     }
 

@@ -9,7 +9,7 @@ final class LayeringTests: XCTestCase {
         "ExperimentEngine": 1, "CollapseCore": 1, "Autodiff": 1, "CollapsePlot": 1, "CollapseTheory": 1,
         "LinearCollapse": 2, "GenerativeChains": 2, "ParametricChains": 2, "NeuralCollapse": 2, "ExternalTrainer": 2,
         "CollapseSweep": 3,
-        "collapse": 4,
+        "collapse": 4
     ]
 
     func testDependenciesPointDown() throws {

@@ -5,10 +5,15 @@ import XCTest
 final class NeuralCLITests: CLITestCase {
     static let models = ["lm", "vae", "diffusion"]
 
-    func smoke(_ model: String, threads: Int, regimes: String = "replace,accumulate,accumulate-subsample",
-               output: String, extra: [String] = []) throws -> CLIResult {
-        try collapse(arguments: ["neural", model, "--preset", "smoke", "--generations", "3", "--regimes", regimes,
-                                 "--seed", "11", "--threads", String(threads), "--output", output] + extra)
+    func smoke(
+        _ model: String, threads: Int, regimes: String = "replace,accumulate,accumulate-subsample",
+        output: String, extra: [String] = []
+    ) throws -> CLIResult {
+        try collapse(
+            arguments: [
+                "neural", model, "--preset", "smoke", "--generations", "3", "--regimes", regimes,
+                "--seed", "11", "--threads", String(threads), "--output", output
+            ] + extra)
     }
 
     /// Every model's smoke preset writes a complete table, a manifest and a figure; the regimes
@@ -127,8 +132,10 @@ final class NeuralCLITests: CLITestCase {
     /// .partial file (a prefix of the uninterrupted rows), the manifest says "interrupted",
     /// exit status 130, and --resume completes the run to the uninterrupted bytes.
     func testInterruptKeepsFinishedCellsAndGenerationsAndResumes() throws {
-        let args = ["neural", "vae", "--preset", "smoke", "--steps", "300", "--generations", "20", "--regimes", "replace,accumulate",
-                    "--seed", "3", "--threads", "1", "--quiet"]
+        let args = [
+            "neural", "vae", "--preset", "smoke", "--steps", "300", "--generations", "20", "--regimes", "replace,accumulate",
+            "--seed", "3", "--threads", "1", "--quiet"
+        ]
         let p = Process()
         p.executableURL = try CLIHarness.binary()
         p.arguments = args + ["--output", "cut"]
@@ -169,14 +176,17 @@ final class NeuralCLITests: CLITestCase {
     /// The neural family sweeps from a config file, shards and merges to the unsharded bytes,
     /// and its named experiment resolves.
     func testConfigSweepShardsAndMerges() throws {
-        let config = try write("nn.toml", Array("""
-            family = "neural"
-            model = "lm"
-            preset = "smoke"
-            regimes = ["replace", "accumulate", "accumulate-subsample"]
-            generations = 2
-            seed = 9
-            """.utf8))
+        let config = try write(
+            "nn.toml",
+            Array(
+                """
+                family = "neural"
+                model = "lm"
+                preset = "smoke"
+                regimes = ["replace", "accumulate", "accumulate-subsample"]
+                generations = 2
+                seed = 9
+                """.utf8))
         assertSuccess(try collapse("sweep", "--config", config, "--output", "whole", "--quiet"), "neural sweep")
         for i in 0..<2 {
             assertSuccess(try collapse("sweep", "--config", config, "--shard", "\(i)/2", "--output", "part\(i)", "--quiet"), "shard \(i)")
@@ -203,8 +213,10 @@ final class NeuralCLITests: CLITestCase {
         }
         XCTAssertEqual(try sampleFiles(under: work.appendingPathComponent("merged")), wholeSamples)
         // The same run from the model command gives the same bytes.
-        assertSuccess(try collapse("neural", "lm", "--preset", "smoke", "--regimes", "replace,accumulate,accumulate-subsample",
-                                   "--generations", "2", "--seed", "9", "--output", "direct", "--quiet"), "neural lm")
+        assertSuccess(
+            try collapse(
+                "neural", "lm", "--preset", "smoke", "--regimes", "replace,accumulate,accumulate-subsample",
+                "--generations", "2", "--seed", "9", "--output", "direct", "--quiet"), "neural lm")
         XCTAssertEqual(try contents("results.csv", under: work.appendingPathComponent("direct")), whole)
         let list = try collapse("sweep", "--list")
         XCTAssertTrue(list.stdout.contains("vae-regimes") && list.stdout.contains("[neural]"), list.stdout)
@@ -250,8 +262,9 @@ final class NeuralCLITests: CLITestCase {
         for model in ["lm", "vae", "diffusion"] {
             try assertRejected(["neural", model, "--preset", "smoke", "--max-memory", "1K"], needles: ["--max-memory", "needs about"])
         }
-        try assertRejected(["neural", "diffusion", "--preset", "smoke", "--data", root.appendingPathComponent("missing.xyz").path],
-                           needles: ["--data", "missing.xyz", "no such file"])
+        try assertRejected(
+            ["neural", "diffusion", "--preset", "smoke", "--data", root.appendingPathComponent("missing.xyz").path],
+            needles: ["--data", "missing.xyz", "no such file"])
         let r = try collapse("neural", "bench", "--runs", "0")
         XCTAssertEqual(r.status, 64)
         XCTAssertTrue(r.stderr.contains("--runs"), r.stderr)
@@ -260,13 +273,16 @@ final class NeuralCLITests: CLITestCase {
     /// `--anchor`: each step's ratio to PyTorch's time beside the fraction of peak; a bad file
     /// is refused before anything runs, naming the flag and the file.
     func testBenchAnchor() throws {
-        let anchor = try write("anchor.txt", Array("""
-        torch 2.11.0 cuda=False
-        sgemm 64^3\tcpu\t0.010 ms\t52.4 GFLOP/s
-        lm-smoke\tcpu\tNone\tcompile=False\t1.00 ms/step\t1.0 GFLOP/s\tparams=1
-        diffusion-smoke (made up)\tcpu\t0.500 ms/step\t1.0 GFLOP/s
+        let anchor = try write(
+            "anchor.txt",
+            Array(
+                """
+                torch 2.11.0 cuda=False
+                sgemm 64^3\tcpu\t0.010 ms\t52.4 GFLOP/s
+                lm-smoke\tcpu\tNone\tcompile=False\t1.00 ms/step\t1.0 GFLOP/s\tparams=1
+                diffusion-smoke (made up)\tcpu\t0.500 ms/step\t1.0 GFLOP/s
 
-        """.utf8))
+                """.utf8))
         let r = try collapse("neural", "bench", "--preset", "smoke", "--runs", "1", "--sgemm-size", "64", "--anchor", anchor)
         assertSuccess(r, "bench --anchor")
         let rows = r.stdout.split(separator: "\n").map(String.init)

@@ -4,8 +4,10 @@ import XCTest
 /// `--per-replicate`: every replicate's value of every metric beside results.csv, written through
 /// the engine's one output path (durable cells, resume, shards and merge, gzip above a size).
 final class PerReplicateCLITests: CLITestCase {
-    let linear = ["simulate", "--dimension", "3", "--samples", "12", "--noise-variance", "1", "--generations", "4", "--repeats", "40",
-                  "--regimes", "replace,accumulate", "--seed", "7", "--quiet", "--per-replicate"]
+    let linear = [
+        "simulate", "--dimension", "3", "--samples", "12", "--noise-variance", "1", "--generations", "4", "--repeats", "40",
+        "--regimes", "replace,accumulate", "--seed", "7", "--quiet", "--per-replicate"
+    ]
     let generative = ["generative", "--model", "gaussian", "--generations", "3", "--repeats", "30", "--seed", "9", "--quiet", "--per-replicate"]
 
     func testValuesReproduceTheResults() throws {
@@ -19,12 +21,17 @@ final class PerReplicateCLITests: CLITestCase {
             XCTAssertTrue((try manifest(in: dir)["outputs"] as? [String])?.contains("per-replicate.csv") ?? false, name)
         }
         let header = try SimpleCSV(try contents("per-replicate.csv", under: work.appendingPathComponent("linear"))).header
-        XCTAssertEqual(header, ["model", "dataset", "regime", "real_fraction", "samples", "dimension", "noise_variance", "engine", "design",
-                                "generation", "metric", "replicate", "value"])
+        XCTAssertEqual(
+            header,
+            [
+                "model", "dataset", "regime", "real_fraction", "samples", "dimension", "noise_variance", "engine", "design",
+                "generation", "metric", "replicate", "value"
+            ])
         // Without the flag no file, and results.csv is the same bytes.
         assertSuccess(try collapse(arguments: linear.dropLast() + ["--output", "plain"]), "without --per-replicate")
-        XCTAssertEqual(try contents("results.csv", under: work.appendingPathComponent("plain")),
-                       try contents("results.csv", under: work.appendingPathComponent("linear")))
+        XCTAssertEqual(
+            try contents("results.csv", under: work.appendingPathComponent("plain")),
+            try contents("results.csv", under: work.appendingPathComponent("linear")))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("plain").path).filter { $0.hasPrefix("per-") }, [])
     }
 
@@ -32,8 +39,9 @@ final class PerReplicateCLITests: CLITestCase {
         for (name, args) in [("linear", linear), ("generative", generative)] {
             assertSuccess(try collapse(arguments: args + ["--threads", "1", "--output", "\(name)-1"]), name)
             assertSuccess(try collapse(arguments: args + ["--threads", "3", "--output", "\(name)-3"]), name)
-            XCTAssertEqual(try contents("per-replicate.csv", under: work.appendingPathComponent("\(name)-1")),
-                           try contents("per-replicate.csv", under: work.appendingPathComponent("\(name)-3")), name)
+            XCTAssertEqual(
+                try contents("per-replicate.csv", under: work.appendingPathComponent("\(name)-1")),
+                try contents("per-replicate.csv", under: work.appendingPathComponent("\(name)-3")), name)
         }
     }
 
@@ -56,8 +64,9 @@ final class PerReplicateCLITests: CLITestCase {
         assertSuccess(try collapse(arguments: grid.dropLast() + ["--output", "late"]), "without the flag")
         assertSuccess(try collapse(arguments: grid + ["--output", "late", "--resume"]), "resumed with it")
         XCTAssertEqual(try contents("per-replicate.csv", under: work.appendingPathComponent("late")), whole)
-        XCTAssertEqual(try contents("results.csv", under: work.appendingPathComponent("late")),
-                       try contents("results.csv", under: work.appendingPathComponent("whole")))
+        XCTAssertEqual(
+            try contents("results.csv", under: work.appendingPathComponent("late")),
+            try contents("results.csv", under: work.appendingPathComponent("whole")))
     }
 
     /// Shards' per-replicate files merge into the unsharded run's bytes; a shard without them
@@ -67,8 +76,9 @@ final class PerReplicateCLITests: CLITestCase {
         assertSuccess(try collapse(arguments: grid + ["--output", "whole"]), "whole")
         for i in 0..<2 { assertSuccess(try collapse(arguments: grid + ["--shard", "\(i)/2", "--output", "s\(i)"]), "shard \(i)") }
         assertSuccess(try collapse("merge", "s0", "s1", "--output", "merged"), "merge")
-        XCTAssertEqual(try contents("per-replicate.csv", under: work.appendingPathComponent("merged")),
-                       try contents("per-replicate.csv", under: work.appendingPathComponent("whole")))
+        XCTAssertEqual(
+            try contents("per-replicate.csv", under: work.appendingPathComponent("merged")),
+            try contents("per-replicate.csv", under: work.appendingPathComponent("whole")))
         XCTAssertTrue((try manifest(in: work.appendingPathComponent("merged"))["outputs"] as? [String])?.contains("per-replicate.csv") ?? false)
         assertSuccess(try collapse(arguments: grid.dropLast() + ["--shard", "1/2", "--output", "plain1"]), "shard without values")
         let r = try collapse("merge", "s0", "plain1", "--output", "mixed")
@@ -78,8 +88,10 @@ final class PerReplicateCLITests: CLITestCase {
 
     /// Above 100,000 rows the file is gzip: `gzip -dc` reads it, and its values reproduce the results.
     func testLargeRunIsGzipped() throws {
-        let big = ["simulate", "--dimension", "3", "--samples", "12", "--noise-variance", "1", "--generations", "10", "--repeats", "6000",
-                   "--regimes", "replace,accumulate", "--seed", "3", "--quiet", "--per-replicate", "--output", "big"]
+        let big = [
+            "simulate", "--dimension", "3", "--samples", "12", "--noise-variance", "1", "--generations", "10", "--repeats", "6000",
+            "--regimes", "replace,accumulate", "--seed", "3", "--quiet", "--per-replicate", "--output", "big"
+        ]
         assertSuccess(try collapse(arguments: big), "big run")
         let dir = work.appendingPathComponent("big")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("per-replicate.csv").path))

@@ -13,8 +13,9 @@ final class ProgressCLITests: CLITestCase {
             assertSuccess(shown, "progress")
             XCTAssertEqual(shown.stdout, quiet.stdout, "\(format): progress changes nothing on stdout")
             // 6 cells of 2 regimes × 50 generations.
-            XCTAssertTrue(shown.stderr.contains("cells 6/6") && shown.stderr.contains("100%") && shown.stderr.contains("rows/s")
-                          && shown.stderr.contains("ETA"), shown.stderr)
+            XCTAssertTrue(
+                shown.stderr.contains("cells 6/6") && shown.stderr.contains("100%") && shown.stderr.contains("rows/s")
+                    && shown.stderr.contains("ETA"), shown.stderr)
             XCTAssertFalse(shown.stdout.contains("rows/s"), "progress must not go to stdout")
             XCTAssertEqual(quiet.stderr, "", format)
         }
@@ -45,11 +46,13 @@ final class ProgressCLITests: CLITestCase {
             assertSuccess(shown, dataset)
             XCTAssertEqual(quiet.stderr, "", dataset)
             // Two phases (draw, encode) of 300 records each.
-            XCTAssertTrue(shown.stderr.contains("phases (draw, encode) 2/2") && shown.stderr.contains("100%")
-                          && shown.stderr.contains("records/s") && shown.stderr.contains("ETA"), "\(dataset): \(shown.stderr)")
+            XCTAssertTrue(
+                shown.stderr.contains("phases (draw, encode) 2/2") && shown.stderr.contains("100%")
+                    && shown.stderr.contains("records/s") && shown.stderr.contains("ETA"), "\(dataset): \(shown.stderr)")
             XCTAssertFalse(shown.stdout.contains("records/s"), "progress must not go to stdout")
-            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: shownPath)), try Data(contentsOf: URL(fileURLWithPath: quietPath)),
-                           "\(dataset): progress changes no byte of the file")
+            XCTAssertEqual(
+                try Data(contentsOf: URL(fileURLWithPath: shownPath)), try Data(contentsOf: URL(fileURLWithPath: quietPath)),
+                "\(dataset): progress changes no byte of the file")
         }
         let both = try collapse("data", "stories", "--count", "10", "--output", dir.appendingPathComponent("both").path, "--progress", "--quiet")
         XCTAssertEqual(both.status, 64)
@@ -58,8 +61,9 @@ final class ProgressCLITests: CLITestCase {
     }
 
     func testPlotReportsItsStepsAndKeepsItsFigure() throws {
-        let run = try collapse("simulate", "--dimension", "3", "--samples", "10,20", "--noise-variance", "1", "--generations", "3",
-                               "--repeats", "10", "--seed", "1", "--threads", "2", "--output", "sim", "--quiet")
+        let run = try collapse(
+            "simulate", "--dimension", "3", "--samples", "10,20", "--noise-variance", "1", "--generations", "3",
+            "--repeats", "10", "--seed", "1", "--threads", "2", "--output", "sim", "--quiet")
         assertSuccess(run, "simulate")
         let results = work.appendingPathComponent("sim/results.csv").path
         let rows = try String(contentsOfFile: results, encoding: .utf8).split(separator: "\n").count - 1
@@ -71,12 +75,14 @@ final class ProgressCLITests: CLITestCase {
             assertSuccess(shown, view)
             XCTAssertEqual(quiet.stderr, "", view)
             // Three steps (read, table, draw) of the file's rows.
-            XCTAssertTrue(shown.stderr.contains("steps (read, table, draw) 3/3") && shown.stderr.contains("rows/s")
-                          && shown.stderr.contains("ETA"), "\(view): \(shown.stderr)")
+            XCTAssertTrue(
+                shown.stderr.contains("steps (read, table, draw) 3/3") && shown.stderr.contains("rows/s")
+                    && shown.stderr.contains("ETA"), "\(view): \(shown.stderr)")
             if view == "metrics" { XCTAssertTrue(shown.stderr.contains("100%"), "every panel's \(rows) rows drawn: \(shown.stderr)") }
             XCTAssertEqual(shown.stdout, quiet.stdout.replacingOccurrences(of: quietPath, with: shownPath))
-            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: shownPath)), try Data(contentsOf: URL(fileURLWithPath: quietPath)),
-                           "\(view): progress changes no byte of the figure")
+            XCTAssertEqual(
+                try Data(contentsOf: URL(fileURLWithPath: shownPath)), try Data(contentsOf: URL(fileURLWithPath: quietPath)),
+                "\(view): progress changes no byte of the figure")
         }
         let both = try collapse("plot", results, "--output", work.appendingPathComponent("both.svg").path, "--progress", "--quiet")
         XCTAssertEqual(both.status, 64)

@@ -43,7 +43,8 @@ final class ReadmeTourTests: CLITestCase {
     static func tourBlocks() throws -> [Block] {
         let text = try readme()
         guard let begin = text.range(of: "<!-- tour:begin -->"), let end = text.range(of: "<!-- tour:end -->"),
-              begin.upperBound < end.lowerBound else {
+            begin.upperBound < end.lowerBound
+        else {
             throw CLITestError("README.md lacks the markers <!-- tour:begin --> … <!-- tour:end --> around the tour")
         }
         let offset = text[..<begin.upperBound].components(separatedBy: "\n").count - 1
@@ -63,8 +64,10 @@ final class ReadmeTourTests: CLITestCase {
 
     /// Runs `executable arguments…` in the working directory with `environment` added; returns
     /// the exit status and the combined output.
-    func shell(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-               timeout: TimeInterval = 120) throws -> (status: Int32, output: String) {
+    func shell(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        timeout: TimeInterval = 120
+    ) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [executable] + arguments
@@ -127,13 +130,15 @@ final class ReadmeTourTests: CLITestCase {
                     let r = try shell("python3", ["-c", block.code])
                     XCTAssertEqual(r.status, 0, "\(what) failed:\n\(block.code)\n--- output:\n\(r.output)")
                 } else {
-                    print("ReadmeTourTests: pandas cannot be imported, so \(what) was not run; checked instead that it "
-                          + "compiles and that the results file it reads has the results schema's columns "
-                          + "(scripts/install-deps.sh installs pandas)")
+                    print(
+                        "ReadmeTourTests: pandas cannot be imported, so \(what) was not run; checked instead that it "
+                            + "compiles and that the results file it reads has the results schema's columns "
+                            + "(scripts/install-deps.sh installs pandas)")
                     let compiled = try shell("python3", ["-c", "import sys; compile(sys.argv[1], 'tour', 'exec')", block.code])
                     XCTAssertEqual(compiled.status, 0, "\(what) does not compile:\n\(compiled.output)")
-                    let read = try XCTUnwrap(block.code.range(of: #"read_csv\("([^"]+)"\)"#, options: .regularExpression),
-                                             "\(what) reads no file with read_csv(\"…\")")
+                    let read = try XCTUnwrap(
+                        block.code.range(of: #"read_csv\("([^"]+)"\)"#, options: .regularExpression),
+                        "\(what) reads no file with read_csv(\"…\")")
                     let name = String(block.code[read].dropFirst("read_csv(\"".count).dropLast(2))
                     let text = try XCTUnwrap(try? contents(name, under: work), "\(what) reads \(name), which the tour did not write")
                     let csv = try SimpleCSV(text)
@@ -156,8 +161,12 @@ final class ReadmeTourTests: CLITestCase {
     /// `.ci/run` runs exactly the README's test command.
     func testTopCommandsAreTheOnesCIRuns() throws {
         let first = try Self.blocks(try Self.readme()).prefix(2).map(\.code)
-        XCTAssertEqual(first, ["scripts/install-deps.sh && swift build -c release && .build/release/collapse reproduce",
-                               "scripts/install-deps.sh && swift test -c release --disable-swift-testing"])
+        XCTAssertEqual(
+            first,
+            [
+                "scripts/install-deps.sh && swift build -c release && .build/release/collapse reproduce",
+                "scripts/install-deps.sh && swift test -c release --disable-swift-testing"
+            ])
         let ci = try String(contentsOf: Self.repo.appendingPathComponent(".ci/run"), encoding: .utf8)
         let last = ci.components(separatedBy: "\n").filter { !$0.isEmpty && !$0.hasPrefix("#") }.last
         XCTAssertEqual(last, first.last, ".ci/run must run exactly the README's test command")

@@ -5,9 +5,10 @@ import XCTest
 final class RidgeTheoryCommandTests: CLITestCase {
     func testRidgelessIsotropicRowsMatchTheClosedForm() throws {
         // λ = 0, Σ = I, T > d: κ = 0, so the DE is σ²d/(T − d) + nσ₀²d/(T₀ − d − 1) (computed here).
-        let r = try collapse("theory", "--model", "ridge", "--ridge", "0,0.05,optimal", "--dimension", "20", "--samples", "60",
-                             "--generator-samples", "50", "--noise-variance", "0.5", "--generator-noise-variance", "2",
-                             "--generations", "4", "--format", "wide")
+        let r = try collapse(
+            "theory", "--model", "ridge", "--ridge", "0,0.05,optimal", "--dimension", "20", "--samples", "60",
+            "--generator-samples", "50", "--noise-variance", "0.5", "--generator-noise-variance", "2",
+            "--generations", "4", "--format", "wide")
         assertSuccess(r, "theory --model ridge --format csv")
         let csv = try SimpleCSV(r.stdout)
         XCTAssertEqual(csv.rows.count, 12)
@@ -33,8 +34,9 @@ final class RidgeTheoryCommandTests: CLITestCase {
     }
 
     func testPowerLawTableAndListings() throws {
-        let r = try collapse("theory", "--model", "ridge", "--spectrum", "power-law", "--beta", "2", "--source", "0.3",
-                             "--dimension", "50", "--samples", "30", "--generator-samples", "80", "--generations", "3")
+        let r = try collapse(
+            "theory", "--model", "ridge", "--spectrum", "power-law", "--beta", "2", "--source", "0.3",
+            "--dimension", "50", "--samples", "30", "--generator-samples", "80", "--generations", "3")
         assertSuccess(r, "theory --model ridge power-law table")
         XCTAssertTrue(r.stdout.contains("proof R1"))
         XCTAssertEqual(occurrences(of: "*", in: r.stdout.split(separator: "\n").dropFirst(2).joined(separator: "\n")), 4, r.stdout)
@@ -61,7 +63,7 @@ final class RidgeTheoryCommandTests: CLITestCase {
             (["--regimes", "accumulate"], ["--regimes", "replace chain"]),
             (["--generator-samples", "11"], ["--generator-samples 11", "--dimension 10", "T₀ ≥ d + 2 = 12"]),
             (["--samples", "10", "--ridge", "0"], ["--ridge 0", "--samples 10", "T = d"]),
-            (["--generator-noise-variance", "0"], ["--generator-noise-variance", "0", "> 0"]),
+            (["--generator-noise-variance", "0"], ["--generator-noise-variance", "0", "> 0"])
         ]
         for (extra, needles) in cases {
             let args = base + extra

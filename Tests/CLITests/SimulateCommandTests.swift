@@ -15,39 +15,51 @@ final class SimulateCommandTests: CLITestCase {
 
     func testGridWritesResultsAndManifest() throws {
         let out = work.appendingPathComponent("nested/run")
-        let r = try collapse("simulate", "--dimension", "3,5", "--samples", "20", "--noise-variance", "0.5,2",
-                             "--generations", "4", "--repeats", "50",
-                             "--regimes", "replace,accumulate,accumulate-subsample,mix",
-                             "--real-fraction", "0.25,0.75", "--seed", "7", "--threads", "2", "--output", out.path)
+        let r = try collapse(
+            "simulate", "--dimension", "3,5", "--samples", "20", "--noise-variance", "0.5,2",
+            "--generations", "4", "--repeats", "50",
+            "--regimes", "replace,accumulate,accumulate-subsample,mix",
+            "--real-fraction", "0.25,0.75", "--seed", "7", "--threads", "2", "--output", out.path)
         assertSuccess(r, "simulate grid")
         // T ≥ d + 2 everywhere, but T = 20 ≤ (d + 3)·4 for d = 3, 5: accumulate-subsample's error has no
         // variance at generation 4 (proof A1), in all 4 cells; that note only.
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
         XCTAssertTrue(r.stderr.hasPrefix("note: accumulate-subsample in 4 cell(s)"), r.stderr)
-        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: out.path)),
-                       ["results.csv", "manifest.json", "experiment.toml", "cells"])
+        XCTAssertEqual(
+            Set(try FileManager.default.contentsOfDirectory(atPath: out.path)),
+            ["results.csv", "manifest.json", "experiment.toml", "cells"])
         XCTAssertTrue(r.stdout.contains("wrote 80 rows to \(out.appendingPathComponent("results.csv").path)"), r.stdout)
 
         let text = try contents("results.csv", under: out)
         XCTAssertTrue(text.hasPrefix(Schema.linear.joined(separator: ",") + "\n"), String(text.prefix(200)))
         let csv = try SimpleCSV(text)
         XCTAssertEqual(csv.header, Schema.linear)
-        XCTAssertEqual(Set(csv.records.map { "\($0["model"]!)|\($0["dataset"]!)|\($0["metric"]!)|\($0["engine"]!)|\($0["design"]!)" }),
-                       ["linear||test_error|literal|fixed"])
+        XCTAssertEqual(
+            Set(csv.records.map { "\($0["model"]!)|\($0["dataset"]!)|\($0["metric"]!)|\($0["engine"]!)|\($0["design"]!)" }),
+            ["linear||test_error|literal|fixed"])
         XCTAssertEqual(Set(csv.header).count, csv.header.count, "duplicate column names")
         for name in Self.numericColumns { _ = try csv.column(name) }
 
         // cells (2 d × 1 T × 2 σ²) × regimes (replace, accumulate, accumulate-subsample, mix×2) × 4 generations
-        let regimes: [(String, String)] = [("replace", ""), ("accumulate", ""), ("accumulate-subsample", ""),
-                                           ("mix", "0.25"), ("mix", "0.75")]
+        let regimes: [(String, String)] = [
+            ("replace", ""), ("accumulate", ""), ("accumulate-subsample", ""),
+            ("mix", "0.25"), ("mix", "0.75")
+        ]
         XCTAssertEqual(csv.rows.count, 2 * 1 * 2 * regimes.count * 4)
         let records = csv.records
         var expectedKeys: [String] = []
-        for d in [3, 5] { for s2 in ["0.5", "2.0"] { for (name, f) in regimes { for n in 1...4 {
-            expectedKeys.append("\(name)|\(f)|\(n)|\(d)|20|\(s2)")
-        } } } }
-        XCTAssertEqual(records.map { "\($0["regime"]!)|\($0["real_fraction"]!)|\($0["generation"]!)|\($0["dimension"]!)|\($0["samples"]!)|\($0["noise_variance"]!)" },
-                       expectedKeys, "rows are one per (cell, regime, generation) in grid order")
+        for d in [3, 5] {
+            for s2 in ["0.5", "2.0"] {
+                for (name, f) in regimes {
+                    for n in 1...4 {
+                        expectedKeys.append("\(name)|\(f)|\(n)|\(d)|20|\(s2)")
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(
+            records.map { "\($0["regime"]!)|\($0["real_fraction"]!)|\($0["generation"]!)|\($0["dimension"]!)|\($0["samples"]!)|\($0["noise_variance"]!)" },
+            expectedKeys, "rows are one per (cell, regime, generation) in grid order")
 
         for rec in records {
             XCTAssertEqual(rec["repeats"], "50")
@@ -101,8 +113,10 @@ final class SimulateCommandTests: CLITestCase {
 
         // Manifest
         let m = try manifest(in: out)
-        for key in ["tool", "version", "git_commit", "command", "arguments", "seed", "threads", "wall_seconds",
-                    "parameters", "outputs", "status"] {
+        for key in [
+            "tool", "version", "git_commit", "command", "arguments", "seed", "threads", "wall_seconds",
+            "parameters", "outputs", "status"
+        ] {
             XCTAssertNotNil(m[key], "manifest lacks \(key)")
         }
         XCTAssertEqual(m["tool"] as? String, "collapse")
@@ -131,10 +145,11 @@ final class SimulateCommandTests: CLITestCase {
         // 640 replicates = 10 blocks of 64, so 8 threads really split the work.
         func run(seed: String, threads: String) throws -> Data {
             let out = work.appendingPathComponent("seed\(seed)-threads\(threads)")
-            let r = try collapse("simulate", "--dimension", "4", "--samples", "9,30", "--noise-variance", "1",
-                                 "--generations", "5", "--repeats", "640",
-                                 "--regimes", "replace,accumulate,accumulate-subsample,mix", "--real-fraction", "0.5",
-                                 "--seed", seed, "--threads", threads, "--output", out.path)
+            let r = try collapse(
+                "simulate", "--dimension", "4", "--samples", "9,30", "--noise-variance", "1",
+                "--generations", "5", "--repeats", "640",
+                "--regimes", "replace,accumulate,accumulate-subsample,mix", "--real-fraction", "0.5",
+                "--seed", seed, "--threads", threads, "--output", out.path)
             assertSuccess(r, "simulate --seed \(seed) --threads \(threads)")
             return try Data(contentsOf: out.appendingPathComponent("results.csv"))
         }
@@ -152,8 +167,9 @@ final class SimulateCommandTests: CLITestCase {
 
     func testRandomSeedIsAnnouncedAndRecorded() throws {
         let out = work.appendingPathComponent("out")
-        let r = try collapse("simulate", "--dimension", "2", "--samples", "8", "--generations", "2", "--repeats", "3",
-                             "--threads", "1", "--output", out.path)
+        let r = try collapse(
+            "simulate", "--dimension", "2", "--samples", "8", "--generations", "2", "--repeats", "3",
+            "--threads", "1", "--output", out.path)
         assertSuccess(r, "simulate without --seed")
         let line = try XCTUnwrap(r.stderr.split(separator: "\n").first { $0.hasPrefix("seed: ") }, r.stderr)
         let seed = try XCTUnwrap(line.dropFirst("seed: ".count).split(separator: " ").first.map(String.init))
@@ -162,19 +178,22 @@ final class SimulateCommandTests: CLITestCase {
         XCTAssertEqual(try manifest(in: out)["seed"] as? String, seed)
         // Rerunning with the announced seed reproduces the results.
         let again = work.appendingPathComponent("again")
-        let r2 = try collapse("simulate", "--dimension", "2", "--samples", "8", "--generations", "2", "--repeats", "3",
-                              "--threads", "2", "--seed", seed, "--output", again.path)
+        let r2 = try collapse(
+            "simulate", "--dimension", "2", "--samples", "8", "--generations", "2", "--repeats", "3",
+            "--threads", "2", "--seed", seed, "--output", again.path)
         assertSuccess(r2, "simulate with the announced seed")
         XCTAssertEqual(r2.stderr, "")
-        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("results.csv")),
-                       try Data(contentsOf: again.appendingPathComponent("results.csv")))
+        XCTAssertEqual(
+            try Data(contentsOf: out.appendingPathComponent("results.csv")),
+            try Data(contentsOf: again.appendingPathComponent("results.csv")))
     }
 
     func testOverParameterisedCellsFitMinimumNorm() throws {
         let out = work.appendingPathComponent("out")
-        let r = try collapse("simulate", "--dimension", "10", "--samples", "5,8,11", "--noise-variance", "1",
-                             "--generations", "3", "--repeats", "20", "--seed", "3", "--threads", "2",
-                             "--output", out.path)
+        let r = try collapse(
+            "simulate", "--dimension", "10", "--samples", "5,8,11", "--noise-variance", "1",
+            "--generations", "3", "--repeats", "20", "--seed", "3", "--threads", "2",
+            "--output", out.path)
         assertSuccess(r, "simulate T < d")
         XCTAssertEqual(occurrences(of: "minimum-norm", in: r.stderr), 1, r.stderr)
         XCTAssertEqual(occurrences(of: "note: T < d in 2 cell(s)", in: r.stderr), 1, r.stderr)
@@ -195,11 +214,11 @@ final class SimulateCommandTests: CLITestCase {
 
     func testSingleOverParameterisedCell() throws {
         let out = work.appendingPathComponent("out")
-        let r = try collapse("simulate", "--dimension", "10", "--samples", "5", "--generations", "2",
-                             "--repeats", "10", "--seed", "1", "--threads", "1", "--output", out.path)
+        let r = try collapse(
+            "simulate", "--dimension", "10", "--samples", "5", "--generations", "2",
+            "--repeats", "10", "--seed", "1", "--threads", "1", "--output", out.path)
         assertSuccess(r, "simulate d = 10, T = 5")
-        XCTAssertEqual(r.stderr, "note: T < d in 1 cell(s) (d=10 T=5 σ²=1.0): fitting minimum-norm least squares; " +
-                       "theory is empty there\n")
+        XCTAssertEqual(r.stderr, "note: T < d in 1 cell(s) (d=10 T=5 σ²=1.0): fitting minimum-norm least squares; " + "theory is empty there\n")
         let csv = try SimpleCSV(try contents("results.csv", under: out))
         XCTAssertEqual(csv.rows.count, 4)
         for rec in csv.records {
@@ -215,19 +234,24 @@ final class SimulateCommandTests: CLITestCase {
 final class SimulateDesignOptionsCLITests: CLITestCase {
     func testOptionColumnsAndSeries() throws {
         let out = work.appendingPathComponent("opts")
-        let r = try collapse("simulate", "--dimension", "4", "--samples", "20", "--generations", "3", "--repeats", "40", "--seed", "5",
-                             "--threads", "2", "--spectrum", "power-law", "--beta", "2", "--fit", "ridge", "--ridge", "0.05",
-                             "--discount", "0.5,0.9", "--test-noise", "--output", out.path)
+        let r = try collapse(
+            "simulate", "--dimension", "4", "--samples", "20", "--generations", "3", "--repeats", "40", "--seed", "5",
+            "--threads", "2", "--spectrum", "power-law", "--beta", "2", "--fit", "ridge", "--ridge", "0.05",
+            "--discount", "0.5,0.9", "--test-noise", "--output", out.path)
         assertSuccess(r, "simulate with options")
         XCTAssertTrue(r.stderr.contains("--spectrum power-law: w* is the spectrum's fixed truth"), r.stderr)
         let csv = try SimpleCSV(try contents("results.csv", under: out))
         XCTAssertEqual(Array(csv.header.suffix(7)), ["spectrum", "beta", "source", "fit", "ridge", "discount", "test_noise"])
-        XCTAssertEqual(csv.records.map { "\($0["regime"]!)|\($0["discount"]!)" },
-                       ["replace|", "replace|", "replace|", "accumulate|", "accumulate|", "accumulate|",
-                        "discounted|0.5", "discounted|0.5", "discounted|0.5", "discounted|0.9", "discounted|0.9", "discounted|0.9"])
+        XCTAssertEqual(
+            csv.records.map { "\($0["regime"]!)|\($0["discount"]!)" },
+            [
+                "replace|", "replace|", "replace|", "accumulate|", "accumulate|", "accumulate|",
+                "discounted|0.5", "discounted|0.5", "discounted|0.5", "discounted|0.9", "discounted|0.9", "discounted|0.9"
+            ])
         for rec in csv.records {
-            XCTAssertEqual([rec["spectrum"]!, rec["beta"]!, rec["source"]!, rec["fit"]!, rec["ridge"]!, rec["test_noise"]!],
-                           ["power-law", "2.0", "0.5", "ridge", "0.05", "true"])
+            XCTAssertEqual(
+                [rec["spectrum"]!, rec["beta"]!, rec["source"]!, rec["fit"]!, rec["ridge"]!, rec["test_noise"]!],
+                ["power-law", "2.0", "0.5", "ridge", "0.05", "true"])
             XCTAssertEqual(rec["theory"], "", "ridge fits have no design-averaged closed form")
             XCTAssertNotNil(Double(rec["theory_given_design"]!))
             XCTAssertNotNil(Double(rec["z_given_design"]!))
@@ -242,8 +266,9 @@ final class SimulateDesignOptionsCLITests: CLITestCase {
 
     func testOLSOnPowerLawKeepsTheClosedForm() throws {
         let out = work.appendingPathComponent("ols")
-        let r = try collapse("simulate", "--dimension", "3", "--samples", "20", "--noise-variance", "2", "--generations", "2", "--repeats", "30",
-                             "--seed", "5", "--threads", "1", "--spectrum", "power-law", "--output", out.path)
+        let r = try collapse(
+            "simulate", "--dimension", "3", "--samples", "20", "--noise-variance", "2", "--generations", "2", "--repeats", "30",
+            "--seed", "5", "--threads", "1", "--spectrum", "power-law", "--output", out.path)
         assertSuccess(r, "simulate power-law OLS")
         let csv = try SimpleCSV(try contents("results.csv", under: out))
         XCTAssertEqual(Array(csv.header.suffix(3)), ["spectrum", "beta", "source"])

@@ -47,8 +47,9 @@ final class SweepCommandTests: CLITestCase {
         let csv = try SimpleCSV(contents("results.csv", under: work.appendingPathComponent("out")))
         XCTAssertEqual(csv.rows.count, 8 * 3 * 3, "8 cells × 3 regimes × 3 generations")
         let recorded = try contents("experiment.toml", under: work.appendingPathComponent("out"))
-        XCTAssertTrue(recorded.contains("family = \"linear\"") && recorded.contains("name = \"kill-test\"") &&
-                      recorded.contains("repeats = [20]") && recorded.contains("generations = [3]"), recorded)
+        XCTAssertTrue(
+            recorded.contains("family = \"linear\"") && recorded.contains("name = \"kill-test\"") && recorded.contains("repeats = [20]")
+                && recorded.contains("generations = [3]"), recorded)
         // Without --output, the directory is results/NAME (the config's name).
         assertSuccess(try collapse("sweep", "--config", path, "--repeats", "2", "--generations", "1", "--quiet"), "default output")
         XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("results/kill-test/results.csv").path))
@@ -78,7 +79,7 @@ final class SweepCommandTests: CLITestCase {
             ("family = \"quantum\"\n", ":1: key 'family': unknown family \"quantum\""),
             ("noise_variance = [1, -2]\n", ":1: key 'noise_variance'"),
             ("regimes = [\"replace\"\n", ":1: key 'regimes': unterminated array"),
-            ("[grid]\nsamples = 3\n", ":1: key 'grid': tables such as [grid] are not supported"),
+            ("[grid]\nsamples = 3\n", ":1: key 'grid': tables such as [grid] are not supported")
         ]
         for (i, (text, fragment)) in cases.enumerated() {
             let path = try writeConfig(text, name: "bad\(i).toml")
@@ -177,9 +178,12 @@ final class SweepProgressTests: CLITestCase {
         let both = try collapse(arguments: base + ["--progress", "--quiet", "--output", "s"])
         XCTAssertNotEqual(both.status, 0)
         // Not a terminal (a log, a batch job): a plain line per interval (60 s; shortened here).
-        let logged = try collapse(arguments: ["simulate", "--dimension", "10", "--samples", "200,400", "--repeats", "20000",
-                                              "--generations", "30", "--seed", "1", "--output", "l"],
-                                  environment: ["COLLAPSE_PROGRESS_INTERVAL": "0.05"])
+        let logged = try collapse(
+            arguments: [
+                "simulate", "--dimension", "10", "--samples", "200,400", "--repeats", "20000",
+                "--generations", "30", "--seed", "1", "--output", "l"
+            ],
+            environment: ["COLLAPSE_PROGRESS_INTERVAL": "0.05"])
         assertSuccess(logged, "simulate with periodic progress")
         let lines = logged.stderr.split(separator: "\n").filter { $0.hasPrefix("progress: cells ") }
         XCTAssertGreaterThan(lines.count, 0, logged.stderr)
@@ -224,9 +228,11 @@ final class OutputPolicyTests: CLITestCase {
 final class DeterminismTests: CLITestCase {
     func testSweepReproduceAndVerifyAreIdenticalAcrossThreadCounts() throws {
         func bytes(_ dir: String) throws -> Data { try Data(contentsOf: work.appendingPathComponent(dir).appendingPathComponent("results.csv")) }
-        let sweep = ["sweep", "--experiment", "collapse-or-thrive-linear", "--dimension", "3,10", "--samples", "10,32",
-                     "--noise-variance", "1", "--generations", "6", "--repeats", "40", "--regimes",
-                     "replace,accumulate,accumulate-subsample,mix", "--real-fraction", "0.3", "--quiet"]
+        let sweep = [
+            "sweep", "--experiment", "collapse-or-thrive-linear", "--dimension", "3,10", "--samples", "10,32",
+            "--noise-variance", "1", "--generations", "6", "--repeats", "40", "--regimes",
+            "replace,accumulate,accumulate-subsample,mix", "--real-fraction", "0.3", "--quiet"
+        ]
         let reproduce = ["reproduce", "--repeats", "30"]
         for (name, args) in [("sweep", sweep), ("reproduce", reproduce)] {
             for threads in ["1", "2", "8"] {
@@ -261,8 +267,10 @@ final class OutputSafetyTests: CLITestCase {
         // generative --data out/points.csv --output out (and the same through a symlink, with --force).
         let data = try points("out/points.csv")
         let before = try Data(contentsOf: data)
-        let base = ["generative", "--model", "gaussian", "--dataset", "csv", "--data", data.path, "--samples", "20", "--test-size", "10",
-                    "--generations", "2", "--repeats", "2", "--seed", "1"]
+        let base = [
+            "generative", "--model", "gaussian", "--dataset", "csv", "--data", data.path, "--samples", "20", "--test-size", "10",
+            "--generations", "2", "--repeats", "2", "--seed", "1"
+        ]
         try FileManager.default.createSymbolicLink(at: work.appendingPathComponent("alias"), withDestinationURL: work.appendingPathComponent("out"))
         for output in ["out", "alias"] {
             let r = try collapse(arguments: base + ["--output", output, "--force"])

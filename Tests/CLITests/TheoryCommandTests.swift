@@ -6,13 +6,18 @@ final class TheoryCommandTests: CLITestCase {
     private func factor(d: Int, t: Int, s2: Double) -> Double { s2 * Double(d) / Double(t - d - 1) }
 
     func testCSVMatchesClosedFormsAndTheoryNumbers() throws {
-        let r = try collapse("theory", "--dimension", "10", "--samples", "100", "--noise-variance", "1",
-                             "--generations", "10", "--format", "wide")
+        let r = try collapse(
+            "theory", "--dimension", "10", "--samples", "100", "--noise-variance", "1",
+            "--generations", "10", "--format", "wide")
         assertSuccess(r, "theory --format csv")
         XCTAssertEqual(r.stderr, "")
         let csv = try SimpleCSV(r.stdout)
-        XCTAssertEqual(csv.header, ["regime", "generation", "dimension", "samples", "noise_variance",
-                                    "theory_test_error", "accumulate_bound"])
+        XCTAssertEqual(
+            csv.header,
+            [
+                "regime", "generation", "dimension", "samples", "noise_variance",
+                "theory_test_error", "accumulate_bound"
+            ])
         XCTAssertEqual(csv.rows.count, 20)
 
         let c = factor(d: 10, t: 100, s2: 1)
@@ -50,8 +55,9 @@ final class TheoryCommandTests: CLITestCase {
     }
 
     func testTableContainsTheoryNumbers() throws {
-        let r = try collapse("theory", "--dimension", "10", "--samples", "100", "--noise-variance", "1",
-                             "--generations", "10")
+        let r = try collapse(
+            "theory", "--dimension", "10", "--samples", "100", "--noise-variance", "1",
+            "--generations", "10")
         assertSuccess(r, "theory (table)")
         XCTAssertEqual(r.stderr, "")
         let lines = r.stdout.split(separator: "\n").map(String.init)
@@ -78,20 +84,27 @@ final class TheoryCommandTests: CLITestCase {
 
     func testGridOrderAndSingleRegime() throws {
         // dimension outermost, noise variance innermost; one regime only.
-        let r = try collapse("theory", "--dimension", "2,3", "--samples", "10,40", "--noise-variance", "0.5,4",
-                             "--generations", "3", "--regimes", "accumulate", "--format", "wide")
+        let r = try collapse(
+            "theory", "--dimension", "2,3", "--samples", "10,40", "--noise-variance", "0.5,4",
+            "--generations", "3", "--regimes", "accumulate", "--format", "wide")
         assertSuccess(r, "theory grid")
         let csv = try SimpleCSV(r.stdout)
         XCTAssertEqual(csv.rows.count, 2 * 2 * 2 * 3)
         var i = 0
-        for d in [2, 3] { for t in [10, 40] { for s2 in [0.5, 4.0] { for n in 1...3 {
-            let row = csv.rows[i]; i += 1
-            XCTAssertEqual(row[0], "accumulate")
-            XCTAssertEqual([row[1], row[2], row[3]], [String(n), String(d), String(t)])
-            XCTAssertEqual(Double(row[4]), s2)
-            let expected = factor(d: d, t: t, s2: s2) * (1...n).reduce(0.0) { $0 + 1.0 / Double($1 * $1) }
-            assertRelativelyEqual(try XCTUnwrap(Double(row[5])), expected)
-        } } } }
+        for d in [2, 3] {
+            for t in [10, 40] {
+                for s2 in [0.5, 4.0] {
+                    for n in 1...3 {
+                        let row = csv.rows[i]; i += 1
+                        XCTAssertEqual(row[0], "accumulate")
+                        XCTAssertEqual([row[1], row[2], row[3]], [String(n), String(d), String(t)])
+                        XCTAssertEqual(Double(row[4]), s2)
+                        let expected = factor(d: d, t: t, s2: s2) * (1...n).reduce(0.0) { $0 + 1.0 / Double($1 * $1) }
+                        assertRelativelyEqual(try XCTUnwrap(Double(row[5])), expected)
+                    }
+                }
+            }
+        }
     }
 
     func testBoundaryTEqualsDPlus2IsAccepted() throws {
@@ -116,8 +129,9 @@ final class TheoryLongFormatTests: CLITestCase {
             // Every long value is a value of the wide table, and every row has one.
             let wideValues = Set(w.rows.flatMap { $0 })
             for rec in l.records {
-                XCTAssertEqual([rec["mean"], rec["std_error"], rec["ci95_low"], rec["ci95_high"], rec["z"], rec["repeats"]],
-                               ["", "", "", "", "", ""], model)
+                XCTAssertEqual(
+                    [rec["mean"], rec["std_error"], rec["ci95_low"], rec["ci95_high"], rec["z"], rec["repeats"]],
+                    ["", "", "", "", "", ""], model)
                 XCTAssertTrue(wideValues.contains(rec["theory"]!), "\(model): \(rec)")
             }
             XCTAssertGreaterThanOrEqual(l.rows.count, w.rows.count, model)
@@ -182,8 +196,9 @@ final class TheoryRefitModelTests: CLITestCase {
             assertRelativelyEqual(Double(csv.rows[n - 1][variance])!, pow(0.9, Double(n)))
             assertRelativelyEqual(Double(csv.rows[n - 1][mse])!, 1 - pow(0.9, Double(n)))
         }
-        let c = try collapse("theory", "--model", "categorical", "--samples", "20", "--generations", "1", "--zipf-support", "2",
-                             "--zipf-exponent", "0", "--regimes", "replace", "--format", "wide")
+        let c = try collapse(
+            "theory", "--model", "categorical", "--samples", "20", "--generations", "1", "--zipf-support", "2",
+            "--zipf-exponent", "0", "--regimes", "replace", "--format", "wide")
         assertSuccess(c, "categorical")
         // Uniform on 2 symbols: S₀ = 1/2, E S₁ = 1 − (19/20)(1/2).
         assertRelativelyEqual(Double(try SimpleCSV(c.stdout).rows[0][6])!, 1 - 0.95 * 0.5)

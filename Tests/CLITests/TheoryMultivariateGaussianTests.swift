@@ -5,8 +5,9 @@ import XCTest
 /// computed here independently, and bad input rejected cleanly (exit 64, flag named, no stdout).
 final class TheoryMultivariateGaussianTests: CLITestCase {
     func testClosedFormsAgainstIndependentValues() throws {
-        let r = try collapse("theory", "--model", "gaussian-refit-d", "--samples", "10", "--generations", "3", "--estimator", "mle",
-                             "--covariance-eigenvalues", "4,2,1", "--regimes", "replace", "--format", "wide")
+        let r = try collapse(
+            "theory", "--model", "gaussian-refit-d", "--samples", "10", "--generations", "3", "--estimator", "mle",
+            "--covariance-eigenvalues", "4,2,1", "--regimes", "replace", "--format", "wide")
         assertSuccess(r, "gaussian-refit-d")
         let csv = try SimpleCSV(r.stdout)
         XCTAssertEqual(csv.rows.count, 3)
@@ -18,15 +19,16 @@ final class TheoryMultivariateGaussianTests: CLITestCase {
         let psi45 = -gamma - 2 * log(2) + 2 * (1 + 1.0 / 3 + 0.2 + 1.0 / 7), psi35 = -gamma - 2 * log(2) + 2 * (1 + 1.0 / 3 + 0.2)
         for n in 1...3 {
             let row = csv.rows[n - 1], q = pow(0.9, Double(n))
-            assertRelativelyEqual(Double(row[mse])!, 7 * (1 - q))                 // E‖μ̂−μ‖² = tr Σ·(1 − qⁿ)
-            assertRelativelyEqual(Double(row[trace])!, 7 * q)                      // E tr Σ̂ = qⁿ tr Σ
+            assertRelativelyEqual(Double(row[mse])!, 7 * (1 - q))  // E‖μ̂−μ‖² = tr Σ·(1 − qⁿ)
+            assertRelativelyEqual(Double(row[trace])!, 7 * q)  // E tr Σ̂ = qⁿ tr Σ
             assertRelativelyEqual(Double(row[logDet])!, Double(n) * (psi45 + psi4 + psi35 + 3 * log(0.2)), 1e-11)
             XCTAssertLessThan(Double(row[lower])!, Double(row[upper])!)
             XCTAssertEqual(row[try csv.column("wasserstein2_exact")], "")
         }
         // d = 1 (σ² = 2): the bounds meet at G3's E W₂² = 2σ²(1 − ρⁿ), ρ = √(2/M)·Γ(M/2)/Γ((M−1)/2).
-        let one = try collapse("theory", "--model", "gaussian-refit-d", "--samples", "6", "--generations", "4", "--estimator", "mle",
-                               "--dimension", "1", "--noise-variance", "2", "--regimes", "replace", "--format", "wide")
+        let one = try collapse(
+            "theory", "--model", "gaussian-refit-d", "--samples", "6", "--generations", "4", "--estimator", "mle",
+            "--dimension", "1", "--noise-variance", "2", "--regimes", "replace", "--format", "wide")
         assertSuccess(one, "gaussian-refit-d d=1")
         let c1 = try SimpleCSV(one.stdout)
         let rho = (2.0 / 6).squareRoot() * tgamma(3) / tgamma(2.5)
@@ -54,7 +56,7 @@ final class TheoryMultivariateGaussianTests: CLITestCase {
             (["--dimension", "0"], ["--dimension", "0"]),
             (["--noise-variance", "0"], ["--noise-variance", "0", "> 0"]),
             (["--regimes", "mix"], ["--regimes", "mix", "no closed form"]),
-            (["--generations", "0"], ["--generations", "0"]),
+            (["--generations", "0"], ["--generations", "0"])
         ]
         for (extra, needles) in cases {
             let args = ["theory", "--model", "gaussian-refit-d"] + extra

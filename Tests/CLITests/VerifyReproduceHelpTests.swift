@@ -16,7 +16,10 @@ final class VerifyCommandTests: CLITestCase {
         XCTAssertEqual(lines.count, checks + other.count, r.stdout)
         XCTAssertEqual(lines.filter { $0.hasSuffix("  ok") }.count, checks)
         XCTAssertFalse(r.stdout.contains("FAIL"), r.stdout)
-        for id in ["V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8", "F1", "F2", "F3", "O1", "E1", "E2", "E3", "E4", "E5", "U1", "U2", "G1", "G2", "G3", "G4", "G5", "G6", "W1", "R1", "R2", "R3"] {
+        for id in [
+            "V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8", "F1", "F2", "F3", "O1", "E1", "E2", "E3", "E4", "E5", "U1", "U2", "G1", "G2", "G3", "G4", "G5",
+            "G6", "W1", "R1", "R2", "R3"
+        ] {
             XCTAssertTrue(lines.contains { $0.hasPrefix("  \(id) ") }, "no check from \(id)")
         }
         // The run's files: one row per statistic, the verdict in the manifest; nothing else.
@@ -53,8 +56,8 @@ final class VerifyCommandTests: CLITestCase {
         let lines = r.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.filter { $0.hasPrefix("seed ") }.count, 3, r.stdout)
         for seed in 3...5 { XCTAssertTrue(lines.contains { $0.hasPrefix("seed \(seed): 14 checks, 0 failed") }, r.stdout) }
-        XCTAssertTrue(lines.last!.hasPrefix("42 checks, 0 failed;") && lines.last!.contains("Bonferroni over 42") &&
-                      lines.last!.contains("3 seeds (3…5)"), r.stdout)
+        XCTAssertTrue(
+            lines.last!.hasPrefix("42 checks, 0 failed;") && lines.last!.contains("Bonferroni over 42") && lines.last!.contains("3 seeds (3…5)"), r.stdout)
         // The same statistics as three single-seed runs (the seed is the only input).
         let single = try collapse("verify", "--only", "E3,E5,U1", "--seed", "4", "--threads", "1")
         let maxZ = single.stdout.split(separator: "\n").filter { $0.hasSuffix("  ok") }
@@ -95,8 +98,9 @@ final class VerifyCommandTests: CLITestCase {
         let judged = try collapse("verify", "--results", "merged/results.csv")
         assertSuccess(judged, "verify --results")
         XCTAssertEqual(table(judged.stdout), table(whole.stdout))
-        XCTAssertTrue(whole.stdout.split(separator: "\n").last!.hasPrefix(judged.stdout.split(separator: "\n").last! + "; "),
-                      whole.stdout + judged.stdout)
+        XCTAssertTrue(
+            whole.stdout.split(separator: "\n").last!.hasPrefix(judged.stdout.split(separator: "\n").last! + "; "),
+            whole.stdout + judged.stdout)
         // A stricter α judges the same statistics again: the threshold moves, nothing reruns.
         let strict = try collapse("verify", "--results", "merged/results.csv", "--false-alarm", "0.4")
         XCTAssertTrue(strict.stdout.contains("α = 0.4,"), strict.stdout)
@@ -137,9 +141,11 @@ final class ReproduceCommandTests: CLITestCase {
         XCTAssertTrue(r.stdout.contains("seed 20240402"), r.stdout)
         // The paper's figure beside the CSV: SVG always, PNG where rsvg-convert is installed (CI installs it).
         let png = FigureCLITests.hasConverter
-        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: out.path)),
-                       Set(["results.csv", "manifest.json", "experiment.toml", "cells", "figure.svg", "figure-ratio.svg"] +
-                           (png ? ["figure.png", "figure-ratio.png"] : [])))
+        XCTAssertEqual(
+            Set(try FileManager.default.contentsOfDirectory(atPath: out.path)),
+            Set(
+                ["results.csv", "manifest.json", "experiment.toml", "cells", "figure.svg", "figure-ratio.svg"] + (png ? ["figure.png", "figure-ratio.png"] : [])
+            ))
         let paper = out.appendingPathComponent("figure.svg").path + (png ? ", " + out.appendingPathComponent("figure.png").path : "")
         XCTAssertTrue(lines.contains("the paper's figure: \(paper)"), r.stdout)
         XCTAssertEqual(lines.contains { $0.hasPrefix("no PNG written: rsvg-convert is not on PATH") }, !png, r.stdout)
@@ -199,8 +205,10 @@ final class HelpTests: CLITestCase {
     func testSimulateHelpDocumentsDefaults() throws {
         let r = try collapse("simulate", "--help")
         assertSuccess(r, "simulate --help")
-        for flag in ["--dimension", "--samples", "--noise-variance", "--generations", "--regimes", "--real-fraction",
-                     "--repeats", "--seed", "--threads", "--output"] {
+        for flag in [
+            "--dimension", "--samples", "--noise-variance", "--generations", "--regimes", "--real-fraction",
+            "--repeats", "--seed", "--threads", "--output"
+        ] {
             XCTAssertTrue(r.stdout.contains(flag), "simulate --help lacks \(flag)")
         }
     }

@@ -73,9 +73,10 @@ final class GenerationSchedulerTests: XCTestCase {
 
     func testMixKeepsFirstRealPointsAndNewestSyntheticRest() throws {
         let (model, _) = try run(.mix(realFraction: 0.25))
-        let m = 2 // round(0.25·8)
+        let m = 2  // round(0.25·8)
         for n in 2...4 {
-            let expected = (0..<m).map { Tagged(generation: 0, index: $0) }
+            let expected =
+                (0..<m).map { Tagged(generation: 0, index: $0) }
                 + (m..<t).map { Tagged(generation: n - 1, index: $0) }
             XCTAssertEqual(model.fits[n - 1].points, expected)
         }
@@ -95,7 +96,7 @@ final class GenerationSchedulerTests: XCTestCase {
         XCTAssertNil(Regime.accumulate.realFraction)
         XCTAssertEqual(Regime.realCount(fraction: 0, of: 10), 0)
         XCTAssertEqual(Regime.realCount(fraction: 1, of: 10), 10)
-        XCTAssertEqual(Regime.realCount(fraction: 0.25, of: 10), 2) // 2.5 rounds to even
+        XCTAssertEqual(Regime.realCount(fraction: 0.25, of: 10), 2)  // 2.5 rounds to even
         XCTAssertEqual(Regime.realCount(fraction: 0.35, of: 10), 4)
     }
 }

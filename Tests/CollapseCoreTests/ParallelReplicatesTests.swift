@@ -8,7 +8,7 @@ import XCTest
 final class ParallelReplicatesTests: XCTestCase {
     func testOrderStatisticsAreEachSeriesOwnSummary() {
         for series in [1, 7, 8, 9, 13, 24] {
-            let counts = [5, 17, 1, 40]   // replicates per block, blocks in replicate order
+            let counts = [5, 17, 1, 40]  // replicates per block, blocks in replicate order
             var state: UInt64 = 0x9E3779B97F4A7C15 &* UInt64(series)
             func next() -> Double {
                 state = state &* 6364136223846793005 &+ 1442695040888963407

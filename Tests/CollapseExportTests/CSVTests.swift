@@ -50,7 +50,8 @@ final class CSVTableTests: XCTestCase {
         t.append(["cr\rhere", "\"\""])
         t.append(["σ² = 1", " spaces kept "])
         let text = t.rendered()
-        let expected = "name,note\n"
+        let expected =
+            "name,note\n"
             + "\"a,b\",plain\n"
             + "\"say \"\"hi\"\"\",\"line1\nline2\"\n"
             + "\"cr\rhere\",\"\"\"\"\"\"\n"
@@ -94,10 +95,11 @@ final class CSVTableTests: XCTestCase {
         // "\r" never directly precedes "\n" here (CRLF is one Character; see testCRLFFieldIsQuoted).
         let alphabet: [String] = ["x", ",", "\"", "\n", "\r", " ", "é", "0", ""]
         for i in 0..<200 {
-            t.append((0..<3).map { j in
-                (0..<((i + j) % 5)).map { k in alphabet[(i * 7 + j * 3 + k) % alphabet.count] }.joined()
-                    .replacingOccurrences(of: "\r\n", with: "\r-\n")
-            })
+            t.append(
+                (0..<3).map { j in
+                    (0..<((i + j) % 5)).map { k in alphabet[(i * 7 + j * 3 + k) % alphabet.count] }.joined()
+                        .replacingOccurrences(of: "\r\n", with: "\r-\n")
+                })
         }
         XCTAssertEqual(parseRFC4180(t.rendered()), [t.header] + t.rows)
     }
@@ -105,10 +107,12 @@ final class CSVTableTests: XCTestCase {
 
 final class CSVFieldNumberTests: XCTestCase {
     func testRoundTrip() {
-        let values: [Double] = [0.1, 1e-300, 123456789.123456789, 1, 2, 0.5, 1.0 / 3.0, .pi, 100, 1e22, 1e-5,
-                                Double.leastNonzeroMagnitude, Double.leastNormalMagnitude,
-                                Double.greatestFiniteMagnitude, -1.5, -Double.ulpOfOne, 0.11235955056179775,
-                                2.2250738585072014e-308, 0.1 + 0.2]
+        let values: [Double] = [
+            0.1, 1e-300, 123456789.123456789, 1, 2, 0.5, 1.0 / 3.0, .pi, 100, 1e22, 1e-5,
+            Double.leastNonzeroMagnitude, Double.leastNormalMagnitude,
+            Double.greatestFiniteMagnitude, -1.5, -Double.ulpOfOne, 0.11235955056179775,
+            2.2250738585072014e-308, 0.1 + 0.2
+        ]
         for x in values {
             let s = CSVField.number(x)
             XCTAssertEqual(Double(s), x, "\(x) → '\(s)'")
@@ -160,26 +164,32 @@ final class LongResultsTests: XCTestCase {
         var wide = CSVTable(header: ["model", "regime", "generation", "synthetic_generations", "samples", "dimension", "theory_test_error", "bound"])
         wide.append(["m", "accumulate", "1", "0", "100", "10", "0.1", "0.2"])
         wide.append(["m", "", "2", "1", "100", "10", "", "0.3"])
-        let long = LongResults.fromClosedForms(wide, model: "fallback", metrics: [("theory_test_error", "test_error"), ("bound", "bound")],
-                                               derived: ["synthetic_generations"])
+        let long = LongResults.fromClosedForms(
+            wide, model: "fallback", metrics: [("theory_test_error", "test_error"), ("bound", "bound")],
+            derived: ["synthetic_generations"])
         XCTAssertEqual(long.header, LongResults.columns + ["dimension"])
-        XCTAssertEqual(long.rows, [
-            ["m", "", "accumulate", "", "1", "test_error", "", "", "", "", "", "", "", "", "", "", "", "0.1", "", "100", "", "10"],
-            ["m", "", "accumulate", "", "1", "bound", "", "", "", "", "", "", "", "", "", "", "", "0.2", "", "100", "", "10"],
-            // An empty value gives no row; an empty regime is the default.
-            ["m", "", "replace", "", "2", "bound", "", "", "", "", "", "", "", "", "", "", "", "0.3", "", "100", "", "10"],
-        ])
-        XCTAssertEqual(LongResults.row(model: "a,b", dataset: "d", regime: "mix", realFraction: 0.5, generation: 3, metric: "nll", mean: 1.5,
-                                       standardError: nil, theory: nil, samples: 10, repeats: 1),
-                       "\"a,b\",d,mix,0.5,3,nll,1.5,,,,,,,,,,,,,10,1\n")
+        XCTAssertEqual(
+            long.rows,
+            [
+                ["m", "", "accumulate", "", "1", "test_error", "", "", "", "", "", "", "", "", "", "", "", "0.1", "", "100", "", "10"],
+                ["m", "", "accumulate", "", "1", "bound", "", "", "", "", "", "", "", "", "", "", "", "0.2", "", "100", "", "10"],
+                // An empty value gives no row; an empty regime is the default.
+                ["m", "", "replace", "", "2", "bound", "", "", "", "", "", "", "", "", "", "", "", "0.3", "", "100", "", "10"]
+            ])
+        XCTAssertEqual(
+            LongResults.row(
+                model: "a,b", dataset: "d", regime: "mix", realFraction: 0.5, generation: 3, metric: "nll", mean: 1.5,
+                standardError: nil, theory: nil, samples: 10, repeats: 1),
+            "\"a,b\",d,mix,0.5,3,nll,1.5,,,,,,,,,,,,,10,1\n")
     }
 
     /// The interval is mean ∓ Φ⁻¹(0.975)·SE, computed once here; `z` is written as given, and
     /// `zScore` is defined only for a finite mean, theory and a positive finite standard error.
     func testIntervalAndZ() {
         let z95 = 1.959963984540054
-        let row = LongResults.row(model: "g", dataset: "", regime: "replace", realFraction: nil, generation: 1, metric: "m", mean: 2,
-                                  standardError: 0.25, theory: 1.5, z: 2, samples: 5, repeats: 4)
+        let row = LongResults.row(
+            model: "g", dataset: "", regime: "replace", realFraction: nil, generation: 1, metric: "m", mean: 2,
+            standardError: 0.25, theory: 1.5, z: 2, samples: 5, repeats: 4)
         XCTAssertEqual(row, "g,,replace,,1,m,2.0,0.25,\(2 - z95 * 0.25),\(2 + z95 * 0.25),,,,,,,,1.5,2.0,5,4\n")
         XCTAssertEqual(LongResults.zScore(mean: 2, standardError: 0.25, theory: 1.5), 2)
         XCTAssertNil(LongResults.zScore(mean: 2, standardError: 0, theory: 1.5))
@@ -187,19 +197,21 @@ final class LongResultsTests: XCTestCase {
         XCTAssertNil(LongResults.zScore(mean: 2, standardError: 0.25, theory: .infinity))
         XCTAssertNil(LongResults.zScore(mean: 2, standardError: 0.25, theory: nil))
         // An infinite mean (a lost symbol) has no interval.
-        XCTAssertEqual(LongResults.row(model: "g", dataset: "", regime: "replace", realFraction: nil, generation: 2, metric: "nll",
-                                       mean: .infinity, standardError: .nan, theory: nil, samples: 5, repeats: 4),
-                       "g,,replace,,2,nll,inf,nan,,,,,,,,,,,,5,4\n")
+        XCTAssertEqual(
+            LongResults.row(
+                model: "g", dataset: "", regime: "replace", realFraction: nil, generation: 2, metric: "nll",
+                mean: .infinity, standardError: .nan, theory: nil, samples: 5, repeats: 4),
+            "g,,replace,,2,nll,inf,nan,,,,,,,,,,,,5,4\n")
     }
 }
 
 /// The summary table the simulating commands print after a run.
 final class LongResultsSummaryTests: XCTestCase {
     func testSummaryShowsTheCellTheMetricAndZOnlyWhenTheyVary() throws {
-        let robust = ["1.4", "0.2", "0.9", "2", "3", "1.1", "1.7"]   // median, q05, q25, q75, q95, median interval
+        let robust = ["1.4", "0.2", "0.9", "2", "3", "1.1", "1.7"]  // median, q05, q25, q75, q95, median interval
         let h = LongResults.columns + ["dimension", "noise_variance"]
         func row(_ regime: String, _ g: Int, _ d: Int, metric: String = "test_error", z: String = "") -> [String] {
-            [ "linear", "", regime, regime == "mix" ? "0.25" : "", String(g), metric, "1.5", "0.1", "", ""] + robust + ["1.25", z, "20", "50", String(d), "1.0"]
+            ["linear", "", regime, regime == "mix" ? "0.25" : "", String(g), metric, "1.5", "0.1", "", ""] + robust + ["1.25", z, "20", "50", String(d), "1.0"]
         }
         let doc = CSVDocument(header: h, rows: [row("replace", 1, 3, z: "2.5"), row("replace", 2, 3), row("mix", 1, 5)], lines: [2, 3, 4], file: "r.csv")
         let text = LongResults.summary(doc, generations: [1])
@@ -209,18 +221,26 @@ final class LongResultsSummaryTests: XCTestCase {
         XCTAssertEqual(lines[1].split(separator: " "), ["replace", "3", "20", "1", "1", "1.5", "0.1", "1.4", "1.25", "2.50"])
         XCTAssertEqual(lines[2].split(separator: " "), ["mix(0.25)", "5", "20", "1", "1", "1.5", "0.1", "1.4", "1.25", "—"])
         // A generative file: no linear cell; the metric shown because it varies; no z column.
-        let g = CSVDocument(header: LongResults.columns, rows: [
-            ["kde", "moons", "replace", "", "1", "nll", "2", "", "", ""] + robust + ["", "", "30", "4"],
-            ["kde", "moons", "replace", "", "1", "mmd", "0.1", "", "", ""] + robust + ["", "", "30", "4"],
-        ], lines: [2, 3], file: "g.csv")
-        XCTAssertEqual(LongResults.summary(g, generations: [1]).split(separator: "\n").first?.split(separator: " "),
-                       ["regime", "metric", "gen", "mean", "±", "SE", "median", "theory"])
+        let g = CSVDocument(
+            header: LongResults.columns,
+            rows: [
+                ["kde", "moons", "replace", "", "1", "nll", "2", "", "", ""] + robust + ["", "", "30", "4"],
+                ["kde", "moons", "replace", "", "1", "mmd", "0.1", "", "", ""] + robust + ["", "", "30", "4"]
+            ], lines: [2, 3], file: "g.csv")
+        XCTAssertEqual(
+            LongResults.summary(g, generations: [1]).split(separator: "\n").first?.split(separator: " "),
+            ["regime", "metric", "gen", "mean", "±", "SE", "median", "theory"])
         // A swept N: each row's own last generation is shown, not the other cells'.
-        let n = CSVDocument(header: LongResults.columns + ["generations"], rows: [2, 4].flatMap { last in (1...last).map { gen in
-            ["linear", "", "replace", "", String(gen), "test_error", "1", "0.1", "", ""] + robust + ["", "", "20", "50", String(last)]
-        } }, lines: Array(2...7), file: "n.csv")
-        XCTAssertEqual(LongResults.summary(n, generations: [1]).split(separator: "\n").dropFirst().map { $0.split(separator: " ")[2] },
-                       ["1", "2", "1", "4"])
+        let n = CSVDocument(
+            header: LongResults.columns + ["generations"],
+            rows: [2, 4].flatMap { last in
+                (1...last).map { gen in
+                    ["linear", "", "replace", "", String(gen), "test_error", "1", "0.1", "", ""] + robust + ["", "", "20", "50", String(last)]
+                }
+            }, lines: Array(2...7), file: "n.csv")
+        XCTAssertEqual(
+            LongResults.summary(n, generations: [1]).split(separator: "\n").dropFirst().map { $0.split(separator: " ")[2] },
+            ["1", "2", "1", "4"])
     }
 
     /// Rows whose `moments` value says the variance is infinite (L1, A1) get a column saying
@@ -231,9 +251,13 @@ final class LongResultsSummaryTests: XCTestCase {
         func row(_ regime: String, _ g: Int, _ moments: String) -> [String] {
             ["linear", "", regime, "", String(g), "test_error", "1.5", "0.1", "", ""] + robust + ["", "", "10", "50", moments, "3", "1.0"]
         }
-        let doc = CSVDocument(header: h, rows: [row("replace", 2, "mean+variance"), row("accumulate-subsample", 2, "infinite-variance"),
-                                                row("accumulate-subsample", 3, "none"), row("mix", 2, "")],
-                              lines: [2, 3, 4, 5], file: "r.csv")
+        let doc = CSVDocument(
+            header: h,
+            rows: [
+                row("replace", 2, "mean+variance"), row("accumulate-subsample", 2, "infinite-variance"),
+                row("accumulate-subsample", 3, "none"), row("mix", 2, "")
+            ],
+            lines: [2, 3, 4, 5], file: "r.csv")
         let text = LongResults.summary(doc, generations: [2, 3])
         let lines = text.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 6, text)

@@ -32,7 +32,7 @@ final class GzipTests: XCTestCase {
             ("a run (matches of 258, overlapping)", Array(repeating: 120, count: 70_000)),
             ("a short period", Array(String(repeating: "abc", count: 5000).utf8)),
             ("incompressible bytes (every literal code)", random),
-            ("CSV text (distances across the 32 KiB window)", Array(csv.utf8)),
+            ("CSV text (distances across the 32 KiB window)", Array(csv.utf8))
         ]
         for (name, bytes) in cases {
             let gz = Gzip.compress(bytes)

@@ -62,11 +62,16 @@ final class JSONValueTests: XCTestCase {
     func testNestedObjectsKeepKeyOrderAndParseBack() throws {
         let value: JSONValue = .object([
             ("zeta", .int(1)),
-            ("alpha", .object([("z", .string("last?")), ("a", .array([.double(0.5), .null, .bool(false)])),
-                               ("m", .object([("deep", .array([.object([("k", "v")]), .array([])]))]))])),
+            (
+                "alpha",
+                .object([
+                    ("z", .string("last?")), ("a", .array([.double(0.5), .null, .bool(false)])),
+                    ("m", .object([("deep", .array([.object([("k", "v")]), .array([])]))]))
+                ])
+            ),
             ("mu", .array([.int(1), .int(2)])),
             ("key \"with\" quotes", .string("x")),
-            ("empty", .object([])),
+            ("empty", .object([]))
         ])
         let text = value.rendered()
         // Key order as inserted, at every level.
@@ -130,8 +135,12 @@ final class JSONValueTests: XCTestCase {
             outputs: ["results.csv"], environment: [("blas", .string("OpenBLAS Test (injected)"))])
         let text = manifest.json().rendered()
         let parsed = try XCTUnwrap(try parse(text) as? [String: Any])
-        XCTAssertEqual(Set(parsed.keys), ["tool", "version", "git_commit", "blas", "command", "arguments", "seed", "threads",
-                                          "started_at", "wall_seconds", "status", "parameters", "outputs"])
+        XCTAssertEqual(
+            Set(parsed.keys),
+            [
+                "tool", "version", "git_commit", "blas", "command", "arguments", "seed", "threads",
+                "started_at", "wall_seconds", "status", "parameters", "outputs"
+            ])
         XCTAssertEqual(parsed["blas"] as? String, "OpenBLAS Test (injected)", "environment entries are written as given")
         XCTAssertLessThan(try XCTUnwrap(text.range(of: "\"git_commit\"")).lowerBound, try XCTUnwrap(text.range(of: "\"blas\"")).lowerBound)
         XCTAssertEqual(parsed["tool"] as? String, "collapse")
@@ -140,8 +149,9 @@ final class JSONValueTests: XCTestCase {
         XCTAssertFalse(ToolVersion.gitCommit.isEmpty)
         // Embedded at build time: a full commit hash (with -dirty when tracked files differed),
         // or "unknown" for a build outside a git checkout.
-        XCTAssertNotNil(ToolVersion.gitCommit.range(of: #"^([0-9a-f]{40}(-dirty)?|unknown)$"#, options: .regularExpression),
-                        ToolVersion.gitCommit)
+        XCTAssertNotNil(
+            ToolVersion.gitCommit.range(of: #"^([0-9a-f]{40}(-dirty)?|unknown)$"#, options: .regularExpression),
+            ToolVersion.gitCommit)
         XCTAssertEqual(parsed["seed"] as? String, "18446744073709551615", "the seed is a string: exact above 2^53")
         XCTAssertEqual((parsed["threads"] as? NSNumber)?.intValue, 3)
         XCTAssertEqual((parsed["wall_seconds"] as? NSNumber)?.doubleValue, 1.25)
@@ -153,8 +163,10 @@ final class JSONValueTests: XCTestCase {
         XCTAssertEqual((p["dimension"] as? [NSNumber])?.map(\.intValue), [3, 5])
         XCTAssertEqual(p["regimes"] as? [String], ["replace", "accumulate"])
         // Keys in the documented order.
-        let order = ["tool", "version", "git_commit", "command", "arguments", "seed", "threads", "started_at",
-                     "wall_seconds", "status", "parameters", "outputs"]
+        let order = [
+            "tool", "version", "git_commit", "command", "arguments", "seed", "threads", "started_at",
+            "wall_seconds", "status", "parameters", "outputs"
+        ]
         let positions = order.map { text.range(of: "\n  \"\($0)\":")?.lowerBound }
         XCTAssertFalse(positions.contains(nil), text)
         XCTAssertEqual(positions.compactMap { $0 }, positions.compactMap { $0 }.sorted())

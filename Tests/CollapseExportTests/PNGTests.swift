@@ -34,8 +34,12 @@ final class PNGTests: XCTestCase {
             if header & 1 == 1 { break }
         }
         XCTAssertEqual(z.count, i + 4)
-        XCTAssertEqual(Array(z[i...]), [UInt8(PNG.adler32(out) >> 24), UInt8((PNG.adler32(out) >> 16) & 0xFF),
-                                         UInt8((PNG.adler32(out) >> 8) & 0xFF), UInt8(PNG.adler32(out) & 0xFF)])
+        XCTAssertEqual(
+            Array(z[i...]),
+            [
+                UInt8(PNG.adler32(out) >> 24), UInt8((PNG.adler32(out) >> 16) & 0xFF),
+                UInt8((PNG.adler32(out) >> 8) & 0xFF), UInt8(PNG.adler32(out) & 0xFF)
+            ])
         return out
     }
 
@@ -88,25 +92,25 @@ final class PNGTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: url) }
         try PNG.grayscale(width: w, height: h, pixels: pixels).write(to: url)
         let script = """
-        import sys, zlib, struct
-        data = open(sys.argv[1], 'rb').read()
-        i, idat = 8, b''
-        while i < len(data):
-            n, t = struct.unpack('>I4s', data[i:i + 8])
-            if zlib.crc32(data[i + 4:i + 8 + n]) != struct.unpack('>I', data[i + 8 + n:i + 12 + n])[0]: sys.exit('bad crc')
-            if t == b'IDAT': idat += data[i + 8:i + 8 + n]
-            i += 12 + n
-        raw = zlib.decompress(idat)
-        w = struct.unpack('>I', data[16:20])[0]
-        rows = [raw[r * (w + 1) + 1:(r + 1) * (w + 1)] for r in range(len(raw) // (w + 1))]
-        print('zlib', sum(rows[-1]), len(rows))
-        try:
-            from PIL import Image
-        except ImportError:
-            print('nopil'); sys.exit(0)
-        im = Image.open(sys.argv[1]); im.load()
-        print('pil', im.mode, im.size[0], im.size[1], sum(im.tobytes()), im.tobytes() == b''.join(rows))
-        """
+            import sys, zlib, struct
+            data = open(sys.argv[1], 'rb').read()
+            i, idat = 8, b''
+            while i < len(data):
+                n, t = struct.unpack('>I4s', data[i:i + 8])
+                if zlib.crc32(data[i + 4:i + 8 + n]) != struct.unpack('>I', data[i + 8 + n:i + 12 + n])[0]: sys.exit('bad crc')
+                if t == b'IDAT': idat += data[i + 8:i + 8 + n]
+                i += 12 + n
+            raw = zlib.decompress(idat)
+            w = struct.unpack('>I', data[16:20])[0]
+            rows = [raw[r * (w + 1) + 1:(r + 1) * (w + 1)] for r in range(len(raw) // (w + 1))]
+            print('zlib', sum(rows[-1]), len(rows))
+            try:
+                from PIL import Image
+            except ImportError:
+                print('nopil'); sys.exit(0)
+            im = Image.open(sys.argv[1]); im.load()
+            print('pil', im.mode, im.size[0], im.size[1], sum(im.tobytes()), im.tobytes() == b''.join(rows))
+            """
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
         p.arguments = ["-c", script, url.path]

@@ -59,9 +59,9 @@ final class RobustSummaryTests: XCTestCase {
                 let values: [Double] = (0..<n).map { _ in
                     switch kind {
                     case 0: return Double.random(in: -1...1, using: &g)
-                    case 1: return Double(Int.random(in: 0...3, using: &g))             // heavy ties
+                    case 1: return Double(Int.random(in: 0...3, using: &g))  // heavy ties
                     case 2: return [Double.infinity, -Double.infinity, 0, 1].randomElement(using: &g)!
-                    default: return exp(Double.random(in: 0...20, using: &g))           // heavy tail
+                    default: return exp(Double.random(in: 0...20, using: &g))  // heavy tail
                     }
                 }
                 let sorted = values.sorted()
@@ -72,8 +72,9 @@ final class RobustSummaryTests: XCTestCase {
                 XCTAssertEqual(selected.sorted(), sorted, "a permutation")
                 let q = { (p: Double) in RobustSummary.quantile(sorted, p) }
                 let s = RobustSummary(values)!
-                XCTAssertEqual([s.median, s.q05, s.q25, s.q75, s.q95].map(\.description),   // −∞ next to +∞ interpolates to nan on both sides
-                               [q(0.5), q(0.05), q(0.25), q(0.75), q(0.95)].map(\.description), "n \(n) kind \(kind)")
+                XCTAssertEqual(
+                    [s.median, s.q05, s.q25, s.q75, s.q95].map(\.description),  // −∞ next to +∞ interpolates to nan on both sides
+                    [q(0.5), q(0.05), q(0.25), q(0.75), q(0.95)].map(\.description), "n \(n) kind \(kind)")
                 let l = RobustSummary.medianRank(count: n)
                 XCTAssertEqual(s.medianLow, l.map { sorted[$0 - 1] })
                 XCTAssertEqual(s.medianHigh, l.map { sorted[n - $0] })

@@ -25,7 +25,8 @@ final class DefaultFiguresTests: XCTestCase {
             XCTAssertEqual(written.files, ["figure.svg", "figure-ratio.svg"])
             XCTAssertTrue(try XCTUnwrap(written.pngNote).contains("librsvg2-bin"))
         }
-        let svgOnly = try DefaultFigures.write(results: try CSVReader.read(contentsOf: URL(fileURLWithPath: linear)), into: work.appendingPathComponent("svg"), png: false)
+        let svgOnly = try DefaultFigures.write(
+            results: try CSVReader.read(contentsOf: URL(fileURLWithPath: linear)), into: work.appendingPathComponent("svg"), png: false)
         XCTAssertEqual(svgOnly.files, ["figure.svg", "figure-ratio.svg"])
         XCTAssertNil(svgOnly.pngNote)
     }

@@ -30,12 +30,15 @@ final class FigureOutputTests: XCTestCase {
         XCTAssertEqual(try FigureFormat.of(output: "figure", format: nil), .svg)
         XCTAssertEqual(try FigureFormat.of(output: "figure", format: "pdf"), .pdf)
         XCTAssertEqual(try FigureFormat.of(output: "f.png", format: "PNG"), .png)
-        XCTAssertEqual(refusal { _ = try FigureFormat.of(output: "fig.svg", format: "png") },
-                       "--format png disagrees with --output fig.svg (a .svg name); name the file fig.png, or leave --format out to write SVG")
-        XCTAssertEqual(refusal { _ = try FigureFormat.of(output: "out/fig.jpg", format: "pdf") },
-                       "--format pdf disagrees with --output out/fig.jpg (a .jpg name); name the file fig.pdf")
-        XCTAssertEqual(refusal { _ = try FigureFormat.of(output: "fig.jpg", format: nil) },
-                       "--output fig.jpg: unknown figure extension '.jpg'; name it .svg, .png or .pdf (or give --format svg|png|pdf)")
+        XCTAssertEqual(
+            refusal { _ = try FigureFormat.of(output: "fig.svg", format: "png") },
+            "--format png disagrees with --output fig.svg (a .svg name); name the file fig.png, or leave --format out to write SVG")
+        XCTAssertEqual(
+            refusal { _ = try FigureFormat.of(output: "out/fig.jpg", format: "pdf") },
+            "--format pdf disagrees with --output out/fig.jpg (a .jpg name); name the file fig.pdf")
+        XCTAssertEqual(
+            refusal { _ = try FigureFormat.of(output: "fig.jpg", format: nil) },
+            "--output fig.jpg: unknown figure extension '.jpg'; name it .svg, .png or .pdf (or give --format svg|png|pdf)")
         XCTAssertEqual(refusal { _ = try FigureFormat.of(output: "fig.svg", format: "eps") }, "--format: unknown format 'eps'; allowed: svg, png, pdf")
     }
 
@@ -56,8 +59,9 @@ final class FigureOutputTests: XCTestCase {
         XCTAssertEqual(refusal { try FigureStyle(height: 0).check() }, "--height: 0 is out of range; expected pixels in 100…20000")
         XCTAssertEqual(refusal { try FigureStyle(fontSize: 0.5).check() }, "--font-size: 0.5 is out of range; expected px in 4…48 (default 11)")
         XCTAssertEqual(refusal { try FigureStyle(fontSize: .nan).check() }, "--font-size: nan is out of range; expected px in 4…48 (default 11)")
-        XCTAssertEqual(refusal { _ = try PlotRequest(results: linear, output: "f.svg", style: FigureStyle(width: 5)).render() },
-                       "--width: 5 is out of range; expected pixels in 100…20000")
+        XCTAssertEqual(
+            refusal { _ = try PlotRequest(results: linear, output: "f.svg", style: FigureStyle(width: 5)).render() },
+            "--width: 5 is out of range; expected pixels in 100…20000")
     }
 
     /// Width and height are met exactly by laying the panels out, not by scaling: the viewBox is
@@ -71,8 +75,9 @@ final class FigureOutputTests: XCTestCase {
                 let root = try XCTUnwrap(SVGInspector.parse(svg)?.root)
                 XCTAssertEqual(size.width, w.map(Double.init) ?? (h == nil ? natural.width : size.width), "\(view) \(w as Any)×\(h as Any)")
                 XCTAssertEqual(size.height, h.map(Double.init) ?? (w == nil ? natural.height : size.height), "\(view) \(w as Any)×\(h as Any)")
-                XCTAssertEqual(root.attributes["viewBox"], "0 0 \(SVGWriter.number(size.width)) \(SVGWriter.number(size.height))",
-                               "\(view) \(w as Any)×\(h as Any): laid out at that size, not scaled")
+                XCTAssertEqual(
+                    root.attributes["viewBox"], "0 0 \(SVGWriter.number(size.width)) \(SVGWriter.number(size.height))",
+                    "\(view) \(w as Any)×\(h as Any): laid out at that size, not scaled")
             }
         }
     }
@@ -90,8 +95,12 @@ final class FigureOutputTests: XCTestCase {
 
     func testFontSizeSetsTheTicksAndTheRestInProportion() throws {
         for (path, view) in [(linear!, "grid"), (generative!, "metrics")] {
-            let doc = try XCTUnwrap(SVGInspector.parse(PlotRequest(results: path, output: "f.svg", view: view,
-                                                                   style: FigureStyle(fontSize: 16.5)).render()))
+            let doc = try XCTUnwrap(
+                SVGInspector.parse(
+                    PlotRequest(
+                        results: path, output: "f.svg", view: view,
+                        style: FigureStyle(fontSize: 16.5)
+                    ).render()))
             XCTAssertEqual(Set(doc.withClass("ytick-label").map { $0.attributes["font-size"] }), ["16.5"], view)
             XCTAssertEqual(doc.withClass("title").first?.attributes["font-size"], SVGWriter.number(16 * 1.5), view)
         }
@@ -139,7 +148,8 @@ final class FigureOutputTests: XCTestCase {
     static func pngSize(_ data: Data) -> (width: Int, height: Int)? {
         let bytes = [UInt8](data)
         guard bytes.count >= 24, bytes[0..<8].elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
-              bytes[12..<16].elementsEqual(Array("IHDR".utf8)) else { return nil }
+            bytes[12..<16].elementsEqual(Array("IHDR".utf8))
+        else { return nil }
         func int(_ at: Int) -> Int { bytes[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
         return (int(16), int(20))
     }
@@ -168,16 +178,19 @@ final class FigureOutputTests: XCTestCase {
         let output = work.appendingPathComponent("figure")
         XCTAssertEqual(try PlotRequest(results: linear, output: output.path, format: "pdf").write(), .pdf)
         XCTAssertTrue(try Data(contentsOf: output).starts(with: Data("%PDF-".utf8)))
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.path).sorted(), ["figure", "generative.csv", "linear.csv"],
-                       "no temporary file left beside it")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: work.path).sorted(), ["figure", "generative.csv", "linear.csv"],
+            "no temporary file left beside it")
     }
 
     func testAMissingConverterNamesThePackage() {
         XCTAssertNil(SVGConverter.locate(environment: ["PATH": "/nonexistent:"]))
         XCTAssertNil(SVGConverter.locate(environment: [:]))
         XCTAssertThrowsError(try SVGConverter.required(for: .png, environment: ["PATH": "/nonexistent"])) {
-            XCTAssertEqual("\($0)", "PNG output needs rsvg-convert, which is not on PATH: install Debian's librsvg2-bin " +
-                           "(apt-get install librsvg2-bin, or scripts/install-deps.sh); --format svg needs nothing")
+            XCTAssertEqual(
+                "\($0)",
+                "PNG output needs rsvg-convert, which is not on PATH: install Debian's librsvg2-bin "
+                    + "(apt-get install librsvg2-bin, or scripts/install-deps.sh); --format svg needs nothing")
         }
     }
 }

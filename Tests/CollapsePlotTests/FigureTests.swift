@@ -28,8 +28,9 @@ final class PanelGridTests: XCTestCase {
         XCTAssertEqual(doc.withClass("band").count, mc.count)
         XCTAssertTrue(mc.allSatisfy { $0.name == "path" && $0.attributes["data-dimension"] == "4" })
         XCTAssertEqual(Set(mc.map { $0.attributes["data-noise-variance"]! }), ["0.1", "1", "10"])
-        XCTAssertEqual(mc.filter { $0.attributes["data-regime"] == "mix(0.25)" }.map { $0.attributes["data-real-fraction"] },
-                       Array(repeating: "0.25", count: samples.count * sigmas.count))
+        XCTAssertEqual(
+            mc.filter { $0.attributes["data-regime"] == "mix(0.25)" }.map { $0.attributes["data-real-fraction"] },
+            Array(repeating: "0.25", count: samples.count * sigmas.count))
         // Every series has its six generations: one M and five L.
         for p in mc {
             let d = try XCTUnwrap(p.attributes["d"])
@@ -49,8 +50,9 @@ final class PanelGridTests: XCTestCase {
         let noTheory = try SyntheticResults.table(SyntheticResults.csv(regimes: ["accumulate-subsample", "mix(0.5)"]))
         let doc2 = try XCTUnwrap(SVGInspector.parse(try Figure.panelGrid(noTheory)))
         XCTAssertEqual(doc2.withClass("theory").count, 0)
-        XCTAssertFalse(doc2.withClass("legend-entry").contains { $0.attributes["data-kind"] == "theory" },
-                       "no theory entry in the legend without theory lines")
+        XCTAssertFalse(
+            doc2.withClass("legend-entry").contains { $0.attributes["data-kind"] == "theory" },
+            "no theory entry in the legend without theory lines")
     }
 
     func testColoursAreConsistentAcrossPanelsAndDistinct() throws {
@@ -158,7 +160,7 @@ final class PanelGridTests: XCTestCase {
             "replace,2,2,10,1,5,1.0,0.4,0.8,0.2,1.8",
             "replace,3,2,10,1,5,nan,0.4,1.2,nan,nan",
             "replace,4,2,10,1,5,2.0,0.4,1.6,1.2,2.8",
-            "replace,5,2,10,1,5,2.5,0.4,2.0,1.7,3.3",
+            "replace,5,2,10,1,5,2.5,0.4,2.0,1.7,3.3"
         ]
         let table = try ResultsTable(csv: head + rows.joined(separator: "\n") + "\n", source: "gap.csv")
         let svg = try Figure.panelGrid(table)
@@ -193,15 +195,17 @@ final class PanelGridTests: XCTestCase {
 
 final class GenerationsViewTests: XCTestCase {
     func testOneLinePerRegimeInTheCell() throws {
-        let table = try SyntheticResults.table(SyntheticResults.csv(
-            regimes: ["replace", "accumulate", "accumulate-subsample", "mix(0.5)"], dimensions: [3, 7], samples: [8, 40]))
+        let table = try SyntheticResults.table(
+            SyntheticResults.csv(
+                regimes: ["replace", "accumulate", "accumulate-subsample", "mix(0.5)"], dimensions: [3, 7], samples: [8, 40]))
         let svg = try Figure.generations(table, dimension: 3, samples: 40, noiseVariance: 1)
         let doc = try XCTUnwrap(SVGInspector.parse(svg))
         let mc = doc.withClass("mc")
         XCTAssertEqual(mc.map { $0.attributes["data-regime"]! }, ["replace", "accumulate", "accumulate-subsample", "mix(0.5)"])
-        XCTAssertTrue(mc.allSatisfy {
-            $0.attributes["data-dimension"] == "3" && $0.attributes["data-samples"] == "40" && $0.attributes["data-noise-variance"] == "1"
-        })
+        XCTAssertTrue(
+            mc.allSatisfy {
+                $0.attributes["data-dimension"] == "3" && $0.attributes["data-samples"] == "40" && $0.attributes["data-noise-variance"] == "1"
+            })
         XCTAssertEqual(Set(mc.map { $0.attributes["stroke"]! }).count, 4, "distinct colours")
         XCTAssertEqual(doc.withClass("band").count, 4)
         XCTAssertEqual(doc.withClass("theory").map { $0.attributes["data-regime"]! }, ["replace", "accumulate"])
@@ -245,8 +249,10 @@ final class GenerationsViewTests: XCTestCase {
 
 final class RatioHeatmapTests: XCTestCase {
     func testCellsHoldTheRatioAtTheLastGeneration() throws {
-        let table = try SyntheticResults.table(SyntheticResults.csv(dimensions: [1, 3, 10], samples: [10, 32, 100],
-                                                                    noiseVariances: [1], generations: 5))
+        let table = try SyntheticResults.table(
+            SyntheticResults.csv(
+                dimensions: [1, 3, 10], samples: [10, 32, 100],
+                noiseVariances: [1], generations: 5))
         let svg = try Figure.ratioHeatmap(table)
         let doc = try XCTUnwrap(SVGInspector.parse(svg))
         let cells = doc.withClass("cell")
@@ -289,8 +295,9 @@ final class RatioHeatmapTests: XCTestCase {
     func testErrors() throws {
         let table = try SyntheticResults.table(SyntheticResults.csv(regimes: ["replace", "mix(0.5)"]))
         XCTAssertThrowsError(try Figure.ratioHeatmap(table)) { error in
-            XCTAssertEqual("\(error)", "synthetic.csv: the ratio view needs the regimes replace and accumulate; " +
-                           "missing: accumulate (the table has: replace, mix(0.5))")
+            XCTAssertEqual(
+                "\(error)",
+                "synthetic.csv: the ratio view needs the regimes replace and accumulate; " + "missing: accumulate (the table has: replace, mix(0.5))")
         }
         let both = try SyntheticResults.table(SyntheticResults.csv(generations: 4))
         XCTAssertThrowsError(try Figure.ratioHeatmap(both, noiseVariance: 1, generation: 9)) { error in

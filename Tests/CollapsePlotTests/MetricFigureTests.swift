@@ -40,12 +40,14 @@ final class MetricFigureTests: XCTestCase {
         }
         XCTAssertTrue(message("model,dataset,regime,generation,mean,std_error,theory\n").contains("missing required column 'metric'"))
         XCTAssertEqual(message(Self.header + "\n"), "r.csv: no data rows (only a header)")
-        XCTAssertEqual(message(Self.header + "\ng,g,replace,,0,nll,1,0.1,,3,3\n"),
-                       "r.csv:2: column 'generation': '0' is not an integer ≥ 1")
+        XCTAssertEqual(
+            message(Self.header + "\ng,g,replace,,0,nll,1,0.1,,3,3\n"),
+            "r.csv:2: column 'generation': '0' is not an integer ≥ 1")
         XCTAssertEqual(message(Self.header + "\ng,g,replace,,1,nll,x,0.1,,3,3\n"), "r.csv:2: column 'mean': 'x' is not a number")
         XCTAssertEqual(message(Self.header + "\ng,g,mix,1.5,1,nll,1,0.1,,3,3\n"), "r.csv:2: column 'real_fraction': 1.5 is not a fraction in [0, 1]")
-        XCTAssertEqual(message(Self.header + "\ng,g,replace,,1,nll,1,0.1,,3,3\ng,g,replace,,1,nll,2,0.1,,3,3\n"),
-                       "r.csv:3: duplicate row for g on g, replace, nll, generation 1 (first at line 2)")
+        XCTAssertEqual(
+            message(Self.header + "\ng,g,replace,,1,nll,1,0.1,,3,3\ng,g,replace,,1,nll,2,0.1,,3,3\n"),
+            "r.csv:3: duplicate row for g on g, replace, nll, generation 1 (first at line 2)")
     }
 
     func testOnePanelPerMetricOneLinePerRegimeTheoryDashed() throws {
@@ -57,8 +59,9 @@ final class MetricFigureTests: XCTestCase {
         XCTAssertEqual(panels.map { $0.attributes["data-scale"]! }, ["linear", "linear", "log"])
         let mc = doc.elements.filter { $0.name == "path" && $0.has(class: "mc") }
         // nll of the mix is infinite: not drawn; every other (metric, regime) has its line.
-        XCTAssertEqual(mc.map { "\($0.attributes["data-metric"]!)/\($0.attributes["data-regime"]!)" },
-                       ["nll/replace", "total_variance/replace", "total_variance/mix(0.25)", "spread/replace", "spread/mix(0.25)"])
+        XCTAssertEqual(
+            mc.map { "\($0.attributes["data-metric"]!)/\($0.attributes["data-regime"]!)" },
+            ["nll/replace", "total_variance/replace", "total_variance/mix(0.25)", "spread/replace", "spread/mix(0.25)"])
         let theory = doc.elements.filter { $0.name == "path" && $0.has(class: "theory") }
         XCTAssertEqual(theory.map { $0.attributes["data-metric"]! }, ["total_variance"])
         XCTAssertEqual(theory.first?.attributes["stroke-dasharray"], "5 3")
@@ -133,12 +136,17 @@ final class MetricFigureTests: XCTestCase {
 final class LongFormatVariantsTests: XCTestCase {
     func testTheoryOnlyRowsAndSeveralCellsDrawAsDashedSeriesPerCell() throws {
         var lines = [MetricFigureTests.header + ",dimension,noise_variance"]
-        for d in [10, 20] { for regime in ["replace", "accumulate"] { for n in 1...4 {
-            lines.append("linear,,\(regime),,\(n),test_error,,,\(Double(n * d) / 89),100,,\(d),1.0")
-        } } }
+        for d in [10, 20] {
+            for regime in ["replace", "accumulate"] {
+                for n in 1...4 {
+                    lines.append("linear,,\(regime),,\(n),test_error,,,\(Double(n * d) / 89),100,,\(d),1.0")
+                }
+            }
+        }
         let t = try MetricResultsTable(csv: lines.joined(separator: "\n") + "\n", source: "theory.csv")
-        XCTAssertEqual(t.series, ["replace, dimension=10", "accumulate, dimension=10", "replace, dimension=20", "accumulate, dimension=20"],
-                       "the varying parameter identifies the cell; the constant one does not")
+        XCTAssertEqual(
+            t.series, ["replace, dimension=10", "accumulate, dimension=10", "replace, dimension=20", "accumulate, dimension=20"],
+            "the varying parameter identifies the cell; the constant one does not")
         XCTAssertTrue(t.rows.allSatisfy { $0.mean.isNaN && $0.standardError.isNaN && $0.theory != nil && $0.pair == "linear" })
         let svg = try Figure.metricPanels(t)
         XCTAssertTrue(svg.contains("closed forms (no simulation)"), "subtitle")
@@ -148,7 +156,9 @@ final class LongFormatVariantsTests: XCTestCase {
     }
 
     func testSingleRunsHaveNoBand() throws {
-        let csv = MetricFigureTests.header + "\n" + (1...3).map { "vae,glyphs,replace,,\($0),test_loss,\(0.02 * Double($0)),,,100,1" }
+        let csv =
+            MetricFigureTests.header + "\n"
+            + (1...3).map { "vae,glyphs,replace,,\($0),test_loss,\(0.02 * Double($0)),,,100,1" }
             .joined(separator: "\n") + "\n"
         let t = try MetricResultsTable(csv: csv, source: "nn.csv")
         XCTAssertTrue(t.rows.allSatisfy { $0.standardError.isNaN && $0.theory == nil })

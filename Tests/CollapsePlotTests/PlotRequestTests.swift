@@ -14,12 +14,13 @@ final class PlotRequestTests: XCTestCase {
         work = try temporaryDirectory(self)
         let wideText = SyntheticResults.csv(dimensions: [4, 8], samples: [20, 50])
         let longText = try ResultsTableTests.longForm(wideText)
-        let theoryText = longText.split(separator: "\n").enumerated().map { i, line -> String in
-            guard i > 0 else { return String(line) }
-            var f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            for c in [6, 7, 8, 9] { f[c] = "" }  // mean, std_error, ci95_low, ci95_high
-            return f.joined(separator: ",")
-        }.joined(separator: "\n") + "\n"
+        let theoryText =
+            longText.split(separator: "\n").enumerated().map { i, line -> String in
+                guard i > 0 else { return String(line) }
+                var f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                for c in [6, 7, 8, 9] { f[c] = "" }  // mean, std_error, ci95_low, ci95_high
+                return f.joined(separator: ",")
+            }.joined(separator: "\n") + "\n"
         wide = try write("wide.csv", wideText)
         long = try write("long.csv", longText)
         generative = try write("generative.csv", MetricFigureTests.csv())
@@ -32,11 +33,14 @@ final class PlotRequestTests: XCTestCase {
         return url.path
     }
 
-    func request(_ results: String, view: String? = nil, dimension: Int? = nil, samples: Int? = nil,
-                 noiseVariance: String? = nil, generation: Int? = nil, yRange: String = "figure",
-                 output: String? = nil) -> PlotRequest {
-        PlotRequest(results: results, output: output ?? work.appendingPathComponent("figure.svg").path, view: view,
-                    dimension: dimension, samples: samples, noiseVariance: noiseVariance, generation: generation, yRange: yRange)
+    func request(
+        _ results: String, view: String? = nil, dimension: Int? = nil, samples: Int? = nil,
+        noiseVariance: String? = nil, generation: Int? = nil, yRange: String = "figure",
+        output: String? = nil
+    ) -> PlotRequest {
+        PlotRequest(
+            results: results, output: output ?? work.appendingPathComponent("figure.svg").path, view: view,
+            dimension: dimension, samples: samples, noiseVariance: noiseVariance, generation: generation, yRange: yRange)
     }
 
     /// The message `validate()` refuses `r` with (nil: accepted).
@@ -74,12 +78,15 @@ final class PlotRequestTests: XCTestCase {
     func testTheSVGIsTheFiguresOwn() throws {
         let table = try ResultsTable(document: document(long))
         XCTAssertEqual(try request(long).render(), try Figure.panelGrid(table))
-        XCTAssertEqual(try request(long, dimension: 8, yRange: "row").render(),
-                       try Figure.panelGrid(table, PanelGridOptions(dimension: 8, yRange: .row)))
-        XCTAssertEqual(try request(long, view: "generations", dimension: 8, samples: 50, noiseVariance: " 10 ").render(),
-                       try Figure.generations(table, dimension: 8, samples: 50, noiseVariance: 10))
-        XCTAssertEqual(try request(long, view: "ratio", noiseVariance: "0.1", generation: 3).render(),
-                       try Figure.ratioHeatmap(table, noiseVariance: 0.1, generation: 3))
+        XCTAssertEqual(
+            try request(long, dimension: 8, yRange: "row").render(),
+            try Figure.panelGrid(table, PanelGridOptions(dimension: 8, yRange: .row)))
+        XCTAssertEqual(
+            try request(long, view: "generations", dimension: 8, samples: 50, noiseVariance: " 10 ").render(),
+            try Figure.generations(table, dimension: 8, samples: 50, noiseVariance: 10))
+        XCTAssertEqual(
+            try request(long, view: "ratio", noiseVariance: "0.1", generation: 3).render(),
+            try Figure.ratioHeatmap(table, noiseVariance: 0.1, generation: 3))
         XCTAssertEqual(try request(wide).render(), try Figure.panelGrid(ResultsTable(document: document(wide))))
         for path in [long!, generative!, theoryOnly!] {
             let metrics = try Figure.metricPanels(MetricResultsTable(document: document(path)))
@@ -92,23 +99,31 @@ final class PlotRequestTests: XCTestCase {
 
     func testFlagsAreRefusedOnViewsTheyDoNotApplyTo() {
         XCTAssertEqual(refusal(request(long, view: "pie")), "--view: unknown view 'pie'; allowed: grid, generations, ratio, metrics")
-        XCTAssertEqual(refusal(request(long, samples: 20)),
-                       "--samples does not apply to --view grid; it applies to --view generations")
-        XCTAssertEqual(refusal(request(long, view: "ratio", dimension: 4)),
-                       "--dimension does not apply to --view ratio; it applies to --view grid or generations")
-        XCTAssertEqual(refusal(request(long, view: "grid", noiseVariance: "1")),
-                       "--noise-variance does not apply to --view grid; it applies to --view generations or ratio")
-        XCTAssertEqual(refusal(request(long, view: "generations", generation: 2)),
-                       "--generation does not apply to --view generations; it applies to --view ratio")
-        XCTAssertEqual(refusal(request(long, view: "metrics", yRange: "row")),
-                       "--y-range does not apply to --view metrics; it applies to the linear views grid, generations and ratio")
+        XCTAssertEqual(
+            refusal(request(long, samples: 20)),
+            "--samples does not apply to --view grid; it applies to --view generations")
+        XCTAssertEqual(
+            refusal(request(long, view: "ratio", dimension: 4)),
+            "--dimension does not apply to --view ratio; it applies to --view grid or generations")
+        XCTAssertEqual(
+            refusal(request(long, view: "grid", noiseVariance: "1")),
+            "--noise-variance does not apply to --view grid; it applies to --view generations or ratio")
+        XCTAssertEqual(
+            refusal(request(long, view: "generations", generation: 2)),
+            "--generation does not apply to --view generations; it applies to --view ratio")
+        XCTAssertEqual(
+            refusal(request(long, view: "metrics", yRange: "row")),
+            "--y-range does not apply to --view metrics; it applies to the linear views grid, generations and ratio")
         // With no view, a file without linear results is drawn by metrics, which refuses the linear flags.
-        XCTAssertEqual(refusal(request(generative, samples: 20)),
-                       "--samples does not apply to --view metrics; it applies to the linear views grid, generations and ratio")
-        XCTAssertEqual(refusal(request(generative, dimension: 2)),
-                       "--dimension does not apply to --view metrics; it applies to the linear views grid, generations and ratio")
-        XCTAssertEqual(refusal(request(theoryOnly, yRange: "row")),
-                       "--y-range does not apply to --view metrics; it applies to the linear views grid, generations and ratio")
+        XCTAssertEqual(
+            refusal(request(generative, samples: 20)),
+            "--samples does not apply to --view metrics; it applies to the linear views grid, generations and ratio")
+        XCTAssertEqual(
+            refusal(request(generative, dimension: 2)),
+            "--dimension does not apply to --view metrics; it applies to the linear views grid, generations and ratio")
+        XCTAssertEqual(
+            refusal(request(theoryOnly, yRange: "row")),
+            "--y-range does not apply to --view metrics; it applies to the linear views grid, generations and ratio")
     }
 
     func testValuesOutOfRange() {
@@ -116,19 +131,22 @@ final class PlotRequestTests: XCTestCase {
         XCTAssertEqual(refusal(request(long, view: "generations", samples: -3)), "--samples: -3 is out of range; expected an integer ≥ 1")
         XCTAssertEqual(refusal(request(long, view: "ratio", generation: 0)), "--generation: 0 is out of range; expected an integer ≥ 1")
         for bad in ["abc", "0", "-1", "inf", "nan", ""] {
-            XCTAssertEqual(refusal(request(long, view: "ratio", noiseVariance: bad)),
-                           "--noise-variance: '\(bad)' is not a finite number > 0; expected one σ² in the file, e.g. 1")
+            XCTAssertEqual(
+                refusal(request(long, view: "ratio", noiseVariance: bad)),
+                "--noise-variance: '\(bad)' is not a finite number > 0; expected one σ² in the file, e.g. 1")
         }
         XCTAssertEqual(refusal(request(long, yRange: "column")), "--y-range: unknown value 'column'; allowed: figure, row")
     }
 
     func testTheViewMustFitTheFile() {
-        XCTAssertEqual(refusal(request(generative, view: "ratio")),
-                       "--view ratio: \(generative!) holds no linear Monte Carlo results (rows of metric test_error with " +
-                       "dimension and noise_variance columns); its view is metrics")
-        XCTAssertEqual(refusal(request(wide, view: "metrics")),
-                       "--view metrics needs a long-format results file (columns model, dataset, regime, generation, metric, mean, " +
-                       "std_error, theory); \(wide!) has the old wide linear columns: use --view grid, generations or ratio")
+        XCTAssertEqual(
+            refusal(request(generative, view: "ratio")),
+            "--view ratio: \(generative!) holds no linear Monte Carlo results (rows of metric test_error with "
+                + "dimension and noise_variance columns); its view is metrics")
+        XCTAssertEqual(
+            refusal(request(wide, view: "metrics")),
+            "--view metrics needs a long-format results file (columns model, dataset, regime, generation, metric, mean, "
+                + "std_error, theory); \(wide!) has the old wide linear columns: use --view grid, generations or ratio")
     }
 
     func testValuesNotInTheFileNameTheirFlag() throws {
@@ -156,17 +174,20 @@ final class PlotRequestTests: XCTestCase {
     func testTheOutputIsANewFigureFileOfItsFormat() throws {
         XCTAssertEqual(refusal(request(long, output: "")), "--output: empty path; expected a figure file path (.svg, .png or .pdf)")
         XCTAssertEqual(refusal(request("", output: "f.svg")), "RESULTS: empty path; expected a results CSV file")
-        XCTAssertEqual(refusal(request(long, output: work.path)),
-                       "--output \(work.path): is a directory; expected a file path, e.g. \(work.path)/figure.svg")
+        XCTAssertEqual(
+            refusal(request(long, output: work.path)),
+            "--output \(work.path): is a directory; expected a file path, e.g. \(work.path)/figure.svg")
         let link = work.appendingPathComponent("link.csv")
         try FileManager.default.createSymbolicLink(at: link, withDestinationURL: URL(fileURLWithPath: long))
         for output in [long!, link.path, work.appendingPathComponent("./sub/../long.csv").path] {
-            XCTAssertEqual(refusal(request(long, output: output)),
-                           "--output \(output): is the results file being drawn; choose another path (e.g. figure.svg)")
+            XCTAssertEqual(
+                refusal(request(long, output: output)),
+                "--output \(output): is the results file being drawn; choose another path (e.g. figure.svg)")
         }
         let gif = work.appendingPathComponent("figure.GIF").path
-        XCTAssertEqual(refusal(request(long, output: gif)),
-                       "--output \(gif): unknown figure extension '.gif'; name it .svg, .png or .pdf (or give --format svg|png|pdf)")
+        XCTAssertEqual(
+            refusal(request(long, output: gif)),
+            "--output \(gif): unknown figure extension '.gif'; name it .svg, .png or .pdf (or give --format svg|png|pdf)")
         for fine in ["figure", "new/dir/figure.svg", "FIGURE.SVG"] {
             XCTAssertNil(refusal(request(long, output: work.appendingPathComponent(fine).path)), fine)
         }

@@ -1,9 +1,10 @@
 import CollapsePlot
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import XCTest
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// One element of a parsed SVG document.
 struct SVGElement {
@@ -26,15 +27,18 @@ final class SVGInspector: NSObject, XMLParserDelegate {
         let parser = XMLParser(data: Data(svg.utf8))
         parser.delegate = inspector
         guard parser.parse() else {
-            XCTFail("SVG is not well-formed XML: \(parser.parserError.map { "\($0)" } ?? "unknown error") " +
-                    "at line \(parser.lineNumber), column \(parser.columnNumber)", file: file, line: line)
+            XCTFail(
+                "SVG is not well-formed XML: \(parser.parserError.map { "\($0)" } ?? "unknown error") "
+                    + "at line \(parser.lineNumber), column \(parser.columnNumber)", file: file, line: line)
             return nil
         }
         return inspector
     }
 
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+        qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
+    ) {
         elements.append(SVGElement(name: elementName, attributes: attributeDict, text: ""))
         stack.append(elements.count - 1)
     }
@@ -55,8 +59,9 @@ final class SVGInspector: NSObject, XMLParserDelegate {
 
 /// Synthetic results files.
 enum SyntheticResults {
-    static let header = "regime,generation,dimension,samples,noise_variance,repeats,mean_test_error,std_error," +
-        "theory_test_error,real_fraction,ci95_low,ci95_high,theory_given_design,z_score,z_given_design"
+    static let header =
+        "regime,generation,dimension,samples,noise_variance,repeats,mean_test_error,std_error,"
+        + "theory_test_error,real_fraction,ci95_low,ci95_high,theory_given_design,z_score,z_given_design"
 
     /// The closed forms (T ≥ d + 2) with a small deterministic wobble as "Monte Carlo".
     static func theory(_ regime: String, n: Int, d: Int, t: Int, s2: Double) -> Double? {
@@ -71,11 +76,16 @@ enum SyntheticResults {
 
     /// A results CSV over the grid, in the simulator's order (cell, regime, generation).
     /// `regimes` may contain `mix(λ)`; mix and accumulate-subsample rows have no theory.
-    static func csv(regimes: [String] = ["replace", "accumulate"], dimensions: [Int] = [4],
-                    samples: [Int] = [20, 50], noiseVariances: [Double] = [0.1, 1, 10], generations: Int = 6,
-                    repeats: Int = 100, withConfidenceColumns: Bool = true) -> String {
-        var lines = [withConfidenceColumns ? header
-                        : "regime,generation,dimension,samples,noise_variance,repeats,mean_test_error,std_error,theory_test_error,real_fraction"]
+    static func csv(
+        regimes: [String] = ["replace", "accumulate"], dimensions: [Int] = [4],
+        samples: [Int] = [20, 50], noiseVariances: [Double] = [0.1, 1, 10], generations: Int = 6,
+        repeats: Int = 100, withConfidenceColumns: Bool = true
+    ) -> String {
+        var lines = [
+            withConfidenceColumns
+                ? header
+                : "regime,generation,dimension,samples,noise_variance,repeats,mean_test_error,std_error,theory_test_error,real_fraction"
+        ]
         for d in dimensions {
             for t in samples {
                 for s2 in noiseVariances {
@@ -89,8 +99,10 @@ enum SyntheticResults {
                             let th = theory(name, n: n, d: d, t: t, s2: s2)
                             let mean = (th ?? s2 * Double(d) / Double(t) * Double(n) * 0.6) * (1 + 0.01 * Double(n % 3))
                             let se = mean * 0.05
-                            var fields = [name, String(n), String(d), String(t), s2.description, String(repeats),
-                                          mean.description, se.description, th.map(\.description) ?? "", fraction]
+                            var fields = [
+                                name, String(n), String(d), String(t), s2.description, String(repeats),
+                                mean.description, se.description, th.map(\.description) ?? "", fraction
+                            ]
                             if withConfidenceColumns {
                                 fields += [(mean - 1.959964 * se).description, (mean + 1.959964 * se).description, "", "", ""]
                             }

@@ -1,5 +1,5 @@
-import CollapsePlot
 import CollapseExport
+import CollapsePlot
 import Foundation
 import XCTest
 
@@ -27,8 +27,9 @@ final class ResultsTableTests: XCTestCase {
     }
 
     func testBandComesFromTheConfidenceColumnsOrTheStandardError() throws {
-        let withCI = "regime,generation,dimension,samples,noise_variance,repeats,mean_test_error,std_error,theory_test_error,ci95_low,ci95_high\n" +
-            "replace,1,2,10,1,50,2.0,0.5,,1.1,2.9\nreplace,2,2,10,1,50,3.0,0.5,,,\n"
+        let withCI =
+            "regime,generation,dimension,samples,noise_variance,repeats,mean_test_error,std_error,theory_test_error,ci95_low,ci95_high\n"
+            + "replace,1,2,10,1,50,2.0,0.5,,1.1,2.9\nreplace,2,2,10,1,50,3.0,0.5,,,\n"
         let t = try ResultsTable(csv: withCI, source: "ci.csv")
         XCTAssertEqual(t.rows[0].bandLow, 1.1)
         XCTAssertEqual(t.rows[0].bandHigh, 2.9)
@@ -43,11 +44,17 @@ final class ResultsTableTests: XCTestCase {
     }
 
     func testMinimalCoreColumnsInAnyOrder() throws {
-        let text = "theory_test_error,mean_test_error,std_error,repeats,noise_variance,samples,dimension,generation,regime,extra\n" +
-            ",1.5,0.1,10,2,8,3,1,accumulate-subsample,whatever\n"
+        let text =
+            "theory_test_error,mean_test_error,std_error,repeats,noise_variance,samples,dimension,generation,regime,extra\n"
+            + ",1.5,0.1,10,2,8,3,1,accumulate-subsample,whatever\n"
         let t = try ResultsTable(csv: text, source: "m.csv")
-        XCTAssertEqual(t.rows, [ResultsRow(regime: "accumulate-subsample", generation: 1, dimension: 3, samples: 8,
-                                           noiseVariance: 2, repeats: 10, mean: 1.5, standardError: 0.1, line: 2)])
+        XCTAssertEqual(
+            t.rows,
+            [
+                ResultsRow(
+                    regime: "accumulate-subsample", generation: 1, dimension: 3, samples: 8,
+                    noiseVariance: 2, repeats: 10, mean: 1.5, standardError: 0.1, line: 2)
+            ])
     }
 
     func testMissingColumnNamesFileAndColumn() throws {
@@ -90,7 +97,7 @@ final class ResultsTableTests: XCTestCase {
             ("replace,1,2,10,-1,50,2,0.5,\n", "b.csv:2: column 'noise_variance': -1 is not a finite number > 0"),
             ("replace,1,2,10,1,50,,0.5,\n", "b.csv:2: column 'mean_test_error': empty value; expected a number"),
             (",1,2,10,1,50,2,0.5,\n", "b.csv:2: column 'regime': empty value; expected a regime name"),
-            ("replace,1,2,10,1,50,2,0.5,x1\n", "b.csv:2: column 'theory_test_error': 'x1' is not a number"),
+            ("replace,1,2,10,1,50,2,0.5,x1\n", "b.csv:2: column 'theory_test_error': 'x1' is not a number")
         ]
         for (row, expected) in cases {
             XCTAssertThrowsError(try ResultsTable(csv: head + row, source: "b.csv")) { error in
@@ -119,32 +126,40 @@ final class ResultsTableTests: XCTestCase {
     func testMixSeriesAreDistinguishedByRealFraction() throws {
         let t = try SyntheticResults.table(SyntheticResults.csv(regimes: ["mix(0.25)", "mix(0.5)", "replace"]))
         XCTAssertEqual(t.series, ["mix(0.25)", "mix(0.5)", "replace"])
-        XCTAssertEqual(ResultsRow(regime: "mix", generation: 1, dimension: 1, samples: 3, noiseVariance: 1, repeats: 2,
-                                  mean: 1, standardError: 0, realFraction: 1).series, "mix(1)")
+        XCTAssertEqual(
+            ResultsRow(
+                regime: "mix", generation: 1, dimension: 1, samples: 3, noiseVariance: 1, repeats: 2,
+                mean: 1, standardError: 0, realFraction: 1
+            ).series, "mix(1)")
     }
 
     /// The wide linear layout rewritten in the long results format (the columns `LinearResultsCSV`
     /// writes), with a row of another metric that the linear figures must skip.
     static func longForm(_ wide: String) throws -> String {
         let doc = try CSVReader.parse(wide, file: "wide.csv")
-        let longHeader = ["model", "dataset", "regime", "real_fraction", "generation", "metric", "mean", "std_error", "ci95_low",
-                          "ci95_high", "median", "q05", "q25", "q75", "q95", "median_ci95_low", "median_ci95_high", "theory", "z", "samples", "repeats", "theory_given_design", "z_given_design",
-                          "moments", "dimension", "noise_variance", "engine", "design"]
+        let longHeader = [
+            "model", "dataset", "regime", "real_fraction", "generation", "metric", "mean", "std_error", "ci95_low",
+            "ci95_high", "median", "q05", "q25", "q75", "q95", "median_ci95_low", "median_ci95_high", "theory", "z", "samples", "repeats",
+            "theory_given_design", "z_given_design",
+            "moments", "dimension", "noise_variance", "engine", "design"
+        ]
         let rename = ["mean": "mean_test_error", "theory": "theory_test_error", "z": "z_score"]
         var out = longHeader.joined(separator: ",") + "\n"
         for row in doc.rows {
             let rec = Dictionary(uniqueKeysWithValues: zip(doc.header, row))
-            out += longHeader.map { name -> String in
-                switch name {
-                case "model": return "linear"
-                case "dataset": return ""
-                case "metric": return "test_error"
-                case "engine": return "literal"
-                case "design": return "fixed"
-                default: return rec[rename[name] ?? name] ?? ""
-                }
-            }.joined(separator: ",") + "\n"
-            let bound = ["linear", "", rec["regime"]!, "", rec["generation"]!, "bound", "", "", "", ""] + Array(repeating: "", count: 7)
+            out +=
+                longHeader.map { name -> String in
+                    switch name {
+                    case "model": return "linear"
+                    case "dataset": return ""
+                    case "metric": return "test_error"
+                    case "engine": return "literal"
+                    case "design": return "fixed"
+                    default: return rec[rename[name] ?? name] ?? ""
+                    }
+                }.joined(separator: ",") + "\n"
+            let bound =
+                ["linear", "", rec["regime"]!, "", rec["generation"]!, "bound", "", "", "", ""] + Array(repeating: "", count: 7)
                 + ["1", "", rec["samples"]!, "", "", "", "", rec["dimension"]!, rec["noise_variance"]!, "literal", "fixed"]
             out += bound.joined(separator: ",") + "\n"
         }
@@ -166,15 +181,18 @@ final class ResultsTableTests: XCTestCase {
         XCTAssertEqual(try Figure.ratioHeatmap(a), try Figure.ratioHeatmap(b))
         XCTAssertTrue(ResultsTable.holdsLinearResults(try CSVReader.parse(long, file: "r.csv")))
         // A closed-form table alone (no mean) is not drawn by these figures.
-        let theoryOnly = long.split(separator: "\n").enumerated().map { i, line -> String in
-            guard i > 0 else { return String(line) }
-            var f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            for c in [6, 7, 8, 9] { f[c] = "" }
-            return f.joined(separator: ",")
-        }.joined(separator: "\n") + "\n"
+        let theoryOnly =
+            long.split(separator: "\n").enumerated().map { i, line -> String in
+                guard i > 0 else { return String(line) }
+                var f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                for c in [6, 7, 8, 9] { f[c] = "" }
+                return f.joined(separator: ",")
+            }.joined(separator: "\n") + "\n"
         XCTAssertFalse(ResultsTable.holdsLinearResults(try CSVReader.parse(theoryOnly, file: "t.csv")))
-        XCTAssertFalse(ResultsTable.holdsLinearResults(try CSVReader.parse(
-            "model,dataset,regime,generation,metric,mean,std_error,theory\nkde,moons,replace,1,nll,1,0.1,\n", file: "g.csv")))
+        XCTAssertFalse(
+            ResultsTable.holdsLinearResults(
+                try CSVReader.parse(
+                    "model,dataset,regime,generation,metric,mean,std_error,theory\nkde,moons,replace,1,nll,1,0.1,\n", file: "g.csv")))
     }
 }
 
@@ -192,7 +210,8 @@ final class MedianWhereTheVarianceIsInfiniteTests: XCTestCase {
             set("noise_variance", "1.0"); set("engine", "literal"); set("design", "fixed")
             return f.joined(separator: ",")
         }
-        let csv = ([header.joined(separator: ",")] + [row(13, "mean"), row(11, "none"), row(12, "infinite-variance"), row(20, "mean+variance")])
+        let csv =
+            ([header.joined(separator: ",")] + [row(13, "mean"), row(11, "none"), row(12, "infinite-variance"), row(20, "mean+variance")])
             .joined(separator: "\n") + "\n"
         let table = try ResultsTable(csv: csv, source: "r.csv")
         let byT = Dictionary(uniqueKeysWithValues: table.rows.map { ($0.samples, $0) })

@@ -1,7 +1,7 @@
 import CollapseSweep
 import ExperimentEngine
-import LinearCollapse
 import Foundation
+import LinearCollapse
 import XCTest
 
 /// Random mutations of valid inputs must give a value or a typed error — never a crash, a hang
@@ -13,9 +13,11 @@ enum Fuzz {
     }
 
     /// Pieces that stress a parser: delimiters, quotes, escapes, numbers at the edges, unicode.
-    static let fragments = ["\"", "[", "]", ",", "=", "#", "\n", "\r\n", "\\", "\\u", " ", "\t", "'", "0", "-1",
-                            "1e308", "1e999", "nan", "inf", "18446744073709551616", "9223372036854775807",
-                            "samples", "regimes", "[[", "]]", "é", "σ²", "\u{0}", "\u{FEFF}", "true", "{", "}", ".", "_"]
+    static let fragments = [
+        "\"", "[", "]", ",", "=", "#", "\n", "\r\n", "\\", "\\u", " ", "\t", "'", "0", "-1",
+        "1e308", "1e999", "nan", "inf", "18446744073709551616", "9223372036854775807",
+        "samples", "regimes", "[[", "]]", "é", "σ²", "\u{0}", "\u{FEFF}", "true", "{", "}", ".", "_"
+    ]
 
     /// One random mutation of `text` (deterministic given the generator state).
     static func mutate(_ text: String, _ rng: inout SplitMix) -> String {
@@ -56,10 +58,11 @@ enum Fuzz {
 final class ConfigFuzzTests: XCTestCase {
     func testMutatedConfigsParseOrFailWithALocatedError() throws {
         let linear = Experiments.all.filter { $0.familyName == "linear" }
-        let seeds = try linear.map { $0.toml } + [
-            linearSpec("regimes = [\"mix\"]\nreal_fraction = [0.1, 0.9]\nseed = \"123\"\n", file: "x").tomlText(),
-            linearSpec("regimes = [\"replace\"]\nengine = \"sufficient\"\nsamples = [40, 50]\n", file: "y").tomlText(),
-        ]
+        let seeds =
+            try linear.map { $0.toml } + [
+                linearSpec("regimes = [\"mix\"]\nreal_fraction = [0.1, 0.9]\nseed = \"123\"\n", file: "x").tomlText(),
+                linearSpec("regimes = [\"replace\"]\nengine = \"sufficient\"\nsamples = [40, 50]\n", file: "y").tomlText()
+            ]
         let family = LinearFamily()
         var rng = Fuzz.SplitMix(state: 20241125)
         var accepted = 0, rejected = 0
@@ -96,8 +99,11 @@ final class CellFileFuzzTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: root) }
         let spec = try linearSpec("dimension = 2\nsamples = 8\ngenerations = 3\nregimes = [\"replace\", \"accumulate\"]\nrepeats = 10\n", seed: 1)
         let dir = root.appendingPathComponent("a")
-        _ = try ExperimentRunner(options: .init(family: LinearFamily(), spec: spec, threads: 1, output: dir, command: "test",
-                                                arguments: [])).run()
+        _ = try ExperimentRunner(
+            options: .init(
+                family: LinearFamily(), spec: spec, threads: 1, output: dir, command: "test",
+                arguments: [])
+        ).run()
         let cell = dir.appendingPathComponent("cells/cell-00000.csv")
         let original = try String(contentsOf: cell, encoding: .utf8)
         var rng = Fuzz.SplitMix(state: 42)

@@ -29,17 +29,24 @@ final class DataExportTests: XCTestCase {
             XCTAssertEqual(e.dataset.format, .csv)
             let read = try UserData.points(csv: text(e), file: name)
             XCTAssertEqual(DatasetRecords.points(read), builtIn(name, model: model, count: 200), name)
-            XCTAssertEqual(read.values.map(\.bitPattern), { if case let .points(p) = builtIn(name, model: model, count: 200) { return p.values.map(\.bitPattern) }; return [] }(), name)
+            XCTAssertEqual(
+                read.values.map(\.bitPattern),
+                {
+                    if case let .points(p) = builtIn(name, model: model, count: 200) { return p.values.map(\.bitPattern) }; return []
+                }(), name)
         }
         let e = try export("gaussian", 30, ["dimension": "5", "model": "kde"])
-        XCTAssertEqual(DatasetRecords.points(try UserData.points(csv: text(e), file: "g")),
-                       builtIn("gaussian", model: "kde", count: 30, ["dimension": .integer(5)]))
+        XCTAssertEqual(
+            DatasetRecords.points(try UserData.points(csv: text(e), file: "g")),
+            builtIn("gaussian", model: "kde", count: 30, ["dimension": .integer(5)]))
         XCTAssertTrue(text(e).hasPrefix("x1,x2,x3,x4,x5\n"))
     }
 
     func testIntegerDatasetsReadBackAsOneColumnPoints() throws {
-        for (name, model, options, values) in [("zipf", "categorical", ["support": "50", "exponent": "0.7"], ["support": ParameterValue.integer(50), "exponent": .real(0.7)]),
-                                               ("poisson", "poisson", ["rate": "12.5"], ["rate": .real(12.5)])] {
+        for (name, model, options, values) in [
+            ("zipf", "categorical", ["support": "50", "exponent": "0.7"], ["support": ParameterValue.integer(50), "exponent": .real(0.7)]),
+            ("poisson", "poisson", ["rate": "12.5"], ["rate": .real(12.5)])
+        ] {
             let e = try export(name, 300, options)
             let read = try UserData.points(csv: text(e), file: name)
             guard case let .integers(x) = builtIn(name, model: model, count: 300, values) else { return XCTFail() }
@@ -51,7 +58,9 @@ final class DataExportTests: XCTestCase {
     func testMarkovSequencesReadBackThroughTheCorpusLoader() throws {
         let e = try export("markov", 40, ["vocabulary": "12", "sequence_length": "15"])
         let (sequences, vocabulary) = try UserData.corpus(text(e), length: 15, file: "markov.txt")
-        guard case let .sequences(s) = builtIn("markov", model: "ngram", count: 40, ["vocabulary": .integer(12), "sequence_length": .integer(15)]) else { return XCTFail() }
+        guard case let .sequences(s) = builtIn("markov", model: "ngram", count: 40, ["vocabulary": .integer(12), "sequence_length": .integer(15)]) else {
+            return XCTFail()
+        }
         XCTAssertEqual(sequences.count, 40)
         // The loader numbers tokens by first appearance; its vocabulary holds the exported ids.
         XCTAssertEqual(sequences.tokens.map { Int32(vocabulary[Int($0)])! }, s.tokens)
@@ -62,8 +71,10 @@ final class DataExportTests: XCTestCase {
     /// draws them) give the run's generation-1 fitted total variance and mean error.
     func testGenerativeExportIsTheRunsTrainingSet() throws {
         let t = 40, seed: UInt64 = 11
-        let rows = try GenerativeExperiment(model: .gaussian(.mle), dataset: .points(.gaussian, dimension: 3), samples: t, testSize: 10,
-                                            generations: 1, regimes: [.replace], repeats: 2, seed: seed, threads: 1).run()
+        let rows = try GenerativeExperiment(
+            model: .gaussian(.mle), dataset: .points(.gaussian, dimension: 3), samples: t, testSize: 10,
+            generations: 1, regimes: [.replace], repeats: 2, seed: seed, threads: 1
+        ).run()
         var tv = 0.0, me = 0.0
         for r in 0..<2 {
             var rng = GenerativeExperiment.realTrainingStream(seed: seed, model: "gaussian", dataset: "gaussian", replicate: r)
@@ -157,7 +168,8 @@ final class DataExportTests: XCTestCase {
         XCTAssertEqual(message("moons", "10", ["dimension": "3"]), "--dimension: does not apply to moons; it applies to gaussian, blobs")
         XCTAssertTrue(message("glyphs", "10", ["preset": "smoke"]).contains("--preset: does not apply to glyphs; it applies to stories"))
         XCTAssertTrue(message("gaussian", "10", ["dimension": "0"]).hasPrefix("--dimension: '0' is not an integer in 1...100"))
-        XCTAssertTrue(message("moons", "10", ["model": "poisson"]).contains("--model poisson: cannot fit moons (points data); models for moons: gaussian, kde, gmm"))
+        XCTAssertTrue(
+            message("moons", "10", ["model": "poisson"]).contains("--model poisson: cannot fit moons (points data); models for moons: gaussian, kde, gmm"))
         XCTAssertTrue(message("moons", "10", ["model": "nope"]).contains("--model: unknown value 'nope'"))
         XCTAssertTrue(message("stories", "10", ["preset": "huge"]).contains("smoke, small, paper"))
     }

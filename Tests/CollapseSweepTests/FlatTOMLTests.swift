@@ -1,5 +1,5 @@
-import ExperimentEngine
 import CollapseSweep
+import ExperimentEngine
 import XCTest
 
 final class FlatTOMLTests: XCTestCase {
@@ -48,7 +48,7 @@ final class FlatTOMLTests: XCTestCase {
             ("x =", 1, "key 'x': missing value"),
             ("x = 1e999", 1, "key 'x': '1e999' could not be interpreted as a value"),
             ("x = 18446744073709551616", 1, "key 'x': '18446744073709551616' is not representable in 64 bits"),
-            ("x = .5", 1, "key 'x': expected decimal digit"),
+            ("x = .5", 1, "key 'x': expected decimal digit")
         ]
         // Literal strings were refused by the hand-written parser; they are TOML 1.0.
         XCTAssertEqual(try? FlatTOML.parse("x = 'lit'", file: "cfg.toml").first?.value, .string("lit"))
@@ -106,14 +106,12 @@ final class FlatTOMLHostileInputTests: XCTestCase {
 /// `file:line: key` messages.
 final class FlatTOMLFullTOMLTests: XCTestCase {
     func testCRLFWithLeadingCommentAndTOML10Features() throws {
-        let text = "# my sweep\r\n# another comment\r\n" +
-            "name = 'C:\\runs\\a'   # a literal string, then a comment\r\n" +
-            "description = \"\"\"\r\nfirst line\r\nsecond # not a comment [ = \"\"\"\r\n" +
-            "samples = [1_000, 0x10, 0o10, 0b11]   # underscores, hex, octal, binary\r\n" +
-            "\"repeats\" = 3\r\n" +
-            "noise_variance = [\r\n  1e-3,   # comment inside an array\r\n  +inf,\r\n  -0.5,\r\n]\r\n" +
-            "notes = '''\r\n[not a table]\r\nx = 1\r\n'''\r\n" +
-            "flag = false\r\n"
+        let text =
+            "# my sweep\r\n# another comment\r\n" + "name = 'C:\\runs\\a'   # a literal string, then a comment\r\n"
+            + "description = \"\"\"\r\nfirst line\r\nsecond # not a comment [ = \"\"\"\r\n"
+            + "samples = [1_000, 0x10, 0o10, 0b11]   # underscores, hex, octal, binary\r\n" + "\"repeats\" = 3\r\n"
+            + "noise_variance = [\r\n  1e-3,   # comment inside an array\r\n  +inf,\r\n  -0.5,\r\n]\r\n" + "notes = '''\r\n[not a table]\r\nx = 1\r\n'''\r\n"
+            + "flag = false\r\n"
         let entries = try FlatTOML.parse(text, file: "c.toml")
         XCTAssertEqual(entries.map(\.key), ["name", "description", "samples", "repeats", "noise_variance", "notes", "flag"])
         XCTAssertEqual(entries.map(\.line), [3, 4, 7, 8, 9, 14, 18])
@@ -153,7 +151,7 @@ final class FlatTOMLFullTOMLTests: XCTestCase {
             ("a = 1\n[\n", 2, "unexpected '\\n' where a table header's key should start"),
             ("a = 1\r\n[[ =]]\r\n", 2, "unexpected '=' where a table header's key should start (column 4)"),
             ("regimes = [\n  \"replace\",\n\nrepeats = 5\n", 4, "key 'regimes' (from line 1): could not determine value type"),
-            ("[[\rsamples]]\n", 1, "unexpected '\\r' where a table header's key should start"),   // found by scripts/fuzz
+            ("[[\rsamples]]\n", 1, "unexpected '\\r' where a table header's key should start")  // found by scripts/fuzz
         ]
         for (text, line, fragment) in cases {
             XCTAssertThrowsError(try FlatTOML.parse(text, file: "cfg.toml"), text) { error in

@@ -22,7 +22,8 @@ final class LinearSweepRunnerTests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
 
-    let spec = try! linearSpec("""
+    let spec = try! linearSpec(
+        """
         name = "small"
         dimension = [2, 4]
         samples = [3, 12]
@@ -33,11 +34,15 @@ final class LinearSweepRunnerTests: XCTestCase {
         repeats = 70
         """, seed: 11)
 
-    func runner(_ dir: String, spec: ExperimentSpec? = nil, shard: Shard? = nil, resume: Bool = false, force: Bool = false,
-                threads: Int = 2) -> ExperimentRunner {
-        ExperimentRunner(options: .init(family: LinearFamily(), spec: spec ?? self.spec, threads: threads, shard: shard,
-                                        output: root.appendingPathComponent(dir), resume: resume, force: force,
-                                        command: "test", arguments: ["test"]))
+    func runner(
+        _ dir: String, spec: ExperimentSpec? = nil, shard: Shard? = nil, resume: Bool = false, force: Bool = false,
+        threads: Int = 2
+    ) -> ExperimentRunner {
+        ExperimentRunner(
+            options: .init(
+                family: LinearFamily(), spec: spec ?? self.spec, threads: threads, shard: shard,
+                output: root.appendingPathComponent(dir), resume: resume, force: force,
+                command: "test", arguments: ["test"]))
     }
 
     func results(_ dir: String) throws -> Data { try Data(contentsOf: root.appendingPathComponent(dir).appendingPathComponent("results.csv")) }
@@ -62,13 +67,17 @@ final class LinearSweepRunnerTests: XCTestCase {
     func testShardsMergeToTheUnshardedBytes() throws {
         _ = try runner("full").run()
         for i in 0..<3 { _ = try runner("s\(i)", shard: Shard(index: i, count: 3)).run() }
-        let merged = try ExperimentMerge.merge((0..<3).map { root.appendingPathComponent("s\($0)") }, into: root.appendingPathComponent("m"),
-                                               family: LinearFamily())
+        let merged = try ExperimentMerge.merge(
+            (0..<3).map { root.appendingPathComponent("s\($0)") }, into: root.appendingPathComponent("m"),
+            family: LinearFamily())
         XCTAssertEqual(merged.rows, 128)
         XCTAssertEqual(try results("m"), try results("full"))
         // A missing shard is an error naming the missing cell.
-        XCTAssertThrowsError(try ExperimentMerge.merge([root.appendingPathComponent("s0")], into: root.appendingPathComponent("m2"),
-                                                       family: LinearFamily())) {
+        XCTAssertThrowsError(
+            try ExperimentMerge.merge(
+                [root.appendingPathComponent("s0")], into: root.appendingPathComponent("m2"),
+                family: LinearFamily())
+        ) {
             XCTAssertTrue("\($0)".contains("is missing"), "\($0)")
         }
     }
@@ -120,8 +129,10 @@ final class LinearCellValidationTests: XCTestCase {
         let spec = try linearSpec("dimension = 3\nsamples = [10, 20]\ngenerations = 3\nregimes = [\"replace\", \"mix\"]\nrepeats = 20\n", seed: 1)
         let dir = root.appendingPathComponent("a")
         func runner(resume: Bool) -> ExperimentRunner {
-            ExperimentRunner(options: .init(family: LinearFamily(), spec: spec, threads: 1, output: dir, resume: resume,
-                                            command: "test", arguments: []))
+            ExperimentRunner(
+                options: .init(
+                    family: LinearFamily(), spec: spec, threads: 1, output: dir, resume: resume,
+                    command: "test", arguments: []))
         }
         _ = try runner(resume: false).run()
         let cell = dir.appendingPathComponent("cells/cell-00001.csv")
@@ -141,7 +152,7 @@ final class LinearCellValidationTests: XCTestCase {
             (with(line: 3, column: "engine", "sufficient"), ":3: row does not belong"),
             (with(line: 7, column: "mean", "abc"), ":7: column 'mean'"),
             (with(line: 7, column: "z_given_design", "1.5x"), ":7: column 'z_given_design'"),
-            ("garbage\n", ":1: unexpected header"),
+            ("garbage\n", ":1: unexpected header")
         ]
         for (text, fragment) in damaged {
             try text.write(to: cell, atomically: true, encoding: .utf8)
@@ -158,7 +169,8 @@ final class LinearCellValidationTests: XCTestCase {
 /// Linear sweep configs: every key, the messages, the named experiments.
 final class LinearSweepSpecTests: XCTestCase {
     func testParsesEveryKeyAndExpandsMix() throws {
-        let spec = try linearSpec("""
+        let spec = try linearSpec(
+            """
             name = "t"
             description = "d"
             dimension = [2, 3]
@@ -208,7 +220,7 @@ final class LinearSweepSpecTests: XCTestCase {
             ("engine = \"sufficient\"\nsamples = 5", "key 'engine' sufficient:"),
             ("family = \"generative\"", "key 'family': this file is for family \"generative\", not \"linear\""),
             ("\n\nsampels = 100", "s.toml:3: key 'sampels': unknown key (did you mean 'samples'?)"),
-            ("colour = 1", "key 'colour': unknown key; allowed keys: family, name, description, seed, dimension,"),
+            ("colour = 1", "key 'colour': unknown key; allowed keys: family, name, description, seed, dimension,")
         ]
         for (text, fragment) in cases {
             XCTAssertThrowsError(try linearSpec(text), text) { error in
@@ -272,14 +284,17 @@ final class LinearSweepSpecTests: XCTestCase {
     /// (proof A1), and appears only when that regime runs on a fixed design.
     func testNoteWhereAccumulateSubsampleHasNoVariance() throws {
         func notes(_ regimes: String, design: String = "fixed") throws -> [String] {
-            LinearFamily().notes(try linearSpec("""
-                name = "n"
-                dimension = 3
-                samples = [3, 12, 13, 40]
-                generations = 2
-                regimes = [\(regimes)]
-                design = "\(design)"
-                """)).filter { $0.contains("accumulate-subsample") }
+            LinearFamily().notes(
+                try linearSpec(
+                    """
+                    name = "n"
+                    dimension = 3
+                    samples = [3, 12, 13, 40]
+                    generations = 2
+                    regimes = [\(regimes)]
+                    design = "\(design)"
+                    """)
+            ).filter { $0.contains("accumulate-subsample") }
         }
         // (d + 3)n = 12: T = 3 and 12 qualify, 13 and 40 do not.
         let marked = try notes("\"replace\", \"accumulate-subsample\"")
@@ -292,7 +307,8 @@ final class LinearSweepSpecTests: XCTestCase {
 /// The verification suite's pass rules and catalogue (what `collapse verify` prints).
 final class VerificationSuiteTests: XCTestCase {
     func testPassRules() {
-        func outcome(_ z: Double, _ rule: VerificationSuite.Outcome.Rule, mean: Double = 1, target: Double = 1, se: Double? = 0.1) -> VerificationSuite.Outcome {
+        func outcome(_ z: Double, _ rule: VerificationSuite.Outcome.Rule, mean: Double = 1, target: Double = 1, se: Double? = 0.1) -> VerificationSuite.Outcome
+        {
             VerificationSuite.Outcome(id: "X", check: "c", setting: "s", generation: 1, mean: mean, standardError: se, target: target, z: z, rule: rule)
         }
         XCTAssertTrue(outcome(-3.2, .twoSided).passes(threshold: 3.3))

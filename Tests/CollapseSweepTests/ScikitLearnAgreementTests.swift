@@ -36,7 +36,7 @@ final class ScikitLearnAgreementTests: XCTestCase {
             ("moons-noise", "moons", 250, 40, ["noise": "0.1"]),
             ("circles-noise", "circles", 250, 40, ["noise": "0.05", "factor": "0.5"]),
             ("blobs-default", "blobs", 250, 40, [:]),
-            ("blobs-3d", "blobs", 200, 40, ["dimension": "3", "centers": "4", "cluster_std": "2", "center_box": "-5,5"]),
+            ("blobs-3d", "blobs", 200, 40, ["dimension": "3", "centers": "4", "cluster_std": "2", "center_box": "-5,5"])
         ]
         var json: [[String: Any]] = []
         for c in cases {
@@ -47,9 +47,11 @@ final class ScikitLearnAgreementTests: XCTestCase {
                 try Data(e.bytes).write(to: dir.appendingPathComponent(file))
                 files.append(file)
             }
-            var entry: [String: Any] = ["name": c.name, "generator": c.dataset, "n": c.n, "files": files,
-                                        "noise": Double(c.options["noise"] ?? "0")!, "factor": Double(c.options["factor"] ?? "0.8")!,
-                                        "cluster_std": Double(c.options["cluster_std"] ?? "1")!]
+            var entry: [String: Any] = [
+                "name": c.name, "generator": c.dataset, "n": c.n, "files": files,
+                "noise": Double(c.options["noise"] ?? "0")!, "factor": Double(c.options["factor"] ?? "0.8")!,
+                "cluster_std": Double(c.options["cluster_std"] ?? "1")!
+            ]
             if c.dataset == "blobs" {
                 let box = try GenerativeFamily.centerBox(c.options["center_box"] ?? "-10,10")
                 let o = PointOptions(centers: Int(c.options["centers"] ?? "3")!, centerLow: box.0, centerHigh: box.1)

@@ -15,8 +15,10 @@ final class TheoryRequestTests: XCTestCase {
     /// Every model of the catalogue renders in every format; the readable table starts with the
     /// model's formula and has one line per row of the wide table (plus its header and title).
     func testEveryModelRendersInEveryFormat() throws {
-        for model in ["linear", "exact", "fresh-design", "ridge", "poisson", "gaussian-mean", "gaussian-refit", "gaussian-refit-d",
-                      "categorical", "mixing"] {
+        for model in [
+            "linear", "exact", "fresh-design", "ridge", "poisson", "gaussian-mean", "gaussian-refit", "gaussian-refit-d",
+            "categorical", "mixing"
+        ] {
             var wide = request(model) { $0.format = "wide" }
             if model == "exact" { wide.dimension = "3"; wide.samples = "12" }
             try wide.validate()
@@ -24,8 +26,10 @@ final class TheoryRequestTests: XCTestCase {
             var table = wide, csv = wide
             table.format = "table"; csv.format = "csv"
             let t = try table.render().text, c = try csv.render().text
-            XCTAssertTrue(c.hasPrefix("model,dataset,regime,real_fraction,generation,metric,mean,std_error,ci95_low,ci95_high," +
-                                      "median,q05,q25,q75,q95,median_ci95_low,median_ci95_high,theory,z,"), model)
+            XCTAssertTrue(
+                c.hasPrefix(
+                    "model,dataset,regime,real_fraction,generation,metric,mean,std_error,ci95_low,ci95_high,"
+                        + "median,q05,q25,q75,q95,median_ci95_low,median_ci95_high,theory,z,"), model)
             let wideRows = w.split(separator: "\n").count - 1
             if model == "linear" {
                 XCTAssertTrue(t.hasPrefix("d = 10, T = 100, σ² = 1.0:"), t)
@@ -40,11 +44,13 @@ final class TheoryRequestTests: XCTestCase {
     /// flag differs from the default request exactly there, and a number that does not parse
     /// is refused naming its flag.
     func testEveryParameterFlagSetsItsField() throws {
-        let values = ["model": "ridge", "format": "csv", "regimes": "replace", "dimension": "4", "samples": "30", "noise_variance": "2",
-                      "generations": "7", "rate": "3", "generator_samples": "40", "generator_noise_variance": "0.5", "estimator": "mle",
-                      "covariance_eigenvalues": "1,2", "zipf_support": "5", "zipf_exponent": "2", "weight": "0.3", "spectrum": "power-law",
-                      "beta": "2", "source": "1", "ridge": "0.1", "discount": "0.9", "design_file": "x.csv", "truth_file": "w.csv",
-                      "seed": "9", "replicate": "2", "real_fraction": "0.25"]
+        let values = [
+            "model": "ridge", "format": "csv", "regimes": "replace", "dimension": "4", "samples": "30", "noise_variance": "2",
+            "generations": "7", "rate": "3", "generator_samples": "40", "generator_noise_variance": "0.5", "estimator": "mle",
+            "covariance_eigenvalues": "1,2", "zipf_support": "5", "zipf_exponent": "2", "weight": "0.3", "spectrum": "power-law",
+            "beta": "2", "source": "1", "ridge": "0.1", "discount": "0.9", "design_file": "x.csv", "truth_file": "w.csv",
+            "seed": "9", "replicate": "2", "real_fraction": "0.25"
+        ]
         XCTAssertEqual(Set(values.keys), Set(TheoryRequest.parameters.map(\.key)))
         let base = String(describing: TheoryRequest())
         var changed: Set<String> = []
@@ -75,10 +81,18 @@ final class TheoryRequestTests: XCTestCase {
             (request("gaussian-refit") { $0.samples = "1" }, "--samples 1: a variance estimate needs M ≥ 2 samples per generation"),
             (request("mixing") { $0.weight = "0" }, "--weight: 0 is out of range; expected weights in (0, 1]"),
             (request("linear") { $0.generations = 0 }, "--generations: 0 is out of range; expected an integer in 1...100000"),
-            (request("exact") { $0.dimension = "100000"; $0.samples = "10" }, "--model exact at d = 100000, T = 10:"),
+            (
+                request("exact") {
+                    $0.dimension = "100000"; $0.samples = "10"
+                }, "--model exact at d = 100000, T = 10:"
+            )
         ]
         for (r, fragment) in cases {
-            XCTAssertThrowsError(try { try r.validate(); _ = try r.render() }()) { error in
+            XCTAssertThrowsError(
+                try {
+                    try r.validate(); _ = try r.render()
+                }()
+            ) { error in
                 XCTAssertTrue("\(error)".hasPrefix(fragment), "expected '\(fragment)…', got '\(error)'")
                 XCTAssertTrue(error is SpecError, "\(error)")
             }
@@ -87,7 +101,9 @@ final class TheoryRequestTests: XCTestCase {
 
     /// The ridge table marks the optimal penalty and explains the mark once.
     func testRidgeMarksTheOptimalPenalty() throws {
-        let r = request("ridge") { $0.ridge = "0.1,optimal"; $0.samples = "50" }
+        let r = request("ridge") {
+            $0.ridge = "0.1,optimal"; $0.samples = "50"
+        }
         try r.validate()
         let text = try r.render().text
         XCTAssertEqual(text.components(separatedBy: "* collapse-aware optimal λ").count, 2, text)

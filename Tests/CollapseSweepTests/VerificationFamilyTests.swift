@@ -1,7 +1,7 @@
-import Foundation
 import CollapseExport
 import CollapseSweep
 import ExperimentEngine
+import Foundation
 import XCTest
 
 /// The verify family's results rows carry everything its table and verdict need: a row read
@@ -9,14 +9,18 @@ import XCTest
 final class VerificationFamilyTests: XCTestCase {
     func testRowsReadBackToTheSameStatistics() throws {
         let outcomes = [
-            VerificationSuite.Outcome(id: "V1", check: "design-averaged", setting: "replace d=10 T=100 σ²=1.0", generation: 2,
-                                      mean: 0.1 + 0.2, standardError: 1e-3 / 3, target: 0.3, z: 1.0 / 3, rule: .twoSided, regime: "replace"),
-            VerificationSuite.Outcome(id: "V1", check: "given-design", setting: "replace d=10 T=100 σ²=1.0", generation: 2,
-                                      mean: 0.3, standardError: nil, target: 0.29, z: -2.5, rule: .twoSided, regime: "replace"),
-            VerificationSuite.Outcome(id: "V4", check: "bound", setting: "accumulate, d=5", generation: 10,
-                                      mean: 1, standardError: 0.1, target: 1.2, z: -2, rule: .oneSided, regime: "accumulate"),
-            VerificationSuite.Outcome(id: "R1", check: "det. equivalent", setting: "d=50 T=100 λ=0.1", generation: 3,
-                                      mean: 2, standardError: 0.01, target: 2.1, z: -10, rule: .withAllowance(0.125)),
+            VerificationSuite.Outcome(
+                id: "V1", check: "design-averaged", setting: "replace d=10 T=100 σ²=1.0", generation: 2,
+                mean: 0.1 + 0.2, standardError: 1e-3 / 3, target: 0.3, z: 1.0 / 3, rule: .twoSided, regime: "replace"),
+            VerificationSuite.Outcome(
+                id: "V1", check: "given-design", setting: "replace d=10 T=100 σ²=1.0", generation: 2,
+                mean: 0.3, standardError: nil, target: 0.29, z: -2.5, rule: .twoSided, regime: "replace"),
+            VerificationSuite.Outcome(
+                id: "V4", check: "bound", setting: "accumulate, d=5", generation: 10,
+                mean: 1, standardError: 0.1, target: 1.2, z: -2, rule: .oneSided, regime: "accumulate"),
+            VerificationSuite.Outcome(
+                id: "R1", check: "det. equivalent", setting: "d=50 T=100 λ=0.1", generation: 3,
+                mean: 2, standardError: 0.01, target: 2.1, z: -10, rule: .withAllowance(0.125))
         ]
         let header = (LongResults.columns + VerificationFamily.columns + ["seed"]).joined(separator: ",") + "\n"
         let body = outcomes.map { VerificationFamily.row($0, battery: "linear", repeats: 1000, extra: ["7"]) }.joined()
@@ -61,8 +65,9 @@ final class VerificationFamilyTests: XCTestCase {
     /// A damaged file names its line and column.
     func testDamagedResultsNameTheLine() throws {
         let header = (LongResults.columns + VerificationFamily.columns).joined(separator: ",") + "\n"
-        let o = VerificationSuite.Outcome(id: "U1", check: "replace", setting: "s", generation: 1, mean: 1, standardError: 1, target: 1,
-                                          z: 0, rule: .twoSided)
+        let o = VerificationSuite.Outcome(
+            id: "U1", check: "replace", setting: "s", generation: 1, mean: 1, standardError: 1, target: 1,
+            z: 0, rule: .twoSided)
         let good = VerificationFamily.row(o, battery: "chain", repeats: 10)
         let bad = good.replacingOccurrences(of: ",U1,", with: ",Q9,")
         XCTAssertThrowsError(try VerificationFamily.outcomes(try CSVReader.parse(header + good + bad, file: "r.csv"))) { e in
@@ -76,10 +81,12 @@ final class VerificationFamilyTests: XCTestCase {
     /// `--format csv`: results.csv's rows in file order plus z_threshold and passes; `json`: one
     /// object with the verdict, the threshold and every check's fields; `table`: the report.
     func testReportFormats() throws {
-        let a = VerificationSuite.Outcome(id: "U1", check: "replace", setting: "λ=3.0 M=20", generation: 1, mean: 0.15, standardError: 0.001,
-                                          target: 0.15, z: 0.5, rule: .twoSided)
-        let b = VerificationSuite.Outcome(id: "V4", check: "bound", setting: "accumulate, d=5", generation: 10, mean: 2, standardError: 0.1,
-                                          target: 1, z: 10, rule: .oneSided, regime: "accumulate")
+        let a = VerificationSuite.Outcome(
+            id: "U1", check: "replace", setting: "λ=3.0 M=20", generation: 1, mean: 0.15, standardError: 0.001,
+            target: 0.15, z: 0.5, rule: .twoSided)
+        let b = VerificationSuite.Outcome(
+            id: "V4", check: "bound", setting: "accumulate, d=5", generation: 10, mean: 2, standardError: 0.1,
+            target: 1, z: 10, rule: .oneSided, regime: "accumulate")
         let rows: [(seed: UInt64?, outcome: VerificationSuite.Outcome)] = [(nil, a), (nil, b)]
         let verdict = VerificationFamily.verdict([a, b], falseAlarm: 1e-3)
         XCTAssertEqual(verdict.failed, 1)
@@ -90,7 +97,7 @@ final class VerificationFamilyTests: XCTestCase {
         let csv = VerificationFamily.render(rows, runSeed: 4, falseAlarm: 1e-3, format: .csv)
         XCTAssertFalse(csv.verdict.passes)
         let lines = csv.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        XCTAssertEqual(lines.count, 4)   // header, two rows, the final newline
+        XCTAssertEqual(lines.count, 4)  // header, two rows, the final newline
         XCTAssertEqual(lines[0], (LongResults.columns + VerificationFamily.columns + ["z_threshold", "passes"]).joined(separator: ","))
         let expected = [a, b].map { o -> String in
             let point = VerificationSuite.point(o.id)!

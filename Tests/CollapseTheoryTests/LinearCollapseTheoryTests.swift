@@ -94,8 +94,10 @@ final class LinearCollapseTheoryTests: XCTestCase {
     func testExpectedTestErrorAccumulateExact() throws {
         // accumulate: c·Σ_{i≤n} 1/i² (0.11235955…, 0.14044943…, 0.16445068…, 0.17413120…, mpmath).
         let c = 10.0 / 89
-        let exact = [1: 0.11235955056179775281, 2: 0.14044943820224719101, 5: 0.16445068664169787765,
-                     10: 0.17413120574904951578]
+        let exact = [
+            1: 0.11235955056179775281, 2: 0.14044943820224719101, 5: 0.16445068664169787765,
+            10: 0.17413120574904951578
+        ]
         for (n, v) in exact {
             let e = try XCTUnwrap(T.expectedTestError(.accumulate, generation: n, dimension: 10, samples: 100, noiseVariance: 1))
             XCTAssertEqual(e, v, accuracy: 1e-15, "accumulate n = \(n)")
@@ -154,36 +156,53 @@ final class LinearCollapseTheoryTests: XCTestCase {
 
     func testTestErrorGivenDesign() {
         // bias + σ²·c_n·K.
-        XCTAssertEqual(T.testErrorGivenDesign(.replace, generation: 3, noiseVariance: 2,
-                                              traceOfGramPseudoInverse: 0.5, bias: 0.25), 3.25)
-        XCTAssertEqual(T.testErrorGivenDesign(.accumulate, generation: 2, noiseVariance: 2,
-                                              traceOfGramPseudoInverse: 0.5, bias: 0.25), 1.5)
-        XCTAssertEqual(T.testErrorGivenDesign(.accumulate, generation: 2, noiseVariance: 2,
-                                              traceOfGramPseudoInverse: 0.5), 1.25, "bias defaults to 0")
-        XCTAssertEqual(T.testErrorGivenDesign(.replace, generation: 7, noiseVariance: 0,
-                                              traceOfGramPseudoInverse: 3, bias: 0.4), 0.4)
+        XCTAssertEqual(
+            T.testErrorGivenDesign(
+                .replace, generation: 3, noiseVariance: 2,
+                traceOfGramPseudoInverse: 0.5, bias: 0.25), 3.25)
+        XCTAssertEqual(
+            T.testErrorGivenDesign(
+                .accumulate, generation: 2, noiseVariance: 2,
+                traceOfGramPseudoInverse: 0.5, bias: 0.25), 1.5)
+        XCTAssertEqual(
+            T.testErrorGivenDesign(
+                .accumulate, generation: 2, noiseVariance: 2,
+                traceOfGramPseudoInverse: 0.5), 1.25, "bias defaults to 0")
+        XCTAssertEqual(
+            T.testErrorGivenDesign(
+                .replace, generation: 7, noiseVariance: 0,
+                traceOfGramPseudoInverse: 3, bias: 0.4), 0.4)
         // Consistency: averaging K over designs gives expectedTestError (linear in K).
         for regime in ClosedFormRegime.allCases {
             let k = T.expectedTraceOfInverseGram(dimension: 10, samples: 100)!
-            XCTAssertEqual(T.testErrorGivenDesign(regime, generation: 6, noiseVariance: 1.7, traceOfGramPseudoInverse: k),
-                           T.expectedTestError(regime, generation: 6, dimension: 10, samples: 100, noiseVariance: 1.7)!,
-                           accuracy: 1e-15)
+            XCTAssertEqual(
+                T.testErrorGivenDesign(regime, generation: 6, noiseVariance: 1.7, traceOfGramPseudoInverse: k),
+                T.expectedTestError(regime, generation: 6, dimension: 10, samples: 100, noiseVariance: 1.7)!,
+                accuracy: 1e-15)
         }
     }
 
     func testTestErrorVarianceGivenDesign() {
         // 2σ⁴·c_n²·tr((G⁺)²).
-        XCTAssertEqual(T.testErrorVarianceGivenDesign(.replace, generation: 3, noiseVariance: 2,
-                                                      traceOfGramPseudoInverseSquared: 0.1), 7.2, accuracy: 1e-14)
-        XCTAssertEqual(T.testErrorVarianceGivenDesign(.accumulate, generation: 2, noiseVariance: 2,
-                                                      traceOfGramPseudoInverseSquared: 0.1), 1.25, accuracy: 1e-15)
-        XCTAssertEqual(T.testErrorVarianceGivenDesign(.replace, generation: 1, noiseVariance: 0,
-                                                      traceOfGramPseudoInverseSquared: 5), 0)
+        XCTAssertEqual(
+            T.testErrorVarianceGivenDesign(
+                .replace, generation: 3, noiseVariance: 2,
+                traceOfGramPseudoInverseSquared: 0.1), 7.2, accuracy: 1e-14)
+        XCTAssertEqual(
+            T.testErrorVarianceGivenDesign(
+                .accumulate, generation: 2, noiseVariance: 2,
+                traceOfGramPseudoInverseSquared: 0.1), 1.25, accuracy: 1e-15)
+        XCTAssertEqual(
+            T.testErrorVarianceGivenDesign(
+                .replace, generation: 1, noiseVariance: 0,
+                traceOfGramPseudoInverseSquared: 5), 0)
         // Scaling: quadratic in c_n, quartic in σ.
         let v1 = T.testErrorVarianceGivenDesign(.replace, generation: 1, noiseVariance: 1, traceOfGramPseudoInverseSquared: 1)
         XCTAssertEqual(v1, 2)
-        XCTAssertEqual(T.testErrorVarianceGivenDesign(.replace, generation: 4, noiseVariance: 3,
-                                                      traceOfGramPseudoInverseSquared: 1), 2 * 9 * 16)
+        XCTAssertEqual(
+            T.testErrorVarianceGivenDesign(
+                .replace, generation: 4, noiseVariance: 3,
+                traceOfGramPseudoInverseSquared: 1), 2 * 9 * 16)
     }
 
     func testVarianceMatchesChiSquareLawForIsotropicDesign() {
@@ -193,12 +212,16 @@ final class LinearCollapseTheoryTests: XCTestCase {
         for regime in ClosedFormRegime.allCases {
             let c = T.noiseMultiplier(regime, generation: 5)
             let scale = sigma2 * c / g
-            XCTAssertEqual(T.testErrorGivenDesign(regime, generation: 5, noiseVariance: sigma2,
-                                                  traceOfGramPseudoInverse: Double(d) / g),
-                           scale * Double(d), accuracy: 1e-14)
-            XCTAssertEqual(T.testErrorVarianceGivenDesign(regime, generation: 5, noiseVariance: sigma2,
-                                                          traceOfGramPseudoInverseSquared: Double(d) / (g * g)),
-                           2 * Double(d) * scale * scale, accuracy: 1e-14)
+            XCTAssertEqual(
+                T.testErrorGivenDesign(
+                    regime, generation: 5, noiseVariance: sigma2,
+                    traceOfGramPseudoInverse: Double(d) / g),
+                scale * Double(d), accuracy: 1e-14)
+            XCTAssertEqual(
+                T.testErrorVarianceGivenDesign(
+                    regime, generation: 5, noiseVariance: sigma2,
+                    traceOfGramPseudoInverseSquared: Double(d) / (g * g)),
+                2 * Double(d) * scale * scale, accuracy: 1e-14)
         }
     }
 }

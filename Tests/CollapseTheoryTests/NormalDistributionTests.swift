@@ -19,7 +19,7 @@ final class NormalDistributionTests: XCTestCase {
             (-1, 0.1586552539314570514148),
             (-5, 2.866515718791939116738e-7),
             (-10, 7.619853024160526065973e-24),
-            (-37, 5.725571222524576822683e-300),
+            (-37, 5.725571222524576822683e-300)
         ]
         for (x, p) in lower {
             XCTAssertEqual(NormalDistribution.cdf(x) / p, 1, accuracy: 4 * (1 + x * x) * Double.ulpOfOne, "Φ(\(x))")
@@ -29,7 +29,7 @@ final class NormalDistributionTests: XCTestCase {
             (1, 0.8413447460685429485852),
             (1.959963984540054, 0.9749999999999999862347),
             (3, 0.9986501019683699054733),
-            (8, 0.9999999999999993779039),
+            (8, 0.9999999999999993779039)
         ]
         for (x, p) in upper {
             XCTAssertEqual(NormalDistribution.cdf(x), p, accuracy: 2.3e-16, "Φ(\(x))")
@@ -68,7 +68,7 @@ final class NormalDistributionTests: XCTestCase {
         (0.999, 3.0902323061678132778),
         (1 - 1e-6, 4.7534243088170877657),
         (1 - 1e-10, 6.3613408896974218642),
-        (1 - 0x1p-53, 8.2095361516013868556),  // largest double below 1
+        (1 - 0x1p-53, 8.2095361516013868556)  // largest double below 1
     ]
 
     func testQuantileMatchesHighPrecisionReference() {
@@ -94,8 +94,9 @@ final class NormalDistributionTests: XCTestCase {
         for p in [0.5 + 0x1p-53, 0.6, 0.9, 0.97575, 0.99, 0.999, 1 - 1e-6, 1 - 1e-8, 1 - 1e-10, 1 - 1e-12, 1 - 0x1p-53] {
             let upper = NormalDistribution.quantile(p)
             let lower = NormalDistribution.quantile(1 - p)
-            XCTAssertEqual(upper, -lower, accuracy: 1e-12 * abs(lower) + 1e-15,
-                           "Φ⁻¹(\(p)) = \(upper) vs −Φ⁻¹(\(1 - p)) = \(-lower)")
+            XCTAssertEqual(
+                upper, -lower, accuracy: 1e-12 * abs(lower) + 1e-15,
+                "Φ⁻¹(\(p)) = \(upper) vs −Φ⁻¹(\(1 - p)) = \(-lower)")
         }
     }
 
@@ -152,7 +153,7 @@ final class NormalDistributionTests: XCTestCase {
             (0.05, 1.9599639845400542355),
             (0.01, 2.575829303548900761),
             (1e-3, 3.2905267314918947932),
-            (1e-6, 4.8916384756985903862),
+            (1e-6, 4.8916384756985903862)
         ]
         for (q, z) in cases {
             XCTAssertEqual(NormalDistribution.twoSidedCriticalValue(falseAlarm: q), z, accuracy: 1e-9, "q = \(q)")

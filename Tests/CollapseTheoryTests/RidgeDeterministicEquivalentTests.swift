@@ -47,8 +47,9 @@ final class RidgeDeterministicEquivalentTests: XCTestCase {
         let s2 = 0.7, r2 = 2.0
         for (d, t) in [(40, 100), (200, 100), (300, 60)] {
             let gamma = Double(d) / Double(t)
-            let terms = DE.terms(spectrum: .isotropic(dimension: d, signalVariance: r2), samples: t, noiseVariance: s2, ridge: 0,
-                                 syntheticGenerations: 0, generatorSamples: 0, generatorNoiseVariance: 0)!
+            let terms = DE.terms(
+                spectrum: .isotropic(dimension: d, signalVariance: r2), samples: t, noiseVariance: s2, ridge: 0,
+                syntheticGenerations: 0, generatorSamples: 0, generatorNoiseVariance: 0)!
             if gamma < 1 {
                 XCTAssertEqual(terms.bias, 0)
                 XCTAssertEqual(terms.variance, s2 * gamma / (1 - gamma), accuracy: 1e-12)
@@ -59,8 +60,10 @@ final class RidgeDeterministicEquivalentTests: XCTestCase {
                 XCTAssertEqual(terms.collapseFactor, Double(t), accuracy: 1e-9)
             }
         }
-        XCTAssertNil(DE.terms(spectrum: .isotropic(dimension: 50), samples: 50, noiseVariance: 1, ridge: 0,
-                              syntheticGenerations: 0, generatorSamples: 0, generatorNoiseVariance: 0), "d = T ridgeless: infinite")
+        XCTAssertNil(
+            DE.terms(
+                spectrum: .isotropic(dimension: 50), samples: 50, noiseVariance: 1, ridge: 0,
+                syntheticGenerations: 0, generatorSamples: 0, generatorNoiseVariance: 0), "d = T ridgeless: infinite")
     }
 
     /// λ → 0 with `T > d`: the DE tends to `σ²d/(T − d) + nσ₀²d/(T₀ − d − 1)`. The exact
@@ -69,13 +72,15 @@ final class RidgeDeterministicEquivalentTests: XCTestCase {
     func testSmallRidgeLimitMatchesTheOLSClosedForm() {
         let d = 30, t = 90, t0 = 50, s2 = 0.5, s0 = 2.0, n = 4
         for spectrum in [RidgeSpectrum.isotropic(dimension: d), .powerLaw(dimension: d, beta: 1.5, source: 0.3)] {
-            let ols = FreshDesignTheory.dohmatob(dimension: d, syntheticGenerations: n, generatorSamples: t0, generatorNoiseVariance: s0,
-                                                 samples: t, noiseVariance: s2)!
+            let ols = FreshDesignTheory.dohmatob(
+                dimension: d, syntheticGenerations: n, generatorSamples: t0, generatorNoiseVariance: s0,
+                samples: t, noiseVariance: s2)!
             let collapse = Double(n) * s0 * Double(d) / Double(t0 - d - 1)
             XCTAssertEqual(ols - collapse, s2 * Double(d) / Double(t - d - 1), accuracy: 1e-12)
             for lambda in [1e-7, 1e-9] {
-                let terms = DE.terms(spectrum: spectrum, samples: t, noiseVariance: s2, ridge: lambda, syntheticGenerations: n,
-                                     generatorSamples: t0, generatorNoiseVariance: s0)!
+                let terms = DE.terms(
+                    spectrum: spectrum, samples: t, noiseVariance: s2, ridge: lambda, syntheticGenerations: n,
+                    generatorSamples: t0, generatorNoiseVariance: s0)!
                 XCTAssertEqual(terms.collapse, collapse, accuracy: 1e-4 * collapse)
                 XCTAssertEqual(terms.variance, s2 * Double(d) / Double(t - d), accuracy: 1e-4)
                 XCTAssertEqual(terms.bias, 0, accuracy: 1e-6)
@@ -88,8 +93,9 @@ final class RidgeDeterministicEquivalentTests: XCTestCase {
     func testCollapseFactorEqualsTheDirectForm() {
         let spectrum = RidgeSpectrum.powerLaw(dimension: 120, beta: 1.2, source: 0.8)
         for (t, lambda) in [(60, 0.01), (240, 0.001), (120, 0.5)] {
-            let terms = DE.terms(spectrum: spectrum, samples: t, noiseVariance: 1, ridge: lambda, syntheticGenerations: 1,
-                                 generatorSamples: 200, generatorNoiseVariance: 1)!
+            let terms = DE.terms(
+                spectrum: spectrum, samples: t, noiseVariance: 1, ridge: lambda, syntheticGenerations: 1,
+                generatorSamples: 200, generatorNoiseVariance: 1)!
             let k = terms.kappa
             let shrunk = spectrum.eigenvalues.reduce(0) { $0 + k * k / (($1 + k) * ($1 + k)) }
             let direct = 2 * terms.df1 - Double(spectrum.dimension) + shrunk * Double(t) / (Double(t) - terms.df2)
@@ -105,8 +111,9 @@ final class RidgeDeterministicEquivalentTests: XCTestCase {
     func testCollapseActsAsExtraLabelNoise() {
         let spectrum = RidgeSpectrum.powerLaw(dimension: 80, beta: 1.7, source: 0.6)
         for (t, lambda, n) in [(40, 0.02, 3), (400, 0.001, 1), (90, 0.3, 7)] {
-            let e = DE.terms(spectrum: spectrum, samples: t, noiseVariance: 0.3, ridge: lambda, syntheticGenerations: n,
-                             generatorSamples: 150, generatorNoiseVariance: 0.8)!
+            let e = DE.terms(
+                spectrum: spectrum, samples: t, noiseVariance: 0.3, ridge: lambda, syntheticGenerations: n,
+                generatorSamples: 150, generatorNoiseVariance: 0.8)!
             let k = e.kappa, tt = Double(t)
             let shrunk = spectrum.eigenvalues.reduce(0) { $0 + k * k / (($1 + k) * ($1 + k)) }
             XCTAssertTrue(shrunk >= 0 && shrunk <= 80)
@@ -137,11 +144,14 @@ final class RidgeDeterministicEquivalentTests: XCTestCase {
             (.isotropic(dimension: 50), 100, 1, 0, 0, 0),
             (.isotropic(dimension: 50), 100, 0.2, 5, 80, 1),
             (.powerLaw(dimension: 200, beta: 1.5, source: 0.5), 100, 0.05, 3, 400, 0.5),
-            (.powerLaw(dimension: 200, beta: 1, source: 1), 400, 0.01, 10, 300, 1),
+            (.powerLaw(dimension: 200, beta: 1, source: 1), 400, 0.01, 10, 300, 1)
         ]
         for (spectrum, t, s2, n, t0, s0) in cases {
-            guard let (opt, atBoundary) = DE.optimalRidge(spectrum: spectrum, samples: t, noiseVariance: s2, syntheticGenerations: n,
-                                                          generatorSamples: t0, generatorNoiseVariance: s0) else {
+            guard
+                let (opt, atBoundary) = DE.optimalRidge(
+                    spectrum: spectrum, samples: t, noiseVariance: s2, syntheticGenerations: n,
+                    generatorSamples: t0, generatorNoiseVariance: s0)
+            else {
                 return XCTFail("no optimum")
             }
             XCTAssertFalse(atBoundary)
@@ -149,8 +159,9 @@ final class RidgeDeterministicEquivalentTests: XCTestCase {
             let top = spectrum.eigenvalues.max()!
             for j in 0...4000 {
                 let l = top * pow(10, -10 + 14 * Double(j) / 4000)
-                let v = DE.terms(spectrum: spectrum, samples: t, noiseVariance: s2, ridge: l, syntheticGenerations: n,
-                                 generatorSamples: t0, generatorNoiseVariance: s0)!.total
+                let v = DE.terms(
+                    spectrum: spectrum, samples: t, noiseVariance: s2, ridge: l, syntheticGenerations: n,
+                    generatorSamples: t0, generatorNoiseVariance: s0)!.total
                 if v < bestValue { bestValue = v; bestLambda = l }
             }
             XCTAssertLessThanOrEqual(opt.total, bestValue * (1 + 1e-12))
@@ -164,15 +175,18 @@ final class RidgeDeterministicEquivalentTests: XCTestCase {
         let spectrum = RidgeSpectrum.powerLaw(dimension: 150, beta: 1.5, source: 0.5)
         var previous: RidgeDeterministicEquivalent.Terms?
         for n in [0, 1, 4, 16] {
-            let opt = DE.optimalRidge(spectrum: spectrum, samples: 200, noiseVariance: 0.1, syntheticGenerations: n,
-                                      generatorSamples: 400, generatorNoiseVariance: 0.5)!.terms
+            let opt = DE.optimalRidge(
+                spectrum: spectrum, samples: 200, noiseVariance: 0.1, syntheticGenerations: n,
+                generatorSamples: 400, generatorNoiseVariance: 0.5)!.terms
             if let p = previous {
                 XCTAssertGreaterThan(opt.ridge, p.ridge)
                 XCTAssertGreaterThan(opt.total, p.total)
             }
             previous = opt
         }
-        XCTAssertNil(DE.optimalRidge(spectrum: spectrum, samples: 200, noiseVariance: 0.1, syntheticGenerations: 1,
-                                     generatorSamples: 151, generatorNoiseVariance: 0.5), "T₀ < d + 2: infinite collapse term")
+        XCTAssertNil(
+            DE.optimalRidge(
+                spectrum: spectrum, samples: 200, noiseVariance: 0.1, syntheticGenerations: 1,
+                generatorSamples: 151, generatorNoiseVariance: 0.5), "T₀ < d + 2: infinite collapse term")
     }
 }

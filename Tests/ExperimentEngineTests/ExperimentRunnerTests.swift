@@ -9,10 +9,12 @@ import XCTest
 struct ToyFamily: ExperimentFamily {
     var name: String { "toy" }
     var parameters: [Parameter] {
-        [Parameter("size", .integer(1...1000), role: .axis, default: [.integer(3)], help: "an axis"),
-         Parameter("scale", .real(lower: 0, upper: 10, lowerOpen: true), role: .axis, default: [.real(1)], help: "another axis"),
-         Parameter("kind", .choice(["a", "b"]), role: .list, default: [.text("a")], help: "a list"),
-         Parameter("repeats", .integer(2...100), default: [.integer(4)], help: "replicates")]
+        [
+            Parameter("size", .integer(1...1000), role: .axis, default: [.integer(3)], help: "an axis"),
+            Parameter("scale", .real(lower: 0, upper: 10, lowerOpen: true), role: .axis, default: [.real(1)], help: "another axis"),
+            Parameter("kind", .choice(["a", "b"]), role: .list, default: [.text("a")], help: "a list"),
+            Parameter("repeats", .integer(2...100), default: [.integer(4)], help: "replicates")
+        ]
     }
     func validate(_ spec: ExperimentSpec) throws {
         if spec.one("size")?.intValue == 13 { throw ParameterError(key: "size", message: "13 is unlucky") }
@@ -44,8 +46,9 @@ final class ExperimentSpecTests: XCTestCase {
     func testDefaultsFlagsAndGridOrder() throws {
         let spec = try resolveSpec(family, config: nil, flags: ["size": "2,5", "scale": "0.5,1,2"], seed: 7)
         XCTAssertEqual(spec.cells.count, 6)
-        XCTAssertEqual(spec.cells.map { $0["size"]! }, [.integer(2), .integer(2), .integer(2), .integer(5), .integer(5), .integer(5)],
-                       "the first declared axis is outermost")
+        XCTAssertEqual(
+            spec.cells.map { $0["size"]! }, [.integer(2), .integer(2), .integer(2), .integer(5), .integer(5), .integer(5)],
+            "the first declared axis is outermost")
         XCTAssertEqual(spec.cells[1]["scale"], .real(1))
         XCTAssertEqual(spec["kind"], [.text("a")], "default")
         XCTAssertEqual(spec.seed, 7)
@@ -69,8 +72,9 @@ final class ExperimentSpecTests: XCTestCase {
         func message(_ text: String) -> String {
             do { _ = try resolveSpec(family, config: (text, "c.toml"), flags: [:], seed: 1); return "" } catch { return "\(error)" }
         }
-        XCTAssertEqual(message("family = \"toy\"\nsise = 3\n"),
-                       "c.toml:2: key 'sise': unknown key (did you mean 'size'?); allowed keys: family, name, description, seed, size, scale, kind, repeats")
+        XCTAssertEqual(
+            message("family = \"toy\"\nsise = 3\n"),
+            "c.toml:2: key 'sise': unknown key (did you mean 'size'?); allowed keys: family, name, description, seed, size, scale, kind, repeats")
         XCTAssertEqual(message("family = \"other\"\n"), "c.toml:1: key 'family': this file is for family \"other\", not \"toy\"")
         XCTAssertEqual(message("# c\nrepeats = [2, 3]\n"), "c.toml:2: key 'repeats': takes one value, got an array")
         XCTAssertEqual(message("size = [1, 2000]\n"), "c.toml:1: key 'size': 2000 is out of range; expected an integer in 1...1000")
@@ -78,8 +82,9 @@ final class ExperimentSpecTests: XCTestCase {
     }
 
     func testConfigThenFlagsAndRoundTrip() throws {
-        let spec = try resolveSpec(family, config: ("family = \"toy\"\nsize = [4, 8]\nkind = [\"b\", \"a\"]\nseed = 3\n", "c.toml"),
-                                   flags: ["scale": "2.5"], seed: nil)
+        let spec = try resolveSpec(
+            family, config: ("family = \"toy\"\nsize = [4, 8]\nkind = [\"b\", \"a\"]\nseed = 3\n", "c.toml"),
+            flags: ["scale": "2.5"], seed: nil)
         XCTAssertEqual(spec["size"], [.integer(4), .integer(8)])
         XCTAssertEqual(spec["scale"], [.real(2.5)])
         XCTAssertEqual(spec.seed, 3)
@@ -105,8 +110,10 @@ final class ExperimentRunnerTests: XCTestCase {
     }
 
     func runner(_ dir: String, shard: Shard? = nil, resume: Bool = false, force: Bool = false) throws -> ExperimentRunner {
-        ExperimentRunner(options: .init(family: family, spec: try spec(), threads: 1, shard: shard, output: root.appendingPathComponent(dir),
-                                        resume: resume, force: force, command: "toy", arguments: []))
+        ExperimentRunner(
+            options: .init(
+                family: family, spec: try spec(), threads: 1, shard: shard, output: root.appendingPathComponent(dir),
+                resume: resume, force: force, command: "toy", arguments: []))
     }
 
     func results(_ dir: String) throws -> String {
@@ -152,12 +159,16 @@ final class ExperimentRunnerTests: XCTestCase {
         try runner("full").run()
         try runner("s0", shard: Shard(index: 0, count: 2)).run()
         try runner("s1", shard: Shard(index: 1, count: 2)).run()
-        let merged = try ExperimentMerge.merge([root.appendingPathComponent("s0"), root.appendingPathComponent("s1")],
-                                               into: root.appendingPathComponent("m"), family: family)
+        let merged = try ExperimentMerge.merge(
+            [root.appendingPathComponent("s0"), root.appendingPathComponent("s1")],
+            into: root.appendingPathComponent("m"), family: family)
         XCTAssertEqual(merged.rows, 48)
         XCTAssertEqual(try results("m"), try results("full"))
-        XCTAssertThrowsError(try ExperimentMerge.merge([root.appendingPathComponent("s0")], into: root.appendingPathComponent("m2"),
-                                                       family: family)) { error in
+        XCTAssertThrowsError(
+            try ExperimentMerge.merge(
+                [root.appendingPathComponent("s0")], into: root.appendingPathComponent("m2"),
+                family: family)
+        ) { error in
             XCTAssertTrue("\(error)".contains("is missing"), "\(error)")
         }
     }
@@ -166,8 +177,10 @@ final class ExperimentRunnerTests: XCTestCase {
         try runner("full").run()
         var other = try spec()
         other.seed = 43
-        let r = ExperimentRunner(options: .init(family: family, spec: other, threads: 1, output: root.appendingPathComponent("full"),
-                                                resume: true, command: "toy", arguments: []))
+        let r = ExperimentRunner(
+            options: .init(
+                family: family, spec: other, threads: 1, output: root.appendingPathComponent("full"),
+                resume: true, command: "toy", arguments: []))
         XCTAssertThrowsError(try r.prepare()) { XCTAssertTrue("\($0)".contains("seed: 42 vs 43"), "\($0)") }
         let cell = root.appendingPathComponent("full/cells/cell-00002.csv")
         let text = try String(contentsOf: cell, encoding: .utf8)
@@ -201,8 +214,10 @@ final class ExperimentRunnerTests: XCTestCase {
     }
 
     func testMemoryGuardRefusesAboveTheLimit() throws {
-        let r = ExperimentRunner(options: .init(family: family, spec: try spec(), threads: 1, output: root.appendingPathComponent("m"),
-                                                command: "toy", arguments: [], maxMemory: 2.5e9))
+        let r = ExperimentRunner(
+            options: .init(
+                family: family, spec: try spec(), threads: 1, output: root.appendingPathComponent("m"),
+                command: "toy", arguments: [], maxMemory: 2.5e9))
         XCTAssertThrowsError(try r.prepare()) { XCTAssertTrue("\($0)".hasPrefix("--max-memory 2.5 GB: the run needs about 3 GB"), "\($0)") }
     }
 }
@@ -210,5 +225,9 @@ final class ExperimentRunnerTests: XCTestCase {
 final class CallCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var n = 0
-    func next() -> Int { lock.withLock { n += 1; return n } }
+    func next() -> Int {
+        lock.withLock {
+            n += 1; return n
+        }
+    }
 }

@@ -10,7 +10,7 @@ final class ParameterCompletionTests: XCTestCase {
         Parameter("regimes", .choice(["replace", "accumulate", "accumulate-subsample"]), role: .list, help: "Regimes."),
         Parameter("test_noise", .choice(["false", "true"]), default: [.text("false")], help: "Noisy targets."),
         Parameter("data", .text, help: "A data file.").file(),
-        Parameter("bandwidth", .text, help: "A rule or a number."),
+        Parameter("bandwidth", .text, help: "A rule or a number.")
     ]
 
     func complete(_ words: [String], prefix: String? = nil) -> [String] {
@@ -21,8 +21,9 @@ final class ParameterCompletionTests: XCTestCase {
         XCTAssertEqual(complete(["collapse", "simulate", ""]), ["--samples", "--engine", "--regimes", "--test-noise", "--data", "--bandwidth"])
         XCTAssertEqual(complete(["collapse", "simulate", "--s"]), ["--samples"])
         // A single-valued flag already given is not offered again; an axis or list may be (the last counts anyway).
-        XCTAssertEqual(complete(["collapse", "simulate", "--engine", "literal", "--samples", "5", "--"]),
-                       ["--samples", "--regimes", "--test-noise", "--data", "--bandwidth"])
+        XCTAssertEqual(
+            complete(["collapse", "simulate", "--engine", "literal", "--samples", "5", "--"]),
+            ["--samples", "--regimes", "--test-noise", "--data", "--bandwidth"])
         // After a switch (which needs no value), the flags again.
         XCTAssertEqual(complete(["collapse", "simulate", "--test-noise", "--e"]), ["--engine"])
     }
@@ -36,8 +37,10 @@ final class ParameterCompletionTests: XCTestCase {
         XCTAssertEqual(complete(["collapse", "simulate", "--samples", ""]), [])
         XCTAssertEqual(complete(["collapse", "simulate", "--bandwidth", ""]), [])
         // The word being completed need not be the last one.
-        XCTAssertEqual(ParameterCompletion.candidates(words: ["collapse", "x", "--engine", "s", "--samples", "3"], index: 3, prefix: "s",
-                                                      parameters: parameters), ["sufficient"])
+        XCTAssertEqual(
+            ParameterCompletion.candidates(
+                words: ["collapse", "x", "--engine", "s", "--samples", "3"], index: 3, prefix: "s",
+                parameters: parameters), ["sufficient"])
     }
 
     func testFilePaths() throws {

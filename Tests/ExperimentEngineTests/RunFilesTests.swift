@@ -11,7 +11,9 @@ final class RunFilesTests: XCTestCase {
         let file = dir.appendingPathComponent("c.toml")
         try "generations = 3\n".write(to: file, atomically: true, encoding: .utf8)
         XCTAssertEqual(try TextFile.read(file.path, flag: "--config"), "generations = 3\n")
-        XCTAssertThrowsError(try TextFile.read(dir.path, flag: "--config")) { XCTAssertEqual("\($0)", "--config \(dir.path): cannot read the file (it is a directory)") }
+        XCTAssertThrowsError(try TextFile.read(dir.path, flag: "--config")) {
+            XCTAssertEqual("\($0)", "--config \(dir.path): cannot read the file (it is a directory)")
+        }
         let fifo = dir.appendingPathComponent("fifo")
         XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
         XCTAssertThrowsError(try TextFile.read(fifo.path, flag: "--config")) { XCTAssertTrue("\($0)".contains("not a regular file"), "\($0)") }
@@ -56,10 +58,18 @@ final class RunFilesTests: XCTestCase {
 
     func testListParsingNamesTheFlag() {
         XCTAssertEqual(try ListParsing.integers("1, 2,3", flag: "--n", minimum: 1), [1, 2, 3])
-        XCTAssertThrowsError(try ListParsing.integers("1,,2", flag: "--n", minimum: 1)) { XCTAssertTrue("\($0)".hasPrefix("--n '1,,2': item 2 is empty"), "\($0)") }
-        XCTAssertThrowsError(try ListParsing.positiveDoubles("1,1.0", flag: "--s")) { XCTAssertTrue("\($0)".contains("the value 1.0 is listed twice"), "\($0)") }
-        XCTAssertThrowsError(try ListParsing.positiveDoubles("nan", flag: "--s")) { XCTAssertTrue("\($0)".hasPrefix("--s: nan is not a number (NaN)"), "\($0)") }
-        XCTAssertThrowsError(try ListParsing.fractions("1.5", flag: "--f")) { XCTAssertTrue("\($0)".hasPrefix("--f: '1.5' is not a fraction in [0, 1]"), "\($0)") }
+        XCTAssertThrowsError(try ListParsing.integers("1,,2", flag: "--n", minimum: 1)) {
+            XCTAssertTrue("\($0)".hasPrefix("--n '1,,2': item 2 is empty"), "\($0)")
+        }
+        XCTAssertThrowsError(try ListParsing.positiveDoubles("1,1.0", flag: "--s")) {
+            XCTAssertTrue("\($0)".contains("the value 1.0 is listed twice"), "\($0)")
+        }
+        XCTAssertThrowsError(try ListParsing.positiveDoubles("nan", flag: "--s")) {
+            XCTAssertTrue("\($0)".hasPrefix("--s: nan is not a number (NaN)"), "\($0)")
+        }
+        XCTAssertThrowsError(try ListParsing.fractions("1.5", flag: "--f")) {
+            XCTAssertTrue("\($0)".hasPrefix("--f: '1.5' is not a fraction in [0, 1]"), "\($0)")
+        }
     }
 
     /// A run directory whose experiment.toml is a FIFO is refused at once (resume and merge read it).

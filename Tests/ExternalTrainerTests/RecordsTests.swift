@@ -14,8 +14,12 @@ final class RecordsTests: XCTestCase {
         // Indices 4, 5, 6 (a's last, b's first two), 12 (the second a's last), 0.
         let s = pool.subset([4, 5, 6, 12, 0])
         XCTAssertEqual(s.count, 5)
-        XCTAssertEqual(s.parts, [.init(path: "/a", start: 4, count: 1), .init(path: "/b", start: 0, count: 2),
-                                 .init(path: "/a", start: 4, count: 1), .init(path: "/a", start: 0, count: 1)])
+        XCTAssertEqual(
+            s.parts,
+            [
+                .init(path: "/a", start: 4, count: 1), .init(path: "/b", start: 0, count: 2),
+                .init(path: "/a", start: 4, count: 1), .init(path: "/a", start: 0, count: 1)
+            ])
         // mix: real 0..<m then synthetic m..<T, as GenerationScheduler builds it.
         let mix = RecordSet.concatenating([a.subset(Array(0..<2)), RecordSet(file: "/s", count: 5).subset(Array(2..<5))])
         XCTAssertEqual(mix.parts, [.init(path: "/a", start: 0, count: 2), .init(path: "/s", start: 2, count: 3)])
@@ -45,7 +49,7 @@ final class RecordsTests: XCTestCase {
             return try format.count(file: url.path)
         }
         let text = Array("a\nb\n\nc".utf8)
-        XCTAssertEqual(try count(text, .lines), 4)          // an empty line is a record; the last needs no newline
+        XCTAssertEqual(try count(text, .lines), 4)  // an empty line is a record; the last needs no newline
         XCTAssertEqual(try count(text + [10], .jsonl), 4)
         XCTAssertEqual(try count([], .lines), 0)
         XCTAssertEqual(try count([UInt8](repeating: 7, count: 12), .binary(4)), 3)

@@ -17,7 +17,7 @@ final class DegenerateFitTests: XCTestCase {
             var e = [Double](repeating: 0, count: d), y = e
             e[k] = 1
             root.colour(e, into: &y)
-            columns.append(y)     // column k of B
+            columns.append(y)  // column k of B
         }
         var a = [Double](repeating: 0, count: d * d)
         for i in 0..<d { for j in 0..<d { for k in 0..<d { a[i * d + j] += columns[k][i] * columns[k][j] } } }
@@ -39,9 +39,11 @@ final class DegenerateFitTests: XCTestCase {
         // Rank 1 (and rank 1 with a negative round-off eigenvalue −1e-12): B·Bᵀ reproduces the
         // nearest PSD matrix, the density is singular.
         let off = 1 + 1e-12, half = 1 + 5e-13
-        let cases: [([Double], [Double])] = [([1, 1, 1, 1], [1, 1, 1, 1]),
-                                             ([1, off, off, 1], [half, half, half, half]),
-                                             ([0, 0, 0, 0], [0, 0, 0, 0])]
+        let cases: [([Double], [Double])] = [
+            ([1, 1, 1, 1], [1, 1, 1, 1]),
+            ([1, off, off, 1], [half, half, half, half]),
+            ([0, 0, 0, 0], [0, 0, 0, 0])
+        ]
         for (a, target) in cases {
             let r = try CovarianceRoot(a, dimension: 2)
             XCTAssertTrue(r.isSingular, "\(a)")
@@ -77,10 +79,14 @@ final class DegenerateFitTests: XCTestCase {
         for i in 0..<50 { XCTAssertEqual(s.values[2 * i + 1], 2 * s.values[2 * i] + 1, accuracy: 1e-12) }
     }
 
-    func run(_ model: GenerativeModelSpec, _ dataset: GenerativeDataset, samples: Int, generations: Int,
-             threads: Int) throws -> [GenerativeResultRow] {
-        try GenerativeExperiment(model: model, dataset: dataset, samples: samples, testSize: 10, generations: generations,
-                                 regimes: [.replace], repeats: 4, seed: 1, threads: threads).run()
+    func run(
+        _ model: GenerativeModelSpec, _ dataset: GenerativeDataset, samples: Int, generations: Int,
+        threads: Int
+    ) throws -> [GenerativeResultRow] {
+        try GenerativeExperiment(
+            model: model, dataset: dataset, samples: samples, testSize: 10, generations: generations,
+            regimes: [.replace], repeats: 4, seed: 1, threads: threads
+        ).run()
     }
 
     /// The reviewer's reproductions, which used to abort the whole run: collapsed Gaussian
@@ -94,7 +100,7 @@ final class DegenerateFitTests: XCTestCase {
             (.gaussian(.mle), .points(.gaussian, dimension: 2), 10, 1000),
             (.gaussian(.mle), .points(.gaussian, dimension: 2), 3, 200),
             (.gaussian(.mle), .points(.gaussian, dimension: 1), 20, 5000),
-            (.kde(.scott), .points(.moons, dimension: 2), 20, 500),
+            (.kde(.scott), .points(.moons, dimension: 2), 20, 500)
         ]
         for (model, dataset, t, g) in cases {
             let name = "\(model.name) \(dataset.name) T=\(t) N=\(g)"
@@ -137,8 +143,9 @@ final class DegenerateFitTests: XCTestCase {
         var trace = 0.0
         for i in 0..<data.count { for j in 0..<2 { let u = data.values[2 * i + j] - mean[j]; trace += u * u / n } }
         for k in 1...3 {
-            var gmm = GaussianMixtureModel(dimension: 2, components: k, varianceFloor: 1e-6,
-                                           initialisation: Xoshiro256StarStar(seed: 9))
+            var gmm = GaussianMixtureModel(
+                dimension: 2, components: k, varianceFloor: 1e-6,
+                initialisation: Xoshiro256StarStar(seed: 9))
             try gmm.fit(data)
             XCTAssertEqual(gmm.totalVariance, trace + 2e-6, accuracy: 1e-6 * trace, "K = \(k)")
         }
@@ -150,7 +157,7 @@ final class DegenerateFitTests: XCTestCase {
         XCTAssertThrowsError(try UserData.points(csv: "1,2\r\n3,x\ty\r\n", file: "a.csv")) {
             XCTAssertEqual("\($0)", "a.csv:2: field 2 'x\\u{9}y' is not a number; expected comma-separated numbers")
         }
-        XCTAssertThrowsError(try UserData.points(csv: "1,2\r3,4\r5,x\r", file: "a.csv")) {   // old Mac CR-only
+        XCTAssertThrowsError(try UserData.points(csv: "1,2\r3,4\r5,x\r", file: "a.csv")) {  // old Mac CR-only
             XCTAssertEqual("\($0)", "a.csv:3: field 2 'x' is not a number; expected comma-separated numbers")
         }
         let (s, v) = try UserData.corpus("the cat\r\nsat the\r\n", length: 2, file: "c.txt")

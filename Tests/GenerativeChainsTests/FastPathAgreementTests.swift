@@ -21,9 +21,11 @@ final class FastPathAgreementTests: XCTestCase {
 
     /// The scheduler path's fits: `parameter(model)` after each generation. Real data are drawn
     /// by `drawReal` from `rng`, which then serves as the sampling stream, as in the fast path.
-    func schedulerFits<M: GenerativeModel>(_ model: M, regime: Regime, rng: inout Xoshiro256StarStar,
-                                            drawReal: (inout Xoshiro256StarStar) -> M.Data,
-                                            parameter: (M) -> [Double]) throws -> [[Double]] {
+    func schedulerFits<M: GenerativeModel>(
+        _ model: M, regime: Regime, rng: inout Xoshiro256StarStar,
+        drawReal: (inout Xoshiro256StarStar) -> M.Data,
+        parameter: (M) -> [Double]
+    ) throws -> [[Double]] {
         var model = model
         let real = drawReal(&rng)
         var unused = Xoshiro256StarStar(seed: 0)
@@ -43,9 +45,10 @@ final class FastPathAgreementTests: XCTestCase {
                     MeanChain.poisson(rate: rate).run(regime: regime, samples: samples, generations: generations, rng: &fastRNG, errors: $0)
                 }
                 var rng = Xoshiro256StarStar(seed: 77, stream: [UInt64(replicate)])
-                let fits = try schedulerFits(PoissonModel(), regime: regime == .replace ? .replace : .accumulate, rng: &rng,
-                                             drawReal: { g in IntegerSample((0..<samples).map { _ in Poisson.next(mean: rate, using: &g) }) },
-                                             parameter: { [$0.rate] })
+                let fits = try schedulerFits(
+                    PoissonModel(), regime: regime == .replace ? .replace : .accumulate, rng: &rng,
+                    drawReal: { g in IntegerSample((0..<samples).map { _ in Poisson.next(mean: rate, using: &g) }) },
+                    parameter: { [$0.rate] })
                 XCTAssertEqual(fits.map { ($0[0] - rate) * ($0[0] - rate) }, errors, "\(regime) replicate \(replicate)")
             }
         }
@@ -76,20 +79,23 @@ final class FastPathAgreementTests: XCTestCase {
                 var fastRNG = Xoshiro256StarStar(seed: 78, stream: [UInt64(replicate)])
                 var errors = [Double](repeating: .nan, count: generations)
                 errors.withUnsafeMutableBufferPointer {
-                    MeanChain.gaussianMean(variance: variance).run(regime: regime, samples: samples, generations: generations,
-                                                                  rng: &fastRNG, errors: $0)
+                    MeanChain.gaussianMean(variance: variance).run(
+                        regime: regime, samples: samples, generations: generations,
+                        rng: &fastRNG, errors: $0)
                 }
                 var rng = Xoshiro256StarStar(seed: 78, stream: [UInt64(replicate)])
-                let fits = try schedulerFits(KnownVarianceMean(sd: sd), regime: regime == .replace ? .replace : .accumulate, rng: &rng,
-                                             drawReal: { g in .init(values: (0..<samples).map { _ in 0 + sd * Normal.next(using: &g) }) },
-                                             parameter: { [$0.mean] })
+                let fits = try schedulerFits(
+                    KnownVarianceMean(sd: sd), regime: regime == .replace ? .replace : .accumulate, rng: &rng,
+                    drawReal: { g in .init(values: (0..<samples).map { _ in 0 + sd * Normal.next(using: &g) }) },
+                    parameter: { [$0.mean] })
                 for n in 0..<generations {
                     let slow = fits[n][0] * fits[n][0]
                     if regime == .replace {
                         XCTAssertEqual(slow, errors[n], "replace replicate \(replicate) generation \(n + 1)")
                     } else {
-                        XCTAssertEqual(slow, errors[n], accuracy: 1e-12 * max(errors[n], 1e-300) + 1e-300,
-                                       "accumulate replicate \(replicate) generation \(n + 1)")
+                        XCTAssertEqual(
+                            slow, errors[n], accuracy: 1e-12 * max(errors[n], 1e-300) + 1e-300,
+                            "accumulate replicate \(replicate) generation \(n + 1)")
                     }
                 }
             }
@@ -110,15 +116,17 @@ final class FastPathAgreementTests: XCTestCase {
                 let drawReal: (inout Xoshiro256StarStar) -> IntegerSample = { g in
                     var cdf: [Double] = [], acc = 0.0
                     for p in truth { acc += p; cdf.append(acc) }
-                    return IntegerSample((0..<self.samples).map { _ in
-                        let u = g.nextUniform() * acc
-                        var lo = 0, hi = truth.count - 1
-                        while lo < hi { let mid = (lo + hi) / 2; if cdf[mid] > u { hi = mid } else { lo = mid + 1 } }
-                        return lo
-                    })
+                    return IntegerSample(
+                        (0..<self.samples).map { _ in
+                            let u = g.nextUniform() * acc
+                            var lo = 0, hi = truth.count - 1
+                            while lo < hi { let mid = (lo + hi) / 2; if cdf[mid] > u { hi = mid } else { lo = mid + 1 } }
+                            return lo
+                        })
                 }
-                let fits = try schedulerFits(CategoricalModel(support: truth.count), regime: regime == .replace ? .replace : .accumulate,
-                                             rng: &rng, drawReal: drawReal, parameter: \.probabilities)
+                let fits = try schedulerFits(
+                    CategoricalModel(support: truth.count), regime: regime == .replace ? .replace : .accumulate,
+                    rng: &rng, drawReal: drawReal, parameter: \.probabilities)
                 let collision = fits.map { $0.reduce(0) { $0 + $1 * $1 } }
                 let support = fits.map { Double($0.filter { $0 > 0 }.count) }
                 XCTAssertEqual(collision, Array(out[0..<generations]), "\(regime) replicate \(replicate)")
@@ -150,15 +158,18 @@ final class FastPathAgreementTests: XCTestCase {
                     }
                     var rng = Xoshiro256StarStar(seed: 80, stream: [UInt64(replicate)])
                     let sd = variance.squareRoot()
-                    let fits = try schedulerFits(GaussianModel(dimension: 1, estimator: estimator), regime: regime == .replace ? .replace : .accumulate,
-                                                 rng: &rng, drawReal: { g in
-                                                     PointSet(dimension: 1, values: (0..<self.samples).map { _ in 0 + sd * Normal.next(using: &g) })
-                                                 }, parameter: { [$0.mean[0], $0.covariance[0]] })
+                    let fits = try schedulerFits(
+                        GaussianModel(dimension: 1, estimator: estimator), regime: regime == .replace ? .replace : .accumulate,
+                        rng: &rng,
+                        drawReal: { g in
+                            PointSet(dimension: 1, values: (0..<self.samples).map { _ in 0 + sd * Normal.next(using: &g) })
+                        }, parameter: { [$0.mean[0], $0.covariance[0]] })
                     for n in 0..<generations {
                         let what = "\(estimator) \(regime) replicate \(replicate) generation \(n + 1)"
                         XCTAssertEqual(fits[n][1], out[generations + n], accuracy: 1e-9 * out[generations + n], "σ̂², " + what)
-                        XCTAssertEqual(fits[n][1], multi[MultivariateGaussianFittingChain.Series.trace.rawValue * generations + n],
-                                       accuracy: 1e-9 * out[generations + n], "tr Σ̂, " + what)
+                        XCTAssertEqual(
+                            fits[n][1], multi[MultivariateGaussianFittingChain.Series.trace.rawValue * generations + n],
+                            accuracy: 1e-9 * out[generations + n], "tr Σ̂, " + what)
                         XCTAssertEqual(fits[n][0] * fits[n][0], out[n], accuracy: 1e-9 * max(out[n], fits[n][1] / Double(samples)), "μ̂², " + what)
                     }
                 }
@@ -179,11 +190,13 @@ final class FastPathAgreementTests: XCTestCase {
         let zStar = NormalDistribution.twoSidedCriticalValue(falseAlarm: 1e-4 / 16)
         // The truth's Cholesky factor, to draw the scheduler path's real data.
         var l = [[Double]](repeating: [0, 0, 0], count: 3)
-        for i in 0..<3 { for j in 0...i {
-            var s = sigma[i][j]
-            for k in 0..<j { s -= l[i][k] * l[j][k] }
-            l[i][j] = i == j ? s.squareRoot() : s / l[j][j]
-        } }
+        for i in 0..<3 {
+            for j in 0...i {
+                var s = sigma[i][j]
+                for k in 0..<j { s -= l[i][k] * l[j][k] }
+                l[i][j] = i == j ? s.squareRoot() : s / l[j][j]
+            }
+        }
         for regime in [ClosedFormRegime.replace, .accumulate] {
             var fast = [[Double]](repeating: [], count: g), slow = [[Double]](repeating: [], count: g)
             for r in 0..<replicates {
@@ -200,8 +213,9 @@ final class FastPathAgreementTests: XCTestCase {
                     for i in 0..<3 { values.append((0...i).reduce(0) { $0 + l[i][$1] * z[$1] }) }
                 }
                 _ = try GenerationScheduler<GaussianModel>(regime: regime == .replace ? .replace : .accumulate, generations: g)
-                    .run(model: &model, realData: PointSet(dimension: 3, values: values), sampling: &srng, subsampling: &unused,
-                         observe: { n, fit, _ in slow[n - 1].append(fit.totalVariance) })
+                    .run(
+                        model: &model, realData: PointSet(dimension: 3, values: values), sampling: &srng, subsampling: &unused,
+                        observe: { n, fit, _ in slow[n - 1].append(fit.totalVariance) })
             }
             func meanAndSE(_ x: [Double]) -> (Double, Double) {
                 let mean = x.reduce(0, +) / Double(x.count)

@@ -23,7 +23,7 @@ final class FitTests: XCTestCase {
         XCTAssertLessThan(worst, 8 * Double.ulpOfOne)
         XCTAssertEqual(expNonPositive(0), 1)
         XCTAssertEqual(expNonPositive(-1e-300), 1)
-        XCTAssertLessThanOrEqual(expNonPositive(-1e6), 4e-308)   // clamped at e^−708
+        XCTAssertLessThanOrEqual(expNonPositive(-1e6), 4e-308)  // clamped at e^−708
     }
 
     func testReductionsAreExact() {
@@ -123,7 +123,7 @@ final class FitTests: XCTestCase {
         try mle.fit(PointSet(dimension: 2, values: [1, 1, 2, 2, 3, 3]))
         XCTAssertEqual(mle.factor?.isSingular, true)
         XCTAssertEqual(mle.logDensity([2, 2][...]), -.infinity)
-        XCTAssertThrowsError(try mle.fit(PointSet(dimension: 2, values: [1, .infinity, 2, 2, 3, 3])))   // non-finite: an error
+        XCTAssertThrowsError(try mle.fit(PointSet(dimension: 2, values: [1, .infinity, 2, 2, 3, 3])))  // non-finite: an error
     }
 
     /// W₂² in 1-D is (μ̂ − μ)² + (σ̂ − σ)², and for commuting covariances Σ(√λ̂ − √λ)².
@@ -144,13 +144,16 @@ final class FitTests: XCTestCase {
     func testEMRecoversAKnownMixture() throws {
         let n = 3000
         let truth = try XCTUnwrap(SyntheticPoints.blobs.truth(dimension: 2, count: n)?.mixture)
-        for a in 0..<3 { for b in 0..<a {
-            XCTAssertGreaterThan(hypot(truth.means[a][0] - truth.means[b][0], truth.means[a][1] - truth.means[b][1]), 5, "centres \(truth.means)")
-        } }
+        for a in 0..<3 {
+            for b in 0..<a {
+                XCTAssertGreaterThan(hypot(truth.means[a][0] - truth.means[b][0], truth.means[a][1] - truth.means[b][1]), 5, "centres \(truth.means)")
+            }
+        }
         var rng = Xoshiro256StarStar(seed: 2024, stream: [1])
         let data = SyntheticPoints.blobs.draw(count: n, dimension: 2, using: &rng)
-        var gmm = GaussianMixtureModel(dimension: 2, components: 3, restarts: 3,
-                                       initialisation: Xoshiro256StarStar(seed: 2024, stream: [2]))
+        var gmm = GaussianMixtureModel(
+            dimension: 2, components: 3, restarts: 3,
+            initialisation: Xoshiro256StarStar(seed: 2024, stream: [2]))
         try gmm.fit(data)
         let p = try XCTUnwrap(gmm.parameters)
         let expectedError = 3 * 2 * 1.0 / (Double(n) / 3)
@@ -165,8 +168,9 @@ final class FitTests: XCTestCase {
         // draws, the same deterministic EM), so the 3-restart fit's log-likelihood is at least
         // its own. (EM only reaches a local maximum, so no comparison with the truth's
         // log-likelihood is guaranteed.)
-        var single = GaussianMixtureModel(dimension: 2, components: 3, restarts: 1,
-                                          initialisation: Xoshiro256StarStar(seed: 2024, stream: [2]))
+        var single = GaussianMixtureModel(
+            dimension: 2, components: 3, restarts: 1,
+            initialisation: Xoshiro256StarStar(seed: 2024, stream: [2]))
         try single.fit(data)
         XCTAssertGreaterThanOrEqual(gmm.trainingLogLikelihood, single.trainingLogLikelihood)
         // The held-out NLL agrees with a direct computation.
@@ -189,8 +193,9 @@ final class FitTests: XCTestCase {
     /// The variance floor keeps a component off a single point: every covariance eigenvalue is
     /// at least the floor even when the data are one repeated point.
     func testVarianceFloorHoldsOnDegenerateData() throws {
-        var gmm = GaussianMixtureModel(dimension: 2, components: 2, varianceFloor: 1e-3,
-                                       initialisation: Xoshiro256StarStar(seed: 3))
+        var gmm = GaussianMixtureModel(
+            dimension: 2, components: 2, varianceFloor: 1e-3,
+            initialisation: Xoshiro256StarStar(seed: 3))
         try gmm.fit(PointSet(dimension: 2, values: [Double](repeating: 1.5, count: 20)))
         for c in try XCTUnwrap(gmm.parameters).covariances {
             XCTAssertEqual(c[0], 1e-3, accuracy: 1e-12)

@@ -7,8 +7,10 @@ import XCTest
 /// We assert exactly that bound (with ε = `Double.ulpOfOne`, twice the unit round-off, for
 /// margin), plus an absolute 1e-300 for exact zeros.
 final class BLASTests: XCTestCase {
-    private func assertProductClose(_ got: Matrix, _ a: Dense, _ b: Dense, inner k: Int, _ label: String,
-                                    file: StaticString = #filePath, line: UInt = #line) {
+    private func assertProductClose(
+        _ got: Matrix, _ a: Dense, _ b: Dense, inner k: Int, _ label: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         let ref = multiply(a, b)
         let bound = absoluteProduct(a, b)
         XCTAssertEqual(got.rows, ref.count, "\(label) rows", file: file, line: line)
@@ -95,10 +97,12 @@ final class BLASTests: XCTestCase {
 
     func testMatrixMatrixMultiplyDegenerateShapes() {
         // Inner dimension 0 gives a zero matrix of the outer shape.
-        XCTAssertEqual(BLAS.multiply(Matrix(rows: 2, columns: 0), Matrix(rows: 0, columns: 3)),
-                       Matrix(rows: 2, columns: 3))
-        XCTAssertEqual(BLAS.multiply(Matrix(rows: 0, columns: 4), Matrix(rows: 4, columns: 2)),
-                       Matrix(rows: 0, columns: 2))
+        XCTAssertEqual(
+            BLAS.multiply(Matrix(rows: 2, columns: 0), Matrix(rows: 0, columns: 3)),
+            Matrix(rows: 2, columns: 3))
+        XCTAssertEqual(
+            BLAS.multiply(Matrix(rows: 0, columns: 4), Matrix(rows: 4, columns: 2)),
+            Matrix(rows: 0, columns: 2))
     }
 
     func testGemvOnRawBuffers() {
@@ -109,8 +113,9 @@ final class BLASTests: XCTestCase {
         a.storage.withUnsafeBufferPointer { ap in
             x.withUnsafeBufferPointer { xp in
                 y.withUnsafeMutableBufferPointer { yp in
-                    BLAS.gemv(transpose: false, rows: 2, columns: 3, alpha: 2, a: ap.baseAddress!,
-                              x: xp.baseAddress!, beta: 0.5, y: yp.baseAddress!)
+                    BLAS.gemv(
+                        transpose: false, rows: 2, columns: 3, alpha: 2, a: ap.baseAddress!,
+                        x: xp.baseAddress!, beta: 0.5, y: yp.baseAddress!)
                 }
             }
         }
@@ -120,8 +125,9 @@ final class BLASTests: XCTestCase {
         a.storage.withUnsafeBufferPointer { ap in
             xt.withUnsafeBufferPointer { xp in
                 yt.withUnsafeMutableBufferPointer { yp in
-                    BLAS.gemv(transpose: true, rows: 2, columns: 3, alpha: 1, a: ap.baseAddress!,
-                              x: xp.baseAddress!, beta: 1, y: yp.baseAddress!)
+                    BLAS.gemv(
+                        transpose: true, rows: 2, columns: 3, alpha: 1, a: ap.baseAddress!,
+                        x: xp.baseAddress!, beta: 1, y: yp.baseAddress!)
                 }
             }
         }
@@ -130,9 +136,10 @@ final class BLASTests: XCTestCase {
 
     func testDot() {
         let u = [1.0, 2.0, 3.0], v = [4.0, -5.0, 6.0]
-        XCTAssertEqual(u.withUnsafeBufferPointer { up in
-            v.withUnsafeBufferPointer { vp in BLAS.dot(up.baseAddress!, vp.baseAddress!, count: 3) }
-        }, 12)
+        XCTAssertEqual(
+            u.withUnsafeBufferPointer { up in
+                v.withUnsafeBufferPointer { vp in BLAS.dot(up.baseAddress!, vp.baseAddress!, count: 3) }
+            }, 12)
         let a = gaussianVector(1000, seed: 1300), b = gaussianVector(1000, seed: 1301)
         let got = a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in BLAS.dot(ap.baseAddress!, bp.baseAddress!, count: 1000) }

@@ -43,13 +43,16 @@ final class LeastSquaresSolverTests: XCTestCase {
             assertRelativelyClose(solver.solve(y), reference, Self.wellConditioned, "solution \(t)×\(d)")
 
             let gInv = inverse(g)
-            assertRelativelyClose(solver.traceOfGramPseudoInverse, trace(gInv), Self.wellConditioned,
-                                  "tr(G⁻¹) \(t)×\(d)")
+            assertRelativelyClose(
+                solver.traceOfGramPseudoInverse, trace(gInv), Self.wellConditioned,
+                "tr(G⁻¹) \(t)×\(d)")
             // tr(G⁻²) = ‖G⁻¹‖_F² for symmetric G⁻¹.
-            assertRelativelyClose(solver.traceOfGramPseudoInverseSquared, trace(multiply(gInv, gInv)),
-                                  Self.wellConditioned, "tr(G⁻²) \(t)×\(d)")
-            XCTAssertEqual(solver.nullSpaceComponent(of: gaussianVector(d, seed: 300)), [Double](repeating: 0, count: d),
-                           "full column rank ⇒ (I − P)v = 0")
+            assertRelativelyClose(
+                solver.traceOfGramPseudoInverseSquared, trace(multiply(gInv, gInv)),
+                Self.wellConditioned, "tr(G⁻²) \(t)×\(d)")
+            XCTAssertEqual(
+                solver.nullSpaceComponent(of: gaussianVector(d, seed: 300)), [Double](repeating: 0, count: d),
+                "full column rank ⇒ (I − P)v = 0")
         }
     }
 
@@ -136,15 +139,17 @@ final class LeastSquaresSolverTests: XCTestCase {
             let hInv = inverse(multiply(xd, transpose(xd)))
             assertRelativelyClose(solver.traceOfGramPseudoInverse, trace(hInv), tol, "tr(G⁺) \(t)×\(d)")
             assertRelativelyClose(solver.traceOfGramPseudoInverse, frobeniusSquared(pinv), tol, "‖X⁺‖_F² \(t)×\(d)")
-            assertRelativelyClose(solver.traceOfGramPseudoInverseSquared, trace(multiply(hInv, hInv)), tol,
-                                  "tr((G⁺)²) \(t)×\(d)")
+            assertRelativelyClose(
+                solver.traceOfGramPseudoInverseSquared, trace(multiply(hInv, hInv)), tol,
+                "tr((G⁺)²) \(t)×\(d)")
 
             // Null-space component: n = (I − P)v with P = X⁺X.
             let v = gaussianVector(d, seed: 800 + UInt64(k))
             let nsc = solver.nullSpaceComponent(of: v)
             let xv = multiply(xd, v)
-            XCTAssertLessThan(norm(multiply(xd, nsc)) / (frobeniusSquared(xd).squareRoot() * norm(v)), 1e-12,
-                              "X(I − P)v = 0, \(t)×\(d)")
+            XCTAssertLessThan(
+                norm(multiply(xd, nsc)) / (frobeniusSquared(xd).squareRoot() * norm(v)), 1e-12,
+                "X(I − P)v = 0, \(t)×\(d)")
             let projected = multiply(pinv, xv)  // X⁺Xv, in the row space
             assertRelativelyClose(zip(v, nsc).map { $0 - $1 }, projected, tol, "v − (I − P)v = X⁺Xv, \(t)×\(d)")
             // Idempotent, and the minimum-norm solution has no null-space component.
@@ -178,8 +183,9 @@ final class LeastSquaresSolverTests: XCTestCase {
 
         assertRelativelyClose(solver.traceOfGramPseudoInverse, frobeniusSquared(pinv), Self.rankDeficient, "tr(G⁺)")
         let gPlus = multiply(pinv, transpose(pinv))  // G⁺ = X⁺(X⁺)ᵀ
-        assertRelativelyClose(solver.traceOfGramPseudoInverseSquared, frobeniusSquared(gPlus), Self.rankDeficient,
-                              "tr((G⁺)²)")
+        assertRelativelyClose(
+            solver.traceOfGramPseudoInverseSquared, frobeniusSquared(gPlus), Self.rankDeficient,
+            "tr((G⁺)²)")
 
         // (I − P)v = ((v₀ − v₄)/2)(e₀ − e₄).
         let v = [1.0, 2.0, -3.0, 0.5, 4.0]
@@ -201,14 +207,16 @@ final class LeastSquaresSolverTests: XCTestCase {
         assertRelativelyClose(solver.solve(y), multiply(pinv, y), Self.rankDeficient, "min-norm solution")
         assertRelativelyClose(solver.traceOfGramPseudoInverse, frobeniusSquared(pinv), Self.rankDeficient, "tr(G⁺)")
         let gPlus = multiply(pinv, transpose(pinv))
-        assertRelativelyClose(solver.traceOfGramPseudoInverseSquared, frobeniusSquared(gPlus), Self.rankDeficient,
-                              "tr((G⁺)²)")
+        assertRelativelyClose(
+            solver.traceOfGramPseudoInverseSquared, frobeniusSquared(gPlus), Self.rankDeficient,
+            "tr((G⁺)²)")
         // Row space of X is row(C): (I − P)v ⟂ rows of C and v − (I − P)v = X⁺Xv.
         let v = gaussianVector(7, seed: 44)
         let nsc = solver.nullSpaceComponent(of: v)
         XCTAssertLessThan(norm(multiply(c, nsc)) / (frobeniusSquared(c).squareRoot() * norm(v)), Self.rankDeficient)
-        assertRelativelyClose(zip(v, nsc).map { $0 - $1 }, multiply(multiply(pinv, xd), v), Self.rankDeficient,
-                              "v − (I − P)v = X⁺Xv")
+        assertRelativelyClose(
+            zip(v, nsc).map { $0 - $1 }, multiply(multiply(pinv, xd), v), Self.rankDeficient,
+            "v − (I − P)v = X⁺Xv")
     }
 
     func testZeroColumnGivesZeroWeight() throws {
@@ -246,7 +254,8 @@ final class LeastSquaresSolverTests: XCTestCase {
     /// exact solution is ŵ = D⁻¹ŵ₀ and tr(G⁻¹) = Σ_j (G₀⁻¹)_jj / D_j², with ŵ₀ and G₀ computed
     /// from the well-conditioned X₀ (so the references are accurate).
     private func scaledColumnCase(scale s: Double, seed: UInt64) throws
-        -> (solver: LeastSquaresSolver, w: [Double], reference: [Double], trace: Double, referenceTrace: Double, gramRatio: Double) {
+        -> (solver: LeastSquaresSolver, w: [Double], reference: [Double], trace: Double, referenceTrace: Double, gramRatio: Double)
+    {
         let (t, d) = (60, 5)
         let x0 = gaussianMatrix(rows: t, columns: d, seed: seed)
         var x = x0
@@ -262,8 +271,10 @@ final class LeastSquaresSolverTests: XCTestCase {
         for j in 0..<d { refTrace += g0Inv[j][j] / (j == d - 1 ? s * s : 1) }
         // cond(G) ≥ max_j G_jj / min_j G_jj (Rayleigh quotients at unit vectors).
         let diag = (0..<d).map { g0[$0][$0] * ($0 == d - 1 ? s * s : 1) }
-        return (solver, solver.solve(y), reference, solver.traceOfGramPseudoInverse, refTrace,
-                diag.max()! / diag.min()!)
+        return (
+            solver, solver.solve(y), reference, solver.traceOfGramPseudoInverse, refTrace,
+            diag.max()! / diag.min()!
+        )
     }
 
     func testVeryIllConditionedDesignUsesSVD() throws {
@@ -325,11 +336,14 @@ final class LeastSquaresSolverTests: XCTestCase {
     }
 
     func testErrorDescriptions() {
-        XCTAssertEqual(LinearAlgebraError.nonFinite(what: "design matrix").description,
-                       "design matrix contains NaN or infinite values")
-        XCTAssertEqual(LinearAlgebraError.lapack(routine: "dgesdd", info: 3).description,
-                       "LAPACK dgesdd failed with info = 3")
-        XCTAssertEqual(LinearAlgebraError.lapack(routine: "dpotrf", info: -4).description,
-                       "LAPACK dpotrf: argument 4 had an illegal value")
+        XCTAssertEqual(
+            LinearAlgebraError.nonFinite(what: "design matrix").description,
+            "design matrix contains NaN or infinite values")
+        XCTAssertEqual(
+            LinearAlgebraError.lapack(routine: "dgesdd", info: 3).description,
+            "LAPACK dgesdd failed with info = 3")
+        XCTAssertEqual(
+            LinearAlgebraError.lapack(routine: "dpotrf", info: -4).description,
+            "LAPACK dpotrf: argument 4 had an illegal value")
     }
 }

@@ -11,8 +11,9 @@ typealias Dense = [[Double]]
 /// A `rows × columns` matrix with i.i.d. N(0, 1) entries from a seeded stream.
 func gaussianMatrix(rows: Int, columns: Int, seed: UInt64) -> Matrix {
     var g = Xoshiro256StarStar(seed: seed)
-    return Matrix(rows: rows, columns: columns,
-                  columnMajor: Normal.array(count: rows * columns, using: &g))
+    return Matrix(
+        rows: rows, columns: columns,
+        columnMajor: Normal.array(count: rows * columns, using: &g))
 }
 
 func gaussianVector(_ n: Int, seed: UInt64) -> [Double] {
@@ -125,16 +126,22 @@ func relativeError(_ a: Dense, _ b: Dense) -> Double {
     relativeError(a.flatMap { $0 }, b.flatMap { $0 })
 }
 
-func assertRelativelyClose(_ a: [Double], _ b: [Double], _ tol: Double, _ label: String,
-                           file: StaticString = #filePath, line: UInt = #line) {
+func assertRelativelyClose(
+    _ a: [Double], _ b: [Double], _ tol: Double, _ label: String,
+    file: StaticString = #filePath, line: UInt = #line
+) {
     let e = relativeError(a, b)
-    XCTAssertLessThanOrEqual(e, tol, "\(label): relative error \(e) > \(tol)\n got \(a)\n expected \(b)",
-                             file: file, line: line)
+    XCTAssertLessThanOrEqual(
+        e, tol, "\(label): relative error \(e) > \(tol)\n got \(a)\n expected \(b)",
+        file: file, line: line)
 }
 
-func assertRelativelyClose(_ a: Double, _ b: Double, _ tol: Double, _ label: String,
-                           file: StaticString = #filePath, line: UInt = #line) {
+func assertRelativelyClose(
+    _ a: Double, _ b: Double, _ tol: Double, _ label: String,
+    file: StaticString = #filePath, line: UInt = #line
+) {
     let e = abs(a - b) / max(abs(b), .leastNormalMagnitude)
-    XCTAssertLessThanOrEqual(e, tol, "\(label): got \(a), expected \(b), relative error \(e) > \(tol)",
-                             file: file, line: line)
+    XCTAssertLessThanOrEqual(
+        e, tol, "\(label): got \(a), expected \(b), relative error \(e) > \(tol)",
+        file: file, line: line)
 }

@@ -32,8 +32,10 @@ final class ConditionalLawTests: XCTestCase {
     }
 
     func testStandardisedErrorHasMeanZeroAndUnitVariance() throws {
-        for cell in [LinearCell(dimension: 4, samples: 6, noiseVariance: 3),     // T = d + 2
-                     LinearCell(dimension: 8, samples: 5, noiseVariance: 1)] {   // T < d, bias ≠ 0
+        for cell in [
+            LinearCell(dimension: 4, samples: 6, noiseVariance: 3),  // T = d + 2
+            LinearCell(dimension: 8, samples: 5, noiseVariance: 1)
+        ] {  // T < d, bias ≠ 0
             let series = try standardised(cell: cell, generations: 4, repeats: 4000)
             for (s, values) in series.enumerated() {
                 let r = Double(values.count)

@@ -52,10 +52,12 @@ final class EngineAgreementTests: XCTestCase {
     }
 
     func testEnginesAgreeInDistribution() throws {
-        let cells = [LinearCell(dimension: 4, samples: 10, noiseVariance: 1),
-                     LinearCell(dimension: 10, samples: 12, noiseVariance: 2),    // T = d + 2
-                     LinearCell(dimension: 6, samples: 6, noiseVariance: 0.5),    // T = d
-                     LinearCell(dimension: 32, samples: 100, noiseVariance: 1)]
+        let cells = [
+            LinearCell(dimension: 4, samples: 10, noiseVariance: 1),
+            LinearCell(dimension: 10, samples: 12, noiseVariance: 2),  // T = d + 2
+            LinearCell(dimension: 6, samples: 6, noiseVariance: 0.5),  // T = d
+            LinearCell(dimension: 32, samples: 100, noiseVariance: 1)
+        ]
         let regimes: [Regime] = [.replace, .accumulate]
         let generations = 8, reported = [1, 2, 4, 8], repeats = 3000
         let tests = cells.count * (regimes.count * reported.count + 1)
@@ -88,8 +90,10 @@ final class EngineAgreementTests: XCTestCase {
     func testSufficientEngineMatchesTheoryAndRefusesUnsupportedRuns() throws {
         let z = NormalDistribution.twoSidedCriticalValue(falseAlarm: 1e-6)
         let cell = LinearCell(dimension: 16, samples: 60, noiseVariance: 3)
-        let rows = try MonteCarlo.run(cell: cell, settings: MonteCarloSettings(
-            repeats: 4000, generations: 30, regimes: [.replace, .accumulate], seed: 8, threads: 2, engine: .sufficient))
+        let rows = try MonteCarlo.run(
+            cell: cell,
+            settings: MonteCarloSettings(
+                repeats: 4000, generations: 30, regimes: [.replace, .accumulate], seed: 8, threads: 2, engine: .sufficient))
         for r in rows where [1, 2, 10, 30].contains(r.generation) {
             XCTAssertLessThan(abs(try XCTUnwrap(r.zScore)), z, "\(r.regime) n=\(r.generation)")
             XCTAssertLessThan(abs(try XCTUnwrap(r.zGivenDesign)), z, "\(r.regime) n=\(r.generation)")

@@ -160,7 +160,7 @@ final class FreshRealPropagationTests: XCTestCase {
     /// m = 0 is replace (E1 item 1); m = T refits fresh real data, so every generation has the
     /// first fit's error: ‖(I−P)w*‖² + σ² tr G⁺ at λ = 0.
     func testLimitingCases() throws {
-        let (x, w) = draw(6, 8, seed: 3)      // T < d: min-norm, a null space
+        let (x, w) = draw(6, 8, seed: 3)  // T < d: min-norm, a null space
         for lambda in [0.0, 0.3] {
             let replace = try ExactPropagation(design: x, truth: w, noiseVariance: 1.3, ridge: lambda).testErrorCurve(.replace, generations: 7)
             let none = try FreshRealPropagation(design: x, truth: w, realRows: 0, noiseVariance: 1.3, ridge: lambda).testErrorCurve(generations: 7)

@@ -73,8 +73,10 @@ final class ExactPropagationSchedulerTieTests: XCTestCase {
 
     /// The scheduler path on stream `rng`: real labels `Xw* + E` drawn first, then the same
     /// stream samples every generation. `discounted` runs under `accumulate` with `γ` in the fit.
-    static func schedulerCurve(_ x: Matrix, _ w: [Double], s2: Double, lambda: Double, scheme: ExactPropagation.Scheme, generations: Int,
-                        rng: inout Xoshiro256StarStar) throws -> [Double] {
+    static func schedulerCurve(
+        _ x: Matrix, _ w: [Double], s2: Double, lambda: Double, scheme: ExactPropagation.Scheme, generations: Int,
+        rng: inout Xoshiro256StarStar
+    ) throws -> [Double] {
         let regime: Regime, gamma: Double
         switch scheme {
         case .replace: (regime, gamma) = (.replace, 1)
@@ -82,7 +84,7 @@ final class ExactPropagationSchedulerTieTests: XCTestCase {
         case let .discounted(g): (regime, gamma) = (.accumulate, g)
         }
         var model = RidgeRefitModel(design: x, truth: w, sigma: s2.squareRoot(), ridge: lambda, discount: gamma)
-        let real = model.sample(count: x.rows, using: &rng)      // coefficients start at w*: y = Xw* + E
+        let real = model.sample(count: x.rows, using: &rng)  // coefficients start at w*: y = Xw* + E
         var unused = Xoshiro256StarStar(seed: 0)
         return try GenerationScheduler<RidgeRefitModel>(regime: regime, generations: generations)
             .run(model: &model, realData: real, sampling: &rng, subsampling: &unused)
@@ -97,9 +99,9 @@ final class ExactPropagationSchedulerTieTests: XCTestCase {
     func testRidgeChainSimulatorIsTheSchedulerPathOnTheSameStreams() throws {
         let generations = 10
         let cases: [(t: Int, d: Int, s2: Double, lambda: Double, schemes: [ExactPropagation.Scheme])] = [
-            (10, 6, 1, 0.5, [.replace, .accumulate, .discounted(gamma: 0.7)]),     // verify E1's shape
-            (5, 8, 2, 0, [.replace, .accumulate, .discounted(gamma: 0.4)]),        // verify E2's: min-norm, T < d
-            (20, 4, 0.5, 3, [.replace, .accumulate, .discounted(gamma: 0.9)]),
+            (10, 6, 1, 0.5, [.replace, .accumulate, .discounted(gamma: 0.7)]),  // verify E1's shape
+            (5, 8, 2, 0, [.replace, .accumulate, .discounted(gamma: 0.4)]),  // verify E2's: min-norm, T < d
+            (20, 4, 0.5, 3, [.replace, .accumulate, .discounted(gamma: 0.9)])
         ]
         for (index, c) in cases.enumerated() {
             let (x, w) = problem(c.t, c.d, seed: 500 + UInt64(index))
@@ -112,8 +114,9 @@ final class ExactPropagationSchedulerTieTests: XCTestCase {
                     var rng = Xoshiro256StarStar(seed: 61, stream: [UInt64(index), UInt64(replicate)])
                     let slow = try Self.schedulerCurve(x, w, s2: c.s2, lambda: c.lambda, scheme: scheme, generations: generations, rng: &rng)
                     for n in 0..<generations {
-                        XCTAssertEqual(fast[n], slow[n], accuracy: 1e-8 * slow[n],
-                                       "T=\(c.t) d=\(c.d) λ=\(c.lambda) \(Verification.schemeName(scheme)) replicate \(replicate) generation \(n + 1)")
+                        XCTAssertEqual(
+                            fast[n], slow[n], accuracy: 1e-8 * slow[n],
+                            "T=\(c.t) d=\(c.d) λ=\(c.lambda) \(Verification.schemeName(scheme)) replicate \(replicate) generation \(n + 1)")
                     }
                 }
             }
@@ -132,7 +135,7 @@ final class ExactPropagationSchedulerTieTests: XCTestCase {
         let generations = 10, repeats = 3000
         let cases: [(t: Int, d: Int, s2: Double, lambda: Double, schemes: [ExactPropagation.Scheme])] = [
             (10, 6, 1, 0.5, [.replace, .accumulate, .discounted(gamma: 0.7)]),
-            (5, 8, 2, 0, [.replace, .accumulate]),
+            (5, 8, 2, 0, [.replace, .accumulate])
         ]
         let statistics = cases.reduce(0) { $0 + $1.schemes.count } * generations
         let zStar = NormalDistribution.twoSidedCriticalValue(falseAlarm: 1e-4 / Double(statistics))
@@ -145,7 +148,8 @@ final class ExactPropagationSchedulerTieTests: XCTestCase {
                 let summary = ParallelReplicates.run(repeats: repeats, series: generations, threads: 2) { rep, buffer in
                     var rng = Xoshiro256StarStar(seed: 62, stream: [UInt64(index), UInt64(si), UInt64(rep)])
                     do {
-                        let curve = try ExactPropagationSchedulerTieTests.schedulerCurve(x, w, s2: c.s2, lambda: c.lambda, scheme: scheme, generations: generations, rng: &rng)
+                        let curve = try ExactPropagationSchedulerTieTests.schedulerCurve(
+                            x, w, s2: c.s2, lambda: c.lambda, scheme: scheme, generations: generations, rng: &rng)
                         for n in 0..<generations { buffer[n] = curve[n] }
                     } catch { failure.set(error) }
                 }
@@ -153,8 +157,10 @@ final class ExactPropagationSchedulerTieTests: XCTestCase {
                 let curve = exact.testErrorCurve(scheme, generations: generations)
                 for n in 0..<generations {
                     let z = (summary.mean[n] - curve[n]) / summary.standardError[n]
-                    XCTAssertLessThan(abs(z), zStar, "T=\(c.t) d=\(c.d) λ=\(c.lambda) \(Verification.schemeName(scheme)) generation \(n + 1): "
-                                      + "scheduler \(summary.mean[n]) ± \(summary.standardError[n]) vs exact \(curve[n])")
+                    XCTAssertLessThan(
+                        abs(z), zStar,
+                        "T=\(c.t) d=\(c.d) λ=\(c.lambda) \(Verification.schemeName(scheme)) generation \(n + 1): "
+                            + "scheduler \(summary.mean[n]) ± \(summary.standardError[n]) vs exact \(curve[n])")
                 }
             }
         }
@@ -182,12 +188,13 @@ final class ExactPropagationSchedulerTieTests: XCTestCase {
                 var fresh = Xoshiro256StarStar(seed: 66, stream: [UInt64(index), UInt64(rep), 1])
                 var unused = Xoshiro256StarStar(seed: 0)
                 var model = RidgeRefitModel(design: x, truth: w, sigma: 1, ridge: c.lambda)
-                var truthModel = model                                   // coefficients w*: samples Xw* + E'
+                var truthModel = model  // coefficients w*: samples Xw* + E'
                 let real = model.sample(count: c.t, using: &rng)
                 do {
                     let curve = try GenerationScheduler<RidgeRefitModel>(regime: regime, generations: generations)
-                        .run(model: &model, realData: real, sampling: &rng, subsampling: &unused,
-                             freshReal: { _ in truthModel.sample(count: c.t, using: &fresh) })
+                        .run(
+                            model: &model, realData: real, sampling: &rng, subsampling: &unused,
+                            freshReal: { _ in truthModel.sample(count: c.t, using: &fresh) })
                     for n in 0..<generations { buffer[n] = curve[n] }
                 } catch { failure.set(error) }
             }
@@ -196,8 +203,10 @@ final class ExactPropagationSchedulerTieTests: XCTestCase {
                 .testErrorCurve(generations: generations)
             for n in 0..<generations {
                 let z = (summary.mean[n] - curve[n]) / summary.standardError[n]
-                XCTAssertLessThan(abs(z), zStar, "T=\(c.t) d=\(c.d) m=\(c.m) λ=\(c.lambda) generation \(n + 1): "
-                                  + "scheduler \(summary.mean[n]) ± \(summary.standardError[n]) vs exact \(curve[n])")
+                XCTAssertLessThan(
+                    abs(z), zStar,
+                    "T=\(c.t) d=\(c.d) m=\(c.m) λ=\(c.lambda) generation \(n + 1): "
+                        + "scheduler \(summary.mean[n]) ± \(summary.standardError[n]) vs exact \(curve[n])")
             }
         }
     }
@@ -273,15 +282,16 @@ final class RidgeDownstreamSchedulerTieTests: XCTestCase {
     func testSimulatorIsTheSchedulerPathOnTheSameStreams() throws {
         let generations = 5
         let cases: [(spectrum: RidgeSpectrum, t: Int, lambda: Double, t0: Int)] = [
-            (.powerLaw(dimension: 4, beta: 1, source: 0.5), 7, 0.2, 9),          // the replay test's shape
-            (.powerLaw(dimension: 6, beta: 1.5, source: 0.5), 4, 0.05, 12),      // over-parameterised downstream
-            (.powerLaw(dimension: 5, beta: 2, source: 0.5), 30, 0, 12),          // downstream OLS (verify R-style λ = 0)
-            (.isotropic(dimension: 6), 3, 0, 10),                                // min-norm downstream, T < d
+            (.powerLaw(dimension: 4, beta: 1, source: 0.5), 7, 0.2, 9),  // the replay test's shape
+            (.powerLaw(dimension: 6, beta: 1.5, source: 0.5), 4, 0.05, 12),  // over-parameterised downstream
+            (.powerLaw(dimension: 5, beta: 2, source: 0.5), 30, 0, 12),  // downstream OLS (verify R-style λ = 0)
+            (.isotropic(dimension: 6), 3, 0, 10)  // min-norm downstream, T < d
         ]
         let s2 = 0.6, s0 = 1.5
         for (index, c) in cases.enumerated() {
-            let sim = FreshDesignRidgeSimulator(spectrum: c.spectrum, samples: c.t, noiseVariance: s2, ridge: c.lambda,
-                                                generatorSamples: c.t0, generatorNoiseVariance: s0, generations: generations)
+            let sim = FreshDesignRidgeSimulator(
+                spectrum: c.spectrum, samples: c.t, noiseVariance: s2, ridge: c.lambda,
+                generatorSamples: c.t0, generatorNoiseVariance: s0, generations: generations)
             for replicate in 0..<5 {
                 var values = [Double](repeating: .nan, count: 3 * generations)
                 var fastRNG = Xoshiro256StarStar(seed: 63, stream: [UInt64(index), UInt64(replicate)])
@@ -292,10 +302,11 @@ final class RidgeDownstreamSchedulerTieTests: XCTestCase {
                 var x = Matrix(rows: c.t, columns: d, columnMajor: Normal.array(count: c.t * d, using: &rng))
                 for j in 0..<d { for i in 0..<c.t { x[i, j] *= c.spectrum.eigenvalues[j].squareRoot() } }
                 let e = Normal.array(count: c.t, scale: s2.squareRoot(), using: &rng)
-                var model = ColouredGeneratorModel(spectrum: c.spectrum, generatorSigma: s0.squareRoot(), downstream: x, downstreamNoise: e,
-                                                   ridge: c.lambda, coefficients: c.spectrum.truth)
-                var slow = [model.evaluate()]                                      // N = 1: labels from w*
-                let real = model.sample(count: c.t0, using: &rng)                  // generator 1's data: X₁w* + E₁
+                var model = ColouredGeneratorModel(
+                    spectrum: c.spectrum, generatorSigma: s0.squareRoot(), downstream: x, downstreamNoise: e,
+                    ridge: c.lambda, coefficients: c.spectrum.truth)
+                var slow = [model.evaluate()]  // N = 1: labels from w*
+                let real = model.sample(count: c.t0, using: &rng)  // generator 1's data: X₁w* + E₁
                 var unused = Xoshiro256StarStar(seed: 0)
                 slow += try GenerationScheduler<ColouredGeneratorModel>(regime: .replace, generations: generations - 1)
                     .run(model: &model, realData: real, sampling: &rng, subsampling: &unused)

@@ -54,8 +54,10 @@ final class FreshDesignTests: XCTestCase {
         // Dohmatob indexing: 5 synthetic generations are our generation 6.
         let downstream: Double = 0.5 * 4 / 55
         let generators: Double = 5 * 2 * 4 / 11
-        let dohmatob = try XCTUnwrap(FreshDesignTheory.dohmatob(dimension: 4, syntheticGenerations: 5, generatorSamples: 16,
-                                                                generatorNoiseVariance: 2, samples: 60, noiseVariance: 0.5))
+        let dohmatob = try XCTUnwrap(
+            FreshDesignTheory.dohmatob(
+                dimension: 4, syntheticGenerations: 5, generatorSamples: 16,
+                generatorNoiseVariance: 2, samples: 60, noiseVariance: 0.5))
         XCTAssertEqual(dohmatob, downstream + generators, accuracy: 1e-12)
         XCTAssertNil(FreshDesignTheory.expectedTestError(dimension: 4, schedule: [(5, 1)]))
     }
@@ -64,16 +66,24 @@ final class FreshDesignTests: XCTestCase {
     /// forms (D1), the given-design columns are empty, and fixed-design-only settings are refused.
     func testMonteCarloWithFreshDesign() throws {
         let cell = LinearCell(dimension: 4, samples: 30, noiseVariance: 1)
-        let rows = try MonteCarlo.run(cell: cell, settings: MonteCarloSettings(
-            repeats: 4000, generations: 5, regimes: [.replace, .accumulate], seed: 2, threads: 2, design: .fresh))
+        let rows = try MonteCarlo.run(
+            cell: cell,
+            settings: MonteCarloSettings(
+                repeats: 4000, generations: 5, regimes: [.replace, .accumulate], seed: 2, threads: 2, design: .fresh))
         for r in rows {
             XCTAssertNil(r.theoryGivenDesign); XCTAssertNil(r.zGivenDesign)
             XCTAssertLessThan(abs(try XCTUnwrap(r.zScore)), z, "\(r.regime) n=\(r.generation)")
         }
-        XCTAssertThrowsError(try MonteCarlo.run(cell: cell, settings: MonteCarloSettings(
-            repeats: 4, generations: 2, regimes: [.mix(realFraction: 0.5)], seed: 1, threads: 1, design: .fresh)))
-        XCTAssertThrowsError(try MonteCarlo.run(cell: cell, settings: MonteCarloSettings(
-            repeats: 4, generations: 2, regimes: [.replace], seed: 1, threads: 1, engine: .sufficient, design: .fresh)))
+        XCTAssertThrowsError(
+            try MonteCarlo.run(
+                cell: cell,
+                settings: MonteCarloSettings(
+                    repeats: 4, generations: 2, regimes: [.mix(realFraction: 0.5)], seed: 1, threads: 1, design: .fresh)))
+        XCTAssertThrowsError(
+            try MonteCarlo.run(
+                cell: cell,
+                settings: MonteCarloSettings(
+                    repeats: 4, generations: 2, regimes: [.replace], seed: 1, threads: 1, engine: .sufficient, design: .fresh)))
     }
 }
 

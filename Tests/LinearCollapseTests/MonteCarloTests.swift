@@ -31,8 +31,9 @@ final class MonteCarloTests: XCTestCase {
         XCTAssertEqual(rows.count, 24)
         for r in rows {
             let form: ClosedFormRegime = r.regime == .replace ? .replace : .accumulate
-            let theory = try XCTUnwrap(LinearCollapseTheory.expectedTestError(
-                form, generation: r.generation, dimension: 8, samples: 48, noiseVariance: 2))
+            let theory = try XCTUnwrap(
+                LinearCollapseTheory.expectedTestError(
+                    form, generation: r.generation, dimension: 8, samples: 48, noiseVariance: 2))
             XCTAssertEqual(r.theory, theory)
             XCTAssertLessThan(abs(r.mean - theory), z * r.standardError, "\(r.regime) n=\(r.generation)")
             XCTAssertLessThan(abs(try XCTUnwrap(r.zGivenDesign)), z, "\(r.regime) n=\(r.generation)")
@@ -47,8 +48,10 @@ final class MonteCarloTests: XCTestCase {
     /// Over-parameterised (T < d) and T = d + 1 cells: no design-averaged theory, but the
     /// given-design theory (proof L2, with the bias ‖(I − P)w*‖²) holds.
     func testGivenDesignTheoryHoldsWithoutDesignAveragedExpectation() throws {
-        for cell in [LinearCell(dimension: 12, samples: 6, noiseVariance: 1),
-                     LinearCell(dimension: 6, samples: 7, noiseVariance: 1)] {
+        for cell in [
+            LinearCell(dimension: 12, samples: 6, noiseVariance: 1),
+            LinearCell(dimension: 6, samples: 7, noiseVariance: 1)
+        ] {
             let rows = try MonteCarlo.run(cell: cell, settings: settings([.replace, .accumulate], repeats: 2000, generations: 5))
             for r in rows {
                 XCTAssertNil(r.theory, "\(cell)")
@@ -60,8 +63,9 @@ final class MonteCarloTests: XCTestCase {
 
     /// Regimes without a closed form leave the theory columns empty.
     func testNoTheoryForSubsampleAndMix() throws {
-        let rows = try MonteCarlo.run(cell: LinearCell(dimension: 3, samples: 30, noiseVariance: 1),
-                                      settings: settings([.accumulateSubsample, .mix(realFraction: 0.2)], repeats: 64, generations: 3))
+        let rows = try MonteCarlo.run(
+            cell: LinearCell(dimension: 3, samples: 30, noiseVariance: 1),
+            settings: settings([.accumulateSubsample, .mix(realFraction: 0.2)], repeats: 64, generations: 3))
         for r in rows {
             XCTAssertNil(r.theory); XCTAssertNil(r.theoryGivenDesign); XCTAssertNil(r.zScore); XCTAssertNil(r.zGivenDesign)
             XCTAssertEqual(r.confidenceLow, r.mean - 1.959963984540054 * r.standardError, accuracy: 1e-12 * r.mean)
@@ -75,11 +79,13 @@ final class MonteCarloTests: XCTestCase {
     /// infinite), so d = 5, n = 10 and T = 650 keep moments up to p = 3 finite in every series.
     func testAccumulateSubsampleLiesBetweenAccumulateAndReplace() throws {
         let cell = LinearCell(dimension: 5, samples: 650, noiseVariance: 1)
-        let rows = try MonteCarlo.run(cell: cell,
-                                      settings: settings([.replace, .accumulate, .accumulateSubsample], repeats: 2000, generations: 10))
+        let rows = try MonteCarlo.run(
+            cell: cell,
+            settings: settings([.replace, .accumulate, .accumulateSubsample], repeats: 2000, generations: 10))
         let last = rows.filter { $0.generation == 10 }
-        XCTAssertEqual(LinearResultsCSV.finiteMoments(cell: cell, regime: .accumulateSubsample, generation: 10, design: .fixed),
-                       "mean+variance")
+        XCTAssertEqual(
+            LinearResultsCSV.finiteMoments(cell: cell, regime: .accumulateSubsample, generation: 10, design: .fixed),
+            "mean+variance")
         let (rep, acc, sub) = (last[0], last[1], last[2])
         let se = { (a: GenerationSummary, b: GenerationSummary) in (a.standardError * a.standardError + b.standardError * b.standardError).squareRoot() }
         XCTAssertGreaterThan(sub.mean - acc.mean, z * se(sub, acc))

@@ -55,8 +55,9 @@ final class RidgeDownstreamChainTests: XCTestCase {
         var rng = Xoshiro256StarStar(seed: 41)
         for (d, t, lambda) in [(4, 9, 0.3), (6, 4, 0.05), (5, 30, 2.0)] {
             let spectrum = RidgeSpectrum.powerLaw(dimension: d, beta: 1.3, source: 0.4)
-            let sim = FreshDesignRidgeSimulator(spectrum: spectrum, samples: t, noiseVariance: 0.8, ridge: lambda,
-                                                generatorSamples: d + 5, generatorNoiseVariance: 1, generations: 1)
+            let sim = FreshDesignRidgeSimulator(
+                spectrum: spectrum, samples: t, noiseVariance: 0.8, ridge: lambda,
+                generatorSamples: d + 5, generatorNoiseVariance: 1, generations: 1)
             let x = sim.design(rows: t, rng: &rng)
             let risk = try RidgeConditionalRisk(design: x, spectrum: spectrum, noiseVariance: 0.8, ridge: lambda)
             let g = gram((0..<t).map { x.row($0) })
@@ -79,8 +80,9 @@ final class RidgeDownstreamChainTests: XCTestCase {
     func testSimulatorMatchesAnIndependentReplay() throws {
         let d = 4, t = 7, t0 = 9, nGen = 4, lambda = 0.2, s2 = 0.6, s0 = 1.5
         let spectrum = RidgeSpectrum.powerLaw(dimension: d, beta: 1, source: 0.5)
-        let sim = FreshDesignRidgeSimulator(spectrum: spectrum, samples: t, noiseVariance: s2, ridge: lambda,
-                                            generatorSamples: t0, generatorNoiseVariance: s0, generations: nGen)
+        let sim = FreshDesignRidgeSimulator(
+            spectrum: spectrum, samples: t, noiseVariance: s2, ridge: lambda,
+            generatorSamples: t0, generatorNoiseVariance: s0, generations: nGen)
         var values = [Double](repeating: 0, count: 3 * nGen)
         var rng = Xoshiro256StarStar(seed: 5)
         try values.withUnsafeMutableBufferPointer { try sim.run(rng: &rng, values: $0) }
@@ -127,8 +129,9 @@ final class RidgeDownstreamChainTests: XCTestCase {
     /// T₀ = d + 20 keeps the moments the normal approximation needs finite (proof L1).
     func testLiteralChainMatchesTheExactConditionalRisk() throws {
         let d = 20, nGen = 4
-        let sim = FreshDesignRidgeSimulator(spectrum: .powerLaw(dimension: d, beta: 1.5, source: 0.5), samples: 30, noiseVariance: 0.5,
-                                            ridge: 0.02, generatorSamples: d + 20, generatorNoiseVariance: 1, generations: nGen)
+        let sim = FreshDesignRidgeSimulator(
+            spectrum: .powerLaw(dimension: d, beta: 1.5, source: 0.5), samples: 30, noiseVariance: 0.5,
+            ridge: 0.02, generatorSamples: d + 20, generatorNoiseVariance: 1, generations: nGen)
         let summary = try simulate(sim, repeats: 6000, seed: 17)
         for n in 1...nGen {
             let mean = summary.mean[nGen + n - 1], se = summary.standardError[nGen + n - 1]
@@ -143,12 +146,14 @@ final class RidgeDownstreamChainTests: XCTestCase {
     /// independent of the ridge code.
     func testRidgelessChainMatchesTheOLSClosedForm() throws {
         let d = 8, t = 30, t0 = 25, nGen = 4, s2 = 0.5, s0 = 2.0
-        let sim = FreshDesignRidgeSimulator(spectrum: .powerLaw(dimension: d, beta: 2, source: 0.5), samples: t, noiseVariance: s2,
-                                            ridge: 0, generatorSamples: t0, generatorNoiseVariance: s0, generations: nGen)
+        let sim = FreshDesignRidgeSimulator(
+            spectrum: .powerLaw(dimension: d, beta: 2, source: 0.5), samples: t, noiseVariance: s2,
+            ridge: 0, generatorSamples: t0, generatorNoiseVariance: s0, generations: nGen)
         let summary = try simulate(sim, repeats: 8000, seed: 23)
         for n in 1...nGen {
-            let theory = FreshDesignTheory.dohmatob(dimension: d, syntheticGenerations: n - 1, generatorSamples: t0,
-                                                    generatorNoiseVariance: s0, samples: t, noiseVariance: s2)!
+            let theory = FreshDesignTheory.dohmatob(
+                dimension: d, syntheticGenerations: n - 1, generatorSamples: t0,
+                generatorNoiseVariance: s0, samples: t, noiseVariance: s2)!
             XCTAssertLessThanOrEqual(abs(summary.mean[n - 1] - theory), z * summary.standardError[n - 1], "generation \(n)")
         }
     }
@@ -186,17 +191,23 @@ final class RidgeDeterministicEquivalentGapTests: XCTestCase {
     /// Two-sided false-alarm probability 1e-6 per statistic.
     let z = NormalDistribution.twoSidedCriticalValue(falseAlarm: 1e-6)
 
-    struct Gap { var mean: RidgeConditionalRisk; var se: RidgeConditionalRisk; var de: RidgeDeterministicEquivalent.Terms; var total: Double; var totalSE: Double }
+    struct Gap {
+        var mean: RidgeConditionalRisk; var se: RidgeConditionalRisk; var de: RidgeDeterministicEquivalent.Terms; var total: Double; var totalSE: Double
+    }
 
     /// Mean and SE of the bias, variance and collapse factor of `E[risk | X]` over `repeats`
     /// designs, and of the total after `n` synthetic generations.
-    func gap(_ spectrum: RidgeSpectrum, samples t: Int, ridge lambda: Double, generatorSamples t0: Int, synthetic n: Int,
-             repeats: Int, seed: UInt64) throws -> Gap {
+    func gap(
+        _ spectrum: RidgeSpectrum, samples t: Int, ridge lambda: Double, generatorSamples t0: Int, synthetic n: Int,
+        repeats: Int, seed: UInt64
+    ) throws -> Gap {
         let s2 = 0.5, s0 = 1.0
-        let sim = FreshDesignRidgeSimulator(spectrum: spectrum, samples: t, noiseVariance: s2, ridge: lambda,
-                                            generatorSamples: t0, generatorNoiseVariance: s0, generations: 1)
-        let c = RidgeDeterministicEquivalent.collapseScale(dimension: spectrum.dimension, syntheticGenerations: n, generatorSamples: t0,
-                                                           generatorNoiseVariance: s0)!
+        let sim = FreshDesignRidgeSimulator(
+            spectrum: spectrum, samples: t, noiseVariance: s2, ridge: lambda,
+            generatorSamples: t0, generatorNoiseVariance: s0, generations: 1)
+        let c = RidgeDeterministicEquivalent.collapseScale(
+            dimension: spectrum.dimension, syntheticGenerations: n, generatorSamples: t0,
+            generatorNoiseVariance: s0)!
         MonteCarlo.configureBLASForParallelReplicates()
         let failure = ErrorBox()
         let summary = ParallelReplicates.run(repeats: repeats, series: 4, threads: 2) { rep, buffer in
@@ -208,11 +219,13 @@ final class RidgeDeterministicEquivalentGapTests: XCTestCase {
             } catch { failure.set(error) }
         }
         if let error = failure.error { throw error }
-        let de = RidgeDeterministicEquivalent.terms(spectrum: spectrum, samples: t, noiseVariance: s2, ridge: lambda, syntheticGenerations: n,
-                                                    generatorSamples: t0, generatorNoiseVariance: s0)!
+        let de = RidgeDeterministicEquivalent.terms(
+            spectrum: spectrum, samples: t, noiseVariance: s2, ridge: lambda, syntheticGenerations: n,
+            generatorSamples: t0, generatorNoiseVariance: s0)!
         let m = summary.mean, e = summary.standardError
-        return Gap(mean: .init(bias: m[0], variance: m[1], collapseFactor: m[2]), se: .init(bias: e[0], variance: e[1], collapseFactor: e[2]),
-                   de: de, total: m[3], totalSE: e[3])
+        return Gap(
+            mean: .init(bias: m[0], variance: m[1], collapseFactor: m[2]), se: .init(bias: e[0], variance: e[1], collapseFactor: e[2]),
+            de: de, total: m[3], totalSE: e[3])
     }
 
     /// Power law (β = 1.5, r = 0.5), over-parameterised `T = d/2`, λ = 0.01, `T₀ = 2d`, four
@@ -220,13 +233,16 @@ final class RidgeDeterministicEquivalentGapTests: XCTestCase {
     /// the allowance of `collapse verify` R3), and the table of relative gaps is printed.
     func testTotalIsWithinTheOneOverDAllowance() throws {
         for (d, repeats) in [(25, 2000), (50, 1000), (100, 300)] {
-            let g = try gap(.powerLaw(dimension: d, beta: 1.5, source: 0.5), samples: d / 2, ridge: 0.01, generatorSamples: 2 * d, synthetic: 4,
-                            repeats: repeats, seed: 31)
+            let g = try gap(
+                .powerLaw(dimension: d, beta: 1.5, source: 0.5), samples: d / 2, ridge: 0.01, generatorSamples: 2 * d, synthetic: 4,
+                repeats: repeats, seed: 31)
             let rel = (g.total - g.de.total) / g.de.total
-            print(String(format: "R1 §5 power law d=%d T=%d: total %.6f vs DE %.6f, relative gap %.5f ± %.5f (×d = %.3f); bias %.4f, variance %.4f, Q %.4f relative",
-                         d, d / 2, g.total, g.de.total, rel, g.totalSE / g.de.total, rel * Double(d),
-                         (g.mean.bias - g.de.bias) / g.de.bias, (g.mean.variance - g.de.variance) / g.de.variance,
-                         (g.mean.collapseFactor - g.de.collapseFactor) / g.de.collapseFactor))
+            print(
+                String(
+                    format: "R1 §5 power law d=%d T=%d: total %.6f vs DE %.6f, relative gap %.5f ± %.5f (×d = %.3f); bias %.4f, variance %.4f, Q %.4f relative",
+                    d, d / 2, g.total, g.de.total, rel, g.totalSE / g.de.total, rel * Double(d),
+                    (g.mean.bias - g.de.bias) / g.de.bias, (g.mean.variance - g.de.variance) / g.de.variance,
+                    (g.mean.collapseFactor - g.de.collapseFactor) / g.de.collapseFactor))
             XCTAssertLessThanOrEqual(abs(g.total - g.de.total), z * g.totalSE + RidgeVerification.equivalentAllowance * g.de.total / Double(d), "d = \(d)")
         }
     }

@@ -18,10 +18,15 @@ final class RidgeRefitSimulatorTests: XCTestCase {
     /// (Cholesky or eigen solves of well-conditioned Gram matrices, T ≥ 2d): 1e-9.
     let roundOff = 1e-9
 
-    func run(_ cell: LinearCell, _ options: ChainOptions, regimes: [Regime] = [.replace, .accumulate], generations: Int = 6,
-             repeats: Int = 200, seed: UInt64 = 3) throws -> [GenerationSummary] {
-        try MonteCarlo.run(cell: cell, settings: MonteCarloSettings(repeats: repeats, generations: generations, regimes: regimes, seed: seed,
-                                                                    threads: 2, options: options))
+    func run(
+        _ cell: LinearCell, _ options: ChainOptions, regimes: [Regime] = [.replace, .accumulate], generations: Int = 6,
+        repeats: Int = 200, seed: UInt64 = 3
+    ) throws -> [GenerationSummary] {
+        try MonteCarlo.run(
+            cell: cell,
+            settings: MonteCarloSettings(
+                repeats: repeats, generations: generations, regimes: regimes, seed: seed,
+                threads: 2, options: options))
     }
 
     /// λ = 0 on an isotropic design is the default chain: the same draws (same stream protocol),
@@ -46,8 +51,9 @@ final class RidgeRefitSimulatorTests: XCTestCase {
     /// given-design means for that replicate are the same curves.
     func testGivenDesignMeansAreTheoryExactCurves() throws {
         let cell = LinearCell(dimension: 4, samples: 10, noiseVariance: 1.3), lambda = 0.25, n = 5
-        let sim = RidgeRefitSimulator(cell: cell, regimes: [.replace, .accumulate], options: ChainOptions(ridge: lambda, discounts: [0.3]),
-                                      generations: n)
+        let sim = RidgeRefitSimulator(
+            cell: cell, regimes: [.replace, .accumulate], options: ChainOptions(ridge: lambda, discounts: [0.3]),
+            generations: n)
         var values = [Double](repeating: 0, count: 3 * sim.series)
         try values.withUnsafeMutableBufferPointer { try sim.runReplicate(seed: 9, replicate: 2, values: $0) }
         var rng = cell.stream(seed: 9, replicate: 2, purpose: .data)
@@ -111,8 +117,9 @@ final class RidgeRefitSimulatorTests: XCTestCase {
             let curve = ols.testErrorCurve(scheme, generations: 7)
             for n in 1...7 {
                 let c = LinearCollapseTheory.noiseMultiplier(form, generation: n)
-                let v = LinearCollapseTheory.testErrorVarianceGivenDesign(noiseMultiplier: c, noiseVariance: s2,
-                                                                          traceOfGramPseudoInverseSquared: solver.traceOfGramPseudoInverseSquared)
+                let v = LinearCollapseTheory.testErrorVarianceGivenDesign(
+                    noiseMultiplier: c, noiseVariance: s2,
+                    traceOfGramPseudoInverseSquared: solver.traceOfGramPseudoInverseSquared)
                 XCTAssertEqual(m.mean[n - 1], curve[n - 1], accuracy: roundOff * curve[n - 1])
                 XCTAssertEqual(m.variance[n - 1], v, accuracy: roundOff * v)
                 XCTAssertEqual(unit.mean[n - 1], m.mean[n - 1], accuracy: roundOff * curve[n - 1])
@@ -142,7 +149,7 @@ final class RidgeRefitSimulatorTests: XCTestCase {
                     weight = gamma * weight + 1
                     for j in 0..<d { b[j] = gamma * b[j] + h[j] }
                     var a = gram
-                    for i in 0..<d { for j in 0..<d { a[i, j] *= weight } ; a[i, i] += penalty }
+                    for i in 0..<d { for j in 0..<d { a[i, j] *= weight }; a[i, i] += penalty }
                     let fit = gaussJordanSolve(a, Matrix(rows: d, columns: 1, columnMajor: b))
                     w = (0..<d).map { fit[$0, 0] }
                     var e = 0.0
@@ -169,8 +176,11 @@ final class RidgeRefitSimulatorTests: XCTestCase {
     func testSimulationMatchesExactPropagationGivenTheDesign() throws {
         let cases: [(LinearCell, ChainOptions)] = [
             (LinearCell(dimension: 8, samples: 30, noiseVariance: 1), ChainOptions(spectrum: .powerLaw(beta: 1.5, source: 0.5), discounts: [0.7])),
-            (LinearCell(dimension: 12, samples: 8, noiseVariance: 0.5), ChainOptions(spectrum: .powerLaw(beta: 2, source: 0.25), ridge: 0.05, discounts: [0.5])),
-            (LinearCell(dimension: 6, samples: 10, noiseVariance: 2), ChainOptions(ridge: 0.3, discounts: [0.9], testNoise: true)),
+            (
+                LinearCell(dimension: 12, samples: 8, noiseVariance: 0.5),
+                ChainOptions(spectrum: .powerLaw(beta: 2, source: 0.25), ridge: 0.05, discounts: [0.5])
+            ),
+            (LinearCell(dimension: 6, samples: 10, noiseVariance: 2), ChainOptions(ridge: 0.3, discounts: [0.9], testNoise: true))
         ]
         var statistics = 0
         for (cell, options) in cases {
@@ -219,8 +229,11 @@ final class RidgeRefitSimulatorTests: XCTestCase {
         var checked = 0
         for row in rows {
             let series: RidgeDeterministicEquivalent.RefitSeries = row.regime == .replace ? .replace : .accumulate
-            guard let de = RidgeDeterministicEquivalent.refitChain(series, generation: row.generation, spectrum: spectrum, samples: 90,
-                                                                   noiseVariance: 0.5, ridge: 0.01) else { continue }
+            guard
+                let de = RidgeDeterministicEquivalent.refitChain(
+                    series, generation: row.generation, spectrum: spectrum, samples: 90,
+                    noiseVariance: 0.5, ridge: 0.01)
+            else { continue }
             let allowance = RidgeVerification.equivalentAllowance * de / 60
             XCTAssertLessThanOrEqual(abs(row.mean - de), zStar * row.standardError + allowance, "\(row.regime) n=\(row.generation): DE \(de)")
             checked += 1
@@ -250,7 +263,10 @@ final class RidgeRefitSimulatorTests: XCTestCase {
             let mean = sum[k] / Double(designs), se = ((sumSq[k] / Double(designs) - mean * mean) / Double(designs - 1)).squareRoot()
             let de = RidgeDeterministicEquivalent.refitChain(.accumulate, generation: k + 1, spectrum: spectrum, samples: t, noiseVariance: s2, ridge: lambda)!
             let gap = (mean - de) / de * Double(d)
-            print(String(format: "DE gap at d=%d T=%d λ=%g accumulate n=%d: mean %.6g ± %.2g, DE %.6g, (mean−DE)/DE·d = %.3f", d, t, lambda, k + 1, mean, se, de, gap))
+            print(
+                String(
+                    format: "DE gap at d=%d T=%d λ=%g accumulate n=%d: mean %.6g ± %.2g, DE %.6g, (mean−DE)/DE·d = %.3f", d, t, lambda, k + 1, mean, se, de, gap
+                ))
             XCTAssertLessThanOrEqual(abs(mean - de), zStar * se + RidgeVerification.equivalentAllowance * de / Double(d))
         }
     }

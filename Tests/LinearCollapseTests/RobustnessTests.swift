@@ -12,16 +12,20 @@ final class RobustnessTests: XCTestCase {
     let z = NormalDistribution.twoSidedCriticalValue(falseAlarm: 1e-6)
 
     func testExtremeCellsGiveFiniteResultsThatMatchTheGivenDesignTheory() throws {
-        let cells = [LinearCell(dimension: 5, samples: 30, noiseVariance: 1e-12),
-                     LinearCell(dimension: 5, samples: 30, noiseVariance: 1e12),
-                     LinearCell(dimension: 1, samples: 1, noiseVariance: 1),     // d = 1, T = d
-                     LinearCell(dimension: 1, samples: 2, noiseVariance: 1),
-                     LinearCell(dimension: 8, samples: 8, noiseVariance: 1),     // T = d (heavy tails)
-                     LinearCell(dimension: 30, samples: 3, noiseVariance: 1)]   // T ≪ d
+        let cells = [
+            LinearCell(dimension: 5, samples: 30, noiseVariance: 1e-12),
+            LinearCell(dimension: 5, samples: 30, noiseVariance: 1e12),
+            LinearCell(dimension: 1, samples: 1, noiseVariance: 1),  // d = 1, T = d
+            LinearCell(dimension: 1, samples: 2, noiseVariance: 1),
+            LinearCell(dimension: 8, samples: 8, noiseVariance: 1),  // T = d (heavy tails)
+            LinearCell(dimension: 30, samples: 3, noiseVariance: 1)
+        ]  // T ≪ d
         for cell in cells {
-            let rows = try MonteCarlo.run(cell: cell, settings: MonteCarloSettings(
-                repeats: 2000, generations: 6, regimes: [.replace, .accumulate, .accumulateSubsample, .mix(realFraction: 0.5)],
-                seed: 4, threads: 2))
+            let rows = try MonteCarlo.run(
+                cell: cell,
+                settings: MonteCarloSettings(
+                    repeats: 2000, generations: 6, regimes: [.replace, .accumulate, .accumulateSubsample, .mix(realFraction: 0.5)],
+                    seed: 4, threads: 2))
             for r in rows {
                 XCTAssertTrue(r.mean.isFinite && r.standardError.isFinite && r.mean >= 0, "\(cell) \(r.regime) n=\(r.generation): \(r.mean)")
                 if r.regime == .replace || r.regime == .accumulate {
@@ -52,7 +56,7 @@ final class RobustnessTests: XCTestCase {
         }
         for condition in [1e3, 1e6, 1e8, 1e12] {
             let q = orthonormal(t, d), v = orthonormal(d, d)
-            let s = (0..<d).map { pow(condition, -Double($0) / Double(d - 1)) }   // 1 … 1/condition
+            let s = (0..<d).map { pow(condition, -Double($0) / Double(d - 1)) }  // 1 … 1/condition
             var x = Matrix(rows: t, columns: d)
             for i in 0..<t { for j in 0..<d { x[i, j] = (0..<d).reduce(0) { $0 + q[$1][i] * s[$1] * v[$1][j] } } }
             let y = Normal.array(count: t, using: &rng)

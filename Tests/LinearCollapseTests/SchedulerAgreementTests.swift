@@ -18,16 +18,19 @@ final class SchedulerAgreementTests: XCTestCase {
         var srng = cell.stream(seed: seed, replicate: replicate, purpose: .subsample)
         var frng = cell.stream(seed: seed, replicate: replicate, purpose: .freshReal)
         let real = LinearRealData.draw(cell: cell, using: &rng)
-        var model = OLSRegressionModel(design: real.design, truth: real.truth,
-                                       noiseStandardDeviation: cell.noiseVariance.squareRoot())
+        var model = OLSRegressionModel(
+            design: real.design, truth: real.truth,
+            noiseStandardDeviation: cell.noiseVariance.squareRoot())
         // Fresh real data: new labels Xw* + E' on the fixed design (the truth "samples" them).
-        var truthModel = OLSRegressionModel(design: real.design, truth: real.truth,
-                                            noiseStandardDeviation: cell.noiseVariance.squareRoot())
+        var truthModel = OLSRegressionModel(
+            design: real.design, truth: real.truth,
+            noiseStandardDeviation: cell.noiseVariance.squareRoot())
         try truthModel.fit(RegressionData(x: real.design, y: BLAS.multiply(real.design, real.truth)))
         return try GenerationScheduler<OLSRegressionModel>(regime: regime, generations: generations)
-            .run(model: &model, realData: RegressionData(x: real.design, y: real.labels),
-                 sampling: &rng, subsampling: &srng,
-                 freshReal: { _ in truthModel.sample(count: cell.samples, using: &frng) })
+            .run(
+                model: &model, realData: RegressionData(x: real.design, y: real.labels),
+                sampling: &rng, subsampling: &srng,
+                freshReal: { _ in truthModel.sample(count: cell.samples, using: &frng) })
     }
 
     func fastPath(cell: LinearCell, regimes: [Regime], generations: Int, seed: UInt64, replicate: Int) throws -> [Double] {
@@ -39,9 +42,9 @@ final class SchedulerAgreementTests: XCTestCase {
 
     let regimes: [Regime] = [.replace, .accumulate, .accumulateSubsample, .mix(realFraction: 0.3), .freshReal(realFraction: 0.4)]
     let cells = [
-        LinearCell(dimension: 4, samples: 20, noiseVariance: 1),     // well-posed
-        LinearCell(dimension: 3, samples: 5, noiseVariance: 0.5),    // T = d + 2
-        LinearCell(dimension: 6, samples: 4, noiseVariance: 2),      // over-parameterised, min-norm
+        LinearCell(dimension: 4, samples: 20, noiseVariance: 1),  // well-posed
+        LinearCell(dimension: 3, samples: 5, noiseVariance: 0.5),  // T = d + 2
+        LinearCell(dimension: 6, samples: 4, noiseVariance: 2)  // over-parameterised, min-norm
     ]
 
     func testFastPathMatchesSchedulerForEveryRegime() throws {
@@ -51,8 +54,9 @@ final class SchedulerAgreementTests: XCTestCase {
                     let slow = try schedulerPath(cell: cell, regime: regime, generations: 8, seed: 42, replicate: replicate)
                     let fast = try fastPath(cell: cell, regimes: [regime], generations: 8, seed: 42, replicate: replicate)
                     for n in 0..<8 {
-                        XCTAssertEqual(fast[n], slow[n], accuracy: relativeTolerance * abs(slow[n]),
-                                       "\(cell) \(regime) replicate \(replicate) generation \(n + 1)")
+                        XCTAssertEqual(
+                            fast[n], slow[n], accuracy: relativeTolerance * abs(slow[n]),
+                            "\(cell) \(regime) replicate \(replicate) generation \(n + 1)")
                     }
                 }
             }
@@ -93,8 +97,12 @@ final class SchedulerAgreementTests: XCTestCase {
     /// projected labels (`Xᵀy = Gŵ + XᵀE`), so the identities hold to round-off (1e-10 relative).
     func testRegimeIdentities() throws {
         let cell = cells[0]
-        let r = try fastPath(cell: cell, regimes: [.replace, .accumulate, .accumulateSubsample, .mix(realFraction: 0),
-                                                    .mix(realFraction: 1)], generations: 5, seed: 9, replicate: 2)
+        let r = try fastPath(
+            cell: cell,
+            regimes: [
+                .replace, .accumulate, .accumulateSubsample, .mix(realFraction: 0),
+                .mix(realFraction: 1)
+            ], generations: 5, seed: 9, replicate: 2)
         let gen1 = (0..<5).map { r[$0 * 5] }
         XCTAssertTrue(gen1.allSatisfy { $0 == gen1[0] }, "generation 1 must agree across regimes: \(gen1)")
         for n in 0..<5 {
@@ -142,7 +150,7 @@ final class FreshDesignSchedulerAgreementTests: XCTestCase {
                     var rng = Xoshiro256StarStar(seed: 90, stream: [UInt64(replicate)])
                     let truth = Normal.array(count: d, using: &rng)
                     var model = FreshDesignOLS(truth: truth, sigma: s2.squareRoot(), coefficients: truth)
-                    let real = model.sample(count: t, using: &rng)        // y = X w* + E, drawn as the fast path draws it
+                    let real = model.sample(count: t, using: &rng)  // y = X w* + E, drawn as the fast path draws it
                     var unused = Xoshiro256StarStar(seed: 0)
                     let slow = try GenerationScheduler<FreshDesignOLS>(regime: regime, generations: generations)
                         .run(model: &model, realData: real, sampling: &rng, subsampling: &unused)
@@ -159,4 +167,3 @@ final class FreshDesignSchedulerAgreementTests: XCTestCase {
         }
     }
 }
-

@@ -4,15 +4,18 @@ import XCTest
 
 final class VerificationTests: XCTestCase {
     func testThresholdIsBonferroniCriticalValue() {
-        XCTAssertEqual(Verification.threshold(familyFalseAlarm: 1e-3, statistics: 1),
-                       -NormalDistribution.quantile(5e-4), accuracy: 1e-12)
-        XCTAssertEqual(Verification.threshold(familyFalseAlarm: 1e-3, statistics: 100),
-                       -NormalDistribution.quantile(5e-6), accuracy: 1e-12)
+        XCTAssertEqual(
+            Verification.threshold(familyFalseAlarm: 1e-3, statistics: 1),
+            -NormalDistribution.quantile(5e-4), accuracy: 1e-12)
+        XCTAssertEqual(
+            Verification.threshold(familyFalseAlarm: 1e-3, statistics: 100),
+            -NormalDistribution.quantile(5e-6), accuracy: 1e-12)
     }
 
     func testDefaultBatteryPasses() throws {
         let report = try Verification.run(seed: 1, threads: 2)
-        XCTAssertTrue(report.passed, report.checks.filter { !$0.passed }.map { "\($0.id) \($0.kind) \($0.regime) n=\($0.generation) z=\($0.z)" }.joined(separator: "; "))
+        XCTAssertTrue(
+            report.passed, report.checks.filter { !$0.passed }.map { "\($0.id) \($0.kind) \($0.regime) n=\($0.generation) z=\($0.z)" }.joined(separator: "; "))
         // Design-averaged checks only where T ≥ d + 10; given-design checks everywhere.
         for c in report.checks where c.kind == .designAveraged {
             XCTAssertGreaterThanOrEqual(c.cell.samples, c.cell.dimension + Verification.minimumDesignAveragedMargin)
@@ -24,8 +27,9 @@ final class VerificationTests: XCTestCase {
 
     /// The battery must be able to fail: a wrong theory value is caught.
     func testBatteryDetectsAWrongFormula() throws {
-        let point = Verification.Point(id: "X", purpose: "test", cell: .init(dimension: 10, samples: 100, noiseVariance: 1),
-                                       generations: 5, reported: [5], repeats: 2000)
+        let point = Verification.Point(
+            id: "X", purpose: "test", cell: .init(dimension: 10, samples: 100, noiseVariance: 1),
+            generations: 5, reported: [5], repeats: 2000)
         let report = try Verification.run(battery: [point], seed: 3, threads: 2)
         XCTAssertTrue(report.passed)
         // An off-by-one replace curve c(n+1), the paper's known plotting defect, is rejected.
@@ -56,7 +60,8 @@ final class DesignVerificationTests: XCTestCase {
         XCTAssertEqual(kinds("S1"), ["given-design", "design-averaged"])
         XCTAssertEqual(kinds("S2"), ["given-design"])
         XCTAssertEqual(kinds("S3"), ["given-design", "det. equivalent"])
-        XCTAssertEqual(checks.filter { $0.kind == .equivalent }.map { "\($0.series) \($0.generation)" },
-                       ["replace 1", "accumulate 1", "accumulate 5"])
+        XCTAssertEqual(
+            checks.filter { $0.kind == .equivalent }.map { "\($0.series) \($0.generation)" },
+            ["replace 1", "accumulate 1", "accumulate 5"])
     }
 }

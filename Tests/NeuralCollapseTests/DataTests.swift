@@ -114,8 +114,9 @@ final class DataTests: XCTestCase {
             }
         }
         XCTAssertEqual(ConformerStructure.torsionDistance(set, reference: set), 0)
-        XCTAssertEqual(ConformerStructure.bondLengthError(set, reference: set), 0.016, accuracy: 0.003,
-                       "mean |N(0, 0.02²)| = 0.02·√(2/π) ≈ 0.016")
+        XCTAssertEqual(
+            ConformerStructure.bondLengthError(set, reference: set), 0.016, accuracy: 0.003,
+            "mean |N(0, 0.02²)| = 0.02·√(2/π) ≈ 0.016")
     }
 
     func testXYZRoundTripAndErrors() throws {
@@ -152,8 +153,9 @@ final class DataTests: XCTestCase {
         let im = GlyphGenerator().images(count: 3, using: &rng)
         XCTAssertEqual(ImageSet.concatenating([im, im]).subset([4]).pixels, Array(im.pixels[784..<1568]))
         let cf = ChainMoleculeGenerator(atoms: 5).conformers(count: 3, using: &rng)
-        XCTAssertEqual(ConformerSet.concatenating([cf, cf]).subset([5, 0]).coordinates,
-                       Array(cf.coordinates[30..<45]) + Array(cf.coordinates[0..<15]))
+        XCTAssertEqual(
+            ConformerSet.concatenating([cf, cf]).subset([5, 0]).coordinates,
+            Array(cf.coordinates[30..<45]) + Array(cf.coordinates[0..<15]))
     }
 }
 

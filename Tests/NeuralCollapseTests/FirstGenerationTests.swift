@@ -14,8 +14,9 @@ final class FirstGenerationTests: XCTestCase {
             let first = try FirstGeneration.fit(make: make, real: real)
             for regime in [Regime.replace, .accumulate, .accumulateSubsample] {
                 let alone = try NeuralExperiment.run(regimes: [regime], generations: 2, threads: 1, seed: 2, realData: real, makeModel: make)
-                let shared = try NeuralExperiment.run(regimes: [regime], generations: 2, threads: 1, seed: 2, realData: real, makeModel: make,
-                                                      firstGeneration: { first })
+                let shared = try NeuralExperiment.run(
+                    regimes: [regime], generations: 2, threads: 1, seed: 2, realData: real, makeModel: make,
+                    firstGeneration: { first })
                 XCTAssertEqual(shared.rows, alone.rows, "\(M.name) \(regime)")
                 XCTAssertEqual(shared.metricNames, alone.metricNames)
             }
@@ -28,11 +29,20 @@ final class FirstGenerationTests: XCTestCase {
     /// takes the entry is gone (the next asker computes again); a failed computation is not kept.
     func testSharedValuesAreComputedOnceAndDropped() throws {
         let shared = SharedFirstGenerations()
-        final class Counter: @unchecked Sendable { let lock = NSLock(); var n = 0; func bump() -> Int { lock.withLock { n += 1; return n } } }
+        final class Counter: @unchecked Sendable {
+            let lock = NSLock(); var n = 0;
+            func bump() -> Int {
+                lock.withLock {
+                    n += 1; return n
+                }
+            }
+        }
         let counter = Counter()
         let results = Counter()
         DispatchQueue.concurrentPerform(iterations: 3) { _ in
-            let v = try! shared.value(key: "k", uses: 3) { () -> Int in Thread.sleep(forTimeInterval: 0.05); return 100 + counter.bump() }
+            let v = try! shared.value(key: "k", uses: 3) { () -> Int in
+                Thread.sleep(forTimeInterval: 0.05); return 100 + counter.bump()
+            }
             XCTAssertEqual(v, 101)
             _ = results.bump()
         }

@@ -35,9 +35,11 @@ final class GradientCheckTests: XCTestCase {
 
     /// The autodiff gradients and the finite differences for (at most `perInput`) entries of
     /// each input; returns the entries that disagree.
-    func gradientMismatches(_ inputs: [Tensor], perInput: Int = 60, seed: UInt64 = 99,
-                            corrupt: ((inout [[Float]]) -> Void)? = nil,
-                            _ f: (Tape, [Tensor]) -> Tensor) -> (mismatches: [Mismatch], checked: Int) {
+    func gradientMismatches(
+        _ inputs: [Tensor], perInput: Int = 60, seed: UInt64 = 99,
+        corrupt: ((inout [[Float]]) -> Void)? = nil,
+        _ f: (Tape, [Tensor]) -> Tensor
+    ) -> (mismatches: [Mismatch], checked: Int) {
         let tape = Tape()
         let y = f(tape, inputs)
         var rng = Xoshiro256StarStar(seed: seed)
@@ -73,12 +75,15 @@ final class GradientCheckTests: XCTestCase {
         return (bad, checked)
     }
 
-    func check(_ name: String, _ inputs: [Tensor], file: StaticString = #filePath, line: UInt = #line,
-               _ f: (Tape, [Tensor]) -> Tensor) {
+    func check(
+        _ name: String, _ inputs: [Tensor], file: StaticString = #filePath, line: UInt = #line,
+        _ f: (Tape, [Tensor]) -> Tensor
+    ) {
         let (bad, checked) = gradientMismatches(inputs, f)
         XCTAssertGreaterThan(checked, 0, name, file: file, line: line)
-        XCTAssertTrue(bad.isEmpty, "\(name): \(bad.count) of \(checked) entries disagree, e.g. \(bad.prefix(3))",
-                      file: file, line: line)
+        XCTAssertTrue(
+            bad.isEmpty, "\(name): \(bad.count) of \(checked) entries disagree, e.g. \(bad.prefix(3))",
+            file: file, line: line)
     }
 
     // MARK: Ops
@@ -146,7 +151,7 @@ final class GradientCheckTests: XCTestCase {
     func testAttentionIsCausal() {
         let x = parameters([(6, 12)], seed: 19)[0]
         let before = Tape(recording: false).causalSelfAttention(x, sequences: 1, length: 6, heads: 2).value
-        for j in 0..<12 { x.value[5 * 12 + j] += 3 }      // change the last position only
+        for j in 0..<12 { x.value[5 * 12 + j] += 3 }  // change the last position only
         let after = Tape(recording: false).causalSelfAttention(x, sequences: 1, length: 6, heads: 2).value
         XCTAssertEqual(Array(before[0..<(5 * 4)]), Array(after[0..<(5 * 4)]))
         XCTAssertNotEqual(Array(before[(5 * 4)...]), Array(after[(5 * 4)...]))
@@ -167,10 +172,13 @@ final class GradientCheckTests: XCTestCase {
     /// Negative control: the comparison flags a gradient with a 3 % error in one entry.
     func testCheckDetectsAWrongGradient() {
         let x = parameters([(5, 7), (7, 4)], seed: 21)
-        let (bad, _) = gradientMismatches(x, perInput: 1000, corrupt: { g in
-            let i = g[0].indices.max { abs(g[0][$0]) < abs(g[0][$1]) }!
-            g[0][i] *= 1.03
-        }) { t, x in t.matmul(x[0], x[1]) }
+        let (bad, _) = gradientMismatches(
+            x, perInput: 1000,
+            corrupt: { g in
+                let i = g[0].indices.max { abs(g[0][$0]) < abs(g[0][$1]) }!
+                g[0][i] *= 1.03
+            }
+        ) { t, x in t.matmul(x[0], x[1]) }
         XCTAssertEqual(bad.count, 1, "the corrupted entry must be the one flagged: \(bad)")
     }
 

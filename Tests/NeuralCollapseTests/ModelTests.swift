@@ -59,10 +59,12 @@ final class ModelTests: XCTestCase {
         let s = model.draw(count: 9, using: &rng)
         XCTAssertEqual(s.count, 9)
         XCTAssertEqual(s.bonds, task.train.bonds)
-        for f in 0..<9 { for axis in 0..<3 {
-            let sum = (0..<s.atoms).reduce(Float(0)) { $0 + s.coordinates[f * s.dimension + 3 * $1 + axis] }
-            XCTAssertEqual(sum, 0, accuracy: 1e-3)
-        } }
+        for f in 0..<9 {
+            for axis in 0..<3 {
+                let sum = (0..<s.atoms).reduce(Float(0)) { $0 + s.coordinates[f * s.dimension + 3 * $1 + axis] }
+                XCTAssertEqual(sum, 0, accuracy: 1e-3)
+            }
+        }
         let names = model.diagnostics(generation: 1).map(\.0)
         XCTAssertEqual(names, ["bond_length_error", "torsion_tv", "train_loss", "train_steps"])
     }
@@ -89,10 +91,10 @@ final class ModelTests: XCTestCase {
     /// least one step.
     func testTrainingBudgetSteps() {
         XCTAssertEqual(TrainingBudget.steps(7).steps(examples: 1_000_000, perStep: 3), 7)
-        XCTAssertEqual(TrainingBudget.epochs(5).steps(examples: 100, perStep: 16), 32)      // ⌈31.25⌉
-        XCTAssertEqual(TrainingBudget.epochs(5).steps(examples: 160, perStep: 16), 50)      // exact
-        XCTAssertEqual(TrainingBudget.epochs(0.01).steps(examples: 10, perStep: 16), 1)     // at least one
-        XCTAssertEqual(TrainingBudget.epochs(0.3).steps(examples: 10, perStep: 1), 3)       // not ⌈3.0000000000000004⌉
+        XCTAssertEqual(TrainingBudget.epochs(5).steps(examples: 100, perStep: 16), 32)  // ⌈31.25⌉
+        XCTAssertEqual(TrainingBudget.epochs(5).steps(examples: 160, perStep: 16), 50)  // exact
+        XCTAssertEqual(TrainingBudget.epochs(0.01).steps(examples: 10, perStep: 16), 1)  // at least one
+        XCTAssertEqual(TrainingBudget.epochs(0.3).steps(examples: 10, perStep: 1), 3)  // not ⌈3.0000000000000004⌉
         XCTAssertFalse(TrainingBudget.epochs(0).isPositive)
         XCTAssertFalse(TrainingBudget.epochs(.nan).isPositive)
         XCTAssertFalse(TrainingBudget.steps(0).isPositive)
@@ -102,7 +104,7 @@ final class ModelTests: XCTestCase {
     /// n·T images and so for `⌈e·n·T/B⌉` steps, while replace and accumulate-subsample (pool T)
     /// keep generation 1's count; under a step budget every fit gets the same count.
     func testEpochBudgetFollowsThePool() throws {
-        let task = try VAETask.make(.smoke, seed: 8, dataPath: nil)   // T = 100 images, B = 16, 5 epochs
+        let task = try VAETask.make(.smoke, seed: 8, dataPath: nil)  // T = 100 images, B = 16, 5 epochs
         let t = task.train.count, b = task.make().config.batch
         XCTAssertEqual(task.make().config.budget, .epochs(5))
         let regimes: [Regime] = [.replace, .accumulate, .accumulateSubsample]
@@ -113,8 +115,9 @@ final class ModelTests: XCTestCase {
             XCTAssertEqual(row.metrics[column], Double((5 * pool + b - 1) / b), "\(row.regime) generation \(row.generation)")
         }
         let fixed = try VAETask.make(.smoke, seed: 8, dataPath: nil, budget: .steps(9))
-        let fixedRun = try NeuralExperiment.run(regimes: [.accumulate], generations: 3, threads: 1, seed: 8,
-                                                realData: fixed.train, makeModel: fixed.make)
+        let fixedRun = try NeuralExperiment.run(
+            regimes: [.accumulate], generations: 3, threads: 1, seed: 8,
+            realData: fixed.train, makeModel: fixed.make)
         XCTAssertEqual(fixedRun.rows.map { $0.metrics[column] }, [9, 9, 9])
     }
 
@@ -123,8 +126,9 @@ final class ModelTests: XCTestCase {
     /// an uninterrupted run, and accumulate (not yet started on one thread) does not start.
     func testCancellationKeepsFinishedGenerations() throws {
         let task = try VAETask.make(.smoke, seed: 9, dataPath: nil)
-        let full = try NeuralExperiment.run(regimes: [.replace], generations: 2, threads: 1, seed: 9,
-                                            realData: task.train, makeModel: task.make)
+        let full = try NeuralExperiment.run(
+            regimes: [.replace], generations: 2, threads: 1, seed: 9,
+            realData: task.train, makeModel: task.make)
         XCTAssertFalse(full.interrupted)
         NeuralCancellation.reset()
         defer { NeuralCancellation.reset() }

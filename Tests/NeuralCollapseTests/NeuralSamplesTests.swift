@@ -15,7 +15,9 @@ final class NeuralSamplesTests: XCTestCase {
                 XCTAssertEqual(bytes[i + 1], UInt8(ascii: "x"))
                 out.append(UInt8(String(decoding: bytes[(i + 2)..<(i + 4)], as: UTF8.self), radix: 16)!)
                 i += 4
-            } else { out.append(bytes[i]); i += 1 }
+            } else {
+                out.append(bytes[i]); i += 1
+            }
         }
         return out
     }
@@ -26,10 +28,11 @@ final class NeuralSamplesTests: XCTestCase {
         var rng = Xoshiro256StarStar(seed: 4, stream: [1])
         var stories: [[UInt8]] = [Array("Tom had a red ball.".utf8), Array("a\\b\tc\rd\u{7F}é€😀".utf8), [0xFF, 0xC3], [0xE2, 0x82, 0x41], []]
         for _ in 0..<200 {
-            stories.append((0..<Int.random(in: 0...40, using: &rng)).map { _ in
-                let b = UInt8.random(in: 0...255, using: &rng)
-                return b == 10 ? 11 : b
-            })
+            stories.append(
+                (0..<Int.random(in: 0...40, using: &rng)).map { _ in
+                    let b = UInt8.random(in: 0...255, using: &rng)
+                    return b == 10 ? 11 : b
+                })
         }
         let file = TextCorpus(stories: stories).sampleFile()
         let text = try XCTUnwrap(String(data: file, encoding: .utf8))
@@ -86,8 +89,9 @@ final class NeuralSamplesTests: XCTestCase {
         XCTAssertEqual(NeuralSamples.fileName(generation: 7, of: TextCorpus.self), "generation-007.txt")
         XCTAssertEqual(NeuralSamples.fileName(generation: 100, of: ImageSet.self), "generation-100.png")
         XCTAssertEqual(NeuralSamples.cellDirectory(regime: "replace", axes: []), "replace")
-        XCTAssertEqual(NeuralSamples.cellDirectory(regime: "accumulate", axes: [("steps", "200"), ("temperature", "0.8")]),
-                       "accumulate-steps-200-temperature-0.8")
+        XCTAssertEqual(
+            NeuralSamples.cellDirectory(regime: "accumulate", axes: [("steps", "200"), ("temperature", "0.8")]),
+            "accumulate-steps-200-temperature-0.8")
         XCTAssertEqual(NeuralSamples.cellDirectory(regime: "a/b", axes: []), "a_b")
     }
 }

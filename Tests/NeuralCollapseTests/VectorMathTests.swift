@@ -28,11 +28,13 @@ final class VectorMathTests: XCTestCase {
 
     func exp(_ xs: [Float]) -> [Float] {
         var out = [Float](repeating: .nan, count: xs.count)
-        xs.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { o in
-            VectorMath.forEachChunk(xs.count) { i, c in
-                VectorMath.store(VectorMath.exp(VectorMath.load(x.baseAddress! + i, c)), o.baseAddress! + i, c)
+        xs.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { o in
+                VectorMath.forEachChunk(xs.count) { i, c in
+                    VectorMath.store(VectorMath.exp(VectorMath.load(x.baseAddress! + i, c)), o.baseAddress! + i, c)
+                }
             }
-        } }
+        }
         return out
     }
 
@@ -84,9 +86,11 @@ final class VectorMathTests: XCTestCase {
         for n in [1, 7, 8, 13, 96, 256] {
             let z: [Float] = (0..<n).map { Float(sin(Double($0) * 1.7) * 6) }
             var p = [Float](repeating: 0, count: n)
-            let lse = z.withUnsafeBufferPointer { pz in p.withUnsafeMutableBufferPointer { pp in
-                VectorMath.softmax(pz.baseAddress!, count: n, into: pp.baseAddress!)
-            } }
+            let lse = z.withUnsafeBufferPointer { pz in
+                p.withUnsafeMutableBufferPointer { pp in
+                    VectorMath.softmax(pz.baseAddress!, count: n, into: pp.baseAddress!)
+                }
+            }
             let mf = z.max()!, m = Double(mf)
             let s = z.reduce(0.0) { $0 + Foundation.exp(Double($1 - mf)) }
             for j in 0..<n {
@@ -102,11 +106,15 @@ final class VectorMathTests: XCTestCase {
     func testGELUMatchesTheTanhForm() {
         let xs: [Float] = (0..<4001).map { Float($0 - 2000) * 0.005 }
         var y = [Float](repeating: 0, count: xs.count), gate = y
-        xs.withUnsafeBufferPointer { px in y.withUnsafeMutableBufferPointer { py in gate.withUnsafeMutableBufferPointer { pg in
-            VectorMath.gelu(px.baseAddress!, count: xs.count, into: py.baseAddress!, gate: pg.baseAddress!)
-        } } }
+        xs.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { py in
+                gate.withUnsafeMutableBufferPointer { pg in
+                    VectorMath.gelu(px.baseAddress!, count: xs.count, into: py.baseAddress!, gate: pg.baseAddress!)
+                }
+            }
+        }
         let c = (2 / Double.pi).squareRoot()
-        var worst = 0.0, worstD = 0.0       // largest error / its bound
+        var worst = 0.0, worstD = 0.0  // largest error / its bound
         for (i, x) in xs.enumerated() {
             let xd = Double(x), u = c * (xd + 0.044715 * xd * xd * xd), t = Foundation.tanh(u)
             let du = c * (1 + 3 * 0.044715 * xd * xd)

@@ -48,9 +48,10 @@ final class FittingChainTests: XCTestCase {
             let x = Double.pi / Double(m).squareRoot()
             let limit = sin(x) / x
             let far = GaussianFittingTheory.accumulateVarianceRatio(.mle, generation: 100_000, samples: m)
-            XCTAssertEqual(far, limit, accuracy: 2e-5, "M=\(m)")     // tail of the product ≈ 1/(M·n)
-            XCTAssertEqual(CategoricalChainTheory.accumulateExpectedCollision(generation: 100_000, samples: m, truthCollision: 0.2),
-                           1 - 0.8 * limit, accuracy: 2e-5)
+            XCTAssertEqual(far, limit, accuracy: 2e-5, "M=\(m)")  // tail of the product ≈ 1/(M·n)
+            XCTAssertEqual(
+                CategoricalChainTheory.accumulateExpectedCollision(generation: 100_000, samples: m, truthCollision: 0.2),
+                1 - 0.8 * limit, accuracy: 2e-5)
             var direct = 0.0
             for k in 1...6 {
                 let previous = k == 1 ? 1 : GaussianFittingTheory.accumulateVarianceRatio(.unbiased, generation: k - 1, samples: m)

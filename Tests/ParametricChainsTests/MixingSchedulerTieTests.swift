@@ -45,9 +45,13 @@ final class MixingSchedulerTieTests: XCTestCase {
             for i in 0..<data.count {
                 if data.isReal[i] { real += data.values[i]; realCount += 1 } else { synthetic += data.values[i]; syntheticCount += 1 }
             }
-            if syntheticCount == 0 { mean = real / Double(realCount) }
-            else if realCount == 0 { mean = synthetic / Double(syntheticCount) }
-            else { mean = weight * real / Double(realCount) + (1 - weight) * synthetic / Double(syntheticCount) }
+            if syntheticCount == 0 {
+                mean = real / Double(realCount)
+            } else if realCount == 0 {
+                mean = synthetic / Double(syntheticCount)
+            } else {
+                mean = weight * real / Double(realCount) + (1 - weight) * synthetic / Double(syntheticCount)
+            }
         }
 
         mutating func sample<G: RandomNumberGenerator>(count: Int, using rng: inout G) -> Sample {
@@ -90,13 +94,14 @@ final class MixingSchedulerTieTests: XCTestCase {
                 var model = WeightedMixingMean(sd: sd, weight: w)
                 let real = MixingSchedulerTieTests.realSample(2 * m, sd: sd, rng: &rng)
                 let errors = try! GenerationScheduler<WeightedMixingMean>(regime: .freshReal(realFraction: 0.5), generations: generations)
-                    .run(model: &model, realData: real, sampling: &rng, subsampling: &unused,
-                         freshReal: { _ in MixingSchedulerTieTests.realSample(m, sd: sd, rng: &fresh) })
+                    .run(
+                        model: &model, realData: real, sampling: &rng, subsampling: &unused,
+                        freshReal: { _ in MixingSchedulerTieTests.realSample(m, sd: sd, rng: &fresh) })
                 for n in 0..<generations { buffer[n] = errors[n] }
             }
             let q = (1 - w) * (1 - w)
             for n in 1...generations {
-                let offset = pow(q, Double(n - 1)) * b / 2       // E δ_n²(G1) − E δ_n²(scheduler)
+                let offset = pow(q, Double(n - 1)) * b / 2  // E δ_n²(G1) − E δ_n²(scheduler)
                 let exact = GoldenRatioMixing.meanSquaredError(generation: n, weight: w, base: b) - offset
                 let (ms, ss) = (scheduler.mean[n - 1], scheduler.standardError[n - 1])
                 let (mf, sf) = (fast.mean[n - 1], fast.standardError[n - 1])

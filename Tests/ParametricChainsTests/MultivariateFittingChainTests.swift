@@ -32,38 +32,49 @@ final class MultivariateFittingChainTests: XCTestCase {
     /// G3 item 5, σ²(n/M + 2(1 − ρⁿ)) (unbiased) or 2σ²(1 − ρⁿ) (MLE), written out here with tgamma.
     func testOneDimensionReducesToG3() {
         let v = 2.5
-        for m in [2, 3, 10] { for e in GaussianFittingTheory.Estimator.allCases { for n in [1, 2, 5, 12] {
-            let c = e == .unbiased ? Double(m - 1) : Double(m)
-            let rho = (2 / c).squareRoot() * tgamma(Double(m) / 2) / tgamma(Double(m - 1) / 2)
-            let w2 = e == .unbiased ? v * (Double(n) / Double(m) + 2 * (1 - pow(rho, Double(n)))) : 2 * v * (1 - pow(rho, Double(n)))
-            let t = Theory.moments(e, regime: .replace, generation: n, samples: m, eigenvalues: [v])
-            XCTAssertEqual(t.meanSquaredError, v * GaussianFittingTheory.meanErrorRatio(e, generation: n, samples: m), accuracy: 1e-13)
-            XCTAssertEqual(t.expectedTrace, v * GaussianFittingTheory.varianceRatio(e, generation: n, samples: m), accuracy: 1e-13)
-            XCTAssertEqual(t.expectedLogDeterminantRatio!, GaussianFittingTheory.expectedLogVarianceRatio(e, generation: n, samples: m), accuracy: 1e-12)
-            XCTAssertEqual(t.wassersteinExact!, w2, accuracy: 1e-12 * max(1, w2), "M=\(m) \(e) n=\(n)")
-            XCTAssertEqual(t.wassersteinLower, t.wassersteinUpper, accuracy: 1e-12 * max(1, w2))
-            let a = Theory.moments(e, regime: .accumulate, generation: n, samples: m, eigenvalues: [v])
-            XCTAssertEqual(a.expectedTrace, v * GaussianFittingTheory.accumulateVarianceRatio(e, generation: n, samples: m), accuracy: 1e-13)
-            XCTAssertEqual(a.meanSquaredError, v * GaussianFittingTheory.accumulateMeanErrorRatio(e, generation: n, samples: m), accuracy: 1e-13)
-            XCTAssertNil(a.expectedLogDeterminantRatio)
-            if n == 1 { XCTAssertEqual(a.wassersteinExact!, t.wassersteinExact!, accuracy: 1e-13) } else { XCTAssertNil(a.wassersteinExact) }
-        } } }
+        for m in [2, 3, 10] {
+            for e in GaussianFittingTheory.Estimator.allCases {
+                for n in [1, 2, 5, 12] {
+                    let c = e == .unbiased ? Double(m - 1) : Double(m)
+                    let rho = (2 / c).squareRoot() * tgamma(Double(m) / 2) / tgamma(Double(m - 1) / 2)
+                    let w2 = e == .unbiased ? v * (Double(n) / Double(m) + 2 * (1 - pow(rho, Double(n)))) : 2 * v * (1 - pow(rho, Double(n)))
+                    let t = Theory.moments(e, regime: .replace, generation: n, samples: m, eigenvalues: [v])
+                    XCTAssertEqual(t.meanSquaredError, v * GaussianFittingTheory.meanErrorRatio(e, generation: n, samples: m), accuracy: 1e-13)
+                    XCTAssertEqual(t.expectedTrace, v * GaussianFittingTheory.varianceRatio(e, generation: n, samples: m), accuracy: 1e-13)
+                    XCTAssertEqual(
+                        t.expectedLogDeterminantRatio!, GaussianFittingTheory.expectedLogVarianceRatio(e, generation: n, samples: m), accuracy: 1e-12)
+                    XCTAssertEqual(t.wassersteinExact!, w2, accuracy: 1e-12 * max(1, w2), "M=\(m) \(e) n=\(n)")
+                    XCTAssertEqual(t.wassersteinLower, t.wassersteinUpper, accuracy: 1e-12 * max(1, w2))
+                    let a = Theory.moments(e, regime: .accumulate, generation: n, samples: m, eigenvalues: [v])
+                    XCTAssertEqual(a.expectedTrace, v * GaussianFittingTheory.accumulateVarianceRatio(e, generation: n, samples: m), accuracy: 1e-13)
+                    XCTAssertEqual(a.meanSquaredError, v * GaussianFittingTheory.accumulateMeanErrorRatio(e, generation: n, samples: m), accuracy: 1e-13)
+                    XCTAssertNil(a.expectedLogDeterminantRatio)
+                    if n == 1 { XCTAssertEqual(a.wassersteinExact!, t.wassersteinExact!, accuracy: 1e-13) } else { XCTAssertNil(a.wassersteinExact) }
+                }
+            }
+        }
     }
 
     /// The O(n·d) recursion of `curve` against the 1-D product and sum formulas of G3 far out.
     func testCurveRecursionAgainstProductFormulasAtLargeN() {
-        for e in GaussianFittingTheory.Estimator.allCases { for regime in ClosedFormRegime.allCases {
-            let curve = Theory.curve(e, regime: regime, generations: 2000, samples: 7, eigenvalues: [1.5, 0.5])
-            for n in [1, 10, 2000] {
-                let s = regime == .replace ? GaussianFittingTheory.varianceRatio(e, generation: n, samples: 7)
-                    : GaussianFittingTheory.accumulateVarianceRatio(e, generation: n, samples: 7)
-                let r = regime == .replace ? GaussianFittingTheory.meanErrorRatio(e, generation: n, samples: 7)
-                    : GaussianFittingTheory.accumulateMeanErrorRatio(e, generation: n, samples: 7)
-                XCTAssertEqual(curve[n - 1].covarianceRatio, s, accuracy: 1e-12 * max(s, 1e-300), "\(e) \(regime) n=\(n)")
-                XCTAssertEqual(curve[n - 1].meanErrorRatio, r, accuracy: 1e-12 * r, "\(e) \(regime) n=\(n)")
-                XCTAssertEqual(curve[n - 1], Theory.moments(e, regime: regime, generation: n, samples: 7, eigenvalues: [0.5, 1.5]))
+        for e in GaussianFittingTheory.Estimator.allCases {
+            for regime in ClosedFormRegime.allCases {
+                let curve = Theory.curve(e, regime: regime, generations: 2000, samples: 7, eigenvalues: [1.5, 0.5])
+                for n in [1, 10, 2000] {
+                    let s =
+                        regime == .replace
+                        ? GaussianFittingTheory.varianceRatio(e, generation: n, samples: 7)
+                        : GaussianFittingTheory.accumulateVarianceRatio(e, generation: n, samples: 7)
+                    let r =
+                        regime == .replace
+                        ? GaussianFittingTheory.meanErrorRatio(e, generation: n, samples: 7)
+                        : GaussianFittingTheory.accumulateMeanErrorRatio(e, generation: n, samples: 7)
+                    XCTAssertEqual(curve[n - 1].covarianceRatio, s, accuracy: 1e-12 * max(s, 1e-300), "\(e) \(regime) n=\(n)")
+                    XCTAssertEqual(curve[n - 1].meanErrorRatio, r, accuracy: 1e-12 * r, "\(e) \(regime) n=\(n)")
+                    XCTAssertEqual(curve[n - 1], Theory.moments(e, regime: regime, generation: n, samples: 7, eigenvalues: [0.5, 1.5]))
+                }
             }
-        } }
+        }
     }
 
     /// The d-dimensional forms against direct sums: E log det is the Bartlett sum over d
@@ -71,31 +82,35 @@ final class MultivariateFittingChainTests: XCTestCase {
     /// the replace sum Σλ_iρ_iⁿ sorted descending (rearrangement) and isotropic Σ giving λ·Σρ_iⁿ.
     func testMultivariateFormsAgainstDirectSums() {
         let spectrum = [0.3, 4.6, 2.1]
-        for m in [2, 3, 4, 10] { for e in GaussianFittingTheory.Estimator.allCases { for n in [1, 3, 8] {
-            let c = e == .unbiased ? Double(m - 1) : Double(m)
-            let t = Theory.moments(e, regime: .replace, generation: n, samples: m, eigenvalues: spectrum)
-            XCTAssertEqual(t.meanSquaredError, 7 * GaussianFittingTheory.meanErrorRatio(e, generation: n, samples: m), accuracy: 1e-12)
-            if m >= 4 {
-                var direct = 0.0
-                for i in 1...3 { direct += GaussianFittingTheory.digamma(Double(m - i) / 2) + log(2 / c) }
-                XCTAssertEqual(t.expectedLogDeterminantRatio!, Double(n) * direct, accuracy: 1e-12)
-            } else {
-                XCTAssertNil(t.expectedLogDeterminantRatio)
+        for m in [2, 3, 4, 10] {
+            for e in GaussianFittingTheory.Estimator.allCases {
+                for n in [1, 3, 8] {
+                    let c = e == .unbiased ? Double(m - 1) : Double(m)
+                    let t = Theory.moments(e, regime: .replace, generation: n, samples: m, eigenvalues: spectrum)
+                    XCTAssertEqual(t.meanSquaredError, 7 * GaussianFittingTheory.meanErrorRatio(e, generation: n, samples: m), accuracy: 1e-12)
+                    if m >= 4 {
+                        var direct = 0.0
+                        for i in 1...3 { direct += GaussianFittingTheory.digamma(Double(m - i) / 2) + log(2 / c) }
+                        XCTAssertEqual(t.expectedLogDeterminantRatio!, Double(n) * direct, accuracy: 1e-12)
+                    } else {
+                        XCTAssertNil(t.expectedLogDeterminantRatio)
+                    }
+                    let rho = (1...3).map { i in m - i > 0 ? (2 / c).squareRoot() * tgamma(Double(m - i + 1) / 2) / tgamma(Double(m - i) / 2) : 0 }
+                    let meanError = GaussianFittingTheory.meanErrorRatio(e, generation: n, samples: m)
+                    let base = 7 * (meanError + GaussianFittingTheory.varianceRatio(e, generation: n, samples: m) + 1)
+                    let powers = rho.map { pow($0, Double(n)) }
+                    let sumDescending: Double = 4.6 * powers[0] + 2.1 * powers[1] + 0.3 * powers[2]
+                    XCTAssertEqual(t.wassersteinUpper, base - 2 * sumDescending, accuracy: 1e-12)
+                    XCTAssertEqual(t.wassersteinLower, base - 2 * 7 * pow(rho[0], Double(n)), accuracy: 1e-12)
+                    XCTAssertLessThanOrEqual(t.wassersteinLower, t.wassersteinUpper)
+                    XCTAssertGreaterThanOrEqual(t.wassersteinLower, t.meanSquaredError - 1e-12)  // W₂² ≥ ‖μ̂ − μ‖²
+                    XCTAssertNil(t.wassersteinExact)
+                    let a = Theory.moments(e, regime: .accumulate, generation: n, samples: m, eigenvalues: spectrum)
+                    XCTAssertLessThanOrEqual(a.wassersteinLower, a.wassersteinUpper)
+                    XCTAssertGreaterThanOrEqual(a.wassersteinLower, a.meanSquaredError - 1e-12)
+                }
             }
-            let rho = (1...3).map { i in m - i > 0 ? (2 / c).squareRoot() * tgamma(Double(m - i + 1) / 2) / tgamma(Double(m - i) / 2) : 0 }
-            let meanError = GaussianFittingTheory.meanErrorRatio(e, generation: n, samples: m)
-            let base = 7 * (meanError + GaussianFittingTheory.varianceRatio(e, generation: n, samples: m) + 1)
-            let powers = rho.map { pow($0, Double(n)) }
-            let sumDescending: Double = 4.6 * powers[0] + 2.1 * powers[1] + 0.3 * powers[2]
-            XCTAssertEqual(t.wassersteinUpper, base - 2 * sumDescending, accuracy: 1e-12)
-            XCTAssertEqual(t.wassersteinLower, base - 2 * 7 * pow(rho[0], Double(n)), accuracy: 1e-12)
-            XCTAssertLessThanOrEqual(t.wassersteinLower, t.wassersteinUpper)
-            XCTAssertGreaterThanOrEqual(t.wassersteinLower, t.meanSquaredError - 1e-12)      // W₂² ≥ ‖μ̂ − μ‖²
-            XCTAssertNil(t.wassersteinExact)
-            let a = Theory.moments(e, regime: .accumulate, generation: n, samples: m, eigenvalues: spectrum)
-            XCTAssertLessThanOrEqual(a.wassersteinLower, a.wassersteinUpper)
-            XCTAssertGreaterThanOrEqual(a.wassersteinLower, a.meanSquaredError - 1e-12)
-        } } }
+        }
     }
 
     /// The Hölder bound h(c, j) ≤ E√(c + χ²_j), against E√(c + V) for V ~ χ²₂ = Exp(mean 2)
@@ -112,7 +127,7 @@ final class MultivariateFittingChainTests: XCTestCase {
             }
             let h = Theory.rootMeanLowerBound(shift: c, degreesOfFreedom: 2)
             XCTAssertLessThanOrEqual(h, integral, "c = \(c)")
-            XCTAssertGreaterThan(h, (c + 0.5).squareRoot(), "c = \(c)")     // better than √c, the bound with χ² dropped
+            XCTAssertGreaterThan(h, (c + 0.5).squareRoot(), "c = \(c)")  // better than √c, the bound with χ² dropped
         }
         XCTAssertEqual(Theory.rootMeanLowerBound(shift: 9, degreesOfFreedom: 0), 3, accuracy: 1e-15)
         let m = 6, lambda = [3.0, 0.5]
@@ -169,8 +184,9 @@ final class MultivariateFittingChainTests: XCTestCase {
             for i in 0..<3 { for k in 0..<3 { p[i] += q[i * 3 + k] * v[k] } }
             return p
         }
-        let rotated = MultivariateGaussianFittingChain.wassersteinSquared(meanA: apply(a), covarianceA: rotate(diag(alpha)),
-                                                                          meanB: apply(b), covarianceB: rotate(diag(beta)))
+        let rotated = MultivariateGaussianFittingChain.wassersteinSquared(
+            meanA: apply(a), covarianceA: rotate(diag(alpha)),
+            meanB: apply(b), covarianceB: rotate(diag(beta)))
         // Positive β here: a zero eigenvalue rotated away comes back as ±1e-16 and its square root
         // as 1e-8, the conditioning of √· at 0, not an error of the formula.
         XCTAssertEqual(rotated, expected(beta), accuracy: 1e-10)
@@ -185,22 +201,24 @@ final class MultivariateFittingChainTests: XCTestCase {
     /// At d = 1 the literal d-dimensional simulator consumes the same normals as the 1-D chain
     /// of G3 and must reproduce its path (up to rounding in the W₂ formula).
     func testOneDimensionalPathMatchesTheOneDimensionalChain() {
-        for e in GaussianFittingTheory.Estimator.allCases { for regime in ClosedFormRegime.allCases {
-            let g = 30
-            let multi = MultivariateGaussianFittingChain(covariance: [[2.0]], estimator: e)
-            let single = GaussianFittingChain(variance: 2, estimator: e)
-            var outMulti = [Double](repeating: 0, count: multi.seriesCount * g), outSingle = [Double](repeating: 0, count: 4 * g)
-            var rng = Xoshiro256StarStar(seed: 5, stream: [1])
-            outMulti.withUnsafeMutableBufferPointer { multi.run(regime: regime, samples: 4, generations: g, rng: &rng, out: $0) }
-            rng = Xoshiro256StarStar(seed: 5, stream: [1])
-            outSingle.withUnsafeMutableBufferPointer { single.run(regime: regime, samples: 4, generations: g, rng: &rng, out: $0) }
-            for n in 0..<g {
-                XCTAssertEqual(outMulti[n], outSingle[n], accuracy: 1e-12 * max(1, outSingle[n]))                  // (μ̂ − μ)²
-                XCTAssertEqual(outMulti[g + n], outSingle[g + n], accuracy: 1e-12 * outSingle[g + n])               // σ̂²
-                XCTAssertEqual(outMulti[2 * g + n], outSingle[2 * g + n], accuracy: 1e-9)                           // log σ̂²/σ²
-                XCTAssertEqual(outMulti[3 * g + n], outSingle[3 * g + n], accuracy: 1e-10 * max(1, outSingle[3 * g + n])) // W₂²
+        for e in GaussianFittingTheory.Estimator.allCases {
+            for regime in ClosedFormRegime.allCases {
+                let g = 30
+                let multi = MultivariateGaussianFittingChain(covariance: [[2.0]], estimator: e)
+                let single = GaussianFittingChain(variance: 2, estimator: e)
+                var outMulti = [Double](repeating: 0, count: multi.seriesCount * g), outSingle = [Double](repeating: 0, count: 4 * g)
+                var rng = Xoshiro256StarStar(seed: 5, stream: [1])
+                outMulti.withUnsafeMutableBufferPointer { multi.run(regime: regime, samples: 4, generations: g, rng: &rng, out: $0) }
+                rng = Xoshiro256StarStar(seed: 5, stream: [1])
+                outSingle.withUnsafeMutableBufferPointer { single.run(regime: regime, samples: 4, generations: g, rng: &rng, out: $0) }
+                for n in 0..<g {
+                    XCTAssertEqual(outMulti[n], outSingle[n], accuracy: 1e-12 * max(1, outSingle[n]))  // (μ̂ − μ)²
+                    XCTAssertEqual(outMulti[g + n], outSingle[g + n], accuracy: 1e-12 * outSingle[g + n])  // σ̂²
+                    XCTAssertEqual(outMulti[2 * g + n], outSingle[2 * g + n], accuracy: 1e-9)  // log σ̂²/σ²
+                    XCTAssertEqual(outMulti[3 * g + n], outSingle[3 * g + n], accuracy: 1e-10 * max(1, outSingle[3 * g + n]))  // W₂²
+                }
             }
-        } }
+        }
     }
 
     /// Per-replicate streams: the summary is bit-identical for any thread count.
@@ -239,12 +257,14 @@ final class MultivariateFittingChainTests: XCTestCase {
                     let t = Theory.moments(e, regime: regime, generation: n, samples: m, eigenvalues: chain.eigenvalues)
                     var exact: [(String, Int, Double)] = [
                         ("‖μ̂−μ‖²", MultivariateGaussianFittingChain.Series.meanSquaredError.rawValue, t.meanSquaredError),
-                        ("tr Σ̂", MultivariateGaussianFittingChain.Series.trace.rawValue, t.expectedTrace),
+                        ("tr Σ̂", MultivariateGaussianFittingChain.Series.trace.rawValue, t.expectedTrace)
                     ]
-                    for i in 0..<d { for j in i..<d {
-                        exact.append(("Σ̂[\(i),\(j)]", chain.entrySeries(i, j), s * sigma[i][j]))
-                        exact.append(("(μ̂−μ)(μ̂−μ)ᵀ[\(i),\(j)]", chain.entrySeries(i, j, meanOuter: true), r * sigma[i][j]))
-                    } }
+                    for i in 0..<d {
+                        for j in i..<d {
+                            exact.append(("Σ̂[\(i),\(j)]", chain.entrySeries(i, j), s * sigma[i][j]))
+                            exact.append(("(μ̂−μ)(μ̂−μ)ᵀ[\(i),\(j)]", chain.entrySeries(i, j, meanOuter: true), r * sigma[i][j]))
+                        }
+                    }
                     if let logDet = t.expectedLogDeterminantRatio {
                         exact.append(("log det", MultivariateGaussianFittingChain.Series.logDeterminantRatio.rawValue, logDet))
                     }
@@ -269,78 +289,89 @@ final class MultivariateFittingChainTests: XCTestCase {
     /// (two-sided false alarm 1e-6; 32 comparisons).
     func testFactorRepresentationMatchesLiteralChain() {
         let g = 4, d = 3, repeats = 3000
-        for m in [3, 8] { for e in GaussianFittingTheory.Estimator.allCases { for (ri, regime) in ClosedFormRegime.allCases.enumerated() {
-            let chain = MultivariateGaussianFittingChain(covariance: ChainVerification.multivariateCovariance, estimator: e)
-            let lambda = chain.eigenvalues, trace = lambda.reduce(0, +)
-            let literal = ParallelReplicates.run(repeats: repeats, series: g, threads: 2) { rep, buffer in
-                var rng = Xoshiro256StarStar(seed: 31, stream: [UInt64(m), UInt64(ri), UInt64(rep)])
-                var out = [Double](repeating: 0, count: chain.seriesCount * g)
-                out.withUnsafeMutableBufferPointer { chain.run(regime: regime, samples: m, generations: g, rng: &rng, out: $0) }
-                typealias S = MultivariateGaussianFittingChain.Series
-                for n in 0..<g {
-                    // W₂² = ‖μ̂−μ‖² + tr Σ̂ + tr Σ − 2D_n.
-                    buffer[n] = (out[S.meanSquaredError.rawValue * g + n] + out[S.trace.rawValue * g + n] + trace
-                                 - out[S.wassersteinSquared.rawValue * g + n]) / 2
-                }
-            }
-            let shift = e == .unbiased ? 1 : 0
-            let factor = ParallelReplicates.run(repeats: repeats, series: g, threads: 2) { rep, buffer in
-                var rng = Xoshiro256StarStar(seed: 32, stream: [UInt64(m), UInt64(ri), UInt64(rep)])
-                var r = [Double](repeating: 0, count: d * d)            // R_n, row-major, starts at I
-                for i in 0..<d { r[i * d + i] = 1 }
-                for n in 1...g {
-                    var t = [Double](repeating: 0, count: d * d)
-                    for i in 0..<d {
-                        t[i * d + i] = m - 1 - i > 0 ? Gamma.chiSquare(degreesOfFreedom: Double(m - 1 - i), using: &rng).squareRoot() : 0
-                        for l in 0..<i { t[i * d + l] = Normal.next(using: &rng) }
-                    }
-                    var k = [Double](repeating: 0, count: d * d)
-                    if regime == .replace || n == 1 {
-                        let c = Double(m - shift)
-                        for i in 0..<(d * d) { k[i] = t[i] / c.squareRoot() }
-                    } else {
-                        let previous = Double((n - 1) * m - shift), current = Double(n * m - shift)
-                        let z = (0..<d).map { _ in Normal.next(using: &rng) }
-                        var x = [Double](repeating: 0, count: d * d)
-                        for i in 0..<d { for j in 0..<d {
-                            var w = 0.0
-                            for l in 0..<d { w += t[i * d + l] * t[j * d + l] }
-                            x[i * d + j] = ((i == j ? previous : 0) + w + (1 - 1 / Double(n)) * z[i] * z[j]) / current
-                        } }
-                        for j in 0..<d {                                   // Cholesky, lower
-                            var diagonal = x[j * d + j]
-                            for l in 0..<j { diagonal -= k[j * d + l] * k[j * d + l] }
-                            k[j * d + j] = diagonal.squareRoot()
-                            for i in (j + 1)..<d {
-                                var v = x[i * d + j]
-                                for l in 0..<j { v -= k[i * d + l] * k[j * d + l] }
-                                k[i * d + j] = v / k[j * d + j]
-                            }
+        for m in [3, 8] {
+            for e in GaussianFittingTheory.Estimator.allCases {
+                for (ri, regime) in ClosedFormRegime.allCases.enumerated() {
+                    let chain = MultivariateGaussianFittingChain(covariance: ChainVerification.multivariateCovariance, estimator: e)
+                    let lambda = chain.eigenvalues, trace = lambda.reduce(0, +)
+                    let literal = ParallelReplicates.run(repeats: repeats, series: g, threads: 2) { rep, buffer in
+                        var rng = Xoshiro256StarStar(seed: 31, stream: [UInt64(m), UInt64(ri), UInt64(rep)])
+                        var out = [Double](repeating: 0, count: chain.seriesCount * g)
+                        out.withUnsafeMutableBufferPointer { chain.run(regime: regime, samples: m, generations: g, rng: &rng, out: $0) }
+                        typealias S = MultivariateGaussianFittingChain.Series
+                        for n in 0..<g {
+                            // W₂² = ‖μ̂−μ‖² + tr Σ̂ + tr Σ − 2D_n.
+                            buffer[n] =
+                                (out[S.meanSquaredError.rawValue * g + n] + out[S.trace.rawValue * g + n] + trace
+                                    - out[S.wassersteinSquared.rawValue * g + n]) / 2
                         }
                     }
-                    var next = [Double](repeating: 0, count: d * d)
-                    for i in 0..<d { for j in 0..<d { for l in 0..<d { next[i * d + j] += r[i * d + l] * k[l * d + j] } } }
-                    r = next
-                    // ‖ΛR‖_* = tr((FFᵀ)^{1/2}) with F = ΛR, via W₂²(N(0, I), N(0, FFᵀ)) = d + tr FFᵀ − 2‖F‖_*.
-                    var ffT = [Double](repeating: 0, count: d * d), traceFF = 0.0
-                    for i in 0..<d { for j in 0..<d {
-                        var v = 0.0
-                        for l in 0..<d { v += lambda[i] * r[i * d + l] * lambda[j] * r[j * d + l] }
-                        ffT[i * d + j] = v
-                    } }
-                    for i in 0..<d { traceFF += ffT[i * d + i] }
-                    let identity = (0..<(d * d)).map { $0 % (d + 1) == 0 ? 1.0 : 0 }
-                    let w = MultivariateGaussianFittingChain.wassersteinSquared(meanA: [0, 0, 0], covarianceA: identity,
-                                                                                meanB: [0, 0, 0], covarianceB: ffT)
-                    buffer[n - 1] = (Double(d) + traceFF - w) / 2
+                    let shift = e == .unbiased ? 1 : 0
+                    let factor = ParallelReplicates.run(repeats: repeats, series: g, threads: 2) { rep, buffer in
+                        var rng = Xoshiro256StarStar(seed: 32, stream: [UInt64(m), UInt64(ri), UInt64(rep)])
+                        var r = [Double](repeating: 0, count: d * d)  // R_n, row-major, starts at I
+                        for i in 0..<d { r[i * d + i] = 1 }
+                        for n in 1...g {
+                            var t = [Double](repeating: 0, count: d * d)
+                            for i in 0..<d {
+                                t[i * d + i] = m - 1 - i > 0 ? Gamma.chiSquare(degreesOfFreedom: Double(m - 1 - i), using: &rng).squareRoot() : 0
+                                for l in 0..<i { t[i * d + l] = Normal.next(using: &rng) }
+                            }
+                            var k = [Double](repeating: 0, count: d * d)
+                            if regime == .replace || n == 1 {
+                                let c = Double(m - shift)
+                                for i in 0..<(d * d) { k[i] = t[i] / c.squareRoot() }
+                            } else {
+                                let previous = Double((n - 1) * m - shift), current = Double(n * m - shift)
+                                let z = (0..<d).map { _ in Normal.next(using: &rng) }
+                                var x = [Double](repeating: 0, count: d * d)
+                                for i in 0..<d {
+                                    for j in 0..<d {
+                                        var w = 0.0
+                                        for l in 0..<d { w += t[i * d + l] * t[j * d + l] }
+                                        x[i * d + j] = ((i == j ? previous : 0) + w + (1 - 1 / Double(n)) * z[i] * z[j]) / current
+                                    }
+                                }
+                                for j in 0..<d {  // Cholesky, lower
+                                    var diagonal = x[j * d + j]
+                                    for l in 0..<j { diagonal -= k[j * d + l] * k[j * d + l] }
+                                    k[j * d + j] = diagonal.squareRoot()
+                                    for i in (j + 1)..<d {
+                                        var v = x[i * d + j]
+                                        for l in 0..<j { v -= k[i * d + l] * k[j * d + l] }
+                                        k[i * d + j] = v / k[j * d + j]
+                                    }
+                                }
+                            }
+                            var next = [Double](repeating: 0, count: d * d)
+                            for i in 0..<d { for j in 0..<d { for l in 0..<d { next[i * d + j] += r[i * d + l] * k[l * d + j] } } }
+                            r = next
+                            // ‖ΛR‖_* = tr((FFᵀ)^{1/2}) with F = ΛR, via W₂²(N(0, I), N(0, FFᵀ)) = d + tr FFᵀ − 2‖F‖_*.
+                            var ffT = [Double](repeating: 0, count: d * d), traceFF = 0.0
+                            for i in 0..<d {
+                                for j in 0..<d {
+                                    var v = 0.0
+                                    for l in 0..<d { v += lambda[i] * r[i * d + l] * lambda[j] * r[j * d + l] }
+                                    ffT[i * d + j] = v
+                                }
+                            }
+                            for i in 0..<d { traceFF += ffT[i * d + i] }
+                            let identity = (0..<(d * d)).map { $0 % (d + 1) == 0 ? 1.0 : 0 }
+                            let w = MultivariateGaussianFittingChain.wassersteinSquared(
+                                meanA: [0, 0, 0], covarianceA: identity,
+                                meanB: [0, 0, 0], covarianceB: ffT)
+                            buffer[n - 1] = (Double(d) + traceFF - w) / 2
+                        }
+                    }
+                    for n in 0..<g {
+                        let se = (literal.standardError[n] * literal.standardError[n] + factor.standardError[n] * factor.standardError[n]).squareRoot()
+                        XCTAssertLessThan(
+                            abs(literal.mean[n] - factor.mean[n]), z * se,
+                            "M=\(m) \(e) \(regime) n=\(n + 1): literal \(literal.mean[n]) vs factor chain \(factor.mean[n]) ± \(se)")
+                    }
                 }
             }
-            for n in 0..<g {
-                let se = (literal.standardError[n] * literal.standardError[n] + factor.standardError[n] * factor.standardError[n]).squareRoot()
-                XCTAssertLessThan(abs(literal.mean[n] - factor.mean[n]), z * se,
-                                  "M=\(m) \(e) \(regime) n=\(n + 1): literal \(literal.mean[n]) vs factor chain \(factor.mean[n]) ± \(se)")
-            }
-        } } }
+        }
     }
 
     func testVerifyPointsPass() {

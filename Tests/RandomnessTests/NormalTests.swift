@@ -167,8 +167,10 @@ final class NormalTests: XCTestCase {
     /// accidental changes to the normal stream, which would silently change every saved
     /// simulation result.
     func testGoldenValuesFromThisImplementation() {
-        let golden: [Double] = [-0.2154469458199591, 0.587012017149698, -0.8934986148243887,
-                                1.2149398882300624, 1.717598395799152, 1.6191269846820653]
+        let golden: [Double] = [
+            -0.2154469458199591, 0.587012017149698, -0.8934986148243887,
+            1.2149398882300624, 1.717598395799152, 1.6191269846820653
+        ]
         var g = Xoshiro256StarStar(seed: 42)
         for (i, expected) in golden.enumerated() {
             XCTAssertEqual(Normal.next(using: &g), expected, "draw \(i)")
@@ -225,8 +227,9 @@ final class NormalTests: XCTestCase {
         let n = Double(s.count - 1)
         assertWithinZ(lag / n, 0, se: 1 / n.squareRoot(), "lag-1 correlation")
         let absS = s.map { abs($0) }
-        assertWithinZ(sampleCorrelation(Array(absS.dropFirst()), Array(absS.dropLast())), 0,
-                      se: 1 / n.squareRoot(), "lag-1 correlation of |Z|")
+        assertWithinZ(
+            sampleCorrelation(Array(absS.dropFirst()), Array(absS.dropLast())), 0,
+            se: 1 / n.squareRoot(), "lag-1 correlation of |Z|")
     }
 
     func testKolmogorovSmirnov() {
@@ -259,8 +262,9 @@ final class NormalTests: XCTestCase {
         // comes from the special tail algorithm (expected ≈ 516 draws here).
         for t in [1.0, 2.5, Self.r, 4.0] {
             let count = Self.sample.reduce(0) { $0 + (abs($1) > t ? 1 : 0) }
-            assertBinomial(count: count, trials: Self.n, probability: standardNormalTwoSidedTail(t),
-                           "P(|Z| > \(t))")
+            assertBinomial(
+                count: count, trials: Self.n, probability: standardNormalTwoSidedTail(t),
+                "P(|Z| > \(t))")
         }
     }
 
@@ -294,8 +298,9 @@ final class NormalTests: XCTestCase {
             let cdf = 1 - erfc(x / 2.0.squareRoot()) / tailR
             d = max(d, Double(i + 1) / dm - cdf, cdf - Double(i) / dm)
         }
-        XCTAssertLessThan(dm.squareRoot() * d, (log(2 / falseAlarm) / 2).squareRoot(),
-                          "tail KS statistic √m·D = \(dm.squareRoot() * d)")
+        XCTAssertLessThan(
+            dm.squareRoot() * d, (log(2 / falseAlarm) / 2).squareRoot(),
+            "tail KS statistic √m·D = \(dm.squareRoot() * d)")
         let phi = exp(-0.5 * r * r) / (2 * Double.pi).squareRoot()
         let lambda = phi / (tailR / 2)
         let variance = 1 + r * lambda - lambda * lambda

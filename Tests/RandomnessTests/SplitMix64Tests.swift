@@ -15,16 +15,41 @@ final class SplitMix64Tests: XCTestCase {
     /// z = (z ^ (z >> 27)) * 0x94d049bb133111eb; return z ^ (z >> 31);`), compiled with gcc,
     /// not from the Swift implementation.
     static let golden: [(seed: UInt64, outputs: [UInt64])] = [
-        (0x0000_0000_0000_0000, [0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F,
-                                 0xF88BB8A8724C81EC, 0x1B39896A51A8749B, 0x53CB9F0C747EA2EA]),
-        (0x0000_0000_0000_0001, [0x910A2DEC89025CC1, 0xBEEB8DA1658EEC67, 0xF893A2EEFB32555E,
-                                 0x71C18690EE42C90B, 0x71BB54D8D101B5B9, 0xC34D0BFF90150280]),
-        (0x0000_0000_0000_002A, [0xBDD732262FEB6E95, 0x28EFE333B266F103, 0x47526757130F9F52,
-                                 0x581CE1FF0E4AE394, 0x09BC585A244823F2, 0xDE4431FA3C80DB06]),
-        (0xDEAD_BEEF_CAFE_BABE, [0x0D7D93560D1929D2, 0x491DFB740E50D43F, 0x42722BF4473E5E7D,
-                                 0xD6CA8A0790FFFC45, 0xB2D3AB004CDB504B, 0xB75625FC4E9510A6]),
-        (0xFFFF_FFFF_FFFF_FFFF, [0xE4D971771B652C20, 0xE99FF867DBF682C9, 0x382FF84CB27281E9,
-                                 0x6D1DB36CCBA982D2, 0xB4A0472E578069AE, 0xD31DADBDA438BB33]),
+        (
+            0x0000_0000_0000_0000,
+            [
+                0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F,
+                0xF88BB8A8724C81EC, 0x1B39896A51A8749B, 0x53CB9F0C747EA2EA
+            ]
+        ),
+        (
+            0x0000_0000_0000_0001,
+            [
+                0x910A2DEC89025CC1, 0xBEEB8DA1658EEC67, 0xF893A2EEFB32555E,
+                0x71C18690EE42C90B, 0x71BB54D8D101B5B9, 0xC34D0BFF90150280
+            ]
+        ),
+        (
+            0x0000_0000_0000_002A,
+            [
+                0xBDD732262FEB6E95, 0x28EFE333B266F103, 0x47526757130F9F52,
+                0x581CE1FF0E4AE394, 0x09BC585A244823F2, 0xDE4431FA3C80DB06
+            ]
+        ),
+        (
+            0xDEAD_BEEF_CAFE_BABE,
+            [
+                0x0D7D93560D1929D2, 0x491DFB740E50D43F, 0x42722BF4473E5E7D,
+                0xD6CA8A0790FFFC45, 0xB2D3AB004CDB504B, 0xB75625FC4E9510A6
+            ]
+        ),
+        (
+            0xFFFF_FFFF_FFFF_FFFF,
+            [
+                0xE4D971771B652C20, 0xE99FF867DBF682C9, 0x382FF84CB27281E9,
+                0x6D1DB36CCBA982D2, 0xB4A0472E578069AE, 0xD31DADBDA438BB33
+            ]
+        )
     ]
 
     func testMatchesCReferenceImplementation() {
@@ -84,11 +109,13 @@ final class SplitMix64Tests: XCTestCase {
                 perInputBit[b] += (mx ^ SplitMix64.mix(x ^ (1 << UInt64(b)))).nonzeroBitCount
             }
         }
-        assertBinomial(count: perInputBit.reduce(0, +), trials: 64 * 64 * samples, probability: 0.5,
-                       "total avalanche flips")
+        assertBinomial(
+            count: perInputBit.reduce(0, +), trials: 64 * 64 * samples, probability: 0.5,
+            "total avalanche flips")
         for b in 0..<64 {
-            assertBinomial(count: perInputBit[b], trials: 64 * samples, probability: 0.5,
-                           "avalanche for input bit \(b)")
+            assertBinomial(
+                count: perInputBit[b], trials: 64 * samples, probability: 0.5,
+                "avalanche for input bit \(b)")
         }
     }
 

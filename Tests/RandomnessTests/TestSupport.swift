@@ -82,8 +82,9 @@ func wilsonHilfertyCriticalValue(degreesOfFreedom df: Int) -> Double {
 func chiSquareCriticalValue(degreesOfFreedom df: Int) -> Double {
     let wh = wilsonHilfertyCriticalValue(degreesOfFreedom: df)
     var lo = 0.5 * wh, hi = 2 * wh
-    precondition(chiSquareSurvival(lo, degreesOfFreedom: df) > falseAlarm
-                 && chiSquareSurvival(hi, degreesOfFreedom: df) < falseAlarm)
+    precondition(
+        chiSquareSurvival(lo, degreesOfFreedom: df) > falseAlarm
+            && chiSquareSurvival(hi, degreesOfFreedom: df) < falseAlarm)
     for _ in 0..<200 {
         let mid = 0.5 * (lo + hi)
         if chiSquareSurvival(mid, degreesOfFreedom: df) > falseAlarm { lo = mid } else { hi = mid }
@@ -94,34 +95,44 @@ func chiSquareCriticalValue(degreesOfFreedom df: Int) -> Double {
 
 /// Pearson's statistic `Σ (O − E)²/E` for equal expected counts.
 func chiSquareStatistic(_ counts: [Int], expectedEach e: Double) -> Double {
-    counts.reduce(0) { acc, o in let dlt = Double(o) - e; return acc + dlt * dlt / e }
+    counts.reduce(0) { acc, o in
+        let dlt = Double(o) - e; return acc + dlt * dlt / e
+    }
 }
 
 /// Asserts that `counts` (equiprobable cells) pass Pearson's χ² test at false-alarm 1e-6
 /// (asymptotic χ² law; every use here has ≥ 3 000 expected counts per cell).
-func assertChiSquareUniform(_ counts: [Int], _ label: String,
-                            file: StaticString = #filePath, line: UInt = #line) {
+func assertChiSquareUniform(
+    _ counts: [Int], _ label: String,
+    file: StaticString = #filePath, line: UInt = #line
+) {
     let n = counts.reduce(0, +)
     let e = Double(n) / Double(counts.count)
     let stat = chiSquareStatistic(counts, expectedEach: e)
     let crit = chiSquareCriticalValue(degreesOfFreedom: counts.count - 1)
-    XCTAssertLessThan(stat, crit,
-                      "\(label): χ² = \(stat) with \(counts.count - 1) d.o.f. exceeds the 1e-6 critical value \(crit)",
-                      file: file, line: line)
+    XCTAssertLessThan(
+        stat, crit,
+        "\(label): χ² = \(stat) with \(counts.count - 1) d.o.f. exceeds the 1e-6 critical value \(crit)",
+        file: file, line: line)
 }
 
 /// Asserts `|observed − expected| ≤ zTwoSided · se` (false-alarm 1e-6).
-func assertWithinZ(_ observed: Double, _ expected: Double, se: Double, _ label: String,
-                   file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertLessThanOrEqual(abs(observed - expected), zTwoSided * se,
-                             "\(label): observed \(observed), expected \(expected), SE \(se), z = \((observed - expected) / se)",
-                             file: file, line: line)
+func assertWithinZ(
+    _ observed: Double, _ expected: Double, se: Double, _ label: String,
+    file: StaticString = #filePath, line: UInt = #line
+) {
+    XCTAssertLessThanOrEqual(
+        abs(observed - expected), zTwoSided * se,
+        "\(label): observed \(observed), expected \(expected), SE \(se), z = \((observed - expected) / se)",
+        file: file, line: line)
 }
 
 /// Asserts a binomial count is consistent with probability `p`: the normal approximation
 /// with `SE = √(n p (1 − p))` (all expected counts here are ≥ 500, where it is adequate).
-func assertBinomial(count: Int, trials n: Int, probability p: Double, _ label: String,
-                    file: StaticString = #filePath, line: UInt = #line) {
+func assertBinomial(
+    count: Int, trials n: Int, probability p: Double, _ label: String,
+    file: StaticString = #filePath, line: UInt = #line
+) {
     let se = (Double(n) * p * (1 - p)).squareRoot()
     assertWithinZ(Double(count), Double(n) * p, se: se, label, file: file, line: line)
 }
@@ -182,8 +193,9 @@ final class StatisticalHelperTests: XCTestCase {
         for df in [2, 5, 6, 19, 47, 49, 63] {
             let crit = chiSquareCriticalValue(degreesOfFreedom: df)
             XCTAssertEqual(chiSquareSurvival(crit, degreesOfFreedom: df) / falseAlarm, 1, accuracy: 1e-9, "df \(df)")
-            XCTAssertEqual(wilsonHilfertyCriticalValue(degreesOfFreedom: df) / crit, 1,
-                           accuracy: 0.1, "df \(df)")
+            XCTAssertEqual(
+                wilsonHilfertyCriticalValue(degreesOfFreedom: df) / crit, 1,
+                accuracy: 0.1, "df \(df)")
         }
         // Closed form: χ²₂ is exponential with mean 2, so its 1 − 1e-6 quantile is −2 ln(1e-6) = 27.631021115928547.
         XCTAssertEqual(chiSquareCriticalValue(degreesOfFreedom: 2), -2 * log(1e-6), accuracy: 1e-9)

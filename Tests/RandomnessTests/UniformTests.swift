@@ -177,8 +177,9 @@ final class UniformTests: XCTestCase {
             first[s[0]] += 1
         }
         for k in 0..<population {
-            assertBinomial(count: included[k], trials: reps, probability: Double(count) / Double(population),
-                           "inclusion of element \(k)")
+            assertBinomial(
+                count: included[k], trials: reps, probability: Double(count) / Double(population),
+                "inclusion of element \(k)")
         }
         assertChiSquareUniform(first, "first drawn element")
     }

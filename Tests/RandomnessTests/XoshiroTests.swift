@@ -15,31 +15,46 @@ final class XoshiroTests: XCTestCase {
     }
 
     static let golden: [Golden] = [
-        Golden(seed: 0,
-               state: (0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F, 0xF88BB8A8724C81EC),
-               outputs: [0x99EC5F36CB75F2B4, 0xBF6E1F784956452A, 0x1A5F849D4933E6E0, 0x6AA594F1262D2D2C,
-                         0xBBA5AD4A1F842E59, 0xFFEF8375D9EBCACA, 0x6C160DEED2F54C98, 0x8920AD648FC30A3F],
-               output999: 0x7AAC8C483A2EDD2F),
-        Golden(seed: 1,
-               state: (0x910A2DEC89025CC1, 0xBEEB8DA1658EEC67, 0xF893A2EEFB32555E, 0x71C18690EE42C90B),
-               outputs: [0xB3F2AF6D0FC710C5, 0x853B559647364CEA, 0x92F89756082A4514, 0x642E1C7BC266A3A7,
-                         0xB27A48E29A233673, 0x24C123126FFDA722, 0x123004EF8DF510E6, 0x61954DCC47B1E89D],
-               output999: 0xB8517C33C344D153),
-        Golden(seed: 42,
-               state: (0xBDD732262FEB6E95, 0x28EFE333B266F103, 0x47526757130F9F52, 0x581CE1FF0E4AE394),
-               outputs: [0x15780B2E0C2EC716, 0x6104D9866D113A7E, 0xAE17533239E499A1, 0xECB8AD4703B360A1,
-                         0xFDE6DC7FE2EC5E64, 0xC50DA53101795238, 0xB82154855A65DDB2, 0xD99A2743EBE60087],
-               output999: 0x8DE5848C61AB8968),
-        Golden(seed: 0xDEAD_BEEF_CAFE_BABE,
-               state: (0x0D7D93560D1929D2, 0x491DFB740E50D43F, 0x42722BF4473E5E7D, 0xD6CA8A0790FFFC45),
-               outputs: [0x2299B3421AA78B66, 0x9AF6550483E02887, 0xDA059CB5EEC5C979, 0xCF86BD29360FFF98,
-                         0x5CC883C940089820, 0xB00610ACED04900F, 0x807AD1AEC3153B12, 0x45396323C2185A7C],
-               output999: 0x228E76AA54DADA68),
-        Golden(seed: 0xFFFF_FFFF_FFFF_FFFF,
-               state: (0xE4D971771B652C20, 0xE99FF867DBF682C9, 0x382FF84CB27281E9, 0x6D1DB36CCBA982D2),
-               outputs: [0x8F5520D52A7EAD08, 0xC476A018CAA1802D, 0x81DE31C0D260469E, 0xBF658D7E065F3C2F,
-                         0x913593FDA1BCA32A, 0xBB535E93941BA525, 0x5ECDA415C3C6DFDE, 0xC487398FC9DE9AE2],
-               output999: 0xC3C93EA5CDE434CC),
+        Golden(
+            seed: 0,
+            state: (0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F, 0xF88BB8A8724C81EC),
+            outputs: [
+                0x99EC5F36CB75F2B4, 0xBF6E1F784956452A, 0x1A5F849D4933E6E0, 0x6AA594F1262D2D2C,
+                0xBBA5AD4A1F842E59, 0xFFEF8375D9EBCACA, 0x6C160DEED2F54C98, 0x8920AD648FC30A3F
+            ],
+            output999: 0x7AAC8C483A2EDD2F),
+        Golden(
+            seed: 1,
+            state: (0x910A2DEC89025CC1, 0xBEEB8DA1658EEC67, 0xF893A2EEFB32555E, 0x71C18690EE42C90B),
+            outputs: [
+                0xB3F2AF6D0FC710C5, 0x853B559647364CEA, 0x92F89756082A4514, 0x642E1C7BC266A3A7,
+                0xB27A48E29A233673, 0x24C123126FFDA722, 0x123004EF8DF510E6, 0x61954DCC47B1E89D
+            ],
+            output999: 0xB8517C33C344D153),
+        Golden(
+            seed: 42,
+            state: (0xBDD732262FEB6E95, 0x28EFE333B266F103, 0x47526757130F9F52, 0x581CE1FF0E4AE394),
+            outputs: [
+                0x15780B2E0C2EC716, 0x6104D9866D113A7E, 0xAE17533239E499A1, 0xECB8AD4703B360A1,
+                0xFDE6DC7FE2EC5E64, 0xC50DA53101795238, 0xB82154855A65DDB2, 0xD99A2743EBE60087
+            ],
+            output999: 0x8DE5848C61AB8968),
+        Golden(
+            seed: 0xDEAD_BEEF_CAFE_BABE,
+            state: (0x0D7D93560D1929D2, 0x491DFB740E50D43F, 0x42722BF4473E5E7D, 0xD6CA8A0790FFFC45),
+            outputs: [
+                0x2299B3421AA78B66, 0x9AF6550483E02887, 0xDA059CB5EEC5C979, 0xCF86BD29360FFF98,
+                0x5CC883C940089820, 0xB00610ACED04900F, 0x807AD1AEC3153B12, 0x45396323C2185A7C
+            ],
+            output999: 0x228E76AA54DADA68),
+        Golden(
+            seed: 0xFFFF_FFFF_FFFF_FFFF,
+            state: (0xE4D971771B652C20, 0xE99FF867DBF682C9, 0x382FF84CB27281E9, 0x6D1DB36CCBA982D2),
+            outputs: [
+                0x8F5520D52A7EAD08, 0xC476A018CAA1802D, 0x81DE31C0D260469E, 0xBF658D7E065F3C2F,
+                0x913593FDA1BCA32A, 0xBB535E93941BA525, 0x5ECDA415C3C6DFDE, 0xC487398FC9DE9AE2
+            ],
+            output999: 0xC3C93EA5CDE434CC)
     ]
 
     func testSeedingUsesFourConsecutiveSplitMix64Outputs() {
@@ -114,7 +129,7 @@ final class XoshiroTests: XCTestCase {
             (42, [1, 2], 0xEA3EEE727CE37EB8, [0xFBC32BEF7ED26CF8, 0x6873DF98E3BB6CA4, 0xB690595EE4DD842B]),
             (42, [2, 1], 0xB0D6CB563E900474, [0x0043EC709983079E, 0x55F2661D22C8D4BD, 0x88C070C67904EF0C]),
             (42, [0, 0], 0x96437F5F111BEB88, [0xB7678E3CD79FA0E2, 0x137491AFA206D8A3, 0x38D46BA4ECE15B2A]),
-            (2024, [7, 3, 1_000_000], 0x70FB36BE9A78A29C, [0x2CBC50342EFAAFAA, 0x26D3094156489C9E, 0x14425FDD43B91F12]),
+            (2024, [7, 3, 1_000_000], 0x70FB36BE9A78A29C, [0x2CBC50342EFAAFAA, 0x26D3094156489C9E, 0x14425FDD43B91F12])
         ]
         for (root, path, key, outs) in cases {
             XCTAssertEqual(StreamKey.derive(root, path), key, "root \(root) path \(path)")
@@ -142,8 +157,10 @@ final class XoshiroTests: XCTestCase {
     func testDifferentPathsGiveDifferentStreams() {
         // Order sensitivity, length sensitivity, root sensitivity and the empty path.
         let root: UInt64 = 9
-        let paths: [[UInt64]] = [[], [0], [0, 0], [0, 0, 0], [1], [1, 2], [2, 1], [1, 2, 0],
-                                 [UInt64.max], [0, 1], [1, 0]]
+        let paths: [[UInt64]] = [
+            [], [0], [0, 0], [0, 0, 0], [1], [1, 2], [2, 1], [1, 2, 0],
+            [UInt64.max], [0, 1], [1, 0]
+        ]
         var keys = paths.map { StreamKey.derive(root, $0) }
         keys.append(StreamKey.derive(root + 1, []))
         keys.append(StreamKey.derive(root + 1, [0]))

@@ -24,18 +24,21 @@ private let replicateCycle = 64
 
 /// Microbenchmarks (µs per call): many samples, shown in ns.
 private var micro: Benchmark.Configuration {
-    .init(metrics: [.wallClock, .throughput], timeUnits: .nanoseconds, warmupIterations: 100,
-          maxDuration: .seconds(2), maxIterations: 20_000)
+    .init(
+        metrics: [.wallClock, .throughput], timeUnits: .nanoseconds, warmupIterations: 100,
+        maxDuration: .seconds(2), maxIterations: 20_000)
 }
 /// One replicate chain (~0.1–10 ms per call).
 private var chain: Benchmark.Configuration {
-    .init(metrics: [.wallClock, .throughput], timeUnits: .microseconds, warmupIterations: 5,
-          maxDuration: .seconds(2), maxIterations: 2_000)
+    .init(
+        metrics: [.wallClock, .throughput], timeUnits: .microseconds, warmupIterations: 5,
+        maxDuration: .seconds(2), maxIterations: 2_000)
 }
 /// A whole Monte Carlo run (~0.1–1 s per call): a few samples.
 private var run: Benchmark.Configuration {
-    .init(metrics: [.wallClock, .throughput], timeUnits: .milliseconds, warmupIterations: 1,
-          maxDuration: .seconds(6), maxIterations: 5)
+    .init(
+        metrics: [.wallClock, .throughput], timeUnits: .milliseconds, warmupIterations: 1,
+        maxDuration: .seconds(6), maxIterations: 5)
 }
 
 /// OpenBLAS on one thread (also set by OPENBLAS_NUM_THREADS=1 in scripts/bench.sh).
@@ -132,8 +135,9 @@ private let paperCells: [LinearCell] = [100, 316, 1000].flatMap { t in
 }
 
 private func reproduce(engine: Engine, repeats: Int) throws {
-    let settings = MonteCarloSettings(repeats: repeats, generations: 50, regimes: [.replace, .accumulate],
-                                      seed: seed, threads: 1, engine: engine)
+    let settings = MonteCarloSettings(
+        repeats: repeats, generations: 50, regimes: [.replace, .accumulate],
+        seed: seed, threads: 1, engine: engine)
     for c in paperCells {
         let rows = try MonteCarlo.run(cell: c, settings: settings)
         blackHole(rows.last?.mean)
@@ -173,8 +177,9 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             Normal.fill(state.noise, using: &state.rng)
             state.design.storage.withUnsafeBufferPointer { xp in
-                BLAS.gemv(transpose: true, rows: state.t, columns: state.d, alpha: 1, a: xp.baseAddress!,
-                          x: state.noise.baseAddress!, beta: 0, y: state.h.baseAddress!)
+                BLAS.gemv(
+                    transpose: true, rows: state.t, columns: state.d, alpha: 1, a: xp.baseAddress!,
+                    x: state.noise.baseAddress!, beta: 0, y: state.h.baseAddress!)
             }
             blackHole(state.h[0])
         }
@@ -191,8 +196,9 @@ let benchmarks: @Sendable () -> Void = {
             state.solver.projectLabels(state.noise.baseAddress!, columns: 1, into: state.projectedNoise.baseAddress!)
             state.solver.projectFit(state.w.baseAddress!, into: state.h.baseAddress!)
             for i in 0..<state.d { state.h[i] += state.projectedNoise[i] }
-            state.solver.solveProjected(state.h.baseAddress!, into: state.w.baseAddress!,
-                                        scratch: state.scratch.baseAddress!)
+            state.solver.solveProjected(
+                state.h.baseAddress!, into: state.w.baseAddress!,
+                scratch: state.scratch.baseAddress!)
             blackHole(state.w[0])
         }
     } setup: {
@@ -202,8 +208,10 @@ let benchmarks: @Sendable () -> Void = {
     // The literal engine's cost per generation: (t[N=51] − t[N=1]) / 50 (scripts/bench.sh).
     for regime in [Regime.replace, .accumulate] {
         for generations in [1, 51] {
-            Benchmark("literal replicate \(regimeLabel(regime)) d=32 T=1000 N=\(generations)",
-                      configuration: chain) { benchmark, state in
+            Benchmark(
+                "literal replicate \(regimeLabel(regime)) d=32 T=1000 N=\(generations)",
+                configuration: chain
+            ) { benchmark, state in
                 for _ in benchmark.scaledIterations { try state.runOne() }
             } setup: {
                 LiteralChainState(regimes: [regime], generations: generations)
@@ -213,8 +221,10 @@ let benchmarks: @Sendable () -> Void = {
 
     // 4. One literal replicate chain per regime, 50 generations.
     for regime in [Regime.replace, .accumulate, .accumulateSubsample, .mix(realFraction: 0.5)] {
-        Benchmark("literal replicate chain \(regimeLabel(regime)) d=32 T=1000 N=50",
-                  configuration: chain) { benchmark, state in
+        Benchmark(
+            "literal replicate chain \(regimeLabel(regime)) d=32 T=1000 N=50",
+            configuration: chain
+        ) { benchmark, state in
             for _ in benchmark.scaledIterations { try state.runOne() }
         } setup: {
             LiteralChainState(regimes: [regime], generations: 50)
@@ -223,8 +233,10 @@ let benchmarks: @Sendable () -> Void = {
 
     // 5. One sufficient-statistic replicate chain, 50 generations.
     for regime in [Regime.replace, .accumulate] {
-        Benchmark("sufficient replicate chain \(regimeLabel(regime)) d=32 T=1000 N=50",
-                  configuration: chain) { benchmark, state in
+        Benchmark(
+            "sufficient replicate chain \(regimeLabel(regime)) d=32 T=1000 N=50",
+            configuration: chain
+        ) { benchmark, state in
             for _ in benchmark.scaledIterations { try state.runOne() }
         } setup: {
             SufficientChainState(regimes: [regime], generations: 50)
