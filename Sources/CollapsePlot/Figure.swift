@@ -434,12 +434,12 @@ public enum Figure {
         format: (T) -> String, source: String,
         context: String? = nil
     ) throws -> (T, String) {
-        let where_ = context.map { " with \($0)" } ?? ""
-        guard let first = available.first else { throw FigureError("\(source): no rows\(where_)") }
+        let qualifier = context.map { " with \($0)" } ?? ""
+        guard let first = available.first else { throw FigureError("\(source): no rows\(qualifier)") }
         if let requested {
             guard available.contains(requested) else {
                 throw FigureError(
-                    "\(source): \(name) \(symbol) = \(format(requested)) is not in the table\(where_); "
+                    "\(source): \(name) \(symbol) = \(format(requested)) is not in the table\(qualifier); "
                         + "available: \(available.map(format).joined(separator: ", "))")
             }
             return (requested, "")

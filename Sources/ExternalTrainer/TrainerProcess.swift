@@ -214,6 +214,6 @@ private final class StatusBox: @unchecked Sendable { var raw: Int32 = 0 }
 /// Calls `body` with a NULL-terminated C array of `strings`.
 private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
     let pointers = strings.map { strdup($0) }
-    defer { pointers.forEach { free($0) } }
+    defer { for p in pointers { free(p) } }
     return body(pointers + [nil])
 }

@@ -80,7 +80,7 @@ public struct StoryGrammar: Sendable {
         func pick(_ xs: [String]) -> String { xs[rng.nextIndex(below: xs.count)] }
         let girl = rng.nextIndex(below: 2) == 0
         let name = pick(girl ? Self.girls : Self.boys)
-        let pron = girl ? "she" : "he", Pron = girl ? "She" : "He", poss = girl ? "her" : "his"
+        let pron = girl ? "she" : "he", capitalPron = girl ? "She" : "He", poss = girl ? "her" : "his"
         let toy = pick(Self.toys), adj = pick(Self.adjectives), place = pick(Self.places)
         var sentences: [String] = []
         switch rng.nextIndex(below: 3) {
@@ -90,11 +90,11 @@ public struct StoryGrammar: Sendable {
         }
         for _ in 0...rng.nextIndex(below: 3) {
             switch rng.nextIndex(below: 5) {
-            case 0: sentences.append("\(Pron) liked the \(toy) very much.")
+            case 0: sentences.append("\(capitalPron) liked the \(toy) very much.")
             case 1: sentences.append("One day \(pron) saw a \(pick(Self.adjectives)) \(pick(Self.animals)).")
             case 2: sentences.append("\(name) played with \(poss) \(toy) in the \(place).")
             case 3: sentences.append("The \(pick(Self.animals)) ran to the \(place).")
-            default: sentences.append("\(Pron) lost \(poss) \(toy) and looked for it.")
+            default: sentences.append("\(capitalPron) lost \(poss) \(toy) and looked for it.")
             }
         }
         switch rng.nextIndex(below: 3) {

@@ -141,7 +141,7 @@ struct EngineFrontEnd {
             lines.forEach(Console.note)
             throw ExitCode(130)
         }
-        lines.forEach { reportOnStandardError ? Console.note($0) : print($0) }
+        for line in lines { reportOnStandardError ? Console.note(line) : print(line) }
         return outcome
     }
 }

@@ -122,7 +122,7 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         if list {
-            VerificationSuite.listing.forEach { print($0) }
+            for line in VerificationSuite.listing { print(line) }
             return
         }
         let started = Date()

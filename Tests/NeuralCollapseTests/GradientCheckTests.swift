@@ -177,8 +177,8 @@ final class GradientCheckTests: XCTestCase {
             corrupt: { g in
                 let i = g[0].indices.max { abs(g[0][$0]) < abs(g[0][$1]) }!
                 g[0][i] *= 1.03
-            }
-        ) { t, x in t.matmul(x[0], x[1]) }
+            },
+            { t, x in t.matmul(x[0], x[1]) })
         XCTAssertEqual(bad.count, 1, "the corrupted entry must be the one flagged: \(bad)")
     }
 
