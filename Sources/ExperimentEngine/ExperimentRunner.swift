@@ -192,23 +192,19 @@ public struct ExperimentRunner: Sendable {
 
     /// The directory where a family that `keepsSamples` writes samples of what its cells
     /// generate (neural runs: text, PNG grids, XYZ frames), one subdirectory per cell.
-    public static let samplesDirectory = "samples"
+    public static let samplesDirectory = OwnedDirectory.samples.name
     /// The file that marks a samples directory as the run's own (so `--force` may remove it).
-    public static let samplesMarker = ".collapse-samples"
+    public static let samplesMarker = OwnedDirectory.samples.marker
 
-    static func isSamplesDirectory(_ url: URL) -> Bool {
-        FileManager.default.fileExists(atPath: url.appendingPathComponent(samplesMarker).path)
-    }
+    static func isSamplesDirectory(_ url: URL) -> Bool { OwnedDirectory.samples.isOwned(url) }
 
     /// The directory where a family that `usesWorkDirectory` keeps state between steps of its
     /// cells (an external trainer's models, samples and logs), shared by every cell of the run.
-    public static let workDirectory = "work"
+    public static let workDirectory = OwnedDirectory.work.name
     /// The file that marks a work directory as the run's own (so `--force` may remove it).
-    public static let workMarker = ".collapse-work"
+    public static let workMarker = OwnedDirectory.work.marker
 
-    static func isWorkDirectory(_ url: URL) -> Bool {
-        FileManager.default.fileExists(atPath: url.appendingPathComponent(workMarker).path)
-    }
+    static func isWorkDirectory(_ url: URL) -> Bool { OwnedDirectory.work.isOwned(url) }
 
     public static func cellFileName(_ index: Int) -> String { String(format: "cell-%05d.csv", index) }
     /// The rows an interrupted cell had finished (kept for reading, never reused).
@@ -264,18 +260,9 @@ public struct ExperimentRunner: Sendable {
                         "--force: \(url.path) is not a regular file; it is not a run's output, so it is left alone: move it or choose another --output")
                 }
             }
-            let work = dir.appendingPathComponent(Self.workDirectory)
-            if contents.contains(Self.workDirectory) && !Self.isWorkDirectory(work) {
-                throw RunnerError(
-                    "--force: \(work.path) has no \(Self.workMarker) file; it is not a run's work directory, so it is left alone: move it or choose another --output"
-                )
-            }
-            let samples = dir.appendingPathComponent(Self.samplesDirectory)
-            if contents.contains(Self.samplesDirectory) && !Self.isSamplesDirectory(samples) {
-                throw RunnerError(
-                    "--force: \(samples.path) has no \(Self.samplesMarker) file; it is not a run's samples directory, so it is left alone: move it or choose another --output"
-                )
-            }
+            try OwnedDirectory.work.checkForceMayRemove(in: dir, contents: contents)
+            try OwnedDirectory.samples.checkForceMayRemove(in: dir, contents: contents)
+            let work = OwnedDirectory.work.url(in: dir), samples = OwnedDirectory.samples.url(in: dir)
             for name in Self.ownedFiles where contents.contains(name) { try fm.removeItem(at: dir.appendingPathComponent(name)) }
             if contents.contains(Self.samplesDirectory) { try fm.removeItem(at: samples) }
             let cells = dir.appendingPathComponent(Self.cellsDirectory)
@@ -363,20 +350,8 @@ public struct ExperimentRunner: Sendable {
         }
         let specURL = dir.appendingPathComponent(Self.specFile)
         if !fm.fileExists(atPath: specURL.path) { try AtomicFile.write(spec.tomlText(), to: specURL) }
-        let workURL: URL? = family.usesWorkDirectory ? dir.appendingPathComponent(Self.workDirectory) : nil
-        if let workURL {
-            try fm.createDirectory(at: workURL, withIntermediateDirectories: true)
-            try AtomicFile.write(
-                "the work directory of a collapse run (steps of its cells); removed with the run by --force\n",
-                to: workURL.appendingPathComponent(Self.workMarker))
-        }
-        let samplesURL: URL? = family.keepsSamples ? dir.appendingPathComponent(Self.samplesDirectory) : nil
-        if let samplesURL {
-            try fm.createDirectory(at: samplesURL, withIntermediateDirectories: true)
-            try AtomicFile.write(
-                "samples of what a collapse run generated, by cell and generation; removed with the run by --force\n",
-                to: samplesURL.appendingPathComponent(Self.samplesMarker))
-        }
+        let workURL: URL? = family.usesWorkDirectory ? try OwnedDirectory.work.create(in: dir) : nil
+        let samplesURL: URL? = family.keepsSamples ? try OwnedDirectory.samples.create(in: dir) : nil
 
         let grid = spec.cells
         let mine = cellIndices

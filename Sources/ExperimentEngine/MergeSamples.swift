@@ -43,10 +43,7 @@ extension ExperimentMerge {
                 throw RunnerError("merge: \(destination.path) exists and differs from \(source.path); " + "remove \(target.path) or choose another --output")
             }
         }
-        try fm.createDirectory(at: target, withIntermediateDirectories: true)
-        try AtomicFile.write(
-            "samples of what a collapse run generated, by cell and generation; removed with the run by --force\n",
-            to: target.appendingPathComponent(ExperimentRunner.samplesMarker))
+        try OwnedDirectory.samples.create(in: output)
         for (relative, source) in sources.sorted(by: { $0.key < $1.key }) {
             let destination = target.appendingPathComponent(relative)
             try fm.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
