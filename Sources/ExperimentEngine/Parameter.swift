@@ -154,3 +154,18 @@ public struct ParameterError: Error, Equatable, CustomStringConvertible {
         (key.map { "\($0)" + (value.map { " \($0)" } ?? "") + (message.isEmpty ? "" : ": ") } ?? "") + message
     }
 }
+
+extension Parameter {
+    /// The regimes a family's cells run, one of `names` each, replace and accumulate by default
+    /// (the linear, generative and external families; `names` is `Regime.names`).
+    public static func regimes(_ names: [String]) -> Parameter {
+        Parameter(
+            "regimes", .choice(names), role: .list, default: [.text("replace"), .text("accumulate")],
+            help: "Comma-separated regimes: \(names.joined(separator: ", ")).")
+    }
+
+    /// λ, the real-data fraction(s) of the mix and fresh-real regimes.
+    public static let realFraction = Parameter(
+        "real_fraction", .real(lower: 0, upper: 1, lowerOpen: false), role: .list,
+        help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5).")
+}

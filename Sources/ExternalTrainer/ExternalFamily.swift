@@ -28,12 +28,7 @@ public struct ExternalFamily: ExperimentFamily {
             Parameter("data", .text, help: "The real records (a file in the trainer's format); generation 1 trains on the first --samples of them.").file(),
             Parameter("test", .text, help: "The held-out records every evaluation uses.").file(),
             Parameter("format", .text, help: "Record format: \(RecordFormat.allowed); default: the trainer's first declared."),
-            Parameter(
-                "regimes", .choice(Regime.names), role: .list, default: [.text("replace"), .text("accumulate")],
-                help: "Comma-separated regimes: \(Regime.names.joined(separator: ", "))."),
-            Parameter(
-                "real_fraction", .real(lower: 0, upper: 1, lowerOpen: false), role: .list,
-                help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5)."),
+            .regimes(Regime.names), .realFraction,
             Parameter(
                 "generations", .integer(1...1000), role: .axis, default: [.integer(5)], help: "Model fits N (generation 1 fits the real data), comma-separated."
             ),

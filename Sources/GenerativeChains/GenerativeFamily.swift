@@ -87,12 +87,7 @@ public struct GenerativeFamily: ExperimentFamily {
             Parameter(
                 "generations", .integer(1...100_000), role: .axis, default: [.integer(100)],
                 help: "Number of fits N (generation 1 fits the real data), comma-separated."),
-            Parameter(
-                "regimes", .choice(Regime.names), role: .list, default: [.text("replace"), .text("accumulate")],
-                help: "Comma-separated regimes: \(Regime.names.joined(separator: ", "))."),
-            Parameter(
-                "real_fraction", .real(lower: 0, upper: 1, lowerOpen: false), role: .list,
-                help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5)."),
+            .regimes(Regime.names), .realFraction,
             Parameter("repeats", .integer(2...100_000_000), role: .axis, default: [.integer(100)], help: "Replicates R (≥ 2), comma-separated."),
             Parameter("covariance", .choice(["mle", "unbiased"]), help: "gaussian: mle (divide by T, the default) or unbiased (T − 1)."),
             Parameter(

@@ -35,12 +35,7 @@ public struct LinearFamily: ExperimentFamily {
             Parameter(
                 "generations", .integer(Limits.generations), role: .axis, default: [.integer(10)],
                 help: "Number of model fits N (generation 1 fits the real data), comma-separated."),
-            Parameter(
-                "regimes", .choice(Regime.names), role: .list, default: [.text("replace"), .text("accumulate")],
-                help: "Comma-separated regimes: \(Regime.names.joined(separator: ", "))."),
-            Parameter(
-                "real_fraction", .real(lower: 0, upper: 1, lowerOpen: false), role: .list,
-                help: "Real-data fraction(s) λ for mix and fresh-real, comma-separated, in [0, 1] (default: 0.5)."),
+            .regimes(Regime.names), .realFraction,
             Parameter(
                 "repeats", .integer(Limits.repeats), role: .axis, default: [.integer(1000)], help: "Monte Carlo replicates R per cell (≥ 2), comma-separated."),
             Parameter(
