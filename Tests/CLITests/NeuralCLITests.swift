@@ -143,10 +143,14 @@ final class NeuralCLITests: CLITestCase {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        // Signal once the first regime's cell is written and the second has run a while.
+        // Signal once the first regime's cell is written and the second has finished its second
+        // generation (its sample is written then), not after a fixed wait: a whole chain takes
+        // about a second, so a fixed wait races the run's end on a fast machine.
         let first = work.appendingPathComponent("cut/cells/cell-00000.csv").path
-        while p.isRunning && !FileManager.default.fileExists(atPath: first) { Thread.sleep(forTimeInterval: 0.02) }
-        Thread.sleep(forTimeInterval: 1.0)
+        let secondGeneration = work.appendingPathComponent("cut/samples/accumulate/generation-002.png").path
+        while p.isRunning && !(FileManager.default.fileExists(atPath: first) && FileManager.default.fileExists(atPath: secondGeneration)) {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
         XCTAssertTrue(p.isRunning, "the run ended before the signal: lengthen it")
         kill(p.processIdentifier, SIGINT)
         p.waitUntilExit()
