@@ -279,6 +279,14 @@ def test_torch_lm(work, steps):
     data, _ = check_sample(short, models["a"], work, 30, 2, "torch_lm-short")
     check(max(len(r) for r in data.decode().split("\n")) <= 5,  # a byte decodes to one character at most
           "torch_lm: --max-length 5 let a longer record through")
+    # --sample-batch: a batch size that does not divide the count (last batch of 2), the same
+    # bytes for the same seed and batch size, and the --max-length bound across batches.
+    batched = trainer_command("torch_lm.py", "--preset", "smoke", "--threads", "1", "--device", "cpu",
+                              "--sample-batch", "7", "--max-length", "20")
+    first, _ = check_sample(batched, models["a"], work, 23, 4, "torch_lm-batch7")
+    again, _ = check_sample(batched, models["a"], work, 23, 4, "torch_lm-batch7-again")
+    check(first == again, "torch_lm: --sample-batch 7 gave different bytes for the same seed")
+    check(max(len(r) for r in first.decode().split("\n")) <= 20, "torch_lm: --max-length 20 with --sample-batch 7 let a longer record through")
     check_failures(trainer, label, work, models["a"], real, all_cases=False)
 
 

@@ -7,7 +7,7 @@ Usage (the model's own options come before the step name)::
     torch_lm.py [--preset smoke|small|paper] [--layers L] [--width D] [--heads H]
                 [--context T] [--batch B] [--epochs E | --steps K] [--lr LR]
                 [--weight-decay WD] [--temperature TAU] [--max-length M]
-                [--device auto|cpu|cuda] [--threads N] STEP ...
+                [--sample-batch N] [--device auto|cpu|cuda] [--threads N] STEP ...
 
 It is the PyTorch twin of the built-in Swift model (Sources/NeuralCollapse/TransformerLM.swift,
 sizes from Presets.swift): the presets are the Swift presets, and so are the layout, the
@@ -43,8 +43,11 @@ training loss over the last max(1, K/10) steps.
 
 **sample.** Each record starts from "\\n" at position 0 and draws bytes from
 softmax(z/τ) until "\\n" (not written) or M bytes (M ≤ T − 1, default T − 1), in batches
-of up to 64 sequences, with a key/value cache. Each draw is an inverse-CDF draw in float64
-from a CPU generator seeded with --seed. A record's bytes are decoded as UTF-8 with invalid
+of up to N = --sample-batch sequences (default 64), with a key/value cache. Each draw is an
+inverse-CDF draw in float64 (on the model's device) with a uniform from a CPU generator seeded
+with --seed; a batch takes one uniform per sequence and position until all its sequences have
+ended, so the samples for a seed depend on N as well (on a GPU, batches of thousands: each
+position is one pass of the model, whatever N). A record's bytes are decoded as UTF-8 with invalid
 sequences replaced by U+FFFD before writing, so the output is valid UTF-8 text as the
 `lines` format requires (a sampled record never holds "\\n").
 
@@ -54,7 +57,11 @@ is one shorter window); ``test_loss`` is the mean cross-entropy per predicted by
 
 Devices: CUDA when available (TF32 matmuls, bf16 autocast for the forward pass), CPU
 otherwise, or as --device says. On a CPU the steps are deterministic given --seed (same
-machine, same thread count); on a GPU they are up to the kernels' non-determinism.
+machine, same thread count); on a GPU they are up to the kernels' non-determinism. For the
+GPU, fit draws every step's window starts before the first step and copies them to the
+device at once (a copy from host memory each step would wait for the previous step), and the
+sampler keeps its keys and values in preallocated buffers; on a CPU both give the bytes the
+per-step versions gave.
 """
 
 import argparse
@@ -110,9 +117,8 @@ if torch is not None:
             self.out = nn.Linear(4 * width, width)
 
         def forward(self, x, cache=None):
-            """``x``: (B, t, D). With ``cache`` (this layer's keys and values so far, or an
-            empty list to start one) ``t`` must be 1: the new position attends to every
-            cached one, and its key and value are appended."""
+            """``x``: (B, t, D). With ``cache`` (this layer's `KVCache`) ``t`` must be 1: the
+            new position's key and value are appended, and it attends to every cached one."""
             b, t, d = x.shape
             q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
             q, k, v = (z.view(b, t, self.heads, d // self.heads).transpose(1, 2) for z in (q, k, v))
@@ -120,13 +126,33 @@ if torch is not None:
                 a = F.scaled_dot_product_attention(q, k, v, is_causal=True)
             else:
                 assert t == 1, "cached decoding feeds one position at a time"
-                if cache:
-                    k = torch.cat([cache[0], k], dim=2)
-                    v = torch.cat([cache[1], v], dim=2)
-                cache[:] = [k, v]
+                k, v = cache.append(k, v)
                 a = F.scaled_dot_product_attention(q, k, v)
             x = x + self.proj(a.transpose(1, 2).reshape(b, t, d))
             return x + self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+
+    class KVCache:
+        """One layer's keys and values for decoding positions ``0 ..< length``, kept in buffers of
+        ``capacity`` positions allocated at the first append (so a step writes one position in
+        place instead of copying the whole prefix, which costs O(T²) memory traffic)."""
+
+        def __init__(self, capacity):
+            self.capacity = capacity
+            self.keys = self.values = None
+            self.length = 0
+
+        def append(self, k, v):
+            """Appends ``k``, ``v`` (B, H, 1, D/H); returns the keys and values so far, (B, H, length, D/H)."""
+            if self.keys is None:
+                shape = (k.shape[0], k.shape[1], self.capacity, k.shape[3])
+                self.keys, self.values = k.new_empty(shape), v.new_empty(shape)
+            n = self.length
+            if n >= self.capacity:
+                raise IndexError(f"KVCache: position {n} beyond its capacity {self.capacity}")
+            self.keys[:, :, n:n + 1] = k
+            self.values[:, :, n:n + 1] = v
+            self.length = n + 1
+            return self.keys[:, :, :n + 1], self.values[:, :, :n + 1]
 
     class ByteGPT(nn.Module):
         """The byte-level decoder-only transformer (see the module docstring)."""
@@ -277,9 +303,13 @@ def step_fit(args):
     tail_loss = torch.zeros((), device=device)
     report = max(1, steps // 20)
     model.train()
+    # Every step's window starts, drawn up front (the same draws in the same order as one
+    # draw per step) and moved to the device at once: a per-step copy from host memory
+    # waits for the GPU to finish the previous step, so no step's launches would overlap it.
+    schedule = torch.stack([torch.randint(0, len(data) - t, (c["batch"],), generator=batches)
+                            for _ in range(steps)]).to(device)
     for step in range(steps):
-        starts = torch.randint(0, len(data) - t, (c["batch"],), generator=batches).to(device)
-        window = stream[starts[:, None] + offsets]
+        window = stream[schedule[step][:, None] + offsets]
         lr = warmup_cosine(step, steps, args.lr)
         for group in opt.param_groups:
             group["lr"] = lr
@@ -306,33 +336,41 @@ def step_fit(args):
 
 
 def sample_records(model, count, seed, temperature, max_length, device, batch=64):
-    """``count`` records (bytes) drawn as the module docstring says."""
+    """``count`` records (bytes) drawn as the module docstring says, ``batch`` sequences at a
+    time. The draws depend on ``batch``: each step of a batch takes one uniform per sequence
+    from the one generator, in sequence order, and a batch stops when all its sequences have
+    ended, so another batch size gives other (equally valid) samples for the same seed."""
     rng = torch.Generator().manual_seed(seed)
     out = []
     while len(out) < count:
         nb = min(batch, count - len(out))
-        caches = [[] for _ in model.blocks]
+        caches = [KVCache(max_length) for _ in model.blocks]
         ids = torch.full((nb, 1), NEWLINE, dtype=torch.long, device=device)
-        drawn = [bytearray() for _ in range(nb)]
-        done = [False] * nb
+        drawn = torch.empty((nb, max_length), dtype=torch.uint8, device=device)
+        done = torch.zeros(nb, dtype=torch.bool, device=device)
+        length = 0  # positions drawn in this batch
         for p in range(max_length):
             with autocast(device):
                 logits = model(ids, start=p, caches=caches)[:, -1]
-            z = logits.to("cpu", torch.float64) / temperature
+            # The inverse-CDF draw, in float64 on the model's device; the uniforms come from
+            # the CPU generator, so they do not depend on the device.
+            z = logits.to(torch.float64) / temperature
             weights = torch.exp(z - z.max(dim=1, keepdim=True).values)
             cumulative = weights.cumsum(dim=1)
-            u = torch.rand(nb, 1, generator=rng, dtype=torch.float64) * cumulative[:, -1:]
+            u = torch.rand(nb, 1, generator=rng, dtype=torch.float64).to(device) * cumulative[:, -1:]
             nxt = torch.searchsorted(cumulative, u, right=True).clamp_(max=VOCABULARY - 1).squeeze(1)
-            for s, b in enumerate(nxt.tolist()):
-                if not done[s]:
-                    if b == NEWLINE:
-                        done[s] = True
-                    else:
-                        drawn[s].append(b)
-            if all(done):
+            drawn[:, p] = nxt
+            length = p + 1
+            done |= nxt == NEWLINE
+            if bool(done.all()):
                 break
-            ids = nxt.view(nb, 1).to(device)
-        out.extend(bytes(d) for d in drawn)
+            ids = nxt.view(nb, 1)
+        # A record is what its sequence drew before its first "\n" (all of it if none).
+        rows = bytes(drawn[:, :length].cpu().flatten().tolist())
+        for s in range(nb):
+            row = rows[s * length:(s + 1) * length]
+            end = row.find(b"\n")
+            out.append(row if end < 0 else row[:end])
     return out
 
 
@@ -344,7 +382,7 @@ def step_sample(args):
         raise TrainerError(f"--max-length {max_length} exceeds the context minus one ({t - 1})")
     with torch.no_grad():
         records = sample_records(model, args.count, args.seed, args.temperature, max_length,
-                                 next(model.parameters()).device)
+                                 next(model.parameters()).device, batch=args.sample_batch)
     text = "".join(r.decode("utf-8", errors="replace") + "\n" for r in records)
     atomic_write(args.output, text.encode("utf-8"))
     return {"bytes": sum(len(r) for r in records)}
@@ -396,6 +434,8 @@ def parser():
     p.add_argument("--weight-decay", type=float)
     p.add_argument("--temperature", type=positive_float, default=1.0, help="sampling temperature (default 1)")
     p.add_argument("--max-length", type=integer(0), help="bytes per sampled record at most (default context − 1)")
+    p.add_argument("--sample-batch", type=integer(1), default=64,
+                   help="sequences sampled at a time (default 64); the samples depend on it (see sample)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--threads", type=integer(1),
                    help="CPU threads for PyTorch (default: its own choice; 1 is fastest for tiny models)")
