@@ -27,15 +27,15 @@
 #     = 17.6 s. With --epochs E a fit on n·T records costs n·E·17.6 s. Generation 1 (and its
 #     sample) is shared by the regimes, so replace + accumulate over 5 generations train
 #     1 + 4·1 + (2+3+4+5) = 19 units of T: 19 · 17.6 · E s. E = 0.5: 167 s (E = 1: 334 s,
-#     which with the rest below overruns the call). Accumulate-subsample adds 4 units: 35 s.
+#     which with the rest below overruns the call).
 #   sample: 100,000 stories per sample step, 7 sample steps (1 shared + 3 + 3). With
 #     --sample-batch 8192 that is 13 batches × at most 127 positions (--max-length 127, the
 #     data's own bound; the Swift model allows T − 1 = 255) = 1,651 model passes of one
-#     position for 8,192 sequences: about 73 MFLOP·8192 ≈ 0.15 TFLOP of matrix work (≈ 0.5 ms)
-#     plus reading the bf16 key/value cache (8192 · 7 layers · 2 · 320 · 2 B = 73 MB per cached
-#     position, ≈ 64 positions on average: ≈ 1.2 ms at 4 TB/s) plus ≈ 150 kernel launches and one
-#     host sync (≈ 2–3 ms): ≈ 5 ms per pass, ≈ 8 s per sample step; take 20 s with the process
-#     start: 140 s. The cache is 9.3 GB at this batch (fine on an H100 or H200).
+#     position for 8,192 sequences. Each pass: 2 × 8.9M parameters × 8192 ≈ 0.15 TFLOP of
+#     matrix work (≈ 0.5 ms), reading the bf16 key/value cache (8192 · 7 layers · 2 · 320 · 2 B
+#     = 73 MB per cached position, ≈ 64 positions on average: ≈ 1.2 ms at 4 TB/s), ≈ 150 kernel
+#     launches and one host sync (≈ 2–3 ms): ≈ 5 ms, so ≈ 8 s per sample step; take 20 s with
+#     the process start: 140 s. The cache is 9.3 GB at this batch (fine on an H100 or H200).
 #   evaluate: 2,000 held-out stories ≈ 715 windows of 257 bytes, 23 forward passes: < 1 s, plus
 #     the process start: 9 steps × 4 s = 36 s.
 #   process starts: each step is a new python3 (import torch, CUDA context, load model):
