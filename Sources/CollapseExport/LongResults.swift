@@ -53,13 +53,19 @@ public enum LongResults {
     ) -> String {
         var low: Double?, high: Double?
         if let mean, let standardError, mean.isFinite, standardError.isFinite { low = mean - z95 * standardError; high = mean + z95 * standardError }
-        return
-            ([
+        let fields =
+            [
                 model, dataset, regime, CSVField.number(realFraction), String(generation), metric, CSVField.number(mean),
                 CSVField.number(standardError), CSVField.number(low), CSVField.number(high)
             ] + RobustSummary.fields(robust)
-            + [CSVField.number(theory), CSVField.number(z), CSVField.number(samples), CSVField.number(repeats)] + extra)
-            .map(CSVField.escape).joined(separator: ",") + "\n"
+            + [CSVField.number(theory), CSVField.number(z), CSVField.number(samples), CSVField.number(repeats)] + extra
+        var line = ""
+        line.reserveCapacity(fields.reduce(fields.count) { $0 + $1.utf8.count } + 8)
+        for (i, field) in fields.enumerated() {
+            if i > 0 { line += "," }
+            line += CSVField.escape(field)
+        }
+        return line + "\n"
     }
 
     /// (mean − theory)/standardError where both are finite and the standard error positive:

@@ -38,15 +38,25 @@ public struct RobustSummary: Equatable, Sendable {
     /// statistics the summary reads are put in place (`select`), not the whole sort: the same
     /// values, in O(R) expected time instead of O(R log R).
     public init?(selectingIn values: inout [Double], medianRank: Int?) {
-        guard !values.isEmpty, !values.contains(where: \.isNaN) else { return nil }
+        guard !values.isEmpty, !values.contains(where: { $0.isNaN }) else { return nil }
         let r = values.count
-        let ps = [0.5, 0.05, 0.25, 0.75, 0.95]
-        var ranks = ps.flatMap { p -> [Int] in
+        // The ranks `quantile` reads (⌊(R − 1)p⌋ and the one above, for p = 0.05 … 0.95) and
+        // the median interval's, ascending and distinct.
+        var ranks: [Int] = []
+        ranks.reserveCapacity(12)
+        for p in [0.05, 0.25, 0.5, 0.75, 0.95] {
             let j = Int((Double(r - 1) * p).rounded(.down))
-            return [j, min(j + 1, r - 1)]
+            ranks += [j, min(j + 1, r - 1)]
         }
         if let l = medianRank { ranks += [l - 1, r - l] }
-        Self.select(&values, ranks: Array(Set(ranks)).sorted())
+        ranks.sort()
+        var distinct = 0
+        for k in ranks where distinct == 0 || ranks[distinct - 1] != k {
+            ranks[distinct] = k
+            distinct += 1
+        }
+        ranks.removeLast(ranks.count - distinct)
+        Self.select(&values, ranks: ranks)
         func q(_ p: Double) -> Double { Self.quantile(values, p) }
         median = q(0.5); q05 = q(0.05); q25 = q(0.25); q75 = q(0.75); q95 = q(0.95)
         if let l = medianRank {

@@ -276,7 +276,10 @@ final class LongResultsSummaryTests: XCTestCase {
     /// including fields with multi-byte characters, empty fields and Unicode spaces.
     func testByteLevelSplittingAndTrimmingAgreeWithFoundation() {
         let lines: [Substring] = ["a,b,c", "", ",", "1.5,,x,", "é,ñ̃,日本,🙂", "  x , y\t,\u{00A0}z\u{00A0}", "single"]
-        for line in lines {
+        // Also slices that start and end inside a larger string (byte offsets ≠ 0).
+        let whole = "é,x,,日本,y"
+        let slices = [whole.dropFirst(2), whole.dropFirst(3).dropLast(2), whole.dropFirst(4)]
+        for line in lines + slices {
             XCTAssertEqual(CSVField.unquotedFields(line), line.split(separator: ",", omittingEmptySubsequences: false), "\(line)")
             XCTAssertEqual(CSVField.unquotedFieldCount(line), line.split(separator: ",", omittingEmptySubsequences: false).count)
             for field in line.split(separator: ",", omittingEmptySubsequences: false) {
@@ -285,6 +288,7 @@ final class LongResultsSummaryTests: XCTestCase {
         }
         let text: Substring = "h1,h2\n1,2\n\n3,é\n"
         XCTAssertEqual(CSVField.lines(text), text.split(separator: "\n"))
+        XCTAssertEqual(CSVField.lines(text.dropFirst(6)), text.dropFirst(6).split(separator: "\n"))
         XCTAssertEqual(CSVField.lines("no newline"), ["no newline"])
         XCTAssertEqual(CSVField.lines(""), [])
     }
