@@ -65,11 +65,79 @@ public struct RobustSummary: Equatable, Sendable {
         }
     }
 
-    /// Rearranges `a` so that for every `k` in `ranks` (0-based, ascending) `a[k]` is the value
-    /// a full sort would put there (Hoare's FIND, recursing only into the parts that hold a
-    /// wanted rank; median-of-three pivots).
+    /// Rearranges `a` (no NaN) so that for every `k` in `ranks` (0-based, ascending, distinct)
+    /// `a[k]` is the value a full sort would put there.
+    ///
+    /// From 256 values on, one bucketing pass first (a sample sort's first level): 15 splitters
+    /// s₁ ≤ … ≤ s₁₅ from a sorted sample of 63 values, each value's bucket
+    /// b = #{j : sⱼ < x} found by a branch-free binary search, and the values moved, bucket
+    /// after bucket, into their buckets; every value of bucket b is then ≤ every value of bucket
+    /// b + 1, so a rank's value is the matching rank within its bucket (about R/16 values).
+    /// Then, and for fewer values throughout, Hoare's FIND recursing only into the parts that
+    /// hold a wanted rank (median-of-three pivots). The sample decides only the speed, never the
+    /// result. On random data the partition loop's comparisons mispredict about half the time;
+    /// the bucketing pass has no data-dependent branch, so it replaces the costliest levels of
+    /// the recursion. Measured in the benchmarks package (`MonteCarlo.run` sufficient, R = 1000,
+    /// 1,500 series; 2-core machine): the order statistics' share of the run fell from about 45
+    /// to about 25 ms.
     public static func select(_ a: inout [Double], ranks: [Int]) {
-        a.withUnsafeMutableBufferPointer { p in select(p, 0, p.count - 1, ranks[...]) }
+        let n = a.count
+        guard n >= 256, !ranks.isEmpty else {
+            a.withUnsafeMutableBufferPointer { p in select(p, 0, n - 1, ranks[...]) }
+            return
+        }
+        // Splitters: every 4th of a sorted sample of 63 values at evenly spaced positions.
+        var sample = (0..<63).map { a[($0 * n) / 63 + n / 126] }
+        sample.sort()
+        let splitters = (1...15).map { sample[4 * $0 - 1] }
+        var bucketOf = [UInt8](repeating: 0, count: n)
+        var start = [Int](repeating: 0, count: 17)
+        a.withUnsafeBufferPointer { x in
+            splitters.withUnsafeBufferPointer { sp in
+                bucketOf.withUnsafeMutableBufferPointer { id in
+                    start.withUnsafeMutableBufferPointer { count in
+                        for i in 0..<n {
+                            let v = x[i]
+                            // b = #{j : s_j < v}: binary search over the 15 sorted splitters,
+                            // comparing with s[b + h − 1] for h = 8, 4, 2, 1.
+                            var b = v > sp[7] ? 8 : 0
+                            b += v > sp[b + 3] ? 4 : 0
+                            b += v > sp[b + 1] ? 2 : 0
+                            b += v > sp[b] ? 1 : 0
+                            id[i] = UInt8(truncatingIfNeeded: b)
+                            count[b + 1] += 1
+                        }
+                    }
+                }
+            }
+        }
+        for b in 1...16 { start[b] += start[b - 1] }
+        // Only buckets holding a wanted rank are selected in; values move all the same.
+        var moved = [Double](repeating: 0, count: n)
+        var next = start
+        a.withUnsafeBufferPointer { x in
+            moved.withUnsafeMutableBufferPointer { out in
+                bucketOf.withUnsafeBufferPointer { id in
+                    next.withUnsafeMutableBufferPointer { next in
+                        for i in 0..<n {
+                            let b = Int(id[i])
+                            out[next[b]] = x[i]
+                            next[b] += 1
+                        }
+                    }
+                }
+            }
+        }
+        moved.withUnsafeMutableBufferPointer { p in
+            var r = ranks[...]
+            for b in 0..<16 where !r.isEmpty {
+                let lo = start[b], hi = start[b + 1] - 1
+                let inBucket = r.prefix { $0 <= hi }
+                r = r.dropFirst(inBucket.count)
+                if !inBucket.isEmpty { select(p, lo, hi, inBucket) }
+            }
+        }
+        a = moved
     }
 
     /// `ranks`: the wanted ranks within `lo...hi`, ascending.

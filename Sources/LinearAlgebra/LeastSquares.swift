@@ -37,6 +37,9 @@ public struct LeastSquaresSolver: Sendable {
     // SVD: `x` holds U_r (T×r), `u` holds V_rᵀ (r×d), `inverseSingular` holds 1/s_i.
     private let x: [Double]
     private let u: [Double]
+    /// Cholesky: `u` stored by rows (`Triangular.upperRows`), for the per-generation solves and
+    /// products, which read U's rows; empty for SVD.
+    private let uRows: [Double]
     private let inverseSingular: [Double]
 
     /// Factorises `design`.
@@ -56,6 +59,7 @@ public struct LeastSquaresSolver: Sendable {
             rank = d
             x = design.storage
             u = chol.factor
+            uRows = Triangular.upperRows(chol.factor, dimension: d)
             inverseSingular = []
             traceOfGramPseudoInverse = chol.traceInverse
             traceOfGramPseudoInverseSquared = chol.traceInverseSquared
@@ -65,6 +69,7 @@ public struct LeastSquaresSolver: Sendable {
             rank = svd.rank
             x = svd.u
             u = svd.vt
+            uRows = []
             inverseSingular = svd.inverseSingular
             var t1 = 0.0, t2 = 0.0
             for s in svd.inverseSingular { let s2 = s * s; t1 += s2; t2 += s2 * s2 }
@@ -119,8 +124,10 @@ public struct LeastSquaresSolver: Sendable {
                             CblasColMajor, CblasTrans, t, d, 1, xp.baseAddress!, t,
                             y.baseAddress!, 1, 0, w.baseAddress!, 1)
                     }
-                    Triangular.upperTransposeSolve(up.baseAddress!, dimension: columns, w.baseAddress!)
-                    Triangular.upperSolve(up.baseAddress!, dimension: columns, w.baseAddress!)
+                    uRows.withUnsafeBufferPointer { rp in
+                        Triangular.upperTransposeSolve(rows: rp.baseAddress!, dimension: columns, w.baseAddress!)
+                        Triangular.upperSolve(rows: rp.baseAddress!, dimension: columns, w.baseAddress!)
+                    }
                 case .svd:
                     let r = Int32(rank)
                     if r == 0 {
@@ -179,7 +186,7 @@ public struct LeastSquaresSolver: Sendable {
             case .cholesky:
                 h.update(from: w, count: d)
                 Triangular.upperMultiply(up.baseAddress!, dimension: d, h)
-                Triangular.upperTransposeMultiply(up.baseAddress!, dimension: d, h)
+                uRows.withUnsafeBufferPointer { Triangular.upperTransposeMultiply(rows: $0.baseAddress!, dimension: d, h) }
             case .svd:
                 let r = rank
                 guard r > 0 else { return }
@@ -200,8 +207,10 @@ public struct LeastSquaresSolver: Sendable {
             switch method {
             case .cholesky:
                 w.update(from: h, count: d)
-                Triangular.upperTransposeSolve(up.baseAddress!, dimension: d, w)
-                Triangular.upperSolve(up.baseAddress!, dimension: d, w)
+                uRows.withUnsafeBufferPointer { rp in
+                    Triangular.upperTransposeSolve(rows: rp.baseAddress!, dimension: d, w)
+                    Triangular.upperSolve(rows: rp.baseAddress!, dimension: d, w)
+                }
             case .svd:
                 let r = rank
                 guard r > 0 else { for j in 0..<d { w[j] = 0 }; return }

@@ -10,42 +10,58 @@
 /// O(Td) and O(Td²) products stay in BLAS.
 ///
 /// Storage: column-major with leading dimension `d`; only the named triangle is read. The
-/// arithmetic order is fixed (one running sum per output, in index order), so results do not
-/// depend on the CPU's kernels.
+/// arithmetic order is fixed (one running sum per output, in index order, starting from 0 or
+/// from the right-hand side), so results do not depend on the CPU's kernels.
+///
+/// **Loop order.** A sum's terms must be added in index order, but the outputs are independent.
+/// Where the order allows, the loops run over the factor's columns ("axpy" form: once an input
+/// is known, add its multiple of a column to every output that needs it) rather than over rows
+/// (one dot product per output). Each output then receives exactly the same terms in the same
+/// order (bit-identical results; `TriangularTests` checks it against the row forms), but the
+/// inner loop updates independent outputs, which pipelines or vectorises, instead of adding to
+/// one running sum, where each addition waits for the one before (about 4 cycles each).
+/// `upperSolve` cannot be reordered so (its inputs become known in descending order, its sums
+/// run ascending) and stays a dot product per output.
 public enum Triangular {
     /// `x ← U x` for upper-triangular `U`.
     @inlinable
     public static func upperMultiply(_ u: UnsafePointer<Double>, dimension d: Int, _ x: UnsafeMutablePointer<Double>) {
-        // Row i uses x[j] for j ≥ i, none overwritten yet when i ascends.
-        for i in 0..<d {
-            var s = 0.0
-            for j in i..<d { s += u[i + j * d] * x[j] }
-            x[i] = s
+        // (Ux)_i = 0 + U_ii x_i + U_i,i+1 x_i+1 + … (j ascending). By columns, j ascending:
+        // column j starts output j (0 + U_jj x_j) and adds U_ij x_j to the outputs i < j, which
+        // hold their sums so far where their inputs were (x_i, i < j, is no longer needed).
+        for j in 0..<d {
+            let t = x[j], column = u + j * d
+            for i in 0..<j { x[i] += column[i] * t }
+            x[j] = 0 + column[j] * t
         }
     }
 
     /// `x ← Uᵀ x` for upper-triangular `U`.
     @inlinable
     public static func upperTransposeMultiply(_ u: UnsafePointer<Double>, dimension d: Int, _ x: UnsafeMutablePointer<Double>) {
-        // (Uᵀx)_i = Σ_{j ≤ i} U[j, i] x_j: column i of U, contiguous; i descends.
-        var i = d - 1
-        while i >= 0 {
-            let column = u + i * d
-            var s = 0.0
-            for j in 0...i { s += column[j] * x[j] }
-            x[i] = s
-            i -= 1
+        // (Uᵀx)_i = 0 + U_0i x_0 + U_1i x_1 + … + U_ii x_i (j ascending). By rows of U, j
+        // ascending: add U_ji x_j to every output i ≥ j (row j, stride d). Output i ≥ j
+        // would overwrite an input still needed, so the sums build in scratch.
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: d) { y in
+            let y = y.baseAddress!
+            y.initialize(repeating: 0, count: d)
+            for j in 0..<d {
+                let t = x[j]
+                for i in j..<d { y[i] += u[j + i * d] * t }
+            }
+            x.update(from: y, count: d)
         }
     }
 
     /// `x ← U⁻ᵀ x` (solves `Uᵀz = x`, forward substitution) for upper-triangular `U`.
     @inlinable
     public static func upperTransposeSolve(_ u: UnsafePointer<Double>, dimension d: Int, _ x: UnsafeMutablePointer<Double>) {
-        for i in 0..<d {
-            let column = u + i * d
-            var s = x[i]
-            for j in 0..<i { s -= column[j] * x[j] }
-            x[i] = s / column[i]
+        // z_i = (x_i − U_0i z_0 − U_1i z_1 − … − U_i−1,i z_i−1) / U_ii (j ascending). By rows
+        // of U: once z_j is known, subtract U_ji z_j from every later x_i (row j, stride d).
+        for j in 0..<d {
+            let z = x[j] / u[j + j * d]
+            x[j] = z
+            for i in (j + 1)..<max(d, j + 1) { x[i] -= u[j + i * d] * z }
         }
     }
 
@@ -59,6 +75,59 @@ public enum Triangular {
             x[i] = s / u[i + i * d]
             i -= 1
         }
+    }
+
+    // MARK: Upper factor stored by rows
+
+    // `r` holds U row by row (`r[j + i·d] = U_ij`: the column-major storage of Uᵀ), so that
+    // U's rows are contiguous too. Same sums, same order, same bits as the forms above.
+
+    /// `x ← Uᵀ x` with `U` stored by rows: row j of U is added, times x_j, to the outputs i ≥ j.
+    @inlinable
+    public static func upperTransposeMultiply(rows r: UnsafePointer<Double>, dimension d: Int, _ x: UnsafeMutablePointer<Double>) {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: d) { y in
+            let y = y.baseAddress!
+            y.initialize(repeating: 0, count: d)
+            for j in 0..<d {
+                let t = x[j], row = r + j * d
+                for i in j..<d { y[i] += row[i] * t }
+            }
+            x.update(from: y, count: d)
+        }
+    }
+
+    /// `x ← U⁻ᵀ x` with `U` stored by rows: once z_j is known, row j of U times z_j is
+    /// subtracted from the later x_i.
+    @inlinable
+    public static func upperTransposeSolve(rows r: UnsafePointer<Double>, dimension d: Int, _ x: UnsafeMutablePointer<Double>) {
+        for j in 0..<d {
+            let row = r + j * d
+            let z = x[j] / row[j]
+            x[j] = z
+            for i in (j + 1)..<max(d, j + 1) { x[i] -= row[i] * z }
+        }
+    }
+
+    /// `x ← U⁻¹ x` with `U` stored by rows: back substitution, one dot product with a
+    /// contiguous row per output.
+    @inlinable
+    public static func upperSolve(rows r: UnsafePointer<Double>, dimension d: Int, _ x: UnsafeMutablePointer<Double>) {
+        var i = d - 1
+        while i >= 0 {
+            let row = r + i * d
+            var s = x[i]
+            for j in (i + 1)..<d { s -= row[j] * x[j] }
+            x[i] = s / row[i]
+            i -= 1
+        }
+    }
+
+    /// `U` (column-major, `d × d`) stored by rows, for the functions above; the lower triangle
+    /// of the result is zero.
+    public static func upperRows(_ u: [Double], dimension d: Int) -> [Double] {
+        var r = [Double](repeating: 0, count: d * d)
+        for j in 0..<d { for i in 0...j { r[j + i * d] = u[i + j * d] } }
+        return r
     }
 
     /// `x ← L x` for lower-triangular `L`.

@@ -54,16 +54,21 @@ final class RobustSummaryTests: XCTestCase {
     /// heavy ties and infinities.
     func testSelectionAgreesWithSorting() {
         var g = SystemRandomNumberGenerator()
-        for n in [1, 2, 5, 6, 15, 16, 17, 31, 100, 1001, 4096] {
-            for kind in 0..<4 {
-                let values: [Double] = (0..<n).map { _ in
+        // Sizes around the insertion-sort cut-off and around 256, where the bucketing pass starts.
+        for n in [1, 2, 5, 6, 15, 16, 17, 31, 100, 255, 256, 257, 1000, 1001, 4096] {
+            for kind in 0..<7 {
+                var values: [Double] = (0..<n).map { i in
                     switch kind {
                     case 0: return Double.random(in: -1...1, using: &g)
                     case 1: return Double(Int.random(in: 0...3, using: &g))  // heavy ties
                     case 2: return [Double.infinity, -Double.infinity, 0, 1].randomElement(using: &g)!
-                    default: return exp(Double.random(in: 0...20, using: &g))  // heavy tail
+                    case 3: return exp(Double.random(in: 0...20, using: &g))  // heavy tail
+                    case 4: return Double(i)  // sorted: the sample is then exact
+                    case 5: return 7  // all equal: one bucket holds everything
+                    default: return i % 10 == 0 ? Double.random(in: 0...1, using: &g) : 0.5  // one value dominates
                     }
                 }
+                if kind == 4 && n % 2 == 1 { values.reverse() }
                 let sorted = values.sorted()
                 let ranks = Array(Set((0..<min(n, 12)).map { _ in Int.random(in: 0..<n, using: &g) })).sorted()
                 var selected = values

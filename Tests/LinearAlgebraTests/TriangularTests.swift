@@ -62,4 +62,79 @@ final class TriangularTests: XCTestCase {
             assertRelativelyClose(solver.traceOfGramPseudoInverse, trace(inverse(g)), 1e-10, "tr(G⁻¹) d = \(d)")
         }
     }
+    /// The column-ordered upper kernels, and those reading U by rows, give the bits of the row
+    /// forms they replaced (one running
+    /// sum per output, terms in index order; written out here), including signed zeros, on
+    /// random factors with exact zeros and negative entries mixed in.
+    func testUpperKernelsAreBitIdenticalToTheRowForms() {
+        func upperMultiplyRows(_ u: [Double], _ d: Int, _ x: [Double]) -> [Double] {
+            var x = x
+            for i in 0..<d {
+                var s = 0.0
+                for j in i..<d { s += u[i + j * d] * x[j] }
+                x[i] = s
+            }
+            return x
+        }
+        func upperTransposeMultiplyRows(_ u: [Double], _ d: Int, _ x: [Double]) -> [Double] {
+            var x = x
+            for i in stride(from: d - 1, through: 0, by: -1) {
+                var s = 0.0
+                for j in 0...i { s += u[j + i * d] * x[j] }
+                x[i] = s
+            }
+            return x
+        }
+        func upperTransposeSolveRows(_ u: [Double], _ d: Int, _ x: [Double]) -> [Double] {
+            var x = x
+            for i in 0..<d {
+                var s = x[i]
+                for j in 0..<i { s -= u[j + i * d] * x[j] }
+                x[i] = s / u[i + i * d]
+            }
+            return x
+        }
+        func upperSolveRows(_ u: [Double], _ d: Int, _ x: [Double]) -> [Double] {
+            var x = x
+            for i in stride(from: d - 1, through: 0, by: -1) {
+                var s = x[i]
+                for j in (i + 1)..<d { s -= u[i + j * d] * x[j] }
+                x[i] = s / u[i + i * d]
+            }
+            return x
+        }
+        for d in [1, 2, 3, 4, 7, 8, 9, 16, 32, 33] {
+            for seed in UInt64(1)...5 {
+                var u = factor(d, upper: true, seed: 100 * seed + UInt64(d))
+                var x = gaussianVector(d, seed: 7_000 + seed + UInt64(d))
+                // Exact zeros and negative zeros in places, so signed-zero sums are exercised.
+                for k in stride(from: 0, to: d * d, by: 5) where u[k] != 0 && k % d != k / d { u[k] = k % 2 == 0 ? 0 : -0.0 }
+                for k in stride(from: 0, to: d, by: 3) { x[k] = k % 2 == 0 ? -0.0 : 0 }
+                func apply(_ f: (UnsafePointer<Double>, Int, UnsafeMutablePointer<Double>) -> Void) -> [Double] {
+                    var v = x
+                    u.withUnsafeBufferPointer { up in v.withUnsafeMutableBufferPointer { f(up.baseAddress!, d, $0.baseAddress!) } }
+                    return v
+                }
+                func bits(_ v: [Double]) -> [UInt64] { v.map(\.bitPattern) }
+                let rows = Triangular.upperRows(u, dimension: d)
+                func applyRows(_ f: (UnsafePointer<Double>, Int, UnsafeMutablePointer<Double>) -> Void) -> [Double] {
+                    var v = x
+                    rows.withUnsafeBufferPointer { rp in v.withUnsafeMutableBufferPointer { f(rp.baseAddress!, d, $0.baseAddress!) } }
+                    return v
+                }
+                XCTAssertEqual(
+                    bits(applyRows { Triangular.upperTransposeMultiply(rows: $0, dimension: $1, $2) }), bits(upperTransposeMultiplyRows(u, d, x)),
+                    "Uᵀx by rows d \(d)")
+                XCTAssertEqual(
+                    bits(applyRows { Triangular.upperTransposeSolve(rows: $0, dimension: $1, $2) }), bits(upperTransposeSolveRows(u, d, x)),
+                    "U⁻ᵀx by rows d \(d)")
+                XCTAssertEqual(bits(applyRows { Triangular.upperSolve(rows: $0, dimension: $1, $2) }), bits(upperSolveRows(u, d, x)), "U⁻¹x by rows d \(d)")
+                XCTAssertEqual(bits(apply { Triangular.upperMultiply($0, dimension: $1, $2) }), bits(upperMultiplyRows(u, d, x)), "U x d \(d)")
+                XCTAssertEqual(
+                    bits(apply { Triangular.upperTransposeMultiply($0, dimension: $1, $2) }), bits(upperTransposeMultiplyRows(u, d, x)), "Uᵀx d \(d)")
+                XCTAssertEqual(
+                    bits(apply { Triangular.upperTransposeSolve($0, dimension: $1, $2) }), bits(upperTransposeSolveRows(u, d, x)), "U⁻ᵀx d \(d)")
+            }
+        }
+    }
 }
