@@ -285,7 +285,8 @@ public struct LeastSquaresSolver: Sendable {
     /// The Cholesky path in Swift for `d ≤ smallFactorisationLimit`: `G = UᵀU` by the
     /// column-oriented (Cholesky–Banachiewicz) recurrence
     /// `U_jj = √(G_jj − Σ_{k<j} U_kj²)`, `U_ji = (G_ji − Σ_{k<j} U_kj U_ki)/U_jj`,
-    /// then `U⁻¹` by back substitution and `G⁻¹ = U⁻¹U⁻ᵀ`. The condition test uses the exact
+    /// then `W = U⁻ᵀ` by forward substitution and `G⁻¹ = U⁻¹U⁻ᵀ = WᵀW` (every loop reads
+    /// contiguous columns; the sums in `Triangular.dot`'s order). The condition test uses the exact
     /// `rcond₁(G) = 1/(‖G‖₁‖G⁻¹‖₁)` (LAPACK's `dpocon` estimates the same quantity from above).
     /// `gram` holds `G`'s upper triangle (column-major, as `dsyrk` leaves it).
     private static func smallCholesky(gram g: [Double], dimension d: Int) -> CholeskyResult? {
@@ -296,38 +297,51 @@ public struct LeastSquaresSolver: Sendable {
             for i in 0..<d { column += abs(i <= j ? g[i + j * d] : g[j + i * d]) }
             norm1 = max(norm1, column)
         }
-        for j in 0..<d {
-            var s = g[j + j * d]
-            for k in 0..<j { s -= u[k + j * d] * u[k + j * d] }
-            guard s > 0, s.isFinite else { return nil }
-            let ujj = s.squareRoot()
-            u[j + j * d] = ujj
-            for i in (j + 1)..<d {
-                var t = g[j + i * d]
-                for k in 0..<j { t -= u[k + j * d] * u[k + i * d] }
-                u[j + i * d] = t / ujj
+        // Sums of products run in `Triangular.dot`'s fixed order of four partial sums.
+        let ok = u.withUnsafeMutableBufferPointer { up -> Bool in
+            let u = up.baseAddress!
+            for j in 0..<d {
+                let cj = u + j * d
+                let s = g[j + j * d] - Triangular.dot(cj, cj, count: j)
+                guard s > 0, s.isFinite else { return false }
+                let ujj = s.squareRoot()
+                cj[j] = ujj
+                for i in (j + 1)..<max(d, j + 1) {
+                    u[j + i * d] = (g[j + i * d] - Triangular.dot(cj, u + i * d, count: j)) / ujj
+                }
+            }
+            return true
+        }
+        guard ok else { return nil }
+        // W = U⁻ᵀ (lower triangular), column by column: Uᵀw_j = e_j by forward substitution over
+        // U's rows (`Triangular.upperTransposeSolve(rows:)`'s order, from row j on).
+        let rows = Triangular.upperRows(u, dimension: d)
+        var w = [Double](repeating: 0, count: d * d)
+        rows.withUnsafeBufferPointer { rp in
+            w.withUnsafeMutableBufferPointer { wp in
+                let r = rp.baseAddress!
+                for j in 0..<d {
+                    let column = wp.baseAddress! + j * d
+                    column[j] = 1
+                    for k in j..<d {
+                        let row = r + k * d
+                        let z = column[k] / row[k]
+                        column[k] = z
+                        for i in (k + 1)..<max(d, k + 1) { column[i] -= row[i] * z }
+                    }
+                }
             }
         }
-        // V = U⁻¹ (upper triangular), column by column: U v_j = e_j.
-        var v = [Double](repeating: 0, count: d * d)
-        for j in 0..<d {
-            v[j + j * d] = 1 / u[j + j * d]
-            var i = j - 1
-            while i >= 0 {
-                var s = 0.0
-                for k in (i + 1)...j { s += u[i + k * d] * v[k + j * d] }
-                v[i + j * d] = -s / u[i + i * d]
-                i -= 1
-            }
-        }
-        // G⁻¹ = V Vᵀ: (G⁻¹)_ij = Σ_{k ≥ max(i,j)} V_ik V_jk.
+        // G⁻¹ = U⁻¹U⁻ᵀ = WᵀW: (G⁻¹)_ij = Σ_{k ≥ max(i,j)} W_ki W_kj, columns of W.
         var inv = [Double](repeating: 0, count: d * d)
-        for j in 0..<d {
-            for i in 0...j {
-                var s = 0.0
-                for k in j..<d { s += v[i + k * d] * v[j + k * d] }
-                inv[i + j * d] = s
-                inv[j + i * d] = s
+        w.withUnsafeBufferPointer { wp in
+            let w = wp.baseAddress!
+            for j in 0..<d {
+                for i in 0...j {
+                    let s = Triangular.dot(w + i * d + j, w + j * d + j, count: d - j)
+                    inv[i + j * d] = s
+                    inv[j + i * d] = s
+                }
             }
         }
         var inverseNorm1 = 0.0, t1 = 0.0, t2 = 0.0

@@ -21,7 +21,8 @@
 /// inner loop updates independent outputs, which pipelines or vectorises, instead of adding to
 /// one running sum, where each addition waits for the one before (about 4 cycles each).
 /// `upperSolve` cannot be reordered so (its inputs become known in descending order, its sums
-/// run ascending) and stays a dot product per output.
+/// run ascending) and stays a dot product per output; `upperSolve(rows:)` splits that dot
+/// product into four partial sums (a different, fixed order).
 public enum Triangular {
     /// `x ← U x` for upper-triangular `U`.
     @inlinable
@@ -80,7 +81,8 @@ public enum Triangular {
     // MARK: Upper factor stored by rows
 
     // `r` holds U row by row (`r[j + i·d] = U_ij`: the column-major storage of Uᵀ), so that
-    // U's rows are contiguous too. Same sums, same order, same bits as the forms above.
+    // U's rows are contiguous too. Same sums, same order, same bits as the forms above, except
+    // `upperSolve(rows:)` (see there).
 
     /// `x ← Uᵀ x` with `U` stored by rows: row j of U is added, times x_j, to the outputs i ≥ j.
     @inlinable
@@ -110,16 +112,44 @@ public enum Triangular {
 
     /// `x ← U⁻¹ x` with `U` stored by rows: back substitution, one dot product with a
     /// contiguous row per output.
+    ///
+    /// The one kernel here whose order differs from the row form's: back substitution learns
+    /// z_d−1, z_d−2, … in descending order while each sum runs ascending, so no loop order keeps
+    /// the terms in sequence and lets outputs proceed independently. The dot product
+    /// Σ_{j > i} U_ij z_j is therefore summed in four interleaved partial sums (terms j ≡ i + 1,
+    /// i + 2, i + 3, i + 4 mod 4, each ascending), combined as (p₀ + p₁) + (p₂ + p₃) plus the
+    /// leftover terms in order, and z_i = (x_i − dot)/U_ii: four independent chains of additions
+    /// instead of one. The order is fixed in this source, so results still do not depend on the
+    /// CPU; they differ from the single running sum's in the last bits (`TriangularTests` checks
+    /// the solve against the dense reference).
     @inlinable
     public static func upperSolve(rows r: UnsafePointer<Double>, dimension d: Int, _ x: UnsafeMutablePointer<Double>) {
         var i = d - 1
         while i >= 0 {
             let row = r + i * d
-            var s = x[i]
-            for j in (i + 1)..<d { s -= row[j] * x[j] }
-            x[i] = s / row[i]
+            x[i] = (x[i] - dot(row + i + 1, x + i + 1, count: d - i - 1)) / row[i]
             i -= 1
         }
+    }
+
+    /// `Σ_k a_k b_k` over `count` terms in four interleaved partial sums p_m (terms k ≡ m mod 4
+    /// of the whole blocks of four, each ascending), combined as (p₀ + p₁) + (p₂ + p₃), then
+    /// the leftover terms added in order. A fixed order (results do not depend on the CPU) with
+    /// four independent chains of additions instead of one.
+    @inlinable
+    public static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count n: Int) -> Double {
+        var p0 = 0.0, p1 = 0.0, p2 = 0.0, p3 = 0.0
+        var k = 0
+        while k + 4 <= n {
+            p0 += a[k] * b[k]
+            p1 += a[k + 1] * b[k + 1]
+            p2 += a[k + 2] * b[k + 2]
+            p3 += a[k + 3] * b[k + 3]
+            k += 4
+        }
+        var s = (p0 + p1) + (p2 + p3)
+        while k < n { s += a[k] * b[k]; k += 1 }
+        return s
     }
 
     /// `U` (column-major, `d × d`) stored by rows, for the functions above; the lower triangle

@@ -132,25 +132,25 @@ final class GoldenOutputTests: CLITestCase {
         // the sufficient engine, the fresh design.
         Case(
             name: "simulate-literal", steps: literalSteps, product: .file("sim/results.csv"),
-            sha256: "ccc35f06bc8bb0da4c6c2791dace5ea5965d2b9132b04ec454f411318ae9498c"),
+            sha256: "1cd282257be2023ccf8c8ea4caa2294aeffb4f7dbb452a1c256c7fdbce0a8095"),
         Case(
             name: "simulate-sufficient",
             steps: [simulate(["--dimension", "3", "--samples", "20", "--engine", "sufficient"], output: "suf")],
             product: .file("suf/results.csv"),
-            sha256: "ca90724c5fef98006870f3cc8c178876d314bf6a4311c8d3325ba8e5eb1c3662"),
+            sha256: "4bfa4eda9485bbafa5a9f43193533b0e7975f15795f81487b252e7cf27e14e04"),
         Case(
             name: "simulate-fresh-design",
             steps: [simulate(["--dimension", "3", "--samples", "20", "--design", "fresh"], output: "fresh")],
             product: .file("fresh/results.csv"),
-            sha256: "7ebb9ad74f5804d20879b4c27448549aba40e9965119431f128c2c6b730b2342"),
+            sha256: "1eb664f882aeb9dcc76fe63e2ae2eb67fca15e74d94f2b86d99a2de59dcc080c"),
         Case(
             name: "reproduce", steps: [["reproduce", "--repeats", "20", "--seed", "5", "--threads", "2", "--output", "rep"]],
             product: .file("rep/results.csv"),
-            sha256: "62f469624387d6445529d1009eeabb6aa904de0e92db0200d7947f8fbcb90461"),
+            sha256: "6613d475e704f7911520011ac1d0ec9ee2da2af4e67407149f78daeed588e269"),
         // sweep, and the same sweep in two shards merged: the same bytes.
         Case(
             name: "sweep", steps: sweepSteps, product: .file("sw/results.csv"),
-            sha256: "13633d6b38173068a5555aee052cbfa33fde9a58e3234b86f660bdf85d662e4c"),
+            sha256: "4456a175a3859573d00471e29ce9d60a6183c475af7af0a58fba79baff38fc6f"),
         Case(
             name: "sweep-figure", steps: sweepSteps, product: .file("sw/figure.svg"),
             sha256: "036c3db16e45bf4d4393e8deb6cc8dcddd55a9a016cec25128cf0446a2d6fd7c"),
@@ -162,7 +162,7 @@ final class GoldenOutputTests: CLITestCase {
                 ["merge", "s0", "s1", "--output", "merged"]
             ],
             product: .file("merged/results.csv"),
-            sha256: "13633d6b38173068a5555aee052cbfa33fde9a58e3234b86f660bdf85d662e4c"),
+            sha256: "4456a175a3859573d00471e29ce9d60a6183c475af7af0a58fba79baff38fc6f"),
         // generative: all six classic models under every regime.
         Case(
             name: "generative-gaussian", steps: [generative("gaussian")], product: .file("gen-gaussian/results.csv"),
@@ -211,7 +211,7 @@ final class GoldenOutputTests: CLITestCase {
         // and the statistics it writes (the same run; verify on the experiment engine).
         Case(
             name: "verify-results", steps: [["verify", "--only", "V1,U1,G3,E1", "--threads", "2"]], product: .file("results/verify/results.csv"),
-            sha256: "85005e36d5f90ecc976550e6c0982286f11e8a926f62f15104db0a6abb30bc25")
+            sha256: "abd149eb842680bebdc2c9b2ba2dde3503bda349517d57d1df66bc19fa4d73fe")
     ]
 
     func testSHA256TestVectors() {
