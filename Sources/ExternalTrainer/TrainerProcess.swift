@@ -47,13 +47,16 @@ public struct TrainerProcess: Sendable {
     /// Runs `step` with `arguments`, logging to `stdoutLog` and `stderrLog` (created or
     /// truncated), and returns its reply: the last non-empty line of its standard output as
     /// printed, and that line read as a JSON object. `describe` names the step in errors (e.g.
-    /// "fit of generation 3 (accumulate, replicate 0)"). Polls `isCancelled` while the step runs
-    /// and stops it (SIGTERM to its process group, SIGKILL 5 s later) when it fires.
+    /// "fit of generation 3 (accumulate, replicate 0)"). Checks `isCancelled` before starting
+    /// the step (a cancelled run starts no new step) and polls it every 0.1 s while the step
+    /// runs, stopping it (SIGTERM to its process group, SIGKILL 5 s later) when it fires. Without
+    /// the first check a run of steps shorter than the polling interval never saw a Ctrl-C.
     public func run(
         step: String, arguments: [String], environment: [String: String], stdoutLog: URL, stderrLog: URL,
         describe: String, logsKept: Bool = true, onStart: (pid_t) -> Void = { _ in },
         isCancelled: @escaping @Sendable () -> Bool
     ) throws -> (line: String, object: [String: JSONReply]) {
+        if isCancelled() { throw StepCancelled() }
         let started = Date()
         let status = try spawnAndWait(
             argv: argv(step: step, arguments: arguments), environment: environment,
