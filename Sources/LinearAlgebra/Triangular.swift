@@ -20,9 +20,10 @@
 /// order (bit-identical results; `TriangularTests` checks it against the row forms), but the
 /// inner loop updates independent outputs, which pipelines or vectorises, instead of adding to
 /// one running sum, where each addition waits for the one before (about 4 cycles each).
-/// `upperSolve` cannot be reordered so (its inputs become known in descending order, its sums
-/// run ascending) and stays a dot product per output; `upperSolve(rows:)` splits that dot
-/// product into four partial sums (a different, fixed order).
+/// Back substitution cannot be reordered so (its inputs become known in descending order, its
+/// sums run ascending): `upperSolve(rows:)` splits its dot products into four partial sums (a
+/// different, fixed order). The products and solves with `Uᵀ` and `U⁻¹` read U by rows
+/// (`upperRows`), where each of U's rows is contiguous.
 public enum Triangular {
     /// `x ← U x` for upper-triangular `U`.
     @inlinable
@@ -37,52 +38,11 @@ public enum Triangular {
         }
     }
 
-    /// `x ← Uᵀ x` for upper-triangular `U`.
-    @inlinable
-    public static func upperTransposeMultiply(_ u: UnsafePointer<Double>, dimension d: Int, _ x: UnsafeMutablePointer<Double>) {
-        // (Uᵀx)_i = 0 + U_0i x_0 + U_1i x_1 + … + U_ii x_i (j ascending). By rows of U, j
-        // ascending: add U_ji x_j to every output i ≥ j (row j, stride d). Output i ≥ j
-        // would overwrite an input still needed, so the sums build in scratch.
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: d) { y in
-            let y = y.baseAddress!
-            y.initialize(repeating: 0, count: d)
-            for j in 0..<d {
-                let t = x[j]
-                for i in j..<d { y[i] += u[j + i * d] * t }
-            }
-            x.update(from: y, count: d)
-        }
-    }
-
-    /// `x ← U⁻ᵀ x` (solves `Uᵀz = x`, forward substitution) for upper-triangular `U`.
-    @inlinable
-    public static func upperTransposeSolve(_ u: UnsafePointer<Double>, dimension d: Int, _ x: UnsafeMutablePointer<Double>) {
-        // z_i = (x_i − U_0i z_0 − U_1i z_1 − … − U_i−1,i z_i−1) / U_ii (j ascending). By rows
-        // of U: once z_j is known, subtract U_ji z_j from every later x_i (row j, stride d).
-        for j in 0..<d {
-            let z = x[j] / u[j + j * d]
-            x[j] = z
-            for i in (j + 1)..<max(d, j + 1) { x[i] -= u[j + i * d] * z }
-        }
-    }
-
-    /// `x ← U⁻¹ x` (solves `Uz = x`, back substitution) for upper-triangular `U`.
-    @inlinable
-    public static func upperSolve(_ u: UnsafePointer<Double>, dimension d: Int, _ x: UnsafeMutablePointer<Double>) {
-        var i = d - 1
-        while i >= 0 {
-            var s = x[i]
-            for j in (i + 1)..<d { s -= u[i + j * d] * x[j] }
-            x[i] = s / u[i + i * d]
-            i -= 1
-        }
-    }
-
     // MARK: Upper factor stored by rows
 
     // `r` holds U row by row (`r[j + i·d] = U_ij`: the column-major storage of Uᵀ), so that
-    // U's rows are contiguous too. Same sums, same order, same bits as the forms above, except
-    // `upperSolve(rows:)` (see there).
+    // U's rows are contiguous. Each output's terms are added in index order (the row forms'
+    // order, bit for bit), except in `upperSolve(rows:)` (see there).
 
     /// `x ← Uᵀ x` with `U` stored by rows: row j of U is added, times x_j, to the outputs i ≥ j.
     @inlinable
