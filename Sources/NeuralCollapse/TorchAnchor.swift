@@ -1,13 +1,14 @@
 import Foundation
 
 /// PyTorch's times for the steps that `collapse neural bench` measures, read from what
-/// `../shared/bench/torch_bench.py cpu` prints (one tab-separated line per measurement).
+/// `scripts/torch-anchor.py` prints (one tab-separated line per measurement; the earlier external
+/// `torch_bench.py cpu` printed the same shape and is still read).
 ///
 /// A measurement line is `name⇥device⇥…⇥T ms…`: the name's first word is the key
 /// (`sgemm 512^3` keeps its size: `sgemm 512^3`; `vae-small (784-256-…)` becomes `vae-small`),
 /// the device must be `cpu`, and the first field of the form `<number> ms` or
 /// `<number> ms/step` is the median time. Other lines (the `torch 2.x cuda=…` header, GPU
-/// lines, blank lines) are skipped; the first CPU line of a key wins (the script prints the
+/// lines, blank lines) are skipped; the first CPU line of a key wins (torch_bench.py printed the
 /// fp32, uncompiled language-model step first).
 ///
 /// The ratio reported is `PyTorch ms / collapse ms`: above 1, collapse is faster.
@@ -39,7 +40,7 @@ public struct TorchAnchor: Sendable, Equatable {
         return try parse(text)
     }
 
-    /// Parses the printed output of `torch_bench.py`.
+    /// Parses the printed output of `scripts/torch-anchor.py` (or of `torch_bench.py`).
     public static func parse(_ text: String) throws -> TorchAnchor {
         var anchor = TorchAnchor(version: nil, milliseconds: [:])
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -54,7 +55,7 @@ public struct TorchAnchor: Sendable, Equatable {
             if anchor.milliseconds[key] == nil { anchor.milliseconds[key] = ms }
         }
         guard !anchor.milliseconds.isEmpty else {
-            throw FormatError("no CPU measurement lines of torch_bench.py ('name<TAB>cpu<TAB>…<TAB>T ms')")
+            throw FormatError("no CPU measurement lines ('name<TAB>cpu<TAB>…<TAB>T ms', as scripts/torch-anchor.py prints)")
         }
         return anchor
     }

@@ -120,7 +120,8 @@ struct NeuralBenchCommand: ParsableCommand {
 
     @Option(
         name: .customLong("anchor"), parsing: .unconditional,
-        help: "PyTorch's times for the same steps: the output of ../shared/bench/torch_bench.py cpu; adds each step's ratio to it.", completion: .file())
+        help: "PyTorch's times for the same steps, as scripts/torch-anchor.py prints them (--preset to match); adds each step's ratio to them.",
+        completion: .file())
     var anchor: String?
 
     @OptionGroup var display: ProgressOptions

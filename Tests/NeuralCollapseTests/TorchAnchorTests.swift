@@ -1,7 +1,8 @@
 import NeuralCollapse
 import XCTest
 
-/// `TorchAnchor` reads the printed output of ../shared/bench/torch_bench.py.
+/// `TorchAnchor` reads the printed output of scripts/torch-anchor.py and of the earlier external
+/// torch_bench.py.
 final class TorchAnchorTests: XCTestCase {
     /// The shape of `python3 torch_bench.py all` (numbers made up): header, CPU lines, GPU lines.
     static let fixture = """
@@ -22,11 +23,31 @@ final class TorchAnchorTests: XCTestCase {
         XCTAssertEqual(a.milliseconds, ["sgemm 512^3": 1.74, "lm-small": 44.5, "vae-small": 2.77, "diffusion-small": 2.0, "lm-paper": 4840])
     }
 
+    /// The shape of `scripts/torch-anchor.py --preset small` (numbers made up): the GFLOP field
+    /// after the time is not taken for it.
+    static let scriptOutput = """
+        torch 2.13.0+cpu device=cpu threads=1 preset=small runs=10 attention=math (scripts/torch-anchor.py)
+        sgemm 512^3\tcpu\t2.630 ms\t0.2684 GFLOP\t102.06 GFLOP/s\tmedian of 10 products
+        lm-small (T=96 D=128 H=4 L=2 B=12, 474880 parameters, attention math)\tcpu\t51.400 ms/step\t3.2841 GFLOP/step\t63.89 GFLOP/s\tmedian of 10 steps
+        vae-small (784-256-(16,16)-256-784, B=64)\tcpu\t2.760 ms/step\t0.1589 GFLOP/step\t57.56 GFLOP/s\tmedian of 3 fits of 10 steps
+        diffusion-small (24+16-256x3-24, K=100, B=128)\tcpu\t1.980 ms/step\t0.1132 GFLOP/step\t57.20 GFLOP/s\tmedian of 3 fits of 10 steps
+
+        """
+
+    func testScriptOutputIsParsedUnderTheBenchKeys() throws {
+        let a = try TorchAnchor.parse(Self.scriptOutput)
+        XCTAssertEqual(a.version, "torch 2.13.0+cpu device=cpu threads=1 preset=small runs=10 attention=math (scripts/torch-anchor.py)")
+        XCTAssertEqual(a.milliseconds, ["sgemm 512^3": 2.63, "lm-small": 51.4, "vae-small": 2.76, "diffusion-small": 1.98])
+        // `--device cuda` prints the same lines with `cuda`: nothing for the CPU bench.
+        let cuda = Self.scriptOutput.replacingOccurrences(of: "\tcpu\t", with: "\tcuda\t")
+        XCTAssertThrowsError(try TorchAnchor.parse(cuda))
+    }
+
     func testBadAnchorsAreRefusedWithTheLine() {
         func refusal(_ text: String) -> String? {
             do { _ = try TorchAnchor.parse(text); return nil } catch { return "\(error)" }
         }
-        XCTAssertEqual(refusal(""), "no CPU measurement lines of torch_bench.py ('name<TAB>cpu<TAB>…<TAB>T ms')")
+        XCTAssertEqual(refusal(""), "no CPU measurement lines ('name<TAB>cpu<TAB>…<TAB>T ms', as scripts/torch-anchor.py prints)")
         XCTAssertNotNil(refusal("{\"lm-small\": 44.5}"))
         XCTAssertEqual(refusal("torch 2.11.0\nlm-small\tcpu\tNone\tfast"), "line 2: no '<number> ms' field in 'lm-small\tcpu\tNone\tfast'")
         XCTAssertEqual(refusal("lm-small\tcpu\t-3 ms/step"), "line 1: time -3.0 ms is not positive")
