@@ -22,7 +22,10 @@ d = 4 and at d = 32, the sufficient engine, a generative chain) at 1, 2, 4, ... 
 --max-threads (default: all cores), `--runs` runs each, and reports the medians of the process's
 wall, user and system time (from wait4), the manifest's wall time (compute and writing, no
 process start-up), the efficiency t(1) / (p t(p)) of both, and whether results.csv is
-byte-identical across thread counts. Environment variables pass through unchanged: set
+byte-identical across thread counts. With one build (no --variant) and unless --no-docs, a
+compact table (wall seconds per thread count, efficiency at the most threads, the machine and the
+date) replaces the text between `<!-- threads:begin -->` and `<!-- threads:end -->` in README.md.
+Environment variables pass through unchanged: set
 OPENBLAS_CORETYPE where the machine needs it, never OPENBLAS_NUM_THREADS (the tool must not
 need it).
 
@@ -71,8 +74,8 @@ THREAD_WORKLOADS = [
     # name, arguments after the binary
     ("simulate d=4 T=50 N=50 R=40000",
      ["simulate", "--dimension", "4", "--samples", "50", "--generations", "50", "--repeats", "40000", "--seed", "1"]),
-    ("simulate d=32 T=1000 N=50 R=400",
-     ["simulate", "--dimension", "32", "--samples", "1000", "--generations", "50", "--repeats", "400", "--seed", "1"]),
+    ("simulate d=32 T=1000 N=50 R=2000",
+     ["simulate", "--dimension", "32", "--samples", "1000", "--generations", "50", "--repeats", "2000", "--seed", "1"]),
     ("reproduce (literal, d=32)", ["reproduce"]),
     ("reproduce --engine sufficient", ["reproduce", "--engine", "sufficient"]),
     ("generative poisson R=2000", ["generative", "--model", "poisson", "--repeats", "2000", "--seed", "1"]),
@@ -164,7 +167,8 @@ def thread_scaling(a):
                         row["compute"].append(manifest["wall_seconds"])
                 for vname, _, _ in variants:
                     s_ = samples[vname]
-                    row = {"workload": name, "variant": vname, "blas": s_["blas"], "threads": p,
+                    row = {"workload": name, "command": "collapse " + " ".join(args),
+                           "variant": vname, "blas": s_["blas"], "threads": p,
                            "wall": statistics.median(s_["wall"]), "user": statistics.median(s_["user"]),
                            "sys": statistics.median(s_["sys"]), "compute": statistics.median(s_["compute"]),
                            "identical": s_["identical"], "same_as_first": s_["same_as_first"], "runs": a.runs}
@@ -184,6 +188,51 @@ def thread_scaling(a):
     print("\n".join(lines))
     if not all(r["identical"] for r in report):
         sys.exit("scaling: results.csv differed between thread counts")
+    if len(variants) == 1 and not a.no_docs:
+        replace_between(os.path.join(ROOT, "README.md"), "<!-- threads:begin -->", "<!-- threads:end -->",
+                        readme_table(report, counts, a.runs))
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def readme_table(report, counts, runs):
+    """The README's scaling table: one row per workload, wall seconds (system seconds) per thread
+    count, and the efficiency at the most threads, of the process's wall time and of the
+    manifest's compute time."""
+    top = counts[-1]
+    lines = [f"| workload | " + " | ".join(f"{p} thread{'s' if p > 1 else ''}, wall s (sys s)" for p in counts)
+             + f" | efficiency at {top}: wall / compute |",
+             "|---|" + "---|" * (len(counts) + 1)]
+    for command in dict.fromkeys(r["command"] for r in report):
+        rows = {r["threads"]: r for r in report if r["command"] == command}
+        cells = [f"{rows[p]['wall']:.2f} ({rows[p]['sys']:.2f})" for p in counts]
+        last = rows[top]
+        lines.append(f"| `{command}` | " + " | ".join(cells)
+                     + f" | {last['efficiency']:.0%} / {last['compute_efficiency']:.0%} |")
+    lines.append("")
+    lines.append(f"{os.cpu_count()} cores ({cpu_name()}), {time.strftime('%Y-%m-%d')}, medians of {runs} runs; "
+                 "results.csv byte-identical across thread counts; written by `scripts/scaling.py --threads`.")
+    return "\n".join(lines)
+
+
+def replace_between(path, begin, end, table):
+    text = open(path, encoding="utf-8").read()
+    if begin not in text or end not in text:
+        sys.exit(f"scaling: {os.path.relpath(path, ROOT)} lacks the markers {begin} {end}")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(head + begin + "\n" + table + "\n" + end + tail)
+    print(f"updated {os.path.relpath(path, ROOT)}", file=sys.stderr)
 
 
 def main():
@@ -251,16 +300,7 @@ def main():
     table = "\n".join(lines)
     print(table)
     if not a.no_docs:
-        path = os.path.join(ROOT, "docs", "performance.md")
-        text = open(path, encoding="utf-8").read()
-        begin, end = "<!-- scaling:begin -->", "<!-- scaling:end -->"
-        if begin not in text or end not in text:
-            sys.exit("scaling: docs/performance.md lacks the scaling markers")
-        head, rest = text.split(begin, 1)
-        _, tail = rest.split(end, 1)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(head + begin + "\n" + table + "\n" + end + tail)
-        print("updated docs/performance.md", file=sys.stderr)
+        replace_between(os.path.join(ROOT, "docs", "performance.md"), "<!-- scaling:begin -->", "<!-- scaling:end -->", table)
 
 
 if __name__ == "__main__":
