@@ -21,9 +21,11 @@ public enum ParallelReplicates {
     /// Runs `simulate(replicate, buffer)` for `replicate` in `0..<repeats`; the closure writes
     /// `series` values into its buffer. With `orderStatistics` every value is kept (8 bytes ×
     /// repeats × series) and `Summary.robust` filled; without, `robust` is empty.
-    /// With `keepValues` the values are handed back too (`Summary.values`).
+    /// With `keepValues` the values are handed back too (`Summary.values`). With a `budget`
+    /// (threads shared with other cells in flight) the calling thread must hold a share of it.
     public static func run(
         repeats: Int, series: Int, threads: Int, orderStatistics: Bool = false, keepValues: Bool = false,
+        budget: ThreadBudget? = nil,
         simulate: @escaping @Sendable (Int, UnsafeMutableBufferPointer<Double>) -> Void
     ) -> Summary {
         let orderStatistics = orderStatistics || keepValues
@@ -39,7 +41,11 @@ public enum ParallelReplicates {
             }
         }
         let store = Store(blocks)
-        DispatchQueue.concurrentPerform(iterations: min(threads, blocks)) { _ in
+        let hasWork: @Sendable () -> Bool = {
+            store.lock.lock(); defer { store.lock.unlock() }
+            return store.next < blocks
+        }
+        ParallelPhase.run(workers: min(threads, blocks), budget: budget, hasWork: hasWork) { _ in
             var values = [Double](repeating: 0, count: series)
             while true {
                 store.lock.lock(); let b = store.next; store.next += 1; store.lock.unlock()
@@ -75,7 +81,8 @@ public enum ParallelReplicates {
         let r = Double(repeats)
         return Summary(
             mean: mean, standardError: m2.map { ($0 / (r - 1)).squareRoot() / r.squareRoot() },
-            robust: orderStatistics ? Self.orderStatistics(blocks: store.values, counts: store.count, series: series, threads: threads) : [],
+            robust: orderStatistics
+                ? Self.orderStatistics(blocks: store.values, counts: store.count, series: series, threads: threads, budget: budget) : [],
             values: keepValues ? Self.seriesValues(blocks: store.values, counts: store.count, series: series) : [])
     }
 
@@ -91,13 +98,25 @@ public enum ParallelReplicates {
 
     /// The order statistics (`RobustSummary`) of each of `series` series whose values lie in
     /// blocks of replicates, replicate-major: block `b` holds `counts[b]` replicates × `series`
-    /// values, blocks in replicate order. Computed series by series on `threads` workers; each
-    /// series' summary depends only on its own values, so not on the threads.
-    public static func orderStatistics(blocks: [[Double]], counts: [Int], series: Int, threads: Int) -> [RobustSummary?] {
+    /// values, blocks in replicate order. Computed series by series on `threads` workers (on
+    /// `budget` when given), which claim groups of series in turn; each series' summary depends
+    /// only on its own values, so not on the threads.
+    public static func orderStatistics(
+        blocks: [[Double]], counts: [Int], series: Int, threads: Int, budget: ThreadBudget? = nil
+    ) -> [RobustSummary?] {
         final class Slots: @unchecked Sendable {
             var summaries: [RobustSummary?]
+            var nextGroup = 0
             let lock = NSLock()
             init(_ n: Int) { summaries = Array(repeating: nil, count: n) }
+            /// The next unclaimed group of `groups`, or nil.
+            func claim(_ groups: Int) -> Int? {
+                lock.lock(); defer { lock.unlock() }
+                guard nextGroup < groups else { return nil }
+                nextGroup += 1
+                return nextGroup - 1
+            }
+            func hasWork(_ groups: Int) -> Bool { lock.lock(); defer { lock.unlock() }; return nextGroup < groups }
         }
         let slots = Slots(series)
         // Series are gathered `group` at a time: a block row holds a series' value next to its
@@ -106,9 +125,10 @@ public enum ParallelReplicates {
         let group = 8, groups = (series + group - 1) / group
         let repeats = counts.reduce(0, +), workers = max(1, min(threads, groups))
         let medianRank = RobustSummary.medianRank(count: repeats)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        let hasWork: @Sendable () -> Bool = { slots.hasWork(groups) }
+        ParallelPhase.run(workers: workers, budget: budget, hasWork: hasWork) { _ in
             var gathered = [Double](repeating: 0, count: group * repeats), values = [Double](repeating: 0, count: repeats)
-            for g in stride(from: worker, to: groups, by: workers) {
+            while let g = slots.claim(groups) {
                 let first = g * group, width = min(group, series - first)
                 gathered.withUnsafeMutableBufferPointer { out in
                     var r = 0

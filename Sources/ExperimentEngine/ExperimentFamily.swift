@@ -17,6 +17,11 @@ public struct CellContext: Sendable {
     /// removed by `--force`) for a family that `keepsSamples`; nil otherwise. A cell writes its
     /// samples there atomically, and a rerun of the cell writes the same bytes.
     public var samplesDirectory: URL?
+    /// The threads this cell shares with the other cells in flight, for a family that
+    /// `sharesThreadsAcrossCells` when the runner runs several cells at once: its parallel
+    /// phases run on it (`ParallelPhase.run`), the calling thread holding one share. Nil when
+    /// the cell has `threads` workers to itself.
+    public var threadBudget: ThreadBudget?
     /// Whether the run keeps every replicate's value (`--per-replicate`): the family's
     /// `runCell` then returns them beside its rows (`CellOutput.replicateValues`).
     public var keepsReplicateValues = false
@@ -88,6 +93,11 @@ public protocol ExperimentFamily: Sendable {
     /// Whether a cell runs on one thread (the runner then runs up to `threads` cells at once,
     /// each with `CellContext.threads == 1`), rather than spreading its replicates over all.
     var runsCellsConcurrently: Bool { get }
+    /// Whether a cell's parallel phases run on `CellContext.threadBudget` when it is given: the
+    /// runner then keeps several cells in flight on one budget of `threads` threads, so a
+    /// cell's idle workers (fewer blocks than threads, its tail, its serial summary) are used
+    /// by the others. The cell's rows must not depend on it (they depend only on the seed).
+    var sharesThreadsAcrossCells: Bool { get }
     /// Runs one cell and returns its CSV rows (no header, each line ending in `\n`). The rows
     /// must depend only on the spec, the cell and the seed.
     func run(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> String
@@ -118,6 +128,7 @@ extension ExperimentFamily {
     public func manifestEntries(_ spec: ExperimentSpec) -> [(String, JSONValue)] { [] }
     public func notes(_ spec: ExperimentSpec) -> [String] { [] }
     public var runsCellsConcurrently: Bool { false }
+    public var sharesThreadsAcrossCells: Bool { false }
     public var defaultSeed: UInt64? { nil }
     public var usesWorkDirectory: Bool { false }
     public var keepsSamples: Bool { false }

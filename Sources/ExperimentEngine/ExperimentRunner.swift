@@ -293,6 +293,23 @@ public struct ExperimentRunner: Sendable {
         return (cells ?? Array(grid.indices)).map { family.estimatedBytes(spec, cell: grid[$0], threads: threads) }.max() ?? 0
     }
 
+    /// How many cells run at once: 1, or for a family that `sharesThreadsAcrossCells`, up to
+    /// `threads` (and the cells left), fewer where the memory guard's limit (`maxMemory`, 80 %
+    /// of the memory available now) would be passed by the largest cell on `threads` workers
+    /// plus the largest cell on one worker for each further cell in flight (an upper bound:
+    /// the workers of all cells together never outnumber `threads`).
+    public static func cellsInFlight(family: any ExperimentFamily, spec: ExperimentSpec, cells: [Int], threads: Int, maxMemory: Double?) -> Int {
+        let most = min(threads, cells.count)
+        guard family.sharesThreadsAcrossCells, !family.runsCellsConcurrently, most > 1 else { return 1 }
+        let full = estimatedBytes(family: family, spec: spec, cells: cells, threads: threads)
+        let one = estimatedBytes(family: family, spec: spec, cells: cells, threads: 1)
+        var limit = maxMemory ?? .infinity
+        if let available = MemoryGuard.availableBytes() { limit = min(limit, 0.8 * available) }
+        var k = most
+        while k > 1 && full + Double(k - 1) * one > limit { k -= 1 }
+        return k
+    }
+
     /// A run's own text file (`experiment.toml`): a regular file of at most 16 MiB of UTF-8, read
     /// without blocking.
     static func readRunFile(_ url: URL) throws -> String {
@@ -380,7 +397,7 @@ public struct ExperimentRunner: Sendable {
         // One cell: its rows, written atomically when it finishes (rows a cancelled cell had
         // finished go to a .partial file, which is never reused).
         let cellsURL = cellsDir
-        @Sendable func runCell(_ index: Int, threads: Int) throws {
+        @Sendable func runCell(_ index: Int, threads: Int, budget: ThreadBudget? = nil) throws {
             let cell = grid[index]
             let unit = family.work(spec, cell: cell)
             var context = CellContext(
@@ -388,6 +405,7 @@ public struct ExperimentRunner: Sendable {
                 advance: { n in progress?.advance(replicates: n, work: Double(n) * unit) }, workDirectory: workURL,
                 samplesDirectory: samplesURL)
             context.keepsReplicateValues = perReplicate
+            context.threadBudget = budget
             let partial = cellsURL.appendingPathComponent(Self.partialFileName(index))
             do {
                 let output = try family.runCell(spec, cell: cell, context: context)
@@ -414,6 +432,7 @@ public struct ExperimentRunner: Sendable {
         }
 
         var ran = 0
+        let inFlight = Self.cellsInFlight(family: family, spec: spec, cells: todo, threads: options.threads, maxMemory: options.maxMemory)
         if family.runsCellsConcurrently && options.threads > 1 && todo.count > 1 {
             // Up to `threads` cells at once, each on one thread; every cell's bytes are its own,
             // so the results do not depend on which finishes first.
@@ -428,6 +447,29 @@ public struct ExperimentRunner: Sendable {
                     } catch {
                         queue.stop(error)
                     }
+                }
+            }
+            if let error = queue.error { throw error }
+            ran = queue.ran
+        } else if inFlight > 1 {
+            // `inFlight` cells at once on one budget of `threads` threads: each cell's driver
+            // holds a share while it works, and its parallel phases take the shares that are
+            // free, so no thread idles while a cell in flight has a block left (ThreadBudget).
+            // Every cell's bytes are its own, so the results do not depend on the interleaving.
+            let queue = CellQueue(todo)
+            let budget = ThreadBudget(threads: options.threads)
+            DispatchQueue.concurrentPerform(iterations: inFlight) { _ in
+                while let index = queue.take(isCancelled: isCancelled) {
+                    budget.acquire()
+                    do {
+                        try runCell(index, threads: options.threads, budget: budget)
+                        queue.finished()
+                    } catch is CellCancelled {
+                        queue.stop()
+                    } catch {
+                        queue.stop(error)
+                    }
+                    budget.release()
                 }
             }
             if let error = queue.error { throw error }
@@ -479,7 +521,9 @@ public struct ExperimentRunner: Sendable {
             parameters.append((key, value))
         }
         // The guard's estimate, beside the run's sizes (scripts/memory-vs-rss.py compares it with the peak RSS).
-        let estimate = Self.estimatedBytes(family: family, spec: spec, cells: mine, threads: options.threads)
+        let estimate =
+            Self.estimatedBytes(family: family, spec: spec, cells: mine, threads: options.threads)
+            + Double(inFlight - 1) * Self.estimatedBytes(family: family, spec: spec, cells: mine, threads: 1)
         parameters.append(("estimated_bytes", .int(Int(min(estimate, 9e18).rounded()))))
         parameters += [
             ("cells_total", .int(grid.count)), ("cells_in_run", .int(mine.count)),

@@ -137,6 +137,8 @@ public struct GenerativeExperiment: Sendable {
     public var threads: Int
     /// Whether each row carries every replicate's value (`GenerativeResultRow.values`).
     public var keepsReplicateValues = false
+    /// Threads shared with other cells in flight (`ThreadBudget`); nil: `threads` to itself.
+    public var threadBudget: ThreadBudget?
 
     public init(
         model: GenerativeModelSpec, dataset: GenerativeDataset, samples: Int, testSize: Int, generations: Int,
@@ -454,7 +456,7 @@ public struct GenerativeExperiment: Sendable {
         let infinite = InfinityLog(series: regimes.count * perRegime)
         var summary = ParallelReplicates.run(
             repeats: repeats, series: regimes.count * perRegime, threads: threads,
-            orderStatistics: true, keepValues: keepsReplicateValues
+            orderStatistics: true, keepValues: keepsReplicateValues, budget: threadBudget
         ) { r, out in
             let replicate = data(r)
             for (i, regime) in regimes.enumerated() {

@@ -464,11 +464,13 @@ public struct GenerativeFamily: ExperimentFamily {
     }
 
     public var providesReplicateValues: Bool { true }
+    public var sharesThreadsAcrossCells: Bool { true }
 
     public func runCell(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> CellOutput {
         let s = spec.restricted(to: cell)
         var experiment = try self.experiment(s, seed: context.seed, threads: context.threads)
         experiment.keepsReplicateValues = context.keepsReplicateValues
+        experiment.threadBudget = context.threadBudget
         if context.isCancelled() { throw CellCancelled() }
         let rows = try experiment.run()
         context.advance(experiment.repeats)

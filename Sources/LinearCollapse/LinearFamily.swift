@@ -300,11 +300,13 @@ public struct LinearFamily: ExperimentFamily {
     }
 
     public var providesReplicateValues: Bool { true }
+    public var sharesThreadsAcrossCells: Bool { true }
 
     public func runCell(_ spec: ExperimentSpec, cell c: ExperimentSpec.Cell, context: CellContext) throws -> CellOutput {
         let rows: [GenerationSummary]
         var settings = settings(spec.restricted(to: c), seed: context.seed, threads: context.threads)
         settings.keepsReplicateValues = context.keepsReplicateValues
+        settings.threadBudget = context.threadBudget
         do {
             rows = try MonteCarlo.run(cell: cell(c), settings: settings, progress: context.advance, isCancelled: context.isCancelled)
         } catch is MonteCarloCancelled {

@@ -24,6 +24,8 @@ public struct MonteCarloSettings: Sendable {
     public var options: ChainOptions = .standard
     /// Whether each summary carries every replicate's value (`GenerationSummary.values`).
     public var keepsReplicateValues = false
+    /// Threads shared with other cells in flight (`ThreadBudget`); nil: `threads` to itself.
+    public var threadBudget: ThreadBudget?
 
     public init(
         repeats: Int, generations: Int, regimes: [Regime], seed: UInt64, threads: Int, engine: Engine = .literal,
@@ -217,7 +219,8 @@ public enum MonteCarlo {
         let workers = min(settings.threads, blocks)
         let repeats = settings.repeats
 
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        let hasWork: @Sendable () -> Bool = { results.hasBlocksLeft(blocks) }
+        ParallelPhase.run(workers: workers, budget: settings.threadBudget, hasWork: hasWork) { _ in
             var errors = [Double](repeating: 0, count: exactGiven ? 3 * series : series)
             let replicate = makeWorker()
             while true {
@@ -256,7 +259,7 @@ public enum MonteCarlo {
         let robust = ParallelReplicates.orderStatistics(
             blocks: (0..<blocks).map { results.block($0).values },
             counts: (0..<blocks).map { results.block($0).count },
-            series: series, threads: settings.threads)
+            series: series, threads: settings.threads, budget: settings.threadBudget)
         let values =
             settings.keepsReplicateValues
             ? ParallelReplicates.seriesValues(
@@ -476,6 +479,9 @@ final class BlockResults: @unchecked Sendable {
             defer { nextBlock += 1 }; return nextBlock
         }
     }
+
+    /// Whether a block of `count` is unclaimed and no worker has failed (a helper would find work).
+    func hasBlocksLeft(_ count: Int) -> Bool { lock.withLock { nextBlock < count && error == nil } }
 
     func store(_ acc: BlockAccumulator, at index: Int) { lock.withLock { blocks[index] = acc } }
     func block(_ index: Int) -> BlockAccumulator { lock.withLock { blocks[index] } }

@@ -231,3 +231,96 @@ final class CallCounter: @unchecked Sendable {
         }
     }
 }
+
+/// The toy family with its replicates in a parallel phase on the cell's thread budget: the
+/// runner keeps several cells in flight, and the bytes must not change.
+struct SharingToyFamily: ExperimentFamily {
+    let toy = ToyFamily()
+    var name: String { "toy" }
+    var parameters: [Parameter] { toy.parameters }
+    func validate(_ spec: ExperimentSpec) throws { try toy.validate(spec) }
+    func estimatedBytes(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, threads: Int) -> Double {
+        Double(cell["size"]!.intValue!) * 1e3 * Double(1 + threads)
+    }
+    func work(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell) -> Double { 1 }
+    func replicates(_ spec: ExperimentSpec) -> Int { toy.replicates(spec) }
+    func header(_ spec: ExperimentSpec) -> [String] { toy.header(spec) }
+    var sharesThreadsAcrossCells: Bool { true }
+    final class Rows: @unchecked Sendable {
+        let lock = NSLock()
+        var rows: [String]
+        var next = 0
+        init(_ n: Int) { rows = Array(repeating: "", count: n) }
+    }
+    func run(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> String {
+        // One "replicate" per line of the toy's rows, each recomputed by whichever worker claims it.
+        let lines = try toy.run(spec, cell: cell, context: context).split(separator: "\n").map(String.init)
+        let out = Rows(lines.count)
+        let hasWork: @Sendable () -> Bool = { out.lock.withLock { out.next < lines.count } }
+        ParallelPhase.run(workers: context.threads, budget: context.threadBudget, hasWork: hasWork) { _ in
+            while let i = out.lock.withLock({ () -> Int? in
+                guard out.next < lines.count else { return nil }
+                out.next += 1
+                return out.next - 1
+            }) {
+                var x = 0.0
+                for k in 0..<2_000 { x += Double(k) }  // work, so that cells overlap
+                out.lock.withLock { out.rows[i] = lines[i] + (x > 0 ? "\n" : "") }
+            }
+        }
+        return out.rows.joined()
+    }
+}
+
+final class SharedThreadsRunnerTests: XCTestCase {
+    let family = SharingToyFamily()
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("shared-threads-\(UUID().uuidString)")
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
+
+    func spec() throws -> ExperimentSpec {
+        try resolveSpec(family, config: nil, flags: ["size": "1,2,3", "scale": "1,2,4,8", "kind": "a,b", "repeats": "50"], seed: 7)
+    }
+
+    func run(threads: Int, _ dir: String) throws -> String {
+        let r = ExperimentRunner(
+            options: .init(family: family, spec: try spec(), threads: threads, output: root.appendingPathComponent(dir), command: "toy", arguments: []))
+        try r.prepare()
+        let outcome = try r.run()
+        XCTAssertEqual(outcome.status, .complete)
+        XCTAssertEqual(outcome.cellsRun, 12)
+        return try String(contentsOf: root.appendingPathComponent(dir).appendingPathComponent("results.csv"), encoding: .utf8)
+    }
+
+    func testCellsInFlightGiveTheBytesOfOneThread() throws {
+        let one = try run(threads: 1, "t1")
+        XCTAssertEqual(one.split(separator: "\n").count, 1 + 12 * 2 * 50)
+        for threads in [2, 3, 8] { XCTAssertEqual(try run(threads: threads, "t\(threads)"), one, "\(threads) threads") }
+        // The same toy rows as the family that runs its cells one by one.
+        XCTAssertEqual(one, try ToyFamilyOutput.results(spec: try spec(), root: root))
+    }
+
+    func testCellsInFlightAreBoundedByThreadsCellsAndMemory() throws {
+        let spec = try spec()
+        let cells = Array(spec.cells.indices)
+        // Largest cell: 3e3 · (1 + threads) bytes on `threads` workers, 6e3 on one.
+        XCTAssertEqual(ExperimentRunner.cellsInFlight(family: family, spec: spec, cells: cells, threads: 1, maxMemory: nil), 1)
+        XCTAssertEqual(ExperimentRunner.cellsInFlight(family: family, spec: spec, cells: [0, 1], threads: 4, maxMemory: 1e9), 2)
+        XCTAssertEqual(ExperimentRunner.cellsInFlight(family: family, spec: spec, cells: cells, threads: 4, maxMemory: 1e9), 4)
+        // 15e3 on 4 threads plus 6e3 per further cell: 27e3 allows 3 cells, 20e3 only 1.
+        XCTAssertEqual(ExperimentRunner.cellsInFlight(family: family, spec: spec, cells: cells, threads: 4, maxMemory: 27e3), 3)
+        XCTAssertEqual(ExperimentRunner.cellsInFlight(family: family, spec: spec, cells: cells, threads: 4, maxMemory: 20e3), 1)
+        // A family that does not share its threads runs one cell at a time.
+        XCTAssertEqual(ExperimentRunner.cellsInFlight(family: ToyFamily(), spec: spec, cells: cells, threads: 4, maxMemory: nil), 1)
+    }
+}
+
+/// The plain toy family's results for `spec`, run on one thread.
+enum ToyFamilyOutput {
+    static func results(spec: ExperimentSpec, root: URL) throws -> String {
+        let dir = root.appendingPathComponent("plain")
+        let r = ExperimentRunner(options: .init(family: ToyFamily(), spec: spec, threads: 4, output: dir, command: "toy", arguments: []))
+        try r.prepare()
+        _ = try r.run()
+        return try String(contentsOf: dir.appendingPathComponent("results.csv"), encoding: .utf8)
+    }
+}
