@@ -40,6 +40,14 @@ public final class ThreadBudget: @unchecked Sendable {
         }
         /// Whether one more helper would find work: fewer than `workers` started and blocks left.
         var wantsHelper: Bool { started < workers && hasWork() }
+        /// Under the budget's lock: the next helper's worker index, counted in `group` at once, so
+        /// that the phase's caller, which removes the phase under the same lock and then waits for
+        /// `group`, also waits for a helper chosen just before that but not yet started.
+        func claimHelper() -> Int {
+            group.enter()
+            started += 1
+            return started - 1
+        }
     }
 
     public init(threads: Int) {
@@ -88,8 +96,7 @@ public final class ThreadBudget: @unchecked Sendable {
         phases.append(phase)
         while free > 0 && phase.wantsHelper {
             free -= 1
-            helpers.append(phase.started)
-            phase.started += 1
+            helpers.append(phase.claimHelper())
         }
         peakHeld = max(peakHeld, limit - free)
         condition.unlock()
@@ -107,17 +114,13 @@ public final class ThreadBudget: @unchecked Sendable {
 
     /// Under the lock: the oldest phase that wants a helper, and the helper's worker index.
     private func nextHelper() -> (Phase, Int)? {
-        for phase in phases where phase.wantsHelper {
-            let worker = phase.started
-            phase.started += 1
-            return (phase, worker)
-        }
+        for phase in phases where phase.wantsHelper { return (phase, phase.claimHelper()) }
         return nil
     }
 
-    /// Starts a helper that holds a share (handed over by the caller) for `phase`.
+    /// Starts a helper that holds a share (handed over by the caller) for `phase`; the helper
+    /// was counted in `phase.group` when it was claimed.
     private func start(_ phase: Phase, worker: Int) {
-        phase.group.enter()
         let thread = Thread { [self] in
             phase.body(worker)
             release()

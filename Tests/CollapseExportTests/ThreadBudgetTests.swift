@@ -117,4 +117,37 @@ final class ThreadBudgetTests: XCTestCase {
         budget.release()
         XCTAssertEqual(budget.peakHeld, 1)
     }
+    /// `parallel` returns only after every helper it was handed has returned: a share handed to
+    /// the phase just as its caller finishes the last block must not start a worker after the
+    /// caller has returned (the helper was once counted in the phase's group only when its
+    /// thread started, after the budget's lock was given up). A race, so many short phases are
+    /// run; no worker may see its phase returned.
+    func testNoWorkerRunsAfterItsPhaseReturned() {
+        final class Phase: @unchecked Sendable {
+            let lock = NSLock()
+            var next = 0, returned = false
+        }
+        let budget = ThreadBudget(threads: 3)
+        let late = Work(items: 0), rounds = Work(items: 300_000)
+        DispatchQueue.concurrentPerform(iterations: 3) { _ in
+            while rounds.claim() != nil {
+                budget.acquire()
+                let phase = Phase()
+                let hasWork: @Sendable () -> Bool = { phase.lock.withLock { phase.next < 2 } }
+                budget.parallel(workers: 3, hasWork: hasWork) { _ in
+                    if phase.lock.withLock({ phase.returned }) { late.lock.withLock { late.next += 1 } }
+                    while phase.lock.withLock({ () -> Bool in
+                        guard phase.next < 2 else { return false }
+                        phase.next += 1
+                        return true
+                    }) { XCTAssertTrue(Self.spin(200).isFinite) }
+                }
+                phase.lock.withLock { phase.returned = true }
+                budget.release()
+            }
+        }
+        // A worker started late would still run now, holding a share: wait for the budget to be whole.
+        for _ in 0..<3 { budget.acquire() }
+        XCTAssertEqual(late.lock.withLock { late.next }, 0, "workers that ran after their phase had returned")
+    }
 }
