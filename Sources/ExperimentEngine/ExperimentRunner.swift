@@ -287,7 +287,8 @@ public struct ExperimentRunner: Sendable {
     }
 
     /// The estimated working memory of a run (its largest cell's, on `threads`) that the memory
-    /// guard checks and the manifest records as `estimated_bytes`.
+    /// guard checks; the manifest's `estimated_bytes` adds the largest cell on one worker for
+    /// each further cell in flight (`cellsInFlight`).
     public static func estimatedBytes(family: any ExperimentFamily, spec: ExperimentSpec, cells: [Int]? = nil, threads: Int) -> Double {
         let grid = spec.cells
         return (cells ?? Array(grid.indices)).map { family.estimatedBytes(spec, cell: grid[$0], threads: threads) }.max() ?? 0
