@@ -246,6 +246,27 @@ struct SharingToyFamily: ExperimentFamily {
     func replicates(_ spec: ExperimentSpec) -> Int { toy.replicates(spec) }
     func header(_ spec: ExperimentSpec) -> [String] { toy.header(spec) }
     var sharesThreadsAcrossCells: Bool { true }
+    /// With `waitForASecondCell`, the first cell to start waits (up to 10 s) until another has
+    /// started, and `overlapped` says whether one did: only cells in flight at once can.
+    let rendezvous = Rendezvous()
+    final class Rendezvous: @unchecked Sendable {
+        let lock = NSLock()
+        var waitForASecondCell = false, started = 0, overlapped = false
+        let second = DispatchSemaphore(value: 0)
+        func cellStarts() {
+            let (n, wait) = lock.withLock { () -> (Int, Bool) in
+                started += 1
+                return (started, waitForASecondCell)
+            }
+            guard wait else { return }
+            if n == 1 {
+                let met = second.wait(timeout: .now() + 10) == .success
+                lock.withLock { overlapped = met }
+            } else if n == 2 {
+                second.signal()
+            }
+        }
+    }
     final class Rows: @unchecked Sendable {
         let lock = NSLock()
         var rows: [String]
@@ -253,6 +274,7 @@ struct SharingToyFamily: ExperimentFamily {
         init(_ n: Int) { rows = Array(repeating: "", count: n) }
     }
     func run(_ spec: ExperimentSpec, cell: ExperimentSpec.Cell, context: CellContext) throws -> String {
+        rendezvous.cellStarts()
         // One "replicate" per line of the toy's rows, each recomputed by whichever worker claims it.
         let lines = try toy.run(spec, cell: cell, context: context).split(separator: "\n").map(String.init)
         let out = Rows(lines.count)
@@ -297,6 +319,13 @@ final class SharedThreadsRunnerTests: XCTestCase {
         for threads in [2, 3, 8] { XCTAssertEqual(try run(threads: threads, "t\(threads)"), one, "\(threads) threads") }
         // The same toy rows as the family that runs its cells one by one.
         XCTAssertEqual(one, try ToyFamilyOutput.results(spec: try spec(), root: root))
+    }
+
+    /// Cells do run at once: the first cell waits for a second to start while it holds its share.
+    func testASecondCellStartsWhileTheFirstRuns() throws {
+        family.rendezvous.lock.withLock { family.rendezvous.waitForASecondCell = true }
+        _ = try run(threads: 2, "overlap")
+        XCTAssertTrue(family.rendezvous.lock.withLock { family.rendezvous.overlapped }, "a second cell started within 10 s")
     }
 
     func testCellsInFlightAreBoundedByThreadsCellsAndMemory() throws {
