@@ -40,21 +40,11 @@ left() { echo $((deadline - ($(date +%s) - began))); }
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
 if [[ "$smoke" == 1 ]]; then rounds=1 runs=1 max_threads=2 bench_runs=3; else rounds=3 runs=3 max_threads=$(nproc) bench_runs=10; fi
 
-# MARK: collapse from the bundle (as scripts/gpu-lm.sh: the loader gets the bundle's libraries)
-[[ -f "$bundle" ]] || { say "no $bundle: build it with scripts/device-bundle.sh and carry .device"; exit 2; }
-rm -rf "$work/bundle"
-python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$bundle" "$work/bundle"
-lib="$work/bundle/collapse-bundle/lib"
-# scripts/scaling.py runs a binary: a wrapper that starts collapse through the loader.
-wrapper="$work/collapse"
-printf '#!/bin/sh\nexec /lib64/ld-linux-x86-64.so.2 --library-path %s %s "$@"\n' "$lib" "$work/bundle/collapse-bundle/collapse" > "$wrapper"
-chmod +x "$wrapper"
-if ! version=$("$wrapper" --version 2>&1); then
-    say "the bundled collapse did not start ($version); retrying with the system's libstdc++ and libgcc_s"
-    rm -f "$lib"/libstdc++.so.* "$lib"/libgcc_s.so.*
-    version=$("$wrapper" --version 2>&1) || { say "collapse does not start here: $version"; exit 2; }
-fi
-say "collapse $version; OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE"
+# MARK: collapse from the bundle (scripts/device-collapse.sh; scaling.py runs the wrapper)
+. scripts/device-collapse.sh
+device_collapse "$bundle" "$work"
+wrapper=$collapse_bin version=$collapse_version
+say "OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE"
 {
     echo "date: $(date -u +%FT%TZ)"
     echo "collapse: $version ($(head -1 "$work/bundle/collapse-bundle/BUNDLE.txt" 2> /dev/null || echo '?'))"

@@ -111,23 +111,10 @@ rm -f "$commands"
 
 # MARK: collapse from the bundle
 
-[[ -f "$bundle" ]] || { say "no $bundle: build it with scripts/device-bundle.sh and carry .device"; exit 2; }
-rm -rf "$work/bundle"
-python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$bundle" "$work/bundle"
-bin="$work/bundle/collapse-bundle/collapse"
-lib="$work/bundle/collapse-bundle/lib"
-loader=/lib64/ld-linux-x86-64.so.2
-# The bundle's libraries are given to the loader for collapse alone (as LD_LIBRARY_PATH would,
-# but not inherited by the trainers collapse starts, whose PyTorch must see the system's
-# libstdc++ and CUDA libraries).
-collapse() { "$loader" --library-path "$lib" "$bin" "$@"; }
-if ! version=$(collapse --version 2>&1); then
-    # The bundle's libstdc++ needs glibc 2.36; an older system's own libstdc++ may serve.
-    say "the bundled collapse did not start ($version); retrying with the system's libstdc++ and libgcc_s"
-    rm -f "$lib"/libstdc++.so.* "$lib"/libgcc_s.so.*
-    version=$(collapse --version 2>&1) || { say "collapse does not start here: $version ($(ldd --version | head -1))"; exit 2; }
-fi
-say "collapse $version from $bundle ($(head -1 "$work/bundle/collapse-bundle/BUNDLE.txt"))"
+. scripts/device-collapse.sh
+device_collapse "$bundle" "$work"
+version=$collapse_version
+collapse() { "$collapse_bin" "$@"; }
 command -v timeout > /dev/null || { say "no timeout(1) here (coreutils); it guards the deadline"; exit 2; }
 
 # MARK: the machine
@@ -181,7 +168,7 @@ external() {
     # --foreground: timeout signals collapse alone. Without it, timeout also signals its own
     # process group, collapse included, and a second SIGINT makes collapse exit at once
     # without stopping the step in progress (seen in the CPU rehearsal: an orphaned trainer).
-    timeout --foreground -s INT -k 60 "$left" "$loader" --library-path "$lib" "$bin" "${args[@]}"
+    timeout --foreground -s INT -k 60 "$left" "$collapse_bin" "${args[@]}"
     run_rc=$?
     set -e
     local wall=$(($(date +%s) - t))
