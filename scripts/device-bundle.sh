@@ -11,7 +11,7 @@
 #
 # Prints the bundle's path, size and SHA-256; fails above 30 MB. The build folder is
 # .build-static/ (ignored by .gitignore's .build-*/), apart from the ordinary .build/.
-# On the device (scripts/gpu-lm.sh does this):
+# On the device (scripts/device-collapse.sh does this for gpu-lm.sh and device-cpu.sh):
 #   python3 -c 'import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' \
 #       .device/collapse-bundle.tar.xz /tmp/b
 #   LD_LIBRARY_PATH=/tmp/b/collapse-bundle/lib /tmp/b/collapse-bundle/collapse --version
