@@ -23,7 +23,7 @@ public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
         let dir = url.deletingLastPathComponent()
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw WriteError.cannotWrite(path: url.path, reason: String(cString: strerror(errno)))
         }
@@ -48,7 +48,7 @@ public enum AtomicFile {
             throw WriteError.cannotWrite(path: url.path, reason: reason)
         }
         // Make the rename itself durable.
-        let dirFD = open(dir.path, O_RDONLY)
+        let dirFD = open(dir.path, O_RDONLY | O_CLOEXEC)
         if dirFD >= 0 { _ = fsync(dirFD); close(dirFD) }
     }
 }

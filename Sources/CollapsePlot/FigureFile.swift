@@ -94,26 +94,21 @@ public enum SVGConverter {
         let input = dir.appendingPathComponent("figure.svg"), output = dir.appendingPathComponent("figure.\(format.rawValue)")
         let log = dir.appendingPathComponent("stderr.txt")
         try Data(svg.utf8).write(to: input)
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let process = Process()
-        process.executableURL = program
-        process.arguments = ["--format", format.rawValue, "--background-color", "white", "--unlimited", "--output", output.path, input.path]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: log)
+        let arguments = [program.path, "--format", format.rawValue, "--background-color", "white", "--unlimited", "--output", output.path, input.path]
+        let termination: ChildProcess.Termination
         do {
-            try process.run()
+            termination = try ChildProcess.run(executable: program.path, arguments: arguments, standardError: log.path)
         } catch {
-            throw FigureWriteError("cannot run \(program.path): \(error.localizedDescription); \(installHint)")
+            throw FigureWriteError("\(error); \(installHint)")
         }
-        process.waitUntilExit()
         let why = (try? String(contentsOf: log, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        guard process.terminationReason == .exit, process.terminationStatus == 0,
-            let data = try? Data(contentsOf: output), !data.isEmpty
-        else {
-            throw FigureWriteError(
-                "\(program.path) failed to write \(format.rawValue.uppercased()) (exit status "
-                    + "\(process.terminationStatus))\(why.isEmpty ? "" : ": \(why)")")
+        guard termination == .exited(0), let data = try? Data(contentsOf: output), !data.isEmpty else {
+            let how: String
+            switch termination {
+            case let .exited(code): how = "exit status \(code)"
+            case let .signaled(signal): how = "killed by signal \(signal)"
+            }
+            throw FigureWriteError("\(program.path) failed to write \(format.rawValue.uppercased()) (\(how))\(why.isEmpty ? "" : ": \(why)")")
         }
         return data
     }

@@ -1,3 +1,4 @@
+import CollapseExport
 import Foundation
 
 #if canImport(Glibc)
@@ -96,36 +97,19 @@ public struct TrainerProcess: Sendable {
         argv: [String], environment: [String: String], stdoutLog: URL, stderrLog: URL,
         onStart: (pid_t) -> Void, isCancelled: @escaping @Sendable () -> Bool
     ) throws -> Status {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdoutLog.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, stderrLog.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
         // Its own process group (so a stop reaches the trainer's children too, and a terminal's
         // Ctrl-C reaches collapse, which stops the step itself), default signal dispositions and
         // an empty mask whatever collapse installed.
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for s in [SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
-        let envStrings = env.map { "\($0.key)=\($0.value)" }.sorted()
-        var pid = pid_t()
-        let spawned: Int32 = withCStrings(argv) { cArgv in
-            withCStrings(envStrings) { cEnv in posix_spawn(&pid, "/bin/sh", &actions, &attributes, cArgv, cEnv) }
+        let pid: pid_t
+        do {
+            pid = try ChildProcess.spawn(
+                executable: "/bin/sh", arguments: argv, environment: env.map { "\($0.key)=\($0.value)" }.sorted(),
+                standardOutput: stdoutLog.path, standardError: stderrLog.path, ownGroup: true)
+        } catch {
+            throw TrainerError("external trainer: \(error)")
         }
-        guard spawned == 0 else { throw TrainerError("external trainer: cannot start /bin/sh (\(String(cString: strerror(spawned))))") }
         onStart(pid)
 
         // waitpid blocks on a helper thread, so the step's end is seen at once; this thread polls
@@ -134,9 +118,7 @@ public struct TrainerProcess: Sendable {
         let box = StatusBox()
         let child = pid
         Thread.detachNewThread {
-            var raw: Int32 = 0
-            while waitpid(child, &raw, 0) < 0 && errno == EINTR {}
-            box.raw = raw
+            box.termination = Result { try ChildProcess.wait(child) }
             finished.signal()
         }
         let deadline = timeout.map { Date().addingTimeInterval($0) }
@@ -153,9 +135,10 @@ public struct TrainerProcess: Sendable {
         // A stopped step's group may hold children that outlived the shell.
         if stopped != nil { kill(-child, SIGKILL) }
         if let stopped { return stopped }
-        let raw = box.raw
-        if raw & 0x7f == 0 { return .exited((raw >> 8) & 0xff) }
-        return .signaled(raw & 0x7f)
+        switch try box.termination.get() {
+        case let .exited(code): return .exited(code)
+        case let .signaled(signal): return .signaled(signal)
+        }
     }
 
     /// The report of a failed step: what failed and why, the command, the logs, and the tail of
@@ -212,11 +195,4 @@ public struct TrainerProcess: Sendable {
     }
 }
 
-private final class StatusBox: @unchecked Sendable { var raw: Int32 = 0 }
-
-/// Calls `body` with a NULL-terminated C array of `strings`.
-private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
-    let pointers = strings.map { strdup($0) }
-    defer { for p in pointers { free(p) } }
-    return body(pointers + [nil])
-}
+private final class StatusBox: @unchecked Sendable { var termination: Result<ChildProcess.Termination, any Error> = .success(.exited(0)) }

@@ -1,0 +1,76 @@
+import CollapseExport
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `ChildProcess`: what the child gets (standard streams, signal dispositions, descriptors,
+/// process group) and how its end is reported.
+final class ChildProcessTests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("child-process-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    func sh(_ script: String) throws -> (ChildProcess.Termination, out: String, err: String) {
+        let out = dir.appendingPathComponent("out.txt"), err = dir.appendingPathComponent("err.txt")
+        let t = try ChildProcess.run(
+            executable: "/bin/sh", arguments: ["/bin/sh", "-c", script], standardOutput: out.path, standardError: err.path)
+        return (t, try String(contentsOf: out, encoding: .utf8), try String(contentsOf: err, encoding: .utf8))
+    }
+
+    func testExitStatusAndStreams() throws {
+        let (t, out, err) = try sh("echo to-out; echo to-err >&2; exit 3")
+        XCTAssertEqual(t, .exited(3))
+        XCTAssertEqual(out, "to-out\n")
+        XCTAssertEqual(err, "to-err\n")
+        XCTAssertEqual(try sh("true").0, .exited(0))
+    }
+
+    /// Standard input is /dev/null: a child that reads it sees end of file at once.
+    func testStandardInputIsEmpty() throws {
+        let (t, out, _) = try sh("wc -c")
+        XCTAssertEqual(t, .exited(0))
+        XCTAssertEqual(out.trimmingCharacters(in: .whitespacesAndNewlines), "0")
+    }
+
+    func testKilledBySignal() throws {
+        XCTAssertEqual(try sh("kill -TERM $$").0, .signaled(SIGTERM))
+    }
+
+    /// A signal this process ignores (SIGPIPE, as Swift programs do) is back at its default in
+    /// the child (a shell cannot undo a disposition it was started with as ignored).
+    func testIgnoredSignalIsDefaultInChild() throws {
+        let previous = signal(SIGPIPE, SIG_IGN)
+        defer { signal(SIGPIPE, previous) }
+        XCTAssertEqual(try sh("kill -PIPE $$").0, .signaled(SIGPIPE))
+    }
+
+    func testOwnProcessGroup() throws {
+        let out = dir.appendingPathComponent("pgid.txt")
+        let pid = try ChildProcess.spawn(
+            executable: "/bin/sh", arguments: ["/bin/sh", "-c", "cut -d' ' -f5 /proc/$$/stat"], standardOutput: out.path, ownGroup: true)
+        XCTAssertEqual(try ChildProcess.wait(pid), .exited(0))
+        let pgid = try String(contentsOf: out, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(pgid, String(pid))
+    }
+
+    func testMissingProgramIsAnError() {
+        XCTAssertThrowsError(try ChildProcess.run(executable: dir.appendingPathComponent("absent").path, arguments: ["absent"])) { error in
+            XCTAssertTrue("\(error)".contains("cannot start"), "\(error)")
+            XCTAssertTrue("\(error)".contains("absent"), "\(error)")
+        }
+    }
+
+    func testWaitingTwiceIsAnError() throws {
+        let pid = try ChildProcess.spawn(executable: "/bin/true", arguments: ["true"])
+        XCTAssertEqual(try ChildProcess.wait(pid), .exited(0))
+        XCTAssertThrowsError(try ChildProcess.wait(pid))
+    }
+}
