@@ -36,9 +36,7 @@ public struct RunManifest: Sendable {
     /// The manifest as JSON. `seed` is written as a string too, since JSON readers may lose
     /// integers above 2⁵³.
     public func json() -> JSONValue {
-        let iso = ISO8601DateFormatter()
-        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return .object(
+        .object(
             [
                 ("tool", "collapse"),
                 ("version", .string(ToolVersion.version)),
@@ -48,12 +46,33 @@ public struct RunManifest: Sendable {
                 ("arguments", .array(arguments.map(JSONValue.string))),
                 ("seed", .string(String(seed))),
                 ("threads", .int(threads)),
-                ("started_at", .string(iso.string(from: startedAt))),
+                ("started_at", .string(Self.utcTimestamp(startedAt))),
                 ("wall_seconds", .double(wallSeconds)),
                 ("status", .string(status)),
                 ("parameters", .object(parameters)),
                 ("outputs", .array(outputs.map(JSONValue.string)))
             ])
+    }
+}
+
+extension RunManifest {
+    /// `date` as an RFC 3339 UTC timestamp with milliseconds, "2023-11-14T22:13:20.500Z"
+    /// (rounded to the nearest millisecond, as ISO8601DateFormatter writes it). Formatted from
+    /// the calendar fields of the UTC time: Foundation's ISO8601DateFormatter sets up an ICU
+    /// formatter and the local time zone first, about 1.3 ms of every run's serial time.
+    public static func utcTimestamp(_ date: Date) -> String {
+        let total = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (q, r) = total.quotientAndRemainder(dividingBy: 1000)
+        var seconds = time_t(r < 0 ? q - 1 : q)
+        let millis = Int32(r < 0 ? r + 1000 : r)
+        var fields = tm()
+        gmtime_r(&seconds, &fields)
+        func pad(_ v: Int32, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(fields.tm_year + 1900, 4))-\(pad(fields.tm_mon + 1, 2))-\(pad(fields.tm_mday, 2))T"
+            + "\(pad(fields.tm_hour, 2)):\(pad(fields.tm_min, 2)):\(pad(fields.tm_sec, 2)).\(pad(millis, 3))Z"
     }
 }
 
