@@ -204,23 +204,38 @@ def cpu_name():
     return "unknown CPU"
 
 
+CEILING_THREADS = 16
+
+
+def serial_ceiling(t1, serial, p):
+    """The wall efficiency t1 / (p t(p)) at p threads if everything but `serial` seconds scaled
+    perfectly: t(p) = serial + (t1 - serial) / p (Amdahl)."""
+    return t1 / (p * serial + t1 - serial)
+
+
 def readme_table(report, counts, runs):
     """The README's scaling table: one row per workload, wall seconds (system seconds) per thread
-    count, and the efficiency at the most threads, of the process's wall time and of the
-    manifest's compute time."""
+    count, the efficiency at the most threads, of the process's wall time and of the manifest's
+    compute time, and the process's time outside the compute on one thread (start-up, writing,
+    figures) with the wall efficiency it alone allows at 16 threads."""
     top = counts[-1]
     lines = [f"| workload | " + " | ".join(f"{p} thread{'s' if p > 1 else ''}, wall s (sys s)" for p in counts)
-             + f" | efficiency at {top}: wall / compute |",
-             "|---|" + "---|" * (len(counts) + 1)]
+             + f" | efficiency at {top}: wall / compute | outside compute, s (wall ceiling at {CEILING_THREADS}) |",
+             "|---|" + "---|" * (len(counts) + 2)]
     for command in dict.fromkeys(r["command"] for r in report):
         rows = {r["threads"]: r for r in report if r["command"] == command}
         cells = [f"{rows[p]['wall']:.2f} ({rows[p]['sys']:.2f})" for p in counts]
-        last = rows[top]
+        last, one = rows[top], rows[1]
+        serial = max(one["wall"] - one["compute"], 0.0)
         lines.append(f"| `{command}` | " + " | ".join(cells)
-                     + f" | {last['efficiency']:.0%} / {last['compute_efficiency']:.0%} |")
+                     + f" | {last['efficiency']:.0%} / {last['compute_efficiency']:.0%}"
+                     + f" | {serial:.3f} ({serial_ceiling(one['wall'], serial, CEILING_THREADS):.0%}) |")
     lines.append("")
     lines.append(f"{os.cpu_count()} cores ({cpu_name()}), {time.strftime('%Y-%m-%d')}, medians of {runs} runs; "
-                 "results.csv byte-identical across thread counts; written by `scripts/scaling.py --threads`.")
+                 "results.csv byte-identical across thread counts; written by `scripts/scaling.py --threads`. "
+                 "Outside compute: the process's wall time less the manifest's on one thread (process start-up, "
+                 "figures); the ceiling is the wall efficiency at "
+                 f"{CEILING_THREADS} threads were the rest to scale perfectly, t(1) / ({CEILING_THREADS} s + t(1) - s).")
     return "\n".join(lines)
 
 
