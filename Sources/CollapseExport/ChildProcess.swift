@@ -80,9 +80,13 @@ public enum ChildProcess {
 
     /// Runs `executable` to its end (see `spawn`) and returns how it ended.
     public static func run(
-        executable: String, arguments: [String], standardOutput: String = "/dev/null", standardError: String = "/dev/null"
+        executable: String, arguments: [String], standardOutput: String = "/dev/null", standardError: String = "/dev/null",
+        ownGroup: Bool = false
     ) throws -> Termination {
-        try wait(try spawn(executable: executable, arguments: arguments, standardOutput: standardOutput, standardError: standardError))
+        try wait(
+            try spawn(
+                executable: executable, arguments: arguments, standardOutput: standardOutput, standardError: standardError,
+                ownGroup: ownGroup))
     }
 
     /// `posix_spawn` failed: the program could not be started.

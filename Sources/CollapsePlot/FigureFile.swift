@@ -97,7 +97,10 @@ public enum SVGConverter {
         let arguments = [program.path, "--format", format.rawValue, "--background-color", "white", "--unlimited", "--output", output.path, input.path]
         let termination: ChildProcess.Termination
         do {
-            termination = try ChildProcess.run(executable: program.path, arguments: arguments, standardError: log.path)
+            // In a process group of its own, as Foundation's Process started it: a terminal's
+            // Ctrl-C then reaches collapse alone, and a figure being rendered (reproduce's last
+            // step, after the results are written) is finished rather than killed half-way.
+            termination = try ChildProcess.run(executable: program.path, arguments: arguments, standardError: log.path, ownGroup: true)
         } catch {
             throw FigureWriteError("\(error); \(installHint)")
         }

@@ -128,6 +128,64 @@ final class VerifySelectionTests: CLITestCase {
 }
 
 final class ReproduceCommandTests: CLITestCase {
+    /// A terminal's Ctrl-C signals its whole foreground process group. Pressed while reproduce
+    /// renders its PNG figures (its last step, after the results are written), it must not kill
+    /// rsvg-convert half-way: the figures are finished and the run ends complete, as it did when
+    /// Foundation's Process started rsvg-convert in a process group of its own. A stand-in
+    /// rsvg-convert says it has started and waits until the signal has been sent.
+    func testCtrlCWhileFiguresRenderFinishesThem() throws {
+        let fm = FileManager.default
+        let bin = root.appendingPathComponent("bin"), started = root.appendingPathComponent("converter-started")
+        let go = root.appendingPathComponent("signal-sent"), out = work.appendingPathComponent("linear")
+        try fm.createDirectory(at: bin, withIntermediateDirectories: true)
+        let converter = bin.appendingPathComponent("rsvg-convert")
+        try Data(
+            """
+            #!/bin/sh
+            : > '\(started.path)'
+            i=0
+            while [ ! -e '\(go.path)' ] && [ $i -lt 6000 ]; do sleep 0.01; i=$((i + 1)); done
+            while [ $# -gt 0 ]; do if [ "$1" = --output ]; then printf 'stand-in PNG' > "$2"; fi; shift; done
+
+            """.utf8
+        ).write(to: converter)
+        try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: converter.path)
+
+        let p = Process()
+        p.executableURL = try CLIHarness.binary()
+        p.arguments = ["reproduce", "--repeats", "2", "--threads", "2", "--output", out.path]
+        p.currentDirectoryURL = work
+        p.environment = ProcessInfo.processInfo.environment.merging(["PATH": bin.path + ":/usr/bin:/bin"]) { $1 }
+        let log = root.appendingPathComponent("stdout.txt"), errLog = root.appendingPathComponent("stderr.txt")
+        _ = fm.createFile(atPath: log.path, contents: nil)
+        _ = fm.createFile(atPath: errLog.path, contents: nil)
+        let (outHandle, errHandle) = (try FileHandle(forWritingTo: log), try FileHandle(forWritingTo: errLog))
+        p.standardOutput = outHandle
+        p.standardError = errHandle
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        while p.isRunning && !fm.fileExists(atPath: started.path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        XCTAssertTrue(fm.fileExists(atPath: started.path), "the stand-in rsvg-convert never started")
+        // Foundation's Process made collapse the leader of its own group: signal that group, as
+        // a terminal would.
+        XCTAssertEqual(getpgid(p.processIdentifier), p.processIdentifier)
+        kill(-p.processIdentifier, SIGINT)
+        _ = fm.createFile(atPath: go.path, contents: nil)
+        p.waitUntilExit()
+        try outHandle.close()
+        try errHandle.close()
+        let stdout = try String(contentsOf: log, encoding: .utf8), stderr = try String(contentsOf: errLog, encoding: .utf8)
+        XCTAssertEqual(p.terminationReason, .exit, stderr)
+        XCTAssertEqual(p.terminationStatus, 0, stderr)
+        XCTAssertEqual(stderr, "")
+        XCTAssertTrue(stdout.contains("the paper's figure: \(out.appendingPathComponent("figure.svg").path), "), stdout)
+        for name in ["figure.png", "figure-ratio.png"] {
+            XCTAssertEqual(try? Data(contentsOf: out.appendingPathComponent(name)), Data("stand-in PNG".utf8), name)
+        }
+        XCTAssertEqual(try manifest(in: out)["status"] as? String, "complete")
+    }
+
     func testReproduceWithFewReplicates() throws {
         let out = work.appendingPathComponent("linear")
         let r = try collapse("reproduce", "--repeats", "50", "--threads", "2", "--output", out.path)
