@@ -13,9 +13,11 @@ import Foundation
 ///
 /// The child gets standard input from /dev/null and standard output and error from the given
 /// files, an empty signal mask and the default dispositions of the signals collapse handles or
-/// ignores, and optionally a process group of its own. It inherits no other descriptor: those
-/// collapse opens itself (AtomicFile, RegularFile, the run lock) and Foundation's are opened
-/// close-on-exec.
+/// ignores, and optionally a process group of its own. It inherits no other descriptor: every
+/// one above standard error is closed in the child, as Foundation's `Process` did. Close-on-exec
+/// alone would not do: Foundation's `Data(contentsOf:)` and `Data.write(to:)` open without it,
+/// so a child started while another thread has a file open that way (DefaultFigures writes one
+/// figure's SVG while the other's rsvg-convert starts) would keep that file open.
 public enum ChildProcess {
     /// How a child ended.
     public enum Termination: Equatable, Sendable {
@@ -40,6 +42,7 @@ public enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, standardOutput, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, standardError, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        closeAbove(standardError: &actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -101,6 +104,26 @@ public enum ChildProcess {
         public var pid: pid_t
         public var code: Int32
         public var description: String { "cannot wait for process \(pid) (\(String(cString: strerror(code))))" }
+    }
+}
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 on), looked up at run time: Swift's
+/// Glibc module leaves it out (spawn.h declares it for _GNU_SOURCE only); nil where libc lacks it.
+private let addCloseFrom: (@convention(c) (UnsafeMutableRawPointer, Int32) -> Int32)? = {
+    guard let handle = dlopen(nil, RTLD_NOW) else { return nil }
+    defer { dlclose(handle) }
+    return dlsym(handle, "posix_spawn_file_actions_addclosefrom_np").map {
+        unsafeBitCast($0, to: (@convention(c) (UnsafeMutableRawPointer, Int32) -> Int32).self)
+    }
+}()
+
+/// Adds to `actions` the closing of every descriptor above standard error: all of them at once
+/// where libc can (closefrom), else those open now as /proc/self/fd lists them (glibc ignores a
+/// close action whose descriptor is no longer open when the child runs it).
+private func closeAbove(standardError actions: inout posix_spawn_file_actions_t) {
+    if let addCloseFrom, withUnsafeMutablePointer(to: &actions, { addCloseFrom($0, 3) }) == 0 { return }
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+        if let fd = Int32(name), fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
     }
 }
 

@@ -61,6 +61,19 @@ final class ChildProcessTests: XCTestCase {
         XCTAssertEqual(pgid, String(pid))
     }
 
+    /// A descriptor this process holds open without close-on-exec (as Foundation's
+    /// `Data.write(to:)` and `Data(contentsOf:)` do, on whichever thread) stays out of the child:
+    /// it has standard input, output and error and nothing else.
+    func testNoOtherDescriptorIsInherited() throws {
+        let fd = open(dir.appendingPathComponent("held-open.txt").path, O_WRONLY | O_CREAT, 0o644)
+        XCTAssertGreaterThan(fd, 2)
+        defer { close(fd) }
+        XCTAssertEqual(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0)
+        let (t, out, err) = try sh("ls /proc/$$/fd")
+        XCTAssertEqual(t, .exited(0), err)
+        XCTAssertEqual(out.split(separator: "\n"), ["0", "1", "2"])
+    }
+
     func testMissingProgramIsAnError() {
         XCTAssertThrowsError(try ChildProcess.run(executable: dir.appendingPathComponent("absent").path, arguments: ["absent"])) { error in
             XCTAssertTrue("\(error)".contains("cannot start"), "\(error)")
