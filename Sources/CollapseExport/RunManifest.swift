@@ -57,11 +57,12 @@ public struct RunManifest: Sendable {
 
 extension RunManifest {
     /// `date` as an RFC 3339 UTC timestamp with milliseconds, "2023-11-14T22:13:20.500Z"
-    /// (rounded to the nearest millisecond, as ISO8601DateFormatter writes it). Formatted from
+    /// (rounded to the nearest millisecond, a half up, as ISO8601DateFormatter writes it: its
+    /// CFDateFormatter hands ICU milliseconds + 0.5, which ICU floors). Formatted from
     /// the calendar fields of the UTC time: Foundation's ISO8601DateFormatter sets up an ICU
     /// formatter and the local time zone first, about 1.3 ms of every run's serial time.
     public static func utcTimestamp(_ date: Date) -> String {
-        let total = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let total = Int64((date.timeIntervalSince1970 * 1000 + 0.5).rounded(.down))
         let (q, r) = total.quotientAndRemainder(dividingBy: 1000)
         var seconds = time_t(r < 0 ? q - 1 : q)
         let millis = Int32(r < 0 ? r + 1000 : r)

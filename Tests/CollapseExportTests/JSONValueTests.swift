@@ -129,7 +129,7 @@ final class JSONValueTests: XCTestCase {
 
     /// `RunManifest.utcTimestamp` writes what ISO8601DateFormatter (internet date-time with
     /// fractional seconds) writes, for dates across 1901–2099 with fractions at every scale,
-    /// leap days and the last millisecond of a second included.
+    /// leap days, the last millisecond of a second and halves of a millisecond included.
     func testManifestTimestampMatchesISO8601DateFormatter() {
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -148,6 +148,11 @@ final class JSONValueTests: XCTestCase {
         var dates: [Double] = [0, 0.5, 0.9994, 0.9999, 1_700_000_000.5, 951_782_400.25, -1.5, 4_102_444_799.999, -2_000_000_000.123]
         for _ in 0..<2000 { dates.append(Double.random(in: -2_000_000_000...4_000_000_000, using: &rng)) }
         for _ in 0..<500 { dates.append(Double(Int.random(in: 0...4_000_000_000, using: &rng)) + Double(Int.random(in: 0...999, using: &rng)) / 1000) }
+        // Halfway between two milliseconds, before 1970 and after: the half rounds up (later),
+        // not away from zero.
+        for _ in 0..<500 {
+            dates.append(Double(Int.random(in: -2_000_000_000...4_000_000_000, using: &rng)) + (Double(Int.random(in: 0...999, using: &rng)) + 0.5) / 1000)
+        }
         for t in dates {
             let date = Date(timeIntervalSince1970: t)
             XCTAssertEqual(RunManifest.utcTimestamp(date), iso.string(from: date), "at \(t)")
