@@ -19,30 +19,38 @@ extension Figure {
 public struct DefaultFigures: Sendable {
     /// The files written, by name, in order (`figure.svg`, then its PNG when written, …).
     public var files: [String]
-    /// Why PNG copies were asked for and not written (rsvg-convert missing); nil otherwise.
+    /// Why PNG copies were asked for and not all written (rsvg-convert missing, or failing on a
+    /// figure: its name and rsvg-convert's reason); nil otherwise.
     public var pngNote: String?
 
     /// Draws `Figure.defaultFigures` of `results` and writes them into `directory` as SVG and,
-    /// with `png`, as PNG beside each when `SVGConverter` is available (the SVG is written
+    /// with `png`, as PNG beside each when `SVGConverter` is available (every SVG is written
     /// either way; `pngNote` says why a PNG is not). The PNGs are rendered concurrently (one
-    /// `rsvg-convert` process each) and written in order once all have rendered.
+    /// `rsvg-convert` process each) and written in order once all have rendered. Throws only
+    /// when a figure cannot be drawn or a file cannot be written.
     public static func write(results: CSVDocument, into directory: URL, png: Bool) throws -> DefaultFigures {
         let figures = try Figure.defaultFigures(try ResultsTable(document: results))
         let converts = png && SVGConverter.isAvailable
         let rendered = converts ? renderPNGs(figures.map(\.svg)) : []
-        var files: [String] = []
+        var files: [String] = [], failed: [String] = []
         for (i, f) in figures.enumerated() {
             try FigureFile.write(f.svg, as: .svg, to: directory.appendingPathComponent(f.file))
             files.append(f.file)
             if converts {
                 let name = (f.file as NSString).deletingPathExtension + ".png"
-                try AtomicFile.write(try rendered[i].get(), to: directory.appendingPathComponent(name))
-                files.append(name)
+                switch rendered[i] {
+                case let .success(data):
+                    try AtomicFile.write(data, to: directory.appendingPathComponent(name))
+                    files.append(name)
+                case let .failure(error):
+                    failed.append("\(name) (\(error))")
+                }
             }
         }
         let note =
             png && !converts
-            ? "no PNG written: \(SVGConverter.program) is not on PATH; \(SVGConverter.installHint), or convert the SVG later" : nil
+            ? "no PNG written: \(SVGConverter.program) is not on PATH; \(SVGConverter.installHint), or convert the SVG later"
+            : failed.isEmpty ? nil : "not written: \(failed.joined(separator: "; ")); the SVG beside it is"
         return DefaultFigures(files: files, pngNote: note)
     }
 

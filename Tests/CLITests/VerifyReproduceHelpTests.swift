@@ -186,6 +186,47 @@ final class ReproduceCommandTests: CLITestCase {
         XCTAssertEqual(try manifest(in: out)["status"] as? String, "complete")
     }
 
+    /// When rsvg-convert fails on one figure, the other figures and every SVG are still written,
+    /// and reproduce names the PNG it could not write with rsvg-convert's reason (before, one
+    /// failure stopped the rest and the note said that no figure was written, beside a
+    /// figure.svg on disk). A stand-in rsvg-convert renders the panel grid and fails on the
+    /// ratio heat map.
+    func testOneFailingPNGLeavesTheOtherFigures() throws {
+        let fm = FileManager.default
+        let bin = root.appendingPathComponent("bin"), out = work.appendingPathComponent("linear")
+        try fm.createDirectory(at: bin, withIntermediateDirectories: true)
+        let converter = bin.appendingPathComponent("rsvg-convert")
+        try Data(
+            """
+            #!/bin/sh
+            for last; do :; done
+            if grep -q 'data-view="grid"' "$last"; then
+                while [ $# -gt 0 ]; do if [ "$1" = --output ]; then printf 'stand-in PNG' > "$2"; fi; shift; done
+                exit 0
+            fi
+            echo 'stand-in cannot draw this one' >&2
+            exit 3
+
+            """.utf8
+        ).write(to: converter)
+        try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: converter.path)
+        let r = try collapse(
+            arguments: ["reproduce", "--repeats", "2", "--threads", "2", "--output", out.path],
+            environment: ["PATH": bin.path + ":/usr/bin:/bin"])
+        assertSuccess(r, "reproduce with a failing rsvg-convert")
+        for name in ["figure.svg", "figure-ratio.svg"] { XCTAssertTrue(fm.fileExists(atPath: out.appendingPathComponent(name).path), name) }
+        XCTAssertEqual(try? Data(contentsOf: out.appendingPathComponent("figure.png")), Data("stand-in PNG".utf8))
+        XCTAssertFalse(fm.fileExists(atPath: out.appendingPathComponent("figure-ratio.png").path))
+        XCTAssertTrue(
+            r.stdout.contains("the paper's figure: \(out.appendingPathComponent("figure.svg").path), \(out.appendingPathComponent("figure.png").path)\n"),
+            r.stdout)
+        XCTAssertTrue(r.stdout.contains("also wrote figure-ratio.svg ("), r.stdout)
+        let note = try XCTUnwrap(r.stdout.split(separator: "\n").first { $0.hasPrefix("not written: figure-ratio.png (") }, r.stdout)
+        XCTAssertTrue(note.contains("exit status 3") && note.contains("stand-in cannot draw this one"), String(note))
+        XCTAssertFalse(r.stderr.contains("no figure written"), r.stderr)
+        XCTAssertEqual(try manifest(in: out)["status"] as? String, "complete")
+    }
+
     func testReproduceWithFewReplicates() throws {
         let out = work.appendingPathComponent("linear")
         let r = try collapse("reproduce", "--repeats", "50", "--threads", "2", "--output", out.path)
