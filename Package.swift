@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "LinearCollapseTests",
             dependencies: ["LinearCollapse", "LinearAlgebra", "Randomness", "CollapseTheory", "CollapseCore", "CollapseExport", "ExperimentEngine"]),
-        .testTarget(name: "CollapseExportTests", dependencies: ["CollapseExport"]),
+        .testTarget(name: "CollapseExportTests", dependencies: ["CollapseExport", "Randomness"]),
         .testTarget(name: "ParametricChainsTests", dependencies: ["ParametricChains", "CollapseTheory", "CollapseCore", "Randomness"]),
         .testTarget(
             name: "GenerativeChainsTests",

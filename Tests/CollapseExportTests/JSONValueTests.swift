@@ -1,5 +1,6 @@
 import CollapseExport
 import Foundation
+import Randomness
 import XCTest
 
 final class JSONValueTests: XCTestCase {
@@ -133,18 +134,7 @@ final class JSONValueTests: XCTestCase {
     func testManifestTimestampMatchesISO8601DateFormatter() {
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        // A fixed SplitMix64 stream, so the dates are the same on every run.
-        struct SplitMix: RandomNumberGenerator {
-            var state: UInt64
-            mutating func next() -> UInt64 {
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                return z ^ (z >> 31)
-            }
-        }
-        var rng = SplitMix(state: 20_261_207)
+        var rng = SplitMix64(seed: 20_261_207)  // a fixed stream: the same dates on every run
         var dates: [Double] = [0, 0.5, 0.9994, 0.9999, 1_700_000_000.5, 951_782_400.25, -1.5, 4_102_444_799.999, -2_000_000_000.123]
         for _ in 0..<2000 { dates.append(Double.random(in: -2_000_000_000...4_000_000_000, using: &rng)) }
         for _ in 0..<500 { dates.append(Double(Int.random(in: 0...4_000_000_000, using: &rng)) + Double(Int.random(in: 0...999, using: &rng)) / 1000) }

@@ -2,6 +2,7 @@ import CollapseSweep
 import ExperimentEngine
 import Foundation
 import LinearCollapse
+import Randomness
 import XCTest
 
 /// Random mutations of valid inputs must give a value or a typed error — never a crash, a hang
@@ -20,7 +21,7 @@ enum Fuzz {
     ]
 
     /// One random mutation of `text` (deterministic given the generator state).
-    static func mutate(_ text: String, _ rng: inout SplitMix) -> String {
+    static func mutate(_ text: String, _ rng: inout SplitMix64) -> String {
         var chars = Array(text)
         let ops = 1 + Int(rng.next() % 4)
         for _ in 0..<ops {
@@ -42,17 +43,6 @@ enum Fuzz {
         }
         return String(chars)
     }
-
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 }
 
 final class ConfigFuzzTests: XCTestCase {
@@ -64,7 +54,7 @@ final class ConfigFuzzTests: XCTestCase {
                 linearSpec("regimes = [\"replace\"]\nengine = \"sufficient\"\nsamples = [40, 50]\n", file: "y").tomlText()
             ]
         let family = LinearFamily()
-        var rng = Fuzz.SplitMix(state: 20241125)
+        var rng = SplitMix64(seed: 20241125)
         var accepted = 0, rejected = 0
         let started = Date()
         for i in 0..<Fuzz.iterations {
@@ -106,7 +96,7 @@ final class CellFileFuzzTests: XCTestCase {
         ).run()
         let cell = dir.appendingPathComponent("cells/cell-00000.csv")
         let original = try String(contentsOf: cell, encoding: .utf8)
-        var rng = Fuzz.SplitMix(state: 42)
+        var rng = SplitMix64(seed: 42)
         var merged = 0, rejected = 0
         for _ in 0..<min(Fuzz.iterations / 4, 1000) {
             try Fuzz.mutate(original, &rng).write(to: cell, atomically: true, encoding: .utf8)
