@@ -11,8 +11,8 @@ import Foundation
 /// poll is seen only at the next (`collapse plot` to PNG took 0.13 s where rsvg-convert itself
 /// takes 0.06 s; docs/performance.md). Here the waiting thread wakes when the child exits.
 ///
-/// The child gets standard input from /dev/null and standard output and error from the given
-/// files, an empty signal mask and the default dispositions of the signals collapse handles or
+/// The child gets standard input, output and error from the given files (input from /dev/null
+/// unless given), an empty signal mask and the default dispositions of the signals collapse handles or
 /// ignores, and optionally a process group of its own. It inherits no other descriptor: every
 /// one above standard error is closed in the child, as Foundation's `Process` did. Close-on-exec
 /// alone would not do: Foundation's `Data(contentsOf:)` and `Data.write(to:)` open without it,
@@ -29,17 +29,20 @@ public enum ChildProcess {
     static let defaultSignals = [SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT]
 
     /// Starts `executable` with `arguments` (argv[0] first) and `environment` ("NAME=value"
-    /// entries; nil: this process's), its standard output and error written to `standardOutput`
-    /// and `standardError` (created or truncated; "/dev/null" discards). `ownGroup` puts it in a
-    /// new process group whose id is its pid. Returns its pid, or throws why it could not start.
+    /// entries; nil: this process's), reading standard input from `standardInput` and writing
+    /// standard output and error to `standardOutput` and `standardError` (created or truncated;
+    /// "/dev/null" discards). `ownGroup` puts it in a new process group whose id is its pid.
+    /// Returns its pid, or throws why it could not start. It returns once the child runs the
+    /// program, its three files open (glibc's posix_spawn waits for the exec), so the paths may
+    /// be removed then.
     public static func spawn(
-        executable: String, arguments: [String], environment: [String]? = nil,
+        executable: String, arguments: [String], environment: [String]? = nil, standardInput: String = "/dev/null",
         standardOutput: String = "/dev/null", standardError: String = "/dev/null", ownGroup: Bool = false
     ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, standardInput, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, standardOutput, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, standardError, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         closeAbove(standardError: &actions)
@@ -83,13 +86,13 @@ public enum ChildProcess {
 
     /// Runs `executable` to its end (see `spawn`) and returns how it ended.
     public static func run(
-        executable: String, arguments: [String], standardOutput: String = "/dev/null", standardError: String = "/dev/null",
-        ownGroup: Bool = false
+        executable: String, arguments: [String], standardInput: String = "/dev/null", standardOutput: String = "/dev/null",
+        standardError: String = "/dev/null", ownGroup: Bool = false
     ) throws -> Termination {
         try wait(
             try spawn(
-                executable: executable, arguments: arguments, standardOutput: standardOutput, standardError: standardError,
-                ownGroup: ownGroup))
+                executable: executable, arguments: arguments, standardInput: standardInput, standardOutput: standardOutput,
+                standardError: standardError, ownGroup: ownGroup))
     }
 
     /// `posix_spawn` failed: the program could not be started.

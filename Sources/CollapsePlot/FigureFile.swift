@@ -85,27 +85,53 @@ public enum SVGConverter {
 
     /// `svg` rendered as `format` (PNG or PDF) at the SVG's own size (a PNG of `width` ×
     /// `height` pixels, a PDF page of the same size at 96 px per inch) on white.
+    ///
+    /// rsvg-convert reads the SVG on its standard input and writes the figure to its standard
+    /// output, three files in a temporary directory that is removed as soon as rsvg-convert has
+    /// them open (this process reads the output through a handle it opened before): a second
+    /// Ctrl-C, which ends collapse at once, leaves no directory behind while a figure renders.
     public static func convert(_ svg: String, to format: FigureFormat) throws -> Data {
         precondition(format != .svg, "SVGConverter.convert: SVG needs no conversion")
         let program = try required(for: format)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("collapse-figure-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("collapse-figure-\(UUID().uuidString)")
         let input = dir.appendingPathComponent("figure.svg"), output = dir.appendingPathComponent("figure.\(format.rawValue)")
         let log = dir.appendingPathComponent("stderr.txt")
-        try Data(svg.utf8).write(to: input)
-        let arguments = [program.path, "--format", format.rawValue, "--background-color", "white", "--unlimited", "--output", output.path, input.path]
-        let termination: ChildProcess.Termination
+        let outputHandle: FileHandle, logHandle: FileHandle
+        do {
+            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+            try Data(svg.utf8).write(to: input)
+            guard fm.createFile(atPath: output.path, contents: nil), fm.createFile(atPath: log.path, contents: nil) else {
+                throw CocoaError(.fileWriteUnknown)
+            }
+            (outputHandle, logHandle) = (try FileHandle(forReadingFrom: output), try FileHandle(forReadingFrom: log))
+        } catch {
+            try? fm.removeItem(at: dir)
+            throw FigureWriteError("cannot write the temporary files of a \(format.rawValue.uppercased()) figure in \(dir.path): \(error.localizedDescription)")
+        }
+        defer {
+            try? outputHandle.close()
+            try? logHandle.close()
+        }
+        let arguments = [program.path, "--format", format.rawValue, "--background-color", "white", "--unlimited"]
+        let pid: pid_t
         do {
             // In a process group of its own, as Foundation's Process started it: a terminal's
             // Ctrl-C then reaches collapse alone, and a figure being rendered (reproduce's last
             // step, after the results are written) is finished rather than killed half-way.
-            termination = try ChildProcess.run(executable: program.path, arguments: arguments, standardError: log.path, ownGroup: true)
+            pid = try ChildProcess.spawn(
+                executable: program.path, arguments: arguments, standardInput: input.path, standardOutput: output.path,
+                standardError: log.path, ownGroup: true)
         } catch {
+            try? fm.removeItem(at: dir)
             throw FigureWriteError("\(error); \(installHint)")
         }
-        let why = (try? String(contentsOf: log, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        guard termination == .exited(0), let data = try? Data(contentsOf: output), !data.isEmpty else {
+        try? fm.removeItem(at: dir)
+        let termination: ChildProcess.Termination
+        do { termination = try ChildProcess.wait(pid) } catch { throw FigureWriteError("\(error)") }
+        let data = (try? outputHandle.readToEnd()) ?? nil, logged = (try? logHandle.readToEnd()) ?? nil
+        let why = logged.map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        guard termination == .exited(0), let data, !data.isEmpty else {
             let how: String
             switch termination {
             case let .exited(code): how = "exit status \(code)"

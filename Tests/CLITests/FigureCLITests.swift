@@ -71,4 +71,54 @@ final class FigureCLITests: CLITestCase {
         assertSuccess(try collapse(arguments: ["plot", csv, "--output", "fig.svg", "--width", "700"], environment: noRenderer), "svg")
         XCTAssertTrue(try String(contentsOf: work.appendingPathComponent("fig.svg"), encoding: .utf8).contains("width=\"700\""))
     }
+
+    /// A Ctrl-C that ends collapse at once (`plot` has no handler; a run's second Ctrl-C exits
+    /// at once too) while rsvg-convert renders leaves no temporary directory behind: the files
+    /// rsvg-convert reads and writes are unlinked as soon as it has them open. A stand-in
+    /// rsvg-convert waits for that, says it has started, and renders once the signal was sent.
+    func testAnInterruptedConversionLeavesNoTemporaryFiles() throws {
+        let fm = FileManager.default
+        let csv = try results()
+        let bin = root.appendingPathComponent("bin"), tmp = root.appendingPathComponent("tmp")
+        let started = root.appendingPathComponent("converter-started"), go = root.appendingPathComponent("signal-sent")
+        try fm.createDirectory(at: bin, withIntermediateDirectories: true)
+        try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
+        let converter = bin.appendingPathComponent("rsvg-convert")
+        try Data(
+            """
+            #!/bin/sh
+            i=0
+            while ls '\(tmp.path)' | grep -q '^collapse-figure-' && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
+            : > '\(started.path)'
+            i=0
+            while [ ! -e '\(go.path)' ] && [ $i -lt 6000 ]; do sleep 0.01; i=$((i + 1)); done
+            cat > /dev/null
+            printf 'stand-in PNG'
+
+            """.utf8
+        ).write(to: converter)
+        try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: converter.path)
+
+        let p = Process()
+        p.executableURL = try CLIHarness.binary()
+        p.arguments = ["plot", csv, "--output", "fig.png"]
+        p.currentDirectoryURL = work
+        p.environment = ProcessInfo.processInfo.environment.merging(["PATH": bin.path + ":/usr/bin:/bin", "TMPDIR": tmp.path]) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        defer { _ = fm.createFile(atPath: go.path, contents: nil) }
+        let deadline = Date().addingTimeInterval(60)
+        while p.isRunning && !fm.fileExists(atPath: started.path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        XCTAssertTrue(fm.fileExists(atPath: started.path), "the stand-in rsvg-convert never started")
+        kill(p.processIdentifier, SIGINT)
+        Thread.sleep(forTimeInterval: 0.05)
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        XCTAssertTrue(
+            p.terminationReason == .uncaughtSignal || p.terminationStatus == 130, "\(p.terminationReason) \(p.terminationStatus)")
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: tmp.path).filter { $0.hasPrefix("collapse-figure-") }, [])
+        XCTAssertFalse(exists("fig.png"))
+    }
 }

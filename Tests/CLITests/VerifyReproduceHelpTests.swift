@@ -145,7 +145,7 @@ final class ReproduceCommandTests: CLITestCase {
             : > '\(started.path)'
             i=0
             while [ ! -e '\(go.path)' ] && [ $i -lt 6000 ]; do sleep 0.01; i=$((i + 1)); done
-            while [ $# -gt 0 ]; do if [ "$1" = --output ]; then printf 'stand-in PNG' > "$2"; fi; shift; done
+            printf 'stand-in PNG'
 
             """.utf8
         ).write(to: converter)
@@ -199,9 +199,8 @@ final class ReproduceCommandTests: CLITestCase {
         try Data(
             """
             #!/bin/sh
-            for last; do :; done
-            if grep -q 'data-view="grid"' "$last"; then
-                while [ $# -gt 0 ]; do if [ "$1" = --output ]; then printf 'stand-in PNG' > "$2"; fi; shift; done
+            if grep -q 'data-view="grid"'; then
+                printf 'stand-in PNG'
                 exit 0
             fi
             echo 'stand-in cannot draw this one' >&2

@@ -40,6 +40,24 @@ final class ChildProcessTests: XCTestCase {
         XCTAssertEqual(out.trimmingCharacters(in: .whitespacesAndNewlines), "0")
     }
 
+    /// A file as standard input, and the three paths removed once `spawn` returns: the child has
+    /// them open by then and reads and writes them to its end (what SVGConverter relies on).
+    func testFilesMayBeRemovedOnceSpawned() throws {
+        let files = dir.appendingPathComponent("files")
+        try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
+        let input = files.appendingPathComponent("in"), out = files.appendingPathComponent("out"), err = files.appendingPathComponent("err")
+        try Data("three\nlines\nhere\n".utf8).write(to: input)
+        for f in [out, err] { XCTAssertTrue(FileManager.default.createFile(atPath: f.path, contents: nil)) }
+        let (outHandle, errHandle) = (try FileHandle(forReadingFrom: out), try FileHandle(forReadingFrom: err))
+        let pid = try ChildProcess.spawn(
+            executable: "/bin/sh", arguments: ["/bin/sh", "-c", "sleep 0.05; wc -l; echo done >&2"], standardInput: input.path,
+            standardOutput: out.path, standardError: err.path)
+        try FileManager.default.removeItem(at: files)
+        XCTAssertEqual(try ChildProcess.wait(pid), .exited(0))
+        XCTAssertEqual(String(decoding: try outHandle.readToEnd() ?? Data(), as: UTF8.self).trimmingCharacters(in: .whitespaces), "3\n")
+        XCTAssertEqual(String(decoding: try errHandle.readToEnd() ?? Data(), as: UTF8.self), "done\n")
+    }
+
     func testKilledBySignal() throws {
         XCTAssertEqual(try sh("kill -TERM $$").0, .signaled(SIGTERM))
     }
