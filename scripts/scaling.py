@@ -22,7 +22,11 @@ d = 4 and at d = 32, the sufficient engine, a generative chain) at 1, 2, 4, ... 
 --max-threads (default: all cores), `--runs` runs each, and reports the medians of the process's
 wall, user and system time (from wait4), the manifest's wall time (compute and writing, no
 process start-up), the efficiency t(1) / (p t(p)) of both, and whether results.csv is
-byte-identical across thread counts. With one build (no --variant) and unless --no-docs, a
+byte-identical across thread counts. At the most threads p it also starts p one-thread runs of
+the workload together (unless --no-side-by-side) and reports t(1) over their mean compute time:
+the efficiency the machine allows with no code shared (caches, memory bandwidth, the clock it
+holds with p cores busy, SMT siblings), against which the compute efficiency at p is read; their
+results.csv must equal the others'. With one build (no --variant) and unless --no-docs, a
 compact table (wall seconds per thread count, efficiency at the most threads, the machine and the
 date) replaces the text between `<!-- threads:begin -->` and `<!-- threads:end -->` in README.md.
 Environment variables pass through unchanged: set
@@ -91,6 +95,28 @@ def timed(cmd, env=None):
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"scaling: `{' '.join(cmd)}` failed with status {os.waitstatus_to_exitcode(status)}")
     return wall, usage.ru_utime, usage.ru_stime
+
+
+def side_by_side(binary, args, p, out, env=None):
+    """The manifests' compute times of `p` one-thread runs of the workload started together, and
+    their results.csv files. Nothing is shared between the processes but the machine (cores'
+    caches and memory bandwidth, the clock frequency the chip holds with p cores busy, SMT
+    siblings), so t(1) / mean of these times is the efficiency the machine itself allows at p:
+    the ceiling of any parallel code, and the yardstick for the compute efficiency at p."""
+    procs = []
+    for j in range(p):
+        cmd = [binary, *args, "--threads", "1", "--output", f"{out}-{j}"]
+        procs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)))
+    times, data = [], []
+    for j, (cmd, proc) in enumerate(procs):
+        if proc.wait() != 0:
+            sys.exit(f"scaling: `{' '.join(cmd)}` failed with status {proc.returncode}")
+        with open(os.path.join(f"{out}-{j}", "manifest.json")) as f:
+            times.append(json.load(f)["wall_seconds"])
+        with open(os.path.join(f"{out}-{j}", "results.csv"), "rb") as f:
+            data.append(f.read())
+        shutil.rmtree(f"{out}-{j}")
+    return times, data
 
 
 def parse_variants(a):
@@ -165,6 +191,10 @@ def thread_scaling(a):
                         row["blas"] = short_blas(manifest.get("blas", ""))
                         row["wall"].append(wall); row["user"].append(user); row["sys"].append(sys_)
                         row["compute"].append(manifest["wall_seconds"])
+                        if p == counts[-1] and p > 1 and not a.no_side_by_side:
+                            times, same = side_by_side(binary, args, p, os.path.join(tmp, f"w{w}-{vname}-sbs-{i}"), env)
+                            row.setdefault("side_by_side", []).append(statistics.mean(times))
+                            row["identical"] = row["identical"] and all(d == reference[vname] for d in same)
                 for vname, _, _ in variants:
                     s_ = samples[vname]
                     row = {"workload": name, "command": "collapse " + " ".join(args),
@@ -175,6 +205,9 @@ def thread_scaling(a):
                     base.setdefault(vname, row)
                     row["efficiency"] = base[vname]["wall"] / (p * row["wall"])
                     row["compute_efficiency"] = base[vname]["compute"] / (p * row["compute"])
+                    if s_.get("side_by_side"):
+                        row["side_by_side"] = statistics.median(s_["side_by_side"])
+                        row["side_by_side_efficiency"] = base[vname]["compute"] / row["side_by_side"]
                     report.append(row)
                     line = (f"| {name} | {vname or 'default'} | {row['blas']} | {p} | {row['wall']:.3f} | {row['user']:.2f} | "
                             f"{row['sys']:.2f} | {row['sys'] / max(row['user'], 1e-9):.1%} | {row['efficiency']:.0%} | "
@@ -182,6 +215,12 @@ def thread_scaling(a):
                             f"{'yes' if row['same_as_first'] else 'no'} |")
                     lines.append(line)
                     print(line, flush=True)
+                    if "side_by_side" in row:
+                        note = (f"| {name} | {vname or 'default'} | | {p} one-thread processes side by side | | | | | | "
+                                f"{row['side_by_side']:.3f} | {row['side_by_side_efficiency']:.0%} | "
+                                f"{'yes' if row['identical'] else 'NO'} | |")
+                        lines.append(note)
+                        print(note, flush=True)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(report, f, indent=1)
@@ -219,9 +258,12 @@ def readme_table(report, counts, runs):
     compute time, and the process's time outside the compute on one thread (start-up, writing,
     figures) with the wall efficiency it alone allows at 16 threads."""
     top = counts[-1]
+    sbs = top > 1 and all("side_by_side" in r for r in report if r["threads"] == top)
     lines = [f"| workload | " + " | ".join(f"{p} thread{'s' if p > 1 else ''}, wall s (sys s)" for p in counts)
-             + f" | efficiency at {top}: wall / compute | outside compute, s (wall ceiling at {CEILING_THREADS}) |",
-             "|---|" + "---|" * (len(counts) + 2)]
+             + f" | efficiency at {top}: wall / compute"
+             + (f" | {top} one-thread runs side by side: efficiency" if sbs else "")
+             + f" | outside compute, s (wall ceiling at {CEILING_THREADS}) |",
+             "|---|" + "---|" * (len(counts) + 2 + sbs)]
     for command in dict.fromkeys(r["command"] for r in report):
         rows = {r["threads"]: r for r in report if r["command"] == command}
         cells = [f"{rows[p]['wall']:.2f} ({rows[p]['sys']:.2f})" for p in counts]
@@ -229,11 +271,15 @@ def readme_table(report, counts, runs):
         serial = max(one["wall"] - one["compute"], 0.0)
         lines.append(f"| `{command}` | " + " | ".join(cells)
                      + f" | {last['efficiency']:.0%} / {last['compute_efficiency']:.0%}"
+                     + (f" | {last['side_by_side_efficiency']:.0%}" if sbs else "")
                      + f" | {serial:.3f} ({serial_ceiling(one['wall'], serial, CEILING_THREADS):.0%}) |")
     lines.append("")
     lines.append(f"{os.cpu_count()} cores ({cpu_name()}), {time.strftime('%Y-%m-%d')}, medians of {runs} runs; "
                  "results.csv byte-identical across thread counts; written by `scripts/scaling.py --threads`. "
-                 "Outside compute: the process's wall time less the manifest's on one thread (process start-up, "
+                 + (f"Side by side: {top} processes of one thread each started together, t(1) over their mean "
+                    "compute time; what the machine itself allows (shared caches, memory bandwidth, clock), "
+                    "with no code shared. " if sbs else "")
+                 + "Outside compute: the process's wall time less the manifest's on one thread (process start-up, "
                  "figures); the ceiling is the wall efficiency at "
                  f"{CEILING_THREADS} threads were the rest to scale perfectly, t(1) / ({CEILING_THREADS} s + t(1) - s).")
     return "\n".join(lines)
@@ -259,6 +305,8 @@ def main():
     ap.add_argument("--max-threads", type=int, default=os.cpu_count())
     ap.add_argument("--json", help="with --threads: also write the rows as JSON")
     ap.add_argument("--workloads", help="with --threads: indices of the workloads to run, e.g. 0,2 (default: all)")
+    ap.add_argument("--no-side-by-side", action="store_true",
+                    help="with --threads: skip the one-thread processes run side by side at the most threads")
     ap.add_argument("--variant", action="append", metavar="NAME=BINARY[:LIBDIR]",
                     help="with --threads: a build to measure side by side (repeatable; default: --binary alone)")
     a = ap.parse_args()
