@@ -61,6 +61,9 @@ extension RunManifest {
     /// CFDateFormatter hands ICU milliseconds + 0.5, which ICU floors). Formatted from
     /// the calendar fields of the UTC time: Foundation's ISO8601DateFormatter sets up an ICU
     /// formatter and the local time zone first, about 1.3 ms of every run's serial time.
+    /// The calendar is gmtime's proleptic Gregorian one, so dates before 1582-10-15 differ from
+    /// the formatter's (Julian there), and a year before 1 is written with its sign, "-0001"
+    /// for 2 BC (ISO 8601's astronomical numbering); no run starts then.
     public static func utcTimestamp(_ date: Date) -> String {
         let total = Int64((date.timeIntervalSince1970 * 1000 + 0.5).rounded(.down))
         let (q, r) = total.quotientAndRemainder(dividingBy: 1000)
@@ -69,8 +72,8 @@ extension RunManifest {
         var fields = tm()
         gmtime_r(&seconds, &fields)
         func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
+            let s = String(v.magnitude)
+            return (v < 0 ? "-" : "") + String(repeating: "0", count: max(0, width - s.count)) + s
         }
         return "\(pad(fields.tm_year + 1900, 4))-\(pad(fields.tm_mon + 1, 2))-\(pad(fields.tm_mday, 2))T"
             + "\(pad(fields.tm_hour, 2)):\(pad(fields.tm_min, 2)):\(pad(fields.tm_sec, 2)).\(pad(millis, 3))Z"

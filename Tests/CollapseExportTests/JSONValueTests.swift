@@ -149,6 +149,15 @@ final class JSONValueTests: XCTestCase {
         }
     }
 
+    /// Years at and before 1 in gmtime's proleptic Gregorian calendar, ISO 8601's astronomical
+    /// numbering (year 0 is 1 BC): the sign, then four digits.
+    func testManifestTimestampOfEarlyYears() {
+        XCTAssertEqual(RunManifest.utcTimestamp(Date(timeIntervalSince1970: -62_135_596_800)), "0001-01-01T00:00:00.000Z")
+        XCTAssertEqual(RunManifest.utcTimestamp(Date(timeIntervalSince1970: -62_167_219_200)), "0000-01-01T00:00:00.000Z")
+        XCTAssertEqual(RunManifest.utcTimestamp(Date(timeIntervalSince1970: -62_167_219_200.25)), "-0001-12-31T23:59:59.750Z")
+        XCTAssertEqual(RunManifest.utcTimestamp(Date(timeIntervalSince1970: -62_198_755_200)), "-0001-01-01T00:00:00.000Z")
+    }
+
     func testManifestJSON() throws {
         let manifest = RunManifest(
             command: "simulate", arguments: ["collapse", "simulate", "--seed", "18446744073709551615"],
