@@ -33,8 +33,8 @@ public enum ChildProcess {
     /// standard output and error to `standardOutput` and `standardError` (created or truncated;
     /// "/dev/null" discards). `ownGroup` puts it in a new process group whose id is its pid.
     /// Returns its pid, or throws why it could not start. It returns once the child runs the
-    /// program, its three files open (glibc's posix_spawn waits for the exec), so the paths may
-    /// be removed then.
+    /// program with its three files open (glibc's posix_spawn, 2.24 on, waits for the exec and
+    /// reports a file that could not be opened as its error), so the paths may be removed then.
     public static func spawn(
         executable: String, arguments: [String], environment: [String]? = nil, standardInput: String = "/dev/null",
         standardOutput: String = "/dev/null", standardError: String = "/dev/null", ownGroup: Bool = false

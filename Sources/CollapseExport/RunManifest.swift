@@ -62,8 +62,9 @@ extension RunManifest {
     /// the calendar fields of the UTC time: Foundation's ISO8601DateFormatter sets up an ICU
     /// formatter and the local time zone first, about 1.3 ms of every run's serial time.
     /// The calendar is gmtime's proleptic Gregorian one, so dates before 1582-10-15 differ from
-    /// the formatter's (Julian there), and a year before 1 is written with its sign, "-0001"
-    /// for 2 BC (ISO 8601's astronomical numbering); no run starts then.
+    /// the formatter's (Julian there), and a negative year is written with its sign, "-0001"
+    /// for 2 BC (ISO 8601's astronomical numbering, year 0 being 1 BC; RFC 3339 has no such
+    /// years); no run starts then.
     public static func utcTimestamp(_ date: Date) -> String {
         let total = Int64((date.timeIntervalSince1970 * 1000 + 0.5).rounded(.down))
         let (q, r) = total.quotientAndRemainder(dividingBy: 1000)

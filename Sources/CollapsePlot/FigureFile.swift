@@ -101,9 +101,8 @@ public enum SVGConverter {
         do {
             try fm.createDirectory(at: dir, withIntermediateDirectories: true)
             try Data(svg.utf8).write(to: input)
-            guard fm.createFile(atPath: output.path, contents: nil), fm.createFile(atPath: log.path, contents: nil) else {
-                throw CocoaError(.fileWriteUnknown)
-            }
+            try Data().write(to: output)
+            try Data().write(to: log)
             (outputHandle, logHandle) = (try FileHandle(forReadingFrom: output), try FileHandle(forReadingFrom: log))
         } catch {
             try? fm.removeItem(at: dir)
@@ -128,7 +127,7 @@ public enum SVGConverter {
         }
         try? fm.removeItem(at: dir)
         let termination: ChildProcess.Termination
-        do { termination = try ChildProcess.wait(pid) } catch { throw FigureWriteError("\(error)") }
+        do { termination = try ChildProcess.wait(pid) } catch { throw FigureWriteError("\(program.path): \(error)") }
         let data = (try? outputHandle.readToEnd()) ?? nil, logged = (try? logHandle.readToEnd()) ?? nil
         let why = logged.map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
         guard termination == .exited(0), let data, !data.isEmpty else {

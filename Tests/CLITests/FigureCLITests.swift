@@ -75,7 +75,8 @@ final class FigureCLITests: CLITestCase {
     /// A Ctrl-C that ends collapse at once (`plot` has no handler; a run's second Ctrl-C exits
     /// at once too) while rsvg-convert renders leaves no temporary directory behind: the files
     /// rsvg-convert reads and writes are unlinked as soon as it has them open. A stand-in
-    /// rsvg-convert waits for that, says it has started, and renders once the signal was sent.
+    /// rsvg-convert waits for that, says it has started, and ends once the signal was sent or
+    /// collapse is gone.
     func testAnInterruptedConversionLeavesNoTemporaryFiles() throws {
         let fm = FileManager.default
         let csv = try results()
@@ -91,7 +92,7 @@ final class FigureCLITests: CLITestCase {
             while ls '\(tmp.path)' | grep -q '^collapse-figure-' && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
             : > '\(started.path)'
             i=0
-            while [ ! -e '\(go.path)' ] && [ $i -lt 6000 ]; do sleep 0.01; i=$((i + 1)); done
+            while [ ! -e '\(go.path)' ] && kill -0 $PPID 2> /dev/null && [ $i -lt 6000 ]; do sleep 0.01; i=$((i + 1)); done
             cat > /dev/null
             printf 'stand-in PNG'
 
