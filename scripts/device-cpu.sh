@@ -2,7 +2,8 @@
 # The CPU-host measurements of the lent accelerator machine (16 cores, PyTorch, no Swift), in ONE
 # device call: issue 18's side-by-side of `collapse neural bench` and scripts/torch-anchor.py on
 # one core, and issue 19's parallel efficiency at 1, 2, 4, 8, 16 threads (scripts/scaling.py
-# --threads) plus the Collapse-or-Thrive sweep at 16 threads and on one. Runs there from the
+# --threads, with 16 one-thread runs side by side) plus the Collapse-or-Thrive sweep at 16
+# threads and, time left, on one. Runs there from the
 # repository root with $OUT set; needs the bundle of scripts/device-bundle.sh carried along:
 #
 #   here:    scripts/device-bundle.sh                           # .device/collapse-bundle.tar.xz
@@ -17,9 +18,12 @@
 # about 35 s each (PyTorch's script about 20 s, collapse's about 15 s): 105 s. scaling.py
 # --threads --runs 3 at 1, 2, 4, 8, 16 threads: reproduce 7.6 s on one thread, about 15 s over
 # the five counts, the d = 4 and d = 32 runs about 3 s each, the sufficient engine 2 s, Poisson
-# (13 s on one thread) about 26 s; three runs each: about 150 s. The sweep at 16 threads: under
-# 39 s (the issue's figure before the cells in flight); on one thread it took 119 s: it runs
-# only while DEVICE_CPU_DEADLINE (500 s after the start) leaves 150 s, under `timeout`.
+# (13 s on one thread) about 26 s; three runs each: about 150 s, plus 16 one-thread runs side by
+# side per workload and run (about its one-thread time each, some 25 s, more with 16 cores
+# busy): about 75-95 s. The sweep at 16 threads: under 39 s (the issue's figure before the cells
+# in flight). On one thread it took 119 s: it runs only while DEVICE_CPU_DEADLINE (500 s after
+# the start) leaves 150 s, under `timeout`, which the side-by-side runs now usually take; that
+# one-thread figure (older code) is the reference then.
 # OPENBLAS_CORETYPE=SkylakeX throughout: that host's default kernel detection ran sgemm at
 # 19 GFLOP/s (never set in tests or CI).
 set -euo pipefail

@@ -46,6 +46,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -90,7 +91,13 @@ def timed(cmd, env=None):
     """(wall, user, sys) seconds of one child process."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"scaling: `{' '.join(cmd)}` failed with status {os.waitstatus_to_exitcode(status)}")
@@ -102,21 +109,33 @@ def side_by_side(binary, args, p, out, env=None):
     their results.csv files. Nothing is shared between the processes but the machine (cores'
     caches and memory bandwidth, the clock frequency the chip holds with p cores busy, SMT
     siblings), so t(1) / mean of these times is the efficiency the machine itself allows at p:
-    the ceiling of any parallel code, and the yardstick for the compute efficiency at p."""
+    the ceiling of any parallel code, and the yardstick for the compute efficiency at p. Each
+    starts from a shell that waits for a line on its standard input, sent to all once all are
+    started, so that they overlap from the start; a failed run stops the others."""
     procs = []
-    for j in range(p):
-        cmd = [binary, *args, "--threads", "1", "--output", f"{out}-{j}"]
-        procs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)))
-    times, data = [], []
-    for j, (cmd, proc) in enumerate(procs):
-        if proc.wait() != 0:
-            sys.exit(f"scaling: `{' '.join(cmd)}` failed with status {proc.returncode}")
-        with open(os.path.join(f"{out}-{j}", "manifest.json")) as f:
-            times.append(json.load(f)["wall_seconds"])
-        with open(os.path.join(f"{out}-{j}", "results.csv"), "rb") as f:
-            data.append(f.read())
-        shutil.rmtree(f"{out}-{j}")
-    return times, data
+    try:
+        for j in range(p):
+            cmd = [binary, *args, "--threads", "1", "--output", f"{out}-{j}"]
+            procs.append((cmd, subprocess.Popen(["/bin/sh", "-c", 'read go && exec "$0" "$@"', *cmd], stdin=subprocess.PIPE,
+                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)))
+        for _, proc in procs:
+            proc.stdin.write(b"go\n")
+            proc.stdin.close()
+        times, data = [], []
+        for j, (cmd, proc) in enumerate(procs):
+            if proc.wait() != 0:
+                sys.exit(f"scaling: `{' '.join(cmd)}` failed with status {proc.returncode}")
+            with open(os.path.join(f"{out}-{j}", "manifest.json")) as f:
+                times.append(json.load(f)["wall_seconds"])
+            with open(os.path.join(f"{out}-{j}", "results.csv"), "rb") as f:
+                data.append(f.read())
+            shutil.rmtree(f"{out}-{j}")
+        return times, data
+    finally:
+        for _, proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
 
 def parse_variants(a):
@@ -172,7 +191,7 @@ def thread_scaling(a):
             first = None     # the first variant's, to say whether the variants agree
             base = {}
             for p in counts:
-                samples = {v[0]: {"wall": [], "user": [], "sys": [], "compute": [], "identical": True, "blas": ""}
+                samples = {v[0]: {"wall": [], "user": [], "sys": [], "compute": [], "outside": [], "identical": True, "blas": ""}
                            for v in variants}
                 for i in range(a.runs):
                     for vname, binary, env in variants:
@@ -191,6 +210,7 @@ def thread_scaling(a):
                         row["blas"] = short_blas(manifest.get("blas", ""))
                         row["wall"].append(wall); row["user"].append(user); row["sys"].append(sys_)
                         row["compute"].append(manifest["wall_seconds"])
+                        row["outside"].append(max(wall - manifest["wall_seconds"], 0.0))
                         if p == counts[-1] and p > 1 and not a.no_side_by_side:
                             times, same = side_by_side(binary, args, p, os.path.join(tmp, f"w{w}-{vname}-sbs-{i}"), env)
                             row.setdefault("side_by_side", []).append(statistics.mean(times))
@@ -201,6 +221,7 @@ def thread_scaling(a):
                            "variant": vname, "blas": s_["blas"], "threads": p,
                            "wall": statistics.median(s_["wall"]), "user": statistics.median(s_["user"]),
                            "sys": statistics.median(s_["sys"]), "compute": statistics.median(s_["compute"]),
+                           "outside": statistics.median(s_["outside"]),
                            "identical": s_["identical"], "same_as_first": s_["same_as_first"], "runs": a.runs}
                     base.setdefault(vname, row)
                     row["efficiency"] = base[vname]["wall"] / (p * row["wall"])
@@ -255,8 +276,9 @@ def serial_ceiling(t1, serial, p):
 def readme_table(report, counts, runs):
     """The README's scaling table: one row per workload, wall seconds (system seconds) per thread
     count, the efficiency at the most threads, of the process's wall time and of the manifest's
-    compute time, and the process's time outside the compute on one thread (start-up, writing,
-    figures) with the wall efficiency it alone allows at 16 threads."""
+    compute time, that of as many one-thread runs side by side (when measured), and the process's
+    time outside the compute on one thread (start-up, writing, figures; the median of the runs'
+    differences) with the wall efficiency it alone allows at 16 threads."""
     top = counts[-1]
     sbs = top > 1 and all("side_by_side" in r for r in report if r["threads"] == top)
     lines = [f"| workload | " + " | ".join(f"{p} thread{'s' if p > 1 else ''}, wall s (sys s)" for p in counts)
@@ -268,7 +290,7 @@ def readme_table(report, counts, runs):
         rows = {r["threads"]: r for r in report if r["command"] == command}
         cells = [f"{rows[p]['wall']:.2f} ({rows[p]['sys']:.2f})" for p in counts]
         last, one = rows[top], rows[1]
-        serial = max(one["wall"] - one["compute"], 0.0)
+        serial = one["outside"]
         lines.append(f"| `{command}` | " + " | ".join(cells)
                      + f" | {last['efficiency']:.0%} / {last['compute_efficiency']:.0%}"
                      + (f" | {last['side_by_side_efficiency']:.0%}" if sbs else "")
@@ -279,7 +301,8 @@ def readme_table(report, counts, runs):
                  + (f"Side by side: {top} processes of one thread each started together, t(1) over their mean "
                     "compute time; what the machine itself allows (shared caches, memory bandwidth, clock), "
                     "with no code shared. " if sbs else "")
-                 + "Outside compute: the process's wall time less the manifest's on one thread (process start-up, "
+                 + "Outside compute: the median over runs of the process's wall time less the manifest's, on one "
+                 "thread (process start-up, "
                  "figures); the ceiling is the wall efficiency at "
                  f"{CEILING_THREADS} threads were the rest to scale perfectly, t(1) / ({CEILING_THREADS} s + t(1) - s).")
     return "\n".join(lines)
@@ -297,6 +320,8 @@ def replace_between(path, begin, end, table):
 
 
 def main():
+    # A SIGTERM (`timeout`) unwinds like Ctrl-C, so no run started here outlives the script.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("scaling: terminated"))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default=os.path.join(ROOT, ".build/release/collapse"))
     ap.add_argument("--runs", type=int, default=3)
