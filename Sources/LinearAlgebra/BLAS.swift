@@ -169,16 +169,22 @@ public enum BLAS {
         if x.rows > 0 {
             x.storage.withUnsafeBufferPointer { xp in
                 g.storage.withUnsafeMutableBufferPointer { gp in
-                    serialised {
-                        cblas_dsyrk(
-                            CblasColMajor, CblasUpper, CblasTrans, Int32(d), Int32(x.rows),
-                            1, xp.baseAddress!, Int32(x.rows), 0, gp.baseAddress!, Int32(d))
-                    }
+                    symmetricRankK(xp.baseAddress!, rows: x.rows, columns: d, into: gp.baseAddress!)
                 }
             }
         }
         for j in 0..<d { for i in (j + 1)..<max(d, j + 1) where i < d { g[i, j] = g[j, i] } }
         return g
+    }
+
+    /// The upper triangle of `XᵀX` for the `rows × columns` column-major `x` (leading dimension
+    /// `rows`), written to the `columns × columns` column-major `g` (`dsyrk`, β = 0; the strictly
+    /// lower triangle is not touched).
+    public static func symmetricRankK(_ x: UnsafePointer<Double>, rows: Int, columns d: Int, into g: UnsafeMutablePointer<Double>) {
+        guard rows > 0, d > 0 else { return }
+        serialised {
+            cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(d), Int32(rows), 1, x, Int32(rows), 0, g, Int32(d))
+        }
     }
 
     /// Euclidean dot product.

@@ -237,7 +237,7 @@ public struct LeastSquaresSolver: Sendable {
 
     // MARK: - Factorisations
 
-    private struct CholeskyResult { var factor: [Double]; var traceInverse: Double; var traceInverseSquared: Double }
+    struct CholeskyResult { var factor: [Double]; var traceInverse: Double; var traceInverseSquared: Double }
 
     /// Cholesky of `XᵀX` if it succeeds and is well conditioned, else nil.
     private static func cholesky(_ design: Matrix) -> CholeskyResult? {
@@ -245,13 +245,7 @@ public struct LeastSquaresSolver: Sendable {
         let n = Int32(d)
         var g = [Double](repeating: 0, count: d * d)
         design.storage.withUnsafeBufferPointer { xp in
-            g.withUnsafeMutableBufferPointer { gp in
-                BLAS.serialised {
-                    cblas_dsyrk(
-                        CblasColMajor, CblasUpper, CblasTrans, n, Int32(design.rows), 1,
-                        xp.baseAddress!, Int32(design.rows), 0, gp.baseAddress!, n)
-                }
-            }
+            g.withUnsafeMutableBufferPointer { BLAS.symmetricRankK(xp.baseAddress!, rows: design.rows, columns: d, into: $0.baseAddress!) }
         }
         if d <= smallFactorisationLimit { return smallCholesky(gram: g, dimension: d) }
         let upper = CChar(UInt8(ascii: "U"))
@@ -282,82 +276,14 @@ public struct LeastSquaresSolver: Sendable {
     /// replicates of small problems queue on. Above it LAPACK's blocked code is faster.
     public static let smallFactorisationLimit = 128
 
-    /// The Cholesky path in Swift for `d ≤ smallFactorisationLimit`: `G = UᵀU` by the
-    /// column-oriented (Cholesky–Banachiewicz) recurrence
-    /// `U_jj = √(G_jj − Σ_{k<j} U_kj²)`, `U_ji = (G_ji − Σ_{k<j} U_kj U_ki)/U_jj`,
-    /// then `W = U⁻ᵀ` by forward substitution and `G⁻¹ = U⁻¹U⁻ᵀ = WᵀW` (every loop reads
-    /// contiguous columns; the sums in `Triangular.dot`'s order). The condition test uses the exact
-    /// `rcond₁(G) = 1/(‖G‖₁‖G⁻¹‖₁)` (LAPACK's `dpocon` estimates the same quantity from above).
-    /// `gram` holds `G`'s upper triangle (column-major, as `dsyrk` leaves it).
-    private static func smallCholesky(gram g: [Double], dimension d: Int) -> CholeskyResult? {
-        var u = [Double](repeating: 0, count: d * d)
-        var norm1 = 0.0
-        for j in 0..<d {
-            var column = 0.0
-            for i in 0..<d { column += abs(i <= j ? g[i + j * d] : g[j + i * d]) }
-            norm1 = max(norm1, column)
-        }
-        // Sums of products run in `Triangular.dot`'s fixed order of four partial sums.
-        let ok = u.withUnsafeMutableBufferPointer { up -> Bool in
-            let u = up.baseAddress!
-            for j in 0..<d {
-                let cj = u + j * d
-                let s = g[j + j * d] - Triangular.dot(cj, cj, count: j)
-                guard s > 0, s.isFinite else { return false }
-                let ujj = s.squareRoot()
-                cj[j] = ujj
-                for i in (j + 1)..<max(d, j + 1) {
-                    u[j + i * d] = (g[j + i * d] - Triangular.dot(cj, u + i * d, count: j)) / ujj
-                }
-            }
-            return true
-        }
-        guard ok else { return nil }
-        // W = U⁻ᵀ (lower triangular), column by column: Uᵀw_j = e_j by forward substitution over
-        // U's rows (`Triangular.upperTransposeSolve(rows:)`'s order, from row j on).
-        let rows = Triangular.upperRows(u, dimension: d)
-        var w = [Double](repeating: 0, count: d * d)
-        rows.withUnsafeBufferPointer { rp in
-            w.withUnsafeMutableBufferPointer { wp in
-                let r = rp.baseAddress!
-                for j in 0..<d {
-                    let column = wp.baseAddress! + j * d
-                    column[j] = 1
-                    for k in j..<d {
-                        let row = r + k * d
-                        let z = column[k] / row[k]
-                        column[k] = z
-                        for i in (k + 1)..<max(d, k + 1) { column[i] -= row[i] * z }
-                    }
-                }
-            }
-        }
-        // G⁻¹ = U⁻¹U⁻ᵀ = WᵀW: (G⁻¹)_ij = Σ_{k ≥ max(i,j)} W_ki W_kj, columns of W.
-        var inv = [Double](repeating: 0, count: d * d)
-        w.withUnsafeBufferPointer { wp in
-            let w = wp.baseAddress!
-            for j in 0..<d {
-                for i in 0...j {
-                    let s = Triangular.dot(w + i * d + j, w + j * d + j, count: d - j)
-                    inv[i + j * d] = s
-                    inv[j + i * d] = s
-                }
-            }
-        }
-        var inverseNorm1 = 0.0, t1 = 0.0, t2 = 0.0
-        for j in 0..<d {
-            var column = 0.0
-            for i in 0..<d {
-                let a = inv[i + j * d]
-                column += abs(a)
-                t2 += a * a
-            }
-            t1 += inv[j + j * d]
-            inverseNorm1 = max(inverseNorm1, column)
-        }
-        let rcond = 1 / (norm1 * inverseNorm1)
-        guard rcond.isFinite, rcond >= choleskyRcondThreshold else { return nil }
-        return CholeskyResult(factor: u, traceInverse: t1, traceInverseSquared: t2)
+    /// The Cholesky path in Swift for `d ≤ smallFactorisationLimit` (`SmallCholesky`: the
+    /// factor, `G⁻¹` and the exact `rcond₁` test). `gram` holds `G`'s upper triangle
+    /// (column-major, as `dsyrk` leaves it).
+    static func smallCholesky(gram g: [Double], dimension d: Int) -> CholeskyResult? {
+        var cholesky = SmallCholesky(dimension: d)
+        guard g.withUnsafeBufferPointer({ cholesky.factor(gram: $0.baseAddress!) }) else { return nil }
+        return CholeskyResult(
+            factor: cholesky.factor, traceInverse: cholesky.traceOfInverse, traceInverseSquared: cholesky.traceOfInverseSquared)
     }
 
     private struct SVDResult { var u: [Double]; var vt: [Double]; var inverseSingular: [Double]; var rank: Int }

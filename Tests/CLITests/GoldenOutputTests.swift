@@ -142,7 +142,7 @@ final class GoldenOutputTests: CLITestCase {
             name: "simulate-fresh-design",
             steps: [simulate(["--dimension", "3", "--samples", "20", "--design", "fresh"], output: "fresh")],
             product: .file("fresh/results.csv"),
-            sha256: "1eb664f882aeb9dcc76fe63e2ae2eb67fca15e74d94f2b86d99a2de59dcc080c"),
+            sha256: "ad38ec42d96b41d5e48741de317e9aaa6bc2bf0e687a66e9814b54e48db012ad"),
         Case(
             name: "reproduce", steps: [["reproduce", "--repeats", "20", "--seed", "5", "--threads", "2", "--output", "rep"]],
             product: .file("rep/results.csv"),
