@@ -35,39 +35,116 @@ public struct FreshDesignSimulator: Sendable {
 
     public var generations: Int { schedule.count }
 
+    /// Buffers for one worker, reused across its replicates: the design, noise and labels of
+    /// the largest generation, the Gram matrices, the fits, and the two Cholesky factorisations
+    /// (replace's `X_kᵀX_k`, accumulate's `Σ_j X_jᵀX_j`). Allocating them per generation took
+    /// the Swift runtime's metadata lock once per array, which parallel replicates queued on.
+    public final class Workspace {
+        let d: Int
+        let x, noise, y, gram, gramSum, fits, projectedSum, fit: UnsafeMutableBufferPointer<Double>
+        /// `SmallCholesky` of each kind for `d ≤ LeastSquaresSolver.smallFactorisationLimit`;
+        /// nil above it, where LAPACK's blocked factorisation runs instead.
+        var replaceCholesky: SmallCholesky?, accumulateCholesky: SmallCholesky?
+
+        init(dimension d: Int, samples t: Int, regimes k: Int) {
+            self.d = d
+            func buffer(_ n: Int) -> UnsafeMutableBufferPointer<Double> {
+                let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1))
+                b.initialize(repeating: 0)
+                return b
+            }
+            x = buffer(t * d); noise = buffer(t); y = buffer(t); gram = buffer(d * d); gramSum = buffer(d * d)
+            fits = buffer(k * d); projectedSum = buffer(k * d); fit = buffer(d)
+            if d <= LeastSquaresSolver.smallFactorisationLimit {
+                replaceCholesky = SmallCholesky(dimension: d)
+                accumulateCholesky = SmallCholesky(dimension: d)
+            }
+        }
+
+        deinit { for b in [x, noise, y, gram, gramSum, fits, projectedSum, fit] { b.deallocate() } }
+    }
+
+    /// A workspace for this simulator's dimension, largest `T_k` and regimes.
+    public func makeWorkspace() -> Workspace {
+        Workspace(dimension: dimension, samples: schedule.map(\.samples).max() ?? 1, regimes: regimes.count)
+    }
+
     /// Draw order: `w*` (d normals), then per generation the design entries (column-major) and
     /// the `T_k` noise values.
-    public func run(rng: inout Xoshiro256StarStar, errors: UnsafeMutableBufferPointer<Double>) throws {
+    ///
+    /// Per generation and regime, labels `y = X_kŵ + E_k` (`dgemv`), then replace solves
+    /// `X_kᵀX_k ŵ = X_kᵀy` and accumulate `(Σ_j X_jᵀX_j) ŵ = Σ_j X_jᵀy_j` by Cholesky
+    /// (`SmallCholesky` up to `LeastSquaresSolver.smallFactorisationLimit`; `X_kᵀX_k` from one
+    /// `dsyrk` shared by both regimes), falling back to `LeastSquaresSolver`'s SVD and
+    /// `SymmetricSolve`'s eigendecomposition where `X_k` has fewer rows than columns or the Gram
+    /// matrix is ill conditioned. The same arithmetic as `LeastSquaresSolver(design:).solve` and
+    /// `SymmetricSolve.pseudoInverseSolve`, without an allocation per generation.
+    public func run(rng: inout Xoshiro256StarStar, errors: UnsafeMutableBufferPointer<Double>, workspace: Workspace? = nil) throws {
+        let ws = workspace ?? makeWorkspace()
+        precondition(ws.d == dimension, "FreshDesignSimulator.run: a workspace of another dimension")
         let d = dimension, k = regimes.count, nGen = generations
+        let hasReplace = regimes.contains(.replace), hasAccumulate = regimes.contains(.accumulate)
         let truth = Normal.array(count: d, using: &rng)
-        var w = [[Double]](repeating: truth, count: k)  // ŵ_{n−1} per regime (w* before generation 1)
-        var gramSum = Matrix(rows: d, columns: d)
-        var projectedSum = [[Double]](repeating: [Double](repeating: 0, count: d), count: k)
+        let x = ws.x.baseAddress!, y = ws.y.baseAddress!, gram = ws.gram.baseAddress!, fit = ws.fit.baseAddress!
+        // ŵ_{n−1} per regime (w* before generation 1) and Σ_j X_jᵀy_j per regime.
+        for r in 0..<k { for j in 0..<d { ws.fits[r * d + j] = truth[j] } }
+        ws.projectedSum.update(repeating: 0)
+        ws.gramSum.update(repeating: 0)
         for n in 1...nGen {
             let (t, s2) = schedule[n - 1]
-            let x = Matrix(rows: t, columns: d, columnMajor: Normal.array(count: t * d, using: &rng))
-            let noise = Normal.array(count: t, scale: s2.squareRoot(), using: &rng)
-            let needsGram = regimes.contains(.accumulate)
-            if needsGram {
-                let g = BLAS.gram(x)
-                for i in 0..<(d * d) { gramSum.storage[i] += g.storage[i] }
+            Normal.fill(UnsafeMutableBufferPointer(start: x, count: t * d), using: &rng)
+            Normal.fill(UnsafeMutableBufferPointer(start: ws.noise.baseAddress!, count: t), scale: s2.squareRoot(), using: &rng)
+            // X_kᵀX_k's upper triangle, for accumulate's sum and replace's Cholesky factor.
+            let smallReplace = hasReplace && t >= d && ws.replaceCholesky != nil
+            if hasAccumulate || smallReplace {
+                ws.gram.update(repeating: 0)
+                BLAS.symmetricRankK(x, rows: t, columns: d, into: gram)
             }
-            let solver = regimes.contains(.replace) ? try LeastSquaresSolver(design: x) : nil
+            if hasAccumulate {
+                for j in 0..<d { for i in 0..<d { ws.gramSum[i + j * d] += i <= j ? gram[i + j * d] : gram[j + i * d] } }
+            }
+            var solver: LeastSquaresSolver?  // SVD, d > limit, or an ill-conditioned X_kᵀX_k
+            let choleskyReplace = smallReplace && ws.replaceCholesky!.factor(gram: gram)
+            if hasReplace && !choleskyReplace {
+                solver = try LeastSquaresSolver(design: Matrix(rows: t, columns: d, columnMajor: Array(ws.x[0..<(t * d)])))
+            }
+            var choleskyAccumulate: Bool?  // factored once per generation, on first use
             for r in 0..<k {
+                let w = ws.fits.baseAddress! + r * d
                 // Generation 1 labels the real data with w*; later ones with the previous fit.
-                var y = BLAS.multiply(x, w[r])
-                for i in 0..<t { y[i] += noise[i] }
-                let fit: [Double]
+                for i in 0..<t { y[i] = 0 }
+                BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: x, x: w, beta: 0, y: y)
+                for i in 0..<t { y[i] += ws.noise[i] }
+                for j in 0..<d { fit[j] = 0 }
                 if regimes[r] == .replace {
-                    fit = solver!.solve(y)
+                    if let solver {
+                        let solved = solver.solve(Array(ws.y[0..<t]))
+                        for j in 0..<d { fit[j] = solved[j] }
+                    } else {
+                        BLAS.gemv(transpose: true, rows: t, columns: d, alpha: 1, a: x, x: y, beta: 0, y: fit)
+                        ws.replaceCholesky!.solve(fit)
+                    }
                 } else {
-                    let h = BLAS.multiply(x, y, transpose: true)
-                    for j in 0..<d { projectedSum[r][j] += h[j] }
-                    fit = try SymmetricSolve.pseudoInverseSolve(gramSum, projectedSum[r])
+                    let projected = ws.projectedSum.baseAddress! + r * d
+                    BLAS.gemv(transpose: true, rows: t, columns: d, alpha: 1, a: x, x: y, beta: 0, y: fit)
+                    for j in 0..<d { projected[j] += fit[j] }
+                    let sum = ws.gramSum.baseAddress!
+                    if ws.accumulateCholesky != nil, choleskyAccumulate ?? ws.accumulateCholesky!.factor(gram: sum) {
+                        choleskyAccumulate = true
+                        for j in 0..<d { fit[j] = projected[j] }
+                        ws.accumulateCholesky!.solve(fit)
+                    } else {
+                        if ws.accumulateCholesky != nil { choleskyAccumulate = false }
+                        let solved = try SymmetricSolve.pseudoInverseSolve(
+                            Matrix(rows: d, columns: d, columnMajor: Array(ws.gramSum)), Array(UnsafeBufferPointer(start: projected, count: d)))
+                        for j in 0..<d { fit[j] = solved[j] }
+                    }
                 }
-                w[r] = fit
                 var e = 0.0
-                for j in 0..<d { e += (fit[j] - truth[j]) * (fit[j] - truth[j]) }
+                for j in 0..<d {
+                    w[j] = fit[j]
+                    e += (fit[j] - truth[j]) * (fit[j] - truth[j])
+                }
                 errors[r * nGen + n - 1] = e
             }
         }

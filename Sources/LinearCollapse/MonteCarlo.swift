@@ -183,9 +183,10 @@ public enum MonteCarlo {
                 schedule: Array(repeating: (cell.samples, cell.noiseVariance), count: settings.generations),
                 regimes: settings.regimes)
             makeWorker = {
-                { rep, errors in
+                let workspace = sim.makeWorkspace()
+                return { rep, errors in
                     var rng = cell.stream(seed: seed, replicate: rep, purpose: .freshDesign)
-                    try sim.run(rng: &rng, errors: errors)
+                    try sim.run(rng: &rng, errors: errors, workspace: workspace)
                     return DesignStatistics(traceOfGramPseudoInverse: .nan, traceOfGramPseudoInverseSquared: .nan, bias: .nan, rank: 0)
                 }
             }
