@@ -17,7 +17,7 @@
 # Sizing on the 16-core Xeon (figures of issues 18 and 19, older code): the bench rounds take
 # about 35 s each (PyTorch's script about 20 s, collapse's about 15 s): 105 s. scaling.py
 # --threads --runs 3 at 1, 2, 4, 8, 16 threads: reproduce 7.6 s on one thread, about 15 s over
-# the five counts, the d = 4 and d = 32 runs about 3 s each, the sufficient engine 2 s, Poisson
+# the five counts, the d = 4, d = 32 and fresh-design runs about 3 s each, the sufficient engine 2 s, Poisson
 # (13 s on one thread) about 26 s; three runs each: about 150 s, plus 16 one-thread runs side by
 # side per workload and run (about its one-thread time each, some 25 s, more with 16 cores
 # busy): about 75-95 s. The sweep at 16 threads: under 39 s (the issue's figure before the cells

@@ -18,7 +18,7 @@ The table goes to stdout and, unless --no-docs (alias --no-readme), replaces the
 `<!-- scaling:begin -->` and `<!-- scaling:end -->` in docs/performance.md.
 
 With --threads it measures parallel efficiency instead: each workload (the linear chain at
-d = 4 and at d = 32, the sufficient engine, a generative chain) at 1, 2, 4, ... threads up to
+d = 4 and at d = 32, a fresh design every generation, the sufficient engine, a generative chain) at 1, 2, 4, ... threads up to
 --max-threads (default: all cores), `--runs` runs each, and reports the medians of the process's
 wall, user and system time (from wait4), the manifest's wall time (compute and writing, no
 process start-up), the efficiency t(1) / (p t(p)) of both, and whether results.csv is
@@ -81,6 +81,9 @@ THREAD_WORKLOADS = [
      ["simulate", "--dimension", "4", "--samples", "50", "--generations", "50", "--repeats", "40000", "--seed", "1"]),
     ("simulate d=32 T=1000 N=50 R=2000",
      ["simulate", "--dimension", "32", "--samples", "1000", "--generations", "50", "--repeats", "2000", "--seed", "1"]),
+    ("simulate --design fresh d=4 T=50 N=50 R=10000",
+     ["simulate", "--design", "fresh", "--dimension", "4", "--samples", "50", "--generations", "50", "--repeats", "10000",
+      "--seed", "1"]),
     ("reproduce (literal, d=32)", ["reproduce"]),
     ("reproduce --engine sufficient", ["reproduce", "--engine", "sufficient"]),
     ("generative poisson R=2000", ["generative", "--model", "poisson", "--repeats", "2000", "--seed", "1"]),
