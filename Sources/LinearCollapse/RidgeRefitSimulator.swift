@@ -140,23 +140,55 @@ public struct RidgeRefitSimulator: Sendable {
         let h1 = BLAS.multiply(design, y, transpose: true)
         let w1 = solve(scale: 1, h1)
         let e1 = error(w1)
-        var fits = Array(repeating: w1, count: schemes.count)
-        var sums = Array(repeating: h1, count: schemes.count)
-        var weight = Array(repeating: 1.0, count: schemes.count)
         for k in schemes.indices { values[k * nGen] = e1 }
         if nGen == 1 { return }
-        for n in 2...nGen {
-            let noise = Normal.array(count: t, scale: sigma, using: &rng)
-            for k in schemes.indices {
-                // y = Xŵ_{n−1} + E_n, literally; then the weighted normal equations.
-                var labels = BLAS.multiply(design, fits[k])
-                for i in 0..<t { labels[i] += noise[i] }
-                let h = BLAS.multiply(design, labels, transpose: true)
-                let gamma = gammas[k]
-                for j in 0..<d { sums[k][j] = gamma * sums[k][j] + h[j] }
-                weight[k] = gamma * weight[k] + 1
-                fits[k] = solve(scale: weight[k], sums[k])
-                values[k * nGen + n - 1] = error(fits[k])
+        // Later generations in buffers allocated once per replicate: every Swift array
+        // allocation asks the runtime for its metadata under a lock (docs/performance.md), and
+        // a generation made five per series. Each product below is the `BLAS.multiply` it
+        // replaces (`dgemv`, β = 0, into zeros), so the bits are the same.
+        let m = schemes.count
+        func buffer(_ n: Int) -> UnsafeMutableBufferPointer<Double> {
+            let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1))
+            b.initialize(repeating: 0)
+            return b
+        }
+        let noise = buffer(t), labels = buffer(t), h = buffer(d), a = buffer(d), fits = buffer(m * d), sums = buffer(m * d)
+        defer { for b in [noise, labels, h, a, fits, sums] { b.deallocate() } }
+        for k in 0..<m {
+            for j in 0..<d { fits[k * d + j] = w1[j]; sums[k * d + j] = h1[j] }
+        }
+        var weight = Array(repeating: 1.0, count: m)
+        let v = eigen.vectors.storage
+        v.withUnsafeBufferPointer { vp in
+            design.storage.withUnsafeBufferPointer { xp in
+                let vectors = vp.baseAddress!, x = xp.baseAddress!
+                for n in 2...nGen {
+                    Normal.fill(noise, scale: sigma, using: &rng)
+                    for k in 0..<m {
+                        let fit = fits.baseAddress! + k * d, sum = sums.baseAddress! + k * d
+                        // y = Xŵ_{n−1} + E_n, literally; then the weighted normal equations.
+                        labels.update(repeating: 0)
+                        BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: x, x: fit, beta: 0, y: labels.baseAddress!)
+                        for i in 0..<t { labels[i] += noise[i] }
+                        h.update(repeating: 0)
+                        BLAS.gemv(transpose: true, rows: t, columns: d, alpha: 1, a: x, x: labels.baseAddress!, beta: 0, y: h.baseAddress!)
+                        let gamma = gammas[k]
+                        for j in 0..<d { sum[j] = gamma * sum[j] + h[j] }
+                        weight[k] = gamma * weight[k] + 1
+                        // ŵ = (c·G + TλI)⁺ sum through the eigenbasis, as `solve`.
+                        a.update(repeating: 0)
+                        BLAS.gemv(transpose: true, rows: d, columns: d, alpha: 1, a: vectors, x: sum, beta: 0, y: a.baseAddress!)
+                        for i in 0..<d {
+                            let denominator = weight[k] * g[i] + penalty
+                            a[i] = denominator > 0 ? a[i] / denominator : 0
+                        }
+                        for j in 0..<d { fit[j] = 0 }
+                        BLAS.gemv(transpose: false, rows: d, columns: d, alpha: 1, a: vectors, x: a.baseAddress!, beta: 0, y: fit)
+                        var e = 0.0
+                        for j in 0..<d { let u = fit[j] - truth[j]; e += (weights?[j] ?? 1) * u * u }
+                        values[k * nGen + n - 1] = e
+                    }
+                }
             }
         }
     }
