@@ -48,11 +48,7 @@ public struct FreshDesignSimulator: Sendable {
 
         init(dimension d: Int, samples t: Int, regimes k: Int) {
             self.d = d
-            func buffer(_ n: Int) -> UnsafeMutableBufferPointer<Double> {
-                let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1))
-                b.initialize(repeating: 0)
-                return b
-            }
+            let buffer = UnsafeMutableBufferPointer<Double>.zeroed
             x = buffer(t * d); noise = buffer(t); y = buffer(t); gram = buffer(d * d); gramSum = buffer(d * d)
             fits = buffer(k * d); projectedSum = buffer(k * d); fit = buffer(d)
             if d <= LeastSquaresSolver.smallFactorisationLimit {

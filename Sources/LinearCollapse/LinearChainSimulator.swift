@@ -168,11 +168,7 @@ public struct LinearChainSimulator: Sendable {
             design = .init(repeating: 0, count: t * d)
             truth = .init(repeating: 0, count: d)
             labels = .init(repeating: 0, count: t)
-            func buffer(_ n: Int) -> UnsafeMutableBufferPointer<Double> {
-                let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1))
-                b.initialize(repeating: 0)
-                return b
-            }
+            let buffer = UnsafeMutableBufferPointer<Double>.zeroed
             w = buffer(k * d); wr = buffer(d); noise = buffer(t * chunk); projectedNoise = buffer(d * chunk)
             projectedSum = buffer(k * d); h = buffer(d); scratch = buffer(d); y = buffer(t); trainY = buffer(t)
             freshY = buffer(t)
@@ -337,5 +333,15 @@ public struct LinearChainSimulator: Sendable {
             }
         }
         return stats
+    }
+}
+
+extension UnsafeMutableBufferPointer where Element == Double {
+    /// `count` zeros (at least one element, so that an empty shape still has a valid address),
+    /// for the simulators' per-worker and per-replicate buffers; the owner deallocates it.
+    static func zeroed(_ count: Int) -> Self {
+        let b = allocate(capacity: Swift.max(count, 1))
+        b.initialize(repeating: 0)
+        return b
     }
 }

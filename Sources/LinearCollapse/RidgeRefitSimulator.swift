@@ -106,21 +106,7 @@ public struct RidgeRefitSimulator: Sendable {
 
         let cutoff = ExactPropagation.nullCutoff(eigen: eigen, rows: t)
         let g = eigen.values.map { $0 > cutoff ? $0 : 0 }
-        /// `(c·G + TλI)⁺b` through the eigenbasis.
-        func solve(scale c: Double, _ b: [Double]) -> [Double] {
-            var a = BLAS.multiply(eigen.vectors, b, transpose: true)
-            for i in 0..<d {
-                let denominator = c * g[i] + penalty
-                a[i] = denominator > 0 ? a[i] / denominator : 0
-            }
-            return BLAS.multiply(eigen.vectors, a)
-        }
         let weights = spectrum?.eigenvalues
-        func error(_ w: [Double]) -> Double {
-            var e = 0.0
-            for j in 0..<d { let u = w[j] - truth[j]; e += (weights?[j] ?? 1) * u * u }
-            return e
-        }
         let gammas = schemes.map { scheme -> Double in
             switch scheme {
             case .replace: return 0
@@ -128,40 +114,53 @@ public struct RidgeRefitSimulator: Sendable {
             case let .discounted(gamma): return gamma
             }
         }
-
-        // Generation 1: every series fits the real labels y₁ = Xw* + E₁.
-        truth.withUnsafeBufferPointer { wp in
-            design.storage.withUnsafeBufferPointer { xp in
-                y.withUnsafeMutableBufferPointer { yp in
-                    BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!, x: wp.baseAddress!, beta: 1, y: yp.baseAddress!)
-                }
-            }
-        }
-        let h1 = BLAS.multiply(design, y, transpose: true)
-        let w1 = solve(scale: 1, h1)
-        let e1 = error(w1)
-        for k in schemes.indices { values[k * nGen] = e1 }
-        if nGen == 1 { return }
-        // Later generations in buffers allocated once per replicate: every Swift array
-        // allocation asks the runtime for its metadata under a lock (docs/performance.md), and
-        // a generation made five per series. Each product below is the `BLAS.multiply` it
-        // replaces (`dgemv`, β = 0, into zeros), so the bits are the same.
+        // Buffers allocated once per replicate: every Swift array allocation asks the runtime
+        // for its metadata under a lock (docs/performance.md), and a generation used to make five
+        // per series. Each product is a `dgemv` with β = 0 into zeros, as `BLAS.multiply` does.
         let m = schemes.count
-        func buffer(_ n: Int) -> UnsafeMutableBufferPointer<Double> {
-            let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1))
-            b.initialize(repeating: 0)
-            return b
-        }
+        let buffer = UnsafeMutableBufferPointer<Double>.zeroed
         let noise = buffer(t), labels = buffer(t), h = buffer(d), a = buffer(d), fits = buffer(m * d), sums = buffer(m * d)
         defer { for b in [noise, labels, h, a, fits, sums] { b.deallocate() } }
-        for k in 0..<m {
-            for j in 0..<d { fits[k * d + j] = w1[j]; sums[k * d + j] = h1[j] }
-        }
         var weight = Array(repeating: 1.0, count: m)
-        let v = eigen.vectors.storage
-        v.withUnsafeBufferPointer { vp in
+        eigen.vectors.storage.withUnsafeBufferPointer { vp in
             design.storage.withUnsafeBufferPointer { xp in
                 let vectors = vp.baseAddress!, x = xp.baseAddress!
+                /// `w = (c·G + TλI)⁺b` through the eigenbasis.
+                func solve(scale c: Double, _ b: UnsafePointer<Double>, into w: UnsafeMutablePointer<Double>) {
+                    a.update(repeating: 0)
+                    BLAS.gemv(transpose: true, rows: d, columns: d, alpha: 1, a: vectors, x: b, beta: 0, y: a.baseAddress!)
+                    for i in 0..<d {
+                        let denominator = c * g[i] + penalty
+                        a[i] = denominator > 0 ? a[i] / denominator : 0
+                    }
+                    for j in 0..<d { w[j] = 0 }
+                    BLAS.gemv(transpose: false, rows: d, columns: d, alpha: 1, a: vectors, x: a.baseAddress!, beta: 0, y: w)
+                }
+                func error(_ w: UnsafePointer<Double>) -> Double {
+                    var e = 0.0
+                    for j in 0..<d { let u = w[j] - truth[j]; e += (weights?[j] ?? 1) * u * u }
+                    return e
+                }
+                /// `h = Xᵀy`.
+                func project(_ y: UnsafePointer<Double>) {
+                    h.update(repeating: 0)
+                    BLAS.gemv(transpose: true, rows: t, columns: d, alpha: 1, a: x, x: y, beta: 0, y: h.baseAddress!)
+                }
+
+                // Generation 1: every series fits the real labels y₁ = Xw* + E₁.
+                truth.withUnsafeBufferPointer { wp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: x, x: wp.baseAddress!, beta: 1, y: yp.baseAddress!)
+                        project(yp.baseAddress!)
+                    }
+                }
+                solve(scale: 1, h.baseAddress!, into: fits.baseAddress!)
+                let e1 = error(fits.baseAddress!)
+                for k in 0..<m {
+                    for j in 0..<d { fits[k * d + j] = fits[j]; sums[k * d + j] = h[j] }
+                    values[k * nGen] = e1
+                }
+                if nGen == 1 { return }
                 for n in 2...nGen {
                     Normal.fill(noise, scale: sigma, using: &rng)
                     for k in 0..<m {
@@ -170,23 +169,12 @@ public struct RidgeRefitSimulator: Sendable {
                         labels.update(repeating: 0)
                         BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: x, x: fit, beta: 0, y: labels.baseAddress!)
                         for i in 0..<t { labels[i] += noise[i] }
-                        h.update(repeating: 0)
-                        BLAS.gemv(transpose: true, rows: t, columns: d, alpha: 1, a: x, x: labels.baseAddress!, beta: 0, y: h.baseAddress!)
+                        project(labels.baseAddress!)
                         let gamma = gammas[k]
                         for j in 0..<d { sum[j] = gamma * sum[j] + h[j] }
                         weight[k] = gamma * weight[k] + 1
-                        // ŵ = (c·G + TλI)⁺ sum through the eigenbasis, as `solve`.
-                        a.update(repeating: 0)
-                        BLAS.gemv(transpose: true, rows: d, columns: d, alpha: 1, a: vectors, x: sum, beta: 0, y: a.baseAddress!)
-                        for i in 0..<d {
-                            let denominator = weight[k] * g[i] + penalty
-                            a[i] = denominator > 0 ? a[i] / denominator : 0
-                        }
-                        for j in 0..<d { fit[j] = 0 }
-                        BLAS.gemv(transpose: false, rows: d, columns: d, alpha: 1, a: vectors, x: a.baseAddress!, beta: 0, y: fit)
-                        var e = 0.0
-                        for j in 0..<d { let u = fit[j] - truth[j]; e += (weights?[j] ?? 1) * u * u }
-                        values[k * nGen + n - 1] = e
+                        solve(scale: weight[k], sum, into: fit)
+                        values[k * nGen + n - 1] = error(fit)
                     }
                 }
             }
