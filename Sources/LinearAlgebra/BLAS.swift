@@ -81,19 +81,54 @@ public enum BLAS {
         // Read to the end: /proc files report a size of 0, which whole-file readers trust.
         guard let handle = FileHandle(forReadingAtPath: "/proc/self/maps") else { return nil }
         defer { try? handle.close() }
-        guard let data = try? handle.readToEnd(), let maps = String(data: data, encoding: .utf8) else { return nil }
-        for line in maps.split(separator: "\n") {
-            // start-end perms offset dev inode path
-            let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-            guard fields.count == 6 else { continue }
-            let range = fields[0].split(separator: "-")
-            guard range.count == 2, let lo = UInt(range[0], radix: 16), let hi = UInt(range[1], radix: 16),
-                lo <= address, address < hi
-            else { continue }
-            let path = fields[5].trimmingCharacters(in: .whitespaces)
-            return path.hasPrefix("/") ? path : nil
+        guard let data = try? handle.readToEnd() else { return nil }
+        // Scanned as bytes: splitting the file's few hundred lines into Strings took most of a
+        // millisecond of every run's start-up.
+        return data.withUnsafeBytes { mapsPath(containing: address, in: $0.bindMemory(to: UInt8.self)) }
+    }
+
+    /// The path of the `/proc/PID/maps` line (`start-end perms offset dev inode path`, the
+    /// addresses in hex) whose range holds `address`; nil when none does or it names no file.
+    public static func mapsPath(containing address: UInt, in maps: UnsafeBufferPointer<UInt8>) -> String? {
+        var i = 0
+        while i < maps.count {
+            var end = i
+            while end < maps.count, maps[end] != UInt8(ascii: "\n") { end += 1 }
+            defer { i = end + 1 }
+            var j = i
+            guard let lo = hex(maps, &j, end), j < end, maps[j] == UInt8(ascii: "-") else { continue }
+            j += 1
+            guard let hi = hex(maps, &j, end), lo <= address, address < hi else { continue }
+            // Four more fields (perms, offset, dev, inode), then the path after its padding.
+            for _ in 0..<4 {
+                while j < end, maps[j] == UInt8(ascii: " ") { j += 1 }
+                while j < end, maps[j] != UInt8(ascii: " ") { j += 1 }
+            }
+            while j < end, maps[j] == UInt8(ascii: " ") { j += 1 }
+            var last = end
+            while last > j, maps[last - 1] == UInt8(ascii: " ") { last -= 1 }
+            guard j < last, maps[j] == UInt8(ascii: "/") else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: maps[j..<last]), as: UTF8.self)
         }
         return nil
+    }
+
+    /// The hexadecimal number at `maps[j...]` (before `end`), `j` moved past it; nil if none.
+    private static func hex(_ maps: UnsafeBufferPointer<UInt8>, _ j: inout Int, _ end: Int) -> UInt? {
+        var value: UInt = 0, digits = 0
+        while j < end, digits < 16 {
+            let c = maps[j]
+            let d: UInt
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt(c - UInt8(ascii: "a")) + 10
+            default: return digits == 0 ? nil : value
+            }
+            value = value << 4 | d
+            digits += 1
+            j += 1
+        }
+        return digits == 0 ? nil : value
     }
 
     /// OpenBLAS's current thread count.

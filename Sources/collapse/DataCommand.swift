@@ -5,6 +5,9 @@ import CollapseSweep
 /// `collapse data`: a built-in dataset written in its loader's format (`DataExport` holds the
 /// catalogue, the draws and the formats; the CLI parses, reports and writes).
 struct DataCommand: ParsableCommand {
+    /// The parameters' help, built once (ArgumentParser builds the command several times per parse).
+    static let parametersHelp = parameterHelp(
+        DataExport.parameters, abstract: "The dataset's options, one value each (--list says which apply to which dataset):")
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Export a built-in dataset in the format its --data loader reads, for external trainers.",
@@ -49,7 +52,7 @@ struct DataCommand: ParsableCommand {
 
     @Argument(
         parsing: .allUnrecognized,
-        help: parameterHelp(DataExport.parameters, abstract: "The dataset's options, one value each (--list says which apply to which dataset):"),
+        help: parametersHelp,
         completion: parameterCompletion { _ in DataExport.parameters })
     var parameters: [String] = []
 

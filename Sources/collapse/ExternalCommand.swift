@@ -8,6 +8,8 @@ import Foundation
 /// `collapse external`: any model, through the trainer protocol (docs/trainer-protocol.md), on
 /// the generation scheduler and the experiment engine.
 struct ExternalCommand: ParsableCommand {
+    /// The parameters' help, built once (ArgumentParser builds the command several times per parse).
+    static let parametersHelp = parameterHelp(ExternalFamily().parameters)
     static let configuration = CommandConfiguration(
         commandName: "external",
         abstract: "Run your own model (any language) through the generation loop: an external trainer's fit, sample and evaluate steps.",
@@ -24,7 +26,7 @@ struct ExternalCommand: ParsableCommand {
             --repeats) make a grid that shards and merges like every run.
             """)
 
-    @Argument(parsing: .allUnrecognized, help: parameterHelp(ExternalFamily().parameters), completion: parameterCompletion { _ in ExternalFamily().parameters })
+    @Argument(parsing: .allUnrecognized, help: parametersHelp, completion: parameterCompletion { _ in ExternalFamily().parameters })
     var parameters: [String] = []
 
     @OptionGroup var runOptions: RunOptions

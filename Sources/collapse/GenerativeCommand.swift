@@ -33,7 +33,7 @@ struct GenerativeCommand: ParsableCommand {
     @Flag(name: .customLong("list"), help: "List the models and datasets, then exit.")
     var list = false
 
-    @Argument(parsing: .allUnrecognized, help: parameterHelp(family.parameters), completion: parameterCompletion { _ in family.parameters })
+    @Argument(parsing: .allUnrecognized, help: parametersHelp, completion: parameterCompletion { _ in family.parameters })
     var parameters: [String] = []
 
     @OptionGroup var runOptions: RunOptions
@@ -50,6 +50,8 @@ struct GenerativeCommand: ParsableCommand {
     @OptionGroup var engine: EngineRunOptions
 
     static let family = GenerativeFamily()
+    /// The parameters' help, built once (ArgumentParser builds the command several times per parse).
+    static let parametersHelp = parameterHelp(family.parameters)
 
     func flags() throws -> [String: String] { try parameterFlags(parameters, of: Self.family.parameters) }
 

@@ -80,6 +80,8 @@ struct NeuralOptions: ParsableArguments {
 }
 
 struct NeuralLMCommand: ParsableCommand {
+    /// The parameters' help, built once (ArgumentParser builds the command several times per parse).
+    static let parametersHelp = parameterHelp(NeuralOptions.parameters(model: "lm"))
     static let configuration = CommandConfiguration(
         commandName: "lm",
         abstract: "Byte-level transformer language model on stories; test loss = cross-entropy (nats/byte) on real held-out text.",
@@ -88,7 +90,7 @@ struct NeuralLMCommand: ParsableCommand {
     @OptionGroup var options: NeuralOptions
 
     @Argument(
-        parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "lm")),
+        parsing: .allUnrecognized, help: parametersHelp,
         completion: parameterCompletion { _ in NeuralOptions.parameters(model: "lm") })
     var parameters: [String] = []
 
@@ -152,6 +154,8 @@ struct NeuralBenchCommand: ParsableCommand {
 }
 
 struct NeuralVAECommand: ParsableCommand {
+    /// The parameters' help, built once (ArgumentParser builds the command several times per parse).
+    static let parametersHelp = parameterHelp(NeuralOptions.parameters(model: "vae"))
     static let configuration = CommandConfiguration(
         commandName: "vae",
         abstract: "MLP variational auto-encoder on 28×28 images; test loss = negative ELBO (per pixel, × 2σ²) on real held-out images.",
@@ -160,7 +164,7 @@ struct NeuralVAECommand: ParsableCommand {
     @OptionGroup var options: NeuralOptions
 
     @Argument(
-        parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "vae")),
+        parsing: .allUnrecognized, help: parametersHelp,
         completion: parameterCompletion { _ in NeuralOptions.parameters(model: "vae") })
     var parameters: [String] = []
 
@@ -170,6 +174,8 @@ struct NeuralVAECommand: ParsableCommand {
 }
 
 struct NeuralDiffusionCommand: ParsableCommand {
+    /// The parameters' help, built once (ArgumentParser builds the command several times per parse).
+    static let parametersHelp = parameterHelp(NeuralOptions.parameters(model: "diffusion"))
     static let configuration = CommandConfiguration(
         commandName: "diffusion",
         abstract: "DDPM with an MLP noise predictor on molecular conformations; test loss = denoising loss on real held-out conformers.",
@@ -181,7 +187,7 @@ struct NeuralDiffusionCommand: ParsableCommand {
     @OptionGroup var options: NeuralOptions
 
     @Argument(
-        parsing: .allUnrecognized, help: parameterHelp(NeuralOptions.parameters(model: "diffusion")),
+        parsing: .allUnrecognized, help: parametersHelp,
         completion: parameterCompletion { _ in NeuralOptions.parameters(model: "diffusion") })
     var parameters: [String] = []
 

@@ -26,7 +26,7 @@ struct SimulateCommand: ParsableCommand {
             `collapse merge` combines.
             """)
 
-    @Argument(parsing: .allUnrecognized, help: parameterHelp(family.parameters), completion: parameterCompletion { _ in family.parameters })
+    @Argument(parsing: .allUnrecognized, help: parametersHelp, completion: parameterCompletion { _ in family.parameters })
     var parameters: [String] = []
 
     @OptionGroup var runOptions: RunOptions
@@ -43,6 +43,8 @@ struct SimulateCommand: ParsableCommand {
     @OptionGroup var engineOptions: EngineRunOptions
 
     static let family = LinearFamily()
+    /// The parameters' help, built once (ArgumentParser builds the command several times per parse).
+    static let parametersHelp = parameterHelp(family.parameters)
 
     func flags() throws -> [String: String] { try parameterFlags(parameters, of: Self.family.parameters) }
 

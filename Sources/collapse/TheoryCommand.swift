@@ -7,6 +7,8 @@ import Foundation
 /// `collapse theory`: the closed forms of every model (`TheoryRequest` holds the rules, the
 /// tables and their printing).
 struct TheoryCommand: ParsableCommand {
+    /// The parameters' help, built once (ArgumentParser builds the command several times per parse).
+    static let parametersHelp = parameterHelp(TheoryRequest.parameters, abstract: "The closed form's parameters; a list is comma-separated:")
     static let configuration = CommandConfiguration(
         commandName: "theory",
         abstract: "Print the closed-form expected test error (Gaussian design) of replace and accumulate.",
@@ -22,7 +24,7 @@ struct TheoryCommand: ParsableCommand {
     @OptionGroup var display: ProgressOptions
 
     @Argument(
-        parsing: .allUnrecognized, help: parameterHelp(TheoryRequest.parameters, abstract: "The closed form's parameters; a list is comma-separated:"),
+        parsing: .allUnrecognized, help: parametersHelp,
         completion: parameterCompletion { _ in TheoryRequest.parameters })
     var parameters: [String] = []
 

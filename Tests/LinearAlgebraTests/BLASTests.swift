@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 import XCTest
 
@@ -172,6 +173,59 @@ final class BLASTests: XCTestCase {
         XCTAssertEqual(BLAS.isSafeForConcurrentCallers, pthreads, BLAS.implementation)
         XCTAssertEqual(BLAS.implementation.contains("calls serialised"), !pthreads, BLAS.implementation)
         if let path = BLAS.loadedLibraryPath { XCTAssertTrue(path.contains("openblas"), path) }
+    }
+
+    /// The byte scan of `/proc/self/maps` finds the line a straightforward split into fields
+    /// finds (the scan before it), for OpenBLAS's own address and for addresses in every mapping
+    /// of this process; and it handles lines without a path, padding and the range's ends.
+    func testMapsScanAgreesWithSplittingTheLines() throws {
+        func reference(_ address: UInt, _ maps: String) -> String? {
+            for line in maps.split(separator: "\n") {
+                let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+                guard fields.count == 6 else { continue }
+                let range = fields[0].split(separator: "-")
+                guard range.count == 2, let lo = UInt(range[0], radix: 16), let hi = UInt(range[1], radix: 16),
+                    lo <= address, address < hi
+                else { continue }
+                let path = fields[5].trimmingCharacters(in: .whitespaces)
+                return path.hasPrefix("/") ? path : nil
+            }
+            return nil
+        }
+        func scan(_ address: UInt, _ maps: String) -> String? {
+            Array(maps.utf8).withUnsafeBufferPointer { BLAS.mapsPath(containing: address, in: $0) }
+        }
+        // Read to the end (a /proc file reports a size of 0).
+        let handle = try XCTUnwrap(FileHandle(forReadingAtPath: "/proc/self/maps"))
+        defer { try? handle.close() }
+        let maps = String(decoding: try XCTUnwrap(try handle.readToEnd()), as: UTF8.self)
+        var checked = 0
+        for line in maps.split(separator: "\n") {
+            let range = line.prefix { $0 != " " }.split(separator: "-")
+            guard range.count == 2, let lo = UInt(range[0], radix: 16), let hi = UInt(range[1], radix: 16) else { continue }
+            for address in [lo, lo + (hi - lo) / 2, hi - 1, hi] {
+                XCTAssertEqual(scan(address, maps), reference(address, maps), String(address, radix: 16))
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 40)
+        if let path = BLAS.loadedLibraryPath { XCTAssertTrue(path.hasPrefix("/") && path.contains("openblas"), path) }
+
+        let synthetic = """
+            00400000-00452000 r-xp 00000000 08:02 173521      /usr/bin/dbus-daemon
+            00e03000-00e24000 rw-p 00000000 00:00 0           [heap]
+            7f2c00000000-7f2c00021000 rw-p 00000000 00:00 0
+            7f2c4e89a000-7f2c4ea1b000 r-xp 00000000 fd:01 12345  /lib/a path/with spaces.so   
+            7ffd1c9f2000-7ffd1ca13000 rw-p 00000000 00:00 0                          [stack]
+            """
+        for (address, expected) in [
+            (0x0040_0000, "/usr/bin/dbus-daemon"), (0x0045_1fff, "/usr/bin/dbus-daemon"), (0x0045_2000, nil),
+            (0x00e0_3000, nil), (0x7f2c_0000_0010, nil), (0x7f2c_4e89_a000, "/lib/a path/with spaces.so"),
+            (0x7ffd_1c9f_2000, nil), (0x1, nil)
+        ] as [(UInt, String?)] {
+            XCTAssertEqual(scan(address, synthetic), expected, String(address, radix: 16))
+            XCTAssertEqual(scan(address, synthetic), reference(address, synthetic), String(address, radix: 16))
+        }
     }
 
     /// Products and factorisations that take OpenBLAS work buffers (a 96 × 96 `dgemm`, the
