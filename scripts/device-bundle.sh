@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs `collapse` for a machine that has no Swift (the lent GPU machine: PyTorch, no Swift, no
-# network): a static-stdlib release build, stripped, with the shared libraries `ldd` lists
-# beyond glibc's own (OpenBLAS, LAPACK(E), gfortran, quadmath, libstdc++, ...), as one .tar.xz
+# network): the release build (its Swift runtime linked in, Package.swift), stripped, with the
+# shared libraries `ldd` lists beyond glibc's own (OpenBLAS, LAPACK(E), gfortran, quadmath,
+# libstdc++, ...), as one .tar.xz
 # in .device/ (git-ignored), then checks the bundle as the device will use it: unpacked with
 # Python's tarfile into a temporary directory, its libraries found through the bundle's lib/
 # (`ldd` must resolve the BLAS libraries there), `collapse data stories` and a small
@@ -9,8 +10,7 @@
 #
 #   scripts/device-bundle.sh          # builds (minutes the first time), packs, verifies
 #
-# Prints the bundle's path, size and SHA-256; fails above 30 MB. The build folder is
-# .build-static/ (ignored by .gitignore's .build-*/), apart from the ordinary .build/.
+# Prints the bundle's path, size and SHA-256; fails above 30 MB. It builds in the ordinary .build/.
 # On the device (scripts/device-collapse.sh does this for gpu-lm.sh and device-cpu.sh):
 #   python3 -c 'import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' \
 #       .device/collapse-bundle.tar.xz /tmp/b
@@ -21,15 +21,19 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-build="$root/.build-static"
+build="$root/.build"
 out="$root/.device"
 bundle="$out/collapse-bundle.tar.xz"
 limit=$((30 * 1000 * 1000))
 
-echo "device-bundle: swift build -c release --static-swift-stdlib --build-path $build" >&2
-swift build -c release --static-swift-stdlib --build-path "$build" --product collapse >&2
+echo "device-bundle: swift build -c release --product collapse" >&2
+swift build -c release --product collapse >&2
 binary="$build/release/collapse"
 [[ -x "$binary" ]] || { echo "device-bundle: the build left no $binary" >&2; exit 1; }
+if ldd "$binary" | grep -q 'libswiftCore'; then
+    echo "device-bundle: $binary loads the Swift runtime as a shared library; Package.swift links it statically on Linux" >&2
+    exit 1
+fi
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/device-bundle.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT

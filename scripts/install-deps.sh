@@ -34,3 +34,11 @@ if ! command -v swift >/dev/null 2>&1; then
     echo "install-deps: no 'swift' on PATH; install a Swift 6 toolchain (swift.org) first" >&2
     exit 1
 fi
+# Package.swift links the Swift runtime and Foundation into collapse (-static-stdlib): the
+# toolchain's static libraries, which swift.org's Linux toolchains ship.
+static_libs="$(dirname "$(readlink -f "$(command -v swift)")")/../lib/swift_static/linux"
+if [[ "$(uname -s)" == Linux && ! -e "$static_libs/libFoundation.a" ]]; then
+    echo "install-deps: this Swift toolchain has no static runtime ($static_libs/libFoundation.a)," \
+        "which collapse is linked with; install a swift.org toolchain" >&2
+    exit 1
+fi
