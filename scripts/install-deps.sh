@@ -34,6 +34,7 @@ if ! command -v swift >/dev/null 2>&1; then
     echo "install-deps: no 'swift' on PATH; install a Swift 6 toolchain (swift.org) first" >&2
     exit 1
 fi
+
 # Package.swift links the Swift runtime and Foundation into collapse (-static-stdlib): the
 # toolchain's static libraries, which swift.org's Linux toolchains ship.
 static_libs="$(dirname "$(readlink -f "$(command -v swift)")")/../lib/swift_static/linux"
