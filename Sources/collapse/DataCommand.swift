@@ -5,7 +5,6 @@ import CollapseSweep
 /// `collapse data`: a built-in dataset written in its loader's format (`DataExport` holds the
 /// catalogue, the draws and the formats; the CLI parses, reports and writes).
 struct DataCommand: ParsableCommand {
-    /// The parameters' help, built once (ArgumentParser builds the command several times per parse).
     static let parametersHelp = parameterHelp(
         DataExport.parameters, abstract: "The dataset's options, one value each (--list says which apply to which dataset):")
     static let configuration = CommandConfiguration(

@@ -8,7 +8,6 @@ import Foundation
 /// `collapse external`: any model, through the trainer protocol (docs/trainer-protocol.md), on
 /// the generation scheduler and the experiment engine.
 struct ExternalCommand: ParsableCommand {
-    /// The parameters' help, built once (ArgumentParser builds the command several times per parse).
     static let parametersHelp = parameterHelp(ExternalFamily().parameters)
     static let configuration = CommandConfiguration(
         commandName: "external",

@@ -50,7 +50,6 @@ struct GenerativeCommand: ParsableCommand {
     @OptionGroup var engine: EngineRunOptions
 
     static let family = GenerativeFamily()
-    /// The parameters' help, built once (ArgumentParser builds the command several times per parse).
     static let parametersHelp = parameterHelp(family.parameters)
 
     func flags() throws -> [String: String] { try parameterFlags(parameters, of: Self.family.parameters) }

@@ -80,7 +80,6 @@ struct NeuralOptions: ParsableArguments {
 }
 
 struct NeuralLMCommand: ParsableCommand {
-    /// The parameters' help, built once (ArgumentParser builds the command several times per parse).
     static let parametersHelp = parameterHelp(NeuralOptions.parameters(model: "lm"))
     static let configuration = CommandConfiguration(
         commandName: "lm",
@@ -154,7 +153,6 @@ struct NeuralBenchCommand: ParsableCommand {
 }
 
 struct NeuralVAECommand: ParsableCommand {
-    /// The parameters' help, built once (ArgumentParser builds the command several times per parse).
     static let parametersHelp = parameterHelp(NeuralOptions.parameters(model: "vae"))
     static let configuration = CommandConfiguration(
         commandName: "vae",
@@ -174,7 +172,6 @@ struct NeuralVAECommand: ParsableCommand {
 }
 
 struct NeuralDiffusionCommand: ParsableCommand {
-    /// The parameters' help, built once (ArgumentParser builds the command several times per parse).
     static let parametersHelp = parameterHelp(NeuralOptions.parameters(model: "diffusion"))
     static let configuration = CommandConfiguration(
         commandName: "diffusion",

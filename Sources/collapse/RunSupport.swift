@@ -71,7 +71,9 @@ enum Console {
     }
 }
 
-/// `--help` for a family's parameter flags (`ParameterFlags`).
+/// `--help` for a family's parameter flags (`ParameterFlags`). Each command keeps it in a
+/// `static let parametersHelp`: ArgumentParser builds a command several times per parse, and
+/// every build would make the parameter list and its text again.
 func parameterHelp(
     _ parameters: [Parameter],
     abstract: String = "The model's parameters, each also a config-file key (with _ for -):"

@@ -43,7 +43,6 @@ struct SimulateCommand: ParsableCommand {
     @OptionGroup var engineOptions: EngineRunOptions
 
     static let family = LinearFamily()
-    /// The parameters' help, built once (ArgumentParser builds the command several times per parse).
     static let parametersHelp = parameterHelp(family.parameters)
 
     func flags() throws -> [String: String] { try parameterFlags(parameters, of: Self.family.parameters) }

@@ -7,7 +7,6 @@ import Foundation
 /// `collapse theory`: the closed forms of every model (`TheoryRequest` holds the rules, the
 /// tables and their printing).
 struct TheoryCommand: ParsableCommand {
-    /// The parameters' help, built once (ArgumentParser builds the command several times per parse).
     static let parametersHelp = parameterHelp(TheoryRequest.parameters, abstract: "The closed form's parameters; a list is comma-separated:")
     static let configuration = CommandConfiguration(
         commandName: "theory",
