@@ -70,11 +70,15 @@ public struct FreshDesignSimulator: Sendable {
     ///
     /// Per generation and regime, labels `y = X_kŵ + E_k` (`dgemv`), then replace solves
     /// `X_kᵀX_k ŵ = X_kᵀy` and accumulate `(Σ_j X_jᵀX_j) ŵ = Σ_j X_jᵀy_j` by Cholesky
-    /// (`SmallCholesky` up to `LeastSquaresSolver.smallFactorisationLimit`; `X_kᵀX_k` from one
-    /// `dsyrk` shared by both regimes), falling back to `LeastSquaresSolver`'s SVD and
-    /// `SymmetricSolve`'s eigendecomposition where `X_k` has fewer rows than columns or the Gram
-    /// matrix is ill conditioned. The same arithmetic as `LeastSquaresSolver(design:).solve` and
-    /// `SymmetricSolve.pseudoInverseSolve`, without an allocation per generation.
+    /// (`SmallCholesky` up to `LeastSquaresSolver.smallFactorisationLimit`; `X_kᵀX_k` formed once
+    /// for both regimes), falling back to `LeastSquaresSolver`'s SVD and `SymmetricSolve`'s
+    /// eigendecomposition where `X_k` has fewer rows than columns or the Gram matrix is ill
+    /// conditioned. The same arithmetic as `LeastSquaresSolver(design:).solve` and
+    /// `SymmetricSolve.pseudoInverseSolve`, without an allocation per generation, except that up
+    /// to `SmallProducts.maximumColumns` columns the products with `X_k` (`X_kᵀX_k`, `X_kŵ`,
+    /// `X_kᵀy`) run in `SmallProducts` instead of BLAS: `dsyrk` took OpenBLAS's process-wide
+    /// buffer lock every generation, and the products' bits then no longer depend on the CPU
+    /// (nor the whole chain's, where the Cholesky factorisations succeed).
     public func run(rng: inout Xoshiro256StarStar, errors: UnsafeMutableBufferPointer<Double>, workspace: Workspace? = nil) throws {
         let ws = workspace ?? makeWorkspace()
         precondition(ws.d == dimension, "FreshDesignSimulator.run: a workspace of another dimension")
@@ -82,6 +86,16 @@ public struct FreshDesignSimulator: Sendable {
         let hasReplace = regimes.contains(.replace), hasAccumulate = regimes.contains(.accumulate)
         let truth = Normal.array(count: d, using: &rng)
         let x = ws.x.baseAddress!, y = ws.y.baseAddress!, gram = ws.gram.baseAddress!, fit = ws.fit.baseAddress!
+        let small = d <= SmallProducts.maximumColumns
+        /// `fit ← X_kᵀy`.
+        func projectLabels(rows t: Int) {
+            if small {
+                SmallProducts.transposeMultiply(x, rows: t, columns: d, by: y, into: fit)
+            } else {
+                for j in 0..<d { fit[j] = 0 }
+                BLAS.gemv(transpose: true, rows: t, columns: d, alpha: 1, a: x, x: y, beta: 0, y: fit)
+            }
+        }
         // ŵ_{n−1} per regime (w* before generation 1) and Σ_j X_jᵀy_j per regime.
         for r in 0..<k { for j in 0..<d { ws.fits[r * d + j] = truth[j] } }
         ws.projectedSum.update(repeating: 0)
@@ -94,7 +108,11 @@ public struct FreshDesignSimulator: Sendable {
             let smallReplace = hasReplace && t >= d && ws.replaceCholesky != nil
             if hasAccumulate || smallReplace {
                 ws.gram.update(repeating: 0)
-                BLAS.symmetricRankK(x, rows: t, columns: d, into: gram)
+                if small {
+                    SmallProducts.gram(x, rows: t, columns: d, into: gram)
+                } else {
+                    BLAS.symmetricRankK(x, rows: t, columns: d, into: gram)
+                }
             }
             if hasAccumulate {
                 for j in 0..<d { for i in 0..<d { ws.gramSum[i + j * d] += i <= j ? gram[i + j * d] : gram[j + i * d] } }
@@ -108,21 +126,24 @@ public struct FreshDesignSimulator: Sendable {
             for r in 0..<k {
                 let w = ws.fits.baseAddress! + r * d
                 // Generation 1 labels the real data with w*; later ones with the previous fit.
-                for i in 0..<t { y[i] = 0 }
-                BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: x, x: w, beta: 0, y: y)
+                if small {
+                    SmallProducts.multiply(x, rows: t, columns: d, by: w, into: y)
+                } else {
+                    for i in 0..<t { y[i] = 0 }
+                    BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: x, x: w, beta: 0, y: y)
+                }
                 for i in 0..<t { y[i] += ws.noise[i] }
-                for j in 0..<d { fit[j] = 0 }
                 if regimes[r] == .replace {
                     if let solver {
                         let solved = solver.solve(Array(ws.y[0..<t]))
                         for j in 0..<d { fit[j] = solved[j] }
                     } else {
-                        BLAS.gemv(transpose: true, rows: t, columns: d, alpha: 1, a: x, x: y, beta: 0, y: fit)
+                        projectLabels(rows: t)
                         ws.replaceCholesky!.solve(fit)
                     }
                 } else {
                     let projected = ws.projectedSum.baseAddress! + r * d
-                    BLAS.gemv(transpose: true, rows: t, columns: d, alpha: 1, a: x, x: y, beta: 0, y: fit)
+                    projectLabels(rows: t)
                     for j in 0..<d { projected[j] += fit[j] }
                     let sum = ws.gramSum.baseAddress!
                     if ws.accumulateCholesky != nil, choleskyAccumulate ?? ws.accumulateCholesky!.factor(gram: sum) {

@@ -1,0 +1,156 @@
+/// Products with a design `X ∈ R^{T×d}` of few columns, in Swift: `XᵀX` (upper triangle), `Xw`
+/// and `Xᵀy`.
+///
+/// **Why not BLAS.** Every OpenBLAS level-3 call, `dsyrk` included, takes its work buffer from
+/// OpenBLAS's process-wide pool under one mutex (`blas_memory_alloc`; see `Triangular`). The
+/// fresh-design chain forms `X_nᵀX_n` for a new design every generation, so parallel replicates
+/// queued on that mutex: `simulate --design fresh --dimension 4 --samples 50 --generations 50
+/// --repeats 10000 --threads 2` made 13,948 `futex` calls (3 on one thread) and reached 76–95 %
+/// parallel efficiency from run to run on 2 cores, against 94 % for two one-thread runs side by
+/// side. For a few columns the products are too small for BLAS's blocking to pay: measured on
+/// one core, no contention (AMD EPYC, the SSE2 code the package builds), the Gram matrix here
+/// took 0.47× `dsyrk`'s time at d = 4, T = 50, 0.75× at d = 8, T = 50 and 0.93–1.05× at d = 12;
+/// at d = 16 it took 1.2–1.35×, so wider designs stay in BLAS. The whole chain on one thread
+/// (the manifest's time, medians of 5–9 interleaved runs): d = 4, T = 50 0.14 → 0.12 s and
+/// 1.17 → 0.97 s, d = 12, T = 30 0.27 → 0.25 s, d = 8, T = 200 0.218 → 0.223 s, d = 12,
+/// T = 1000 0.139 → 0.147 s. And the bits: BLAS's kernels sum in an order that depends on the
+/// CPU (OpenBLAS's Zen and Cooperlake kernels give different last bits), these loops in one
+/// fixed order on every CPU.
+///
+/// **Arithmetic order.** A sum over the T rows (`XᵀX`, `Xᵀy`) is taken in four lanes: lane l
+/// holds the terms with k ≡ l (mod 4) and k < 4⌊T/4⌋, added in ascending k starting from 0; the
+/// lanes are combined as (l₀ + l₁) + (l₂ + l₃); then the remaining terms, k ≥ 4⌊T/4⌋, are added
+/// in ascending k. A sum over the d columns (`Xw`) is one running sum, 0 + x_k0 w_0 + x_k1 w_1 +
+/// …, in ascending column order. Every product and every sum rounds once (Swift does not fuse a
+/// multiply and an add), so the bits depend neither on the CPU nor on the blocking of the loops
+/// (four columns share each load of the other operand): `SmallProductsTests` checks them
+/// against scalar loops in that order. The error bound is that of any order, γ_n Σ|terms| for
+/// n terms (Higham, Accuracy and Stability, §3.1).
+///
+/// Storage: `x` column-major with leading dimension `T` (`rows`).
+public enum SmallProducts {
+    /// The widest design worth multiplying here rather than in BLAS (the fresh-design chain's
+    /// cut-off). `LeastSquaresSolver`, which forms one Gram matrix per design and so per
+    /// replicate of the literal chain, where the lock does not queue, keeps `dsyrk`.
+    public static let maximumColumns = 12
+
+    /// Writes the upper triangle (i ≤ j) of `XᵀX` to the `d × d` column-major `g`; the strictly
+    /// lower triangle is not touched (as `dsyrk` with β = 0).
+    @inlinable
+    public static func gram(_ x: UnsafePointer<Double>, rows t: Int, columns d: Int, into g: UnsafeMutablePointer<Double>) {
+        let t4 = t & ~3
+        var j0 = 0
+        // Columns j0..<j0+4 against every column i < j0 + 4 (outputs with i > j are dropped).
+        while j0 + 4 <= d {
+            let c0 = x + j0 * t, c1 = c0 + t, c2 = c1 + t, c3 = c2 + t
+            for i in 0..<(j0 + 4) {
+                let xi = x + i * t
+                var a0 = SIMD4<Double>(), a1 = SIMD4<Double>(), a2 = SIMD4<Double>(), a3 = SIMD4<Double>()
+                var k = 0
+                while k < t4 {
+                    let u = load(xi + k)
+                    a0 += u * load(c0 + k)
+                    a1 += u * load(c1 + k)
+                    a2 += u * load(c2 + k)
+                    a3 += u * load(c3 + k)
+                    k += 4
+                }
+                var r0 = lanes(a0), r1 = lanes(a1), r2 = lanes(a2), r3 = lanes(a3)
+                while k < t {
+                    let v = xi[k]
+                    r0 += v * c0[k]
+                    r1 += v * c1[k]
+                    r2 += v * c2[k]
+                    r3 += v * c3[k]
+                    k += 1
+                }
+                if i <= j0 { g[i + j0 * d] = r0 }
+                if i <= j0 + 1 { g[i + (j0 + 1) * d] = r1 }
+                if i <= j0 + 2 { g[i + (j0 + 2) * d] = r2 }
+                g[i + (j0 + 3) * d] = r3
+            }
+            j0 += 4
+        }
+        // The last d mod 4 columns, one output at a time, in the same order.
+        for j in j0..<d {
+            for i in 0...j { g[i + j * d] = dot(x + i * t, x + j * t, count: t) }
+        }
+    }
+
+    /// `y ← Xw` (`T` outputs).
+    @inlinable
+    public static func multiply(_ x: UnsafePointer<Double>, rows t: Int, columns d: Int, by w: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>) {
+        // Column by column ("axpy" form, as in `Triangular`): every output receives its terms in
+        // ascending column order, and the inner loop updates independent outputs.
+        y.update(repeating: 0, count: t)
+        for j in 0..<d {
+            let wj = w[j], column = x + j * t
+            for k in 0..<t { y[k] += column[k] * wj }
+        }
+    }
+
+    /// `f ← Xᵀy` (`d` outputs).
+    @inlinable
+    public static func transposeMultiply(
+        _ x: UnsafePointer<Double>, rows t: Int, columns d: Int, by y: UnsafePointer<Double>, into f: UnsafeMutablePointer<Double>
+    ) {
+        let t4 = t & ~3
+        var j0 = 0
+        // Four columns at a time share each load of y (four independent sums in flight).
+        while j0 + 4 <= d {
+            let c0 = x + j0 * t, c1 = c0 + t, c2 = c1 + t, c3 = c2 + t
+            var a0 = SIMD4<Double>(), a1 = SIMD4<Double>(), a2 = SIMD4<Double>(), a3 = SIMD4<Double>()
+            var k = 0
+            while k < t4 {
+                let u = load(y + k)
+                a0 += load(c0 + k) * u
+                a1 += load(c1 + k) * u
+                a2 += load(c2 + k) * u
+                a3 += load(c3 + k) * u
+                k += 4
+            }
+            var r0 = lanes(a0), r1 = lanes(a1), r2 = lanes(a2), r3 = lanes(a3)
+            while k < t {
+                let v = y[k]
+                r0 += c0[k] * v
+                r1 += c1[k] * v
+                r2 += c2[k] * v
+                r3 += c3[k] * v
+                k += 1
+            }
+            f[j0] = r0
+            f[j0 + 1] = r1
+            f[j0 + 2] = r2
+            f[j0 + 3] = r3
+            j0 += 4
+        }
+        for j in j0..<d { f[j] = dot(x + j * t, y, count: t) }
+    }
+
+    /// `Σ_k a_k b_k` in the four-lane order.
+    @inlinable @usableFromInline
+    static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count t: Int) -> Double {
+        let t4 = t & ~3
+        var s = SIMD4<Double>()
+        var k = 0
+        while k < t4 {
+            s += load(a + k) * load(b + k)
+            k += 4
+        }
+        var r = lanes(s)
+        while k < t {
+            r += a[k] * b[k]
+            k += 1
+        }
+        return r
+    }
+
+    @usableFromInline @inline(__always)
+    static func load(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+    }
+
+    /// (l₀ + l₁) + (l₂ + l₃).
+    @usableFromInline @inline(__always)
+    static func lanes(_ a: SIMD4<Double>) -> Double { (a[0] + a[1]) + (a[2] + a[3]) }
+}

@@ -1,0 +1,145 @@
+import LinearAlgebra
+import XCTest
+
+/// `SmallProducts`: the orders it documents, bit for bit; the error bound of any summation order
+/// against BLAS (`dsyrk`, `dgemv`); and the triangle `gram` leaves alone.
+final class SmallProductsTests: XCTestCase {
+    /// Shapes across the blocking: d below, at and beyond one block of four columns (and the last
+    /// d mod 4 columns), T below, at and off a multiple of the four lanes.
+    static let shapes: [(t: Int, d: Int)] = [
+        (1, 1), (3, 2), (4, 3), (5, 4), (7, 5), (8, 6), (9, 7), (20, 8), (50, 4), (33, 9), (2, 11), (101, 12)
+    ]
+
+    private func gram(_ x: Matrix) -> [Double] {
+        let d = x.columns
+        var g = [Double](repeating: .nan, count: d * d)
+        x.storage.withUnsafeBufferPointer { xp in
+            g.withUnsafeMutableBufferPointer { SmallProducts.gram(xp.baseAddress!, rows: x.rows, columns: d, into: $0.baseAddress!) }
+        }
+        return g
+    }
+
+    /// A sum over rows in the documented order: four lanes over k < 4⌊T/4⌋ in ascending k,
+    /// (l₀ + l₁) + (l₂ + l₃), then the rest in ascending k.
+    private func documentedOrder(_ a: [Double], _ b: [Double]) -> Double {
+        let t = a.count, t4 = t / 4 * 4
+        var lane = [0.0, 0.0, 0.0, 0.0]
+        for k in 0..<t4 { lane[k % 4] += a[k] * b[k] }
+        var s = (lane[0] + lane[1]) + (lane[2] + lane[3])
+        for k in t4..<t { s += a[k] * b[k] }
+        return s
+    }
+
+    private func column(_ x: Matrix, _ j: Int) -> [Double] { (0..<x.rows).map { x[$0, j] } }
+
+    private func documentedOrder(_ x: Matrix, _ i: Int, _ j: Int) -> Double { documentedOrder(column(x, i), column(x, j)) }
+
+    private func multiply(_ x: Matrix, _ w: [Double]) -> [Double] {
+        var y = [Double](repeating: .nan, count: x.rows)
+        x.storage.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { SmallProducts.multiply(xp.baseAddress!, rows: x.rows, columns: x.columns, by: w, into: $0.baseAddress!) }
+        }
+        return y
+    }
+
+    private func transposeMultiply(_ x: Matrix, _ y: [Double]) -> [Double] {
+        var f = [Double](repeating: .nan, count: x.columns)
+        x.storage.withUnsafeBufferPointer { xp in
+            f.withUnsafeMutableBufferPointer {
+                SmallProducts.transposeMultiply(xp.baseAddress!, rows: x.rows, columns: x.columns, by: y, into: $0.baseAddress!)
+            }
+        }
+        return f
+    }
+
+    func testEveryEntryIsTheDocumentedSumBitForBit() {
+        for (n, shape) in Self.shapes.enumerated() {
+            let x = gaussianMatrix(rows: shape.t, columns: shape.d, seed: 7000 + UInt64(n))
+            let g = gram(x)
+            for j in 0..<shape.d {
+                for i in 0...j {
+                    XCTAssertEqual(
+                        g[i + j * shape.d].bitPattern, documentedOrder(x, i, j).bitPattern, "T = \(shape.t), d = \(shape.d), (\(i), \(j))")
+                }
+            }
+        }
+    }
+
+    /// Against `dsyrk` (`BLAS.gram`) and plain loops: each of two summation orders is within
+    /// γ_T·Σ_k|x_ki x_kj| of the exact sum (Higham, Accuracy and Stability, §3.1), so they differ
+    /// by at most ≈ 2Tε·Σ_k|x_ki x_kj| (asserted with ε = `Double.ulpOfOne`, twice the unit
+    /// round-off, for margin).
+    func testAgreesWithDsyrkWithinTheErrorBoundOfAnyOrder() {
+        for (n, shape) in Self.shapes.enumerated() {
+            let x = gaussianMatrix(rows: shape.t, columns: shape.d, seed: 7100 + UInt64(n))
+            let g = gram(x)
+            let reference = BLAS.gram(x)
+            let bound = absoluteProduct(transpose(dense(x)), dense(x))
+            for j in 0..<shape.d {
+                for i in 0...j {
+                    let tolerance = 2 * Double(shape.t) * Double.ulpOfOne * bound[i][j] + 1e-300
+                    XCTAssertEqual(g[i + j * shape.d], reference[i, j], accuracy: tolerance, "T = \(shape.t), d = \(shape.d), (\(i), \(j))")
+                }
+            }
+        }
+    }
+
+    /// `Xw`: one running sum per output from 0, columns ascending; `Xᵀy`: the four-lane order.
+    func testMatrixVectorProductsAreTheDocumentedSumsBitForBit() {
+        for (n, shape) in Self.shapes.enumerated() {
+            let x = gaussianMatrix(rows: shape.t, columns: shape.d, seed: 7300 + UInt64(n))
+            let w = gaussianVector(shape.d, seed: 7400 + UInt64(n)), y = gaussianVector(shape.t, seed: 7500 + UInt64(n))
+            let xw = multiply(x, w), xty = transposeMultiply(x, y)
+            for k in 0..<shape.t {
+                var s = 0.0
+                for j in 0..<shape.d { s += x[k, j] * w[j] }
+                XCTAssertEqual(xw[k].bitPattern, s.bitPattern, "Xw, T = \(shape.t), d = \(shape.d), row \(k)")
+            }
+            for j in 0..<shape.d {
+                XCTAssertEqual(xty[j].bitPattern, documentedOrder(column(x, j), y).bitPattern, "Xᵀy, T = \(shape.t), d = \(shape.d), \(j)")
+            }
+        }
+    }
+
+    /// Against `dgemv` (`BLAS.multiply`), with the bound of the test above: an n-term sum
+    /// computed two ways differs by at most ≈ 2nε·Σ|terms|.
+    func testMatrixVectorProductsAgreeWithDgemvWithinTheErrorBoundOfAnyOrder() {
+        for (n, shape) in Self.shapes.enumerated() {
+            let x = gaussianMatrix(rows: shape.t, columns: shape.d, seed: 7600 + UInt64(n))
+            let w = gaussianVector(shape.d, seed: 7700 + UInt64(n)), y = gaussianVector(shape.t, seed: 7800 + UInt64(n))
+            let xw = multiply(x, w), xty = transposeMultiply(x, y)
+            let referenceXw = BLAS.multiply(x, w), referenceXty = BLAS.multiply(x, y, transpose: true)
+            for k in 0..<shape.t {
+                let bound = (0..<shape.d).reduce(0.0) { $0 + abs(x[k, $1] * w[$1]) }
+                XCTAssertEqual(xw[k], referenceXw[k], accuracy: 2 * Double(shape.d) * Double.ulpOfOne * bound + 1e-300, "Xw row \(k)")
+            }
+            for j in 0..<shape.d {
+                let bound = (0..<shape.t).reduce(0.0) { $0 + abs(x[$1, j] * y[$1]) }
+                XCTAssertEqual(xty[j], referenceXty[j], accuracy: 2 * Double(shape.t) * Double.ulpOfOne * bound + 1e-300, "Xᵀy \(j)")
+            }
+        }
+    }
+
+    /// Integer entries: every product and sum is exact, so any order gives the exact Gram matrix.
+    func testSmallExactExample() {
+        let x = Matrix(rowsOf: [[1, 2, 0], [3, 4, -1], [5, 6, 2], [7, 8, 1], [9, 10, -3]])
+        let g = gram(x)
+        XCTAssertEqual(g[0 + 0 * 3], 165)
+        XCTAssertEqual(g[0 + 1 * 3], 190)
+        XCTAssertEqual(g[1 + 1 * 3], 220)
+        XCTAssertEqual(g[0 + 2 * 3], -13)
+        XCTAssertEqual(g[1 + 2 * 3], -14)
+        XCTAssertEqual(g[2 + 2 * 3], 15)
+    }
+
+    /// As `dsyrk` with β = 0: the strictly lower triangle is not touched.
+    func testLeavesTheStrictlyLowerTriangleAlone() {
+        for (n, shape) in Self.shapes.enumerated() {
+            let g = gram(gaussianMatrix(rows: shape.t, columns: shape.d, seed: 7200 + UInt64(n)))
+            for j in 0..<shape.d {
+                for i in (j + 1)..<max(shape.d, j + 1) { XCTAssertTrue(g[i + j * shape.d].isNaN, "T = \(shape.t), d = \(shape.d), (\(i), \(j))") }
+                for i in 0...j { XCTAssertFalse(g[i + j * shape.d].isNaN) }
+            }
+        }
+    }
+}
