@@ -169,6 +169,12 @@ def short_blas(text):
     return text.split("(")[-1].split(";")[-1].strip(" )") if "(" in text else text or "?"
 
 
+def blas_kernel(text):
+    """"OpenBLAS Zen (OpenBLAS 0.3.21 ...)" -> "Zen": the kernel family OpenBLAS picked for the CPU."""
+    words = text.split()
+    return words[1] if len(words) > 1 and words[0] == "OpenBLAS" else "?"
+
+
 def thread_scaling(a):
     counts = []
     p = 1
@@ -211,6 +217,7 @@ def thread_scaling(a):
                         row["identical"] = row["identical"] and data == reference[vname]
                         row["same_as_first"] = row.get("same_as_first", True) and data == first
                         row["blas"] = short_blas(manifest.get("blas", ""))
+                        row["kernel"] = blas_kernel(manifest.get("blas", ""))
                         row["wall"].append(wall); row["user"].append(user); row["sys"].append(sys_)
                         row["compute"].append(manifest["wall_seconds"])
                         row["outside"].append(max(wall - manifest["wall_seconds"], 0.0))
@@ -221,7 +228,7 @@ def thread_scaling(a):
                 for vname, _, _ in variants:
                     s_ = samples[vname]
                     row = {"workload": name, "command": "collapse " + " ".join(args),
-                           "variant": vname, "blas": s_["blas"], "threads": p,
+                           "variant": vname, "blas": s_["blas"], "kernel": s_.get("kernel", "?"), "threads": p,
                            "wall": statistics.median(s_["wall"]), "user": statistics.median(s_["user"]),
                            "sys": statistics.median(s_["sys"]), "compute": statistics.median(s_["compute"]),
                            "outside": statistics.median(s_["outside"]),
@@ -299,7 +306,9 @@ def readme_table(report, counts, runs):
                      + (f" | {last['side_by_side_efficiency']:.0%}" if sbs else "")
                      + f" | {serial:.3f} ({serial_ceiling(one['wall'], serial, CEILING_THREADS):.0%}) |")
     lines.append("")
-    lines.append(f"{os.cpu_count()} cores ({cpu_name()}), {time.strftime('%Y-%m-%d')}, medians of {runs} runs; "
+    kernels = ", ".join(dict.fromkeys(r.get("kernel", "?") for r in report))
+    lines.append(f"{os.cpu_count()} cores ({cpu_name()}; OpenBLAS {kernels} kernels), {time.strftime('%Y-%m-%d')}, "
+                 f"medians of {runs} runs; "
                  "results.csv byte-identical across thread counts; written by `scripts/scaling.py --threads`. "
                  + (f"Side by side: {top} processes of one thread each started together, t(1) over their mean "
                     "compute time; what the machine itself allows (shared caches, memory bandwidth, clock), "
