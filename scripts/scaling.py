@@ -306,8 +306,9 @@ def readme_table(report, counts, runs):
                      + (f" | {last['side_by_side_efficiency']:.0%}" if sbs else "")
                      + f" | {serial:.3f} ({serial_ceiling(one['wall'], serial, CEILING_THREADS):.0%}) |")
     lines.append("")
-    kernels = ", ".join(dict.fromkeys(r.get("kernel", "?") for r in report))
-    lines.append(f"{os.cpu_count()} cores ({cpu_name()}; OpenBLAS {kernels} kernels), {time.strftime('%Y-%m-%d')}, "
+    kernels = ", ".join(k for k in dict.fromkeys(r.get("kernel", "?") for r in report) if k != "?")
+    lines.append(f"{os.cpu_count()} cores ({cpu_name()}{f'; OpenBLAS {kernels} kernels' if kernels else ''}), "
+                 f"{time.strftime('%Y-%m-%d')}, "
                  f"medians of {runs} runs; "
                  "results.csv byte-identical across thread counts; written by `scripts/scaling.py --threads`. "
                  + (f"Side by side: {top} processes of one thread each started together, t(1) over their mean "

@@ -68,7 +68,7 @@ public struct FreshDesignSimulator: Sendable {
     /// Draw order: `w*` (d normals), then per generation the design entries (column-major) and
     /// the `T_k` noise values.
     ///
-    /// Per generation and regime, labels `y = X_kŵ + E_k` (`dgemv`), then replace solves
+    /// Per generation and regime, labels `y = X_kŵ + E_k`, then replace solves
     /// `X_kᵀX_k ŵ = X_kᵀy` and accumulate `(Σ_j X_jᵀX_j) ŵ = Σ_j X_jᵀy_j` by Cholesky
     /// (`SmallCholesky` up to `LeastSquaresSolver.smallFactorisationLimit`; `X_kᵀX_k` formed once
     /// for both regimes), falling back to `LeastSquaresSolver`'s SVD and `SymmetricSolve`'s
