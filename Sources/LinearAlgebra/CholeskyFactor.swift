@@ -12,13 +12,36 @@ public struct CholeskyFactor: Sendable {
     /// `tr(G⁻²) = ‖G⁻¹‖²_F`.
     public let traceOfInverseSquared: Double
 
-    /// - Throws: `LinearAlgebraError.lapack` if `L` is singular (`dpotri` fails).
+    /// `tr(G⁻¹)` and `tr(G⁻²)` come from `G⁻¹ = L⁻ᵀL⁻¹`: in Swift up to
+    /// `LeastSquaresSolver.smallFactorisationLimit` (`SmallCholesky.invert`, with `L` as `U = Lᵀ`
+    /// stored by rows), by LAPACK's `dpotri` above. The sufficient-statistic engine builds one
+    /// per replicate, and `dpotri` makes level-2 calls per column whose triangular ones (`dtrmv`)
+    /// take OpenBLAS's process-wide buffer lock, which parallel replicates queue on (`futex`
+    /// calls of a d = 4, 4000-replicate run on 2 threads: 199 with `dpotri`, 7 without).
+    ///
+    /// - Throws: `LinearAlgebraError.lapack(routine: "dpotri", info: i)` if `L_ii = 0` (`L` is
+    ///   singular; what `dpotri` reports), `.nonFinite` if `L` holds NaN or an infinity.
     public init(lower: [Double], dimension d: Int) throws {
         precondition(d >= 1 && lower.count == d * d, "CholeskyFactor needs a \(d)×\(d) column-major factor")
         var l = lower
         for j in 0..<d { for i in 0..<j { l[i + j * d] = 0 } }
         self.dimension = d
         self.lower = l
+        if d <= LeastSquaresSolver.smallFactorisationLimit {
+            guard l.allSatisfy(\.isFinite) else { throw LinearAlgebraError.nonFinite(what: "the Cholesky factor") }
+            if let i = (0..<d).first(where: { l[$0 + $0 * d] == 0 }) { throw LinearAlgebraError.lapack(routine: "dpotri", info: Int32(i + 1)) }
+            var w = [Double](repeating: 0, count: d * d), inv = w
+            let traces = l.withUnsafeBufferPointer { lp in
+                w.withUnsafeMutableBufferPointer { wp in
+                    inv.withUnsafeMutableBufferPointer {
+                        SmallCholesky.invert(rows: lp.baseAddress!, dimension: d, inverseFactor: wp.baseAddress!, inverse: $0.baseAddress!)
+                    }
+                }
+            }
+            traceOfInverse = traces.trace
+            traceOfInverseSquared = traces.traceSquared
+            return
+        }
         var inv = l
         let info = BLAS.serialised { LAPACKE_dpotri(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(d), &inv, Int32(d)) }
         if info != 0 { throw LinearAlgebraError.lapack(routine: "dpotri", info: info) }

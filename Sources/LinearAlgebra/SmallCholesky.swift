@@ -65,53 +65,61 @@ public struct SmallCholesky {
                 for j in 0..<d { for i in 0...j { rp[j + i * d] = up[i + j * d] } }
             }
         }
-        // W = U⁻ᵀ (lower triangular), column by column: Uᵀw_j = e_j by forward substitution over
-        // U's rows (`Triangular.upperTransposeSolve(rows:)`'s order, from row j on).
-        rows.withUnsafeBufferPointer { rp in
+        let (t1, t2, inverseNorm1) = rows.withUnsafeBufferPointer { rp in
             inverseFactor.withUnsafeMutableBufferPointer { wp in
-                let r = rp.baseAddress!
-                wp.update(repeating: 0)
-                for j in 0..<d {
-                    let column = wp.baseAddress! + j * d
-                    column[j] = 1
-                    for k in j..<d {
-                        let row = r + k * d
-                        let z = column[k] / row[k]
-                        column[k] = z
-                        for i in (k + 1)..<max(d, k + 1) { column[i] -= row[i] * z }
-                    }
+                inverse.withUnsafeMutableBufferPointer { inv in
+                    Self.invert(rows: rp.baseAddress!, dimension: d, inverseFactor: wp.baseAddress!, inverse: inv.baseAddress!)
                 }
             }
-        }
-        // G⁻¹ = U⁻¹U⁻ᵀ = WᵀW: (G⁻¹)_ij = Σ_{k ≥ max(i,j)} W_ki W_kj, columns of W.
-        inverseFactor.withUnsafeBufferPointer { wp in
-            inverse.withUnsafeMutableBufferPointer { inv in
-                let w = wp.baseAddress!
-                for j in 0..<d {
-                    for i in 0...j {
-                        let s = Triangular.dot(w + i * d + j, w + j * d + j, count: d - j)
-                        inv[i + j * d] = s
-                        inv[j + i * d] = s
-                    }
-                }
-            }
-        }
-        var inverseNorm1 = 0.0, t1 = 0.0, t2 = 0.0
-        for j in 0..<d {
-            var column = 0.0
-            for i in 0..<d {
-                let a = inverse[i + j * d]
-                column += abs(a)
-                t2 += a * a
-            }
-            t1 += inverse[j + j * d]
-            inverseNorm1 = max(inverseNorm1, column)
         }
         let rcond = 1 / (norm1 * inverseNorm1)
         guard rcond.isFinite, rcond >= LeastSquaresSolver.choleskyRcondThreshold else { return false }
         traceOfInverse = t1
         traceOfInverseSquared = t2
         return true
+    }
+
+    /// `G⁻¹` from `U` (`G = UᵀU`, positive diagonal) stored by rows (`r[j + i·d] = U_ij`, row i
+    /// contiguous; a lower factor `L = Uᵀ` stored by columns is the same array): `W = U⁻ᵀ` by
+    /// forward substitution into `inverseFactor`, `G⁻¹ = WᵀW` into `inverse` (both `d × d`,
+    /// column-major), and `tr(G⁻¹)`, `tr(G⁻²) = ‖G⁻¹‖²_F` and `‖G⁻¹‖₁`.
+    static func invert(
+        rows r: UnsafePointer<Double>, dimension d: Int, inverseFactor w: UnsafeMutablePointer<Double>,
+        inverse inv: UnsafeMutablePointer<Double>
+    ) -> (trace: Double, traceSquared: Double, norm1: Double) {
+        // W = U⁻ᵀ (lower triangular), column by column: Uᵀw_j = e_j by forward substitution over
+        // U's rows (`Triangular.upperTransposeSolve(rows:)`'s order, from row j on).
+        w.update(repeating: 0, count: d * d)
+        for j in 0..<d {
+            let column = w + j * d
+            column[j] = 1
+            for k in j..<d {
+                let row = r + k * d
+                let z = column[k] / row[k]
+                column[k] = z
+                for i in (k + 1)..<max(d, k + 1) { column[i] -= row[i] * z }
+            }
+        }
+        // G⁻¹ = U⁻¹U⁻ᵀ = WᵀW: (G⁻¹)_ij = Σ_{k ≥ max(i,j)} W_ki W_kj, columns of W.
+        for j in 0..<d {
+            for i in 0...j {
+                let s = Triangular.dot(w + i * d + j, w + j * d + j, count: d - j)
+                inv[i + j * d] = s
+                inv[j + i * d] = s
+            }
+        }
+        var inverseNorm1 = 0.0, t1 = 0.0, t2 = 0.0
+        for j in 0..<d {
+            var column = 0.0
+            for i in 0..<d {
+                let a = inv[i + j * d]
+                column += abs(a)
+                t2 += a * a
+            }
+            t1 += inv[j + j * d]
+            inverseNorm1 = max(inverseNorm1, column)
+        }
+        return (t1, t2, inverseNorm1)
     }
 
     /// `x ← G⁻¹x` by `Uᵀz = x`, `Ux = z` (`Triangular`), after an accepted `factor`.

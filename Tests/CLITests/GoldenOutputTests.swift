@@ -177,7 +177,7 @@ final class GoldenOutputTests: CLITestCase {
             name: "simulate-sufficient",
             steps: [simulate(["--dimension", "3", "--samples", "20", "--engine", "sufficient"], output: "suf")],
             product: .file("suf/results.csv"),
-            pin: .anyKernel("4bfa4eda9485bbafa5a9f43193533b0e7975f15795f81487b252e7cf27e14e04")),
+            pin: .anyKernel("72a003fecbcee21342a9e32bd9ecbaf834e4955c23c79983afaf1ee80fad5543")),
         Case(
             name: "simulate-fresh-design",
             steps: [simulate(["--dimension", "3", "--samples", "20", "--design", "fresh"], output: "fresh")],
