@@ -27,9 +27,9 @@ public struct CholeskyFactor: Sendable {
         for j in 0..<d { for i in 0..<j { l[i + j * d] = 0 } }
         self.dimension = d
         self.lower = l
+        guard l.allSatisfy(\.isFinite) else { throw LinearAlgebraError.nonFinite(what: "the Cholesky factor") }
+        if let i = (0..<d).first(where: { l[$0 + $0 * d] == 0 }) { throw LinearAlgebraError.lapack(routine: "dpotri", info: Int32(i + 1)) }
         if d <= LeastSquaresSolver.smallFactorisationLimit {
-            guard l.allSatisfy(\.isFinite) else { throw LinearAlgebraError.nonFinite(what: "the Cholesky factor") }
-            if let i = (0..<d).first(where: { l[$0 + $0 * d] == 0 }) { throw LinearAlgebraError.lapack(routine: "dpotri", info: Int32(i + 1)) }
             var w = [Double](repeating: 0, count: d * d), inv = w
             let traces = l.withUnsafeBufferPointer { lp in
                 w.withUnsafeMutableBufferPointer { wp in

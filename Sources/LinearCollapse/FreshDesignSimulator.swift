@@ -77,8 +77,8 @@ public struct FreshDesignSimulator: Sendable {
     /// `SymmetricSolve.pseudoInverseSolve`, without an allocation per generation, except that up
     /// to `SmallProducts.maximumColumns` columns the products with `X_k` (`X_kᵀX_k`, `X_kŵ`,
     /// `X_kᵀy`) run in `SmallProducts` instead of BLAS: `dsyrk` took OpenBLAS's process-wide
-    /// buffer lock every generation, and the products' bits then no longer depend on the CPU
-    /// (nor the whole chain's, where the Cholesky factorisations succeed).
+    /// buffer lock every generation, and the products' bits then no longer depend on OpenBLAS's
+    /// kernel (nor the whole chain's, where the Cholesky factorisations succeed).
     public func run(rng: inout Xoshiro256StarStar, errors: UnsafeMutableBufferPointer<Double>, workspace: Workspace? = nil) throws {
         let ws = workspace ?? makeWorkspace()
         precondition(ws.d == dimension, "FreshDesignSimulator.run: a workspace of another dimension")
