@@ -30,12 +30,13 @@ public struct CholeskyFactor: Sendable {
         guard l.allSatisfy(\.isFinite) else { throw LinearAlgebraError.nonFinite(what: "the Cholesky factor") }
         if let i = (0..<d).first(where: { l[$0 + $0 * d] == 0 }) { throw LinearAlgebraError.lapack(routine: "dpotri", info: Int32(i + 1)) }
         if d <= LeastSquaresSolver.smallFactorisationLimit {
-            var w = [Double](repeating: 0, count: d * d), inv = w
-            let traces = l.withUnsafeBufferPointer { lp in
-                w.withUnsafeMutableBufferPointer { wp in
-                    inv.withUnsafeMutableBufferPointer {
-                        SmallCholesky.invert(rows: lp.baseAddress!, dimension: d, inverseFactor: wp.baseAddress!, inverse: $0.baseAddress!)
-                    }
+            // W and G⁻¹ in one temporary buffer: no array allocation (and no trip to the Swift
+            // runtime's metadata lock) per replicate.
+            let traces = withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * d * d) { buffer in
+                buffer.initialize(repeating: 0)
+                return l.withUnsafeBufferPointer { lp in
+                    let w = buffer.baseAddress!
+                    return SmallCholesky.invert(rows: lp.baseAddress!, dimension: d, inverseFactor: w, inverse: w + d * d)
                 }
             }
             traceOfInverse = traces.trace

@@ -17,10 +17,10 @@
 /// CPU (OpenBLAS's Zen and Cooperlake kernels give different last bits), these loops in one
 /// fixed order on every CPU.
 ///
-/// **Arithmetic order.** A sum over the T rows (`XᵀX`, `Xᵀy`) is taken in four lanes: lane l
-/// holds the terms with k ≡ l (mod 4) and k < 4⌊T/4⌋, added in ascending k starting from 0; the
-/// lanes are combined as (l₀ + l₁) + (l₂ + l₃); then the remaining terms, k ≥ 4⌊T/4⌋, are added
-/// in ascending k. A sum over the d columns (`Xw`) is one running sum, 0 + x_k0 w_0 + x_k1 w_1 +
+/// **Arithmetic order.** A sum over the T rows (`XᵀX`, `Xᵀy`) is taken in `Triangular.dot`'s
+/// order: lane l (of four) holds the terms with k ≡ l (mod 4) and k < 4⌊T/4⌋, added in
+/// ascending k starting from 0; the lanes are combined as (l₀ + l₁) + (l₂ + l₃); then the
+/// remaining terms, k ≥ 4⌊T/4⌋, are added in ascending k. A sum over the d columns (`Xw`) is one running sum, 0 + x_k0 w_0 + x_k1 w_1 +
 /// …, in ascending column order. Every product and every sum rounds once (Swift does not fuse a
 /// multiply and an add), so the bits depend neither on the CPU nor on the blocking of the loops
 /// (four columns share each load of the other operand): `SmallProductsTests` checks them
@@ -38,42 +38,19 @@ public enum SmallProducts {
     /// lower triangle is not touched (as `dsyrk` with β = 0).
     @inlinable
     public static func gram(_ x: UnsafePointer<Double>, rows t: Int, columns d: Int, into g: UnsafeMutablePointer<Double>) {
-        let t4 = t & ~3
         var j0 = 0
         // Columns j0..<j0+4 against every column i < j0 + 4 (outputs with i > j are dropped).
         while j0 + 4 <= d {
-            let c0 = x + j0 * t, c1 = c0 + t, c2 = c1 + t, c3 = c2 + t
+            let c0 = x + j0 * t
             for i in 0..<(j0 + 4) {
-                let xi = x + i * t
-                var a0 = SIMD4<Double>(), a1 = SIMD4<Double>(), a2 = SIMD4<Double>(), a3 = SIMD4<Double>()
-                var k = 0
-                while k < t4 {
-                    let u = load(xi + k)
-                    a0 += u * load(c0 + k)
-                    a1 += u * load(c1 + k)
-                    a2 += u * load(c2 + k)
-                    a3 += u * load(c3 + k)
-                    k += 4
-                }
-                var r0 = lanes(a0), r1 = lanes(a1), r2 = lanes(a2), r3 = lanes(a3)
-                while k < t {
-                    let v = xi[k]
-                    r0 += v * c0[k]
-                    r1 += v * c1[k]
-                    r2 += v * c2[k]
-                    r3 += v * c3[k]
-                    k += 1
-                }
-                if i <= j0 { g[i + j0 * d] = r0 }
-                if i <= j0 + 1 { g[i + (j0 + 1) * d] = r1 }
-                if i <= j0 + 2 { g[i + (j0 + 2) * d] = r2 }
-                g[i + (j0 + 3) * d] = r3
+                let r = fourDots(x + i * t, columns: c0, rows: t)
+                for m in 0..<4 where i <= j0 + m { g[i + (j0 + m) * d] = r[m] }
             }
             j0 += 4
         }
         // The last d mod 4 columns, one output at a time, in the same order.
         for j in j0..<d {
-            for i in 0...j { g[i + j * d] = dot(x + i * t, x + j * t, count: t) }
+            for i in 0...j { g[i + j * d] = Triangular.dot(x + i * t, x + j * t, count: t) }
         }
     }
 
@@ -94,52 +71,38 @@ public enum SmallProducts {
     public static func transposeMultiply(
         _ x: UnsafePointer<Double>, rows t: Int, columns d: Int, by y: UnsafePointer<Double>, into f: UnsafeMutablePointer<Double>
     ) {
-        let t4 = t & ~3
         var j0 = 0
-        // Four columns at a time share each load of y (four independent sums in flight).
         while j0 + 4 <= d {
-            let c0 = x + j0 * t, c1 = c0 + t, c2 = c1 + t, c3 = c2 + t
-            var a0 = SIMD4<Double>(), a1 = SIMD4<Double>(), a2 = SIMD4<Double>(), a3 = SIMD4<Double>()
-            var k = 0
-            while k < t4 {
-                let u = load(y + k)
-                a0 += load(c0 + k) * u
-                a1 += load(c1 + k) * u
-                a2 += load(c2 + k) * u
-                a3 += load(c3 + k) * u
-                k += 4
-            }
-            var r0 = lanes(a0), r1 = lanes(a1), r2 = lanes(a2), r3 = lanes(a3)
-            while k < t {
-                let v = y[k]
-                r0 += c0[k] * v
-                r1 += c1[k] * v
-                r2 += c2[k] * v
-                r3 += c3[k] * v
-                k += 1
-            }
-            f[j0] = r0
-            f[j0 + 1] = r1
-            f[j0 + 2] = r2
-            f[j0 + 3] = r3
+            let r = fourDots(y, columns: x + j0 * t, rows: t)
+            for m in 0..<4 { f[j0 + m] = r[m] }
             j0 += 4
         }
-        for j in j0..<d { f[j] = dot(x + j * t, y, count: t) }
+        for j in j0..<d { f[j] = Triangular.dot(x + j * t, y, count: t) }
     }
 
-    /// `Σ_k a_k b_k` in the four-lane order.
-    @inlinable @usableFromInline
-    static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count t: Int) -> Double {
+    /// `Σ_k v_k x_kj` for the four columns j = 0..<4 starting at `c0` (leading dimension `t`),
+    /// each in `Triangular.dot`'s order; the four sums share each load of `v`.
+    @usableFromInline @inline(__always)
+    static func fourDots(_ v: UnsafePointer<Double>, columns c0: UnsafePointer<Double>, rows t: Int) -> SIMD4<Double> {
+        let c1 = c0 + t, c2 = c1 + t, c3 = c2 + t
         let t4 = t & ~3
-        var s = SIMD4<Double>()
+        var a0 = SIMD4<Double>(), a1 = SIMD4<Double>(), a2 = SIMD4<Double>(), a3 = SIMD4<Double>()
         var k = 0
         while k < t4 {
-            s += load(a + k) * load(b + k)
+            let u = load(v + k)
+            a0 += u * load(c0 + k)
+            a1 += u * load(c1 + k)
+            a2 += u * load(c2 + k)
+            a3 += u * load(c3 + k)
             k += 4
         }
-        var r = lanes(s)
+        var r = SIMD4(lanes(a0), lanes(a1), lanes(a2), lanes(a3))
         while k < t {
-            r += a[k] * b[k]
+            let u = v[k]
+            r[0] += u * c0[k]
+            r[1] += u * c1[k]
+            r[2] += u * c2[k]
+            r[3] += u * c3[k]
             k += 1
         }
         return r
