@@ -32,9 +32,11 @@ final class GoldenOutputTests: CLITestCase {
     /// Prescott on the Zen machine: exactly the cases marked `perKernel` differed, Zen and Haswell
     /// gave the same bytes, every other case the same bytes on all five. (The fresh design at
     /// d ≤ 12 has since run without BLAS, `SmallProducts`: the same bytes under all 14 kernels
-    /// `OPENBLAS_CORETYPE` selected on the Zen machine.) On a kernel without a pin
-    /// these cases print their hash and are not checked (`COLLAPSE_GOLDEN_PRINT=1` prints all, to
-    /// pin a kernel: run it on that machine, or with `OPENBLAS_CORETYPE` where the CPU allows).
+    /// `OPENBLAS_CORETYPE` selected on the Zen machine.) Every `perKernel` case has a pin for
+    /// `referenceKernel` (Haswell); on a kernel without a pin these cases run again under it, where
+    /// the CPU has AVX2 and FMA, and are checked there, else they print their hash and are not
+    /// checked (`COLLAPSE_GOLDEN_PRINT=1` prints all, to pin a kernel: run it on that machine, or
+    /// with `OPENBLAS_CORETYPE` where the CPU allows).
     enum Pin {
         case anyKernel(String)
         case perKernel([String: String])
@@ -295,18 +297,90 @@ final class GoldenOutputTests: CLITestCase {
     }
 
     func testGoldenOutputs() throws {
-        try Self.sweepConfig.write(to: work.appendingPathComponent("golden.toml"), atomically: true, encoding: .utf8)
         let printing = ProcessInfo.processInfo.environment["COLLAPSE_GOLDEN_PRINT"] == "1"
-        let kernel = try blasKernel()
+        let kernel = try blasKernel(in: work)
         if printing { print("GOLDEN kernel \(kernel)") }
+        let hashes = try hashes(of: Self.cases, in: work)
+        var unpinned: [Case] = []
+        for c in Self.cases {
+            let hash = hashes[c.name]!
+            if printing { print("GOLDEN \(c.name) \(hash)") }
+            guard let pinned = c.pin.sha256(kernel: kernel) else {
+                unpinned.append(c)
+                continue
+            }
+            assertPinned(c.name, hash, pinned)
+        }
+        // On every kernel, pinned or not: a sweep run in two shards and merged is the sweep.
+        XCTAssertEqual(hashes["sweep-shards-merged"], hashes["sweep"], "the merged shards differ from the unsharded sweep")
+        try checkUnderReferenceKernel(unpinned, nativeKernel: kernel, nativeHashes: hashes)
+    }
+
+    /// The kernel that every kernel-dependent case is pinned for, and that runs on any x86-64 CPU
+    /// with AVX2 and FMA: where this machine's own kernel has no pin (a new CPU, a new OpenBLAS
+    /// version), those cases run again with `OPENBLAS_CORETYPE` forcing it, so they are checked on
+    /// such machines too instead of only printed.
+    static let referenceKernel = "Haswell"
+
+    /// Runs `cases` again under `referenceKernel` (in a directory of their own) and checks them
+    /// against its pins, if this CPU can run it; otherwise says they were not checked.
+    func checkUnderReferenceKernel(_ cases: [Case], nativeKernel: String, nativeHashes: [String: String]) throws {
+        guard !cases.isEmpty else { return }
+        let names = cases.map(\.name).joined(separator: ", ")
+        guard Self.cpuRunsReferenceKernel() else {
+            print("GOLDEN \(names): not pinned for OpenBLAS kernel \(nativeKernel) and this CPU lacks AVX2/FMA, not checked")
+            return
+        }
+        let directory = work.appendingPathComponent("reference-kernel", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let environment = ["OPENBLAS_CORETYPE": Self.referenceKernel]
+        let kernel = try blasKernel(in: directory, environment: environment)
+        guard kernel.hasPrefix(Self.referenceKernel + " ") else {
+            print("GOLDEN \(names): OPENBLAS_CORETYPE=\(Self.referenceKernel) ran kernel \(kernel), not checked")
+            return
+        }
+        let hashes = try hashes(of: cases, in: directory, environment: environment)
+        for c in cases {
+            let hash = hashes[c.name]!
+            print("GOLDEN \(c.name): not pinned for OpenBLAS kernel \(nativeKernel) (hash \(nativeHashes[c.name]!)); checked under \(kernel)")
+            guard let pinned = c.pin.sha256(kernel: kernel) else {
+                XCTFail("\(c.name): no pin for the reference kernel \(kernel); its hash there is \(hash)")
+                continue
+            }
+            assertPinned(c.name + " (under " + kernel + ")", hash, pinned)
+        }
+    }
+
+    func assertPinned(_ name: String, _ hash: String, _ pinned: String) {
+        XCTAssertEqual(
+            hash, pinned,
+            """
+            \(name): result bytes changed. If on purpose, update the hash in a commit that says why \
+            (COLLAPSE_GOLDEN_PRINT=1 prints every hash).
+            """)
+    }
+
+    /// Whether `/proc/cpuinfo` lists AVX2 and FMA, which OpenBLAS's Haswell kernels use.
+    static func cpuRunsReferenceKernel() -> Bool {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+            let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+        else { return false }
+        let set = Set(flags.split(separator: " ").map(String.init))
+        return set.contains("avx2") && set.contains("fma")
+    }
+
+    /// Runs every step of `cases` in `directory` (a step shared by several cases once) and hashes
+    /// each case's product.
+    func hashes(of cases: [Case], in directory: URL, environment: [String: String] = [:]) throws -> [String: String] {
+        try Self.sweepConfig.write(to: directory.appendingPathComponent("golden.toml"), atomically: true, encoding: .utf8)
         var done: [String: CLIResult] = [:]
         var hashes: [String: String] = [:]
-        for c in Self.cases {
+        for c in cases {
             var last: CLIResult?
             for step in c.steps {
                 let key = step.joined(separator: "\u{1}")
                 if let cached = done[key] { last = cached; continue }
-                let r = try collapse(arguments: step, timeout: 300)
+                let r = try CLIHarness.run(step, in: directory, captureDirectory: root, environment: environment, timeout: 300)
                 assertSuccess(r, "\(c.name): collapse \(step.joined(separator: " "))")
                 done[key] = r
                 last = r
@@ -314,38 +388,26 @@ final class GoldenOutputTests: CLITestCase {
             let bytes: Data
             switch c.product {
             case .file(let path):
-                bytes = (try? Data(contentsOf: work.appendingPathComponent(path))) ?? Data()
+                bytes = (try? Data(contentsOf: directory.appendingPathComponent(path))) ?? Data()
                 XCTAssertFalse(bytes.isEmpty, "\(c.name): \(path) missing or empty")
             case .stdout:
                 bytes = Data(Self.withoutWallTime(last?.stdout ?? "").utf8)
             }
-            let hash = SHA256.hex(bytes)
-            hashes[c.name] = hash
-            if printing { print("GOLDEN \(c.name) \(hash)") }
-            guard let pinned = c.pin.sha256(kernel: kernel) else {
-                print("GOLDEN \(c.name): not pinned for OpenBLAS kernel \(kernel), not checked; its hash here is \(hash)")
-                continue
-            }
-            XCTAssertEqual(
-                hash, pinned,
-                """
-                \(c.name): result bytes changed. If on purpose, update the hash in a commit that says why \
-                (COLLAPSE_GOLDEN_PRINT=1 prints every hash).
-                """)
+            hashes[c.name] = SHA256.hex(bytes)
         }
-        // On every kernel, pinned or not: a sweep run in two shards and merged is the sweep.
-        XCTAssertEqual(hashes["sweep-shards-merged"], hashes["sweep"], "the merged shards differ from the unsharded sweep")
+        return hashes
     }
 
     /// The OpenBLAS kernel family and version this machine runs (`"Zen 0.3.21"`), from the manifest
     /// of a tiny run: its `blas` reads `OpenBLAS <kernel> (OpenBLAS <version> <build options>; …)`.
     /// A `blas` of another form names no pinned kernel (the cases pinned for every kernel are
     /// still checked).
-    func blasKernel() throws -> String {
-        let r = try collapse(
-            arguments: ["simulate", "--dimension", "2", "--samples", "4", "--generations", "1", "--repeats", "2", "--output", "blas-probe"])
+    func blasKernel(in directory: URL, environment: [String: String] = [:]) throws -> String {
+        let r = try CLIHarness.run(
+            ["simulate", "--dimension", "2", "--samples", "4", "--generations", "1", "--repeats", "2", "--output", "blas-probe"],
+            in: directory, captureDirectory: root, environment: environment)
         assertSuccess(r, "the run that names the BLAS kernel")
-        let data = try Data(contentsOf: work.appendingPathComponent("blas-probe/manifest.json"))
+        let data = try Data(contentsOf: directory.appendingPathComponent("blas-probe/manifest.json"))
         let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let blas = try XCTUnwrap(manifest["blas"] as? String, "manifest.json has no blas")
         guard let kernel = Self.kernelAndVersion(blas) else { return "of unknown kernel (\(blas))" }
