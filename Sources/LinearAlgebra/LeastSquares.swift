@@ -5,7 +5,10 @@ import CLapack
 ///
 /// **Method.** By default the Gram matrix `G = XᵀX` is formed with `dsyrk` and factorised by
 /// Cholesky (`dpotrf`, `G = UᵀU`); each solve is then one `Xᵀy` and two triangular solves,
-/// O(Td + d²) (the triangular solves in Swift, see `Triangular`). Cholesky does not reliably detect rank deficiency and squares the condition
+/// O(Td + d²) (the triangular solves in Swift, see `Triangular`). For at most
+/// `SmallProducts.maximumColumns` columns `XᵀX` and `Xᵀy` are formed in Swift (`SmallProducts`,
+/// one fixed summation order) and for at most `smallFactorisationLimit` the factorisation too,
+/// so a small design's Cholesky path makes no BLAS call. Cholesky does not reliably detect rank deficiency and squares the condition
 /// number, so the factorisation falls back to a rank-revealing SVD (`dgesdd`) when
 /// `T < d`, when `dpotrf` fails, or when LAPACK's estimate of `rcond(G)` (`dpocon`) is below
 /// `choleskyRcondThreshold`. The SVD path computes `X⁺y = V_r S_r⁻¹ U_rᵀ y` with the numerical
@@ -119,11 +122,7 @@ public struct LeastSquaresSolver: Sendable {
                 switch method {
                 case .cholesky:
                     // w = Xᵀy, then Uᵀz = w, U w = z.
-                    BLAS.serialised {
-                        cblas_dgemv(
-                            CblasColMajor, CblasTrans, t, d, 1, xp.baseAddress!, t,
-                            y.baseAddress!, 1, 0, w.baseAddress!, 1)
-                    }
+                    DesignProducts.transposeMultiply(xp.baseAddress!, rows: rows, columns: columns, by: y.baseAddress!, into: w.baseAddress!)
                     uRows.withUnsafeBufferPointer { rp in
                         Triangular.upperTransposeSolve(rows: rp.baseAddress!, dimension: columns, w.baseAddress!)
                         Triangular.upperSolve(rows: rp.baseAddress!, dimension: columns, w.baseAddress!)
@@ -165,11 +164,19 @@ public struct LeastSquaresSolver: Sendable {
     public var projectedCount: Int { method == .cholesky ? columns : rank }
 
     /// `H = h(E)` for the `columns` label vectors stored column-major in `e` (leading dimension
-    /// `T`): one `dgemm`, writing `k × columns` values to `h` (leading dimension `k`).
+    /// `T`): one `dgemm`, writing `k × columns` values to `h` (leading dimension `k`). On the
+    /// Cholesky path with at most `SmallProducts.maximumColumns` columns, `XᵀE` in Swift instead,
+    /// column by column, each bit for bit the `Xᵀy` of `solve`.
     public func projectLabels(_ e: UnsafePointer<Double>, columns m: Int, into h: UnsafeMutablePointer<Double>) {
         let k = projectedCount
         guard m > 0, k > 0 else { return }
         x.withUnsafeBufferPointer { xp in
+            if method == .cholesky && DesignProducts.inSwift(columns: columns) {
+                for c in 0..<m {
+                    SmallProducts.transposeMultiply(xp.baseAddress!, rows: rows, columns: columns, by: e + c * rows, into: h + c * k)
+                }
+                return
+            }
             BLAS.serialised {
                 cblas_dgemm(
                     CblasColMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(m), Int32(rows), 1,
@@ -245,7 +252,7 @@ public struct LeastSquaresSolver: Sendable {
         let n = Int32(d)
         var g = [Double](repeating: 0, count: d * d)
         design.storage.withUnsafeBufferPointer { xp in
-            g.withUnsafeMutableBufferPointer { BLAS.symmetricRankK(xp.baseAddress!, rows: design.rows, columns: d, into: $0.baseAddress!) }
+            g.withUnsafeMutableBufferPointer { DesignProducts.gram(xp.baseAddress!, rows: design.rows, columns: d, into: $0.baseAddress!) }
         }
         if d <= smallFactorisationLimit { return smallCholesky(gram: g, dimension: d) }
         let upper = CChar(UInt8(ascii: "U"))

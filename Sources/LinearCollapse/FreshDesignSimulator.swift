@@ -74,11 +74,11 @@ public struct FreshDesignSimulator: Sendable {
     /// for both regimes), falling back to `LeastSquaresSolver`'s SVD and `SymmetricSolve`'s
     /// eigendecomposition where `X_k` has fewer rows than columns or the Gram matrix is ill
     /// conditioned. The same arithmetic as `LeastSquaresSolver(design:).solve` and
-    /// `SymmetricSolve.pseudoInverseSolve`, without an allocation per generation, except that up
-    /// to `SmallProducts.maximumColumns` columns the products with `X_k` (`X_kᵀX_k`, `X_kŵ`,
-    /// `X_kᵀy`) run in `SmallProducts` instead of BLAS: `dsyrk` took OpenBLAS's process-wide
-    /// buffer lock every generation, and the products' bits then no longer depend on OpenBLAS's
-    /// kernel (nor the whole chain's, where the Cholesky factorisations succeed).
+    /// `SymmetricSolve.pseudoInverseSolve`, without an allocation per generation. The products
+    /// with `X_k` (`X_kᵀX_k`, `X_kŵ`, `X_kᵀy`) go through `DesignProducts`, as the solver's do:
+    /// in Swift up to `SmallProducts.maximumColumns` columns, where `dsyrk` took OpenBLAS's
+    /// process-wide buffer lock every generation, and the chain's bits then do not depend on
+    /// OpenBLAS's kernel where the Cholesky factorisations succeed.
     public func run(rng: inout Xoshiro256StarStar, errors: UnsafeMutableBufferPointer<Double>, workspace: Workspace? = nil) throws {
         let ws = workspace ?? makeWorkspace()
         precondition(ws.d == dimension, "FreshDesignSimulator.run: a workspace of another dimension")
@@ -86,16 +86,8 @@ public struct FreshDesignSimulator: Sendable {
         let hasReplace = regimes.contains(.replace), hasAccumulate = regimes.contains(.accumulate)
         let truth = Normal.array(count: d, using: &rng)
         let x = ws.x.baseAddress!, y = ws.y.baseAddress!, gram = ws.gram.baseAddress!, fit = ws.fit.baseAddress!
-        let small = d <= SmallProducts.maximumColumns
         /// `fit ← X_kᵀy`.
-        func projectLabels(rows t: Int) {
-            if small {
-                SmallProducts.transposeMultiply(x, rows: t, columns: d, by: y, into: fit)
-            } else {
-                for j in 0..<d { fit[j] = 0 }
-                BLAS.gemv(transpose: true, rows: t, columns: d, alpha: 1, a: x, x: y, beta: 0, y: fit)
-            }
-        }
+        func projectLabels(rows t: Int) { DesignProducts.transposeMultiply(x, rows: t, columns: d, by: y, into: fit) }
         // ŵ_{n−1} per regime (w* before generation 1) and Σ_j X_jᵀy_j per regime.
         for r in 0..<k { for j in 0..<d { ws.fits[r * d + j] = truth[j] } }
         ws.projectedSum.update(repeating: 0)
@@ -108,11 +100,7 @@ public struct FreshDesignSimulator: Sendable {
             let smallReplace = hasReplace && t >= d && ws.replaceCholesky != nil
             if hasAccumulate || smallReplace {
                 ws.gram.update(repeating: 0)
-                if small {
-                    SmallProducts.gram(x, rows: t, columns: d, into: gram)
-                } else {
-                    BLAS.symmetricRankK(x, rows: t, columns: d, into: gram)
-                }
+                DesignProducts.gram(x, rows: t, columns: d, into: gram)
             }
             if hasAccumulate {
                 for j in 0..<d { for i in 0..<d { ws.gramSum[i + j * d] += i <= j ? gram[i + j * d] : gram[j + i * d] } }
@@ -126,12 +114,7 @@ public struct FreshDesignSimulator: Sendable {
             for r in 0..<k {
                 let w = ws.fits.baseAddress! + r * d
                 // Generation 1 labels the real data with w*; later ones with the previous fit.
-                if small {
-                    SmallProducts.multiply(x, rows: t, columns: d, by: w, into: y)
-                } else {
-                    for i in 0..<t { y[i] = 0 }
-                    BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: x, x: w, beta: 0, y: y)
-                }
+                DesignProducts.multiply(x, rows: t, columns: d, by: w, into: y)
                 for i in 0..<t { y[i] += ws.noise[i] }
                 if regimes[r] == .replace {
                     if let solver {

@@ -83,9 +83,7 @@ public struct LinearRealData: Sendable {
         x.withUnsafeBufferPointer { xp in
             w.withUnsafeBufferPointer { wp in
                 y.withUnsafeMutableBufferPointer { yp in
-                    BLAS.gemv(
-                        transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!, x: wp.baseAddress!,
-                        beta: 1, y: yp.baseAddress!)
+                    DesignProducts.multiplyAdd(xp.baseAddress!, rows: t, columns: d, by: wp.baseAddress!, into: yp.baseAddress!)
                 }
             }
         }
@@ -276,9 +274,7 @@ public struct LinearChainSimulator: Sendable {
                             // Fresh real labels y' = Xw* + E', shared by every fresh-real regime.
                             Normal.fill(freshY, scale: sigma, using: &freshRealRNG)
                             truth.withUnsafeBufferPointer { wp in
-                                BLAS.gemv(
-                                    transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!,
-                                    x: wp.baseAddress!, beta: 1, y: freshY.baseAddress!)
+                                DesignProducts.multiplyAdd(xp.baseAddress!, rows: t, columns: d, by: wp.baseAddress!, into: freshY.baseAddress!)
                             }
                         }
                         for r in 0..<k {
@@ -301,9 +297,7 @@ public struct LinearChainSimulator: Sendable {
                             case let .mix(fraction), let .freshReal(fraction):
                                 // Labels formed explicitly: y = E_n + Xŵ_{n−1}.
                                 y.baseAddress!.update(from: e, count: t)
-                                BLAS.gemv(
-                                    transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!,
-                                    x: wPrev, beta: 1, y: y.baseAddress!)
+                                DesignProducts.multiplyAdd(xp.baseAddress!, rows: t, columns: d, by: wPrev, into: y.baseAddress!)
                                 let m = Regime.realCount(fraction: fraction, of: t)
                                 if case .mix = regimes[r] {
                                     for i in 0..<m { trainY[i] = realY[i] }
@@ -314,9 +308,7 @@ public struct LinearChainSimulator: Sendable {
                                 solver.solve(UnsafeBufferPointer(trainY), into: wr, workspace: &ws)
                             case .accumulateSubsample:
                                 y.baseAddress!.update(from: e, count: t)
-                                BLAS.gemv(
-                                    transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!,
-                                    x: wPrev, beta: 1, y: y.baseAddress!)
+                                DesignProducts.multiplyAdd(xp.baseAddress!, rows: t, columns: d, by: wPrev, into: y.baseAddress!)
                                 pool[r].append(contentsOf: yBase)
                                 let rows = subsampleRNG.sampleWithoutReplacement(count: t, from: pool[r].count, scratch: &space.permutation)
                                 let subDesign = real.design.selectingRows(rows.map { $0 % t })

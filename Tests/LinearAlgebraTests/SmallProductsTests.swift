@@ -2,7 +2,8 @@ import LinearAlgebra
 import XCTest
 
 /// `SmallProducts`: the orders it documents, bit for bit; the error bound of any summation order
-/// against BLAS (`dsyrk`, `dgemv`); and the triangle `gram` leaves alone.
+/// against BLAS (`dsyrk`, `dgemv`); the triangle `gram` leaves alone; and `DesignProducts`, which
+/// chooses between them.
 final class SmallProductsTests: XCTestCase {
     /// Shapes across the blocking: d below, at and beyond one block of four columns (and the last
     /// d mod 4 columns), T below, at and off a multiple of the four lanes.
@@ -116,6 +117,102 @@ final class SmallProductsTests: XCTestCase {
             for j in 0..<shape.d {
                 let bound = (0..<shape.t).reduce(0.0) { $0 + abs(x[$1, j] * y[$1]) }
                 XCTAssertEqual(xty[j], referenceXty[j], accuracy: 2 * Double(shape.t) * Double.ulpOfOne * bound + 1e-300, "Xᵀy \(j)")
+            }
+        }
+    }
+
+    /// `y + Xw`: one running sum per output from y_k, columns ascending (the literal chain's labels
+    /// `E + Xŵ`).
+    func testMultiplyAddIsTheDocumentedRunningSumBitForBit() {
+        for (n, shape) in Self.shapes.enumerated() {
+            let x = gaussianMatrix(rows: shape.t, columns: shape.d, seed: 7900 + UInt64(n))
+            let w = gaussianVector(shape.d, seed: 8000 + UInt64(n)), start = gaussianVector(shape.t, seed: 8100 + UInt64(n))
+            var y = start
+            x.storage.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { SmallProducts.multiplyAdd(xp.baseAddress!, rows: shape.t, columns: shape.d, by: w, into: $0.baseAddress!) }
+            }
+            for k in 0..<shape.t {
+                var s = start[k]
+                for j in 0..<shape.d { s += x[k, j] * w[j] }
+                XCTAssertEqual(y[k].bitPattern, s.bitPattern, "T = \(shape.t), d = \(shape.d), row \(k)")
+            }
+        }
+    }
+
+    /// `DesignProducts` takes `SmallProducts` up to `maximumColumns` and BLAS above, bit for bit
+    /// the routine it names; the BLAS branch of `multiply` and `transposeMultiply` overwrites
+    /// whatever its output held (OpenBLAS 0.3.21 scales it by β = 0, which keeps a NaN).
+    func testDesignProductsTakeSwiftUpToTheCutOffAndBLASAbove() {
+        let m = SmallProducts.maximumColumns
+        for (n, d) in [1, 4, m, m + 1, m + 5].enumerated() {
+            let t = 23
+            let x = gaussianMatrix(rows: t, columns: d, seed: 8200 + UInt64(n))
+            let w = gaussianVector(d, seed: 8300 + UInt64(n)), v = gaussianVector(t, seed: 8400 + UInt64(n))
+            var g = [Double](repeating: 0, count: d * d), xw = [Double](repeating: .nan, count: t)
+            var xwPlus = v, xtv = [Double](repeating: .nan, count: d)
+            x.storage.withUnsafeBufferPointer { xp in
+                let a = xp.baseAddress!
+                g.withUnsafeMutableBufferPointer { DesignProducts.gram(a, rows: t, columns: d, into: $0.baseAddress!) }
+                xw.withUnsafeMutableBufferPointer { DesignProducts.multiply(a, rows: t, columns: d, by: w, into: $0.baseAddress!) }
+                xwPlus.withUnsafeMutableBufferPointer { DesignProducts.multiplyAdd(a, rows: t, columns: d, by: w, into: $0.baseAddress!) }
+                xtv.withUnsafeMutableBufferPointer { DesignProducts.transposeMultiply(a, rows: t, columns: d, by: v, into: $0.baseAddress!) }
+            }
+            XCTAssertEqual(DesignProducts.inSwift(columns: d), d <= m)
+            let expectedGram: [Double], expectedXw: [Double], expectedXtv: [Double]
+            var expectedPlus = v
+            if d <= m {
+                expectedGram = gram(x).enumerated().map { $0.offset % d <= $0.offset / d ? $0.element : 0 }
+                expectedXw = multiply(x, w)
+                expectedXtv = transposeMultiply(x, v)
+                x.storage.withUnsafeBufferPointer { xp in
+                    expectedPlus.withUnsafeMutableBufferPointer {
+                        SmallProducts.multiplyAdd(xp.baseAddress!, rows: t, columns: d, by: w, into: $0.baseAddress!)
+                    }
+                }
+            } else {
+                let full = BLAS.gram(x)
+                expectedGram = (0..<(d * d)).map { $0 % d <= $0 / d ? full[$0 % d, $0 / d] : 0 }
+                expectedXw = BLAS.multiply(x, w)
+                expectedXtv = BLAS.multiply(x, v, transpose: true)
+                x.storage.withUnsafeBufferPointer { xp in
+                    expectedPlus.withUnsafeMutableBufferPointer {
+                        BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: xp.baseAddress!, x: w, beta: 1, y: $0.baseAddress!)
+                    }
+                }
+            }
+            XCTAssertEqual(g.map(\.bitPattern), expectedGram.map(\.bitPattern), "gram, d = \(d)")
+            XCTAssertEqual(xw.map(\.bitPattern), expectedXw.map(\.bitPattern), "Xw, d = \(d)")
+            XCTAssertEqual(xwPlus.map(\.bitPattern), expectedPlus.map(\.bitPattern), "v + Xw, d = \(d)")
+            XCTAssertEqual(xtv.map(\.bitPattern), expectedXtv.map(\.bitPattern), "Xᵀv, d = \(d)")
+        }
+    }
+
+    /// Up to the cut-off `LeastSquaresSolver` projects many label vectors at once (`projectLabels`,
+    /// the literal chain's noise) with the same bits as one (`solve`'s `Xᵀy`), so a fit through
+    /// projected labels is the fit, bit for bit. (Above it `dgemm` and `dgemv` may order their
+    /// sums differently.)
+    func testProjectedLabelsAreTheSolversOwnProducts() throws {
+        for (n, d) in [1, 3, SmallProducts.maximumColumns].enumerated() {
+            let t = 40, count = 5
+            let x = gaussianMatrix(rows: t, columns: d, seed: 8500 + UInt64(n))
+            let solver = try LeastSquaresSolver(design: x)
+            XCTAssertEqual(solver.method, .cholesky)
+            let e = gaussianVector(t * count, seed: 8600 + UInt64(n))
+            var h = [Double](repeating: .nan, count: d * count), w = [Double](repeating: .nan, count: d)
+            var scratch = [Double](repeating: 0, count: d)
+            e.withUnsafeBufferPointer { ep in
+                h.withUnsafeMutableBufferPointer { solver.projectLabels(ep.baseAddress!, columns: count, into: $0.baseAddress!) }
+            }
+            for c in 0..<count {
+                h.withUnsafeBufferPointer { hp in
+                    w.withUnsafeMutableBufferPointer { wp in
+                        scratch.withUnsafeMutableBufferPointer {
+                            solver.solveProjected(hp.baseAddress! + c * d, into: wp.baseAddress!, scratch: $0.baseAddress!)
+                        }
+                    }
+                }
+                let direct = solver.solve(Array(e[(c * t)..<((c + 1) * t)]))
+                XCTAssertEqual(w.map(\.bitPattern), direct.map(\.bitPattern), "d = \(d), column \(c)")
             }
         }
     }

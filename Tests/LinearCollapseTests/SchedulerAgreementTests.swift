@@ -114,13 +114,10 @@ final class SchedulerAgreementTests: XCTestCase {
 
 /// The fresh-design fast path (`FreshDesignSimulator`, proof D1) against the scheduler with a
 /// model that draws a new design every generation, on the same stream in the same order (w*,
-/// then per generation the design column-major and the noise), to a relative 1e-8. Replace does
-/// the model's arithmetic (`LeastSquaresSolver`), bit for bit above d = 12, and for d ≤ 12 but for
-/// the order of its sums: it computes `X_kŵ`, `X_kᵀy` and `X_kᵀX_k` in `SmallProducts`, the
-/// model and the solver in BLAS. Two orders of an n-term sum differ by at most 2nε·Σ|terms| (Higham §3.1); a fit moves
-/// by at most κ(X_kᵀX_k) times that per generation, and replace carries it forward unamplified.
-/// Accumulate, besides, solves the normal equations of the summed Gram matrices where the model
-/// refactorises the stacked design (as above).
+/// then per generation the design column-major and the noise). Replace does the model's
+/// arithmetic (`LeastSquaresSolver`, products with `X_k` through `DesignProducts`), so it agrees
+/// bit for bit at every d. Accumulate solves the normal equations of the summed Gram matrices
+/// where the model refactorises the stacked design (as above), to a relative 1e-8.
 final class FreshDesignSchedulerAgreementTests: XCTestCase {
     struct FreshDesignOLS: GenerativeModel {
         typealias Data = RegressionData
@@ -133,7 +130,14 @@ final class FreshDesignSchedulerAgreementTests: XCTestCase {
         mutating func sample<G: RandomNumberGenerator>(count t: Int, using rng: inout G) -> RegressionData {
             let x = Matrix(rows: t, columns: truth.count, columnMajor: Normal.array(count: t * truth.count, using: &rng))
             let noise = Normal.array(count: t, scale: sigma, using: &rng)
-            var y = BLAS.multiply(x, coefficients)
+            var y = [Double](repeating: 0, count: t)
+            x.storage.withUnsafeBufferPointer { xp in
+                coefficients.withUnsafeBufferPointer { wp in
+                    y.withUnsafeMutableBufferPointer {
+                        DesignProducts.multiply(xp.baseAddress!, rows: t, columns: truth.count, by: wp.baseAddress!, into: $0.baseAddress!)
+                    }
+                }
+            }
             for i in 0..<t { y[i] += noise[i] }
             return RegressionData(x: x, y: y)
         }
@@ -143,7 +147,8 @@ final class FreshDesignSchedulerAgreementTests: XCTestCase {
 
     func testFreshDesignFastPathIsTheSchedulerPath() throws {
         let generations = 8
-        // d = 16 > SmallProducts.maximumColumns: the BLAS branch (T ≥ d, and T < d with the SVD).
+        // d = 16 > SmallProducts.maximumColumns: the BLAS branch (T ≥ d, and T < d with the SVD);
+        // d = 6, T = 4: Swift's products with the SVD.
         for (d, t, s2) in [(3, 20, 1.0), (5, 8, 0.5), (6, 4, 2.0), (16, 30, 1.0), (16, 10, 1.0)] {
             for regime in [Regime.replace, .accumulate] {
                 for replicate in 0..<4 {
@@ -161,7 +166,7 @@ final class FreshDesignSchedulerAgreementTests: XCTestCase {
                         .run(model: &model, realData: real, sampling: &rng, subsampling: &unused)
                     for n in 0..<generations {
                         let what = "d=\(d) T=\(t) \(regime) replicate \(replicate) generation \(n + 1)"
-                        if regime == .replace && d > SmallProducts.maximumColumns {
+                        if regime == .replace {
                             XCTAssertEqual(errors[n], slow[n], what)  // the model's arithmetic, bit for bit
                         } else {
                             XCTAssertEqual(errors[n], slow[n], accuracy: 1e-8 * slow[n], what)
