@@ -136,6 +136,18 @@ public enum DesignProducts {
     @inlinable
     public static func inSwift(columns d: Int) -> Bool { d <= SmallProducts.maximumColumns }
 
+    /// `XᵀX` as a `Matrix`, both triangles filled (as `BLAS.gram`).
+    public static func gram(_ x: Matrix) -> Matrix {
+        let d = x.columns
+        var g = Matrix(rows: d, columns: d)
+        guard d > 0, x.rows > 0 else { return g }
+        x.storage.withUnsafeBufferPointer { xp in
+            g.storage.withUnsafeMutableBufferPointer { gram(xp.baseAddress!, rows: x.rows, columns: d, into: $0.baseAddress!) }
+        }
+        for j in 0..<d { for i in (j + 1)..<d { g[i, j] = g[j, i] } }
+        return g
+    }
+
     /// The upper triangle of `XᵀX` into the `d × d` column-major `g` (lower triangle untouched).
     @inlinable
     public static func gram(_ x: UnsafePointer<Double>, rows t: Int, columns d: Int, into g: UnsafeMutablePointer<Double>) {

@@ -41,7 +41,7 @@ public struct ExactPropagation: Sendable {
     public init(design: Matrix, truth: [Double], noiseVariance: Double, ridge: Double) throws {
         precondition(truth.count == design.columns, "truth has \(truth.count) entries, design \(design.columns) columns")
         precondition(noiseVariance >= 0 && ridge >= 0 && ridge.isFinite, "need σ² ≥ 0 and λ ≥ 0")
-        self.init(eigen: try SymmetricEigen(BLAS.gram(design)), rows: design.rows, truth: truth, noiseVariance: noiseVariance, ridge: ridge)
+        self.init(eigen: try SymmetricEigen(DesignProducts.gram(design)), rows: design.rows, truth: truth, noiseVariance: noiseVariance, ridge: ridge)
     }
 
     /// The same from the eigendecomposition of `G = XᵀX` of a design with `rows` rows (a
@@ -157,7 +157,7 @@ public struct ExactPropagation: Sendable {
         // M = VᵀΣV = UᵀU with U = diag(√s)·V.
         var u = vectors
         for j in 0..<d { let r = covariance[j].squareRoot(); for i in 0..<d { u[j, i] *= r } }
-        let m = BLAS.gram(u)
+        let m = DesignProducts.gram(u)
         for n in 0..<generations {
             let muN = Array(mu[(n * d)..<((n + 1) * d)]), cN = Array(c[(n * d)..<((n + 1) * d)])
             let mMu = BLAS.multiply(m, muN)
@@ -199,7 +199,7 @@ public struct RidgeChainSimulator: Sendable {
         precondition(freshRealRows == 0 || scheme == .replace, "fresh real rows are defined for the replace scheme only")
         self.design = design; self.truth = truth; self.noiseVariance = noiseVariance; self.ridge = ridge; self.scheme = scheme
         self.freshRealRows = freshRealRows
-        eigen = try SymmetricEigen(BLAS.gram(design))
+        eigen = try SymmetricEigen(DesignProducts.gram(design))
         cutoff = Double(max(design.rows, design.columns)) * Double.ulpOfOne * (eigen.values.max() ?? 0)
     }
 

@@ -93,7 +93,7 @@ public struct RidgeRefitSimulator: Sendable {
             truth = drawnTruth
         }
         let design = Matrix(rows: t, columns: d, columnMajor: x)
-        let eigen = try SymmetricEigen(BLAS.gram(design))
+        let eigen = try SymmetricEigen(DesignProducts.gram(design))
         let penalty = Double(t) * (options.ridge ?? 0)
         let exact = ExactPropagation(eigen: eigen, rows: t, truth: truth, noiseVariance: cell.noiseVariance, ridge: penalty)
         for (k, scheme) in schemes.enumerated() {
@@ -116,7 +116,7 @@ public struct RidgeRefitSimulator: Sendable {
         }
         // Buffers allocated once per replicate: every Swift array allocation asks the runtime
         // for its metadata under a lock (docs/performance.md), and a generation used to make five
-        // per series. Each product is a `dgemv` with β = 0 into zeros, as `BLAS.multiply` does.
+        // per series. Products with X and V go through `DesignProducts` (Swift up to 12 columns).
         let m = schemes.count
         let buffer = UnsafeMutableBufferPointer<Double>.zeroed
         let noise = buffer(t), labels = buffer(t), h = buffer(d), a = buffer(d), fits = buffer(m * d), sums = buffer(m * d)
@@ -128,13 +128,13 @@ public struct RidgeRefitSimulator: Sendable {
                 /// `w = (c·G + TλI)⁺b` through the eigenbasis.
                 func solve(scale c: Double, _ b: UnsafePointer<Double>, into w: UnsafeMutablePointer<Double>) {
                     a.update(repeating: 0)
-                    BLAS.gemv(transpose: true, rows: d, columns: d, alpha: 1, a: vectors, x: b, beta: 0, y: a.baseAddress!)
+                    DesignProducts.transposeMultiply(vectors, rows: d, columns: d, by: b, into: a.baseAddress!)
                     for i in 0..<d {
                         let denominator = c * g[i] + penalty
                         a[i] = denominator > 0 ? a[i] / denominator : 0
                     }
                     for j in 0..<d { w[j] = 0 }
-                    BLAS.gemv(transpose: false, rows: d, columns: d, alpha: 1, a: vectors, x: a.baseAddress!, beta: 0, y: w)
+                    DesignProducts.multiply(vectors, rows: d, columns: d, by: a.baseAddress!, into: w)
                 }
                 func error(_ w: UnsafePointer<Double>) -> Double {
                     var e = 0.0
@@ -144,13 +144,13 @@ public struct RidgeRefitSimulator: Sendable {
                 /// `h = Xᵀy`.
                 func project(_ y: UnsafePointer<Double>) {
                     h.update(repeating: 0)
-                    BLAS.gemv(transpose: true, rows: t, columns: d, alpha: 1, a: x, x: y, beta: 0, y: h.baseAddress!)
+                    DesignProducts.transposeMultiply(x, rows: t, columns: d, by: y, into: h.baseAddress!)
                 }
 
                 // Generation 1: every series fits the real labels y₁ = Xw* + E₁.
                 truth.withUnsafeBufferPointer { wp in
                     y.withUnsafeMutableBufferPointer { yp in
-                        BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: x, x: wp.baseAddress!, beta: 1, y: yp.baseAddress!)
+                        DesignProducts.multiplyAdd(x, rows: t, columns: d, by: wp.baseAddress!, into: yp.baseAddress!)
                         project(yp.baseAddress!)
                     }
                 }
@@ -167,7 +167,7 @@ public struct RidgeRefitSimulator: Sendable {
                         let fit = fits.baseAddress! + k * d, sum = sums.baseAddress! + k * d
                         // y = Xŵ_{n−1} + E_n, literally; then the weighted normal equations.
                         labels.update(repeating: 0)
-                        BLAS.gemv(transpose: false, rows: t, columns: d, alpha: 1, a: x, x: fit, beta: 0, y: labels.baseAddress!)
+                        DesignProducts.multiply(x, rows: t, columns: d, by: fit, into: labels.baseAddress!)
                         for i in 0..<t { labels[i] += noise[i] }
                         project(labels.baseAddress!)
                         let gamma = gammas[k]

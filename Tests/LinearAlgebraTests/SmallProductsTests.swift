@@ -181,6 +181,14 @@ final class SmallProductsTests: XCTestCase {
                 }
             }
             XCTAssertEqual(g.map(\.bitPattern), expectedGram.map(\.bitPattern), "gram, d = \(d)")
+            // The Matrix form: the same upper triangle, mirrored (`BLAS.gram`'s form above the cut-off).
+            let full = DesignProducts.gram(x)
+            for j in 0..<d {
+                for i in 0..<d {
+                    let upper = i <= j ? expectedGram[i + j * d] : expectedGram[j + i * d]
+                    XCTAssertEqual(full[i, j].bitPattern, upper.bitPattern, "Matrix gram, d = \(d), (\(i), \(j))")
+                }
+            }
             XCTAssertEqual(xw.map(\.bitPattern), expectedXw.map(\.bitPattern), "Xw, d = \(d)")
             XCTAssertEqual(xwPlus.map(\.bitPattern), expectedPlus.map(\.bitPattern), "v + Xw, d = \(d)")
             XCTAssertEqual(xtv.map(\.bitPattern), expectedXtv.map(\.bitPattern), "Xᵀv, d = \(d)")
