@@ -129,8 +129,9 @@ public enum SmallProducts {
 
 /// The products with a design `X ∈ R^{T×d}` that the chains make, in Swift (`SmallProducts`) for
 /// at most `SmallProducts.maximumColumns` columns and in BLAS above: one place that decides, so
-/// that every chain takes the same path for the same `d` (and gets the same bits for the same
-/// operands). Storage as in `SmallProducts`.
+/// that the chains that call it (the literal chain and `LeastSquaresSolver`, the fresh design, the
+/// ridge and power-law refits, `ExactPropagation`'s Gram matrices) take the same path for the same
+/// `d` and get the same bits for the same operands. Storage as in `SmallProducts`.
 public enum DesignProducts {
     /// Whether a design of `d` columns is multiplied in Swift.
     @inlinable

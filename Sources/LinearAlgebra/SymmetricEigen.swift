@@ -25,9 +25,10 @@ public struct SymmetricEigen: Sendable {
     /// (AMD EPYC, Zen kernels; Gram matrices of n + 5 Gaussian rows, medians of 9, two runs),
     /// Jacobi took 0.4–0.5× `dsyevd`'s time for n = 2–4, 0.7× at n = 6–8, 0.9× at n = 10, 1.1× at
     /// n = 12, 1.3× at n = 16 and 2.1–2.2× at n = 24: up to 12 the lock it avoids is worth more than
-    /// the extra arithmetic, and the cut-off is `SmallProducts.maximumColumns`', so a chain of at
-    /// most 12 dimensions makes no OpenBLAS call.
-    public static let jacobiLimit = 12
+    /// the extra arithmetic. It is `SmallProducts.maximumColumns`, so a chain whose products go
+    /// through `DesignProducts` and whose decompositions through here makes neither in OpenBLAS
+    /// up to that many dimensions.
+    public static let jacobiLimit = SmallProducts.maximumColumns
 
     /// Which algorithm decomposes: `automatic` (Jacobi up to `jacobiLimit`, else LAPACK), or one
     /// of them for any size (to compare them).
@@ -72,7 +73,8 @@ public struct SymmetricEigen: Sendable {
         for j in 0..<n { for i in 0...j { largest = max(largest, abs(input[i + j * n])) } }
         // Work on 2⁻ᵉA with 2ᵉ ≈ the largest entry: an exact scaling (a power of two) that keeps
         // every intermediate, θ² included, far from overflow and underflow; λ = 2ᵉ·λ(2⁻ᵉA).
-        let exponent = largest > 0 ? largest.exponent : 0
+        // (At least −1022, so that 2⁻ᵉ stays finite for a subnormal largest entry.)
+        let exponent = largest > 0 ? max(largest.exponent, -1022) : 0
         let down = Double(sign: .plus, exponent: -exponent, significand: 1)
         var frobenius2 = 0.0
         for j in 0..<n {

@@ -303,10 +303,11 @@ final class GoldenOutputTests: CLITestCase {
         try checkUnderReferenceKernel(unpinned, nativeKernel: kernel, nativeHashes: hashes)
     }
 
-    /// The kernel that every kernel-dependent case is pinned for, and that runs on any x86-64 CPU
-    /// with AVX2 and FMA: where this machine's own kernel has no pin (a new CPU, a new OpenBLAS
-    /// version), those cases run again with `OPENBLAS_CORETYPE` forcing it, so they are checked on
-    /// such machines too instead of only printed.
+    /// The kernel that every kernel-dependent case is pinned for (with OpenBLAS 0.3.21, Debian
+    /// 12's), and that runs on any x86-64 CPU with AVX2 and FMA: where this machine's own kernel
+    /// has no pin (another CPU family), those cases run again with `OPENBLAS_CORETYPE` forcing it,
+    /// so they are checked on such machines too instead of only printed. With another OpenBLAS
+    /// version Haswell has no pin either, and they are printed.
     static let referenceKernel = "Haswell"
 
     /// Runs `cases` again under `referenceKernel` (in a directory of their own) and checks them
@@ -331,7 +332,8 @@ final class GoldenOutputTests: CLITestCase {
             let hash = hashes[c.name]!
             print("GOLDEN \(c.name): not pinned for OpenBLAS kernel \(nativeKernel) (hash \(nativeHashes[c.name]!)); checked under \(kernel)")
             guard let pinned = c.pin.sha256(kernel: kernel) else {
-                XCTFail("\(c.name): no pin for the reference kernel \(kernel); its hash there is \(hash)")
+                // Another OpenBLAS version: its Haswell kernels are not pinned either.
+                print("GOLDEN \(c.name): not pinned for \(kernel) either, not checked; its hash there is \(hash)")
                 continue
             }
             assertPinned(c.name + " (under " + kernel + ")", hash, pinned)
